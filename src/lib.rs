@@ -1,0 +1,15 @@
+//! Entra ID Connect for JSM: the Rust core.
+//!
+//! The Forge JS shim (`src/index.js`) forwards every entry point here with a
+//! `host` object. Everything that decides anything lives in this crate, behind
+//! two ports so native tests can run every flow without JS or sockets:
+//! [`host::Host`] (Forge capabilities: KVS, secrets, Jira, clock, log) and
+//! [`http::Transport`] (outbound HTTPS to Entra and Graph).
+
+pub mod host;
+pub mod http;
+pub mod random;
+pub mod service_api;
+
+#[cfg(target_arch = "wasm32")]
+mod wasm;

@@ -1,0 +1,1 @@
+//! wasm-bindgen exports (filled in with the Service API gate).
