@@ -125,3 +125,5 @@ pub trait Host {
 
     async fn jira(&self, request: JiraRequest) -> Result<HttpResponse, HostError>;
 }
+
+pub mod memory;

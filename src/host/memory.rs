@@ -1,0 +1,119 @@
+//! An in-memory [`Host`] for native tests and tools: KVS, secrets and a
+//! virtual clock in memory, log lines captured, Jira answered by a closure.
+
+use super::{Host, HostError, JiraRequest, LogLevel};
+use crate::http::HttpResponse;
+use serde_json::Value;
+use std::cell::{Cell, RefCell};
+use std::collections::BTreeMap;
+
+type JiraHandler = Box<dyn Fn(&JiraRequest) -> HttpResponse>;
+
+pub struct MemoryHost {
+    clock_ms: Cell<u64>,
+    kvs: RefCell<BTreeMap<String, Value>>,
+    secrets: RefCell<BTreeMap<String, String>>,
+    logs: RefCell<Vec<(LogLevel, String)>>,
+    jira_calls: RefCell<Vec<JiraRequest>>,
+    jira: JiraHandler,
+}
+
+impl Default for MemoryHost {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl MemoryHost {
+    /// A host whose clock starts at 2026-01-01T00:00:00Z and whose Jira
+    /// answers 404 to everything.
+    pub fn new() -> Self {
+        MemoryHost {
+            clock_ms: Cell::new(1_767_225_600_000),
+            kvs: RefCell::default(),
+            secrets: RefCell::default(),
+            logs: RefCell::default(),
+            jira_calls: RefCell::default(),
+            jira: Box::new(|_| HttpResponse {
+                status: 404,
+                headers: Vec::new(),
+                body: String::new(),
+            }),
+        }
+    }
+
+    pub fn with_jira(mut self, handler: impl Fn(&JiraRequest) -> HttpResponse + 'static) -> Self {
+        self.jira = Box::new(handler);
+        self
+    }
+
+    pub fn advance(&self, ms: u64) {
+        self.clock_ms.set(self.clock_ms.get() + ms);
+    }
+
+    pub fn logs(&self) -> Vec<(LogLevel, String)> {
+        self.logs.borrow().clone()
+    }
+
+    pub fn kvs_snapshot(&self) -> BTreeMap<String, Value> {
+        self.kvs.borrow().clone()
+    }
+
+    pub fn secrets_snapshot(&self) -> BTreeMap<String, String> {
+        self.secrets.borrow().clone()
+    }
+
+    pub fn jira_calls(&self) -> Vec<JiraRequest> {
+        self.jira_calls.borrow().clone()
+    }
+}
+
+impl Host for MemoryHost {
+    fn now_ms(&self) -> u64 {
+        self.clock_ms.get()
+    }
+
+    async fn sleep_ms(&self, ms: u64) {
+        self.advance(ms);
+    }
+
+    fn log(&self, level: LogLevel, message: &str) {
+        self.logs.borrow_mut().push((level, message.to_string()));
+    }
+
+    async fn kvs_get(&self, key: &str) -> Result<Option<Value>, HostError> {
+        Ok(self.kvs.borrow().get(key).cloned())
+    }
+
+    async fn kvs_set(&self, key: &str, value: &Value) -> Result<(), HostError> {
+        self.kvs.borrow_mut().insert(key.to_string(), value.clone());
+        Ok(())
+    }
+
+    async fn kvs_delete(&self, key: &str) -> Result<(), HostError> {
+        self.kvs.borrow_mut().remove(key);
+        Ok(())
+    }
+
+    async fn secret_get(&self, key: &str) -> Result<Option<String>, HostError> {
+        Ok(self.secrets.borrow().get(key).cloned())
+    }
+
+    async fn secret_set(&self, key: &str, value: &str) -> Result<(), HostError> {
+        self.secrets
+            .borrow_mut()
+            .insert(key.to_string(), value.to_string());
+        Ok(())
+    }
+
+    async fn secret_delete(&self, key: &str) -> Result<(), HostError> {
+        self.secrets.borrow_mut().remove(key);
+        Ok(())
+    }
+
+    async fn jira(&self, request: JiraRequest) -> Result<HttpResponse, HostError> {
+        let response = (self.jira)(&request);
+        self.jira_calls.borrow_mut().push(request);
+        Ok(response)
+    }
+}

@@ -1,0 +1,284 @@
+//! Parsing of the Service API envelope:
+//! `{"route", "data", "idempotencyKey", "issueKey", "dryRun"}`.
+//!
+//! Parsed by hand from a `serde_json::Value` rather than derived, so every
+//! error names the exact field and says what was expected.
+
+use super::error::ApiError;
+use super::route::Route;
+use serde_json::{Map, Value};
+
+/// Longest idempotency key accepted (it becomes part of a storage key, and
+/// Forge KVS keys are limited to 500 characters).
+pub const MAX_IDEMPOTENCY_KEY_LEN: usize = 128;
+
+/// A validated envelope.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Envelope {
+    pub route: Route,
+    pub data: Map<String, Value>,
+    pub idempotency_key: Option<IdempotencyKey>,
+    pub issue_key: Option<IssueKey>,
+    pub dry_run: bool,
+}
+
+/// A caller-chosen key that makes a mutating call exactly-once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdempotencyKey(String);
+
+impl IdempotencyKey {
+    pub fn parse(field: &str, raw: &str) -> Result<Self, ApiError> {
+        if raw.is_empty() || raw.len() > MAX_IDEMPOTENCY_KEY_LEN {
+            return Err(ApiError::invalid(
+                field,
+                format!("'{field}' must be 1 to {MAX_IDEMPOTENCY_KEY_LEN} characters long."),
+            ));
+        }
+        if !raw.chars().all(|c| c.is_ascii_graphic()) {
+            return Err(ApiError::invalid(
+                field,
+                format!("'{field}' may contain only printable ASCII characters without spaces."),
+            ));
+        }
+        Ok(IdempotencyKey(raw.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A Jira issue key such as `ITSM-42`: a project key (a letter, then letters,
+/// digits or underscores) and a positive number.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IssueKey(String);
+
+impl IssueKey {
+    pub fn parse(field: &str, raw: &str) -> Result<Self, ApiError> {
+        let invalid = || {
+            ApiError::invalid(
+                field,
+                format!("'{field}' must be a Jira issue key such as ITSM-42."),
+            )
+        };
+        let (project, number) = raw.split_once('-').ok_or_else(invalid)?;
+        let mut project_chars = project.chars();
+        let starts_with_letter = project_chars.next().is_some_and(|c| c.is_ascii_uppercase());
+        let project_ok = starts_with_letter
+            && project_chars.all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+            && project.len() <= 255;
+        let number_ok = !number.is_empty()
+            && number.len() <= 18
+            && number.chars().all(|c| c.is_ascii_digit())
+            && !number.starts_with('0');
+        if project_ok && number_ok {
+            Ok(IssueKey(raw.to_string()))
+        } else {
+            Err(invalid())
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+const KNOWN_FIELDS: &[&str] = &["route", "data", "idempotencyKey", "issueKey", "dryRun"];
+
+/// Parses the raw body. Unknown top-level fields are refused: a typo such as
+/// `dryrun` must not silently turn a dry run into a real change.
+pub fn parse(body: &str) -> Result<Envelope, ApiError> {
+    let value: Value = serde_json::from_str(body).map_err(|e| ApiError::InvalidInput {
+        field: None,
+        message: format!(
+            "The body is not valid JSON (line {}, column {}).",
+            e.line(),
+            e.column()
+        ),
+    })?;
+    let Value::Object(mut object) = value else {
+        return Err(ApiError::InvalidInput {
+            field: None,
+            message: "The body must be a JSON object.".to_string(),
+        });
+    };
+    if let Some(unknown) = object.keys().find(|k| !KNOWN_FIELDS.contains(&k.as_str())) {
+        return Err(ApiError::invalid(
+            unknown.clone(),
+            format!(
+                "Unknown field '{unknown}'. Allowed fields: {}.",
+                KNOWN_FIELDS.join(", ")
+            ),
+        ));
+    }
+
+    let route = match object.remove("route") {
+        None | Some(Value::Null) => {
+            return Err(ApiError::invalid("route", "'route' is required."));
+        }
+        Some(Value::String(name)) => Route::parse(&name).ok_or_else(|| {
+            let known: Vec<&str> = Route::ALL.iter().map(|r| r.name()).collect();
+            ApiError::invalid(
+                "route",
+                format!(
+                    "Unknown route '{}'. Known routes: {}.",
+                    printable(&name),
+                    known.join(", ")
+                ),
+            )
+        })?,
+        Some(other) => return Err(wrong_type("route", "a string", &other)),
+    };
+
+    let data = match object.remove("data") {
+        None | Some(Value::Null) => Map::new(),
+        Some(Value::Object(map)) => map,
+        Some(other) => return Err(wrong_type("data", "an object", &other)),
+    };
+
+    let idempotency_key = match object.remove("idempotencyKey") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) => Some(IdempotencyKey::parse("idempotencyKey", &s)?),
+        Some(other) => return Err(wrong_type("idempotencyKey", "a string", &other)),
+    };
+
+    let issue_key = match object.remove("issueKey") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) => Some(IssueKey::parse("issueKey", &s)?),
+        Some(other) => return Err(wrong_type("issueKey", "a string", &other)),
+    };
+
+    let dry_run = match object.remove("dryRun") {
+        None | Some(Value::Null) => false,
+        Some(Value::Bool(b)) => b,
+        Some(other) => return Err(wrong_type("dryRun", "true or false", &other)),
+    };
+
+    Ok(Envelope {
+        route,
+        data,
+        idempotency_key,
+        issue_key,
+        dry_run,
+    })
+}
+
+pub(crate) fn wrong_type(field: &str, expected: &str, got: &Value) -> ApiError {
+    let got = match got {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    };
+    ApiError::invalid(field, format!("'{field}' must be {expected}, not {got}."))
+}
+
+/// Echoes caller input into a message safely: at most 64 characters, control
+/// characters replaced, so an error cannot be used to inject log lines.
+pub(crate) fn printable(raw: &str) -> String {
+    let mut out: String = raw
+        .chars()
+        .take(64)
+        .map(|c| if c.is_control() { '?' } else { c })
+        .collect();
+    if raw.chars().count() > 64 {
+        out.push('…');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn field_of(err: ApiError) -> Option<String> {
+        match err {
+            ApiError::InvalidInput { field, .. } => field,
+            other => panic!("expected InvalidInput, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn parses_a_full_envelope() {
+        let env = parse(
+            r#"{"route":"user.create","data":{"a":1},"idempotencyKey":"HR-4711","issueKey":"ITSM-42","dryRun":true}"#,
+        )
+        .unwrap();
+        assert_eq!(env.route, Route::UserCreate);
+        assert_eq!(env.data["a"], 1);
+        assert_eq!(env.idempotency_key.unwrap().as_str(), "HR-4711");
+        assert_eq!(env.issue_key.unwrap().as_str(), "ITSM-42");
+        assert!(env.dry_run);
+    }
+
+    #[test]
+    fn defaults_optional_fields() {
+        let env = parse(r#"{"route":"user.get"}"#).unwrap();
+        assert!(env.data.is_empty());
+        assert!(!env.dry_run);
+        assert!(env.idempotency_key.is_none());
+    }
+
+    #[test]
+    fn names_the_wrong_field() {
+        assert_eq!(
+            field_of(parse(r#"{}"#).unwrap_err()).as_deref(),
+            Some("route")
+        );
+        assert_eq!(
+            field_of(parse(r#"{"route":5}"#).unwrap_err()).as_deref(),
+            Some("route")
+        );
+        assert_eq!(
+            field_of(parse(r#"{"route":"user.nuke"}"#).unwrap_err()).as_deref(),
+            Some("route")
+        );
+        assert_eq!(
+            field_of(parse(r#"{"route":"user.get","data":[]}"#).unwrap_err()).as_deref(),
+            Some("data")
+        );
+        assert_eq!(
+            field_of(parse(r#"{"route":"user.get","dryRun":"yes"}"#).unwrap_err()).as_deref(),
+            Some("dryRun")
+        );
+        assert_eq!(
+            field_of(parse(r#"{"route":"user.get","issueKey":"itsm-1"}"#).unwrap_err()).as_deref(),
+            Some("issueKey")
+        );
+        assert_eq!(
+            field_of(parse(r#"{"route":"user.get","idempotencyKey":"a b"}"#).unwrap_err())
+                .as_deref(),
+            Some("idempotencyKey")
+        );
+        assert_eq!(
+            field_of(parse(r#"{"route":"user.get","dryrun":true}"#).unwrap_err()).as_deref(),
+            Some("dryrun")
+        );
+    }
+
+    #[test]
+    fn rejects_non_objects_and_bad_json() {
+        assert_eq!(field_of(parse("[1]").unwrap_err()), None);
+        assert_eq!(field_of(parse("{").unwrap_err()), None);
+    }
+
+    #[test]
+    fn issue_keys() {
+        for ok in ["ITSM-42", "A-1", "HR_2-10"] {
+            assert!(IssueKey::parse("k", ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "", "ITSM", "ITSM-", "-1", "1TSM-1", "ITSM-01", "ITSM-1-2", "IT SM-1",
+        ] {
+            assert!(IssueKey::parse("k", bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn printable_strips_control_characters_and_truncates() {
+        assert_eq!(printable("a\nb"), "a?b");
+        assert_eq!(printable(&"x".repeat(70)).chars().count(), 65);
+    }
+}

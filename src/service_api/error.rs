@@ -1,0 +1,124 @@
+//! The Service API error contract: `{"ok": false, "error": {"code", "message", "field"?}}`.
+
+use super::webtrigger::WebTriggerResponse;
+use serde_json::json;
+use std::fmt;
+
+/// Every way a Service API call can fail, each mapped to one HTTP status.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ApiError {
+    /// 400: the body or one of its fields is wrong. `field` is a JSON path
+    /// such as `data.user` so the caller knows what to fix.
+    InvalidInput {
+        field: Option<String>,
+        message: String,
+    },
+    /// 401: missing, malformed or wrong credentials.
+    Unauthorized { reason: UnauthorizedReason },
+    /// 405: only POST is accepted.
+    MethodNotAllowed { method: String },
+    /// 413: the body exceeds [`super::MAX_BODY_BYTES`].
+    PayloadTooLarge { size: usize, limit: usize },
+    /// 501: a known route whose implementation is not in this version.
+    NotImplemented { route: &'static str },
+    /// 500: the app itself failed; the message carries no internals.
+    Internal { correlation_id: String },
+}
+
+/// Why a call was not authenticated. The reasons are told to the caller:
+/// none of them reveals anything about the valid key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UnauthorizedReason {
+    MissingCredentials,
+    MalformedAuthorization,
+    WrongKey,
+    NoKeyConfigured,
+}
+
+impl ApiError {
+    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
+        ApiError::InvalidInput {
+            field: Some(field.into()),
+            message: message.into(),
+        }
+    }
+
+    pub fn status(&self) -> u16 {
+        match self {
+            ApiError::InvalidInput { .. } => 400,
+            ApiError::Unauthorized { .. } => 401,
+            ApiError::MethodNotAllowed { .. } => 405,
+            ApiError::PayloadTooLarge { .. } => 413,
+            ApiError::NotImplemented { .. } => 501,
+            ApiError::Internal { .. } => 500,
+        }
+    }
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            ApiError::InvalidInput { .. } => "invalid_input",
+            ApiError::Unauthorized { .. } => "unauthorized",
+            ApiError::MethodNotAllowed { .. } => "method_not_allowed",
+            ApiError::PayloadTooLarge { .. } => "payload_too_large",
+            ApiError::NotImplemented { .. } => "not_implemented",
+            ApiError::Internal { .. } => "internal_error",
+        }
+    }
+
+    fn field(&self) -> Option<&str> {
+        match self {
+            ApiError::InvalidInput { field, .. } => field.as_deref(),
+            _ => None,
+        }
+    }
+
+    pub fn to_response(&self) -> WebTriggerResponse {
+        let mut error = json!({ "code": self.code(), "message": self.to_string() });
+        if let Some(field) = self.field() {
+            error["field"] = json!(field);
+        }
+        let response =
+            WebTriggerResponse::json(self.status(), &json!({ "ok": false, "error": error }));
+        match self {
+            ApiError::MethodNotAllowed { .. } => response.with_header("Allow", "POST"),
+            ApiError::Unauthorized { .. } => response.with_header("WWW-Authenticate", "Bearer"),
+            _ => response,
+        }
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ApiError::InvalidInput { message, .. } => f.write_str(message),
+            ApiError::Unauthorized { reason } => f.write_str(match reason {
+                UnauthorizedReason::MissingCredentials => {
+                    "Missing credentials: send 'Authorization: Bearer <service key>'."
+                }
+                UnauthorizedReason::MalformedAuthorization => {
+                    "Malformed Authorization header: expected 'Bearer <service key>'."
+                }
+                UnauthorizedReason::WrongKey => "The service key is not valid.",
+                UnauthorizedReason::NoKeyConfigured => {
+                    "The Service API has no key yet: generate one on the app's admin page."
+                }
+            }),
+            ApiError::MethodNotAllowed { method } => {
+                write!(f, "Method {method} is not allowed: the Service API accepts POST only.")
+            }
+            ApiError::PayloadTooLarge { size, limit } => {
+                write!(f, "The request body is {size} bytes; the limit is {limit} bytes.")
+            }
+            ApiError::NotImplemented { route } => write!(
+                f,
+                "Route '{route}' is part of the Service API but not available in this version of the app."
+            ),
+            ApiError::Internal { correlation_id } => write!(
+                f,
+                "The app failed while handling this request (correlation id {correlation_id})."
+            ),
+        }
+    }
+}
+
+impl std::error::Error for ApiError {}
