@@ -13,4 +13,4 @@ pub mod secret;
 pub mod service_api;
 
 #[cfg(target_arch = "wasm32")]
-mod wasm;
+pub mod wasm;

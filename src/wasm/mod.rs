@@ -1,1 +1,9 @@
-//! wasm-bindgen exports (filled in with the Service API gate).
+//! The wasm boundary: the functions `src/index.js` calls, and adapters that
+//! implement the core's ports over JS values.
+
+mod exports;
+mod fetch;
+mod js_host;
+
+pub use fetch::FetchTransport;
+pub use js_host::JsHost;

@@ -1,0 +1,30 @@
+// The `host` object handed to the Rust core: Forge capabilities, one method
+// each, no decisions. Its shape is documented in src/wasm/js_host.rs.
+import api, { assumeTrustedRoute } from '@forge/api';
+import { kvs } from '@forge/kvs';
+
+const LOG = { debug: console.debug, info: console.info, warn: console.warn, error: console.error };
+
+export function forgeHost() {
+  return {
+    now: () => Date.now(),
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    log: (level, message) => (LOG[level] ?? console.log)(message),
+    kvsGet: (key) => kvs.get(key),
+    kvsSet: (key, value) => kvs.set(key, value),
+    kvsDelete: (key) => kvs.delete(key),
+    secretGet: (key) => kvs.getSecret(key),
+    secretSet: (key, value) => kvs.setSecret(key, value),
+    secretDelete: (key) => kvs.deleteSecret(key),
+    // The core builds every path with its components percent-encoded.
+    jira: async ({ method, path, body, asUser }) => {
+      const requester = asUser ? api.asUser() : api.asApp();
+      const response = await requester.requestJira(assumeTrustedRoute(path), {
+        method,
+        headers: { Accept: 'application/json', 'Content-Type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      return { status: response.status, headers: [...response.headers.entries()], body: await response.text() };
+    },
+  };
+}

@@ -1,0 +1,204 @@
+//! [`Host`] over the JS `host` object that `src/host.js` builds from the Forge
+//! SDKs. Its shape is flat on purpose, so each capability is one method:
+//! `now() sleep(ms) log(level, msg) kvsGet(k) kvsSet(k, v) kvsDelete(k)
+//! secretGet(k) secretSet(k, v) secretDelete(k) jira({method, path, body, asUser})`.
+
+use crate::host::{Host, HostError, JiraAs, JiraRequest, LogLevel};
+use crate::http::HttpResponse;
+use js_sys::Promise;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+
+#[wasm_bindgen]
+extern "C" {
+    /// The JS host object.
+    pub type HostObject;
+
+    #[wasm_bindgen(method)]
+    fn now(this: &HostObject) -> f64;
+    #[wasm_bindgen(method)]
+    fn sleep(this: &HostObject, ms: f64) -> Promise;
+    #[wasm_bindgen(method)]
+    fn log(this: &HostObject, level: &str, message: &str);
+    #[wasm_bindgen(method, catch, js_name = kvsGet)]
+    fn kvs_get(this: &HostObject, key: &str) -> Result<Promise, JsValue>;
+    #[wasm_bindgen(method, catch, js_name = kvsSet)]
+    fn kvs_set(this: &HostObject, key: &str, value: JsValue) -> Result<Promise, JsValue>;
+    #[wasm_bindgen(method, catch, js_name = kvsDelete)]
+    fn kvs_delete(this: &HostObject, key: &str) -> Result<Promise, JsValue>;
+    #[wasm_bindgen(method, catch, js_name = secretGet)]
+    fn secret_get(this: &HostObject, key: &str) -> Result<Promise, JsValue>;
+    #[wasm_bindgen(method, catch, js_name = secretSet)]
+    fn secret_set(this: &HostObject, key: &str, value: &str) -> Result<Promise, JsValue>;
+    #[wasm_bindgen(method, catch, js_name = secretDelete)]
+    fn secret_delete(this: &HostObject, key: &str) -> Result<Promise, JsValue>;
+    #[wasm_bindgen(method, catch)]
+    fn jira(this: &HostObject, request: JsValue) -> Result<Promise, JsValue>;
+}
+
+pub struct JsHost {
+    inner: HostObject,
+}
+
+impl JsHost {
+    pub fn new(inner: HostObject) -> Self {
+        JsHost { inner }
+    }
+}
+
+/// Awaits a host promise, turning a throw or a rejection into its message.
+async fn settle(promise: Result<Promise, JsValue>) -> Result<JsValue, String> {
+    let promise = promise.map_err(|e| describe(&e))?;
+    JsFuture::from(promise).await.map_err(|e| describe(&e))
+}
+
+fn describe(error: &JsValue) -> String {
+    if let Some(err) = error.dyn_ref::<js_sys::Error>() {
+        return String::from(err.message());
+    }
+    error
+        .as_string()
+        .unwrap_or_else(|| "unknown JS error".to_string())
+}
+
+fn to_js(value: &impl Serialize) -> JsValue {
+    value
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .unwrap_or(JsValue::NULL)
+}
+
+fn from_js<T: for<'de> Deserialize<'de>>(value: JsValue) -> Result<T, String> {
+    serde_wasm_bindgen::from_value(value).map_err(|e| e.to_string())
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct JsJiraRequest<'a> {
+    method: &'a str,
+    path: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    body: Option<&'a Value>,
+    as_user: bool,
+}
+
+#[derive(Deserialize)]
+struct JsJiraResponse {
+    status: u16,
+    #[serde(default)]
+    headers: Vec<(String, String)>,
+    #[serde(default)]
+    body: String,
+}
+
+impl Host for JsHost {
+    fn now_ms(&self) -> u64 {
+        let now = self.inner.now();
+        if now.is_finite() && now > 0.0 {
+            now as u64
+        } else {
+            0
+        }
+    }
+
+    async fn sleep_ms(&self, ms: u64) {
+        // A rejected sleep only means we wake early; retries re-check the deadline.
+        let _ = JsFuture::from(self.inner.sleep(ms as f64)).await;
+    }
+
+    fn log(&self, level: LogLevel, message: &str) {
+        self.inner.log(level.as_str(), message);
+    }
+
+    async fn kvs_get(&self, key: &str) -> Result<Option<Value>, HostError> {
+        let storage = |reason| HostError::Storage {
+            operation: "get",
+            key: key.to_string(),
+            reason,
+        };
+        let value = settle(self.inner.kvs_get(key)).await.map_err(storage)?;
+        if value.is_undefined() || value.is_null() {
+            return Ok(None);
+        }
+        from_js(value).map(Some).map_err(storage)
+    }
+
+    async fn kvs_set(&self, key: &str, value: &Value) -> Result<(), HostError> {
+        settle(self.inner.kvs_set(key, to_js(value)))
+            .await
+            .map(drop)
+            .map_err(|reason| HostError::Storage {
+                operation: "set",
+                key: key.to_string(),
+                reason,
+            })
+    }
+
+    async fn kvs_delete(&self, key: &str) -> Result<(), HostError> {
+        settle(self.inner.kvs_delete(key))
+            .await
+            .map(drop)
+            .map_err(|reason| HostError::Storage {
+                operation: "delete",
+                key: key.to_string(),
+                reason,
+            })
+    }
+
+    async fn secret_get(&self, key: &str) -> Result<Option<String>, HostError> {
+        let value =
+            settle(self.inner.secret_get(key))
+                .await
+                .map_err(|reason| HostError::Secret {
+                    operation: "get",
+                    key: key.to_string(),
+                    reason,
+                })?;
+        Ok(value.as_string())
+    }
+
+    async fn secret_set(&self, key: &str, value: &str) -> Result<(), HostError> {
+        settle(self.inner.secret_set(key, value))
+            .await
+            .map(drop)
+            .map_err(|reason| HostError::Secret {
+                operation: "set",
+                key: key.to_string(),
+                reason,
+            })
+    }
+
+    async fn secret_delete(&self, key: &str) -> Result<(), HostError> {
+        settle(self.inner.secret_delete(key))
+            .await
+            .map(drop)
+            .map_err(|reason| HostError::Secret {
+                operation: "delete",
+                key: key.to_string(),
+                reason,
+            })
+    }
+
+    async fn jira(&self, request: JiraRequest) -> Result<HttpResponse, HostError> {
+        let js_request = to_js(&JsJiraRequest {
+            method: request.method.as_str(),
+            path: &request.path,
+            body: request.body.as_ref(),
+            as_user: request.as_who == JiraAs::User,
+        });
+        let jira_error = |reason| HostError::Jira {
+            path: request.path.clone(),
+            reason,
+        };
+        let value = settle(self.inner.jira(js_request))
+            .await
+            .map_err(jira_error)?;
+        let response: JsJiraResponse = from_js(value).map_err(jira_error)?;
+        Ok(HttpResponse {
+            status: response.status,
+            headers: response.headers,
+            body: response.body,
+        })
+    }
+}
