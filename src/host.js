@@ -3,13 +3,13 @@
 import api, { assumeTrustedRoute } from '@forge/api';
 import { kvs } from '@forge/kvs';
 
-const LOG = { debug: console.debug, info: console.info, warn: console.warn, error: console.error };
+const LEVELS = new Set(['debug', 'info', 'warn', 'error']);
 
 export function forgeHost() {
   return {
     now: () => Date.now(),
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-    log: (level, message) => (LOG[level] ?? console.log)(message),
+    log: (level, message) => console[LEVELS.has(level) ? level : 'log'](message),
     kvsGet: (key) => kvs.get(key),
     kvsSet: (key, value) => kvs.set(key, value),
     kvsDelete: (key) => kvs.delete(key),

@@ -1,11 +1,19 @@
 // Forge entry points. Each forwards to one Rust export with the host object;
 // all logic lives in the Rust core (src/*.rs).
-import { core, callCore, trapResponse } from './runtime.js';
+import { core, callCore, trapResponse, trapError } from './runtime.js';
 import { forgeHost } from './host.js';
 
+// Web trigger: the Service API.
 export async function serviceApi(request) {
   const result = await callCore(() => core.handleWebTrigger(request, forgeHost()));
   return result.trapped ? trapResponse(result.correlationId) : result.value;
+}
+
+// Custom UI resolver: `invoke(functionKey, payload)` from the app's pages.
+export async function resolver(event, runtimePayload) {
+  const context = { ...event?.context, accountId: runtimePayload?.principal?.accountId ?? event?.context?.accountId };
+  const result = await callCore(() => core.handleResolver(event?.call?.functionKey ?? '', event?.call?.payload ?? {}, context, forgeHost()));
+  return result.trapped ? trapError(result.correlationId) : result.value;
 }
 
 // Not bound to any manifest module: lets the test suite prove that a trap in

@@ -9,6 +9,7 @@
 pub mod host;
 pub mod http;
 pub mod random;
+pub mod resolver;
 pub mod secret;
 pub mod service_api;
 

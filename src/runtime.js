@@ -16,14 +16,14 @@ export async function callCore(call) {
   }
 }
 
-// The one response JS itself writes: the core cannot answer after a trap.
-export function trapResponse(correlationId) {
-  const body = {
+// The only answers JS itself writes: the core cannot answer after a trap.
+export function trapError(correlationId) {
+  return {
     ok: false,
-    error: {
-      code: 'internal_error',
-      message: `The app failed while handling this request (correlation id ${correlationId}).`,
-    },
+    error: { code: 'internal_error', message: `The app failed while handling this request (correlation id ${correlationId}).` },
   };
-  return { statusCode: 500, headers: { 'Content-Type': ['application/json; charset=utf-8'] }, body: JSON.stringify(body) };
+}
+
+export function trapResponse(correlationId) {
+  return { statusCode: 500, headers: { 'Content-Type': ['application/json; charset=utf-8'] }, body: JSON.stringify(trapError(correlationId)) };
 }

@@ -1,0 +1,34 @@
+// `npm test`: everything, from a fresh clone. Installs what it needs first
+// (scripts/setup.mjs), then: format, lints, native tests, the wasm build and
+// Forge bundle, Forge's linter offline, and Node tests of the bundled app.
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
+import { ROOT, run, step } from './lib/run.mjs';
+import { setup } from './setup.mjs';
+import { build } from './build.mjs';
+
+const started = Date.now();
+setup();
+
+step('cargo fmt --check');
+run('cargo', ['fmt', '--all', '--check']);
+
+step('cargo clippy (native and wasm32)');
+run('cargo', ['clippy', '--workspace', '--all-targets', '--', '-D', 'warnings']);
+run('cargo', ['clippy', '-p', 'entra-connect', '--target', 'wasm32-unknown-unknown', '--', '-D', 'warnings']);
+
+step('cargo test');
+run('cargo', ['test', '--workspace']);
+
+await build();
+
+step('forge lint (offline)');
+run('node', [path.join(ROOT, 'scripts', 'forge-lint.cjs')]);
+
+step('node tests (bundled app under a local Forge runtime)');
+const nodeTests = readdirSync(path.join(ROOT, 'tests', 'node'))
+  .filter((name) => name.endsWith('.test.mjs'))
+  .map((name) => path.join('tests', 'node', name));
+run('node', ['--test', '--test-concurrency=1', ...nodeTests]);
+
+console.log(`\nnpm test: all steps passed in ${Math.round((Date.now() - started) / 1000)} s`);

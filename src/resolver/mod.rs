@@ -1,0 +1,115 @@
+//! Custom UI resolvers: the functions the app's pages call with
+//! `@forge/bridge` `invoke(functionKey, payload)`.
+//!
+//! Every answer is `{"ok": true, "value": ...}` or
+//! `{"ok": false, "error": {"code", "message", "field"?}}`, so pages handle one shape.
+
+mod admin_check;
+
+use crate::host::{Host, LogLevel};
+use crate::random;
+use crate::service_api::service_key;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use std::fmt;
+
+/// What Forge tells a resolver about its caller.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ResolverContext {
+    /// The Atlassian account of the person using the page.
+    #[serde(default)]
+    pub account_id: Option<String>,
+    #[serde(default)]
+    pub module_key: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ResolverError {
+    UnknownFunction(String),
+    Forbidden { reason: String },
+    Internal { correlation_id: String },
+}
+
+impl ResolverError {
+    fn code(&self) -> &'static str {
+        match self {
+            ResolverError::UnknownFunction(_) => "unknown_function",
+            ResolverError::Forbidden { .. } => "forbidden",
+            ResolverError::Internal { .. } => "internal_error",
+        }
+    }
+}
+
+impl fmt::Display for ResolverError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ResolverError::UnknownFunction(name) => write!(f, "No resolver function '{name}'."),
+            ResolverError::Forbidden { reason } => f.write_str(reason),
+            ResolverError::Internal { correlation_id } => write!(
+                f,
+                "The app failed while handling this request (correlation id {correlation_id})."
+            ),
+        }
+    }
+}
+
+/// Handles one `invoke` from a Custom UI page.
+pub async fn handle(
+    function_key: &str,
+    _payload: &Value,
+    context: &ResolverContext,
+    host: &impl Host,
+) -> Value {
+    let result = match function_key {
+        "serviceKey.info" => service_key_info(context, host).await,
+        "serviceKey.rotate" => rotate_service_key(context, host).await,
+        other => Err(ResolverError::UnknownFunction(
+            crate::service_api::envelope::printable(other),
+        )),
+    };
+    match result {
+        Ok(value) => json!({ "ok": true, "value": value }),
+        Err(error) => {
+            json!({ "ok": false, "error": { "code": error.code(), "message": error.to_string() } })
+        }
+    }
+}
+
+async fn service_key_info(
+    context: &ResolverContext,
+    host: &impl Host,
+) -> Result<Value, ResolverError> {
+    admin_check::require_jira_admin(context, host).await?;
+    let info = service_key::info(host)
+        .await
+        .map_err(|e| internal(host, &e.to_string()))?;
+    Ok(json!(info))
+}
+
+async fn rotate_service_key(
+    context: &ResolverContext,
+    host: &impl Host,
+) -> Result<Value, ResolverError> {
+    admin_check::require_jira_admin(context, host).await?;
+    let (key, info) = service_key::rotate(host)
+        .await
+        .map_err(|e| internal(host, &e.to_string()))?;
+    host.log(
+        LogLevel::Info,
+        &format!("service api key rotated: fingerprint={}", info.fingerprint),
+    );
+    // The only place the key ever leaves the core: shown once to the admin.
+    Ok(
+        json!({ "key": key.expose(), "fingerprint": info.fingerprint, "createdAtMs": info.created_at_ms }),
+    )
+}
+
+pub(crate) fn internal(host: &impl Host, cause: &str) -> ResolverError {
+    let correlation_id = random::uuid_v4();
+    host.log(
+        LogLevel::Error,
+        &format!("resolver: internal error correlation_id={correlation_id}: {cause}"),
+    );
+    ResolverError::Internal { correlation_id }
+}
