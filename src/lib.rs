@@ -9,6 +9,7 @@
 pub mod graph;
 pub mod host;
 pub mod http;
+pub mod ops;
 pub mod random;
 pub mod service_api;
 
