@@ -1,6 +1,6 @@
 //! Runs planned changes in as few round trips as possible and reports each.
 
-use crate::graph::{BatchItem, ClientError, Deadline, GraphClient};
+use crate::graph::{BatchItem, ClientError, Deadline, GraphClient, GraphResponse};
 use crate::host::Host;
 use crate::http::Transport;
 use crate::ops::outcome::{Outcome, StepOutcome, StepReport, UserSummary};
@@ -20,21 +20,10 @@ pub async fn run_changes<T: Transport, H: Host>(
     changes: &[Change],
     deadline: Deadline,
 ) -> Vec<StepReport> {
-    if changes.is_empty() {
-        return Vec::new();
-    }
-    let items: Vec<BatchItem> = changes
-        .iter()
-        .enumerate()
-        .map(|(i, c)| BatchItem::new((i + 1).to_string(), c.request.clone()))
-        .collect();
-    let results = client.execute(&items, deadline).await;
-    changes
-        .iter()
-        .zip(results)
-        .map(|(change, result)| {
-            StepReport::new(&change.key, &change.summary, step_outcome(change, result))
-        })
+    run_changes_keeping_responses(client, changes, deadline)
+        .await
+        .into_iter()
+        .map(|(step, _)| step)
         .collect()
 }
 
@@ -84,4 +73,31 @@ pub async fn finish<T: Transport, H: Host>(
 /// A step that needed no request.
 pub fn no_change(key: &str, summary: &str) -> StepReport {
     StepReport::new(key, summary, StepOutcome::NoChange)
+}
+
+/// Like [`run_changes`], also handing back each successful response (for
+/// changes whose response carries data, such as a new TAP).
+pub async fn run_changes_keeping_responses<T: Transport, H: Host>(
+    client: &GraphClient<'_, T, H>,
+    changes: &[Change],
+    deadline: Deadline,
+) -> Vec<(StepReport, Option<GraphResponse>)> {
+    if changes.is_empty() {
+        return Vec::new();
+    }
+    let items: Vec<BatchItem> = changes
+        .iter()
+        .enumerate()
+        .map(|(i, c)| BatchItem::new((i + 1).to_string(), c.request.clone()))
+        .collect();
+    let results = client.execute(&items, deadline).await;
+    changes
+        .iter()
+        .zip(results)
+        .map(|(change, result)| {
+            let response = result.as_ref().ok().cloned();
+            let step = StepReport::new(&change.key, &change.summary, step_outcome(change, result));
+            (step, response)
+        })
+        .collect()
 }

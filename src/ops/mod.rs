@@ -3,18 +3,24 @@
 //! reporting every step.
 
 pub mod account;
+pub mod config;
+pub mod create;
 pub mod credentials;
 pub mod error;
 pub mod exec;
 pub mod groups;
 pub mod ids;
 pub mod lookup;
+pub mod naming;
 pub mod outcome;
 pub mod password;
 pub mod plan;
 pub mod resolve;
+pub mod rules;
 
 pub use account::{disable, enable, revoke_sessions};
+pub use config::{FirstCredential, GraphSettings, GroupRules, NamingTemplate, ProvisioningConfig};
+pub use create::{create, CreateOutcome, NewHire};
 pub use credentials::{
     create_temporary_access_pass, reset_password, CredentialKind, CredentialOutcome,
     IssuedCredential, TapOptions,
