@@ -551,3 +551,76 @@ async fn secrets_never_appear_in_plans_outcomes_or_logs() {
         assert!(!rendered.contains(secret), "secret leaked: {secret}");
     }
 }
+
+#[tokio::test(flavor = "current_thread")]
+async fn dropped_connection_is_retried_only_when_idempotent() {
+    let (fake, host) = (FakeGraph::demo(), TestHost::new());
+    let c = client(&fake, &host);
+    fake.faults.drop_after_apply.set(1);
+    let u = lookup(
+        &c,
+        &UserRef::Upn("jane.doe@contoso.com".into()),
+        deadline(&host),
+    )
+    .await
+    .unwrap();
+    assert_eq!(u.employee_id.as_deref(), Some("E0002"));
+    // POST /users is not repeated blindly: the step fails, and a re-run
+    // finds the account by employeeId instead of creating a second one.
+    let mut h = hire("Drop", "Ped", "E6000");
+    h.groups.clear();
+    h.manager = None;
+    fake.faults.drop_on.replace(Some(("POST", "/users")));
+    let n = fake.users.borrow().len();
+    let out = create(&c, &config(), &h, RunMode::Execute, deadline(&host))
+        .await
+        .unwrap();
+    assert!(
+        matches!(&out.outcome.steps[0].outcome, StepOutcome::Failed { code, .. } if code == "network")
+    );
+    assert_eq!(fake.users.borrow().len(), n + 1); // applied once, never twice
+    let again = create(&c, &config(), &h, RunMode::Execute, deadline(&host))
+        .await
+        .unwrap();
+    assert!(again.already_existed);
+    assert!(
+        again.outcome.is_complete(),
+        "{}",
+        again.outcome.render_text()
+    );
+    assert_eq!(fake.users.borrow().len(), n + 1);
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn create_dry_run_plans_and_changes_nothing() {
+    let (fake, host) = (FakeGraph::demo(), TestHost::new());
+    let c = client(&fake, &host);
+    let n = fake.users.borrow().len();
+    let out = create(
+        &c,
+        &config(),
+        &hire("Dry", "Run", "E7000"),
+        RunMode::DryRun,
+        deadline(&host),
+    )
+    .await
+    .unwrap();
+    assert_eq!(fake.users.borrow().len(), n);
+    assert!(out.credential.is_none() && out.outcome.dry_run);
+    let first = &out.outcome.plan.changes[0];
+    assert_eq!(
+        (first.method.as_str(), first.path.as_str()),
+        ("POST", "/users")
+    );
+    let body = first.body.as_ref().unwrap();
+    assert_eq!(body["userPrincipalName"], "dry.run@contoso.com");
+    assert_eq!(body["passwordProfile"]["password"], "[redacted]");
+    assert_eq!(body["employeeHireDate"], "2026-01-05T00:00:00Z");
+    assert_eq!(out.outcome.plan.changes.len(), 1 + 1 + 12);
+    println!("{}", out.outcome.plan.render_text());
+    assert!(fake
+        .log
+        .borrow()
+        .iter()
+        .all(|l| l.kind == "token" || l.method == "GET" || l.path == "/$batch"));
+}

@@ -93,6 +93,10 @@ pub struct Faults {
     pub token_error: RefCell<Option<(u16, u64)>>,
     /// Tokens issued so far are rejected (401).
     pub revoke_tokens: Cell<bool>,
+    /// The next N Graph requests are dropped after being applied.
+    pub drop_after_apply: Cell<u32>,
+    /// The next request with this method and path is dropped after being applied.
+    pub drop_on: RefCell<Option<(&'static str, &'static str)>>,
 }
 
 #[derive(Default)]
@@ -493,6 +497,27 @@ impl Transport for FakeGraph {
             return reply(200, json!({"responses": responses}));
         }
         let (status, b) = self.handle(request.method.as_str(), &path, body.as_ref(), "graph");
+        let targeted = self
+            .faults
+            .drop_on
+            .borrow()
+            .is_some_and(|(m, p)| m == request.method.as_str() && p == path);
+        if targeted {
+            self.faults.drop_on.replace(None);
+            return Err(TransportError::Network {
+                url: request.url,
+                reason: "connection reset".into(),
+            });
+        }
+        if self.faults.drop_after_apply.get() > 0 {
+            self.faults
+                .drop_after_apply
+                .set(self.faults.drop_after_apply.get() - 1);
+            return Err(TransportError::Network {
+                url: request.url,
+                reason: "connection reset".into(),
+            });
+        }
         reply(status, b)
     }
 }
