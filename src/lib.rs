@@ -6,8 +6,10 @@
 //! [`host::Host`] (Forge capabilities: KVS, secrets, Jira, clock, log) and
 //! [`http::Transport`] (outbound HTTPS to Entra and Graph).
 
+pub mod graph;
 pub mod host;
 pub mod http;
+pub mod ops;
 pub mod random;
 pub mod resolver;
 pub mod secret;

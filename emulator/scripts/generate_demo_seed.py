@@ -1,0 +1,219 @@
+#!/usr/bin/env python3
+"""Generate seed/demo-tenant.json: the Contoso demo tenant the emulator starts with.
+
+Object ids are UUIDv5 values derived from stable names, so they look like real
+directory object ids and never change between runs.
+"""
+import json
+import os
+import uuid
+
+NS = uuid.UUID("3f1c2a9e-7b0d-4c55-9a61-5d2e8f4b7c10")
+HERE = os.path.dirname(os.path.abspath(__file__))
+OUT = os.path.join(HERE, "..", "seed", "demo-tenant.json")
+DOMAIN = "contoso.example"
+
+
+def oid(kind, name):
+    # Directory object ids are random (version 4) GUIDs; derive the bits from a
+    # name hash so they are stable, then mark them as version 4 like the real ones.
+    return str(uuid.UUID(bytes=uuid.uuid5(NS, kind + ":" + name).bytes, version=4))
+
+
+ROLE_TEMPLATES = {
+    "Global Administrator": ("62e90394-69f5-4237-9190-012177145e10", "Can manage all aspects of Microsoft Entra ID and Microsoft services that use Microsoft Entra identities."),
+    "User Administrator": ("fe930be7-5e62-47db-91af-98c3a49a38b1", "Can manage all aspects of users and groups, including resetting passwords for limited admins."),
+    "Helpdesk Administrator": ("729827e3-9c14-49f7-bb1b-9608f156bbb8", "Can reset passwords for non-administrators and Helpdesk Administrators."),
+    "Directory Readers": ("88d8e3e3-8f55-4a1e-953a-9b9898b8876b", "Can read basic directory information. Commonly used to grant directory read access to applications and guests."),
+}
+
+# (given, surname, title) per department; the first one heads the department.
+PEOPLE = {
+    "Executive": [("Megan", "Bowen", "Chief Executive Officer"), ("Grace", "Liu", "Chief of Staff")],
+    "Sales": [("Alex", "Wilber", "VP Sales"), ("Adele", "Vance", "Account Executive"), ("Diego", "Siciliani", "Account Executive"), ("Patti", "Fernandez", "Sales Operations Analyst"), ("Shane", "O'Neil", "Account Manager"), ("Grady", "Archie", "Sales Engineer"), ("Irvin", "Sayers", "Business Development Rep"), ("Lidia", "Holloway", "Account Manager")],
+    "Engineering": [("Johanna", "Lorenz", "VP Engineering"), ("Miriam", "Graham", "Principal Engineer"), ("Enrico", "Cattaneo", "Senior Software Engineer"), ("Henrietta", "Mueller", "Software Engineer"), ("Raul", "Razo", "Software Engineer"), ("Cameron", "White", "QA Engineer"), ("Allan", "Deyoung", "Site Reliability Engineer"), ("Emily", "Braun", "Engineering Manager"), ("Isabel", "Garcia", "Software Engineer")],
+    "Finance": [("Christie", "Cline", "CFO"), ("Joni", "Sherman", "Controller"), ("Lee", "Gu", "Financial Analyst"), ("Nina", "Petrova", "Accounts Payable Specialist"), ("Omar", "Haddad", "Payroll Specialist"), ("Ben", "Walters", "Financial Analyst"), ("Zrinka", "Makovac", "Treasury Analyst"), ("Sofia", "Costa", "Tax Specialist")],
+    "HR": [("Debra", "Berger", "HR Director"), ("Pradeep", "Gupta", "HR Business Partner"), ("Vanessa", "Dumont", "Recruiter"), ("Tomás", "Reyes", "Recruiter"), ("Aiko", "Tanaka", "People Operations Specialist"), ("Kenji", "Mori", "Benefits Coordinator"), ("Liam", "O'Brien", "HR Generalist")],
+    "IT": [("Isaiah", "Langer", "IT Director"), ("Lynne", "Robbins", "Service Desk Lead"), ("Nestor", "Wilke", "Identity Engineer"), ("Priya", "Nair", "Service Desk Analyst"), ("Samuel", "Okafor", "Systems Administrator"), ("Ingrid", "Larsen", "Network Engineer"), ("Mateo", "Rossi", "Service Desk Analyst"), ("Ahmed", "Ali", "Endpoint Engineer")],
+    "Marketing": [("Lena", "Fischer", "CMO"), ("Carlos", "Mendes", "Content Strategist"), ("Fatima", "Khan", "Product Marketing Manager"), ("Noah", "Schmidt", "Marketing Analyst"), ("Olivia", "Brown", "Brand Designer"), ("Yusuf", "Demir", "Events Coordinator"), ("Hannah", "Kowalski", "Social Media Manager"), ("Ravi", "Iyer", "Growth Marketer")],
+}
+OFFICES = {"Executive": "HQ 1/100", "Sales": "HQ 2/210", "Engineering": "Redmond 3/301", "Finance": "HQ 4/410", "HR": "HQ 4/420", "IT": "Redmond 1/110", "Marketing": "HQ 2/250"}
+
+
+def ascii_fold(s):
+    return s.replace("á", "a").replace("é", "e").replace("ó", "o").replace("í", "i").replace("ú", "u")
+
+
+def main():
+    users, heads = [], {}
+    employee_no = 1000
+    for dept, people in PEOPLE.items():
+        for index, (given, surname, title) in enumerate(people):
+            employee_no += 1
+            nick = ascii_fold(given.lower() + "." + surname.lower().replace(" ", ""))
+            upn = nick + "@" + DOMAIN
+            user = {
+                "id": oid("user", upn),
+                "displayName": given + " " + surname,
+                "givenName": given,
+                "surname": surname,
+                "userPrincipalName": upn,
+                "mail": upn,
+                "mailNickname": nick.replace("'", ""),
+                "jobTitle": title,
+                "department": dept,
+                "companyName": "Contoso Ltd",
+                "officeLocation": OFFICES[dept],
+                "businessPhones": ["+1 425 555 %04d" % (employee_no % 10000)],
+                "mobilePhone": None,
+                "preferredLanguage": "en-US",
+                "accountEnabled": True,
+                "employeeId": "E%d" % employee_no,
+                "employeeType": "Employee",
+                "employeeHireDate": "20%02d-0%d-0%dT00:00:00Z" % (15 + employee_no % 10, 1 + employee_no % 9, 1 + employee_no % 8),
+                "usageLocation": "US",
+                "createdDateTime": "2024-0%d-1%dT09:00:00Z" % (1 + employee_no % 9, employee_no % 10),
+                "onPremisesSyncEnabled": None,
+            }
+            if index == 0:
+                heads[dept] = user["id"]
+                user["manager"] = None
+            else:
+                user["manager"] = heads[dept]
+            users.append(user)
+    for user in users:
+        if user["department"] != "Executive" and user["manager"] is None:
+            user["manager"] = heads["Executive"]
+
+    def find(upn_prefix):
+        return next(u for u in users if u["userPrincipalName"].startswith(upn_prefix))
+
+    # A contractor, a leaver (disabled) and an on-premises synced user.
+    find("raul.razo")["employeeType"] = "Contractor"
+    leaver = find("ben.walters")
+    leaver["accountEnabled"] = False
+    leaver["employeeLeaveDateTime"] = "2026-10-31T17:00:00Z"
+    synced = find("joni.sherman")
+    synced.update({
+        "onPremisesSyncEnabled": True,
+        "onPremisesImmutableId": "fYtQ5ZQ0m0qVvX3X8x9r2w==",
+        "onPremisesSamAccountName": "jsherman",
+        "onPremisesDomainName": "corp.contoso.example",
+        "onPremisesUserPrincipalName": "joni.sherman@contoso.example",
+        "onPremisesLastSyncDateTime": "2026-11-25T22:14:03Z",
+        "onPremisesSecurityIdentifier": "S-1-5-21-1180699209-877415012-3182924384-1104",
+    })
+    # A user on the second verified domain.
+    fab = find("olivia.brown")
+    fab["userPrincipalName"] = fab["mail"] = "olivia.brown@fabrikam.example"
+    fab["id"] = oid("user", fab["userPrincipalName"])
+
+    by_dept = {}
+    for u in users:
+        by_dept.setdefault(u["department"], []).append(u["id"])
+    all_ids = [u["id"] for u in users]
+
+    def group(name, nick, members, security=True, mail=False, types=None, **extra):
+        g = {
+            "id": oid("group", name),
+            "displayName": name,
+            "description": extra.pop("description", name),
+            "mailNickname": nick,
+            "mail": (nick + "@" + DOMAIN) if mail else None,
+            "mailEnabled": mail,
+            "securityEnabled": security,
+            "groupTypes": types or [],
+            "createdDateTime": "2024-01-15T08:00:00Z",
+            "visibility": "Private" if "Unified" in (types or []) else None,
+            "isAssignableToRole": False,
+            "onPremisesSyncEnabled": None,
+            "membershipRule": None,
+            "membershipRuleProcessingState": None,
+            "members": members,
+        }
+        g.update(extra)
+        return g
+
+    eng_group = group("Engineering", "engineering", by_dept["Engineering"], description="Engineering department")
+    groups = [
+        group("All Staff", "allstaff", all_ids, description="Every Contoso employee"),
+        group("Sales Team", "salesteam", by_dept["Sales"], mail=True, types=["Unified"], description="Sales department (Microsoft 365 group)"),
+        eng_group,
+        group("Finance", "finance", by_dept["Finance"], description="Finance department"),
+        group("HR", "hr", by_dept["HR"], description="Human resources"),
+        group("IT", "it", by_dept["IT"], description="IT department"),
+        group("Marketing Team", "marketingteam", by_dept["Marketing"], mail=True, types=["Unified"], description="Marketing department (Microsoft 365 group)"),
+        group("App - Salesforce Users", "app-salesforce", by_dept["Sales"][:5], description="Access to Salesforce"),
+        group("App - GitHub Enterprise", "app-github", [eng_group["id"]], description="Access to GitHub Enterprise (nested: Engineering)"),
+        group("App - Jira Service Management Agents", "app-jsm-agents", by_dept["IT"][1:5], description="JSM agent licences"),
+        group("Dynamic - Engineering Contractors", "dyn-eng-contractors", [find("raul.razo")["id"]], types=["DynamicMembership"],
+              membershipRule='(user.department -eq "Engineering") and (user.employeeType -eq "Contractor")', membershipRuleProcessingState="On",
+              description="Dynamic membership by rule"),
+        group("Security Alerts", "securityalerts", by_dept["IT"][:3], mail=True, description="Mail-enabled security group"),
+        group("Contoso Newsletter", "newsletter", by_dept["Marketing"][:4], security=False, mail=True, description="Distribution list"),
+        group("Finance Approvers (AD)", "financeapprovers", by_dept["Finance"][:3], onPremisesSyncEnabled=True,
+              onPremisesLastSyncDateTime="2026-11-25T22:14:03Z", onPremisesSamAccountName="FinanceApprovers",
+              onPremisesSecurityIdentifier="S-1-5-21-1180699209-877415012-3182924384-2201", description="Synchronised from Active Directory"),
+        group("Privileged Support Staff", "privsupport", [find("priya.nair")["id"]], isAssignableToRole=True, description="Role-assignable group"),
+    ]
+
+    app_sp = oid("servicePrincipal", "entra-id-connect-for-jsm")
+    roles = []
+    role_members = {
+        "Global Administrator": [find("isaiah.langer")["id"]],
+        "User Administrator": [find("nestor.wilke")["id"], app_sp],
+        "Helpdesk Administrator": [find("lynne.robbins")["id"], groups[-1]["id"]],
+        "Directory Readers": [],
+    }
+    for name, (template, description) in ROLE_TEMPLATES.items():
+        roles.append({
+            "id": oid("directoryRole", template),
+            "displayName": name,
+            "description": description,
+            "roleTemplateId": template,
+            "members": role_members[name],
+        })
+
+    seed = {
+        "tenant": {
+            "id": "8a3f5c2e-4b71-4d0a-9e36-2c5b7d18f4a9",
+            "displayName": "Contoso Ltd",
+            "verifiedDomains": [
+                {"name": "contoso.example", "isDefault": True, "isInitial": False, "type": "Managed", "capabilities": "Email, OfficeCommunicationsOnline"},
+                {"name": "fabrikam.example", "isDefault": False, "isInitial": False, "type": "Managed", "capabilities": "Email"},
+                {"name": "contosodemo.onmicrosoft.com", "isDefault": False, "isInitial": True, "type": "Managed", "capabilities": "Email, OfficeCommunicationsOnline"},
+            ],
+            "countryLetterCode": "US",
+            "city": "Redmond",
+            "temporaryAccessPassEnabled": True,
+            "tokenLifetimeSeconds": 3599,
+        },
+        "app": {
+            "displayName": "Entra ID Connect for JSM",
+            "clientId": "5d7f2b9c-1e34-4a8b-b6d2-9c0e1f3a7b45",
+            "clientSecret": "emu~Q8k.demo-secret-not-for-production~v2",
+            "servicePrincipalId": app_sp,
+            "applicationPermissions": [
+                "User.ReadWrite.All",
+                "GroupMember.ReadWrite.All",
+                "User-PasswordProfile.ReadWrite.All",
+                "UserAuthMethod-TAP.ReadWrite.All",
+                "User.RevokeSessions.All",
+                "RoleManagement.Read.Directory",
+                "User-LifeCycleInfo.ReadWrite.All",
+                "Group.Read.All",
+                "Organization.Read.All",
+            ],
+        },
+        "directoryRoles": roles,
+        "users": users,
+        "groups": groups,
+        "faults": {},
+    }
+    with open(OUT, "w", encoding="utf-8") as f:
+        json.dump(seed, f, indent=1, ensure_ascii=False)
+        f.write("\n")
+
+
+if __name__ == "__main__":
+    main()

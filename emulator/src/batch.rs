@@ -1,0 +1,226 @@
+//! JSON batching (`POST /v1.0/$batch`): up to 20 items, `dependsOn` with 424 for
+//! dependants of failures, per-item throttling, responses in reverse order (Graph
+//! promises no order), each item authorized and logged on its own.
+
+use http::{HeaderMap, HeaderName, HeaderValue, Method};
+use serde_json::{json, Map, Value};
+
+use crate::clock;
+use crate::dispatch::{batch_base_url, error_reply, execute, is_eventual, Ids, State};
+use crate::errors::GraphError;
+use crate::graph::{self, Call, Reply};
+use crate::log::{loggable_body, LoggedRequest, RequestKind};
+use crate::odata::QueryParams;
+use crate::token::Claims;
+
+const MAX_ITEMS: usize = 20;
+
+struct Item {
+    id: String,
+    method: Method,
+    url: String,
+    headers: HeaderMap,
+    body: Vec<u8>,
+    depends_on: Vec<String>,
+}
+
+fn invalid(message: impl Into<String>) -> GraphError {
+    GraphError::bad_request("BadRequest", message)
+}
+
+fn parse_items(body: &[u8]) -> Result<Vec<Item>, GraphError> {
+    let root: Value = serde_json::from_slice(body).map_err(|_| GraphError::invalid_json())?;
+    let requests = root
+        .get("requests")
+        .and_then(Value::as_array)
+        .ok_or_else(|| {
+            invalid("Invalid batch payload format: the 'requests' array is required.")
+        })?;
+    if requests.is_empty() {
+        return Err(invalid(
+            "Invalid batch payload format: the 'requests' array is empty.",
+        ));
+    }
+    if requests.len() > MAX_ITEMS {
+        return Err(invalid(format!(
+            "Invalid batch payload format: the number of requests ({}) exceeds the limit of {MAX_ITEMS}.",
+            requests.len()
+        )));
+    }
+    let mut items: Vec<Item> = Vec::new();
+    for request in requests {
+        let text = |k: &str| request.get(k).and_then(Value::as_str).map(str::to_string);
+        let id = match request.get("id") {
+            Some(Value::String(s)) => s.clone(),
+            Some(Value::Number(n)) => n.to_string(),
+            _ => {
+                return Err(invalid(
+                    "Invalid batch payload format: every request needs an 'id'.",
+                ))
+            }
+        };
+        if items.iter().any(|i| i.id == id) {
+            return Err(invalid(format!(
+                "Invalid batch payload format: request id '{id}' is used more than once."
+            )));
+        }
+        let method = text("method")
+            .and_then(|m| Method::from_bytes(m.to_ascii_uppercase().as_bytes()).ok())
+            .ok_or_else(|| {
+                invalid(format!(
+                    "Invalid batch payload format: request '{id}' needs a 'method'."
+                ))
+            })?;
+        let url = text("url").ok_or_else(|| {
+            invalid(format!(
+                "Invalid batch payload format: request '{id}' needs a 'url'."
+            ))
+        })?;
+        let mut headers = HeaderMap::new();
+        if let Some(h) = request.get("headers").and_then(Value::as_object) {
+            for (k, v) in h {
+                if let (Ok(name), Some(Ok(value))) = (
+                    HeaderName::from_bytes(k.as_bytes()),
+                    v.as_str().map(HeaderValue::from_str),
+                ) {
+                    headers.insert(name, value);
+                }
+            }
+        }
+        let body = match request.get("body") {
+            None | Some(Value::Null) => Vec::new(),
+            Some(b) => serde_json::to_vec(b).unwrap_or_default(),
+        };
+        let depends_on: Vec<String> = match request.get("dependsOn") {
+            None => Vec::new(),
+            Some(Value::Array(deps)) => deps
+                .iter()
+                .filter_map(|d| d.as_str().map(str::to_string))
+                .collect(),
+            Some(_) => {
+                return Err(invalid(format!(
+                    "Invalid batch payload format: 'dependsOn' of request '{id}' must be an array."
+                )))
+            }
+        };
+        for dep in &depends_on {
+            if !items.iter().any(|i| &i.id == dep) {
+                return Err(invalid(format!(
+                    "Invalid batch payload format: request '{id}' depends on '{dep}', which is not an earlier request in the batch."
+                )));
+            }
+        }
+        items.push(Item {
+            id,
+            method,
+            url,
+            headers,
+            body,
+            depends_on,
+        });
+    }
+    Ok(items)
+}
+
+fn item_headers(reply: &Reply) -> Value {
+    let mut headers = Map::new();
+    if reply.body.is_some() {
+        headers.insert("Content-Type".into(), json!("application/json"));
+    }
+    for (k, v) in &reply.headers {
+        headers.insert(k.clone(), json!(v));
+    }
+    Value::Object(headers)
+}
+
+pub(crate) fn run(
+    state: &mut State,
+    claims: &Claims,
+    body: &[u8],
+    outer_headers: &HeaderMap,
+    outer_uri: &http::Uri,
+    parent_seq: u64,
+    outer_ids: &Ids,
+) -> Reply {
+    let now_ms = state.clock.now_ms();
+    let items = match parse_items(body) {
+        Ok(items) => items,
+        Err(e) => return error_reply(&e, now_ms, outer_ids),
+    };
+    let base_url = batch_base_url(outer_headers, outer_uri);
+    let mut statuses: Vec<(String, u16)> = Vec::new();
+    let mut responses: Vec<Value> = Vec::new();
+    for item in &items {
+        let ids = Ids {
+            request_id: uuid::Uuid::new_v4().to_string(),
+            client_request_id: item
+                .headers
+                .get("client-request-id")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string),
+        };
+        let relative = if item.url.starts_with('/') {
+            item.url.clone()
+        } else {
+            format!("/{}", item.url)
+        };
+        let (path_part, query) = match relative.split_once('?') {
+            Some((p, q)) => (p.to_string(), Some(q.to_string())),
+            None => (relative.clone(), None),
+        };
+        let logged_path = format!("/v1.0{path_part}");
+        let seq = state.log.reserve_seq();
+        let failed_dependency = item.depends_on.iter().any(|d| {
+            statuses
+                .iter()
+                .any(|(id, status)| id == d && !(200..300).contains(status))
+        });
+        let reply = if failed_dependency {
+            error_reply(&GraphError::FailedDependency, now_ms, &ids)
+        } else if item.url.contains("://") {
+            error_reply(
+                &invalid("Batch request urls must be relative, such as '/users'."),
+                now_ms,
+                &ids,
+            )
+        } else {
+            let call = Call {
+                method: item.method.clone(),
+                segments: graph::segments_of(&path_part),
+                path: logged_path.clone(),
+                params: QueryParams::parse(query.as_deref()),
+                body: &item.body,
+                eventual: is_eventual(&item.headers),
+                base_url: base_url.clone(),
+                claims,
+                now_ms,
+                replication_delay_ms: state.faults.faults.replication_delay_ms,
+            };
+            execute(state, &call, &ids)
+        };
+        state.log.push(LoggedRequest {
+            seq,
+            kind: RequestKind::BatchItem,
+            method: item.method.to_string(),
+            path: logged_path,
+            query,
+            body: loggable_body(&item.body, false),
+            status: reply.status,
+            batch_parent_seq: Some(parent_seq),
+            timestamp: clock::iso(now_ms),
+            client_request_id: ids.client_request_id.clone(),
+            request_id: ids.request_id.clone(),
+        });
+        statuses.push((item.id.clone(), reply.status));
+        let mut response = Map::new();
+        response.insert("id".into(), json!(item.id));
+        response.insert("status".into(), json!(reply.status));
+        response.insert("headers".into(), item_headers(&reply));
+        if let Some(body) = reply.body {
+            response.insert("body".into(), body);
+        }
+        responses.push(Value::Object(response));
+    }
+    responses.reverse();
+    Reply::json(200, json!({ "responses": responses }))
+}

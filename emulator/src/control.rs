@@ -1,0 +1,117 @@
+//! `/_emulator/...`: request log, reset, faults, virtual clock, tenant summary.
+
+use http::Method;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::dispatch::State;
+use crate::faults::{FaultState, Faults};
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct AdvanceTime {
+    advance_ms: u64,
+}
+
+fn bad(message: &str) -> (u16, Value) {
+    (400, json!({"error": message}))
+}
+
+pub(crate) fn handle(state: &mut State, method: &Method, path: &str, body: &[u8]) -> (u16, Value) {
+    match (method.as_str(), path.trim_end_matches('/')) {
+        ("GET", "log") => (200, json!(state.log.entries())),
+        ("DELETE", "log") => {
+            state.log.clear();
+            (200, json!({"cleared": true}))
+        }
+        ("POST", "reset") => {
+            state.reset();
+            (200, json!({"reset": true}))
+        }
+        ("GET", "faults") => (200, json!(state.faults.faults)),
+        ("POST", "faults") | ("PUT", "faults") => match serde_json::from_slice::<Faults>(body) {
+            Ok(faults) => {
+                state.faults = FaultState::new(faults);
+                (200, json!(state.faults.faults))
+            }
+            Err(e) => bad(&format!("invalid faults: {e}")),
+        },
+        ("DELETE", "faults") => {
+            state.faults = FaultState::default();
+            (200, json!(state.faults.faults))
+        }
+        ("GET", "time") => (200, time_json(state)),
+        ("POST", "time") => match serde_json::from_slice::<AdvanceTime>(body) {
+            Ok(advance) => {
+                state.clock.advance(advance.advance_ms);
+                (200, time_json(state))
+            }
+            Err(e) => bad(&format!("invalid time body: {e}")),
+        },
+        ("GET", "tenant") => (200, tenant_summary(state)),
+        _ => (
+            404,
+            json!({"error": format!("no control endpoint {method} /_emulator/{path}")}),
+        ),
+    }
+}
+
+fn time_json(state: &State) -> Value {
+    let now = state.clock.now_ms();
+    json!({"nowMs": now, "now": crate::clock::iso(now), "offsetMs": state.clock.offset_ms()})
+}
+
+/// A compact view of the tenant for a UI.
+pub(crate) fn tenant_summary(state: &State) -> Value {
+    let t = &state.tenant;
+    let users: Vec<Value> = t
+        .users
+        .iter()
+        .map(|u| {
+            let p = &u.props;
+            json!({
+                "id": u.id(),
+                "userPrincipalName": u.upn(),
+                "displayName": p.get("displayName"),
+                "accountEnabled": p.get("accountEnabled"),
+                "department": p.get("department"),
+                "jobTitle": p.get("jobTitle"),
+                "managerId": u.manager,
+                "onPremisesSyncEnabled": u.is_synced(),
+                "groupIds": t.direct_containers(u.id()).into_iter().filter(|c| t.group_index(c).is_some()).collect::<Vec<_>>(),
+                "roleTemplateIds": t.role_templates_of(u.id()),
+            })
+        })
+        .collect();
+    let groups: Vec<Value> = t
+        .groups
+        .iter()
+        .map(|g| {
+            json!({
+                "id": g.id(),
+                "displayName": g.display_name(),
+                "securityEnabled": g.props.get("securityEnabled"),
+                "mailEnabled": g.props.get("mailEnabled"),
+                "unified": g.is_unified(),
+                "dynamic": g.is_dynamic(),
+                "onPremisesSynced": g.is_synced(),
+                "roleAssignable": g.is_role_assignable(),
+                "memberIds": g.members,
+            })
+        })
+        .collect();
+    let roles: Vec<Value> = t
+        .roles
+        .iter()
+        .map(|r| json!({"id": r.id, "displayName": r.display_name, "roleTemplateId": r.role_template_id, "memberIds": r.members}))
+        .collect();
+    json!({
+        "tenantId": t.id,
+        "displayName": t.display_name,
+        "domains": t.domain_names().collect::<Vec<_>>(),
+        "app": {"clientId": t.app.client_id, "servicePrincipalId": t.app.service_principal_id, "applicationPermissions": t.app.application_permissions},
+        "users": users,
+        "groups": groups,
+        "directoryRoles": roles,
+    })
+}

@@ -1,0 +1,199 @@
+//! Routing of `/v1.0` calls: fault checks, permission checks, then the handler.
+
+use http::Method;
+use serde_json::{Map, Value};
+
+use crate::errors::GraphError;
+use crate::faults::FaultState;
+use crate::odata::QueryParams;
+use crate::permissions;
+use crate::tenant::Tenant;
+use crate::token::Claims;
+use crate::{directory, groups, users};
+
+/// One Graph call (a top-level request or a `$batch` item), already authenticated.
+pub(crate) struct Call<'a> {
+    pub method: Method,
+    /// Percent-decoded path segments after `/v1.0`.
+    pub segments: Vec<String>,
+    /// `/v1.0/...` as received, for logs and fault matching.
+    pub path: String,
+    pub params: QueryParams,
+    pub body: &'a [u8],
+    /// `ConsistencyLevel: eventual` was sent.
+    pub eventual: bool,
+    /// `http://host/v1.0`, the base of `@odata.nextLink`.
+    pub base_url: String,
+    pub claims: &'a Claims,
+    pub now_ms: u64,
+    pub replication_delay_ms: u64,
+}
+
+/// A successful Graph reply.
+#[derive(Debug, Clone)]
+pub(crate) struct Reply {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Option<Value>,
+}
+
+impl Reply {
+    pub fn json(status: u16, body: Value) -> Reply {
+        Reply {
+            status,
+            headers: Vec::new(),
+            body: Some(body),
+        }
+    }
+
+    pub fn no_content() -> Reply {
+        Reply {
+            status: 204,
+            headers: Vec::new(),
+            body: None,
+        }
+    }
+}
+
+pub(crate) type GraphResult = Result<Reply, GraphError>;
+
+/// Splits `/v1.0/users/a%40b` into decoded segments `["users", "a@b"]`.
+pub(crate) fn segments_of(path_after_version: &str) -> Vec<String> {
+    path_after_version
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            percent_encoding::percent_decode_str(s)
+                .decode_utf8_lossy()
+                .into_owned()
+        })
+        .collect()
+}
+
+/// Parses a JSON object body, Graph-style errors otherwise.
+pub(crate) fn object_body(body: &[u8]) -> Result<Map<String, Value>, GraphError> {
+    match serde_json::from_slice::<Value>(body) {
+        Ok(Value::Object(map)) => Ok(map),
+        _ => Err(GraphError::invalid_json()),
+    }
+}
+
+/// Throttling and scheduled 503s, applied to each call (each `$batch` item too).
+pub(crate) fn injected_fault(faults: &mut FaultState, call: &Call) -> Option<GraphError> {
+    if let Some(retry_after) = faults.take_throttle(call.now_ms) {
+        return Some(GraphError::Throttled { retry_after });
+    }
+    faults
+        .take_unavailable(call.method.as_str(), &call.path)
+        .map(|retry_after| GraphError::Unavailable { retry_after })
+}
+
+fn is(segment: &str, name: &str) -> bool {
+    segment.eq_ignore_ascii_case(name)
+}
+
+/// Runs one authenticated call against the tenant.
+pub(crate) fn route(tenant: &mut Tenant, call: &Call) -> GraphResult {
+    let segs: Vec<&str> = call.segments.iter().map(String::as_str).collect();
+    let Some(first) = segs.first() else {
+        return Err(GraphError::UnknownSegment(String::new()));
+    };
+    let known = [
+        "users",
+        "groups",
+        "organization",
+        "directoryRoles",
+        "roleManagement",
+    ];
+    if !known.iter().any(|k| is(first, k)) {
+        return Err(GraphError::UnknownSegment(first.to_string()));
+    }
+    let template = permissions::template_for(&call.segments)
+        .ok_or_else(|| GraphError::UnknownSegment(segs.last().unwrap_or(first).to_string()))?;
+    if permissions::allowing(&template, call.method.as_str()).is_empty() {
+        return Err(GraphError::MethodNotAllowed);
+    }
+    if !permissions::allows(&call.claims.roles, &template, call.method.as_str()) {
+        return Err(GraphError::AccessDenied);
+    }
+    let m = &call.method;
+    match segs.as_slice() {
+        [u] if is(u, "users") && m == Method::GET => users::list(tenant, call),
+        [u] if is(u, "users") && m == Method::POST => users::create(tenant, call),
+        [u, id] if is(u, "users") && m == Method::GET => users::get(tenant, call, id),
+        [u, id] if is(u, "users") && m == Method::PATCH => users::update(tenant, call, id),
+        [u, id] if is(u, "users") && m == Method::DELETE => users::delete(tenant, call, id),
+        [u, id, mg] if is(u, "users") && is(mg, "manager") && m == Method::GET => {
+            users::get_manager(tenant, call, id)
+        }
+        [u, id, mg, r]
+            if is(u, "users") && is(mg, "manager") && *r == "$ref" && m == Method::PUT =>
+        {
+            users::set_manager(tenant, call, id)
+        }
+        [u, id, mg, r]
+            if is(u, "users") && is(mg, "manager") && *r == "$ref" && m == Method::DELETE =>
+        {
+            users::remove_manager(tenant, call, id)
+        }
+        [u, id, rel, rest @ ..]
+            if is(u, "users")
+                && (is(rel, "memberOf") || is(rel, "transitiveMemberOf"))
+                && rest.len() <= 1
+                && m == Method::GET =>
+        {
+            users::member_of(
+                tenant,
+                call,
+                id,
+                is(rel, "transitiveMemberOf"),
+                rest.first().copied(),
+            )
+        }
+        [u, id, a] if is(u, "users") && is(a, "revokeSignInSessions") && m == Method::POST => {
+            users::revoke_sessions(tenant, call, id)
+        }
+        [u, id, a] if is(u, "users") && is(a, "checkMemberGroups") && m == Method::POST => {
+            users::check_member_groups(tenant, call, id)
+        }
+        [u, id, a, t]
+            if is(u, "users") && is(a, "authentication") && is(t, "temporaryAccessPassMethods") =>
+        {
+            if m == Method::POST {
+                users::create_tap(tenant, call, id)
+            } else {
+                users::list_taps(tenant, call, id)
+            }
+        }
+        [g] if is(g, "groups") && m == Method::GET => groups::list(tenant, call),
+        [g, id] if is(g, "groups") && m == Method::GET => groups::get(tenant, call, id),
+        [g, id] if is(g, "groups") && m == Method::PATCH => groups::update(tenant, call, id),
+        [g, id, mem] if is(g, "groups") && is(mem, "members") && m == Method::GET => {
+            groups::list_members(tenant, call, id)
+        }
+        [g, id, mem, r]
+            if is(g, "groups") && is(mem, "members") && *r == "$ref" && m == Method::POST =>
+        {
+            groups::add_member(tenant, call, id)
+        }
+        [g, id, mem, member, r]
+            if is(g, "groups") && is(mem, "members") && *r == "$ref" && m == Method::DELETE =>
+        {
+            groups::remove_member(tenant, call, id, member)
+        }
+        [o] if is(o, "organization") && m == Method::GET => directory::organization(tenant, call),
+        [d] if is(d, "directoryRoles") && m == Method::GET => directory::list_roles(tenant, call),
+        [d, id, mem] if is(d, "directoryRoles") && is(mem, "members") && m == Method::GET => {
+            directory::role_members(tenant, call, id)
+        }
+        [r, d, a]
+            if is(r, "roleManagement")
+                && is(d, "directory")
+                && is(a, "roleAssignments")
+                && m == Method::GET =>
+        {
+            directory::role_assignments(tenant, call)
+        }
+        _ => Err(GraphError::MethodNotAllowed),
+    }
+}

@@ -1,0 +1,153 @@
+//! Which application permissions allow a Graph call: Microsoft's permission map
+//! (subset in `permissions/application-permissions.json`, extracted by
+//! `scripts/extract_permissions.py`) plus documented gap-fills.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use serde::Deserialize;
+
+const SUBSET: &str = include_str!("../permissions/application-permissions.json");
+
+#[derive(Debug, Deserialize)]
+struct PermissionMap {
+    /// path template (lower case) -> method -> permission names
+    paths: HashMap<String, HashMap<String, Vec<String>>>,
+}
+
+/// Entries the map lacks, taken from the Graph API reference pages (see README).
+/// Each is (template, method, permissions, why).
+pub const GAP_FILLS: &[(&str, &str, &[&str], &str)] = &[
+    (
+        "/groups/{id}/members",
+        "POST",
+        &["GroupMember.ReadWrite.All", "Group.ReadWrite.All", "Directory.ReadWrite.All"],
+        "POST /groups/{id}/members/$ref has no entry in the map; the group-post-members reference lists these",
+    ),
+    (
+        "/groups/{id}",
+        "PATCH",
+        &["GroupMember.ReadWrite.All"],
+        "PATCH with members@odata.bind adds members; group-post-members lists GroupMember.ReadWrite.All for it",
+    ),
+    (
+        "/users/{id}/memberof",
+        "GET",
+        &["User.Read.All", "GroupMember.Read.All", "Group.Read.All"],
+        "the map lists only Directory.Read.All/ReadBasic for memberOf; user-list-memberof lists User.Read.All",
+    ),
+    (
+        "/users/{id}/checkmembergroups",
+        "POST",
+        &["GroupMember.Read.All"],
+        "user-checkmembergroups lists User.Read.All and GroupMember.Read.All",
+    ),
+    (
+        "/users/{id}",
+        "PATCH",
+        &["User-LifeCycleInfo.ReadWrite.All"],
+        "employeeLeaveDateTime writes; User-LifeCycleInfo.ReadWrite.All is absent from the map",
+    ),
+];
+
+fn map() -> &'static PermissionMap {
+    static MAP: OnceLock<PermissionMap> = OnceLock::new();
+    MAP.get_or_init(|| {
+        serde_json::from_str(SUBSET).unwrap_or(PermissionMap {
+            paths: HashMap::new(),
+        })
+    })
+}
+
+/// The map's path template for a request path (segments already split), e.g.
+/// `["users","x","transitiveMemberOf","microsoft.graph.group"]` ->
+/// `/users/{id}/transitivememberof`. `$ref` and type-cast segments are not part of
+/// the map's templates.
+pub fn template_for(segments: &[String]) -> Option<String> {
+    let wanted: Vec<String> = segments
+        .iter()
+        .map(|s| s.to_ascii_lowercase())
+        .filter(|s| s != "$ref" && !s.starts_with("microsoft.graph."))
+        .collect();
+    let templates = map()
+        .paths
+        .keys()
+        .map(String::as_str)
+        .chain(GAP_FILLS.iter().map(|g| g.0));
+    let mut best: Option<(usize, &str)> = None;
+    for template in templates {
+        let parts: Vec<&str> = template.trim_start_matches('/').split('/').collect();
+        if parts.len() != wanted.len() {
+            continue;
+        }
+        let mut literals = 0;
+        let fits = parts.iter().zip(&wanted).all(|(t, w)| {
+            if t.starts_with('{') {
+                true
+            } else {
+                literals += 1;
+                *t == w.as_str()
+            }
+        });
+        if fits && best.is_none_or(|(n, _)| literals > n) {
+            best = Some((literals, template));
+        }
+    }
+    best.map(|(_, t)| t.to_string())
+}
+
+/// Permissions that a granted permission implies: ReadWrite includes Read, and
+/// Read.All includes ReadBasic.All (e.g. Group.Read.All covers Group.ReadBasic.All).
+fn expand(granted: &[String]) -> Vec<String> {
+    let mut all: Vec<String> = granted.to_vec();
+    for p in granted {
+        if p.contains(".ReadWrite.") {
+            all.push(p.replace(".ReadWrite.", ".Read."));
+        }
+    }
+    let reads: Vec<String> = all
+        .iter()
+        .filter(|p| p.ends_with(".Read.All"))
+        .map(|p| p.replace(".Read.All", ".ReadBasic.All"))
+        .collect();
+    all.extend(reads);
+    all.extend(
+        granted
+            .iter()
+            .filter(|p| p.ends_with(".ReadWrite.All"))
+            .map(|p| p.replace(".ReadWrite.All", ".ReadBasic.All")),
+    );
+    all
+}
+
+/// The permissions that allow `method` on `template`, map and gap-fills together.
+pub fn allowing(template: &str, method: &str) -> Vec<String> {
+    let mut names: Vec<String> = map()
+        .paths
+        .get(template)
+        .and_then(|m| m.get(&method.to_ascii_uppercase()))
+        .cloned()
+        .unwrap_or_default();
+    for (t, m, perms, _) in GAP_FILLS {
+        if *t == template && m.eq_ignore_ascii_case(method) {
+            names.extend(perms.iter().map(|p| p.to_string()));
+        }
+    }
+    names
+}
+
+/// Does a token holding `granted` roles allow `method` on `template`?
+pub fn allows(granted: &[String], template: &str, method: &str) -> bool {
+    let needed = allowing(template, method);
+    let held = expand(granted);
+    needed
+        .iter()
+        .any(|n| held.iter().any(|h| h.eq_ignore_ascii_case(n)))
+}
+
+/// Does the token hold this exact permission (or one that implies it)?
+pub fn holds(granted: &[String], permission: &str) -> bool {
+    expand(granted)
+        .iter()
+        .any(|h| h.eq_ignore_ascii_case(permission))
+}

@@ -1,0 +1,231 @@
+//! Graph's error envelope, parsed into a typed error, and the client's
+//! failure enum.
+
+use crate::graph::token::TokenError;
+use crate::http::TransportError;
+use serde::Deserialize;
+use std::fmt;
+
+/// One entry of `error.details` (for example `ObjectConflict` with target
+/// `userPrincipalName`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
+pub struct ErrorDetail {
+    #[serde(default)]
+    pub code: String,
+    #[serde(default)]
+    pub message: String,
+    #[serde(default)]
+    pub target: Option<String>,
+}
+
+/// A Graph error response.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GraphError {
+    pub status: u16,
+    /// Graph's `error.code`, e.g. `Request_BadRequest`; empty when the body
+    /// was not an error envelope.
+    pub code: String,
+    pub message: String,
+    pub request_id: Option<String>,
+    pub client_request_id: Option<String>,
+    pub details: Vec<ErrorDetail>,
+}
+
+#[derive(Deserialize)]
+struct Envelope {
+    error: EnvelopeError,
+}
+
+#[derive(Deserialize)]
+struct EnvelopeError {
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    message: String,
+    // Graph spells it both ways depending on the workload.
+    #[serde(default, rename = "innerError", alias = "innererror")]
+    inner_error: Option<InnerError>,
+    #[serde(default)]
+    details: Vec<ErrorDetail>,
+}
+
+#[derive(Deserialize)]
+struct InnerError {
+    #[serde(default, rename = "request-id")]
+    request_id: Option<String>,
+    #[serde(default, rename = "client-request-id")]
+    client_request_id: Option<String>,
+}
+
+impl GraphError {
+    /// Parses an error body. Headers (`request-id`, `client-request-id`) fill
+    /// in what the envelope lacks. A body that is not an envelope still yields
+    /// an error carrying the status, so nothing is lost.
+    pub fn from_parts(status: u16, body: &str, header: impl Fn(&str) -> Option<String>) -> Self {
+        let parsed = serde_json::from_str::<Envelope>(body).ok();
+        let (code, message, inner, details) = match parsed {
+            Some(env) => (
+                env.error.code,
+                env.error.message,
+                env.error.inner_error,
+                env.error.details,
+            ),
+            None => (String::new(), truncate(body, 200), None, Vec::new()),
+        };
+        let (rid, crid) = match inner {
+            Some(i) => (i.request_id, i.client_request_id),
+            None => (None, None),
+        };
+        GraphError {
+            status,
+            code,
+            message,
+            request_id: rid.or_else(|| header("request-id")),
+            client_request_id: crid.or_else(|| header("client-request-id")),
+            details,
+        }
+    }
+
+    /// Same as [`GraphError::from_parts`] for an already-parsed JSON body (a
+    /// `$batch` item).
+    pub fn from_json(
+        status: u16,
+        body: &serde_json::Value,
+        header: impl Fn(&str) -> Option<String>,
+    ) -> Self {
+        Self::from_parts(status, &body.to_string(), header)
+    }
+
+    /// `ObjectConflict` on the given property (e.g. duplicate UPN).
+    pub fn is_conflict_on(&self, property: &str) -> bool {
+        self.details
+            .iter()
+            .any(|d| d.code == "ObjectConflict" && d.target.as_deref() == Some(property))
+    }
+
+    pub fn is_not_found(&self) -> bool {
+        self.status == 404
+    }
+
+    /// Adding a member that is already there. Graph gives this no code of
+    /// its own (it is a plain `Request_BadRequest`), so the documented
+    /// message is the only signal.
+    pub fn is_already_member(&self) -> bool {
+        self.status == 400
+            && self
+                .message
+                .contains("added object references already exist")
+    }
+}
+
+impl fmt::Display for GraphError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Graph returned {}", self.status)?;
+        if !self.code.is_empty() {
+            write!(f, " {}", self.code)?;
+        }
+        if !self.message.is_empty() {
+            write!(f, ": {}", self.message)?;
+        }
+        if let Some(rid) = &self.request_id {
+            write!(f, " (request-id {rid})")?;
+        }
+        Ok(())
+    }
+}
+
+fn truncate(text: &str, max: usize) -> String {
+    text.chars().take(max).collect()
+}
+
+/// Why a Graph call did not produce a usable response.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ClientError {
+    /// Graph answered with an error (boxed: it is large and rare).
+    Graph(Box<GraphError>),
+    /// No token could be obtained.
+    Token(TokenError),
+    /// The connection failed, and the request was not safe to repeat or the
+    /// deadline left no time to repeat it.
+    Transport(TransportError),
+    /// Throttled (or still replicating) and the next attempt would pass the
+    /// caller's deadline; retry after `retry_after_ms`.
+    Deferred { retry_after_ms: u64 },
+    /// Graph answered 2xx with a body that does not match the model.
+    Decode { what: &'static str, reason: String },
+}
+
+impl fmt::Display for ClientError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ClientError::Graph(e) => e.fmt(f),
+            ClientError::Token(e) => e.fmt(f),
+            ClientError::Transport(e) => e.fmt(f),
+            ClientError::Deferred { retry_after_ms } => {
+                write!(f, "throttled; retry after {retry_after_ms} ms")
+            }
+            ClientError::Decode { what, reason } => {
+                write!(f, "unexpected Graph response for {what}: {reason}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for ClientError {}
+
+impl From<GraphError> for ClientError {
+    fn from(e: GraphError) -> Self {
+        ClientError::Graph(Box::new(e))
+    }
+}
+
+impl From<TokenError> for ClientError {
+    fn from(e: TokenError) -> Self {
+        ClientError::Token(e)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn no_headers(_: &str) -> Option<String> {
+        None
+    }
+
+    #[test]
+    fn parses_conflict_with_inner_error() {
+        let body = r#"{"error":{"code":"Request_BadRequest","message":"Another object with the same value for property userPrincipalName already exists.","innerError":{"date":"2025-02-13T10:17:06","request-id":"rid-1","client-request-id":"crid-1"},"details":[{"code":"ObjectConflict","message":"x","target":"userPrincipalName"}]}}"#;
+        let e = GraphError::from_parts(400, body, no_headers);
+        assert_eq!(e.code, "Request_BadRequest");
+        assert_eq!(e.request_id.as_deref(), Some("rid-1"));
+        assert_eq!(e.client_request_id.as_deref(), Some("crid-1"));
+        assert!(e.is_conflict_on("userPrincipalName"));
+        assert!(!e.is_conflict_on("mailNickname"));
+    }
+
+    #[test]
+    fn accepts_lowercase_innererror_and_header_fallback() {
+        let body = r#"{"error":{"code":"Request_ResourceNotFound","message":"gone","innererror":{"client-request-id":"c"}}}"#;
+        let e = GraphError::from_parts(404, body, |h| {
+            (h == "request-id").then(|| "from-header".to_string())
+        });
+        assert_eq!(e.client_request_id.as_deref(), Some("c"));
+        assert_eq!(e.request_id.as_deref(), Some("from-header"));
+        assert!(e.is_not_found());
+    }
+
+    #[test]
+    fn non_envelope_body_keeps_status() {
+        let e = GraphError::from_parts(502, "<html>bad gateway</html>", no_headers);
+        assert_eq!(e.status, 502);
+        assert!(e.code.is_empty());
+        assert!(e.message.contains("bad gateway"));
+    }
+
+    #[test]
+    fn already_member_is_recognised() {
+        let body = r#"{"error":{"code":"Request_BadRequest","message":"One or more added object references already exist for the following modified properties: 'members'."}}"#;
+        assert!(GraphError::from_parts(400, body, no_headers).is_already_member());
+    }
+}

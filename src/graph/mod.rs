@@ -1,0 +1,24 @@
+//! Microsoft Graph v1.0 client: tokens, requests, errors, retries, batching
+//! and paging, over the [`crate::http::Transport`] and [`crate::host::Host`]
+//! ports.
+
+pub mod batch;
+pub mod client;
+pub mod error;
+pub mod model;
+pub mod odata;
+pub mod paging;
+pub mod request;
+pub mod retry;
+pub mod secret;
+pub mod settings;
+pub mod token;
+
+pub use batch::{BatchItem, BatchResults};
+pub use client::GraphClient;
+pub use error::{ClientError, ErrorDetail, GraphError};
+pub use request::{GraphRequest, GraphResponse};
+pub use retry::{Deadline, RetryPolicy};
+pub use secret::Secret;
+pub use settings::GraphSettings;
+pub use token::TokenError;

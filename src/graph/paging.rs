@@ -1,0 +1,48 @@
+//! Collections: follow `@odata.nextLink` verbatim until the last page.
+
+use crate::graph::client::GraphClient;
+use crate::graph::error::ClientError;
+use crate::graph::request::GraphRequest;
+use crate::graph::retry::Deadline;
+use crate::host::Host;
+use crate::http::Transport;
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+
+/// One page of a collection.
+#[derive(Debug, Deserialize)]
+pub struct Page<T> {
+    #[serde(default = "Vec::new")]
+    pub value: Vec<T>,
+    #[serde(rename = "@odata.nextLink", default)]
+    pub next_link: Option<String>,
+}
+
+impl<T: Transport, H: Host> GraphClient<'_, T, H> {
+    /// All items of a collection, reading at most `max_pages` pages (a guard
+    /// against a server that never stops paging).
+    pub async fn get_all<V: DeserializeOwned>(
+        &self,
+        first: GraphRequest,
+        max_pages: usize,
+        deadline: Deadline,
+    ) -> Result<Vec<V>, ClientError> {
+        let mut items = Vec::new();
+        let mut request = first;
+        for _ in 0..max_pages {
+            let page: Page<V> = self
+                .send(&request, deadline)
+                .await?
+                .json("collection page")?;
+            items.extend(page.value);
+            match page.next_link {
+                Some(link) => request = GraphRequest::get(link),
+                None => return Ok(items),
+            }
+        }
+        Err(ClientError::Decode {
+            what: "collection",
+            reason: format!("more than {max_pages} pages"),
+        })
+    }
+}

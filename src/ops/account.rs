@@ -1,0 +1,122 @@
+//! `disable`, `enable` and `revokeSessions`.
+
+use crate::graph::model::UserView;
+use crate::graph::odata::user_path;
+use crate::graph::{Deadline, GraphClient, GraphRequest};
+use crate::host::Host;
+use crate::http::Transport;
+use crate::ops::error::OpError;
+use crate::ops::exec::{finish, no_change, RunMode};
+use crate::ops::ids::UserRef;
+use crate::ops::outcome::{Outcome, UserSummary};
+use crate::ops::plan::Change;
+use crate::ops::resolve::read_user;
+use serde_json::json;
+
+/// Properties every account operation reads about its target.
+pub(crate) const TARGET_SELECT: &str =
+    "id,userPrincipalName,accountEnabled,onPremisesSyncEnabled,employeeLeaveDateTime";
+
+pub(crate) fn summary_of(user: &UserView) -> UserSummary {
+    UserSummary {
+        id: user.id.clone(),
+        user_principal_name: user.user_principal_name.clone(),
+    }
+}
+
+pub(crate) fn display_name(user: &UserView) -> &str {
+    user.user_principal_name.as_deref().unwrap_or(&user.id)
+}
+
+/// The change that sets `accountEnabled`.
+pub(crate) fn account_enabled_change(user: &UserView, enabled: bool) -> Change {
+    let (key, verb) = if enabled {
+        ("account.enable", "Enable")
+    } else {
+        ("account.disable", "Disable")
+    };
+    Change::new(
+        key,
+        format!("{verb} the account {}", display_name(user)),
+        GraphRequest::patch(user_path(&user.id), json!({ "accountEnabled": enabled })),
+    )
+}
+
+/// The change that revokes all refresh tokens and session cookies.
+pub(crate) fn revoke_change(user: &UserView) -> Change {
+    Change::new(
+        "sessions.revoke",
+        format!("Revoke all sign-in sessions of {}", display_name(user)),
+        // Revoking twice is harmless, so a dropped connection may be retried.
+        GraphRequest::post(
+            format!("{}/revokeSignInSessions", user_path(&user.id)),
+            None,
+        )
+        .repeatable(),
+    )
+}
+
+async fn set_enabled<T: Transport, H: Host>(
+    client: &GraphClient<'_, T, H>,
+    user: &UserRef,
+    enabled: bool,
+    mode: RunMode,
+    deadline: Deadline,
+) -> Result<Outcome, OpError> {
+    let target = read_user(client, user, TARGET_SELECT, None, deadline).await?;
+    let change = account_enabled_change(&target, enabled);
+    let (settled, changes) = if target.account_enabled == Some(enabled) {
+        (vec![no_change(&change.key, &change.summary)], vec![])
+    } else {
+        (vec![], vec![change])
+    };
+    Ok(finish(
+        client,
+        mode,
+        deadline,
+        settled,
+        changes,
+        Some(summary_of(&target)),
+    )
+    .await)
+}
+
+/// Sets `accountEnabled: false` (no change if already disabled).
+pub async fn disable<T: Transport, H: Host>(
+    client: &GraphClient<'_, T, H>,
+    user: &UserRef,
+    mode: RunMode,
+    deadline: Deadline,
+) -> Result<Outcome, OpError> {
+    set_enabled(client, user, false, mode, deadline).await
+}
+
+/// Sets `accountEnabled: true` (no change if already enabled).
+pub async fn enable<T: Transport, H: Host>(
+    client: &GraphClient<'_, T, H>,
+    user: &UserRef,
+    mode: RunMode,
+    deadline: Deadline,
+) -> Result<Outcome, OpError> {
+    set_enabled(client, user, true, mode, deadline).await
+}
+
+/// `POST /users/{id}/revokeSignInSessions`.
+pub async fn revoke_sessions<T: Transport, H: Host>(
+    client: &GraphClient<'_, T, H>,
+    user: &UserRef,
+    mode: RunMode,
+    deadline: Deadline,
+) -> Result<Outcome, OpError> {
+    let target = read_user(client, user, TARGET_SELECT, None, deadline).await?;
+    let changes = vec![revoke_change(&target)];
+    Ok(finish(
+        client,
+        mode,
+        deadline,
+        vec![],
+        changes,
+        Some(summary_of(&target)),
+    )
+    .await)
+}

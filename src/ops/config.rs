@@ -1,0 +1,25 @@
+//! Configuration types of the operations, in one place.
+
+pub use crate::graph::settings::{GraphSettings, SettingsError};
+pub use crate::ops::naming::NamingTemplate;
+pub use crate::ops::rules::{Condition, GroupRule, GroupRules, RuleAttribute};
+
+/// How a new hire's first credential is issued.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FirstCredential {
+    /// A generated password the user must change at first sign-in.
+    TemporaryPassword,
+    /// A Temporary Access Pass (the account gets a random password nobody
+    /// ever sees).
+    TemporaryAccessPass {
+        lifetime_minutes: u32,
+        usable_once: bool,
+    },
+}
+
+/// Everything `create` and `transfer` need besides the Graph client.
+#[derive(Debug, Clone)]
+pub struct ProvisioningConfig {
+    pub naming: NamingTemplate,
+    pub rules: GroupRules,
+}

@@ -1,0 +1,592 @@
+//! `create`: a new account with a generated UPN, attributes, manager,
+//! explicit and rule-derived groups, and a first credential, in three
+//! round trips:
+//!
+//! 1. `$batch` of reads: UPN-prefix probe, employeeId probe, verified
+//!    domains, manager;
+//! 2. `POST /users` (optimistic: a UPN conflict moves to the next name);
+//! 3. `$batch` of manager, group adds (and TAP), retrying replication 404s.
+//!
+//! The same employeeId never yields two accounts: an existing holder is
+//! returned as "already exists" and the remaining steps resume on it.
+
+use crate::graph::model::{
+    NewUser, Organization, PasswordProfile, TemporaryAccessPassMethod, UserAttributes, UserView,
+};
+use crate::graph::odata::{eq_filter, startswith_filter, user_path};
+use crate::graph::paging::Page;
+use crate::graph::{BatchItem, ClientError, Deadline, GraphClient, GraphRequest, Secret};
+use crate::host::Host;
+use crate::http::Transport;
+use crate::ops::account::display_name;
+use crate::ops::config::{FirstCredential, ProvisioningConfig};
+use crate::ops::credentials::{tap_change, CredentialKind, IssuedCredential, TapOptions};
+use crate::ops::error::OpError;
+use crate::ops::exec::{run_changes_keeping_responses, RunMode};
+use crate::ops::groups::add_member_change;
+use crate::ops::ids::{checked_text, ObjectId, UserRef};
+use crate::ops::naming::{NameParts, NamingTemplate};
+use crate::ops::outcome::{Outcome, StepOutcome, StepReport, UserSummary};
+use crate::ops::password::generate_password;
+use crate::ops::plan::{Change, Plan};
+use crate::ops::resolve::{read_result, user_read};
+use crate::ops::rules::RuleSubject;
+use serde_json::json;
+use std::collections::{BTreeSet, HashSet};
+
+/// How many taken names an optimistic create steps over before giving up.
+const MAX_NAME_ATTEMPTS: u32 = 50;
+const PROBE_SELECT: &str = "id,userPrincipalName,employeeId";
+
+/// The request to create a person's account.
+#[derive(Debug, Clone)]
+pub struct NewHire {
+    pub given_name: String,
+    pub surname: String,
+    /// Defaults to "given surname".
+    pub display_name: Option<String>,
+    pub attributes: UserAttributes,
+    pub manager: Option<UserRef>,
+    /// Groups asked for explicitly (rule groups are added to these).
+    pub groups: Vec<ObjectId>,
+    pub credential: FirstCredential,
+}
+
+/// The result of `create`; the credential travels beside the outcome.
+#[derive(Debug, Clone)]
+pub struct CreateOutcome {
+    pub outcome: Outcome,
+    pub credential: Option<IssuedCredential>,
+    /// The employeeId already had an account; nothing new was created.
+    pub already_existed: bool,
+}
+
+struct Validated {
+    given: String,
+    surname: String,
+    display: String,
+    attributes: UserAttributes,
+    tap: Option<TapOptions>,
+}
+
+fn validate(hire: &NewHire) -> Result<Validated, OpError> {
+    let given = checked_text(&hire.given_name, "givenName", 64)?;
+    let surname = checked_text(&hire.surname, "surname", 64)?;
+    let display = match &hire.display_name {
+        Some(d) => checked_text(d, "displayName", 256)?,
+        None => format!("{given} {surname}"),
+    };
+    let attributes = validate_attributes(&hire.attributes)?;
+    if hire.groups.len() > 100 {
+        return Err(OpError::invalid("groups", "may list at most 100 groups"));
+    }
+    let tap = match hire.credential {
+        FirstCredential::TemporaryPassword => None,
+        FirstCredential::TemporaryAccessPass {
+            lifetime_minutes,
+            usable_once,
+        } => Some(TapOptions::new(lifetime_minutes, usable_once)?),
+    };
+    Ok(Validated {
+        given,
+        surname,
+        display,
+        attributes,
+        tap,
+    })
+}
+
+/// Checks lengths and formats Entra documents; returns trimmed values.
+pub(crate) fn validate_attributes(a: &UserAttributes) -> Result<UserAttributes, OpError> {
+    fn text(v: &Option<String>, field: &str, max: usize) -> Result<Option<String>, OpError> {
+        v.as_deref()
+            .map(|s| checked_text(s, field, max))
+            .transpose()
+    }
+    let usage_location = text(&a.usage_location, "usageLocation", 2)?;
+    if let Some(u) = &usage_location {
+        if u.len() != 2 || !u.chars().all(|c| c.is_ascii_alphabetic()) {
+            return Err(OpError::invalid(
+                "usageLocation",
+                "must be a two-letter ISO 3166 country code",
+            ));
+        }
+    }
+    let employee_hire_date = text(&a.employee_hire_date, "employeeHireDate", 40)?;
+    if let Some(d) = &employee_hire_date {
+        if !looks_like_iso_date(d) {
+            return Err(OpError::invalid(
+                "employeeHireDate",
+                "must be an ISO 8601 date or date-time",
+            ));
+        }
+    }
+    Ok(UserAttributes {
+        department: text(&a.department, "department", 64)?,
+        job_title: text(&a.job_title, "jobTitle", 128)?,
+        employee_id: text(&a.employee_id, "employeeId", 16)?,
+        employee_type: text(&a.employee_type, "employeeType", 64)?,
+        employee_hire_date: employee_hire_date.map(|d| normalize_date(&d)),
+        company_name: text(&a.company_name, "companyName", 64)?,
+        office_location: text(&a.office_location, "officeLocation", 128)?,
+        usage_location: usage_location.map(|u| u.to_ascii_uppercase()),
+        mobile_phone: text(&a.mobile_phone, "mobilePhone", 64)?,
+    })
+}
+
+/// `YYYY-MM-DD` optionally followed by `T...`.
+pub(crate) fn looks_like_iso_date(d: &str) -> bool {
+    let b = d.as_bytes();
+    b.len() >= 10
+        && b[..4].iter().all(u8::is_ascii_digit)
+        && b[4] == b'-'
+        && b[5..7].iter().all(u8::is_ascii_digit)
+        && b[7] == b'-'
+        && b[8..10].iter().all(u8::is_ascii_digit)
+        && (b.len() == 10 || b[10] == b'T')
+}
+
+/// A bare date becomes midnight UTC (`Edm.DateTimeOffset`).
+pub(crate) fn normalize_date(d: &str) -> String {
+    if d.len() == 10 {
+        format!("{d}T00:00:00Z")
+    } else {
+        d.to_string()
+    }
+}
+
+/// Results of the first round trip.
+struct Probe {
+    taken: HashSet<String>,
+    existing: Option<UserView>,
+    manager_id: Option<String>,
+}
+
+async fn probe<T: Transport, H: Host>(
+    client: &GraphClient<'_, T, H>,
+    config: &ProvisioningConfig,
+    base: &str,
+    employee_id: Option<&str>,
+    manager: Option<&UserRef>,
+    deadline: Deadline,
+) -> Result<Probe, OpError> {
+    let mut items = vec![
+        BatchItem::new(
+            "upn",
+            GraphRequest::get("/users")
+                .query(&startswith_filter("userPrincipalName", base))
+                .query(&format!("$select={PROBE_SELECT}")),
+        ),
+        BatchItem::new(
+            "org",
+            GraphRequest::get("/organization").query("$select=verifiedDomains"),
+        ),
+    ];
+    if let Some(e) = employee_id {
+        items.push(BatchItem::new(
+            "emp",
+            GraphRequest::get("/users")
+                .query(&eq_filter("employeeId", e))
+                .query(&format!("$select={PROBE_SELECT}")),
+        ));
+    }
+    if let Some(m) = manager {
+        items.push(BatchItem::new(
+            "mgr",
+            user_read(m, "id,userPrincipalName", None),
+        ));
+    }
+    let mut results = client.execute(&items, deadline).await.into_iter();
+    let upn_page: Page<UserView> = results.next().unwrap_or(Err(missing()))?.json("users")?;
+    let org: Page<Organization> = results
+        .next()
+        .unwrap_or(Err(missing()))?
+        .json("organization")?;
+    let domain = config.naming.domain();
+    let verified = org
+        .value
+        .iter()
+        .flat_map(|o| o.verified_domains.iter())
+        .any(|d| d.name.eq_ignore_ascii_case(domain));
+    if !verified {
+        return Err(OpError::invalid(
+            "namingTemplate",
+            &format!("uses the domain {domain}, which is not a verified domain of the tenant"),
+        ));
+    }
+    let existing = match employee_id {
+        Some(_) => {
+            let page: Page<UserView> = results.next().unwrap_or(Err(missing()))?.json("users")?;
+            match page.value.len() {
+                0 => None,
+                1 => page.value.into_iter().next(),
+                count => {
+                    return Err(OpError::Ambiguous {
+                        field: "employeeId",
+                        count,
+                    })
+                }
+            }
+        }
+        None => None,
+    };
+    let manager_id = match manager {
+        Some(m) => Some(
+            read_result(m, results.next().unwrap_or(Err(missing())))
+                .map_err(|e| match e {
+                    OpError::NotFound { what } => {
+                        OpError::invalid("manager", &format!("names no user ({what})"))
+                    }
+                    OpError::Ambiguous { count, .. } => {
+                        OpError::invalid("manager", &format!("matches {count} users"))
+                    }
+                    other => other,
+                })?
+                .id,
+        ),
+        None => None,
+    };
+    Ok(Probe {
+        taken: upn_page
+            .value
+            .iter()
+            .filter_map(|u| u.user_principal_name.as_deref())
+            .map(str::to_ascii_lowercase)
+            .collect(),
+        existing,
+        manager_id,
+    })
+}
+
+fn missing() -> ClientError {
+    ClientError::Decode {
+        what: "$batch",
+        reason: "missing item".into(),
+    }
+}
+
+fn next_free(
+    naming: &NamingTemplate,
+    base: &str,
+    taken: &HashSet<String>,
+    from: u32,
+) -> Option<(u32, String)> {
+    (from..from + MAX_NAME_ATTEMPTS)
+        .map(|n| (n, NamingTemplate::candidate(base, n)))
+        .find(|(_, local)| !taken.contains(&naming.upn(local)))
+}
+
+fn create_change(user: &NewUser) -> Change {
+    Change::new(
+        "user.create",
+        format!(
+            "Create the account {} ({})",
+            user.user_principal_name, user.display_name
+        ),
+        GraphRequest::post(
+            "/users",
+            Some(serde_json::to_value(user).unwrap_or_default()),
+        ),
+    )
+}
+
+fn manager_change<T: Transport, H: Host>(
+    client: &GraphClient<'_, T, H>,
+    user_id: &str,
+    label: &str,
+    manager_id: &str,
+    just_created: bool,
+) -> Change {
+    let mut request = GraphRequest::put(
+        format!("{}/manager/$ref", user_path(user_id)),
+        json!({ "@odata.id": format!("{}/users/{}", client.settings().graph_root(), manager_id) }),
+    );
+    if just_created {
+        request = request.just_created();
+    }
+    Change::new(
+        "manager.set",
+        format!("Set the manager of {label} to {manager_id}"),
+        request,
+    )
+}
+
+/// Post-create changes: manager, groups, TAP.
+fn follow_up_changes<T: Transport, H: Host>(
+    client: &GraphClient<'_, T, H>,
+    user_id: &str,
+    label: &str,
+    manager_id: Option<&str>,
+    groups: &BTreeSet<ObjectId>,
+    tap: Option<TapOptions>,
+    just_created: bool,
+) -> Vec<Change> {
+    let mut changes = Vec::new();
+    if let Some(m) = manager_id {
+        changes.push(manager_change(client, user_id, label, m, just_created));
+    }
+    for g in groups {
+        changes.push(add_member_change(client, g, user_id, label, just_created));
+    }
+    if let Some(options) = tap {
+        let mut change = tap_change(user_id, label, options);
+        if just_created {
+            change.request = change.request.just_created();
+        }
+        changes.push(change);
+    }
+    changes
+}
+
+/// Creates the account (see the module comment for the round trips).
+pub async fn create<T: Transport, H: Host>(
+    client: &GraphClient<'_, T, H>,
+    config: &ProvisioningConfig,
+    hire: &NewHire,
+    mode: RunMode,
+    deadline: Deadline,
+) -> Result<CreateOutcome, OpError> {
+    let v = validate(hire)?;
+    let employee_id = v.attributes.employee_id.as_deref();
+    let base = config.naming.local_part(NameParts {
+        given: &v.given,
+        surname: &v.surname,
+        employee_id,
+    })?;
+    let groups: BTreeSet<ObjectId> = hire
+        .groups
+        .iter()
+        .cloned()
+        .chain(config.rules.groups_for(&RuleSubject {
+            department: v.attributes.department.as_deref(),
+            job_title: v.attributes.job_title.as_deref(),
+            company_name: v.attributes.company_name.as_deref(),
+            employee_type: v.attributes.employee_type.as_deref(),
+        }))
+        .collect();
+
+    let probe = probe(
+        client,
+        config,
+        &base,
+        employee_id,
+        hire.manager.as_ref(),
+        deadline,
+    )
+    .await?;
+    if let Some(existing) = probe.existing {
+        return resume_existing(client, existing, &probe.manager_id, &groups, mode, deadline).await;
+    }
+
+    let (mut attempt, local) =
+        next_free(&config.naming, &base, &probe.taken, 1).ok_or_else(|| OpError::Conflict {
+            message: format!("no free user name near {base}"),
+        })?;
+    let password = generate_password();
+    let mut new_user = NewUser {
+        account_enabled: true,
+        display_name: v.display.clone(),
+        given_name: v.given.clone(),
+        surname: v.surname.clone(),
+        mail_nickname: local.clone(),
+        user_principal_name: config.naming.upn(&local),
+        password_profile: PasswordProfile {
+            password: password.expose().to_string(),
+            force_change_password_next_sign_in: true,
+        },
+        attributes: v.attributes.clone(),
+    };
+    // Placeholder id in the plan: the real one exists only after creation.
+    let planned_followups = follow_up_changes(
+        client,
+        "{new-user-id}",
+        &new_user.user_principal_name,
+        probe.manager_id.as_deref(),
+        &groups,
+        v.tap,
+        true,
+    );
+    let mut plan = Plan::from_changes([&create_change(&new_user)]);
+    planned_followups.iter().for_each(|c| plan.push(c));
+    if mode == RunMode::DryRun {
+        return Ok(CreateOutcome {
+            outcome: Outcome {
+                dry_run: true,
+                plan,
+                steps: vec![],
+                user: None,
+            },
+            credential: None,
+            already_existed: false,
+        });
+    }
+
+    // Optimistic create: step over names taken since the probe.
+    let mut taken = probe.taken;
+    let created: UserView =
+        loop {
+            let change = create_change(&new_user);
+            match client.send(&change.request, deadline).await {
+                Ok(r) => break r.json("user")?,
+                Err(ClientError::Graph(g)) if g.is_conflict_on("userPrincipalName") => {
+                    let holder = user_read(
+                        &UserRef::Upn(new_user.user_principal_name.clone()),
+                        PROBE_SELECT,
+                        None,
+                    );
+                    let holder = read_result(
+                        &UserRef::Upn(new_user.user_principal_name.clone()),
+                        client.send(&holder, deadline).await,
+                    )?;
+                    if employee_id.is_some() && holder.employee_id.as_deref() == employee_id {
+                        return resume_existing(
+                            client,
+                            holder,
+                            &probe.manager_id,
+                            &groups,
+                            mode,
+                            deadline,
+                        )
+                        .await;
+                    }
+                    taken.insert(new_user.user_principal_name.to_ascii_lowercase());
+                    let (n, local) = next_free(&config.naming, &base, &taken, attempt + 1)
+                        .ok_or_else(|| OpError::Conflict {
+                            message: format!("no free user name near {base}"),
+                        })?;
+                    attempt = n;
+                    new_user.mail_nickname = local.clone();
+                    new_user.user_principal_name = config.naming.upn(&local);
+                }
+                Err(e) => {
+                    let step =
+                        StepReport::new(&change.key, &change.summary, StepOutcome::from_error(&e));
+                    let mut steps = vec![step];
+                    for c in &planned_followups {
+                        steps.push(StepReport::new(
+                            &c.key,
+                            &c.summary,
+                            StepOutcome::Skipped {
+                                reason: "the account was not created".into(),
+                            },
+                        ));
+                    }
+                    return Ok(CreateOutcome {
+                        outcome: Outcome {
+                            dry_run: false,
+                            plan,
+                            steps,
+                            user: None,
+                        },
+                        credential: None,
+                        already_existed: false,
+                    });
+                }
+            }
+        };
+
+    let label = created
+        .user_principal_name
+        .clone()
+        .unwrap_or_else(|| new_user.user_principal_name.clone());
+    let create_step = create_change(&new_user);
+    let mut steps = vec![StepReport::new(
+        &create_step.key,
+        &create_step.summary,
+        StepOutcome::Done,
+    )];
+    let followups = follow_up_changes(
+        client,
+        &created.id,
+        &label,
+        probe.manager_id.as_deref(),
+        &groups,
+        v.tap,
+        true,
+    );
+    // The plan shows the real id and final name now that they are known.
+    let mut plan = Plan::from_changes([&create_step]);
+    followups.iter().for_each(|c| plan.push(c));
+    let mut credential = match v.tap {
+        None => Some(IssuedCredential {
+            kind: CredentialKind::TemporaryPassword,
+            secret: password,
+            lifetime_minutes: None,
+        }),
+        Some(_) => None,
+    };
+    for (step, response) in run_changes_keeping_responses(client, &followups, deadline).await {
+        if step.key == "tap.create" {
+            credential = response
+                .and_then(|r| {
+                    r.json::<TemporaryAccessPassMethod>("temporaryAccessPassMethod")
+                        .ok()
+                })
+                .and_then(|m| {
+                    Some(IssuedCredential {
+                        kind: CredentialKind::TemporaryAccessPass,
+                        secret: Secret::new(m.temporary_access_pass?),
+                        lifetime_minutes: m.lifetime_in_minutes.or(v.tap.map(|_| 0)),
+                    })
+                });
+        }
+        steps.push(step);
+    }
+    Ok(CreateOutcome {
+        outcome: Outcome {
+            dry_run: false,
+            plan,
+            steps,
+            user: Some(UserSummary {
+                id: created.id,
+                user_principal_name: Some(label),
+            }),
+        },
+        credential,
+        already_existed: false,
+    })
+}
+
+/// The employeeId already has an account: report it and finish the
+/// remaining steps on it (idempotent), issuing no credential.
+async fn resume_existing<T: Transport, H: Host>(
+    client: &GraphClient<'_, T, H>,
+    existing: UserView,
+    manager_id: &Option<String>,
+    groups: &BTreeSet<ObjectId>,
+    mode: RunMode,
+    deadline: Deadline,
+) -> Result<CreateOutcome, OpError> {
+    let label = display_name(&existing).to_string();
+    let settled = vec![StepReport::new(
+        "user.create",
+        format!("Account {label} already exists for this employeeId"),
+        StepOutcome::NoChange,
+    )];
+    let changes = follow_up_changes(
+        client,
+        &existing.id,
+        &label,
+        manager_id.as_deref(),
+        groups,
+        None,
+        false,
+    );
+    let outcome = crate::ops::exec::finish(
+        client,
+        mode,
+        deadline,
+        settled,
+        changes,
+        Some(UserSummary {
+            id: existing.id.clone(),
+            user_principal_name: existing.user_principal_name.clone(),
+        }),
+    )
+    .await;
+    Ok(CreateOutcome {
+        outcome,
+        credential: None,
+        already_existed: true,
+    })
+}

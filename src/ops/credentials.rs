@@ -1,0 +1,246 @@
+//! `resetPassword` and `createTemporaryAccessPass`. The secret is returned
+//! beside the outcome, never inside it.
+
+use crate::graph::model::{NewTemporaryAccessPass, TemporaryAccessPassMethod};
+use crate::graph::odata::user_path;
+use crate::graph::{Deadline, GraphClient, GraphRequest, Secret};
+use crate::host::Host;
+use crate::http::Transport;
+use crate::ops::account::{display_name, summary_of, TARGET_SELECT};
+use crate::ops::error::OpError;
+use crate::ops::exec::{finish, RunMode};
+use crate::ops::ids::UserRef;
+use crate::ops::outcome::{Outcome, StepOutcome, StepReport};
+use crate::ops::password::generate_password;
+use crate::ops::plan::{Change, Plan};
+use crate::ops::resolve::read_user;
+use serde_json::json;
+
+/// Which kind of first or replacement credential was issued.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum CredentialKind {
+    TemporaryPassword,
+    TemporaryAccessPass,
+}
+
+/// A credential to reveal once to the authorized person. `Debug` redacts.
+#[derive(Debug, Clone)]
+pub struct IssuedCredential {
+    pub kind: CredentialKind,
+    pub secret: Secret,
+    /// For a TAP: minutes it stays valid.
+    pub lifetime_minutes: Option<u32>,
+}
+
+/// An outcome plus the credential it issued (none in a dry run or on failure).
+#[derive(Debug, Clone)]
+pub struct CredentialOutcome {
+    pub outcome: Outcome,
+    pub credential: Option<IssuedCredential>,
+}
+
+/// TAP options, validated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TapOptions {
+    lifetime_minutes: u32,
+    usable_once: bool,
+}
+
+impl TapOptions {
+    /// Entra accepts 10..=43200 minutes (30 days).
+    pub fn new(lifetime_minutes: u32, usable_once: bool) -> Result<Self, OpError> {
+        if !(10..=43_200).contains(&lifetime_minutes) {
+            return Err(OpError::invalid(
+                "lifetimeInMinutes",
+                "must be between 10 and 43200",
+            ));
+        }
+        Ok(TapOptions {
+            lifetime_minutes,
+            usable_once,
+        })
+    }
+}
+
+fn refuse_synced(user: &crate::graph::model::UserView) -> Result<(), OpError> {
+    if user.on_premises_sync_enabled == Some(true) {
+        return Err(OpError::Conflict {
+            message: format!(
+                "{} is synchronised from on-premises Active Directory; its password is managed there",
+                display_name(user)
+            ),
+        });
+    }
+    Ok(())
+}
+
+/// The PATCH that sets a new password the user must change at next sign-in.
+pub(crate) fn password_change(user_id: &str, label: &str, password: &Secret) -> Change {
+    Change::new(
+        "password.reset",
+        format!("Set a new temporary password for {label} (must be changed at next sign-in)"),
+        GraphRequest::patch(
+            user_path(user_id),
+            json!({"passwordProfile": {"password": password.expose(), "forceChangePasswordNextSignIn": true}}),
+        ),
+    )
+}
+
+/// Replaces the password with a fresh CSPRNG one (app-only PATCH of
+/// `passwordProfile`).
+pub async fn reset_password<T: Transport, H: Host>(
+    client: &GraphClient<'_, T, H>,
+    user: &UserRef,
+    mode: RunMode,
+    deadline: Deadline,
+) -> Result<CredentialOutcome, OpError> {
+    let target = read_user(client, user, TARGET_SELECT, None, deadline).await?;
+    refuse_synced(&target)?;
+    let password = generate_password();
+    let change = password_change(&target.id, display_name(&target), &password);
+    let outcome = finish(
+        client,
+        mode,
+        deadline,
+        vec![],
+        vec![change],
+        Some(summary_of(&target)),
+    )
+    .await;
+    let credential =
+        (mode == RunMode::Execute && outcome.is_complete()).then_some(IssuedCredential {
+            kind: CredentialKind::TemporaryPassword,
+            secret: password,
+            lifetime_minutes: None,
+        });
+    Ok(CredentialOutcome {
+        outcome,
+        credential,
+    })
+}
+
+pub(crate) fn tap_change(user_id: &str, label: &str, options: TapOptions) -> Change {
+    let body = NewTemporaryAccessPass {
+        lifetime_in_minutes: options.lifetime_minutes,
+        is_usable_once: options.usable_once,
+    };
+    Change::new(
+        "tap.create",
+        format!(
+            "Create a Temporary Access Pass for {label} valid {} minutes{}",
+            options.lifetime_minutes,
+            if options.usable_once {
+                ", usable once"
+            } else {
+                ""
+            }
+        ),
+        GraphRequest::post(
+            format!(
+                "{}/authentication/temporaryAccessPassMethods",
+                user_path(user_id)
+            ),
+            Some(serde_json::to_value(body).unwrap_or_default()),
+        ),
+    )
+}
+
+/// Sends the TAP request and takes the pass out of the response.
+pub(crate) async fn issue_tap<T: Transport, H: Host>(
+    client: &GraphClient<'_, T, H>,
+    change: &Change,
+    options: TapOptions,
+    deadline: Deadline,
+) -> (StepReport, Option<IssuedCredential>) {
+    let result = client
+        .send(&change.request, deadline)
+        .await
+        .and_then(|r| r.json::<TemporaryAccessPassMethod>("temporaryAccessPassMethod"));
+    match result {
+        Ok(method) => match method.temporary_access_pass {
+            Some(pass) => (
+                StepReport::new(&change.key, &change.summary, StepOutcome::Done),
+                Some(IssuedCredential {
+                    kind: CredentialKind::TemporaryAccessPass,
+                    secret: Secret::new(pass),
+                    lifetime_minutes: method
+                        .lifetime_in_minutes
+                        .or(Some(options.lifetime_minutes)),
+                }),
+            ),
+            None => (
+                StepReport::new(
+                    &change.key,
+                    &change.summary,
+                    StepOutcome::Failed {
+                        code: "unexpected".into(),
+                        message: "the response carried no temporaryAccessPass".into(),
+                        request_id: None,
+                    },
+                ),
+                None,
+            ),
+        },
+        Err(e) => (
+            StepReport::new(&change.key, &change.summary, StepOutcome::from_error(&e)),
+            None,
+        ),
+    }
+}
+
+/// Creates a Temporary Access Pass (replacing any existing one, as Entra
+/// allows only one).
+pub async fn create_temporary_access_pass<T: Transport, H: Host>(
+    client: &GraphClient<'_, T, H>,
+    user: &UserRef,
+    options: TapOptions,
+    mode: RunMode,
+    deadline: Deadline,
+) -> Result<CredentialOutcome, OpError> {
+    let target = read_user(client, user, TARGET_SELECT, None, deadline).await?;
+    let change = tap_change(&target.id, display_name(&target), options);
+    let mut outcome = Outcome {
+        dry_run: mode == RunMode::DryRun,
+        plan: Plan::from_changes([&change]),
+        steps: vec![],
+        user: Some(summary_of(&target)),
+    };
+    if mode == RunMode::DryRun {
+        return Ok(CredentialOutcome {
+            outcome,
+            credential: None,
+        });
+    }
+    let (step, credential) = issue_tap(client, &change, options, deadline).await;
+    outcome.steps.push(step);
+    Ok(CredentialOutcome {
+        outcome,
+        credential,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tap_lifetime_bounds() {
+        assert!(TapOptions::new(9, true).is_err());
+        assert!(TapOptions::new(10, true).is_ok());
+        assert!(TapOptions::new(43_200, false).is_ok());
+        assert_eq!(
+            TapOptions::new(43_201, true).unwrap_err().field(),
+            Some("lifetimeInMinutes")
+        );
+    }
+
+    #[test]
+    fn password_change_plan_hides_password() {
+        let p = Secret::new("Xy7!Xy7!Xy7!Xy7!Xy7!");
+        let c = password_change("id1", "jane", &p);
+        let plan = serde_json::to_string(&Plan::from_changes([&c])).unwrap();
+        assert!(!plan.contains("Xy7!"));
+        assert!(plan.contains("forceChangePasswordNextSignIn"));
+    }
+}

@@ -1,0 +1,146 @@
+//! Operation errors, each mapping to one Service API status.
+
+use crate::graph::{ClientError, GraphError, TokenError};
+use std::fmt;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum OpError {
+    /// Bad input; `field` names it (400).
+    InvalidInput { field: String, message: String },
+    /// No such user or group (404).
+    NotFound { what: String },
+    /// A lookup that must find one object found several (409).
+    Ambiguous { field: &'static str, count: usize },
+    /// The directory state conflicts with the request (409).
+    Conflict { message: String },
+    /// Graph refused or failed (403 for authorization errors, else 502).
+    Graph(Box<GraphError>),
+    /// No token: the app's Entra configuration is wrong or Entra is down (502).
+    Token(TokenError),
+    /// Throttled past the caller's deadline; resume after `retry_after_ms` (429).
+    Deadline { retry_after_ms: u64 },
+    /// Network failure on a request that was not safe to repeat (502).
+    Transport { reason: String },
+    /// Graph answered something the model cannot read (502).
+    Unexpected { what: String, reason: String },
+}
+
+impl OpError {
+    pub fn invalid(field: &str, message: &str) -> Self {
+        OpError::InvalidInput {
+            field: field.to_string(),
+            message: message.to_string(),
+        }
+    }
+
+    /// The Service API status this error answers with.
+    pub fn http_status(&self) -> u16 {
+        match self {
+            OpError::InvalidInput { .. } => 400,
+            OpError::NotFound { .. } => 404,
+            OpError::Ambiguous { .. } | OpError::Conflict { .. } => 409,
+            OpError::Graph(e) if e.status == 403 => 403,
+            OpError::Graph(e) if e.status == 404 => 404,
+            OpError::Deadline { .. } => 429,
+            OpError::Graph(_)
+            | OpError::Token(_)
+            | OpError::Transport { .. }
+            | OpError::Unexpected { .. } => 502,
+        }
+    }
+
+    /// A stable machine-readable code for the Service API's `error.code`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            OpError::InvalidInput { .. } => "invalid_input",
+            OpError::NotFound { .. } => "not_found",
+            OpError::Ambiguous { .. } => "ambiguous",
+            OpError::Conflict { .. } => "conflict",
+            OpError::Graph(e) if e.status == 403 => "forbidden",
+            OpError::Graph(_) => "graph_error",
+            OpError::Token(_) => "entra_sign_in_failed",
+            OpError::Deadline { .. } => "throttled",
+            OpError::Transport { .. } => "network_error",
+            OpError::Unexpected { .. } => "unexpected_response",
+        }
+    }
+
+    /// The input field at fault, when there is one.
+    pub fn field(&self) -> Option<&str> {
+        match self {
+            OpError::InvalidInput { field, .. } => Some(field),
+            OpError::Ambiguous { field, .. } => Some(field),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for OpError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            OpError::InvalidInput { field, message } => write!(f, "{field} {message}"),
+            OpError::NotFound { what } => write!(f, "{what} was not found"),
+            OpError::Ambiguous { field, count } => {
+                write!(
+                    f,
+                    "{count} users have this {field}; name the user by UPN or object id"
+                )
+            }
+            OpError::Conflict { message } => f.write_str(message),
+            OpError::Graph(e) => e.fmt(f),
+            OpError::Token(e) => e.fmt(f),
+            OpError::Deadline { retry_after_ms } => {
+                write!(f, "Entra is throttling; retry after {retry_after_ms} ms")
+            }
+            OpError::Transport { reason } => write!(f, "network error: {reason}"),
+            OpError::Unexpected { what, reason } => {
+                write!(f, "unexpected Graph response for {what}: {reason}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for OpError {}
+
+impl From<ClientError> for OpError {
+    fn from(e: ClientError) -> Self {
+        match e {
+            ClientError::Graph(g) => OpError::Graph(g),
+            ClientError::Token(t) => OpError::Token(t),
+            ClientError::Transport(t) => OpError::Transport {
+                reason: t.to_string(),
+            },
+            ClientError::Deferred { retry_after_ms } => OpError::Deadline { retry_after_ms },
+            ClientError::Decode { what, reason } => OpError::Unexpected {
+                what: what.to_string(),
+                reason,
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses() {
+        assert_eq!(OpError::invalid("f", "bad").http_status(), 400);
+        assert_eq!(OpError::NotFound { what: "u".into() }.http_status(), 404);
+        assert_eq!(
+            OpError::Ambiguous {
+                field: "mail",
+                count: 2
+            }
+            .http_status(),
+            409
+        );
+        assert_eq!(OpError::Deadline { retry_after_ms: 5 }.http_status(), 429);
+        let denied = GraphError::from_parts(
+            403,
+            r#"{"error":{"code":"Authorization_RequestDenied","message":"no"}}"#,
+            |_| None,
+        );
+        assert_eq!(OpError::Graph(Box::new(denied)).http_status(), 403);
+    }
+}

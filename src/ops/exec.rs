@@ -1,0 +1,103 @@
+//! Runs planned changes in as few round trips as possible and reports each.
+
+use crate::graph::{BatchItem, ClientError, Deadline, GraphClient, GraphResponse};
+use crate::host::Host;
+use crate::http::Transport;
+use crate::ops::outcome::{Outcome, StepOutcome, StepReport, UserSummary};
+use crate::ops::plan::{AlreadyDoneWhen, Change, Plan};
+
+/// Dry run or for real.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunMode {
+    DryRun,
+    Execute,
+}
+
+/// Sends all changes (one `$batch` when more than one) and maps each
+/// result to a step outcome.
+pub async fn run_changes<T: Transport, H: Host>(
+    client: &GraphClient<'_, T, H>,
+    changes: &[Change],
+    deadline: Deadline,
+) -> Vec<StepReport> {
+    run_changes_keeping_responses(client, changes, deadline)
+        .await
+        .into_iter()
+        .map(|(step, _)| step)
+        .collect()
+}
+
+fn step_outcome<R>(change: &Change, result: Result<R, ClientError>) -> StepOutcome {
+    match result {
+        Ok(_) => StepOutcome::Done,
+        Err(ClientError::Graph(g)) => {
+            let benign = match change.already_done_when {
+                AlreadyDoneWhen::Never => false,
+                AlreadyDoneWhen::AlreadyMember => g.is_already_member(),
+                AlreadyDoneWhen::NotFound => g.is_not_found(),
+            };
+            if benign {
+                StepOutcome::NoChange
+            } else {
+                StepOutcome::from_error(&ClientError::Graph(g))
+            }
+        }
+        Err(e) => StepOutcome::from_error(&e),
+    }
+}
+
+/// The common tail of every mutating operation: in a dry run, return the
+/// plan; otherwise run the changes. `settled` are steps already known to be
+/// in the wanted state (reported as NoChange, never sent).
+pub async fn finish<T: Transport, H: Host>(
+    client: &GraphClient<'_, T, H>,
+    mode: RunMode,
+    deadline: Deadline,
+    settled: Vec<StepReport>,
+    changes: Vec<Change>,
+    user: Option<UserSummary>,
+) -> Outcome {
+    let plan = Plan::from_changes(&changes);
+    let mut steps = settled;
+    if mode == RunMode::Execute {
+        steps.extend(run_changes(client, &changes, deadline).await);
+    }
+    Outcome {
+        dry_run: mode == RunMode::DryRun,
+        plan,
+        steps,
+        user,
+    }
+}
+
+/// A step that needed no request.
+pub fn no_change(key: &str, summary: &str) -> StepReport {
+    StepReport::new(key, summary, StepOutcome::NoChange)
+}
+
+/// Like [`run_changes`], also handing back each successful response (for
+/// changes whose response carries data, such as a new TAP).
+pub async fn run_changes_keeping_responses<T: Transport, H: Host>(
+    client: &GraphClient<'_, T, H>,
+    changes: &[Change],
+    deadline: Deadline,
+) -> Vec<(StepReport, Option<GraphResponse>)> {
+    if changes.is_empty() {
+        return Vec::new();
+    }
+    let items: Vec<BatchItem> = changes
+        .iter()
+        .enumerate()
+        .map(|(i, c)| BatchItem::new((i + 1).to_string(), c.request.clone()))
+        .collect();
+    let results = client.execute(&items, deadline).await;
+    changes
+        .iter()
+        .zip(results)
+        .map(|(change, result)| {
+            let response = result.as_ref().ok().cloned();
+            let step = StepReport::new(&change.key, &change.summary, step_outcome(change, result));
+            (step, response)
+        })
+        .collect()
+}

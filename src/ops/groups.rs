@@ -1,0 +1,90 @@
+//! `addToGroup` / `removeFromGroup`, idempotent: "already a member" and
+//! "not a member" are reported as no change.
+
+use crate::graph::{Deadline, GraphClient, GraphRequest};
+use crate::host::Host;
+use crate::http::Transport;
+use crate::ops::account::{summary_of, TARGET_SELECT};
+use crate::ops::error::OpError;
+use crate::ops::exec::{finish, RunMode};
+use crate::ops::ids::{ObjectId, UserRef};
+use crate::ops::outcome::Outcome;
+use crate::ops::plan::{AlreadyDoneWhen, Change};
+use crate::ops::resolve::read_user;
+use serde_json::json;
+
+/// `POST /groups/{g}/members/$ref`. `just_created` marks a user created in
+/// this run, whose 404 is replication delay.
+pub(crate) fn add_member_change<T: Transport, H: Host>(
+    client: &GraphClient<'_, T, H>,
+    group: &ObjectId,
+    user_id: &str,
+    user_label: &str,
+    just_created: bool,
+) -> Change {
+    let mut request = GraphRequest::post(
+        format!("/groups/{group}/members/$ref"),
+        Some(json!({ "@odata.id": client.directory_object_url(user_id) })),
+    )
+    .repeatable();
+    if just_created {
+        request = request.just_created();
+    }
+    Change::new(
+        format!("group.add:{group}"),
+        format!("Add {user_label} to group {group}"),
+        request,
+    )
+    .already_done_when(AlreadyDoneWhen::AlreadyMember)
+}
+
+/// `DELETE /groups/{g}/members/{u}/$ref`.
+pub(crate) fn remove_member_change(group: &ObjectId, user_id: &str, user_label: &str) -> Change {
+    Change::new(
+        format!("group.remove:{group}"),
+        format!("Remove {user_label} from group {group}"),
+        GraphRequest::delete(format!(
+            "/groups/{group}/members/{}/$ref",
+            crate::graph::odata::encode_component(user_id)
+        )),
+    )
+    .already_done_when(AlreadyDoneWhen::NotFound)
+}
+
+/// The user's object id: given directly, or read in one request.
+async fn target<T: Transport, H: Host>(
+    client: &GraphClient<'_, T, H>,
+    user: &UserRef,
+    deadline: Deadline,
+) -> Result<(String, String, Option<crate::ops::outcome::UserSummary>), OpError> {
+    if let UserRef::Id(id) = user {
+        return Ok((id.to_string(), id.to_string(), None));
+    }
+    let view = read_user(client, user, TARGET_SELECT, None, deadline).await?;
+    let label = user.value().to_string();
+    Ok((view.id.clone(), label, Some(summary_of(&view))))
+}
+
+pub async fn add_to_group<T: Transport, H: Host>(
+    client: &GraphClient<'_, T, H>,
+    user: &UserRef,
+    group: &ObjectId,
+    mode: RunMode,
+    deadline: Deadline,
+) -> Result<Outcome, OpError> {
+    let (id, label, summary) = target(client, user, deadline).await?;
+    let change = add_member_change(client, group, &id, &label, false);
+    Ok(finish(client, mode, deadline, vec![], vec![change], summary).await)
+}
+
+pub async fn remove_from_group<T: Transport, H: Host>(
+    client: &GraphClient<'_, T, H>,
+    user: &UserRef,
+    group: &ObjectId,
+    mode: RunMode,
+    deadline: Deadline,
+) -> Result<Outcome, OpError> {
+    let (id, label, summary) = target(client, user, deadline).await?;
+    let change = remove_member_change(group, &id, &label);
+    Ok(finish(client, mode, deadline, vec![], vec![change], summary).await)
+}

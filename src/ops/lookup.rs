@@ -1,0 +1,25 @@
+//! `lookup`: the user as the issue panel shows it, manager included, in one
+//! round trip.
+
+use crate::graph::model::{UserView, MANAGER_EXPAND, USER_VIEW_SELECT};
+use crate::graph::{Deadline, GraphClient};
+use crate::host::Host;
+use crate::http::Transport;
+use crate::ops::error::OpError;
+use crate::ops::ids::UserRef;
+use crate::ops::resolve::read_user;
+
+pub async fn lookup<T: Transport, H: Host>(
+    client: &GraphClient<'_, T, H>,
+    user: &UserRef,
+    deadline: Deadline,
+) -> Result<UserView, OpError> {
+    read_user(
+        client,
+        user,
+        USER_VIEW_SELECT,
+        Some(MANAGER_EXPAND),
+        deadline,
+    )
+    .await
+}

@@ -1,0 +1,40 @@
+//! Lifecycle operations. Each validates its input, reads what it needs,
+//! plans the exact Graph changes and (unless a dry run) executes them,
+//! reporting every step.
+
+pub mod account;
+pub mod config;
+pub mod create;
+pub mod credentials;
+pub mod error;
+pub mod exec;
+pub mod groups;
+pub mod ids;
+pub mod lookup;
+pub mod naming;
+pub mod offboard;
+pub mod outcome;
+pub mod password;
+pub mod plan;
+pub mod resolve;
+pub mod rules;
+pub mod transfer;
+pub mod update;
+
+pub use account::{disable, enable, revoke_sessions};
+pub use config::{FirstCredential, GraphSettings, GroupRules, NamingTemplate, ProvisioningConfig};
+pub use create::{create, CreateOutcome, NewHire};
+pub use credentials::{
+    create_temporary_access_pass, reset_password, CredentialKind, CredentialOutcome,
+    IssuedCredential, TapOptions,
+};
+pub use error::OpError;
+pub use exec::RunMode;
+pub use groups::{add_to_group, remove_from_group};
+pub use ids::{ObjectId, UserRef};
+pub use lookup::lookup;
+pub use offboard::{offboard, OffboardRequest};
+pub use outcome::{Outcome, StepOutcome, StepReport, UserSummary};
+pub use plan::{Plan, PlannedChange};
+pub use transfer::{transfer, TransferRequest};
+pub use update::{parse_changes, update};

@@ -1,0 +1,90 @@
+//! `offboard`: disable, revoke sessions, remove from the serviceable groups
+//! the caller names, record the leave date. Two round trips: one read, one
+//! `$batch` of every change. Steps already in place are reported as no
+//! change, so a re-run resumes.
+
+use crate::graph::odata::user_path;
+use crate::graph::{Deadline, GraphClient, GraphRequest};
+use crate::host::Host;
+use crate::http::Transport;
+use crate::ops::account::{
+    account_enabled_change, display_name, revoke_change, summary_of, TARGET_SELECT,
+};
+use crate::ops::create::{looks_like_iso_date, normalize_date};
+use crate::ops::error::OpError;
+use crate::ops::exec::{finish, no_change, RunMode};
+use crate::ops::groups::remove_member_change;
+use crate::ops::ids::{ObjectId, UserRef};
+use crate::ops::outcome::Outcome;
+use crate::ops::plan::Change;
+use crate::ops::resolve::read_user;
+use serde_json::json;
+
+#[derive(Debug, Clone)]
+pub struct OffboardRequest {
+    pub user: UserRef,
+    /// Groups to leave (the caller decides which are serviceable).
+    pub groups: Vec<ObjectId>,
+    /// ISO 8601 date or date-time written to `employeeLeaveDateTime`.
+    pub leave_date_time: String,
+}
+
+pub async fn offboard<T: Transport, H: Host>(
+    client: &GraphClient<'_, T, H>,
+    request: &OffboardRequest,
+    mode: RunMode,
+    deadline: Deadline,
+) -> Result<Outcome, OpError> {
+    let leave = request.leave_date_time.trim();
+    if !looks_like_iso_date(leave) {
+        return Err(OpError::invalid(
+            "leaveDateTime",
+            "must be an ISO 8601 date or date-time",
+        ));
+    }
+    let leave = normalize_date(leave);
+    if request.groups.len() > 100 {
+        return Err(OpError::invalid("groups", "may list at most 100 groups"));
+    }
+    let target = read_user(client, &request.user, TARGET_SELECT, None, deadline).await?;
+    let label = display_name(&target).to_string();
+    let mut settled = Vec::new();
+    let mut changes = Vec::new();
+
+    let disable = account_enabled_change(&target, false);
+    if target.account_enabled == Some(false) {
+        settled.push(no_change(&disable.key, &disable.summary));
+    } else {
+        changes.push(disable);
+    }
+    changes.push(revoke_change(&target));
+    for group in &request.groups {
+        changes.push(remove_member_change(group, &target.id, &label));
+    }
+    let leave_change = Change::new(
+        "leaveDate.set",
+        format!("Record {label}'s leave date {leave}"),
+        GraphRequest::patch(
+            user_path(&target.id),
+            json!({ "employeeLeaveDateTime": leave }),
+        ),
+    );
+    let recorded = target
+        .employee_leave_date_time
+        .as_deref()
+        .is_some_and(|d| d.get(..19) == leave.get(..19));
+    if recorded {
+        settled.push(no_change(&leave_change.key, &leave_change.summary));
+    } else {
+        changes.push(leave_change);
+    }
+    Ok(finish(
+        client,
+        mode,
+        deadline,
+        settled,
+        changes,
+        Some(summary_of(&target)),
+    )
+    .await)
+}

@@ -1,0 +1,185 @@
+//! Step-by-step outcomes, so a partial failure is visible and a re-run can
+//! resume.
+
+use crate::graph::ClientError;
+use crate::ops::plan::Plan;
+use serde::Serialize;
+
+/// What happened to one step.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "status", rename_all = "camelCase")]
+pub enum StepOutcome {
+    Done,
+    /// The goal already held (e.g. already a member, already disabled).
+    NoChange,
+    Failed {
+        /// Graph's error code (or `token`, `network`, `unexpected`).
+        code: String,
+        message: String,
+        #[serde(rename = "requestId", skip_serializing_if = "Option::is_none")]
+        request_id: Option<String>,
+    },
+    Skipped {
+        reason: String,
+    },
+    /// Throttled past the deadline: run the operation again after this.
+    Deferred {
+        #[serde(rename = "retryAfterMs")]
+        retry_after_ms: u64,
+    },
+}
+
+impl StepOutcome {
+    pub fn from_error(error: &ClientError) -> Self {
+        match error {
+            ClientError::Graph(g) => StepOutcome::Failed {
+                code: if g.code.is_empty() {
+                    format!("http_{}", g.status)
+                } else {
+                    g.code.clone()
+                },
+                message: g.message.clone(),
+                request_id: g.request_id.clone(),
+            },
+            ClientError::Deferred { retry_after_ms } => StepOutcome::Deferred {
+                retry_after_ms: *retry_after_ms,
+            },
+            ClientError::Token(t) => StepOutcome::Failed {
+                code: "token".into(),
+                message: t.to_string(),
+                request_id: None,
+            },
+            ClientError::Transport(t) => StepOutcome::Failed {
+                code: "network".into(),
+                message: t.to_string(),
+                request_id: None,
+            },
+            ClientError::Decode { what, reason } => StepOutcome::Failed {
+                code: "unexpected".into(),
+                message: format!("{what}: {reason}"),
+                request_id: None,
+            },
+        }
+    }
+
+    /// Done or NoChange.
+    pub fn is_success(&self) -> bool {
+        matches!(self, StepOutcome::Done | StepOutcome::NoChange)
+    }
+}
+
+/// One step of an operation and how it ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StepReport {
+    pub key: String,
+    pub summary: String,
+    pub outcome: StepOutcome,
+}
+
+impl StepReport {
+    pub fn new(key: impl Into<String>, summary: impl Into<String>, outcome: StepOutcome) -> Self {
+        StepReport {
+            key: key.into(),
+            summary: summary.into(),
+            outcome,
+        }
+    }
+}
+
+/// The user an operation acted on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UserSummary {
+    pub id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user_principal_name: Option<String>,
+}
+
+/// The result of any mutating operation: the plan, and (unless a dry run)
+/// what each step did. Never contains a secret.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Outcome {
+    pub dry_run: bool,
+    pub plan: Plan,
+    pub steps: Vec<StepReport>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user: Option<UserSummary>,
+}
+
+impl Outcome {
+    /// True when every step succeeded or had nothing to do.
+    pub fn is_complete(&self) -> bool {
+        self.steps.iter().all(|s| s.outcome.is_success())
+    }
+
+    /// The longest Retry-After of deferred steps, if any were deferred.
+    pub fn deferred_ms(&self) -> Option<u64> {
+        self.steps
+            .iter()
+            .filter_map(|s| match s.outcome {
+                StepOutcome::Deferred { retry_after_ms } => Some(retry_after_ms),
+                _ => None,
+            })
+            .max()
+    }
+
+    /// One line per step, for comments and logs.
+    pub fn render_text(&self) -> String {
+        self.steps
+            .iter()
+            .map(|s| {
+                let status = match &s.outcome {
+                    StepOutcome::Done => "done".to_string(),
+                    StepOutcome::NoChange => "no change".to_string(),
+                    StepOutcome::Failed {
+                        code,
+                        message,
+                        request_id,
+                    } => format!(
+                        "FAILED {code}: {message}{}",
+                        request_id
+                            .as_ref()
+                            .map(|r| format!(" (request-id {r})"))
+                            .unwrap_or_default()
+                    ),
+                    StepOutcome::Skipped { reason } => format!("skipped: {reason}"),
+                    StepOutcome::Deferred { retry_after_ms } => {
+                        format!("deferred (throttled, retry after {retry_after_ms} ms)")
+                    }
+                };
+                format!("{}: {status}", s.summary)
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serialises_tagged() {
+        let s = StepReport::new(
+            "k",
+            "Disable",
+            StepOutcome::Deferred {
+                retry_after_ms: 1500,
+            },
+        );
+        let v = serde_json::to_value(&s).unwrap();
+        assert_eq!(v["outcome"]["status"], "deferred");
+        assert_eq!(v["outcome"]["retryAfterMs"], 1500);
+        let o = Outcome {
+            dry_run: false,
+            plan: Plan::default(),
+            steps: vec![s],
+            user: None,
+        };
+        assert_eq!(o.deferred_ms(), Some(1500));
+        assert!(!o.is_complete());
+        assert!(o.render_text().contains("deferred"));
+    }
+}

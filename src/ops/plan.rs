@@ -1,0 +1,138 @@
+//! Plans: the exact Graph changes an operation will make, shown before (dry
+//! run, approvals) and executed after.
+
+use crate::graph::GraphRequest;
+use serde::Serialize;
+use serde_json::Value;
+
+/// When a failure of a change actually means the goal already holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AlreadyDoneWhen {
+    /// Every failure is a failure.
+    Never,
+    /// 400 "added object references already exist" (adding a member).
+    AlreadyMember,
+    /// 404 (removing a membership or reference that is not there).
+    NotFound,
+}
+
+/// One planned Graph change. The request may carry a secret; only the
+/// redacted form ever leaves through [`Change::planned`].
+#[derive(Debug, Clone)]
+pub struct Change {
+    /// Stable step key, e.g. `group.add:{groupId}`, so re-runs line up.
+    pub key: String,
+    pub summary: String,
+    pub request: GraphRequest,
+    pub already_done_when: AlreadyDoneWhen,
+}
+
+impl Change {
+    pub fn new(key: impl Into<String>, summary: impl Into<String>, request: GraphRequest) -> Self {
+        Change {
+            key: key.into(),
+            summary: summary.into(),
+            request,
+            already_done_when: AlreadyDoneWhen::Never,
+        }
+    }
+
+    pub fn already_done_when(mut self, rule: AlreadyDoneWhen) -> Self {
+        self.already_done_when = rule;
+        self
+    }
+
+    /// The machine-readable plan entry, secrets redacted.
+    pub fn planned(&self) -> PlannedChange {
+        PlannedChange {
+            key: self.key.clone(),
+            method: self.request.method.as_str().to_string(),
+            path: self.request.path.clone(),
+            body: self.request.redacted_body(),
+            summary: self.summary.clone(),
+        }
+    }
+}
+
+/// A change as shown in a plan.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PlannedChange {
+    pub key: String,
+    pub method: String,
+    /// Path relative to `/v1.0`, query string included.
+    pub path: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub body: Option<Value>,
+    pub summary: String,
+}
+
+/// The ordered list of changes.
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+pub struct Plan {
+    pub changes: Vec<PlannedChange>,
+}
+
+impl Plan {
+    pub fn from_changes<'c>(changes: impl IntoIterator<Item = &'c Change>) -> Self {
+        Plan {
+            changes: changes.into_iter().map(Change::planned).collect(),
+        }
+    }
+
+    pub fn push(&mut self, change: &Change) {
+        self.changes.push(change.planned());
+    }
+
+    /// One line per change, for approvers and comments.
+    pub fn render_text(&self) -> String {
+        if self.changes.is_empty() {
+            return "No changes needed.".to_string();
+        }
+        self.changes
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                format!(
+                    "{}. {} ({} {})",
+                    i + 1,
+                    c.summary,
+                    c.method,
+                    strip_query(&c.path)
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+}
+
+fn strip_query(path: &str) -> &str {
+    path.split('?').next().unwrap_or(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn plan_redacts_and_renders() {
+        let c = Change::new(
+            "password.reset",
+            "Reset the password of jane@contoso.com",
+            GraphRequest::patch(
+                "/users/1",
+                json!({"passwordProfile": {"password": "S3cret!xyzXYZ123"}}),
+            ),
+        );
+        let plan = Plan::from_changes([&c]);
+        let text = serde_json::to_string(&plan).unwrap();
+        assert!(!text.contains("S3cret"));
+        assert!(text.contains("\"method\":\"PATCH\""));
+        assert_eq!(
+            plan.render_text(),
+            "1. Reset the password of jane@contoso.com (PATCH /users/1)"
+        );
+        assert_eq!(Plan::default().render_text(), "No changes needed.");
+    }
+}

@@ -1,0 +1,83 @@
+//! Reading one user by any [`UserRef`] in a single request.
+
+use crate::graph::model::UserView;
+use crate::graph::odata::{eq_filter, user_path};
+use crate::graph::paging::Page;
+use crate::graph::{ClientError, Deadline, GraphClient, GraphRequest, GraphResponse};
+use crate::host::Host;
+use crate::http::Transport;
+use crate::ops::error::OpError;
+use crate::ops::ids::UserRef;
+
+/// The request that reads `user` with the given `$select` (and `$expand`).
+/// Ids and UPNs address the user directly; mail and employeeId filter the
+/// collection (and must then match exactly one user).
+pub fn user_read(user: &UserRef, select: &str, expand: Option<&str>) -> GraphRequest {
+    let request = match user {
+        UserRef::Id(_) | UserRef::Upn(_) => GraphRequest::get(user_path(user.value())),
+        UserRef::Mail(v) => GraphRequest::get("/users").query(&eq_filter("mail", v)),
+        UserRef::EmployeeId(v) => GraphRequest::get("/users").query(&eq_filter("employeeId", v)),
+    };
+    let request = request.query(&format!("$select={select}"));
+    match expand {
+        Some(e) => request.query(&format!("$expand={e}")),
+        None => request,
+    }
+}
+
+/// Interprets the response to [`user_read`].
+pub fn read_result(
+    user: &UserRef,
+    result: Result<GraphResponse, ClientError>,
+) -> Result<UserView, OpError> {
+    let response = match result {
+        Err(ClientError::Graph(g)) if g.is_not_found() => {
+            return Err(OpError::NotFound {
+                what: format!("user with {user}"),
+            })
+        }
+        other => other?,
+    };
+    match user {
+        UserRef::Id(_) | UserRef::Upn(_) => Ok(response.json("user")?),
+        UserRef::Mail(_) | UserRef::EmployeeId(_) => {
+            let page: Page<UserView> = response.json("users")?;
+            match page.value.len() {
+                0 => Err(OpError::NotFound {
+                    what: format!("user with {user}"),
+                }),
+                1 => Ok(page.value.into_iter().next().unwrap_or_default()),
+                count => Err(OpError::Ambiguous {
+                    field: user.field(),
+                    count,
+                }),
+            }
+        }
+    }
+}
+
+/// Reads one user in one round trip.
+pub async fn read_user<T: Transport, H: Host>(
+    client: &GraphClient<'_, T, H>,
+    user: &UserRef,
+    select: &str,
+    expand: Option<&str>,
+    deadline: Deadline,
+) -> Result<UserView, OpError> {
+    let request = user_read(user, select, expand);
+    read_result(user, client.send(&request, deadline).await)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hostile_mail_stays_one_literal() {
+        let r = user_read(&UserRef::Mail("x' or 1 eq 1&$top=1#".into()), "id", None);
+        assert_eq!(
+            r.path,
+            "/users?$filter=mail%20eq%20'x%27%27%20or%201%20eq%201%26%24top%3D1%23'&$select=id"
+        );
+    }
+}

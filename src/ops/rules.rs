@@ -1,0 +1,179 @@
+//! Group rules: "users whose department is Sales get these groups".
+
+use crate::ops::error::OpError;
+use crate::ops::ids::ObjectId;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+
+/// The attributes a rule may test.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum RuleAttribute {
+    Department,
+    JobTitle,
+    CompanyName,
+    EmployeeType,
+}
+
+/// `attribute` equals `equals`, compared case-insensitively.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Condition {
+    pub attribute: RuleAttribute,
+    pub equals: String,
+}
+
+/// A rule: when all conditions hold, the user belongs in `groups`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct GroupRule {
+    pub name: String,
+    pub when: Vec<Condition>,
+    pub groups: Vec<ObjectId>,
+}
+
+/// The validated rule set.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct GroupRules {
+    rules: Vec<GroupRule>,
+}
+
+/// The values rules are evaluated against.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RuleSubject<'a> {
+    pub department: Option<&'a str>,
+    pub job_title: Option<&'a str>,
+    pub company_name: Option<&'a str>,
+    pub employee_type: Option<&'a str>,
+}
+
+impl RuleSubject<'_> {
+    fn get(&self, attribute: RuleAttribute) -> Option<&str> {
+        match attribute {
+            RuleAttribute::Department => self.department,
+            RuleAttribute::JobTitle => self.job_title,
+            RuleAttribute::CompanyName => self.company_name,
+            RuleAttribute::EmployeeType => self.employee_type,
+        }
+    }
+}
+
+const MAX_RULES: usize = 200;
+
+impl GroupRules {
+    /// Parses and validates the admin's rule list; errors name the field,
+    /// e.g. `groupRules[2].groups[0]`.
+    pub fn from_json(value: &serde_json::Value) -> Result<Self, OpError> {
+        let items = value
+            .as_array()
+            .ok_or_else(|| OpError::invalid("groupRules", "must be a list"))?;
+        if items.len() > MAX_RULES {
+            return Err(OpError::invalid(
+                "groupRules",
+                &format!("may hold at most {MAX_RULES} rules"),
+            ));
+        }
+        let mut rules = Vec::with_capacity(items.len());
+        for (i, item) in items.iter().enumerate() {
+            let field = format!("groupRules[{i}]");
+            if let Some(groups) = item.get("groups").and_then(|g| g.as_array()) {
+                for (j, g) in groups.iter().enumerate() {
+                    ObjectId::parse(g.as_str().unwrap_or(""), &format!("{field}.groups[{j}]"))?;
+                }
+            }
+            let rule: GroupRule = serde_json::from_value(item.clone())
+                .map_err(|e| OpError::invalid(&field, &e.to_string()))?;
+            rules.push(rule);
+        }
+        Self::new(rules)
+    }
+
+    pub fn new(rules: Vec<GroupRule>) -> Result<Self, OpError> {
+        for (i, rule) in rules.iter().enumerate() {
+            let field = format!("groupRules[{i}]");
+            if rule.name.trim().is_empty() {
+                return Err(OpError::invalid(&format!("{field}.name"), "is required"));
+            }
+            if rule.when.is_empty() {
+                return Err(OpError::invalid(
+                    &format!("{field}.when"),
+                    "needs at least one condition",
+                ));
+            }
+            if let Some(j) = rule.when.iter().position(|c| c.equals.trim().is_empty()) {
+                return Err(OpError::invalid(
+                    &format!("{field}.when[{j}].equals"),
+                    "is required",
+                ));
+            }
+            if rule.groups.is_empty() {
+                return Err(OpError::invalid(
+                    &format!("{field}.groups"),
+                    "needs at least one group",
+                ));
+            }
+        }
+        Ok(GroupRules { rules })
+    }
+
+    /// The groups every matching rule yields.
+    pub fn groups_for(&self, subject: &RuleSubject<'_>) -> BTreeSet<ObjectId> {
+        self.rules
+            .iter()
+            .filter(|rule| {
+                rule.when.iter().all(|c| {
+                    subject
+                        .get(c.attribute)
+                        .is_some_and(|v| v.trim().eq_ignore_ascii_case(c.equals.trim()))
+                })
+            })
+            .flat_map(|rule| rule.groups.iter().cloned())
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    const G1: &str = "11111111-1111-1111-1111-111111111111";
+    const G2: &str = "22222222-2222-2222-2222-222222222222";
+
+    fn rules() -> GroupRules {
+        GroupRules::from_json(&json!([
+            {"name": "sales", "when": [{"attribute": "department", "equals": "Sales"}], "groups": [G1]},
+            {"name": "sales managers", "when": [{"attribute": "department", "equals": "sales"},
+                {"attribute": "jobTitle", "equals": "Manager"}], "groups": [G2]}
+        ]))
+        .unwrap()
+    }
+
+    #[test]
+    fn matches_case_insensitively_and_all_conditions() {
+        let r = rules();
+        let rep = r.groups_for(&RuleSubject {
+            department: Some("SALES"),
+            ..Default::default()
+        });
+        assert_eq!(rep.len(), 1);
+        let mgr = r.groups_for(&RuleSubject {
+            department: Some("sales"),
+            job_title: Some("manager"),
+            ..Default::default()
+        });
+        assert_eq!(mgr.len(), 2);
+        assert!(r.groups_for(&RuleSubject::default()).is_empty());
+    }
+
+    #[test]
+    fn validation_names_field() {
+        let e = GroupRules::from_json(&json!([{"name": "x", "when": [{"attribute": "department", "equals": "a"}], "groups": ["nope"]}])).unwrap_err();
+        assert_eq!(e.field(), Some("groupRules[0].groups[0]"));
+        let e =
+            GroupRules::from_json(&json!([{"name": "x", "when": [], "groups": [G1]}])).unwrap_err();
+        assert_eq!(e.field(), Some("groupRules[0].when"));
+        let e = GroupRules::from_json(&json!([{"name": "x", "when": [{"attribute": "shoeSize", "equals": "a"}], "groups": [G1]}])).unwrap_err();
+        assert_eq!(e.field(), Some("groupRules[0]"));
+    }
+}

@@ -1,0 +1,174 @@
+//! `transfer`: new department / job title / manager. Rule groups are
+//! diffed (old rule groups removed, new ones added) and attributes updated.
+//! Two round trips: a `$batch` of reads (user with manager, new manager),
+//! then a `$batch` of every change.
+
+use crate::graph::model::UserView;
+use crate::graph::odata::user_path;
+use crate::graph::{BatchItem, ClientError, Deadline, GraphClient, GraphRequest};
+use crate::host::Host;
+use crate::http::Transport;
+use crate::ops::account::{display_name, summary_of};
+use crate::ops::config::ProvisioningConfig;
+use crate::ops::error::OpError;
+use crate::ops::exec::{finish, no_change, RunMode};
+use crate::ops::groups::{add_member_change, remove_member_change};
+use crate::ops::ids::{checked_text, UserRef};
+use crate::ops::outcome::Outcome;
+use crate::ops::plan::Change;
+use crate::ops::resolve::{read_result, user_read};
+use crate::ops::rules::RuleSubject;
+use serde_json::{json, Map, Value};
+use std::collections::BTreeSet;
+
+const TRANSFER_SELECT: &str =
+    "id,userPrincipalName,onPremisesSyncEnabled,department,jobTitle,companyName,employeeType";
+
+#[derive(Debug, Clone)]
+pub struct TransferRequest {
+    pub user: UserRef,
+    pub department: Option<String>,
+    pub job_title: Option<String>,
+    pub manager: Option<UserRef>,
+}
+
+fn subject(u: &UserView) -> RuleSubject<'_> {
+    RuleSubject {
+        department: u.department.as_deref(),
+        job_title: u.job_title.as_deref(),
+        company_name: u.company_name.as_deref(),
+        employee_type: u.employee_type.as_deref(),
+    }
+}
+
+pub async fn transfer<T: Transport, H: Host>(
+    client: &GraphClient<'_, T, H>,
+    config: &ProvisioningConfig,
+    request: &TransferRequest,
+    mode: RunMode,
+    deadline: Deadline,
+) -> Result<Outcome, OpError> {
+    let department = request
+        .department
+        .as_deref()
+        .map(|d| checked_text(d, "department", 64))
+        .transpose()?;
+    let job_title = request
+        .job_title
+        .as_deref()
+        .map(|j| checked_text(j, "jobTitle", 128))
+        .transpose()?;
+    if department.is_none() && job_title.is_none() && request.manager.is_none() {
+        return Err(OpError::invalid(
+            "transfer",
+            "needs a new department, jobTitle or manager",
+        ));
+    }
+    let mut items = vec![BatchItem::new(
+        "user",
+        user_read(&request.user, TRANSFER_SELECT, Some("manager($select=id)")),
+    )];
+    if let Some(m) = &request.manager {
+        items.push(BatchItem::new(
+            "mgr",
+            user_read(m, "id,userPrincipalName", None),
+        ));
+    }
+    let mut results = client.execute(&items, deadline).await.into_iter();
+    let missing = || ClientError::Decode {
+        what: "$batch",
+        reason: "missing item".into(),
+    };
+    let current = read_result(&request.user, results.next().unwrap_or(Err(missing())))?;
+    let manager_id = match &request.manager {
+        Some(m) => Some(
+            read_result(m, results.next().unwrap_or(Err(missing())))
+                .map_err(|e| match e {
+                    OpError::NotFound { what } => {
+                        OpError::invalid("manager", &format!("names no user ({what})"))
+                    }
+                    other => other,
+                })?
+                .id,
+        ),
+        None => None,
+    };
+    if current.on_premises_sync_enabled == Some(true) {
+        return Err(OpError::Conflict {
+            message: format!(
+                "{} is synchronised from on-premises Active Directory; change it there",
+                display_name(&current)
+            ),
+        });
+    }
+    let label = display_name(&current).to_string();
+    let mut moved = current.clone();
+    if department.is_some() {
+        moved.department = department.clone();
+    }
+    if job_title.is_some() {
+        moved.job_title = job_title.clone();
+    }
+    let old_groups: BTreeSet<_> = config.rules.groups_for(&subject(&current));
+    let new_groups: BTreeSet<_> = config.rules.groups_for(&subject(&moved));
+
+    let mut settled = Vec::new();
+    let mut changes = Vec::new();
+    let mut body = Map::new();
+    if department.is_some() && !same_text(&current.department, &department) {
+        body.insert("department".into(), json!(department));
+    }
+    if job_title.is_some() && !same_text(&current.job_title, &job_title) {
+        body.insert("jobTitle".into(), json!(job_title));
+    }
+    let summary = format!("Update department/job title of {label}");
+    if body.is_empty() {
+        if department.is_some() || job_title.is_some() {
+            settled.push(no_change("profile.update", &summary));
+        }
+    } else {
+        changes.push(Change::new(
+            "profile.update",
+            summary,
+            GraphRequest::patch(user_path(&current.id), Value::Object(body)),
+        ));
+    }
+    if let Some(m) = &manager_id {
+        let summary = format!("Set the manager of {label} to {m}");
+        if current.manager.as_ref().map(|x| &x.id) == Some(m) {
+            settled.push(no_change("manager.set", &summary));
+        } else {
+            changes.push(Change::new(
+                "manager.set",
+                summary,
+                GraphRequest::put(
+                    format!("{}/manager/$ref", user_path(&current.id)),
+                    json!({ "@odata.id": format!("{}/users/{}", client.settings().graph_root(), m) }),
+                ),
+            ));
+        }
+    }
+    for g in old_groups.difference(&new_groups) {
+        changes.push(remove_member_change(g, &current.id, &label));
+    }
+    for g in new_groups.difference(&old_groups) {
+        changes.push(add_member_change(client, g, &current.id, &label, false));
+    }
+    Ok(finish(
+        client,
+        mode,
+        deadline,
+        settled,
+        changes,
+        Some(summary_of(&current)),
+    )
+    .await)
+}
+
+fn same_text(a: &Option<String>, b: &Option<String>) -> bool {
+    match (a, b) {
+        (Some(a), Some(b)) => a.trim() == b.trim(),
+        (None, None) => true,
+        _ => false,
+    }
+}
