@@ -4,11 +4,11 @@
 use crate::graph::error::{ClientError, GraphError};
 use crate::graph::request::{GraphRequest, GraphResponse};
 use crate::graph::retry::{is_throttle_status, parse_retry_after, Deadline, RetryPolicy};
-use crate::graph::secret::Secret;
 use crate::graph::settings::GraphSettings;
 use crate::graph::token::TokenProvider;
 use crate::host::{Host, LogLevel};
 use crate::http::{HttpRequest, HttpResponse, Transport};
+use crate::secret::Secret;
 use serde_json::Value;
 use std::cell::Cell;
 

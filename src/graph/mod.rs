@@ -10,15 +10,14 @@ pub mod odata;
 pub mod paging;
 pub mod request;
 pub mod retry;
-pub mod secret;
 pub mod settings;
 pub mod token;
 
+pub use crate::secret::Secret;
 pub use batch::{BatchItem, BatchResults};
 pub use client::GraphClient;
 pub use error::{ClientError, ErrorDetail, GraphError};
 pub use request::{GraphRequest, GraphResponse};
 pub use retry::{Deadline, RetryPolicy};
-pub use secret::Secret;
 pub use settings::GraphSettings;
 pub use token::TokenError;

@@ -1,8 +1,8 @@
 //! A Graph request as the operations build it, before any URL or token is
 //! attached.
 
-use crate::graph::secret::redact_json;
 use crate::http::Method;
+use crate::secret::redact_json;
 use serde_json::Value;
 use std::fmt;
 

@@ -3,10 +3,10 @@
 
 use crate::graph::odata::encode_component;
 use crate::graph::retry::{Deadline, RetryPolicy};
-use crate::graph::secret::Secret;
 use crate::graph::settings::GraphSettings;
 use crate::host::{Host, LogLevel};
 use crate::http::{HttpRequest, Method, Transport};
+use crate::secret::Secret;
 use serde::Deserialize;
 use std::cell::RefCell;
 use std::fmt;

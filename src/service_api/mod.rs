@@ -11,7 +11,7 @@ pub mod webtrigger;
 
 use crate::host::{Host, LogLevel};
 use crate::random;
-use crate::secret::SecretString;
+use crate::secret::Secret;
 use envelope::Envelope;
 use error::{ApiError, UnauthorizedReason};
 use service_key::KeyCheck;
@@ -82,7 +82,7 @@ async fn authenticate(request: &WebTriggerRequest, host: &impl Host) -> Result<(
     if !scheme.eq_ignore_ascii_case("bearer") || token.is_empty() {
         return Err(unauthorized(UnauthorizedReason::MalformedAuthorization));
     }
-    let presented = SecretString::new(token);
+    let presented = Secret::new(token);
     match service_key::check(host, &presented).await {
         Ok(KeyCheck::Valid) => Ok(()),
         Ok(KeyCheck::Wrong) => Err(unauthorized(UnauthorizedReason::WrongKey)),

@@ -7,7 +7,7 @@
 
 use crate::host::{Host, HostError};
 use crate::random;
-use crate::secret::{digests_equal, SecretString};
+use crate::secret::{digests_equal, Secret};
 use serde::{Deserialize, Serialize};
 
 /// Where the verifier lives in Forge secret storage.
@@ -42,8 +42,8 @@ pub enum KeyCheck {
 
 /// Issues a new key, replacing (and so revoking) the previous one. The
 /// returned key is the only copy that will ever exist.
-pub async fn rotate(host: &impl Host) -> Result<(SecretString, ServiceKeyInfo), HostError> {
-    let key = SecretString::new(format!("{KEY_PREFIX}{}", random::token::<32>()));
+pub async fn rotate(host: &impl Host) -> Result<(Secret, ServiceKeyInfo), HostError> {
+    let key = Secret::new(format!("{KEY_PREFIX}{}", random::token::<32>()));
     let stored = StoredVerifier {
         sha256_hex: hex::encode(key.sha256()),
         created_at_ms: host.now_ms(),
@@ -59,7 +59,7 @@ pub async fn info(host: &impl Host) -> Result<Option<ServiceKeyInfo>, HostError>
 }
 
 /// Checks a presented key against the stored verifier in constant time.
-pub async fn check(host: &impl Host, presented: &SecretString) -> Result<KeyCheck, HostError> {
+pub async fn check(host: &impl Host, presented: &Secret) -> Result<KeyCheck, HostError> {
     let Some(stored) = load(host).await? else {
         return Ok(KeyCheck::NoKeyConfigured);
     };
