@@ -91,17 +91,18 @@ fn parse_items(body: &[u8]) -> Result<Vec<Item>, GraphError> {
             None | Some(Value::Null) => Vec::new(),
             Some(b) => serde_json::to_vec(b).unwrap_or_default(),
         };
-        let depends_on: Vec<String> =
-            match request.get("dependsOn") {
-                None => Vec::new(),
-                Some(Value::Array(deps)) => deps
-                    .iter()
-                    .filter_map(|d| d.as_str().map(str::to_string))
-                    .collect(),
-                Some(_) => return Err(invalid(format!(
+        let depends_on: Vec<String> = match request.get("dependsOn") {
+            None => Vec::new(),
+            Some(Value::Array(deps)) => deps
+                .iter()
+                .filter_map(|d| d.as_str().map(str::to_string))
+                .collect(),
+            Some(_) => {
+                return Err(invalid(format!(
                     "Invalid batch payload format: 'dependsOn' of request '{id}' must be an array."
-                ))),
-            };
+                )))
+            }
+        };
         for dep in &depends_on {
             if !items.iter().any(|i| &i.id == dep) {
                 return Err(invalid(format!(

@@ -106,10 +106,12 @@ fn tokenize(input: &str) -> Result<Vec<Token>, FilterError> {
                 i += 1;
                 loop {
                     match chars.get(i) {
-                        None => return Err(FilterError::Syntax(format!(
+                        None => {
+                            return Err(FilterError::Syntax(format!(
                             "There is an unterminated string literal at position {} in '{input}'.",
                             i
-                        ))),
+                        )))
+                        }
                         Some('\'') if chars.get(i + 1) == Some(&'\'') => {
                             text.push('\'');
                             i += 2;
