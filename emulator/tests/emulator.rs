@@ -189,7 +189,8 @@ async fn token_errors_are_entra_shaped() {
             ("scope", scope),
         ]
     };
-    let cases: Vec<(String, Vec<(&str, &str)>, u16, &str, u64)> = vec![
+    type Case<'a> = (String, Vec<(&'a str, &'a str)>, u16, &'a str, u64);
+    let cases: Vec<Case> = vec![
         (
             "no-such-tenant.example".into(),
             [base("x", SCOPE), vec![("client_id", c.client_id.as_str())]].concat(),
