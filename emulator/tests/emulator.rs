@@ -1,0 +1,1675 @@
+//! In-process behaviour tests through `Emulator::handle`.
+
+use entra_emulator::{Emulator, Faults, RequestKind, ThrottleFault, UnavailableFault};
+use http::{HeaderMap, Request};
+use serde_json::{json, Value};
+
+const SCOPE: &str = "https://graph.microsoft.com/.default";
+const SHANE: &str = "shane.o'neil@contoso.example";
+const GLOBAL_ADMIN: &str = "isaiah.langer@contoso.example";
+const HELPDESK_ADMIN: &str = "lynne.robbins@contoso.example";
+const ROLE_GROUP_MEMBER: &str = "priya.nair@contoso.example";
+const SYNCED_USER: &str = "joni.sherman@contoso.example";
+const STRONG: &str = "Tr0ub4dor&3x!";
+
+struct Reply {
+    status: u16,
+    headers: HeaderMap,
+    body: Value,
+}
+
+async fn send(
+    emu: &Emulator,
+    method: &str,
+    uri: &str,
+    headers: &[(&str, &str)],
+    body: Vec<u8>,
+) -> Reply {
+    let mut builder = Request::builder()
+        .method(method)
+        .uri(uri)
+        .header("host", "emulator.test");
+    for (k, v) in headers {
+        builder = builder.header(*k, *v);
+    }
+    let response = emu.handle(builder.body(body).unwrap()).await;
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let body = serde_json::from_slice(response.body()).unwrap_or(Value::Null);
+    Reply {
+        status,
+        headers,
+        body,
+    }
+}
+
+fn form(fields: &[(&str, &str)]) -> Vec<u8> {
+    let mut s = form_urlencoded::Serializer::new(String::new());
+    for (k, v) in fields {
+        s.append_pair(k, v);
+    }
+    s.finish().into_bytes()
+}
+
+async fn token_with(emu: &Emulator, tenant: &str, fields: &[(&str, &str)]) -> Reply {
+    send(
+        emu,
+        "POST",
+        &format!("/{tenant}/oauth2/v2.0/token"),
+        &[("content-type", "application/x-www-form-urlencoded")],
+        form(fields),
+    )
+    .await
+}
+
+async fn token(emu: &Emulator) -> String {
+    let c = emu.credentials();
+    let r = token_with(
+        emu,
+        &c.tenant_id,
+        &[
+            ("grant_type", "client_credentials"),
+            ("client_id", &c.client_id),
+            ("client_secret", &c.client_secret),
+            ("scope", SCOPE),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    r.body["access_token"].as_str().unwrap().to_string()
+}
+
+async fn graph(emu: &Emulator, tok: &str, method: &str, path: &str, body: Option<Value>) -> Reply {
+    graph_h(emu, tok, method, path, body, &[]).await
+}
+
+async fn graph_h(
+    emu: &Emulator,
+    tok: &str,
+    method: &str,
+    path: &str,
+    body: Option<Value>,
+    extra: &[(&str, &str)],
+) -> Reply {
+    let auth = format!("Bearer {tok}");
+    let mut headers = vec![
+        ("authorization", auth.as_str()),
+        ("content-type", "application/json"),
+    ];
+    headers.extend_from_slice(extra);
+    let bytes = body
+        .map(|b| serde_json::to_vec(&b).unwrap())
+        .unwrap_or_default();
+    send(emu, method, &format!("/v1.0{path}"), &headers, bytes).await
+}
+
+fn enc(s: &str) -> String {
+    percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
+}
+
+fn user_id(emu: &Emulator, upn: &str) -> String {
+    emu.user(upn).unwrap()["id"].as_str().unwrap().to_string()
+}
+
+fn group_id(emu: &Emulator, name: &str) -> String {
+    emu.find_group_by_name(name).unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+fn new_user(upn: &str) -> Value {
+    json!({
+        "accountEnabled": true,
+        "displayName": "New Starter",
+        "mailNickname": "new.starter",
+        "userPrincipalName": upn,
+        "passwordProfile": {"forceChangePasswordNextSignIn": true, "password": STRONG},
+        "department": "Sales",
+        "employeeId": "E9001"
+    })
+}
+
+fn code(r: &Reply) -> &str {
+    r.body["error"]["code"].as_str().unwrap_or_default()
+}
+
+// ---------- token endpoint ----------
+
+#[tokio::test(flavor = "current_thread")]
+async fn token_success_is_a_signed_jwt_with_roles() {
+    let emu = Emulator::demo();
+    let c = emu.credentials();
+    let r = token_with(
+        &emu,
+        "contoso.example",
+        &[
+            ("grant_type", "client_credentials"),
+            ("client_id", &c.client_id),
+            ("client_secret", &c.client_secret),
+            ("scope", SCOPE),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.body["token_type"], "Bearer");
+    assert_eq!(r.body["expires_in"], 3599);
+    assert_eq!(r.body["ext_expires_in"], 3599);
+    let jwt = r.body["access_token"].as_str().unwrap();
+    let parts: Vec<&str> = jwt.split('.').collect();
+    assert_eq!(parts.len(), 3);
+    use base64::Engine;
+    let payload: Value = serde_json::from_slice(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(parts[1])
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(payload["aud"], "https://graph.microsoft.com");
+    assert_eq!(payload["tid"], c.tenant_id.as_str());
+    assert_eq!(payload["appid"], c.client_id.as_str());
+    assert!(payload["roles"]
+        .as_array()
+        .unwrap()
+        .contains(&json!("User.ReadWrite.All")));
+    assert!(payload["exp"].as_u64().unwrap() > payload["iat"].as_u64().unwrap());
+    for key in ["iss", "nbf", "iat"] {
+        assert!(!payload[key].is_null(), "{key}");
+    }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn token_errors_are_entra_shaped() {
+    let emu = Emulator::demo();
+    let c = emu.credentials();
+    let base = |secret: &'static str, scope: &'static str| {
+        vec![
+            ("grant_type", "client_credentials"),
+            ("client_secret", secret),
+            ("scope", scope),
+        ]
+    };
+    type Case<'a> = (String, Vec<(&'a str, &'a str)>, u16, &'a str, u64);
+    let cases: Vec<Case> = vec![
+        (
+            "no-such-tenant.example".into(),
+            [base("x", SCOPE), vec![("client_id", c.client_id.as_str())]].concat(),
+            400,
+            "invalid_tenant",
+            90002,
+        ),
+        (
+            c.tenant_id.clone(),
+            [
+                base("x", SCOPE),
+                vec![("client_id", "00000000-0000-0000-0000-000000000001")],
+            ]
+            .concat(),
+            400,
+            "unauthorized_client",
+            700016,
+        ),
+        (
+            c.tenant_id.clone(),
+            [
+                base("wrong", SCOPE),
+                vec![("client_id", c.client_id.as_str())],
+            ]
+            .concat(),
+            401,
+            "invalid_client",
+            7000215,
+        ),
+        (
+            c.tenant_id.clone(),
+            vec![
+                ("grant_type", "client_credentials"),
+                ("client_id", c.client_id.as_str()),
+                ("scope", SCOPE),
+            ],
+            401,
+            "invalid_client",
+            7000218,
+        ),
+        (
+            c.tenant_id.clone(),
+            vec![
+                ("grant_type", "client_credentials"),
+                ("client_id", c.client_id.as_str()),
+                ("client_secret", c.client_secret.as_str()),
+                ("scope", "https://graph.microsoft.com/User.Read"),
+            ],
+            400,
+            "invalid_scope",
+            70011,
+        ),
+    ];
+    for (tenant, fields, status, error, aadsts) in cases {
+        let r = token_with(&emu, &tenant, &fields).await;
+        assert_eq!(r.status, status, "{error}: {}", r.body);
+        assert_eq!(r.body["error"], error);
+        assert_eq!(r.body["error_codes"], json!([aadsts]));
+        assert!(r.body["error_description"]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("AADSTS{aadsts}: ")));
+        for key in ["timestamp", "trace_id", "correlation_id"] {
+            assert!(r.body[key].is_string(), "{key}");
+        }
+    }
+}
+
+// ---------- authorization ----------
+
+#[tokio::test(flavor = "current_thread")]
+async fn graph_requires_a_valid_unexpired_token() {
+    let emu = Emulator::demo();
+    let r = graph(&emu, "not-a-token", "GET", "/users", None).await;
+    assert_eq!(r.status, 401);
+    assert_eq!(code(&r), "InvalidAuthenticationToken");
+    assert_eq!(
+        r.body["error"]["message"],
+        "Access token validation failure."
+    );
+    let tok = token(&emu).await;
+    assert_eq!(graph(&emu, &tok, "GET", "/users", None).await.status, 200);
+    emu.advance_time(3600 * 1000);
+    let r = graph(&emu, &tok, "GET", "/users", None).await;
+    assert_eq!(r.status, 401);
+    assert_eq!(
+        r.body["error"]["message"],
+        "Access token has expired or is not yet valid."
+    );
+    // A token from another emulator instance (another key) is rejected.
+    let other = Emulator::demo();
+    let foreign = token(&other).await;
+    assert_eq!(
+        graph(&emu, &foreign, "GET", "/users", None).await.status,
+        401
+    );
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn short_token_lifetime_fault() {
+    let emu = Emulator::demo();
+    emu.set_faults(Faults {
+        token_lifetime_seconds: Some(60),
+        ..Faults::default()
+    });
+    let tok = token(&emu).await;
+    emu.advance_time(61_000);
+    assert_eq!(graph(&emu, &tok, "GET", "/users", None).await.status, 401);
+}
+
+fn seed_with_permissions(perms: &[&str]) -> Emulator {
+    let mut seed: Value = serde_json::from_str(include_str!("../seed/demo-tenant.json")).unwrap();
+    seed["app"]["applicationPermissions"] = json!(perms);
+    Emulator::from_seed_json(&seed.to_string()).unwrap()
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn calls_outside_granted_permissions_get_403() {
+    let emu = seed_with_permissions(&["User.Read.All"]);
+    let tok = token(&emu).await;
+    assert_eq!(graph(&emu, &tok, "GET", "/users", None).await.status, 200);
+    let r = graph(
+        &emu,
+        &tok,
+        "POST",
+        "/users",
+        Some(new_user("x.y@contoso.example")),
+    )
+    .await;
+    assert_eq!(r.status, 403);
+    assert_eq!(code(&r), "Authorization_RequestDenied");
+    assert_eq!(
+        r.body["error"]["message"],
+        "Insufficient privileges to complete the operation."
+    );
+    let gid = group_id(&emu, "Sales Team");
+    let uid = user_id(&emu, GLOBAL_ADMIN);
+    let r = graph(&emu, &tok, "POST", &format!("/groups/{gid}/members/$ref"), Some(json!({"@odata.id": format!("https://graph.microsoft.com/v1.0/directoryObjects/{uid}")}))).await;
+    assert_eq!(r.status, 403);
+    assert_eq!(
+        graph(
+            &emu,
+            &tok,
+            "GET",
+            "/roleManagement/directory/roleAssignments?$filter=principalId%20eq%20'x'",
+            None
+        )
+        .await
+        .status,
+        403
+    );
+}
+
+// ---------- users: read ----------
+
+#[tokio::test(flavor = "current_thread")]
+async fn get_user_by_id_and_upn_returns_default_properties() {
+    let emu = Emulator::demo();
+    let tok = token(&emu).await;
+    let id = user_id(&emu, SHANE);
+    let by_id = graph(&emu, &tok, "GET", &format!("/users/{id}"), None).await;
+    assert_eq!(by_id.status, 200);
+    let by_upn = graph(&emu, &tok, "GET", &format!("/users/{}", enc(SHANE)), None).await;
+    assert_eq!(by_upn.body["id"], id.as_str());
+    let keys: Vec<&String> = by_id
+        .body
+        .as_object()
+        .unwrap()
+        .keys()
+        .filter(|k| !k.starts_with('@'))
+        .collect();
+    assert_eq!(keys.len(), 11, "{keys:?}");
+    assert!(by_id.body.get("department").is_none());
+    assert!(by_id.body.get("accountEnabled").is_none());
+    let sel = graph(
+        &emu,
+        &tok,
+        "GET",
+        &format!("/users/{id}?$select=id,department,accountEnabled,employeeId"),
+        None,
+    )
+    .await;
+    assert_eq!(sel.body["department"], "Sales");
+    assert_eq!(sel.body["accountEnabled"], true);
+    assert!(sel.body.get("displayName").is_none());
+    let missing = graph(
+        &emu,
+        &tok,
+        "GET",
+        "/users/00000000-0000-4000-8000-000000000000",
+        None,
+    )
+    .await;
+    assert_eq!(missing.status, 404);
+    assert_eq!(code(&missing), "Request_ResourceNotFound");
+    let bad_select = graph(
+        &emu,
+        &tok,
+        "GET",
+        &format!("/users/{id}?$select=nope"),
+        None,
+    )
+    .await;
+    assert_eq!(bad_select.status, 400);
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn filters_decode_quotes_and_keep_hostile_strings_literal() {
+    let emu = Emulator::demo();
+    let tok = token(&emu).await;
+    let f = enc("userPrincipalName eq 'shane.o''neil@contoso.example'");
+    let r = graph(&emu, &tok, "GET", &format!("/users?$filter={f}"), None).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body["value"].as_array().unwrap().len(), 1);
+    // An injection attempt is one string literal that matches nothing.
+    let f = enc("displayName eq 'x'' or displayName ne ''y'");
+    let r = graph(&emu, &tok, "GET", &format!("/users?$filter={f}"), None).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body["value"].as_array().unwrap().len(), 0);
+    let f = enc("department eq 'Sales' and accountEnabled eq true");
+    let r = graph(
+        &emu,
+        &tok,
+        "GET",
+        &format!("/users?$filter={f}&$top=999"),
+        None,
+    )
+    .await;
+    assert_eq!(r.body["value"].as_array().unwrap().len(), 8);
+    let f = enc("employeeId in ('E1002','E1003') or startswith(displayName,'Megan')");
+    let r = graph(&emu, &tok, "GET", &format!("/users?$filter={f}"), None).await;
+    assert_eq!(r.body["value"].as_array().unwrap().len(), 3, "{}", r.body);
+    for hostile in [
+        "displayName eq 'unterminated",
+        "(((((",
+        "displayName eq",
+        "displayName eq 'a' and",
+        "startswith(displayName)",
+        "x eq 'a'",
+        "\u{0}'",
+        "displayName gt 'a'",
+        &"(".repeat(500),
+        &"not ".repeat(300),
+    ] {
+        let r = graph(
+            &emu,
+            &tok,
+            "GET",
+            &format!("/users?$filter={}", enc(hostile)),
+            None,
+        )
+        .await;
+        assert_eq!(r.status, 400, "{hostile:?}: {}", r.body);
+        assert!(
+            ["BadRequest", "Request_UnsupportedQuery"].contains(&code(&r)),
+            "{}",
+            r.body
+        );
+    }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn advanced_queries_need_eventual_consistency_and_count() {
+    let emu = Emulator::demo();
+    let tok = token(&emu).await;
+    let ne = format!(
+        "/users?$filter={}&$count=true",
+        enc("department ne 'Sales'")
+    );
+    let r = graph(&emu, &tok, "GET", &ne, None).await;
+    assert_eq!(r.status, 400);
+    let r = graph_h(
+        &emu,
+        &tok,
+        "GET",
+        &ne,
+        None,
+        &[("ConsistencyLevel", "eventual")],
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body["@odata.count"], 42);
+    let ends = format!(
+        "/users?$filter={}",
+        enc("endswith(userPrincipalName,'@fabrikam.example')")
+    );
+    assert_eq!(
+        graph_h(
+            &emu,
+            &tok,
+            "GET",
+            &ends,
+            None,
+            &[("ConsistencyLevel", "eventual")]
+        )
+        .await
+        .status,
+        400
+    );
+    let r = graph_h(
+        &emu,
+        &tok,
+        "GET",
+        &format!("{ends}&$count=true"),
+        None,
+        &[("ConsistencyLevel", "eventual")],
+    )
+    .await;
+    assert_eq!(r.body["@odata.count"], 1);
+    let r = graph(&emu, &tok, "GET", "/users?$count=true", None).await;
+    assert_eq!(r.status, 400);
+    assert_eq!(
+        r.body["error"]["message"],
+        "$count is not currently supported."
+    );
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn paging_follows_absolute_next_links() {
+    let emu = Emulator::demo();
+    let tok = token(&emu).await;
+    let mut url = "/v1.0/users?$top=7&$select=id".to_string();
+    let mut seen = Vec::new();
+    let mut pages = 0;
+    loop {
+        let r = graph(&emu, &tok, "GET", url.trim_start_matches("/v1.0"), None).await;
+        assert_eq!(r.status, 200);
+        pages += 1;
+        seen.extend(
+            r.body["value"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v["id"].clone()),
+        );
+        match r.body["@odata.nextLink"].as_str() {
+            Some(next) => {
+                assert!(
+                    next.starts_with("http://emulator.test/v1.0/users?"),
+                    "{next}"
+                );
+                assert!(next.contains("$skiptoken="));
+                url = next.trim_start_matches("http://emulator.test").to_string();
+            }
+            None => break,
+        }
+    }
+    assert_eq!(pages, 8);
+    assert_eq!(seen.len(), 50);
+    assert_eq!(
+        graph(&emu, &tok, "GET", "/users?$top=0", None).await.status,
+        400
+    );
+    assert_eq!(
+        graph(&emu, &tok, "GET", "/users?$skiptoken=garbage", None)
+            .await
+            .status,
+        400
+    );
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn expand_manager_and_manager_endpoints() {
+    let emu = Emulator::demo();
+    let tok = token(&emu).await;
+    let shane = user_id(&emu, SHANE);
+    let r = graph(
+        &emu,
+        &tok,
+        "GET",
+        &format!("/users/{shane}?$expand=manager($select=id,displayName)"),
+        None,
+    )
+    .await;
+    assert_eq!(
+        r.body["manager"]["displayName"], "Alex Wilber",
+        "{}",
+        r.body
+    );
+    let r = graph(&emu, &tok, "GET", &format!("/users/{shane}/manager"), None).await;
+    assert_eq!(r.status, 200);
+    let megan = user_id(&emu, "megan.bowen@contoso.example");
+    let r = graph(&emu, &tok, "GET", &format!("/users/{megan}/manager"), None).await;
+    assert_eq!(r.status, 404);
+    let r = graph(
+        &emu,
+        &tok,
+        "PUT",
+        &format!("/users/{shane}/manager/$ref"),
+        Some(json!({"@odata.id": format!("https://graph.microsoft.com/v1.0/users/{megan}")})),
+    )
+    .await;
+    assert_eq!(r.status, 204);
+    assert_eq!(emu.user(&shane).unwrap()["manager"], megan.as_str());
+    assert_eq!(
+        graph(
+            &emu,
+            &tok,
+            "DELETE",
+            &format!("/users/{shane}/manager/$ref"),
+            None
+        )
+        .await
+        .status,
+        204
+    );
+    assert_eq!(
+        graph(&emu, &tok, "GET", &format!("/users/{shane}/manager"), None)
+            .await
+            .status,
+        404
+    );
+    let r = graph(&emu, &tok, "PUT", &format!("/users/{shane}/manager/$ref"), Some(json!({"@odata.id": "https://graph.microsoft.com/v1.0/users/00000000-0000-4000-8000-000000000000"}))).await;
+    assert_eq!(r.status, 404);
+}
+
+// ---------- users: write ----------
+
+#[tokio::test(flavor = "current_thread")]
+async fn create_user_and_validation() {
+    let emu = Emulator::demo();
+    let tok = token(&emu).await;
+    let r = graph(
+        &emu,
+        &tok,
+        "POST",
+        "/users",
+        Some(new_user("new.starter@contoso.example")),
+    )
+    .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert!(r.body["id"].is_string());
+    assert!(r.body.get("passwordProfile").is_none());
+    assert!(emu.user_has_password("new.starter@contoso.example", STRONG));
+
+    let dup = graph(
+        &emu,
+        &tok,
+        "POST",
+        "/users",
+        Some(new_user("NEW.STARTER@contoso.example")),
+    )
+    .await;
+    assert_eq!(dup.status, 400);
+    assert_eq!(code(&dup), "Request_BadRequest");
+    assert_eq!(dup.body["error"]["details"][0]["code"], "ObjectConflict");
+    assert_eq!(
+        dup.body["error"]["details"][0]["target"],
+        "userPrincipalName"
+    );
+
+    let cases: Vec<(Value, &str)> = vec![
+        (
+            json!({"userPrincipalName": "a@unverified.example"}),
+            "domain portion",
+        ),
+        (
+            json!({"userPrincipalName": "no-at-sign"}),
+            "userPrincipalName",
+        ),
+        (
+            json!({"userPrincipalName": "dot.@contoso.example"}),
+            "userPrincipalName",
+        ),
+        (json!({"mailNickname": "naveen.mills,.jr."}), "mailNickname"),
+        (
+            json!({"passwordProfile": {"password": "short1A"}}),
+            "complexity",
+        ),
+        (
+            json!({"passwordProfile": {"password": "alllowercaseletters"}}),
+            "complexity",
+        ),
+        (
+            json!({"passwordProfile": {"password": "Password123!"}}),
+            "complexity",
+        ),
+        (json!({"favouriteColour": "blue"}), "does not exist"),
+        (json!({"displayName": "x".repeat(257)}), "displayName"),
+        (json!({"employeeId": "E12345678901234567"}), "employeeId"),
+        (json!({"accountEnabled": "yes"}), "accountEnabled"),
+        (
+            json!({"employeeHireDate": "next tuesday"}),
+            "employeeHireDate",
+        ),
+    ];
+    for (patch, expect) in cases {
+        let mut body = new_user("valid.one@contoso.example");
+        for (k, v) in patch.as_object().unwrap() {
+            body[k] = v.clone();
+        }
+        let r = graph(&emu, &tok, "POST", "/users", Some(body)).await;
+        assert_eq!(r.status, 400, "{patch}: {}", r.body);
+        assert!(r.body.to_string().contains(expect), "{patch}: {}", r.body);
+    }
+    let mut missing = new_user("valid.two@contoso.example");
+    missing.as_object_mut().unwrap().remove("passwordProfile");
+    assert_eq!(
+        graph(&emu, &tok, "POST", "/users", Some(missing))
+            .await
+            .status,
+        400
+    );
+    // A user on the second verified domain is fine.
+    assert_eq!(
+        graph(
+            &emu,
+            &tok,
+            "POST",
+            "/users",
+            Some(new_user("other@fabrikam.example"))
+        )
+        .await
+        .status,
+        201
+    );
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn patch_user_attributes_password_and_lifecycle() {
+    let emu = Emulator::demo();
+    let tok = token(&emu).await;
+    let shane = user_id(&emu, SHANE);
+    let r = graph(&emu, &tok, "PATCH", &format!("/users/{shane}"), Some(json!({"accountEnabled": false, "employeeLeaveDateTime": "2026-12-31T17:00:00Z", "employeeHireDate": "2020-01-01T00:00:00Z", "jobTitle": "Senior Account Manager"}))).await;
+    assert_eq!(r.status, 204, "{}", r.body);
+    let u = emu.user(&shane).unwrap();
+    assert_eq!(u["accountEnabled"], false);
+    assert_eq!(u["employeeLeaveDateTime"], "2026-12-31T17:00:00Z");
+    let r = graph(&emu, &tok, "PATCH", &format!("/users/{shane}"), Some(json!({"passwordProfile": {"password": "N3w-Passphrase!", "forceChangePasswordNextSignIn": true}}))).await;
+    assert_eq!(r.status, 204, "{}", r.body);
+    assert!(emu.user_has_password(&shane, "N3w-Passphrase!"));
+    let r = graph(
+        &emu,
+        &tok,
+        "PATCH",
+        &format!("/users/{shane}"),
+        Some(json!({"id": "x"})),
+    )
+    .await;
+    assert_eq!(r.status, 400);
+    assert_eq!(
+        graph(&emu, &tok, "DELETE", &format!("/users/{shane}"), None)
+            .await
+            .status,
+        204
+    );
+    assert_eq!(
+        graph(&emu, &tok, "GET", &format!("/users/{shane}"), None)
+            .await
+            .status,
+        404
+    );
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn synced_users_refuse_mastered_properties() {
+    let emu = Emulator::demo();
+    let tok = token(&emu).await;
+    let joni = user_id(&emu, SYNCED_USER);
+    for body in [
+        json!({"jobTitle": "x"}),
+        json!({"passwordProfile": {"password": STRONG}}),
+        json!({"accountEnabled": false}),
+    ] {
+        let r = graph(&emu, &tok, "PATCH", &format!("/users/{joni}"), Some(body)).await;
+        assert_eq!(r.status, 400);
+        assert_eq!(r.body["error"]["message"], "Unable to update the specified properties for on-premises mastered Directory Sync objects or objects currently undergoing migration.");
+    }
+    let r = graph(
+        &emu,
+        &tok,
+        "PATCH",
+        &format!("/users/{joni}"),
+        Some(json!({"employeeLeaveDateTime": "2026-12-01T00:00:00Z"})),
+    )
+    .await;
+    assert_eq!(r.status, 204, "{}", r.body);
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn privileged_targets_need_a_matching_role() {
+    let emu = Emulator::demo();
+    let tok = token(&emu).await;
+    let reset =
+        json!({"passwordProfile": {"password": STRONG, "forceChangePasswordNextSignIn": true}});
+    // App holds User Administrator: may reset Helpdesk Admins, not Global Admins or role-assignable group members.
+    for (upn, expected) in [
+        (HELPDESK_ADMIN, 204),
+        (GLOBAL_ADMIN, 403),
+        (ROLE_GROUP_MEMBER, 403),
+        ("adele.vance@contoso.example", 204),
+    ] {
+        let id = user_id(&emu, upn);
+        let r = graph(
+            &emu,
+            &tok,
+            "PATCH",
+            &format!("/users/{id}"),
+            Some(reset.clone()),
+        )
+        .await;
+        assert_eq!(r.status, expected, "{upn}: {}", r.body);
+        let r = graph(
+            &emu,
+            &tok,
+            "PATCH",
+            &format!("/users/{id}"),
+            Some(json!({"accountEnabled": true})),
+        )
+        .await;
+        assert_eq!(r.status, expected, "{upn}: {}", r.body);
+        let r = graph(
+            &emu,
+            &tok,
+            "POST",
+            &format!("/users/{id}/authentication/temporaryAccessPassMethods"),
+            Some(json!({"lifetimeInMinutes": 60})),
+        )
+        .await;
+        assert_eq!(
+            r.status,
+            if expected == 204 { 201 } else { 403 },
+            "{upn}: {}",
+            r.body
+        );
+    }
+    // jobTitle is not sensitive.
+    let ga = user_id(&emu, GLOBAL_ADMIN);
+    assert_eq!(
+        graph(
+            &emu,
+            &tok,
+            "PATCH",
+            &format!("/users/{ga}"),
+            Some(json!({"jobTitle": "CIO"}))
+        )
+        .await
+        .status,
+        204
+    );
+    assert_eq!(
+        graph(&emu, &tok, "DELETE", &format!("/users/{ga}"), None)
+            .await
+            .status,
+        403
+    );
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn password_reset_without_any_directory_role_is_denied() {
+    let mut seed: Value = serde_json::from_str(include_str!("../seed/demo-tenant.json")).unwrap();
+    let sp = seed["app"]["servicePrincipalId"].clone();
+    for role in seed["directoryRoles"].as_array_mut().unwrap() {
+        role["members"].as_array_mut().unwrap().retain(|m| *m != sp);
+    }
+    let emu = Emulator::from_seed_json(&seed.to_string()).unwrap();
+    let tok = token(&emu).await;
+    let adele = user_id(&emu, "adele.vance@contoso.example");
+    let r = graph(
+        &emu,
+        &tok,
+        "PATCH",
+        &format!("/users/{adele}"),
+        Some(json!({"passwordProfile": {"password": STRONG}})),
+    )
+    .await;
+    assert_eq!(r.status, 403);
+    assert_eq!(
+        graph(
+            &emu,
+            &tok,
+            "PATCH",
+            &format!("/users/{adele}"),
+            Some(json!({"accountEnabled": false}))
+        )
+        .await
+        .status,
+        204
+    );
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn memberships_casts_and_check_member_groups() {
+    let emu = Emulator::demo();
+    let tok = token(&emu).await;
+    let henrietta = user_id(&emu, "henrietta.mueller@contoso.example");
+    let direct = graph(
+        &emu,
+        &tok,
+        "GET",
+        &format!("/users/{henrietta}/memberOf"),
+        None,
+    )
+    .await;
+    let names = |r: &Reply| {
+        r.body["value"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v["displayName"].as_str().unwrap_or_default().to_string())
+            .collect::<Vec<_>>()
+    };
+    assert!(!names(&direct).contains(&"App - GitHub Enterprise".to_string()));
+    let transitive = graph(
+        &emu,
+        &tok,
+        "GET",
+        &format!(
+            "/users/{henrietta}/transitiveMemberOf/microsoft.graph.group?$select=id,displayName"
+        ),
+        None,
+    )
+    .await;
+    assert_eq!(transitive.status, 200, "{}", transitive.body);
+    assert!(names(&transitive).contains(&"App - GitHub Enterprise".to_string()));
+    let lynne = user_id(&emu, HELPDESK_ADMIN);
+    let roles = graph(&emu, &tok, "GET", &format!("/users/{lynne}/transitiveMemberOf/microsoft.graph.directoryRole?$select=id,displayName,roleTemplateId"), None).await;
+    assert_eq!(
+        roles.body["value"][0]["roleTemplateId"],
+        "729827e3-9c14-49f7-bb1b-9608f156bbb8"
+    );
+    assert_eq!(roles.body["value"].as_array().unwrap().len(), 1);
+    // A role reached through a role-assignable group.
+    let priya = user_id(&emu, ROLE_GROUP_MEMBER);
+    let roles = graph(
+        &emu,
+        &tok,
+        "GET",
+        &format!("/users/{priya}/transitiveMemberOf/microsoft.graph.directoryRole"),
+        None,
+    )
+    .await;
+    assert_eq!(roles.body["value"].as_array().unwrap().len(), 1);
+    let github = group_id(&emu, "App - GitHub Enterprise");
+    let hr = group_id(&emu, "HR");
+    let r = graph(
+        &emu,
+        &tok,
+        "POST",
+        &format!("/users/{henrietta}/checkMemberGroups"),
+        Some(json!({"groupIds": [github, hr]})),
+    )
+    .await;
+    assert_eq!(r.body["value"], json!([github]));
+    let ids: Vec<String> = (0..21).map(|i| format!("{i}")).collect();
+    assert_eq!(
+        graph(
+            &emu,
+            &tok,
+            "POST",
+            &format!("/users/{henrietta}/checkMemberGroups"),
+            Some(json!({"groupIds": ids}))
+        )
+        .await
+        .status,
+        400
+    );
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn revoke_sessions_and_temporary_access_pass() {
+    let emu = Emulator::demo();
+    let tok = token(&emu).await;
+    let adele = user_id(&emu, "adele.vance@contoso.example");
+    let r = graph(
+        &emu,
+        &tok,
+        "POST",
+        &format!("/users/{adele}/revokeSignInSessions"),
+        None,
+    )
+    .await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.body["value"], true);
+    assert!(emu.user(&adele).unwrap()["signInSessionsValidFromDateTime"].is_string());
+    let path = format!("/users/{adele}/authentication/temporaryAccessPassMethods");
+    let first = graph(
+        &emu,
+        &tok,
+        "POST",
+        &path,
+        Some(json!({"lifetimeInMinutes": 60, "isUsableOnce": true})),
+    )
+    .await;
+    assert_eq!(first.status, 201, "{}", first.body);
+    for key in [
+        "id",
+        "temporaryAccessPass",
+        "createdDateTime",
+        "startDateTime",
+        "lifetimeInMinutes",
+        "isUsableOnce",
+        "isUsable",
+        "methodUsabilityReason",
+    ] {
+        assert!(!first.body[key].is_null(), "{key}");
+    }
+    let second = graph(
+        &emu,
+        &tok,
+        "POST",
+        &path,
+        Some(json!({"lifetimeInMinutes": 120})),
+    )
+    .await;
+    assert_ne!(first.body["id"], second.body["id"]);
+    let list = graph(&emu, &tok, "GET", &path, None).await;
+    assert_eq!(list.body["value"].as_array().unwrap().len(), 1);
+    assert_eq!(list.body["value"][0]["id"], second.body["id"]);
+    assert!(list.body["value"][0]["temporaryAccessPass"].is_null());
+    for bad in [
+        json!({"lifetimeInMinutes": 5}),
+        json!({"lifetimeInMinutes": 43201}),
+        json!({"bogus": 1}),
+    ] {
+        assert_eq!(
+            graph(&emu, &tok, "POST", &path, Some(bad)).await.status,
+            400
+        );
+    }
+    // The tenant policy switch.
+    let mut seed: Value = serde_json::from_str(include_str!("../seed/demo-tenant.json")).unwrap();
+    seed["tenant"]["temporaryAccessPassEnabled"] = json!(false);
+    let off = Emulator::from_seed_json(&seed.to_string()).unwrap();
+    let tok = token(&off).await;
+    assert_eq!(
+        graph(&off, &tok, "POST", &path, Some(json!({})))
+            .await
+            .status,
+        400
+    );
+}
+
+// ---------- groups ----------
+
+#[tokio::test(flavor = "current_thread")]
+async fn group_reads_and_filters() {
+    let emu = Emulator::demo();
+    let tok = token(&emu).await;
+    let r = graph(
+        &emu,
+        &tok,
+        "GET",
+        &format!("/groups?$filter={}", enc("displayName eq 'Sales Team'")),
+        None,
+    )
+    .await;
+    assert_eq!(r.body["value"].as_array().unwrap().len(), 1);
+    let r = graph(
+        &emu,
+        &tok,
+        "GET",
+        &format!(
+            "/groups?$filter={}",
+            enc("groupTypes/any(c:c eq 'Unified')")
+        ),
+        None,
+    )
+    .await;
+    assert_eq!(r.body["value"].as_array().unwrap().len(), 2, "{}", r.body);
+    let r = graph(
+        &emu,
+        &tok,
+        "GET",
+        &format!(
+            "/groups?$filter={}",
+            enc("startswith(displayName,'App - ') and securityEnabled eq true")
+        ),
+        None,
+    )
+    .await;
+    assert_eq!(r.body["value"].as_array().unwrap().len(), 3);
+    let gid = group_id(&emu, "HR");
+    let r = graph(
+        &emu,
+        &tok,
+        "GET",
+        &format!("/groups/{gid}/members?$select=id,userPrincipalName"),
+        None,
+    )
+    .await;
+    assert_eq!(r.body["value"].as_array().unwrap().len(), 7);
+    assert_eq!(r.body["value"][0]["@odata.type"], "#microsoft.graph.user");
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn group_membership_writes_and_refusals() {
+    let emu = Emulator::demo();
+    let tok = token(&emu).await;
+    let adele = user_id(&emu, "adele.vance@contoso.example");
+    let reference =
+        json!({"@odata.id": format!("https://graph.microsoft.com/v1.0/directoryObjects/{adele}")});
+    let hr = group_id(&emu, "HR");
+    let add = |g: String| format!("/groups/{g}/members/$ref");
+    assert_eq!(
+        graph(
+            &emu,
+            &tok,
+            "POST",
+            &add(hr.clone()),
+            Some(reference.clone())
+        )
+        .await
+        .status,
+        204
+    );
+    assert!(emu.group_member_ids(&hr).contains(&adele));
+    let again = graph(
+        &emu,
+        &tok,
+        "POST",
+        &add(hr.clone()),
+        Some(reference.clone()),
+    )
+    .await;
+    assert_eq!(again.status, 400);
+    assert_eq!(again.body["error"]["message"], "One or more added object references already exist for the following modified properties: 'members'.");
+    let ghost = graph(&emu, &tok, "POST", &add(hr.clone()), Some(json!({"@odata.id": "https://graph.microsoft.com/v1.0/users/00000000-0000-4000-8000-000000000000"}))).await;
+    assert_eq!(ghost.status, 404);
+    assert_eq!(
+        graph(
+            &emu,
+            &tok,
+            "DELETE",
+            &format!("/groups/{hr}/members/{adele}/$ref"),
+            None
+        )
+        .await
+        .status,
+        204
+    );
+    let gone = graph(
+        &emu,
+        &tok,
+        "DELETE",
+        &format!("/groups/{hr}/members/{adele}/$ref"),
+        None,
+    )
+    .await;
+    assert_eq!(gone.status, 404);
+    assert_eq!(code(&gone), "Request_ResourceNotFound");
+
+    let refusal = |name: &str| group_id(&emu, name);
+    let r = graph(
+        &emu,
+        &tok,
+        "POST",
+        &add(refusal("Dynamic - Engineering Contractors")),
+        Some(reference.clone()),
+    )
+    .await;
+    assert_eq!((r.status, code(&r)), (403, "Authorization_RequestDenied"));
+    for name in ["Security Alerts", "Contoso Newsletter"] {
+        let r = graph(
+            &emu,
+            &tok,
+            "POST",
+            &add(refusal(name)),
+            Some(reference.clone()),
+        )
+        .await;
+        assert_eq!(r.status, 400);
+        assert_eq!(
+            r.body["error"]["message"],
+            "Cannot Update a mail-enabled security groups and or distribution list."
+        );
+    }
+    let r = graph(
+        &emu,
+        &tok,
+        "POST",
+        &add(refusal("Finance Approvers (AD)")),
+        Some(reference.clone()),
+    )
+    .await;
+    assert_eq!(r.status, 400);
+    assert!(r.body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("on-premises mastered"));
+    let r = graph(
+        &emu,
+        &tok,
+        "POST",
+        &add(refusal("Privileged Support Staff")),
+        Some(reference.clone()),
+    )
+    .await;
+    assert_eq!(r.status, 403);
+    // With RoleManagement.ReadWrite.Directory the role-assignable group accepts members.
+    let strong = seed_with_permissions(&[
+        "GroupMember.ReadWrite.All",
+        "RoleManagement.ReadWrite.Directory",
+    ]);
+    let stok = token(&strong).await;
+    let r = graph(
+        &strong,
+        &stok,
+        "POST",
+        &add(group_id(&strong, "Privileged Support Staff")),
+        Some(reference.clone()),
+    )
+    .await;
+    assert_eq!(r.status, 204, "{}", r.body);
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn patch_group_members_bind_is_all_or_nothing() {
+    let emu = Emulator::demo();
+    let tok = token(&emu).await;
+    let hr = group_id(&emu, "HR");
+    let before = emu.group_member_ids(&hr).len();
+    let url = |id: &str| format!("https://graph.microsoft.com/v1.0/directoryObjects/{id}");
+    let a = user_id(&emu, "adele.vance@contoso.example");
+    let b = user_id(&emu, "diego.siciliani@contoso.example");
+    let r = graph(
+        &emu,
+        &tok,
+        "PATCH",
+        &format!("/groups/{hr}"),
+        Some(json!({"members@odata.bind": [url(&a), url("00000000-0000-4000-8000-000000000000")]})),
+    )
+    .await;
+    assert_eq!(r.status, 404);
+    assert_eq!(emu.group_member_ids(&hr).len(), before);
+    let r = graph(
+        &emu,
+        &tok,
+        "PATCH",
+        &format!("/groups/{hr}"),
+        Some(json!({"members@odata.bind": [url(&a), url(&b)]})),
+    )
+    .await;
+    assert_eq!(r.status, 204, "{}", r.body);
+    assert_eq!(emu.group_member_ids(&hr).len(), before + 2);
+    let many: Vec<String> = (0..21).map(|_| url(&a)).collect();
+    assert_eq!(
+        graph(
+            &emu,
+            &tok,
+            "PATCH",
+            &format!("/groups/{hr}"),
+            Some(json!({"members@odata.bind": many}))
+        )
+        .await
+        .status,
+        400
+    );
+}
+
+// ---------- directory ----------
+
+#[tokio::test(flavor = "current_thread")]
+async fn organization_roles_and_assignments() {
+    let emu = Emulator::demo();
+    let tok = token(&emu).await;
+    let org = graph(&emu, &tok, "GET", "/organization", None).await;
+    let domains = org.body["value"][0]["verifiedDomains"].as_array().unwrap();
+    assert!(domains
+        .iter()
+        .any(|d| d["name"] == "contoso.example" && d["isDefault"] == true));
+    let roles = graph(&emu, &tok, "GET", "/directoryRoles", None).await;
+    let ga = roles.body["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["displayName"] == "Global Administrator")
+        .unwrap()
+        .clone();
+    assert_eq!(ga["roleTemplateId"], "62e90394-69f5-4237-9190-012177145e10");
+    let members = graph(
+        &emu,
+        &tok,
+        "GET",
+        &format!("/directoryRoles/{}/members", ga["id"].as_str().unwrap()),
+        None,
+    )
+    .await;
+    assert_eq!(members.body["value"][0]["userPrincipalName"], GLOBAL_ADMIN);
+    let isaiah = user_id(&emu, GLOBAL_ADMIN);
+    let r = graph(
+        &emu,
+        &tok,
+        "GET",
+        &format!(
+            "/roleManagement/directory/roleAssignments?$filter={}",
+            enc(&format!("principalId eq '{isaiah}'"))
+        ),
+        None,
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let a = &r.body["value"][0];
+    assert_eq!(
+        a["roleDefinitionId"],
+        "62e90394-69f5-4237-9190-012177145e10"
+    );
+    assert_eq!(a["directoryScopeId"], "/");
+    assert_eq!(r.body["value"].as_array().unwrap().len(), 1);
+}
+
+// ---------- batch ----------
+
+#[tokio::test(flavor = "current_thread")]
+async fn batch_runs_items_with_dependencies_and_logs_each() {
+    let emu = Emulator::demo();
+    let tok = token(&emu).await;
+    emu.clear_log();
+    let hr = group_id(&emu, "HR");
+    let body = json!({"requests": [
+        {"id": "1", "method": "POST", "url": "/users", "headers": {"Content-Type": "application/json"}, "body": new_user("batch.user@contoso.example")},
+        {"id": "2", "method": "GET", "url": "/users/nobody@contoso.example"},
+        {"id": "3", "method": "GET", "url": "/users?$top=1", "dependsOn": ["2"]},
+        {"id": "4", "method": "GET", "url": format!("/groups/{hr}?$select=displayName"), "dependsOn": ["1"]}
+    ]});
+    let r = graph(&emu, &tok, "POST", "/$batch", Some(body)).await;
+    assert_eq!(r.status, 200);
+    let responses = r.body["responses"].as_array().unwrap();
+    let status = |id: &str| {
+        responses.iter().find(|x| x["id"] == id).unwrap()["status"]
+            .as_u64()
+            .unwrap()
+    };
+    assert_eq!(
+        (status("1"), status("2"), status("3"), status("4")),
+        (201, 404, 424, 200)
+    );
+    let log = emu.request_log();
+    let parent = log.iter().find(|e| e.kind == RequestKind::Graph).unwrap();
+    let items: Vec<_> = log
+        .iter()
+        .filter(|e| e.kind == RequestKind::BatchItem)
+        .collect();
+    assert_eq!(items.len(), 4);
+    assert!(items.iter().all(|i| i.batch_parent_seq == Some(parent.seq)));
+    assert_eq!(
+        items[0].body.as_ref().unwrap()["passwordProfile"]["password"],
+        "[REDACTED]"
+    );
+    assert!(!serde_json::to_string(&log).unwrap().contains(STRONG));
+    let too_many: Vec<Value> = (0..21)
+        .map(|i| json!({"id": i.to_string(), "method": "GET", "url": "/users"}))
+        .collect();
+    assert_eq!(
+        graph(
+            &emu,
+            &tok,
+            "POST",
+            "/$batch",
+            Some(json!({"requests": too_many}))
+        )
+        .await
+        .status,
+        400
+    );
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn batch_items_are_throttled_with_fractional_retry_after() {
+    let emu = Emulator::demo();
+    let tok = token(&emu).await;
+    emu.set_faults(Faults {
+        throttle: Some(ThrottleFault {
+            requests_per_second: 2,
+            retry_after_seconds: 1.5,
+        }),
+        ..Faults::default()
+    });
+    let requests: Vec<Value> = (0..5)
+        .map(|i| json!({"id": i.to_string(), "method": "GET", "url": "/organization"}))
+        .collect();
+    let r = graph(
+        &emu,
+        &tok,
+        "POST",
+        "/$batch",
+        Some(json!({"requests": requests})),
+    )
+    .await;
+    let throttled: Vec<&Value> = r.body["responses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|x| x["status"] == 429)
+        .collect();
+    assert_eq!(throttled.len(), 3, "{}", r.body);
+    assert_eq!(throttled[0]["headers"]["Retry-After"], "1.5");
+    // Items authorized individually.
+    let limited = seed_with_permissions(&["User.Read.All"]);
+    let ltok = token(&limited).await;
+    let r = graph(&limited, &ltok, "POST", "/$batch", Some(json!({"requests": [{"id": "a", "method": "GET", "url": "/users?$top=1"}, {"id": "b", "method": "POST", "url": "/users", "body": new_user("q@contoso.example")}]}))).await;
+    let by = |id: &str| {
+        r.body["responses"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["id"] == id)
+            .unwrap()["status"]
+            .clone()
+    };
+    assert_eq!((by("a"), by("b")), (json!(200), json!(403)));
+}
+
+// ---------- envelope, faults, log, reset ----------
+
+#[tokio::test(flavor = "current_thread")]
+async fn error_envelope_and_request_ids() {
+    let emu = Emulator::demo();
+    let tok = token(&emu).await;
+    let r = graph_h(
+        &emu,
+        &tok,
+        "GET",
+        "/users/nobody@contoso.example",
+        None,
+        &[("client-request-id", "c0ffee00-0000-4000-8000-000000000001")],
+    )
+    .await;
+    assert_eq!(r.status, 404);
+    assert_eq!(
+        r.headers["client-request-id"],
+        "c0ffee00-0000-4000-8000-000000000001"
+    );
+    let request_id = r.headers["request-id"].to_str().unwrap();
+    let inner = &r.body["error"]["innerError"];
+    assert_eq!(
+        inner["client-request-id"],
+        "c0ffee00-0000-4000-8000-000000000001"
+    );
+    assert_eq!(inner["request-id"], request_id);
+    assert!(inner["date"].is_string());
+    assert!(r.body["error"]["message"].is_string());
+    let ok = graph(&emu, &tok, "GET", "/organization", None).await;
+    assert!(ok.headers.contains_key("request-id"));
+    assert_eq!(emu.request_log().last().unwrap().client_request_id, None);
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn scheduled_unavailable_and_dropped_connections() {
+    let emu = Emulator::demo();
+    let tok = token(&emu).await;
+    emu.set_faults(Faults {
+        unavailable: Some(UnavailableFault {
+            count: 2,
+            retry_after_seconds: Some(2.0),
+            method: Some("POST".into()),
+            path_prefix: Some("/v1.0/users".into()),
+        }),
+        ..Faults::default()
+    });
+    assert_eq!(
+        graph(&emu, &tok, "GET", "/users?$top=1", None).await.status,
+        200
+    );
+    for _ in 0..2 {
+        let r = graph(
+            &emu,
+            &tok,
+            "POST",
+            "/users",
+            Some(new_user("z@contoso.example")),
+        )
+        .await;
+        assert_eq!(r.status, 503);
+        assert_eq!(r.headers["retry-after"], "2");
+    }
+    assert_eq!(
+        graph(
+            &emu,
+            &tok,
+            "POST",
+            "/users",
+            Some(new_user("z@contoso.example"))
+        )
+        .await
+        .status,
+        201
+    );
+    emu.set_faults(Faults {
+        drop_connections: 1,
+        ..Faults::default()
+    });
+    let r = graph(&emu, &tok, "GET", "/organization", None).await;
+    assert_eq!(r.status, 599);
+    assert_eq!(r.headers["x-emulator-dropped"], "1");
+    assert_eq!(
+        graph(&emu, &tok, "GET", "/organization", None).await.status,
+        200
+    );
+    emu.set_faults(Faults {
+        throttle: Some(ThrottleFault {
+            requests_per_second: 1,
+            retry_after_seconds: 0.5,
+        }),
+        ..Faults::default()
+    });
+    emu.advance_time(1000);
+    assert_eq!(
+        graph(&emu, &tok, "GET", "/organization", None).await.status,
+        200
+    );
+    let r = graph(&emu, &tok, "GET", "/organization", None).await;
+    assert_eq!(
+        (r.status, r.headers["retry-after"].to_str().unwrap()),
+        (429, "0.5")
+    );
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn replication_delay_hides_new_objects_until_the_clock_moves() {
+    let emu = Emulator::demo();
+    let tok = token(&emu).await;
+    emu.set_faults(Faults {
+        replication_delay_ms: 30_000,
+        ..Faults::default()
+    });
+    let created = graph(
+        &emu,
+        &tok,
+        "POST",
+        "/users",
+        Some(new_user("late.replica@contoso.example")),
+    )
+    .await;
+    assert_eq!(created.status, 201);
+    let id = created.body["id"].as_str().unwrap().to_string();
+    assert_eq!(
+        graph(&emu, &tok, "GET", &format!("/users/{id}"), None)
+            .await
+            .status,
+        404
+    );
+    let hr = group_id(&emu, "HR");
+    let reference =
+        json!({"@odata.id": format!("https://graph.microsoft.com/v1.0/directoryObjects/{id}")});
+    assert_eq!(
+        graph(
+            &emu,
+            &tok,
+            "POST",
+            &format!("/groups/{hr}/members/$ref"),
+            Some(reference.clone())
+        )
+        .await
+        .status,
+        404
+    );
+    emu.advance_time(30_001);
+    assert_eq!(
+        graph(&emu, &tok, "GET", &format!("/users/{id}"), None)
+            .await
+            .status,
+        200
+    );
+    assert_eq!(
+        graph(
+            &emu,
+            &tok,
+            "POST",
+            &format!("/groups/{hr}/members/$ref"),
+            Some(reference)
+        )
+        .await
+        .status,
+        204
+    );
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn log_redacts_secrets_and_control_endpoints_work() {
+    let emu = Emulator::demo();
+    let tok = token(&emu).await;
+    let adele = user_id(&emu, "adele.vance@contoso.example");
+    graph(
+        &emu,
+        &tok,
+        "PATCH",
+        &format!("/users/{adele}"),
+        Some(json!({"passwordProfile": {"password": STRONG}})),
+    )
+    .await;
+    let tap = graph(
+        &emu,
+        &tok,
+        "POST",
+        &format!("/users/{adele}/authentication/temporaryAccessPassMethods"),
+        Some(json!({})),
+    )
+    .await;
+    let pass = tap.body["temporaryAccessPass"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let log = send(&emu, "GET", "/_emulator/log", &[], vec![]).await;
+    let text = log.body.to_string();
+    assert!(!text.contains(STRONG));
+    assert!(!text.contains(&pass));
+    assert!(!text.contains(&emu.credentials().client_secret));
+    assert!(!text.contains(&tok));
+    let kinds: Vec<&str> = log
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["token", "graph", "graph"]);
+    assert_eq!(
+        log.body[1]["body"]["passwordProfile"]["password"],
+        "[REDACTED]"
+    );
+
+    let faults = send(
+        &emu,
+        "POST",
+        "/_emulator/faults",
+        &[],
+        br#"{"throttle":{"requestsPerSecond":5,"retryAfterSeconds":1.5},"replicationDelayMs":100}"#
+            .to_vec(),
+    )
+    .await;
+    assert_eq!(faults.status, 200);
+    assert_eq!(
+        send(&emu, "GET", "/_emulator/faults", &[], vec![])
+            .await
+            .body["replicationDelayMs"],
+        100
+    );
+    send(&emu, "DELETE", "/_emulator/faults", &[], vec![]).await;
+    assert_eq!(emu.faults(), Faults::default());
+    let before = emu.now_ms();
+    let t = send(
+        &emu,
+        "POST",
+        "/_emulator/time",
+        &[],
+        br#"{"advanceMs":60000}"#.to_vec(),
+    )
+    .await;
+    assert!(t.body["nowMs"].as_u64().unwrap() >= before + 60_000);
+    let summary = send(&emu, "GET", "/_emulator/tenant", &[], vec![]).await;
+    assert_eq!(summary.body["users"].as_array().unwrap().len(), 50);
+    assert!(summary.body["groups"][0]["memberIds"].is_array());
+    assert_eq!(
+        send(&emu, "DELETE", "/_emulator/log", &[], vec![])
+            .await
+            .status,
+        200
+    );
+    assert!(emu.request_log().is_empty());
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn reset_restores_the_seed() {
+    let emu = Emulator::demo();
+    let tok = token(&emu).await;
+    graph(
+        &emu,
+        &tok,
+        "POST",
+        "/users",
+        Some(new_user("temp@contoso.example")),
+    )
+    .await;
+    emu.set_faults(Faults {
+        drop_connections: 3,
+        ..Faults::default()
+    });
+    let r = send(&emu, "POST", "/_emulator/reset", &[], vec![]).await;
+    assert_eq!(r.status, 200);
+    assert!(emu.user("temp@contoso.example").is_none());
+    assert!(emu.request_log().is_empty());
+    assert_eq!(emu.faults(), Faults::default());
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn seeds_are_validated() {
+    assert!(Emulator::from_seed_json("{").is_err());
+    let mut seed: Value = serde_json::from_str(include_str!("../seed/demo-tenant.json")).unwrap();
+    seed["users"][0]["inventedProperty"] = json!(1);
+    assert!(Emulator::from_seed_json(&seed.to_string()).is_err());
+}
