@@ -436,6 +436,35 @@ async fn a_rerun_after_partial_failure_resumes_without_duplicates() {
     assert_eq!(users_with_employee_id(&h, "E9204"), 1);
 }
 
+#[tokio::test(flavor = "current_thread")]
+async fn the_token_cache_outlives_a_client_within_one_warm_container() {
+    let h = Harness::new();
+    lookup(&h.client(), &upn(ADELE), h.deadline())
+        .await
+        .unwrap();
+    // A later invocation builds a new client: the token is reused.
+    lookup(&h.client(), &upn(ADELE), h.deadline())
+        .await
+        .unwrap();
+    assert_eq!(h.token_requests(), 1);
+    // A short-lived token is cached for half its life, not refetched per call.
+    h.emu.set_faults(Faults {
+        token_lifetime_seconds: Some(60),
+        ..Default::default()
+    });
+    h.host.advance(3_600_000);
+    let c = h.client();
+    for _ in 0..3 {
+        lookup(&c, &upn(ADELE), h.deadline()).await.unwrap();
+    }
+    assert_eq!(h.token_requests(), 2);
+    h.host.advance(31_000);
+    lookup(&h.client(), &upn(ADELE), h.deadline())
+        .await
+        .unwrap();
+    assert_eq!(h.token_requests(), 3);
+}
+
 const HOSTILE: [&str; 10] = [
     "O'Brien",
     "x' or 1 eq 1",
