@@ -1,0 +1,1 @@
+//! The audit trail: one record per attempted operation, refusals included.

@@ -1,0 +1,1 @@
+//! Safe delivery of generated credentials: one-time reveal from secret storage.
