@@ -62,6 +62,9 @@ pub struct RequestContext {
     /// Set only for Service API calls.
     pub service_auth: Option<ServiceApiAuth>,
     pub idempotency_key: Option<String>,
+    /// A dry run changes nothing, so it skips the approvals gate (approvers
+    /// are shown the dry-run plan before they decide).
+    pub dry_run: bool,
 }
 
 impl RequestContext {
@@ -72,6 +75,7 @@ impl RequestContext {
             issue_key: None,
             service_auth: None,
             idempotency_key: None,
+            dry_run: false,
         }
     }
 
@@ -82,6 +86,11 @@ impl RequestContext {
 
     pub fn with_service_auth(mut self, auth: ServiceApiAuth) -> Self {
         self.service_auth = Some(auth);
+        self
+    }
+
+    pub fn dry_run(mut self) -> Self {
+        self.dry_run = true;
         self
     }
 
