@@ -3,6 +3,7 @@
 //! [`authorize`] runs them all; the modules are usable one by one (the admin
 //! page classifies groups with [`groups::classify_group`]).
 
+pub mod audited;
 pub mod authorize;
 pub mod config;
 pub mod groups;
@@ -14,6 +15,7 @@ pub mod protected;
 pub mod refusal;
 pub mod requester;
 
+pub use audited::{authorize_audited, AuditedDenial};
 pub use authorize::{authorize, AllowedBy, ApprovalGate, Authorized};
 pub use config::{ConfigError, PolicyConfig, SecretRecipient};
 pub use groups::{classify, classify_group, GroupClassification, GroupFacts, GroupProblem};
