@@ -38,13 +38,8 @@ pub struct ActionDefinition {
     pub name: &'static str,
     pub description: &'static str,
     pub verb: &'static str,
-    #[serde(serialize_with = "route_name")]
     pub route: Route,
     pub inputs: &'static [ActionInput],
-}
-
-fn route_name<S: serde::Serializer>(route: &Route, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(route.name())
 }
 
 const fn input(

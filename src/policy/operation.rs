@@ -2,105 +2,11 @@
 //! routes name them) and the subject of one request.
 
 use crate::ops::{ObjectId, UserRef};
-use serde::{Deserialize, Serialize};
-use std::fmt;
 
-/// Every operation the policy layer governs. The wire name is the Service
-/// API route (`user.resetPassword`), which is also the config key under
+/// Every operation the policy layer governs is a Service API route; the
+/// route name (`user.resetPassword`) is also the config key under
 /// `policy.approvals.*`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum OperationKind {
-    UserGet,
-    UserCreate,
-    UserUpdate,
-    UserDisable,
-    UserEnable,
-    UserRevokeSessions,
-    UserResetPassword,
-    UserCreateTemporaryAccessPass,
-    UserOffboard,
-    UserTransfer,
-    UserGroups,
-    GroupAddMember,
-    GroupRemoveMember,
-}
-
-impl OperationKind {
-    pub const ALL: [OperationKind; 13] = [
-        OperationKind::UserGet,
-        OperationKind::UserCreate,
-        OperationKind::UserUpdate,
-        OperationKind::UserDisable,
-        OperationKind::UserEnable,
-        OperationKind::UserRevokeSessions,
-        OperationKind::UserResetPassword,
-        OperationKind::UserCreateTemporaryAccessPass,
-        OperationKind::UserOffboard,
-        OperationKind::UserTransfer,
-        OperationKind::UserGroups,
-        OperationKind::GroupAddMember,
-        OperationKind::GroupRemoveMember,
-    ];
-
-    /// The Service API route, e.g. `user.resetPassword`.
-    pub fn route(self) -> &'static str {
-        match self {
-            OperationKind::UserGet => "user.get",
-            OperationKind::UserCreate => "user.create",
-            OperationKind::UserUpdate => "user.update",
-            OperationKind::UserDisable => "user.disable",
-            OperationKind::UserEnable => "user.enable",
-            OperationKind::UserRevokeSessions => "user.revokeSessions",
-            OperationKind::UserResetPassword => "user.resetPassword",
-            OperationKind::UserCreateTemporaryAccessPass => "user.createTemporaryAccessPass",
-            OperationKind::UserOffboard => "user.offboard",
-            OperationKind::UserTransfer => "user.transfer",
-            OperationKind::UserGroups => "user.groups",
-            OperationKind::GroupAddMember => "group.addMember",
-            OperationKind::GroupRemoveMember => "group.removeMember",
-        }
-    }
-
-    pub fn from_route(route: &str) -> Option<Self> {
-        OperationKind::ALL.into_iter().find(|k| k.route() == route)
-    }
-
-    /// Reads change nothing and need no requester rule beyond access to the
-    /// entry point.
-    pub fn is_read_only(self) -> bool {
-        matches!(self, OperationKind::UserGet | OperationKind::UserGroups)
-    }
-
-    /// Operations that issue a credential (a password or a TAP).
-    pub fn issues_credential(self) -> bool {
-        matches!(
-            self,
-            OperationKind::UserCreate
-                | OperationKind::UserResetPassword
-                | OperationKind::UserCreateTemporaryAccessPass
-        )
-    }
-}
-
-impl fmt::Display for OperationKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.route())
-    }
-}
-
-impl Serialize for OperationKind {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.route())
-    }
-}
-
-impl<'de> Deserialize<'de> for OperationKind {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let text = String::deserialize(d)?;
-        OperationKind::from_route(&text)
-            .ok_or_else(|| serde::de::Error::custom(format!("unknown operation '{text}'")))
-    }
-}
+pub use crate::operation::route::Route as OperationKind;
 
 /// Profile attributes whose change Entra treats as a sensitive action
 /// (graph.md §6): only an administrator as privileged as the target may
@@ -182,7 +88,7 @@ mod tests {
 
     #[test]
     fn routes_round_trip() {
-        for kind in OperationKind::ALL {
+        for kind in OperationKind::ALL.iter().copied() {
             assert_eq!(OperationKind::from_route(kind.route()), Some(kind));
             let json = serde_json::to_value(kind).unwrap();
             assert_eq!(serde_json::from_value::<OperationKind>(json).unwrap(), kind);
