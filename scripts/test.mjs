@@ -22,6 +22,9 @@ run('cargo', ['test', '--workspace']);
 
 await build();
 
+step('emulator binary (release)');
+run('cargo', ['build', '--release', '-p', 'entra-emulator']);
+
 step('forge lint (offline)');
 run('node', [path.join(ROOT, 'scripts', 'forge-lint.cjs')]);
 

@@ -6,6 +6,7 @@
 //! [`host::Host`] (Forge capabilities: KVS, secrets, Jira, clock, log) and
 //! [`http::Transport`] (outbound HTTPS to Entra and Graph).
 
+pub mod config;
 pub mod graph;
 pub mod host;
 pub mod http;

@@ -1,35 +1,53 @@
-//! Operations end to end against the in-memory Graph fake.
+//! Every lifecycle operation end to end against the in-process Entra
+//! emulator (demo tenant), with round trips counted in its request log.
 
 mod support;
 
 use entra_connect::graph::model::UserAttributes;
-use entra_connect::graph::{Deadline, GraphClient, GraphSettings, Secret};
 use entra_connect::ops::config::{FirstCredential, ProvisioningConfig};
 use entra_connect::ops::*;
 use serde_json::json;
 use support::*;
 
-fn client<'a>(fake: &'a FakeGraph, host: &'a TestHost) -> GraphClient<'a, FakeGraph, TestHost> {
-    let settings = GraphSettings::new(TENANT, CLIENT_ID).with_bases(BASE, BASE);
-    GraphClient::new(fake, host, settings, Secret::new(CLIENT_SECRET))
+const ALEX: &str = "alex.wilber@contoso.example"; // VP Sales
+const ADELE: &str = "adele.vance@contoso.example"; // Sales, reports to Alex
+const JOHANNA: &str = "johanna.lorenz@contoso.example"; // VP Engineering
+const MEGAN: &str = "megan.bowen@contoso.example"; // CEO
+
+/// The four groups each department's rule derives (transfer diffs them).
+const SALES_RULE: [&str; 4] = [
+    "Sales Team",
+    "App - Salesforce Users",
+    "Project - Atlas",
+    "Project - Borealis",
+];
+const ENGINEERING_RULE: [&str; 4] = [
+    "Engineering",
+    "App - GitHub Enterprise",
+    "App - Jira Service Management Agents",
+    "IT",
+];
+
+fn ids(h: &Harness, names: &[&str]) -> Vec<String> {
+    names.iter().map(|n| h.group(n).to_string()).collect()
 }
 
-fn deadline(host: &TestHost) -> Deadline {
-    Deadline::after(host.now.get(), 55_000)
-}
-
-fn config() -> ProvisioningConfig {
-    let mut rules = vec![
-        json!({"name": "sales", "when": [{"attribute": "department", "equals": "sales"}], "groups": [SALES]}),
-    ];
-    rules.push(
-        json!({"name": "big sales", "when": [{"attribute": "department", "equals": "sales"}],
-        "groups": (0..11).map(group_id).collect::<Vec<_>>()}),
-    );
-    rules.push(json!({"name": "hr", "when": [{"attribute": "department", "equals": "HR"}], "groups": [HR]}));
+/// Sales hires land in twelve groups: the ten serviceable demo groups and
+/// the two extra project groups.
+fn config(h: &Harness) -> ProvisioningConfig {
+    let mut sales_all: Vec<&str> = SERVICEABLE.to_vec();
+    sales_all.extend(EXTRA_GROUPS.iter().map(|(_, name)| *name));
+    let rules = json!([
+        {"name": "sales onboarding", "when": [{"attribute": "jobTitle", "equals": "Onboarding Rep"}],
+         "groups": ids(h, &sales_all)},
+        {"name": "sales", "when": [{"attribute": "department", "equals": "Sales"}],
+         "groups": ids(h, &SALES_RULE)},
+        {"name": "engineering", "when": [{"attribute": "department", "equals": "Engineering"}],
+         "groups": ids(h, &ENGINEERING_RULE)},
+    ]);
     ProvisioningConfig {
-        naming: NamingTemplate::parse("{given}.{surname}@contoso.com", None).unwrap(),
-        rules: GroupRules::from_json(&json!(rules)).unwrap(),
+        naming: NamingTemplate::parse("{given}.{surname}@contoso.example", None).unwrap(),
+        rules: GroupRules::from_json(&rules).unwrap(),
     }
 }
 
@@ -40,572 +58,184 @@ fn hire(given: &str, surname: &str, employee_id: &str) -> NewHire {
         display_name: None,
         attributes: UserAttributes {
             department: Some("Sales".into()),
-            job_title: Some("Rep".into()),
+            job_title: Some("Onboarding Rep".into()),
             employee_id: Some(employee_id.into()),
             usage_location: Some("us".into()),
             employee_hire_date: Some("2026-01-05".into()),
             ..Default::default()
         },
-        manager: Some(UserRef::Upn("boss@contoso.com".into())),
+        manager: Some(UserRef::Upn(ALEX.into())),
         groups: vec![],
         credential: FirstCredential::TemporaryPassword,
     }
 }
 
-#[tokio::test(flavor = "current_thread")]
-async fn lookup_with_manager_is_one_round_trip() {
-    let (fake, host) = (FakeGraph::demo(), TestHost::new());
-    let c = client(&fake, &host);
-    let u = lookup(
-        &c,
-        &UserRef::Mail("jane@contoso.com".into()),
-        deadline(&host),
-    )
-    .await
-    .unwrap();
-    assert_eq!(
-        u.user_principal_name.as_deref(),
-        Some("jane.doe@contoso.com")
-    );
-    assert_eq!(
-        u.manager.unwrap().user_principal_name.as_deref(),
-        Some("boss@contoso.com")
-    );
-    println!("lookup round trips: {} (naive 2)", fake.graph_requests());
-    assert_eq!(fake.graph_requests(), 1);
-    let e = lookup(
-        &c,
-        &UserRef::Mail("shared@contoso.com".into()),
-        deadline(&host),
-    )
-    .await
-    .unwrap_err();
-    assert!(matches!(
-        e,
-        OpError::Ambiguous {
-            field: "mail",
-            count: 2
-        }
-    ));
-    let e = lookup(&c, &UserRef::EmployeeId("nobody".into()), deadline(&host))
-        .await
-        .unwrap_err();
-    assert_eq!(e.http_status(), 404);
+fn upn(h: &str) -> UserRef {
+    UserRef::Upn(h.into())
 }
 
 #[tokio::test(flavor = "current_thread")]
-async fn hostile_filter_values_arrive_as_one_literal() {
-    let (fake, host) = (FakeGraph::demo(), TestHost::new());
-    let c = client(&fake, &host);
-    for hostile in [
-        "O'Brien",
-        "x' or 1 eq 1",
-        "' or ''='",
-        "50%",
-        "a&$top=1",
-        "a#b",
-        "line\nbreak",
-        "tab\there",
-        "+plus",
-        "ünï",
+async fn lookup_by_every_kind_of_reference_with_manager_in_one_round_trip() {
+    let h = Harness::new();
+    let c = h.client();
+    let adele_id = ObjectId::parse(&h.user_id(ADELE), "id").unwrap();
+    for user in [
+        upn(ADELE),
+        UserRef::Mail(ADELE.into()),
+        UserRef::Id(adele_id.clone()),
+        UserRef::EmployeeId("E1004".into()),
     ] {
-        fake.clear_log();
-        let e = lookup(&c, &UserRef::Mail(hostile.into()), deadline(&host))
-            .await
-            .unwrap_err();
-        assert_eq!(e.http_status(), 404, "{hostile}: {e}");
-        let log = fake.log.borrow();
-        let sent = log.iter().find(|l| l.kind == "graph").unwrap();
-        let q = sent.path.split_once('?').unwrap().1;
-        match parse_filter(q).unwrap() {
-            Filter::Eq(prop, v) => {
-                assert_eq!(prop, "mail");
-                assert_eq!(v, hostile);
-            }
-            Filter::StartsWith(..) => panic!("wrong filter"),
-        }
-        assert!(!q.contains(' ') && !q.contains('\n') && !q.contains('#'));
-        // Exactly $filter, $select and $expand: nothing smuggled in.
-        assert_eq!(q.matches('&').count(), 2, "{q}");
+        h.emu.clear_log();
+        let u = lookup(&c, &user, h.deadline()).await.unwrap();
+        assert_eq!(u.id, adele_id.as_str(), "{user}");
+        assert_eq!(u.user_principal_name.as_deref(), Some(ADELE));
+        assert_eq!(u.department.as_deref(), Some("Sales"));
+        assert_eq!(u.employee_id.as_deref(), Some("E1004"));
+        let manager = u.manager.expect("manager expanded");
+        assert_eq!(manager.user_principal_name.as_deref(), Some(ALEX));
+        println!(
+            "round trips: lookup with manager by {user}: {} (naive 2)",
+            h.round_trips()
+        );
+        assert_eq!(h.round_trips(), 1, "{user}");
     }
+    let ceo = lookup(&c, &upn(MEGAN), h.deadline()).await.unwrap();
+    assert!(ceo.manager.is_none(), "the CEO has no manager");
 }
 
 #[tokio::test(flavor = "current_thread")]
-async fn onboarding_with_manager_and_twelve_groups_in_three_round_trips() {
-    let (fake, host) = (FakeGraph::demo(), TestHost::new());
-    let c = client(&fake, &host);
-    let created = create(
-        &c,
-        &config(),
-        &hire("Zoë", "O'Brien-Łukasiewicz", "E1000"),
-        RunMode::Execute,
-        deadline(&host),
-    )
-    .await
-    .unwrap();
+async fn onboarding_with_manager_and_twelve_groups_in_at_most_three_round_trips() {
+    let h = Harness::new();
+    let c = h.client();
+    let cfg = config(&h);
+    let hire = hire("Zoë", "O'Brien-Łukasiewicz", "E9001");
+    h.emu.clear_log();
+    let created = create(&c, &cfg, &hire, RunMode::Execute, h.deadline())
+        .await
+        .unwrap();
     assert!(
         created.outcome.is_complete(),
         "{}",
         created.outcome.render_text()
     );
-    let upn = created
-        .outcome
-        .user
-        .clone()
-        .unwrap()
-        .user_principal_name
+    let user = created.outcome.user.clone().unwrap();
+    assert_eq!(
+        user.user_principal_name.as_deref(),
+        Some("zoe.obrien-lukasiewicz@contoso.example")
+    );
+    let stored = h.emu.user(&user.id).unwrap();
+    assert_eq!(stored["displayName"], "Zoë O'Brien-Łukasiewicz");
+    assert_eq!(stored["givenName"], "Zoë");
+    assert_eq!(stored["manager"], h.user_id(ALEX));
+    assert_eq!(stored["usageLocation"], "US");
+    assert_eq!(stored["employeeHireDate"], "2026-01-05T00:00:00Z");
+    assert_eq!(
+        h.groups_of(&user.id).len(),
+        12,
+        "{:?}",
+        h.groups_of(&user.id)
+    );
+    let credential = created.credential.expect("temporary password");
+    assert_eq!(credential.kind, CredentialKind::TemporaryPassword);
+    assert!(h
+        .emu
+        .user_has_password(&user.id, credential.secret.expose()));
+    let trips = h.round_trips();
+    println!("round trips: onboarding with manager and 12 groups: {trips} (naive 14)");
+    assert!(trips <= 3, "{trips}");
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn onboarding_with_temporary_access_pass_and_explicit_group() {
+    let h = Harness::new();
+    let c = h.client();
+    let mut hire = hire("Tap", "User", "E9002");
+    hire.attributes.job_title = Some("Account Executive".into());
+    hire.groups = vec![h.group("All Staff")];
+    hire.credential = FirstCredential::TemporaryAccessPass {
+        lifetime_minutes: 60,
+        usable_once: true,
+    };
+    let created = create(&c, &config(&h), &hire, RunMode::Execute, h.deadline())
+        .await
         .unwrap();
-    assert_eq!(upn, "zoe.obrien-lukasiewicz@contoso.com");
+    assert!(
+        created.outcome.is_complete(),
+        "{}",
+        created.outcome.render_text()
+    );
     let id = created.outcome.user.clone().unwrap().id;
-    assert_eq!(
-        fake.managers.borrow().get(&id).map(String::as_str),
-        Some("aaaaaaaa-0000-0000-0000-000000000001")
-    );
-    assert_eq!(
-        fake.members
-            .borrow()
-            .values()
-            .filter(|m| m.contains(&id))
-            .count(),
-        12
-    );
-    assert!(created.credential.is_some());
-    println!(
-        "onboarding round trips: {} (naive 14+)",
-        fake.graph_requests()
-    );
-    assert!(fake.graph_requests() <= 3);
-}
-
-#[tokio::test(flavor = "current_thread")]
-async fn create_rerun_with_same_employee_id_makes_no_second_account() {
-    let (fake, host) = (FakeGraph::demo(), TestHost::new());
-    let c = client(&fake, &host);
-    let first = create(
-        &c,
-        &config(),
-        &hire("Ann", "Lee", "E2000"),
-        RunMode::Execute,
-        deadline(&host),
-    )
-    .await
-    .unwrap();
-    let n = fake.users.borrow().len();
-    let again = create(
-        &c,
-        &config(),
-        &hire("Ann", "Lee", "E2000"),
-        RunMode::Execute,
-        deadline(&host),
-    )
-    .await
-    .unwrap();
-    assert!(again.already_existed);
-    assert!(again.credential.is_none());
-    assert_eq!(fake.users.borrow().len(), n);
-    assert_eq!(
-        again.outcome.user.unwrap().id,
-        first.outcome.user.unwrap().id
-    );
-    assert!(again
-        .outcome
-        .steps
+    let mut groups = h.groups_of(&id);
+    groups.sort();
+    let mut expected: Vec<String> = SALES_RULE
         .iter()
-        .filter(|s| s.key.starts_with("group.add"))
-        .all(|s| s.outcome == StepOutcome::NoChange));
-}
-
-#[tokio::test(flavor = "current_thread")]
-async fn upn_collision_takes_next_free_name() {
-    let (fake, host) = (FakeGraph::demo(), TestHost::new());
-    let c = client(&fake, &host);
-    fake.add_user(
-        "aaaaaaaa-0000-0000-0000-000000000009",
-        "jane.doe2@contoso.com",
-        json!({}),
-    );
-    let created = create(
-        &c,
-        &config(),
-        &hire("Jane", "Doe", "E3000"),
-        RunMode::Execute,
-        deadline(&host),
-    )
-    .await
-    .unwrap();
-    assert_eq!(
-        created.outcome.user.unwrap().user_principal_name.as_deref(),
-        Some("jane.doe3@contoso.com")
-    );
-}
-
-#[tokio::test(flavor = "current_thread")]
-async fn replication_delay_after_create_is_retried() {
-    let (fake, host) = (FakeGraph::demo(), TestHost::new());
-    let c = client(&fake, &host);
-    fake.faults.replication_404.set(5);
-    let created = create(
-        &c,
-        &config(),
-        &hire("Rep", "Lag", "E4000"),
-        RunMode::Execute,
-        deadline(&host),
-    )
-    .await
-    .unwrap();
-    assert!(
-        created.outcome.is_complete(),
-        "{}",
-        created.outcome.render_text()
-    );
-    println!(
-        "onboarding with replication delay: {} requests",
-        fake.graph_requests()
-    );
-}
-
-#[tokio::test(flavor = "current_thread")]
-async fn throttling_storm_honours_fractional_retry_after_or_defers() {
-    let (fake, host) = (FakeGraph::demo(), TestHost::new());
-    let c = client(&fake, &host);
-    *fake.faults.retry_after.borrow_mut() = "1.5".into();
-    fake.faults.throttle.set(4);
-    let start = host.now.get();
-    let out = disable(
-        &c,
-        &UserRef::Upn("jane.doe@contoso.com".into()),
-        RunMode::Execute,
-        deadline(&host),
-    )
-    .await
-    .unwrap();
-    assert!(out.is_complete());
-    assert!(host.now.get() - start >= 4 * 1500);
-    // A storm longer than the deadline: the step is deferred, not failed.
-    fake.faults.throttle.set(1000);
-    *fake.faults.retry_after.borrow_mut() = "10".into();
-    let e = enable(
-        &c,
-        &UserRef::Upn("jane.doe@contoso.com".into()),
-        RunMode::Execute,
-        Deadline::after(host.now.get(), 25_000),
-    )
-    .await
-    .unwrap_err();
-    assert!(
-        matches!(
-            e,
-            OpError::Deadline {
-                retry_after_ms: 10_000
-            }
-        ),
-        "{e:?}"
-    );
-}
-
-#[tokio::test(flavor = "current_thread")]
-async fn token_is_cached_and_refreshed_once_on_401() {
-    let (fake, host) = (FakeGraph::demo(), TestHost::new());
-    let c = client(&fake, &host);
-    let jane = UserRef::Upn("jane.doe@contoso.com".into());
-    lookup(&c, &jane, deadline(&host)).await.unwrap();
-    lookup(&c, &jane, deadline(&host)).await.unwrap();
-    assert_eq!(fake.tokens_issued.get(), 1);
-    fake.faults.revoke_tokens.set(true);
-    lookup(&c, &jane, deadline(&host)).await.unwrap();
-    assert_eq!(fake.tokens_issued.get(), 2);
-    host.now.set(host.now.get() + 3_400_000); // within 5 minutes of expiry
-    lookup(&c, &jane, deadline(&host)).await.unwrap();
-    assert_eq!(fake.tokens_issued.get(), 3);
-}
-
-#[tokio::test(flavor = "current_thread")]
-async fn token_errors_are_mapped_by_code() {
-    for (status, code, expect) in [
-        (401, 7000215, "client secret"),
-        (401, 7000222, "expired"),
-        (400, 90002, "tenant"),
-        (400, 700016, "client id"),
-        (400, 65001, "consent"),
-    ] {
-        let (fake, host) = (FakeGraph::demo(), TestHost::new());
-        let c = client(&fake, &host);
-        *fake.faults.token_error.borrow_mut() = Some((status, code));
-        let e = lookup(
-            &c,
-            &UserRef::Upn("jane.doe@contoso.com".into()),
-            deadline(&host),
-        )
-        .await
-        .unwrap_err();
-        assert!(matches!(e, OpError::Token(_)));
-        assert!(e.to_string().contains(expect), "{e}");
-        assert_eq!(e.http_status(), 502);
-    }
-}
-
-#[tokio::test(flavor = "current_thread")]
-async fn offboarding_in_two_round_trips_and_rerun_is_no_change() {
-    let (fake, host) = (FakeGraph::demo(), TestHost::new());
-    let c = client(&fake, &host);
-    let jane = "aaaaaaaa-0000-0000-0000-000000000002";
-    let groups: Vec<ObjectId> = (0..7)
-        .map(|i| ObjectId::parse(&group_id(i), "g").unwrap())
-        .chain([ObjectId::parse(SALES, "g").unwrap()])
+        .chain(["All Staff"].iter())
+        .map(|s| s.to_string())
         .collect();
-    for g in &groups {
-        fake.members
-            .borrow_mut()
-            .get_mut(g.as_str())
-            .unwrap()
-            .insert(jane.into());
+    expected.sort();
+    assert_eq!(groups, expected);
+    let credential = created.credential.expect("a TAP");
+    assert_eq!(credential.kind, CredentialKind::TemporaryAccessPass);
+    assert_eq!(credential.lifetime_minutes, Some(60));
+    assert!(!credential.secret.expose().is_empty());
+    assert!(created.outcome.steps.iter().any(|s| s.key == "tap.create"));
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn two_jane_does_get_jane_doe_and_jane_doe2() {
+    let h = Harness::new();
+    let c = h.client();
+    let cfg = config(&h);
+    let mut names = Vec::new();
+    for employee_id in ["E9101", "E9102"] {
+        let mut hire = hire("Jane", "Doe", employee_id);
+        hire.manager = None;
+        let created = create(&c, &cfg, &hire, RunMode::Execute, h.deadline())
+            .await
+            .unwrap();
+        assert!(
+            created.outcome.is_complete(),
+            "{}",
+            created.outcome.render_text()
+        );
+        let user = created.outcome.user.unwrap();
+        let stored = h.emu.user(&user.id).unwrap();
+        names.push((
+            user.user_principal_name.unwrap(),
+            stored["mailNickname"].as_str().unwrap().to_string(),
+        ));
     }
-    let req = OffboardRequest {
-        user: UserRef::Mail("jane@contoso.com".into()),
-        groups,
-        leave_date_time: "2026-03-31".into(),
-    };
-    let dry = offboard(&c, &req, RunMode::DryRun, deadline(&host))
-        .await
-        .unwrap();
-    assert!(dry.dry_run && dry.steps.is_empty() && dry.plan.changes.len() == 11);
-    assert_eq!(fake.user(jane).unwrap()["accountEnabled"], true);
-    fake.clear_log();
-    let out = offboard(&c, &req, RunMode::Execute, deadline(&host))
-        .await
-        .unwrap();
-    assert!(out.is_complete(), "{}", out.render_text());
-    println!(
-        "offboarding round trips: {} (naive 11)",
-        fake.graph_requests()
-    );
-    assert!(fake.graph_requests() <= 3);
-    assert_eq!(fake.user(jane).unwrap()["accountEnabled"], false);
-    assert!(fake.members.borrow().values().all(|m| !m.contains(jane)));
-    let again = offboard(&c, &req, RunMode::Execute, deadline(&host))
-        .await
-        .unwrap();
-    let changed: Vec<_> = again
-        .steps
-        .iter()
-        .filter(|s| s.outcome == StepOutcome::Done)
-        .map(|s| s.key.clone())
-        .collect();
     assert_eq!(
-        changed,
-        vec!["sessions.revoke".to_string()],
-        "{}",
-        again.render_text()
+        names,
+        vec![
+            (
+                "jane.doe@contoso.example".to_string(),
+                "jane.doe".to_string()
+            ),
+            (
+                "jane.doe2@contoso.example".to_string(),
+                "jane.doe2".to_string()
+            ),
+        ]
     );
 }
 
 #[tokio::test(flavor = "current_thread")]
-async fn transfer_diffs_rule_groups() {
-    let (fake, host) = (FakeGraph::demo(), TestHost::new());
-    let c = client(&fake, &host);
-    let jane = "aaaaaaaa-0000-0000-0000-000000000002";
-    let req = TransferRequest {
-        user: UserRef::Upn("jane.doe@contoso.com".into()),
-        department: Some("HR".into()),
-        job_title: Some("Partner".into()),
-        manager: Some(UserRef::Id(
-            ObjectId::parse("aaaaaaaa-0000-0000-0000-000000000003", "m").unwrap(),
-        )),
-    };
-    fake.clear_log();
-    let out = transfer(&c, &config(), &req, RunMode::Execute, deadline(&host))
-        .await
-        .unwrap();
-    assert!(out.is_complete(), "{}", out.render_text());
-    println!(
-        "transfer round trips: {} (naive {})",
-        fake.graph_requests(),
-        out.plan.changes.len() + 2
-    );
-    assert!(fake.graph_requests() <= 3);
-    assert!(fake.members.borrow()[HR].contains(jane));
-    assert!(!fake.members.borrow()[SALES].contains(jane));
-    assert_eq!(fake.user(jane).unwrap()["department"], "HR");
-}
-
-#[tokio::test(flavor = "current_thread")]
-async fn group_membership_is_idempotent() {
-    let (fake, host) = (FakeGraph::demo(), TestHost::new());
-    let c = client(&fake, &host);
-    let jane = UserRef::Upn("jane.doe@contoso.com".into());
-    let sales = ObjectId::parse(SALES, "group").unwrap();
-    let out = add_to_group(&c, &jane, &sales, RunMode::Execute, deadline(&host))
-        .await
-        .unwrap();
-    assert_eq!(out.steps[0].outcome, StepOutcome::NoChange);
-    let out = remove_from_group(&c, &jane, &sales, RunMode::Execute, deadline(&host))
-        .await
-        .unwrap();
-    assert_eq!(out.steps[0].outcome, StepOutcome::Done);
-    let out = remove_from_group(&c, &jane, &sales, RunMode::Execute, deadline(&host))
-        .await
-        .unwrap();
-    assert_eq!(out.steps[0].outcome, StepOutcome::NoChange);
-}
-
-#[tokio::test(flavor = "current_thread")]
-async fn update_rejects_unknown_fields_and_reports_no_change() {
-    let (fake, host) = (FakeGraph::demo(), TestHost::new());
-    let c = client(&fake, &host);
-    let e = parse_changes(&json!({"accountEnabled": "true"})).unwrap_err();
-    assert_eq!(e.field(), Some("accountEnabled"));
-    let changes = parse_changes(&json!({"jobTitle": "Rep"})).unwrap();
-    let out = update(
-        &c,
-        &UserRef::EmployeeId("E0002".into()),
-        &changes,
-        RunMode::Execute,
-        deadline(&host),
-    )
-    .await
-    .unwrap();
-    assert_eq!(out.steps[0].outcome, StepOutcome::NoChange);
-    let changes = parse_changes(&json!({"jobTitle": "Lead"})).unwrap();
-    let out = update(
-        &c,
-        &UserRef::EmployeeId("E0002".into()),
-        &changes,
-        RunMode::Execute,
-        deadline(&host),
-    )
-    .await
-    .unwrap();
-    assert_eq!(out.steps[0].outcome, StepOutcome::Done);
-    assert_eq!(
-        fake.user("jane.doe@contoso.com").unwrap()["jobTitle"],
-        "Lead"
-    );
-}
-
-#[tokio::test(flavor = "current_thread")]
-async fn secrets_never_appear_in_plans_outcomes_or_logs() {
-    let (fake, host) = (FakeGraph::demo(), TestHost::new());
-    let c = client(&fake, &host);
-    let created = create(
-        &c,
-        &config(),
-        &hire("Sec", "Ret", "E5000"),
-        RunMode::Execute,
-        deadline(&host),
-    )
-    .await
-    .unwrap();
-    let password = created
-        .credential
-        .clone()
-        .unwrap()
-        .secret
-        .expose()
-        .to_string();
-    let reset = reset_password(
-        &c,
-        &UserRef::Upn("jane.doe@contoso.com".into()),
-        RunMode::Execute,
-        deadline(&host),
-    )
-    .await
-    .unwrap();
-    let reset_pw = reset
-        .credential
-        .clone()
-        .unwrap()
-        .secret
-        .expose()
-        .to_string();
-    let tap = create_temporary_access_pass(
-        &c,
-        &UserRef::Upn("jane.doe@contoso.com".into()),
-        TapOptions::new(60, true).unwrap(),
-        RunMode::Execute,
-        deadline(&host),
-    )
-    .await
-    .unwrap();
-    let tap_value = tap.credential.clone().unwrap().secret.expose().to_string();
-    assert_eq!(tap_value, "TAP-secret-123!");
-    let rendered = format!(
-        "{}{}{}{:?}{:?}{:?}{}{}{}{:?}",
-        serde_json::to_string(&created.outcome).unwrap(),
-        serde_json::to_string(&reset.outcome).unwrap(),
-        serde_json::to_string(&tap.outcome).unwrap(),
-        created,
-        reset,
-        tap,
-        created.outcome.render_text(),
-        created.outcome.plan.render_text(),
-        host.logs.borrow().join("\n"),
-        c.settings(),
-    );
-    for secret in [
-        password.as_str(),
-        reset_pw.as_str(),
-        tap_value.as_str(),
-        CLIENT_SECRET,
-        "secretvalue",
-    ] {
-        assert!(!rendered.contains(secret), "secret leaked: {secret}");
-    }
-}
-
-#[tokio::test(flavor = "current_thread")]
-async fn dropped_connection_is_retried_only_when_idempotent() {
-    let (fake, host) = (FakeGraph::demo(), TestHost::new());
-    let c = client(&fake, &host);
-    fake.faults.drop_after_apply.set(1);
-    let u = lookup(
-        &c,
-        &UserRef::Upn("jane.doe@contoso.com".into()),
-        deadline(&host),
-    )
-    .await
-    .unwrap();
-    assert_eq!(u.employee_id.as_deref(), Some("E0002"));
-    // POST /users is not repeated blindly: the step fails, and a re-run
-    // finds the account by employeeId instead of creating a second one.
-    let mut h = hire("Drop", "Ped", "E6000");
-    h.groups.clear();
-    h.manager = None;
-    fake.faults.drop_on.replace(Some(("POST", "/users")));
-    let n = fake.users.borrow().len();
-    let out = create(&c, &config(), &h, RunMode::Execute, deadline(&host))
-        .await
-        .unwrap();
-    assert!(
-        matches!(&out.outcome.steps[0].outcome, StepOutcome::Failed { code, .. } if code == "network")
-    );
-    assert_eq!(fake.users.borrow().len(), n + 1); // applied once, never twice
-    let again = create(&c, &config(), &h, RunMode::Execute, deadline(&host))
-        .await
-        .unwrap();
-    assert!(again.already_existed);
-    assert!(
-        again.outcome.is_complete(),
-        "{}",
-        again.outcome.render_text()
-    );
-    assert_eq!(fake.users.borrow().len(), n + 1);
-}
-
-#[tokio::test(flavor = "current_thread")]
-async fn create_dry_run_plans_and_changes_nothing() {
-    let (fake, host) = (FakeGraph::demo(), TestHost::new());
-    let c = client(&fake, &host);
-    let n = fake.users.borrow().len();
+async fn create_dry_run_plans_every_change_and_changes_nothing() {
+    let h = Harness::new();
+    let c = h.client();
+    let users = h.user_count();
+    h.emu.clear_log();
     let out = create(
         &c,
-        &config(),
-        &hire("Dry", "Run", "E7000"),
+        &config(&h),
+        &hire("Dry", "Run", "E9003"),
         RunMode::DryRun,
-        deadline(&host),
+        h.deadline(),
     )
     .await
     .unwrap();
-    assert_eq!(fake.users.borrow().len(), n);
+    assert_eq!(h.user_count(), users);
     assert!(out.credential.is_none() && out.outcome.dry_run);
     let first = &out.outcome.plan.changes[0];
     assert_eq!(
@@ -613,14 +243,248 @@ async fn create_dry_run_plans_and_changes_nothing() {
         ("POST", "/users")
     );
     let body = first.body.as_ref().unwrap();
-    assert_eq!(body["userPrincipalName"], "dry.run@contoso.com");
+    assert_eq!(body["userPrincipalName"], "dry.run@contoso.example");
     assert_eq!(body["passwordProfile"]["password"], "[redacted]");
-    assert_eq!(body["employeeHireDate"], "2026-01-05T00:00:00Z");
     assert_eq!(out.outcome.plan.changes.len(), 1 + 1 + 12);
-    println!("{}", out.outcome.plan.render_text());
-    assert!(fake
-        .log
-        .borrow()
+    assert!(
+        h.emu
+            .request_log()
+            .iter()
+            .all(|l| l.method == "GET" || l.path == "/v1.0/$batch" || l.path.contains("oauth2")),
+        "a dry run only reads"
+    );
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn update_changes_only_what_differs() {
+    let h = Harness::new();
+    let c = h.client();
+    let e = parse_changes(&json!({"accountEnabled": "true"})).unwrap_err();
+    assert_eq!(e.field(), Some("accountEnabled"));
+    let adele = UserRef::EmployeeId("E1004".into());
+    let same = parse_changes(&json!({"jobTitle": "Account Executive"})).unwrap();
+    let out = update(&c, &adele, &same, RunMode::Execute, h.deadline())
+        .await
+        .unwrap();
+    assert_eq!(out.steps[0].outcome, StepOutcome::NoChange);
+    let changes = parse_changes(
+        &json!({"jobTitle": "Senior Account Executive", "officeLocation": "18/2111"}),
+    )
+    .unwrap();
+    let out = update(&c, &adele, &changes, RunMode::Execute, h.deadline())
+        .await
+        .unwrap();
+    assert_eq!(
+        out.steps[0].outcome,
+        StepOutcome::Done,
+        "{}",
+        out.render_text()
+    );
+    assert_eq!(h.user_prop(ADELE, "jobTitle"), "Senior Account Executive");
+    assert_eq!(h.user_prop(ADELE, "officeLocation"), "18/2111");
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn disable_enable_and_revoke_sessions() {
+    let h = Harness::new();
+    let c = h.client();
+    let adele = upn(ADELE);
+    let out = disable(&c, &adele, RunMode::Execute, h.deadline())
+        .await
+        .unwrap();
+    assert_eq!(out.steps[0].outcome, StepOutcome::Done);
+    assert_eq!(h.user_prop(ADELE, "accountEnabled"), false);
+    let again = disable(&c, &adele, RunMode::Execute, h.deadline())
+        .await
+        .unwrap();
+    assert_eq!(again.steps[0].outcome, StepOutcome::NoChange);
+    let out = enable(&c, &adele, RunMode::Execute, h.deadline())
+        .await
+        .unwrap();
+    assert_eq!(out.steps[0].outcome, StepOutcome::Done);
+    assert_eq!(h.user_prop(ADELE, "accountEnabled"), true);
+    let before = h.user_prop(ADELE, "signInSessionsValidFromDateTime");
+    h.host.advance(5_000);
+    let out = revoke_sessions(&c, &adele, RunMode::Execute, h.deadline())
+        .await
+        .unwrap();
+    assert_eq!(
+        out.steps[0].outcome,
+        StepOutcome::Done,
+        "{}",
+        out.render_text()
+    );
+    assert_ne!(
+        h.user_prop(ADELE, "signInSessionsValidFromDateTime"),
+        before
+    );
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn reset_password_and_temporary_access_pass() {
+    let h = Harness::new();
+    let c = h.client();
+    let reset = reset_password(&c, &upn(ADELE), RunMode::Execute, h.deadline())
+        .await
+        .unwrap();
+    assert!(
+        reset.outcome.is_complete(),
+        "{}",
+        reset.outcome.render_text()
+    );
+    let password = reset.credential.expect("a new password");
+    assert!(h.emu.user_has_password(ADELE, password.secret.expose()));
+    let tap = create_temporary_access_pass(
+        &c,
+        &upn(ADELE),
+        TapOptions::new(120, false).unwrap(),
+        RunMode::Execute,
+        h.deadline(),
+    )
+    .await
+    .unwrap();
+    assert!(tap.outcome.is_complete(), "{}", tap.outcome.render_text());
+    let pass = tap.credential.expect("a TAP");
+    assert_eq!(pass.lifetime_minutes, Some(120));
+    let dry = reset_password(&c, &upn(ADELE), RunMode::DryRun, h.deadline())
+        .await
+        .unwrap();
+    assert!(dry.credential.is_none() && dry.outcome.steps.is_empty());
+    assert!(h.emu.user_has_password(ADELE, password.secret.expose()));
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn group_membership_is_idempotent() {
+    let h = Harness::new();
+    let c = h.client();
+    let adele = upn(ADELE);
+    let adele_id = h.user_id(ADELE);
+    let sales = h.group("Sales Team");
+    assert!(h.is_member(&sales, &adele_id), "seeded member");
+    let out = add_to_group(&c, &adele, &sales, RunMode::Execute, h.deadline())
+        .await
+        .unwrap();
+    assert_eq!(out.steps[0].outcome, StepOutcome::NoChange);
+    let out = remove_from_group(&c, &adele, &sales, RunMode::Execute, h.deadline())
+        .await
+        .unwrap();
+    assert_eq!(out.steps[0].outcome, StepOutcome::Done);
+    assert!(!h.is_member(&sales, &adele_id));
+    let out = remove_from_group(&c, &adele, &sales, RunMode::Execute, h.deadline())
+        .await
+        .unwrap();
+    assert_eq!(out.steps[0].outcome, StepOutcome::NoChange);
+    let by_id = UserRef::Id(ObjectId::parse(&adele_id, "user").unwrap());
+    let out = add_to_group(&c, &by_id, &sales, RunMode::Execute, h.deadline())
+        .await
+        .unwrap();
+    assert_eq!(out.steps[0].outcome, StepOutcome::Done);
+    assert!(h.is_member(&sales, &adele_id));
+}
+
+/// Puts the user in the named groups (setup, not measured).
+async fn join(h: &Harness, user: &str, groups: &[&str]) {
+    let c = h.client();
+    for g in groups {
+        let out = add_to_group(&c, &upn(user), &h.group(g), RunMode::Execute, h.deadline())
+            .await
+            .unwrap();
+        assert!(out.is_complete(), "{}", out.render_text());
+    }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn offboarding_from_eight_groups_in_at_most_three_round_trips_and_rerun_is_no_change() {
+    let h = Harness::new();
+    let eight = &SERVICEABLE[..8];
+    join(&h, ADELE, eight).await;
+    let adele_id = h.user_id(ADELE);
+    let c = h.client();
+    let req = OffboardRequest {
+        user: UserRef::Mail(ADELE.into()),
+        groups: eight.iter().map(|g| h.group(g)).collect(),
+        leave_date_time: "2026-03-31".into(),
+    };
+    let dry = offboard(&c, &req, RunMode::DryRun, h.deadline())
+        .await
+        .unwrap();
+    assert!(dry.dry_run && dry.steps.is_empty());
+    assert_eq!(dry.plan.changes.len(), 11, "{}", dry.plan.render_text());
+    assert_eq!(h.user_prop(ADELE, "accountEnabled"), true);
+    h.emu.clear_log();
+    let out = offboard(&c, &req, RunMode::Execute, h.deadline())
+        .await
+        .unwrap();
+    assert!(out.is_complete(), "{}", out.render_text());
+    let trips = h.round_trips();
+    println!("round trips: offboarding from 8 groups: {trips} (naive 12)");
+    assert!(trips <= 3, "{trips}");
+    assert_eq!(h.user_prop(ADELE, "accountEnabled"), false);
+    assert_eq!(
+        h.user_prop(ADELE, "employeeLeaveDateTime"),
+        "2026-03-31T00:00:00Z"
+    );
+    assert!(h
+        .groups_of(&adele_id)
         .iter()
-        .all(|l| l.kind == "token" || l.method == "GET" || l.path == "/$batch"));
+        .all(|g| !eight.contains(&g.as_str())));
+    let again = offboard(&c, &req, RunMode::Execute, h.deadline())
+        .await
+        .unwrap();
+    assert!(again.is_complete(), "{}", again.render_text());
+    let done: Vec<_> = again
+        .steps
+        .iter()
+        .filter(|s| s.outcome == StepOutcome::Done)
+        .map(|s| s.key.as_str())
+        .collect();
+    // Revoking sessions is the one step with no observable "already done".
+    assert_eq!(done, vec!["sessions.revoke"], "{}", again.render_text());
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn transfer_swapping_four_rule_groups_for_four_in_at_most_three_round_trips() {
+    let h = Harness::new();
+    join(&h, ADELE, &SALES_RULE).await;
+    let adele_id = h.user_id(ADELE);
+    let c = h.client();
+    let req = TransferRequest {
+        user: upn(ADELE),
+        department: Some("Engineering".into()),
+        job_title: Some("Solutions Engineer".into()),
+        manager: Some(upn(JOHANNA)),
+    };
+    h.emu.clear_log();
+    let out = transfer(&c, &config(&h), &req, RunMode::Execute, h.deadline())
+        .await
+        .unwrap();
+    assert!(out.is_complete(), "{}", out.render_text());
+    let trips = h.round_trips();
+    println!("round trips: transfer, 4 groups out and 4 in, new manager: {trips} (naive 12)");
+    assert!(trips <= 3, "{trips}");
+    let groups = h.groups_of(&adele_id);
+    assert!(
+        SALES_RULE.iter().all(|g| !groups.contains(&g.to_string())),
+        "{groups:?}"
+    );
+    assert!(
+        ENGINEERING_RULE
+            .iter()
+            .all(|g| groups.contains(&g.to_string())),
+        "{groups:?}"
+    );
+    assert_eq!(h.user_prop(ADELE, "department"), "Engineering");
+    assert_eq!(h.user_prop(ADELE, "jobTitle"), "Solutions Engineer");
+    assert_eq!(h.user_prop(ADELE, "manager"), h.user_id(JOHANNA));
+    let again = transfer(&c, &config(&h), &req, RunMode::Execute, h.deadline())
+        .await
+        .unwrap();
+    assert!(
+        again
+            .steps
+            .iter()
+            .all(|s| s.outcome == StepOutcome::NoChange),
+        "{}",
+        again.render_text()
+    );
 }

@@ -3,7 +3,7 @@
 use entra_connect::host::memory::MemoryHost;
 use entra_connect::host::JiraAs;
 use entra_connect::http::HttpResponse;
-use entra_connect::resolver::{handle, ResolverContext};
+use entra_connect::resolver::ResolverContext;
 use serde_json::{json, Value};
 
 fn jira_admin(is_admin: bool) -> MemoryHost {
@@ -20,6 +20,19 @@ fn jira_admin(is_admin: bool) -> MemoryHost {
             body: json!({"permissions": {"ADMINISTER": {"havePermission": is_admin}}}).to_string(),
         }
     })
+}
+
+#[path = "api_support/mod.rs"]
+mod api_support;
+
+async fn handle(
+    function_key: &str,
+    payload: &Value,
+    context: &ResolverContext,
+    host: &MemoryHost,
+) -> Value {
+    let transport = api_support::EmulatorTransport(entra_emulator::Emulator::demo());
+    entra_connect::resolver::handle(function_key, payload, context, host, &transport).await
 }
 
 fn caller() -> ResolverContext {

@@ -1,9 +1,13 @@
 //! The Service API gate, natively: method, size, authentication, envelope.
 
+#[path = "api_support/mod.rs"]
+mod api_support;
+
+use api_support::EmulatorTransport;
 use entra_connect::host::memory::MemoryHost;
 use entra_connect::host::Host;
 use entra_connect::service_api::webtrigger::{WebTriggerRequest, WebTriggerResponse};
-use entra_connect::service_api::{handle, service_key, MAX_BODY_BYTES};
+use entra_connect::service_api::{service_key, MAX_BODY_BYTES};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
@@ -19,6 +23,11 @@ fn request(method: &str, auth: Option<&str>, body: &str) -> WebTriggerRequest {
         query_parameters: BTreeMap::new(),
         body: Some(body.to_string()),
     }
+}
+
+async fn handle(request: &WebTriggerRequest, host: &MemoryHost) -> WebTriggerResponse {
+    let transport = EmulatorTransport(entra_emulator::Emulator::demo());
+    entra_connect::service_api::handle(request, host, &transport).await
 }
 
 fn body(response: &WebTriggerResponse) -> Value {
@@ -52,12 +61,14 @@ fn valid_key_and_envelope_reach_the_route() {
             &host,
         )
         .await;
-        assert_eq!(res.status_code, 501);
-        assert_eq!(body(&res)["error"]["code"], "not_implemented");
+        // Authenticated and well-formed, it reaches the route, which says
+        // the app is not connected to Entra yet.
+        assert_eq!(res.status_code, 503);
+        assert_eq!(body(&res)["error"]["code"], "not_configured");
         assert!(body(&res)["error"]["message"]
             .as_str()
             .unwrap()
-            .contains("user.get"));
+            .contains("admin page"));
     });
 }
 
@@ -65,7 +76,7 @@ fn valid_key_and_envelope_reach_the_route() {
 fn missing_wrong_and_malformed_credentials_are_401() {
     run(async {
         let (host, key) = host_with_key().await;
-        let ok_body = r#"{"route":"user.get"}"#;
+        let ok_body = r#"{"route":"user.get","data":{"user":"a@b.example"}}"#;
         for auth in [
             None,
             Some("Basic abc"),
@@ -85,7 +96,7 @@ fn missing_wrong_and_malformed_credentials_are_401() {
             &host,
         )
         .await;
-        assert_eq!(res.status_code, 501);
+        assert_eq!(res.status_code, 503);
     });
 }
 
@@ -94,7 +105,11 @@ fn no_key_configured_is_401_with_guidance() {
     run(async {
         let host = MemoryHost::new();
         let res = handle(
-            &request("POST", Some("Bearer anything"), r#"{"route":"user.get"}"#),
+            &request(
+                "POST",
+                Some("Bearer anything"),
+                r#"{"route":"user.get","data":{"user":"a@b.example"}}"#,
+            ),
             &host,
         )
         .await;
@@ -111,7 +126,7 @@ fn rotation_revokes_the_previous_key() {
     run(async {
         let (host, old) = host_with_key().await;
         let (new, info) = service_key::rotate(&host).await.unwrap();
-        let envelope = r#"{"route":"user.get"}"#;
+        let envelope = r#"{"route":"user.get","data":{"user":"a@b.example"}}"#;
         let old_res = handle(
             &request("POST", Some(&format!("Bearer {old}")), envelope),
             &host,
@@ -123,7 +138,7 @@ fn rotation_revokes_the_previous_key() {
         )
         .await;
         assert_eq!(old_res.status_code, 401);
-        assert_eq!(new_res.status_code, 501);
+        assert_eq!(new_res.status_code, 503);
         assert_eq!(info.fingerprint.len(), 8);
         // Only a verifier is stored, never the key.
         let stored = host.secrets_snapshot();
@@ -198,7 +213,7 @@ fn logs_never_carry_the_key() {
             &request(
                 "POST",
                 Some(&format!("Bearer {key}")),
-                r#"{"route":"user.get"}"#,
+                r#"{"route":"user.get","data":{"user":"a@b.example"}}"#,
             ),
             &host,
         )
@@ -207,7 +222,7 @@ fn logs_never_carry_the_key() {
             &request(
                 "POST",
                 Some(&format!("Bearer {key}zz")),
-                r#"{"route":"user.get"}"#,
+                r#"{"route":"user.get","data":{"user":"a@b.example"}}"#,
             ),
             &host,
         )

@@ -4,7 +4,7 @@
 use crate::graph::client::GraphClient;
 use crate::graph::error::{ClientError, GraphError};
 use crate::graph::request::{GraphRequest, GraphResponse};
-use crate::graph::retry::{is_throttle_status, parse_retry_after, Deadline};
+use crate::graph::retry::{is_throttle_status, retry_after_ms, Deadline};
 use crate::host::Host;
 use crate::http::Transport;
 use serde_json::{json, Map, Value};
@@ -201,7 +201,7 @@ impl<T: Transport, H: Host> GraphClient<'_, T, H> {
         if is_throttle_status(status) {
             let wait_ms = header("Retry-After")
                 .as_deref()
-                .and_then(parse_retry_after)
+                .and_then(|v| retry_after_ms(v, self.host().now_ms()))
                 .unwrap_or_else(|| self.policy().backoff_ms(attempt));
             return ItemState::Retry { wait_ms };
         }

@@ -3,7 +3,7 @@
 
 use crate::graph::error::{ClientError, GraphError};
 use crate::graph::request::{GraphRequest, GraphResponse};
-use crate::graph::retry::{is_throttle_status, parse_retry_after, Deadline, RetryPolicy};
+use crate::graph::retry::{is_throttle_status, retry_after_ms, Deadline, RetryPolicy};
 use crate::graph::settings::GraphSettings;
 use crate::graph::token::TokenProvider;
 use crate::host::{Host, LogLevel};
@@ -155,7 +155,7 @@ impl<'a, T: Transport, H: Host> GraphClient<'a, T, H> {
         if is_throttle_status(resp.status) {
             let wait_ms = resp
                 .header("Retry-After")
-                .and_then(parse_retry_after)
+                .and_then(|v| retry_after_ms(v, self.host.now_ms()))
                 .unwrap_or_else(|| self.policy.backoff_ms(attempt));
             return Next::Retry { wait_ms };
         }

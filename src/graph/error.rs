@@ -107,6 +107,16 @@ impl GraphError {
         self.status == 404
     }
 
+    /// Whether the message names this object id: Graph's 404 says
+    /// "Resource '{id}' does not exist ...", naming the missing object.
+    pub fn names_resource(&self, id: &str) -> bool {
+        !id.is_empty()
+            && self
+                .message
+                .to_ascii_lowercase()
+                .contains(&format!("'{}'", id.to_ascii_lowercase()))
+    }
+
     /// Adding a member that is already there. Graph gives this no code of
     /// its own (it is a plain `Request_BadRequest`), so the documented
     /// message is the only signal.
@@ -191,6 +201,15 @@ mod tests {
 
     fn no_headers(_: &str) -> Option<String> {
         None
+    }
+
+    #[test]
+    fn a_not_found_names_the_missing_object() {
+        let body = r#"{"error":{"code":"Request_ResourceNotFound","message":"Resource 'AB-12' does not exist or one of its queried reference-property objects are not present."}}"#;
+        let e = GraphError::from_parts(404, body, no_headers);
+        assert!(e.names_resource("ab-12"));
+        assert!(!e.names_resource("ab-1"));
+        assert!(!e.names_resource(""));
     }
 
     #[test]

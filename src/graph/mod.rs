@@ -20,4 +20,4 @@ pub use error::{ClientError, ErrorDetail, GraphError};
 pub use request::{GraphRequest, GraphResponse};
 pub use retry::{Deadline, RetryPolicy};
 pub use settings::GraphSettings;
-pub use token::TokenError;
+pub use token::{TokenError, TokenProvider};

@@ -70,8 +70,8 @@ impl RetryPolicy {
 }
 
 /// Parses `Retry-After` as (possibly fractional) seconds into milliseconds,
-/// rounding up so we never come back early. HTTP-dates are not sent by Graph;
-/// they and anything unparsable yield `None` (the caller backs off instead).
+/// rounding up so we never come back early. HTTP-dates are read by
+/// [`retry_after_ms`]; anything unparsable yields `None` (the caller backs off).
 pub fn parse_retry_after(value: &str) -> Option<u64> {
     let secs: f64 = value.trim().parse().ok()?;
     if !secs.is_finite() || secs < 0.0 {
@@ -80,6 +80,64 @@ pub fn parse_retry_after(value: &str) -> Option<u64> {
     // One day is far beyond any Graph throttling window; clamp to stay sane.
     let ms = (secs * 1000.0).ceil().min(86_400_000.0);
     Some(ms as u64)
+}
+
+/// `Retry-After` as delay seconds or, as HTTP allows, an HTTP-date
+/// (`Wed, 21 Oct 2015 07:28:00 GMT`), turned into a wait from `now_ms`.
+/// A date in the past means "now".
+pub fn retry_after_ms(value: &str, now_ms: u64) -> Option<u64> {
+    parse_retry_after(value)
+        .or_else(|| parse_http_date_ms(value).map(|at| at.saturating_sub(now_ms)))
+        .map(|ms| ms.min(86_400_000))
+}
+
+/// Parses an IMF-fixdate (RFC 9110 §5.6.7) into ms since the epoch.
+fn parse_http_date_ms(value: &str) -> Option<u64> {
+    let v = value.trim();
+    let (_, rest) = v.split_once(", ")?;
+    let mut parts = rest.split(' ');
+    let day: u64 = parts.next()?.parse().ok()?;
+    let month = match parts.next()? {
+        "Jan" => 1,
+        "Feb" => 2,
+        "Mar" => 3,
+        "Apr" => 4,
+        "May" => 5,
+        "Jun" => 6,
+        "Jul" => 7,
+        "Aug" => 8,
+        "Sep" => 9,
+        "Oct" => 10,
+        "Nov" => 11,
+        "Dec" => 12,
+        _ => return None,
+    };
+    let year: i64 = parts.next()?.parse().ok()?;
+    let mut hms = parts.next()?.split(':').map(|p| p.parse::<u64>().ok());
+    let (h, m, s) = (hms.next()??, hms.next()??, hms.next()??);
+    if parts.next()? != "GMT"
+        || parts.next().is_some()
+        || !(1..=31).contains(&day)
+        || h > 23
+        || m > 59
+        || s > 60
+    {
+        return None;
+    }
+    let days = u64::try_from(days_from_civil(year, month, day)).ok()?;
+    Some(((days * 24 + h) * 60 + m) * 60_000 + s * 1000)
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's
+/// algorithm).
+fn days_from_civil(year: i64, month: u64, day: u64) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let m = month as i64;
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + day as i64 - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
 }
 
 /// Statuses that mean "try again later".
@@ -100,6 +158,23 @@ mod tests {
         assert_eq!(parse_retry_after("-1"), None);
         assert_eq!(parse_retry_after("NaN"), None);
         assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), None);
+    }
+
+    #[test]
+    fn retry_after_as_http_date() {
+        // 2015-10-21T07:28:00Z = 1445412480 s.
+        let at = 1_445_412_480_000;
+        let date = "Wed, 21 Oct 2015 07:28:00 GMT";
+        assert_eq!(parse_http_date_ms(date), Some(at));
+        assert_eq!(retry_after_ms(date, at - 2_500), Some(2_500));
+        assert_eq!(retry_after_ms(date, at + 10_000), Some(0));
+        assert_eq!(retry_after_ms("1.5", at), Some(1_500));
+        assert_eq!(retry_after_ms("Wed, 32 Oct 2015 07:28:00 GMT", at), None);
+        assert_eq!(retry_after_ms("soon", at), None);
+        assert_eq!(
+            parse_http_date_ms("Thu, 01 Jan 1970 00:00:01 GMT"),
+            Some(1_000)
+        );
     }
 
     #[test]

@@ -8,7 +8,9 @@ use crate::host::{Host, LogLevel};
 use crate::http::{HttpRequest, Method, Transport};
 use crate::secret::Secret;
 use serde::Deserialize;
+use sha2::{Digest, Sha256};
 use std::cell::RefCell;
+use std::collections::HashMap;
 use std::fmt;
 
 /// Tokens are renewed this long before Entra says they expire.
@@ -164,30 +166,66 @@ pub fn classify_token_error(status: u16, body: &str) -> TokenError {
     }
 }
 
+#[derive(Clone)]
 struct CachedToken {
     value: Secret,
     refresh_at_ms: u64,
+}
+
+thread_local! {
+    /// Tokens shared by every client in this warm container (a wasm instance
+    /// is single-threaded, so a thread-local is the whole container). Keyed
+    /// by [`cache_key`]; never logged.
+    static WARM_TOKENS: RefCell<HashMap<String, CachedToken>> = RefCell::new(HashMap::new());
+}
+
+/// Tenant, client id and a SHA-256 of the secret: a rotated secret never
+/// reuses the old secret's token, and the secret itself is not kept as a key.
+fn cache_key(settings: &GraphSettings, secret: &Secret) -> String {
+    let digest = Sha256::digest(secret.expose().as_bytes());
+    format!(
+        "{}|{}|{}|{}",
+        settings.token_url(),
+        settings.tenant_id.trim().to_ascii_lowercase(),
+        settings.client_id.trim().to_ascii_lowercase(),
+        hex::encode(digest)
+    )
+}
+
+/// How long before Entra's expiry a token is renewed: five minutes, or
+/// half the lifetime of a token that lives less than ten.
+fn refresh_margin_ms(lifetime_ms: u64) -> u64 {
+    EXPIRY_SKEW_MS.min(lifetime_ms / 2)
 }
 
 /// Fetches and caches app-only tokens for one tenant/app.
 pub struct TokenProvider {
     settings: GraphSettings,
     client_secret: Secret,
-    cached: RefCell<Option<CachedToken>>,
+    cache_key: String,
 }
 
 impl TokenProvider {
     pub fn new(settings: GraphSettings, client_secret: Secret) -> Self {
         TokenProvider {
+            cache_key: cache_key(&settings, &client_secret),
             settings,
             client_secret,
-            cached: RefCell::new(None),
         }
     }
 
     /// Drops the cached token (after Graph answered 401 with it).
     pub fn invalidate(&self) {
-        self.cached.replace(None);
+        WARM_TOKENS.with(|t| t.borrow_mut().remove(&self.cache_key));
+    }
+
+    fn cached(&self, now_ms: u64) -> Option<Secret> {
+        WARM_TOKENS.with(|t| {
+            t.borrow()
+                .get(&self.cache_key)
+                .filter(|c| now_ms < c.refresh_at_ms)
+                .map(|c| c.value.clone())
+        })
     }
 
     /// A valid token: the cached one, or a fresh one. Transient failures are
@@ -199,10 +237,8 @@ impl TokenProvider {
         policy: &RetryPolicy,
         deadline: Deadline,
     ) -> Result<Secret, TokenError> {
-        if let Some(cached) = self.cached.borrow().as_ref() {
-            if host.now_ms() < cached.refresh_at_ms {
-                return Ok(cached.value.clone());
-            }
+        if let Some(token) = self.cached(host.now_ms()) {
+            return Ok(token);
         }
         let mut attempt = 0u32;
         loop {
@@ -256,15 +292,15 @@ impl TokenProvider {
                 reason: e.to_string(),
             })?;
         let lifetime_ms = parsed.expires_in.saturating_mul(1000);
-        // A token shorter-lived than the skew is used once and not cached.
         let refresh_at_ms = host
             .now_ms()
-            .saturating_add(lifetime_ms.saturating_sub(EXPIRY_SKEW_MS));
+            .saturating_add(lifetime_ms - refresh_margin_ms(lifetime_ms));
         let value = Secret::new(parsed.access_token);
-        self.cached.replace(Some(CachedToken {
+        let cached = CachedToken {
             value: value.clone(),
             refresh_at_ms,
-        }));
+        };
+        WARM_TOKENS.with(|t| t.borrow_mut().insert(self.cache_key.clone(), cached));
         host.log(LogLevel::Debug, "obtained a Graph token");
         Ok(value)
     }
@@ -278,6 +314,22 @@ mod tests {
         format!(
             r#"{{"error":"invalid_client","error_description":"AADSTS...","error_codes":{codes},"correlation_id":"c1"}}"#
         )
+    }
+
+    #[test]
+    fn short_lived_tokens_are_renewed_at_half_life() {
+        assert_eq!(refresh_margin_ms(3_599_000), EXPIRY_SKEW_MS);
+        assert_eq!(refresh_margin_ms(60_000), 30_000);
+        assert_eq!(refresh_margin_ms(0), 0);
+    }
+
+    #[test]
+    fn cache_key_hides_the_secret_and_changes_with_it() {
+        let settings = GraphSettings::new("t.example", "00000000-0000-0000-0000-000000000001");
+        let a = cache_key(&settings, &Secret::new("secret-one"));
+        let b = cache_key(&settings, &Secret::new("secret-two"));
+        assert_ne!(a, b);
+        assert!(!a.contains("secret-one"));
     }
 
     #[test]

@@ -37,6 +37,8 @@ use std::collections::{BTreeSet, HashSet};
 /// How many taken names an optimistic create steps over before giving up.
 const MAX_NAME_ATTEMPTS: u32 = 50;
 const PROBE_SELECT: &str = "id,userPrincipalName,employeeId";
+/// An existing holder's manager, so a resumed run can tell it is already set.
+const PROBE_EXPAND: &str = "manager($select=id)";
 
 /// The request to create a person's account.
 #[derive(Debug, Clone)]
@@ -187,7 +189,8 @@ async fn probe<T: Transport, H: Host>(
             "emp",
             GraphRequest::get("/users")
                 .query(&eq_filter("employeeId", e))
-                .query(&format!("$select={PROBE_SELECT}")),
+                .query(&format!("$select={PROBE_SELECT}"))
+                .query(&format!("$expand={PROBE_EXPAND}")),
         ));
     }
     if let Some(m) = manager {
@@ -432,7 +435,7 @@ pub async fn create<T: Transport, H: Host>(
                     let holder = user_read(
                         &UserRef::Upn(new_user.user_principal_name.clone()),
                         PROBE_SELECT,
-                        None,
+                        Some(PROBE_EXPAND),
                     );
                     let holder = read_result(
                         &UserRef::Upn(new_user.user_principal_name.clone()),
@@ -558,16 +561,29 @@ async fn resume_existing<T: Transport, H: Host>(
     deadline: Deadline,
 ) -> Result<CreateOutcome, OpError> {
     let label = display_name(&existing).to_string();
-    let settled = vec![StepReport::new(
+    let mut settled = vec![StepReport::new(
         "user.create",
         format!("Account {label} already exists for this employeeId"),
         StepOutcome::NoChange,
     )];
+    let current_manager = existing.manager.as_ref().map(|m| m.id.as_str());
+    let manager_to_set = match manager_id.as_deref() {
+        Some(m) if current_manager.is_some_and(|c| c.eq_ignore_ascii_case(m)) => {
+            let change = manager_change(client, &existing.id, &label, m, false);
+            settled.push(StepReport::new(
+                &change.key,
+                &change.summary,
+                StepOutcome::NoChange,
+            ));
+            None
+        }
+        other => other,
+    };
     let changes = follow_up_changes(
         client,
         &existing.id,
         &label,
-        manager_id.as_deref(),
+        manager_to_set,
         groups,
         None,
         false,

@@ -31,10 +31,12 @@ fn step_outcome<R>(change: &Change, result: Result<R, ClientError>) -> StepOutco
     match result {
         Ok(_) => StepOutcome::Done,
         Err(ClientError::Graph(g)) => {
-            let benign = match change.already_done_when {
+            let benign = match &change.already_done_when {
                 AlreadyDoneWhen::Never => false,
                 AlreadyDoneWhen::AlreadyMember => g.is_already_member(),
-                AlreadyDoneWhen::NotFound => g.is_not_found(),
+                AlreadyDoneWhen::NotAMemberOf { group_id } => {
+                    g.is_not_found() && !g.names_resource(group_id)
+                }
             };
             if benign {
                 StepOutcome::NoChange

@@ -48,7 +48,9 @@ pub(crate) fn remove_member_change(group: &ObjectId, user_id: &str, user_label: 
             crate::graph::odata::encode_component(user_id)
         )),
     )
-    .already_done_when(AlreadyDoneWhen::NotFound)
+    .already_done_when(AlreadyDoneWhen::NotAMemberOf {
+        group_id: group.to_string(),
+    })
 }
 
 /// The user's object id: given directly, or read in one request.

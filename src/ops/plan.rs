@@ -6,14 +6,15 @@ use serde::Serialize;
 use serde_json::Value;
 
 /// When a failure of a change actually means the goal already holds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AlreadyDoneWhen {
     /// Every failure is a failure.
     Never,
     /// 400 "added object references already exist" (adding a member).
     AlreadyMember,
-    /// 404 (removing a membership or reference that is not there).
-    NotFound,
+    /// 404 on removing a membership that is not there. A 404 that names
+    /// the group means the group itself is missing, which is a failure.
+    NotAMemberOf { group_id: String },
 }
 
 /// One planned Graph change. The request may carry a secret; only the

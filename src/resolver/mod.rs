@@ -5,8 +5,10 @@
 //! `{"ok": false, "error": {"code", "message", "field"?}}`, so pages handle one shape.
 
 mod admin_check;
+mod settings;
 
 use crate::host::{Host, LogLevel};
+use crate::http::Transport;
 use crate::random;
 use crate::service_api::service_key;
 use serde::Deserialize;
@@ -27,14 +29,24 @@ pub struct ResolverContext {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ResolverError {
     UnknownFunction(String),
-    Forbidden { reason: String },
-    Internal { correlation_id: String },
+    /// Bad input; `field` is the payload path at fault.
+    Invalid {
+        field: String,
+        message: String,
+    },
+    Forbidden {
+        reason: String,
+    },
+    Internal {
+        correlation_id: String,
+    },
 }
 
 impl ResolverError {
     fn code(&self) -> &'static str {
         match self {
             ResolverError::UnknownFunction(_) => "unknown_function",
+            ResolverError::Invalid { .. } => "invalid_input",
             ResolverError::Forbidden { .. } => "forbidden",
             ResolverError::Internal { .. } => "internal_error",
         }
@@ -45,6 +57,7 @@ impl fmt::Display for ResolverError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ResolverError::UnknownFunction(name) => write!(f, "No resolver function '{name}'."),
+            ResolverError::Invalid { message, .. } => f.write_str(message),
             ResolverError::Forbidden { reason } => f.write_str(reason),
             ResolverError::Internal { correlation_id } => write!(
                 f,
@@ -57,13 +70,20 @@ impl fmt::Display for ResolverError {
 /// Handles one `invoke` from a Custom UI page.
 pub async fn handle(
     function_key: &str,
-    _payload: &Value,
+    payload: &Value,
     context: &ResolverContext,
     host: &impl Host,
+    transport: &impl Transport,
 ) -> Value {
     let result = match function_key {
         "serviceKey.info" => service_key_info(context, host).await,
         "serviceKey.rotate" => rotate_service_key(context, host).await,
+        "config.get" => admin(context, host, settings::get(host)).await,
+        "config.save" => admin(context, host, settings::save(host, payload)).await,
+        "connection.setClientSecret" => {
+            admin(context, host, settings::set_client_secret(host, payload)).await
+        }
+        "connection.test" => admin(context, host, settings::test_connection(host, transport)).await,
         other => Err(ResolverError::UnknownFunction(
             crate::service_api::envelope::printable(other),
         )),
@@ -71,9 +91,24 @@ pub async fn handle(
     match result {
         Ok(value) => json!({ "ok": true, "value": value }),
         Err(error) => {
-            json!({ "ok": false, "error": { "code": error.code(), "message": error.to_string() } })
+            let mut body = json!({ "code": error.code(), "message": error.to_string() });
+            if let ResolverError::Invalid { field, .. } = &error {
+                body["field"] = json!(field);
+            }
+            json!({ "ok": false, "error": body })
         }
     }
+}
+
+/// Runs `action` only for a Jira administrator. The action is a future that
+/// has not started: nothing it does happens before the check passes.
+async fn admin(
+    context: &ResolverContext,
+    host: &impl Host,
+    action: impl std::future::Future<Output = Result<Value, ResolverError>>,
+) -> Result<Value, ResolverError> {
+    admin_check::require_jira_admin(context, host).await?;
+    action.await
 }
 
 async fn service_key_info(

@@ -1,11 +1,12 @@
 //! The Service API error contract: `{"ok": false, "error": {"code", "message", "field"?}}`.
 
 use super::webtrigger::WebTriggerResponse;
+use crate::ops::OpError;
 use serde_json::json;
 use std::fmt;
 
 /// Every way a Service API call can fail, each mapped to one HTTP status.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum ApiError {
     /// 400: the body or one of its fields is wrong. `field` is a JSON path
     /// such as `data.user` so the caller knows what to fix.
@@ -23,6 +24,10 @@ pub enum ApiError {
     NotImplemented { route: &'static str },
     /// 500: the app itself failed; the message carries no internals.
     Internal { correlation_id: String },
+    /// 503: the app is not connected to Entra yet.
+    NotConfigured { message: String },
+    /// The operation refused or failed: 400/403/404/409/429/502 by kind.
+    Operation(OpError),
 }
 
 /// Why a call was not authenticated. The reasons are told to the caller:
@@ -51,6 +56,8 @@ impl ApiError {
             ApiError::PayloadTooLarge { .. } => 413,
             ApiError::NotImplemented { .. } => 501,
             ApiError::Internal { .. } => 500,
+            ApiError::NotConfigured { .. } => 503,
+            ApiError::Operation(e) => e.http_status(),
         }
     }
 
@@ -62,12 +69,39 @@ impl ApiError {
             ApiError::PayloadTooLarge { .. } => "payload_too_large",
             ApiError::NotImplemented { .. } => "not_implemented",
             ApiError::Internal { .. } => "internal_error",
+            ApiError::NotConfigured { .. } => "not_configured",
+            ApiError::Operation(e) => e.code(),
         }
     }
 
-    fn field(&self) -> Option<&str> {
+    fn field(&self) -> Option<String> {
         match self {
-            ApiError::InvalidInput { field, .. } => field.as_deref(),
+            ApiError::InvalidInput { field, .. } => field.clone(),
+            ApiError::Operation(e) => e.field().map(|f| {
+                if f.starts_with("data.") {
+                    f.to_string()
+                } else {
+                    format!("data.{f}")
+                }
+            }),
+            _ => None,
+        }
+    }
+
+    /// Graph's request id, for support cases on 502s.
+    fn graph_request_id(&self) -> Option<&str> {
+        match self {
+            ApiError::Operation(OpError::Graph(g)) => g.request_id.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// Seconds to wait before retrying (429/503), rounded up.
+    pub fn retry_after_seconds(&self) -> Option<u64> {
+        match self {
+            ApiError::Operation(OpError::Deadline { retry_after_ms }) => {
+                Some(retry_after_ms.div_ceil(1000).max(1))
+            }
             _ => None,
         }
     }
@@ -77,12 +111,18 @@ impl ApiError {
         if let Some(field) = self.field() {
             error["field"] = json!(field);
         }
+        if let Some(request_id) = self.graph_request_id() {
+            error["graphRequestId"] = json!(request_id);
+        }
         let response =
             WebTriggerResponse::json(self.status(), &json!({ "ok": false, "error": error }));
         match self {
             ApiError::MethodNotAllowed { .. } => response.with_header("Allow", "POST"),
             ApiError::Unauthorized { .. } => response.with_header("WWW-Authenticate", "Bearer"),
-            _ => response,
+            _ => match self.retry_after_seconds() {
+                Some(seconds) => response.with_header("Retry-After", seconds.to_string()),
+                None => response,
+            },
         }
     }
 }
@@ -117,6 +157,8 @@ impl fmt::Display for ApiError {
                 f,
                 "The app failed while handling this request (correlation id {correlation_id})."
             ),
+            ApiError::NotConfigured { message } => f.write_str(message),
+            ApiError::Operation(e) => e.fmt(f),
         }
     }
 }

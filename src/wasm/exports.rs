@@ -1,6 +1,7 @@
 //! Functions exported to JS. Each takes plain JS values and a host object,
 //! and returns plain JSON-compatible values.
 
+use super::fetch::FetchTransport;
 use super::js_host::{HostObject, JsHost};
 use crate::service_api::{self, webtrigger::WebTriggerRequest};
 use serde::Serialize;
@@ -19,7 +20,7 @@ pub async fn handle_web_trigger(request: JsValue, host: HostObject) -> Result<Js
     // Forge always sends an object; if a future runtime did not, treat it as
     // an empty request so the gate answers with its normal error contract.
     let request: WebTriggerRequest = serde_wasm_bindgen::from_value(request).unwrap_or_default();
-    to_js(&service_api::handle(&request, &host).await)
+    to_js(&service_api::handle(&request, &host, &FetchTransport).await)
 }
 
 /// Panics on purpose. It exists only so the test suite can prove that the
@@ -42,5 +43,5 @@ pub async fn handle_resolver(
     let payload: serde_json::Value = serde_wasm_bindgen::from_value(payload).unwrap_or_default();
     let context: crate::resolver::ResolverContext =
         serde_wasm_bindgen::from_value(context).unwrap_or_default();
-    to_js(&crate::resolver::handle(&function_key, &payload, &context, &host).await)
+    to_js(&crate::resolver::handle(&function_key, &payload, &context, &host, &FetchTransport).await)
 }

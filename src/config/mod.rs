@@ -1,0 +1,114 @@
+//! The app's configuration: what an admin sets on the admin page, stored in
+//! Forge KVS, validated on save with errors that name the field path.
+//!
+//! The Entra client secret is not part of it: it lives in Forge secret
+//! storage ([`CLIENT_SECRET_KEY`]) and is write-only from the admin page.
+
+mod provisioning;
+mod store;
+
+pub use provisioning::{FirstCredentialSetting, ProvisioningSettings};
+pub use store::{
+    load, load_client_secret, save, save_client_secret, StoreError, CLIENT_SECRET_KEY, CONFIG_KEY,
+};
+
+use crate::graph::GraphSettings;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::fmt;
+
+/// Everything the admin configures.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AppConfig {
+    /// Tenant, app registration and endpoints; `None` until an admin sets them.
+    #[serde(default)]
+    pub connection: Option<GraphSettings>,
+    #[serde(default)]
+    pub provisioning: ProvisioningSettings,
+    /// Policy settings (serviceable and protected groups, approvals, ...).
+    #[serde(default)]
+    pub policy: Value,
+}
+
+/// A configuration value that failed validation; `field` is its JSON path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    pub field: String,
+    pub message: String,
+}
+
+impl ConfigError {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        ConfigError {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.field, self.message)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+impl AppConfig {
+    /// Parses admin input. Unknown fields are refused so a typo cannot
+    /// silently leave a safety setting at its default.
+    pub fn from_json(value: &Value) -> Result<Self, ConfigError> {
+        let config: AppConfig = serde_json::from_value(value.clone())
+            .map_err(|e| ConfigError::new(field_of_serde_error(&e.to_string()), e.to_string()))?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        if let Some(connection) = &self.connection {
+            connection
+                .validate()
+                .map_err(|e| ConfigError::new(format!("connection.{}", e.field), e.message))?;
+        }
+        self.provisioning.validate()?;
+        if !(self.policy.is_null() || self.policy.is_object()) {
+            return Err(ConfigError::new("policy", "must be an object"));
+        }
+        Ok(())
+    }
+}
+
+/// serde names the offending field in its message ("unknown field `x`");
+/// surface that name as the error's field.
+fn field_of_serde_error(message: &str) -> String {
+    message
+        .split('`')
+        .nth(1)
+        .map(str::to_string)
+        .unwrap_or_else(|| "config".to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn empty_config_is_valid_and_unconfigured() {
+        let config = AppConfig::from_json(&json!({})).unwrap();
+        assert!(config.connection.is_none());
+    }
+
+    #[test]
+    fn errors_name_the_field_path() {
+        let err = AppConfig::from_json(&json!({"connection": {"tenantId": "common", "clientId": "00000000-0000-0000-0000-000000000001"}})).unwrap_err();
+        assert_eq!(err.field, "connection.tenantId");
+        let err = AppConfig::from_json(&json!({"conection": {}})).unwrap_err();
+        assert_eq!(err.field, "conection");
+        let err =
+            AppConfig::from_json(&json!({"provisioning": {"namingTemplate": "{nope}@x.example"}}))
+                .unwrap_err();
+        assert_eq!(err.field, "provisioning.namingTemplate");
+    }
+}

@@ -1,0 +1,108 @@
+//! How new accounts are named, which groups rules derive, and how the first
+//! credential is issued.
+
+use super::ConfigError;
+use crate::ops::config::{FirstCredential, GroupRule, GroupRules, NamingTemplate};
+use crate::ops::credentials::TapOptions;
+use crate::ops::OpError;
+use serde::{Deserialize, Serialize};
+
+pub const DEFAULT_NAMING_TEMPLATE: &str = "{given}.{surname}@{domain}";
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ProvisioningSettings {
+    /// UPN pattern; placeholders `{given}`, `{surname}`, `{initial}`,
+    /// `{employeeId}`, `{domain}`.
+    #[serde(default = "default_template")]
+    pub naming_template: String,
+    /// The domain `{domain}` stands for; must be a verified domain.
+    #[serde(default)]
+    pub default_domain: Option<String>,
+    #[serde(default)]
+    pub group_rules: Vec<GroupRule>,
+    #[serde(default)]
+    pub first_credential: FirstCredentialSetting,
+}
+
+impl Default for ProvisioningSettings {
+    fn default() -> Self {
+        ProvisioningSettings {
+            naming_template: default_template(),
+            default_domain: None,
+            group_rules: Vec::new(),
+            first_credential: FirstCredentialSetting::default(),
+        }
+    }
+}
+
+fn default_template() -> String {
+    DEFAULT_NAMING_TEMPLATE.to_string()
+}
+
+/// The first credential of a new account, as configured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "camelCase", deny_unknown_fields)]
+pub enum FirstCredentialSetting {
+    #[default]
+    TemporaryPassword,
+    #[serde(rename_all = "camelCase")]
+    TemporaryAccessPass {
+        lifetime_minutes: u32,
+        usable_once: bool,
+    },
+}
+
+impl FirstCredentialSetting {
+    pub fn to_first_credential(self) -> Result<FirstCredential, ConfigError> {
+        Ok(match self {
+            FirstCredentialSetting::TemporaryPassword => FirstCredential::TemporaryPassword,
+            FirstCredentialSetting::TemporaryAccessPass {
+                lifetime_minutes,
+                usable_once,
+            } => {
+                TapOptions::new(lifetime_minutes, usable_once)
+                    .map_err(|e| nested("provisioning.firstCredential", e))?;
+                FirstCredential::TemporaryAccessPass {
+                    lifetime_minutes,
+                    usable_once,
+                }
+            }
+        })
+    }
+}
+
+impl ProvisioningSettings {
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        // The template's syntax is checked now; the domain may be set later
+        // (creating an account without one fails with a clear error).
+        let domain = self.default_domain.as_deref().or(Some("domain.invalid"));
+        NamingTemplate::parse(&self.naming_template, domain)
+            .map_err(|e| nested_field("provisioning.namingTemplate", e))?;
+        self.rules()?;
+        self.first_credential.to_first_credential()?;
+        Ok(())
+    }
+
+    pub fn naming(&self) -> Result<NamingTemplate, ConfigError> {
+        NamingTemplate::parse(&self.naming_template, self.default_domain.as_deref())
+            .map_err(|e| nested_field("provisioning.namingTemplate", e))
+    }
+
+    pub fn rules(&self) -> Result<GroupRules, ConfigError> {
+        GroupRules::new(self.group_rules.clone()).map_err(|e| nested("provisioning.groupRules", e))
+    }
+}
+
+/// An operation-level error about a config value, re-rooted at `path`.
+fn nested(path: &str, error: OpError) -> ConfigError {
+    match error.field() {
+        Some(field) => ConfigError::new(format!("{path}.{field}"), error.to_string()),
+        None => ConfigError::new(path, error.to_string()),
+    }
+}
+
+/// Like [`nested`], for values that are one field: the path is the field.
+fn nested_field(path: &str, error: OpError) -> ConfigError {
+    ConfigError::new(path, error.to_string())
+}

@@ -1,0 +1,64 @@
+//! What a route needs to run: the host, the transport to Entra, the
+//! configuration, and a Graph client built from them.
+
+use super::error::ApiError;
+use crate::config::{self, AppConfig};
+use crate::graph::{Deadline, GraphClient};
+use crate::host::{Host, LogLevel};
+use crate::http::Transport;
+use crate::random;
+
+/// Forge gives web triggers 55 s; keep 5 s to store the outcome and answer.
+pub const WEB_TRIGGER_BUDGET_MS: u64 = 50_000;
+
+pub struct RouteContext<'a, H: Host, T: Transport> {
+    pub host: &'a H,
+    pub transport: &'a T,
+    pub config: AppConfig,
+    pub deadline: Deadline,
+}
+
+impl<'a, H: Host, T: Transport> RouteContext<'a, H, T> {
+    pub async fn load(host: &'a H, transport: &'a T, budget_ms: u64) -> Result<Self, ApiError> {
+        let config = config::load(host)
+            .await
+            .map_err(|e| internal(host, &e.to_string()))?;
+        Ok(RouteContext {
+            host,
+            transport,
+            config,
+            deadline: Deadline::after(host.now_ms(), budget_ms),
+        })
+    }
+
+    /// A Graph client for the configured tenant, or a 503 that says what is
+    /// missing.
+    pub async fn graph(&self) -> Result<GraphClient<'a, T, H>, ApiError> {
+        let settings = self.config.connection.clone().ok_or_else(|| ApiError::NotConfigured {
+            message: "The app is not connected to Entra ID yet: an administrator must enter the tenant and app registration on the admin page.".to_string(),
+        })?;
+        let secret = config::load_client_secret(self.host)
+            .await
+            .map_err(|e| internal(self.host, &e.to_string()))?
+            .ok_or_else(|| ApiError::NotConfigured {
+                message: "The Entra client secret is not set: an administrator must enter it on the admin page.".to_string(),
+            })?;
+        Ok(GraphClient::new(
+            self.transport,
+            self.host,
+            settings,
+            secret,
+        ))
+    }
+}
+
+/// Logs the internal cause under a fresh correlation id and returns the
+/// caller-safe error that carries only that id.
+pub fn internal(host: &impl Host, cause: &str) -> ApiError {
+    let correlation_id = random::uuid_v4();
+    host.log(
+        LogLevel::Error,
+        &format!("service api: internal error correlation_id={correlation_id}: {cause}"),
+    );
+    ApiError::Internal { correlation_id }
+}

@@ -1,0 +1,248 @@
+//! Reading a route's `data` object: typed fields with errors that name the
+//! exact path (`data.user`, `data.groups[2]`), and no unknown fields.
+
+use super::envelope::wrong_type;
+use super::error::ApiError;
+use crate::ops::{ObjectId, OpError, UserRef};
+use serde_json::{Map, Value};
+
+/// How a caller names a group: by object id, or by display name (resolved
+/// against Entra, and then held to the serviceable-groups policy).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GroupRef {
+    Id(ObjectId),
+    DisplayName(String),
+}
+
+pub struct Data<'a> {
+    map: &'a Map<String, Value>,
+}
+
+impl<'a> Data<'a> {
+    /// Wraps `data`, refusing fields the route does not know.
+    pub fn new(map: &'a Map<String, Value>, allowed: &[&str]) -> Result<Self, ApiError> {
+        if let Some(unknown) = map.keys().find(|k| !allowed.contains(&k.as_str())) {
+            return Err(ApiError::invalid(
+                format!("data.{unknown}"),
+                format!(
+                    "Unknown field 'data.{}'. This route accepts: {}.",
+                    super::envelope::printable(unknown),
+                    allowed.join(", ")
+                ),
+            ));
+        }
+        Ok(Data { map })
+    }
+
+    fn get(&self, field: &str) -> Option<&'a Value> {
+        self.map.get(field).filter(|v| !v.is_null())
+    }
+
+    /// A user: a UPN or object id as a string, or an object with exactly one
+    /// of `id`, `userPrincipalName`, `mail`, `employeeId`.
+    pub fn user(&self, field: &str) -> Result<UserRef, ApiError> {
+        let path = format!("data.{field}");
+        match self.get(field) {
+            None => Err(ApiError::invalid(&path, format!("'{path}' is required."))),
+            Some(value) => user_ref(value, &path),
+        }
+    }
+
+    pub fn optional_user(&self, field: &str) -> Result<Option<UserRef>, ApiError> {
+        let path = format!("data.{field}");
+        self.get(field).map(|v| user_ref(v, &path)).transpose()
+    }
+
+    pub fn group(&self, field: &str) -> Result<GroupRef, ApiError> {
+        let path = format!("data.{field}");
+        match self.get(field) {
+            None => Err(ApiError::invalid(&path, format!("'{path}' is required."))),
+            Some(value) => group_ref(value, &path),
+        }
+    }
+
+    pub fn groups(&self, field: &str) -> Result<Vec<GroupRef>, ApiError> {
+        let path = format!("data.{field}");
+        match self.get(field) {
+            None => Ok(Vec::new()),
+            Some(Value::Array(items)) => items
+                .iter()
+                .enumerate()
+                .map(|(i, v)| group_ref(v, &format!("{path}[{i}]")))
+                .collect(),
+            Some(other) => Err(wrong_type(&path, "an array", other)),
+        }
+    }
+
+    pub fn optional_string(&self, field: &str) -> Result<Option<String>, ApiError> {
+        let path = format!("data.{field}");
+        match self.get(field) {
+            None => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.clone())),
+            Some(other) => Err(wrong_type(&path, "a string", other)),
+        }
+    }
+
+    pub fn required_string(&self, field: &str) -> Result<String, ApiError> {
+        self.optional_string(field)?.ok_or_else(|| {
+            ApiError::invalid(
+                format!("data.{field}"),
+                format!("'data.{field}' is required."),
+            )
+        })
+    }
+
+    pub fn optional_bool(&self, field: &str) -> Result<Option<bool>, ApiError> {
+        match self.get(field) {
+            None => Ok(None),
+            Some(Value::Bool(b)) => Ok(Some(*b)),
+            Some(other) => Err(wrong_type(&format!("data.{field}"), "true or false", other)),
+        }
+    }
+
+    pub fn optional_u32(&self, field: &str) -> Result<Option<u32>, ApiError> {
+        let path = format!("data.{field}");
+        match self.get(field) {
+            None => Ok(None),
+            Some(Value::Number(n)) => n
+                .as_u64()
+                .and_then(|n| u32::try_from(n).ok())
+                .map(Some)
+                .ok_or_else(|| {
+                    ApiError::invalid(&path, format!("'{path}' must be a whole number."))
+                }),
+            // Automation smart values arrive as strings.
+            Some(Value::String(s)) => {
+                s.trim().parse::<u32>().map(Some).map_err(|_| {
+                    ApiError::invalid(&path, format!("'{path}' must be a whole number."))
+                })
+            }
+            Some(other) => Err(wrong_type(&path, "a number", other)),
+        }
+    }
+
+    /// A nested object, as-is (for example `data.changes`).
+    pub fn object(&self, field: &str) -> Result<&'a Value, ApiError> {
+        let path = format!("data.{field}");
+        match self.get(field) {
+            Some(v @ Value::Object(_)) => Ok(v),
+            None => Err(ApiError::invalid(&path, format!("'{path}' is required."))),
+            Some(other) => Err(wrong_type(&path, "an object", other)),
+        }
+    }
+}
+
+fn user_ref(value: &Value, path: &str) -> Result<UserRef, ApiError> {
+    let from_op = |e: OpError| op_input_error(e, path);
+    match value {
+        Value::String(s) => UserRef::parse(s, path).map_err(from_op),
+        Value::Object(obj) => {
+            let mut keys = obj.iter().filter(|(_, v)| !v.is_null());
+            let (key, inner) = match (keys.next(), keys.next()) {
+                (Some(one), None) => one,
+                _ => {
+                    return Err(ApiError::invalid(
+                        path,
+                        format!("'{path}' must name the user by exactly one of id, userPrincipalName, mail, employeeId."),
+                    ))
+                }
+            };
+            let field = format!("{path}.{key}");
+            let Value::String(text) = inner else {
+                return Err(wrong_type(&field, "a string", inner));
+            };
+            match key.as_str() {
+                "id" => ObjectId::parse(text, &field).map(UserRef::Id),
+                "userPrincipalName" => UserRef::upn(text, &field),
+                "mail" => UserRef::mail(text, &field),
+                "employeeId" => UserRef::employee_id(text, &field),
+                _ => {
+                    return Err(ApiError::invalid(
+                        &field,
+                        format!("'{field}' is not a way to name a user: use id, userPrincipalName, mail or employeeId."),
+                    ))
+                }
+            }
+            .map_err(from_op)
+        }
+        other => Err(wrong_type(path, "a string or an object", other)),
+    }
+}
+
+fn group_ref(value: &Value, path: &str) -> Result<GroupRef, ApiError> {
+    match value {
+        Value::String(s) if s.trim().is_empty() => Err(ApiError::invalid(
+            path,
+            format!("'{path}' must not be empty."),
+        )),
+        Value::String(s) => Ok(match ObjectId::parse(s.trim(), path) {
+            Ok(id) => GroupRef::Id(id),
+            Err(_) if s.chars().count() <= 256 => GroupRef::DisplayName(s.trim().to_string()),
+            Err(_) => {
+                return Err(ApiError::invalid(
+                    path,
+                    format!("'{path}' is longer than a group name can be (256)."),
+                ))
+            }
+        }),
+        other => Err(wrong_type(path, "a group id or display name", other)),
+    }
+}
+
+/// An operation's input error, re-rooted under `path` when the operation
+/// named a field of its own.
+pub fn op_input_error(error: OpError, path: &str) -> ApiError {
+    let field = match error.field() {
+        Some(f) if f.starts_with("data.") => f.to_string(),
+        Some(_) | None => path.to_string(),
+    };
+    ApiError::InvalidInput {
+        field: Some(field),
+        message: error.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn data(v: Value) -> Map<String, Value> {
+        v.as_object().unwrap().clone()
+    }
+
+    fn field(e: ApiError) -> String {
+        match e {
+            ApiError::InvalidInput { field, .. } => field.unwrap(),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn users_by_every_form() {
+        let m = data(
+            json!({"a": "adele@contoso.example", "b": {"employeeId": "E1"}, "c": {"mail": "x@y.example"}, "d": "6e7b768e-07e2-4810-8459-485f84f8f204"}),
+        );
+        let d = Data::new(&m, &["a", "b", "c", "d"]).unwrap();
+        assert!(matches!(d.user("a").unwrap(), UserRef::Upn(_)));
+        assert!(matches!(d.user("b").unwrap(), UserRef::EmployeeId(_)));
+        assert!(matches!(d.user("c").unwrap(), UserRef::Mail(_)));
+        assert!(matches!(d.user("d").unwrap(), UserRef::Id(_)));
+    }
+
+    #[test]
+    fn errors_name_the_path() {
+        let m = data(
+            json!({"user": {"employeeId": "E1", "mail": "a@b.c"}, "groups": ["ok", 5], "n": "x"}),
+        );
+        let d = Data::new(&m, &["user", "groups", "n"]).unwrap();
+        assert_eq!(field(d.user("user").unwrap_err()), "data.user");
+        assert_eq!(field(d.groups("groups").unwrap_err()), "data.groups[1]");
+        assert_eq!(field(d.optional_u32("n").unwrap_err()), "data.n");
+        assert_eq!(field(d.user("missing").unwrap_err()), "data.missing");
+        assert_eq!(
+            field(Data::new(&m, &["user"]).err().unwrap()),
+            "data.groups"
+        );
+    }
+}

@@ -1,0 +1,327 @@
+//! Service API routes end to end against the in-process emulator: the gate,
+//! the route's input, the operation and what Entra ends up holding.
+
+#[path = "api_support/mod.rs"]
+mod api_support;
+
+use api_support::{configured_host, json_body, post, run, EmulatorTransport};
+use entra_connect::service_api::handle;
+use entra_emulator::{Emulator, Faults, ThrottleFault};
+use serde_json::json;
+
+const ADELE: &str = "adele.vance@contoso.example";
+const ADELE_ID: &str = "7bbae7fa-8c4a-4c31-a223-6cdb301c14bb";
+const ENGINEERING: &str = "c89deaae-0c7c-4ab9-830c-d164b8f8b182";
+
+fn writes(emulator: &Emulator) -> usize {
+    emulator
+        .request_log()
+        .iter()
+        .filter(|r| r.method != "GET" && !r.path.contains("oauth2") && r.path != "/v1.0/$batch")
+        .count()
+}
+
+#[test]
+fn user_get_returns_the_panel_view_with_manager() {
+    run(async {
+        let emulator = Emulator::demo();
+        let (host, key) = configured_host(&emulator).await;
+        let transport = EmulatorTransport(emulator.clone());
+        let res = handle(
+            &post(&key, &json!({"route": "user.get", "data": {"user": ADELE}})),
+            &host,
+            &transport,
+        )
+        .await;
+        let body = json_body(&res);
+        assert_eq!(res.status_code, 200, "{body}");
+        assert_eq!(body["ok"], true);
+        assert_eq!(body["result"]["id"], ADELE_ID);
+        assert_eq!(body["result"]["department"], "Sales");
+        assert_eq!(
+            body["result"]["manager"]["userPrincipalName"],
+            "alex.wilber@contoso.example"
+        );
+        let by_employee_id = handle(
+            &post(
+                &key,
+                &json!({"route": "user.get", "data": {"user": {"employeeId": "E1004"}}}),
+            ),
+            &host,
+            &transport,
+        )
+        .await;
+        assert_eq!(json_body(&by_employee_id)["result"]["id"], ADELE_ID);
+    });
+}
+
+#[test]
+fn unknown_user_is_404() {
+    run(async {
+        let emulator = Emulator::demo();
+        let (host, key) = configured_host(&emulator).await;
+        let transport = EmulatorTransport(emulator);
+        let res = handle(
+            &post(
+                &key,
+                &json!({"route": "user.get", "data": {"user": "nobody@contoso.example"}}),
+            ),
+            &host,
+            &transport,
+        )
+        .await;
+        assert_eq!(res.status_code, 404, "{}", res.body);
+        assert_eq!(json_body(&res)["error"]["code"], "not_found");
+    });
+}
+
+#[test]
+fn disable_changes_entra_and_a_replay_changes_nothing() {
+    run(async {
+        let emulator = Emulator::demo();
+        let (host, key) = configured_host(&emulator).await;
+        let transport = EmulatorTransport(emulator.clone());
+        let call =
+            json!({"route": "user.disable", "data": {"user": ADELE}, "idempotencyKey": "HR-4711"});
+        let first = handle(&post(&key, &call), &host, &transport).await;
+        let body = json_body(&first);
+        assert_eq!(first.status_code, 200, "{body}");
+        assert_eq!(body["result"]["steps"][0]["outcome"]["status"], "done");
+        assert_eq!(emulator.user(ADELE).unwrap()["accountEnabled"], false);
+
+        emulator.clear_log();
+        let again = handle(&post(&key, &call), &host, &transport).await;
+        assert_eq!(again.status_code, 200);
+        assert_eq!(again.headers["Idempotent-Replay"], vec!["true".to_string()]);
+        let replay = json_body(&again);
+        assert_eq!(replay["replay"], true);
+        assert_eq!(
+            replay["result"], body["result"],
+            "the first answer is returned"
+        );
+        assert!(
+            emulator.request_log().is_empty(),
+            "a replay never reaches Entra"
+        );
+    });
+}
+
+#[test]
+fn dry_run_returns_the_plan_and_writes_nothing() {
+    run(async {
+        let emulator = Emulator::demo();
+        let (host, key) = configured_host(&emulator).await;
+        let transport = EmulatorTransport(emulator.clone());
+        let res = handle(
+            &post(&key, &json!({"route": "group.addMember", "data": {"user": ADELE, "group": "Engineering"}, "dryRun": true})),
+            &host,
+            &transport,
+        )
+        .await;
+        let body = json_body(&res);
+        assert_eq!(res.status_code, 200, "{body}");
+        assert_eq!(body["dryRun"], true);
+        let plan = body["plan"].as_array().unwrap();
+        assert_eq!(plan.len(), 1);
+        assert_eq!(plan[0]["method"], "POST");
+        assert_eq!(
+            plan[0]["path"],
+            format!("/groups/{ENGINEERING}/members/$ref")
+        );
+        assert_eq!(writes(&emulator), 0);
+        assert!(!emulator
+            .group_member_ids(ENGINEERING)
+            .contains(&ADELE_ID.to_string()));
+    });
+}
+
+#[test]
+fn group_membership_by_display_name_is_idempotent() {
+    run(async {
+        let emulator = Emulator::demo();
+        let (host, key) = configured_host(&emulator).await;
+        let transport = EmulatorTransport(emulator.clone());
+        let add =
+            json!({"route": "group.addMember", "data": {"user": ADELE, "group": "Engineering"}});
+        let first = json_body(&handle(&post(&key, &add), &host, &transport).await);
+        assert_eq!(
+            first["result"]["steps"][0]["outcome"]["status"], "done",
+            "{first}"
+        );
+        assert!(emulator
+            .group_member_ids(ENGINEERING)
+            .contains(&ADELE_ID.to_string()));
+        // No idempotency key: the operation itself reports "no change".
+        let second = json_body(&handle(&post(&key, &add), &host, &transport).await);
+        assert_eq!(
+            second["result"]["steps"][0]["outcome"]["status"], "noChange",
+            "{second}"
+        );
+
+        let groups = json_body(
+            &handle(
+                &post(
+                    &key,
+                    &json!({"route": "user.groups", "data": {"user": ADELE}}),
+                ),
+                &host,
+                &transport,
+            )
+            .await,
+        );
+        let names: Vec<&str> = groups["result"]["groups"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|g| g["displayName"].as_str())
+            .collect();
+        assert!(
+            names.contains(&"Engineering") && names.contains(&"Sales Team"),
+            "{names:?}"
+        );
+
+        let remove =
+            json!({"route": "group.removeMember", "data": {"user": ADELE, "group": ENGINEERING}});
+        let removed = json_body(&handle(&post(&key, &remove), &host, &transport).await);
+        assert_eq!(
+            removed["result"]["steps"][0]["outcome"]["status"], "done",
+            "{removed}"
+        );
+        assert!(!emulator
+            .group_member_ids(ENGINEERING)
+            .contains(&ADELE_ID.to_string()));
+    });
+}
+
+#[test]
+fn route_input_errors_name_the_data_field() {
+    run(async {
+        let emulator = Emulator::demo();
+        let (host, key) = configured_host(&emulator).await;
+        let transport = EmulatorTransport(emulator.clone());
+        let cases = [
+            (json!({"route": "user.get", "data": {}}), "data.user"),
+            (
+                json!({"route": "user.get", "data": {"user": 42}}),
+                "data.user",
+            ),
+            (
+                json!({"route": "user.get", "data": {"user": "not-an-upn"}}),
+                "data.user",
+            ),
+            (
+                json!({"route": "user.get", "data": {"user": {"employeeId": "E1", "mail": "a@b.c"}}}),
+                "data.user",
+            ),
+            (
+                json!({"route": "user.disable", "data": {"user": ADELE, "force": true}}),
+                "data.force",
+            ),
+            (
+                json!({"route": "group.addMember", "data": {"user": ADELE}}),
+                "data.group",
+            ),
+            (
+                json!({"route": "user.update", "data": {"user": ADELE, "changes": {"passwordProfile": {}}}}),
+                "data.changes.passwordProfile",
+            ),
+        ];
+        for (call, field) in cases {
+            let res = handle(&post(&key, &call), &host, &transport).await;
+            let body = json_body(&res);
+            assert_eq!(res.status_code, 400, "{call} -> {body}");
+            assert_eq!(body["error"]["field"], field, "{call} -> {body}");
+        }
+        assert_eq!(writes(&emulator), 0);
+    });
+}
+
+#[test]
+fn hostile_group_names_reach_graph_as_one_literal() {
+    run(async {
+        let emulator = Emulator::demo();
+        let (host, key) = configured_host(&emulator).await;
+        let transport = EmulatorTransport(emulator.clone());
+        let hostile = "x' or displayName eq 'Engineering&$top=999#\n";
+        let res = handle(
+            &post(
+                &key,
+                &json!({"route": "group.addMember", "data": {"user": ADELE, "group": hostile}}),
+            ),
+            &host,
+            &transport,
+        )
+        .await;
+        assert_eq!(res.status_code, 404, "{}", res.body);
+        let log = emulator.request_log();
+        let lookup = log
+            .iter()
+            .find(|r| r.path == "/v1.0/groups")
+            .expect("a group lookup");
+        let query = lookup.query.clone().unwrap_or_default();
+        // One literal: only its two delimiting quotes are raw, and the value
+        // adds no query parameters of its own.
+        assert_eq!(query.matches('\'').count(), 2, "{query}");
+        let params: Vec<&str> = query
+            .split('&')
+            .map(|p| p.split('=').next().unwrap())
+            .collect();
+        assert_eq!(params, ["$filter", "$select", "$top"], "{query}");
+        assert!(query.ends_with("$top=2"), "{query}");
+        assert_eq!(writes(&emulator), 0);
+    });
+}
+
+#[test]
+fn throttling_past_the_deadline_is_429_with_retry_after_and_resumable() {
+    run(async {
+        let emulator = Emulator::demo();
+        let (host, key) = configured_host(&emulator).await;
+        let transport = EmulatorTransport(emulator.clone());
+        // Warm the token, then throttle every Graph call for longer than
+        // the web trigger's budget (the host's clock is virtual).
+        emulator.set_faults(Faults {
+            throttle: Some(ThrottleFault {
+                requests_per_second: 0,
+                retry_after_seconds: 30.0,
+            }),
+            ..Faults::default()
+        });
+        let call =
+            json!({"route": "user.enable", "data": {"user": ADELE}, "idempotencyKey": "rerun-1"});
+        let res = handle(&post(&key, &call), &host, &transport).await;
+        assert_eq!(res.status_code, 429, "{}", res.body);
+        assert!(res.headers.contains_key("Retry-After"));
+        emulator.set_faults(Faults::default());
+        let retried = handle(&post(&key, &call), &host, &transport).await;
+        assert_eq!(retried.status_code, 200, "{}", retried.body);
+        assert!(
+            !retried.headers.contains_key("Idempotent-Replay"),
+            "a throttled call is not remembered"
+        );
+    });
+}
+
+#[test]
+fn an_unconnected_app_answers_503() {
+    run(async {
+        let emulator = Emulator::demo();
+        let host = entra_connect::host::memory::MemoryHost::new();
+        let (key, _) = entra_connect::service_api::service_key::rotate(&host)
+            .await
+            .unwrap();
+        let transport = EmulatorTransport(emulator.clone());
+        let res = handle(
+            &post(
+                key.expose(),
+                &json!({"route": "user.get", "data": {"user": ADELE}}),
+            ),
+            &host,
+            &transport,
+        )
+        .await;
+        assert_eq!(res.status_code, 503);
+        assert_eq!(json_body(&res)["error"]["code"], "not_configured");
+        assert!(emulator.request_log().is_empty());
+    });
+}
