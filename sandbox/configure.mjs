@@ -31,13 +31,12 @@ export function sandboxConfig({ emulator, jsm }) {
       namingTemplate: '{given}.{surname}@{domain}',
       defaultDomain: 'contoso.example',
       groupRules: [
-        { name: 'Everyone', when: [], groups: [GROUP.allStaff] },
-        byDepartment('Engineering', [GROUP.engineering, GROUP.github]),
-        byDepartment('Sales', [GROUP.sales, GROUP.salesforce]),
-        byDepartment('Finance', [GROUP.finance]),
-        byDepartment('HR', [GROUP.hr]),
-        byDepartment('IT', [GROUP.it, GROUP.jsmAgents]),
-        byDepartment('Marketing', [GROUP.marketing]),
+        byDepartment('Engineering', [GROUP.allStaff, GROUP.engineering, GROUP.github]),
+        byDepartment('Sales', [GROUP.allStaff, GROUP.sales, GROUP.salesforce]),
+        byDepartment('Finance', [GROUP.allStaff, GROUP.finance]),
+        byDepartment('HR', [GROUP.allStaff, GROUP.hr]),
+        byDepartment('IT', [GROUP.allStaff, GROUP.it, GROUP.jsmAgents]),
+        byDepartment('Marketing', [GROUP.allStaff, GROUP.marketing]),
       ],
       firstCredential: { kind: 'temporaryAccessPass', lifetimeMinutes: 480, usableOnce: true },
     },
@@ -68,18 +67,23 @@ export async function configureApp({ app, admin, emulator, jsm, dataDir }) {
   const secret = await app.resolver(admin, 'connection.setClientSecret', { clientSecret: emulator.clientSecret });
   recordResolver(record, 'connection.setClientSecret', secret, 'client secret stored in the app\'s secret storage');
 
+  const tested = await app.resolver(admin, 'connection.test');
+  if (tested?.ok && tested.value?.connected === false) record('connection.test', 'failed', JSON.stringify(tested.value).slice(0, 300));
+  else recordResolver(record, 'connection.test', tested, `connected to the emulator; granted: ${(tested?.value?.roles ?? []).join(', ')}`);
+
   const serviceKey = await ensureServiceKey({ app, admin, dataDir, record });
   return { steps, serviceKey };
 }
 
 // Saves the whole configuration; when the app refuses a section it does not
 // know yet (an unknown top-level field), saves again without that section.
+// Any other refusal is a mistake in the sandbox's configuration: reported.
 async function saveConfig({ app, admin, config, record }) {
   const dropped = [];
   let current = { ...config };
   for (;;) {
     const answer = await app.resolver(admin, 'config.save', { config: current });
-    const section = answer?.ok === false ? String(answer.error?.field ?? '').split('.')[0] : '';
+    const section = answer?.ok === false ? refusedSection(answer.error) : '';
     if (section && section !== 'connection' && section in current) {
       dropped.push(`${section} (${answer.error.message})`);
       delete current[section];
@@ -89,6 +93,15 @@ async function saveConfig({ app, admin, config, record }) {
     recordResolver(record, 'config.save', answer, `connection -> emulator, provisioning and policy for the demo tenant${note}`);
     return;
   }
+}
+
+// The unknown top-level section an error is about, from its `field` (a
+// payload path such as `config.requestTypes`), or from serde's
+// "unknown field `x`" when the answer names no field.
+function refusedSection(error) {
+  if (!/unknown field/.test(String(error?.message))) return '';
+  const field = error?.field ?? String(error?.message ?? '').match(/unknown field `([^`]+)`/)?.[1] ?? '';
+  return field.replace(/^config\./, '').split('.')[0];
 }
 
 function recordResolver(record, name, answer, doneMessage) {

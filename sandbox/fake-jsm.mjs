@@ -137,7 +137,12 @@ export class FakeJsm {
   /** The Service API call this request stands for. */
   operationOf(issue) {
     const type = this.requestType(issue.requestType);
-    return { route: type.route, data: { ...issue.fields }, issueKey: issue.key, idempotencyKey: `${issue.key}:${type.route}` };
+    const data = {};
+    for (const [name, value] of Object.entries(issue.fields)) {
+      if (type.changes?.includes(name)) (data.changes ??= {})[name] = value;
+      else data[name] = value;
+    }
+    return { route: type.route, data, issueKey: issue.key, idempotencyKey: `${issue.key}:${type.route}` };
   }
 
   #must(key) {

@@ -16,7 +16,8 @@ export const PEOPLE = [
 ];
 
 // `route` is the Service API route the request maps to; a request's field
-// values are the route's `data` (field ids are the data keys).
+// values are the route's `data` (field ids are the data keys), except the
+// fields listed in `changes`, which go under `data.changes` (user.update).
 export const REQUEST_TYPES = [
   {
     id: '10',
@@ -65,6 +66,7 @@ export const REQUEST_TYPES = [
     route: 'user.update',
     needsApproval: false,
     selfService: true,
+    changes: ['mobilePhone', 'officeLocation'],
     fields: [
       { id: 'user', label: 'Me' },
       { id: 'mobilePhone', label: 'Mobile phone' },

@@ -30,6 +30,7 @@ async function refreshSite() {
 }
 
 async function select(key) {
+  if (state.selected !== key) state.result = null;
   state.selected = key;
   state.view = 'queue';
   state.request = await api(`/api/requests/${encodeURIComponent(key)}`);
@@ -150,9 +151,10 @@ function portalView() {
     const fields = Object.fromEntries([...fieldsBox.querySelectorAll('input')].filter((i) => i.value).map((i) => [i.name, i.value]));
     try {
       const { issue, triggered } = await api('/api/requests', { requestType: type.value, reporter: reporter.value, summary: summary.value || undefined, fields });
-      state.result = { label: `Portal request ${issue.key}`, value: { triggered } };
       await refreshSite();
       await select(issue.key);
+      state.result = { label: `Portal request ${issue.key}`, value: { triggered } };
+      render();
     } catch (error) {
       alert(error.message);
     }

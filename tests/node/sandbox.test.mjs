@@ -111,6 +111,24 @@ test('onboarding from the sample request: approve, then the automation runs it',
   assert.ok((await tenant()).users.some((u) => u.userPrincipalName === 'jordan.rivera@contoso.example'));
 });
 
+test('a transfer from the sample request moves the person in Entra (department, groups)', async (t) => {
+  const { requests } = await sandboxApi('/api/state');
+  const transfer = requests.find((r) => r.requestType === 'transfer');
+  const view = await sandboxApi(`/api/requests/${transfer.key}`);
+  await sandboxApi(`/api/requests/${transfer.key}/approvals/${view.issue.approvals[0].id}`, { decision: 'approve' });
+  const run = await sandboxApi(`/api/requests/${transfer.key}/run`, {});
+  if (run.statusCode === 501) return t.skip('user.transfer is not wired in the app yet');
+  assert.equal(run.statusCode, 200, JSON.stringify(run.body));
+  const { users, groups } = await tenant();
+  const patti = users.find((u) => u.userPrincipalName === 'patti.fernandez@contoso.example');
+  assert.equal(patti.department, 'Marketing');
+  const marketing = groups.find((g) => g.displayName === 'Marketing Team');
+  const sales = groups.find((g) => g.displayName === 'Sales Team');
+  assert.ok(marketing.memberIds.includes(patti.id), 'added to the new department\'s group by the rules');
+  assert.ok(!sales.memberIds.includes(patti.id), 'removed from the old department\'s group');
+  assert.equal((await sandboxApi(`/api/requests/${transfer.key}`)).issue.status, 'Done');
+});
+
 test('a portal request reaches the app through its avi:jira:created:issue trigger', async (t) => {
   const state = await sandboxApi('/api/state');
   const raised = await sandboxApi('/api/requests', {
