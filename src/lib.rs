@@ -10,6 +10,7 @@ pub mod config;
 pub mod graph;
 pub mod host;
 pub mod http;
+pub mod operation;
 pub mod ops;
 pub mod random;
 pub mod resolver;

@@ -22,8 +22,7 @@ fn jira_admin(is_admin: bool) -> MemoryHost {
     })
 }
 
-#[path = "api_support/mod.rs"]
-mod api_support;
+mod support;
 
 async fn handle(
     function_key: &str,
@@ -31,7 +30,7 @@ async fn handle(
     context: &ResolverContext,
     host: &MemoryHost,
 ) -> Value {
-    let transport = api_support::EmulatorTransport(entra_emulator::Emulator::demo());
+    let transport = support::InProcessTransport(entra_emulator::Emulator::demo());
     entra_connect::resolver::handle(function_key, payload, context, host, &transport).await
 }
 

@@ -1,14 +1,13 @@
 //! Admin resolvers for configuration and the Entra connection.
 
-#[path = "api_support/mod.rs"]
-mod api_support;
+mod support;
 
-use api_support::{run, EmulatorTransport, EMULATOR_BASE};
 use entra_connect::host::memory::MemoryHost;
 use entra_connect::http::HttpResponse;
 use entra_connect::resolver::{handle, ResolverContext};
 use entra_emulator::Emulator;
 use serde_json::{json, Value};
+use support::{run, InProcessTransport, BASE};
 
 fn admin_host() -> MemoryHost {
     MemoryHost::new().with_jira(|_| HttpResponse {
@@ -31,14 +30,14 @@ async fn call(host: &MemoryHost, emulator: &Emulator, function: &str, payload: V
         &payload,
         &admin(),
         host,
-        &EmulatorTransport(emulator.clone()),
+        &InProcessTransport(emulator.clone()),
     )
     .await
 }
 
 fn connection(emulator: &Emulator) -> Value {
     let creds = emulator.credentials();
-    json!({"tenantId": creds.tenant_id, "clientId": creds.client_id, "loginBase": EMULATOR_BASE, "graphBase": EMULATOR_BASE})
+    json!({"tenantId": creds.tenant_id, "clientId": creds.client_id, "loginBase": BASE, "graphBase": BASE})
 }
 
 #[test]

@@ -1,15 +1,14 @@
 //! The Service API gate, natively: method, size, authentication, envelope.
 
-#[path = "api_support/mod.rs"]
-mod api_support;
+mod support;
 
-use api_support::EmulatorTransport;
 use entra_connect::host::memory::MemoryHost;
 use entra_connect::host::Host;
 use entra_connect::service_api::webtrigger::{WebTriggerRequest, WebTriggerResponse};
 use entra_connect::service_api::{service_key, MAX_BODY_BYTES};
 use serde_json::Value;
 use std::collections::BTreeMap;
+use support::InProcessTransport;
 
 fn request(method: &str, auth: Option<&str>, body: &str) -> WebTriggerRequest {
     let mut headers = BTreeMap::new();
@@ -26,7 +25,7 @@ fn request(method: &str, auth: Option<&str>, body: &str) -> WebTriggerRequest {
 }
 
 async fn handle(request: &WebTriggerRequest, host: &MemoryHost) -> WebTriggerResponse {
-    let transport = EmulatorTransport(entra_emulator::Emulator::demo());
+    let transport = InProcessTransport(entra_emulator::Emulator::demo());
     entra_connect::service_api::handle(request, host, &transport).await
 }
 

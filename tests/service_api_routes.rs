@@ -1,13 +1,12 @@
 //! Service API routes end to end against the in-process emulator: the gate,
 //! the route's input, the operation and what Entra ends up holding.
 
-#[path = "api_support/mod.rs"]
-mod api_support;
+mod support;
 
-use api_support::{configured_host, json_body, post, run, EmulatorTransport};
 use entra_connect::service_api::handle;
 use entra_emulator::{Emulator, Faults, ThrottleFault};
 use serde_json::json;
+use support::{configured_host, json_body, post, run, InProcessTransport};
 
 const ADELE: &str = "adele.vance@contoso.example";
 const ADELE_ID: &str = "7bbae7fa-8c4a-4c31-a223-6cdb301c14bb";
@@ -26,7 +25,7 @@ fn user_get_returns_the_panel_view_with_manager() {
     run(async {
         let emulator = Emulator::demo();
         let (host, key) = configured_host(&emulator).await;
-        let transport = EmulatorTransport(emulator.clone());
+        let transport = InProcessTransport(emulator.clone());
         let res = handle(
             &post(&key, &json!({"route": "user.get", "data": {"user": ADELE}})),
             &host,
@@ -60,7 +59,7 @@ fn unknown_user_is_404() {
     run(async {
         let emulator = Emulator::demo();
         let (host, key) = configured_host(&emulator).await;
-        let transport = EmulatorTransport(emulator);
+        let transport = InProcessTransport(emulator);
         let res = handle(
             &post(
                 &key,
@@ -80,7 +79,7 @@ fn disable_changes_entra_and_a_replay_changes_nothing() {
     run(async {
         let emulator = Emulator::demo();
         let (host, key) = configured_host(&emulator).await;
-        let transport = EmulatorTransport(emulator.clone());
+        let transport = InProcessTransport(emulator.clone());
         let call =
             json!({"route": "user.disable", "data": {"user": ADELE}, "idempotencyKey": "HR-4711"});
         let first = handle(&post(&key, &call), &host, &transport).await;
@@ -111,7 +110,7 @@ fn dry_run_returns_the_plan_and_writes_nothing() {
     run(async {
         let emulator = Emulator::demo();
         let (host, key) = configured_host(&emulator).await;
-        let transport = EmulatorTransport(emulator.clone());
+        let transport = InProcessTransport(emulator.clone());
         let res = handle(
             &post(&key, &json!({"route": "group.addMember", "data": {"user": ADELE, "group": "Engineering"}, "dryRun": true})),
             &host,
@@ -140,7 +139,7 @@ fn group_membership_by_display_name_is_idempotent() {
     run(async {
         let emulator = Emulator::demo();
         let (host, key) = configured_host(&emulator).await;
-        let transport = EmulatorTransport(emulator.clone());
+        let transport = InProcessTransport(emulator.clone());
         let add =
             json!({"route": "group.addMember", "data": {"user": ADELE, "group": "Engineering"}});
         let first = json_body(&handle(&post(&key, &add), &host, &transport).await);
@@ -198,7 +197,7 @@ fn route_input_errors_name_the_data_field() {
     run(async {
         let emulator = Emulator::demo();
         let (host, key) = configured_host(&emulator).await;
-        let transport = EmulatorTransport(emulator.clone());
+        let transport = InProcessTransport(emulator.clone());
         let cases = [
             (json!({"route": "user.get", "data": {}}), "data.user"),
             (
@@ -241,7 +240,7 @@ fn hostile_group_names_reach_graph_as_one_literal() {
     run(async {
         let emulator = Emulator::demo();
         let (host, key) = configured_host(&emulator).await;
-        let transport = EmulatorTransport(emulator.clone());
+        let transport = InProcessTransport(emulator.clone());
         let hostile = "x' or displayName eq 'Engineering&$top=999#\n";
         let res = handle(
             &post(
@@ -277,7 +276,7 @@ fn throttling_past_the_deadline_is_429_with_retry_after_and_resumable() {
     run(async {
         let emulator = Emulator::demo();
         let (host, key) = configured_host(&emulator).await;
-        let transport = EmulatorTransport(emulator.clone());
+        let transport = InProcessTransport(emulator.clone());
         // Warm the token, then throttle every Graph call for longer than
         // the web trigger's budget (the host's clock is virtual).
         emulator.set_faults(Faults {
@@ -310,7 +309,7 @@ fn an_unconnected_app_answers_503() {
         let (key, _) = entra_connect::service_api::service_key::rotate(&host)
             .await
             .unwrap();
-        let transport = EmulatorTransport(emulator.clone());
+        let transport = InProcessTransport(emulator.clone());
         let res = handle(
             &post(
                 key.expose(),

@@ -85,7 +85,7 @@ pub async fn handle(
         }
         "connection.test" => admin(context, host, settings::test_connection(host, transport)).await,
         other => Err(ResolverError::UnknownFunction(
-            crate::service_api::envelope::printable(other),
+            crate::operation::input::printable(other),
         )),
     };
     match result {

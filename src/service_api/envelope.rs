@@ -4,90 +4,17 @@
 //! Parsed by hand from a `serde_json::Value` rather than derived, so every
 //! error names the exact field and says what was expected.
 
-use super::error::ApiError;
-use super::route::Route;
+use crate::operation::call::{IdempotencyKey, IssueKey, OperationCall};
+use crate::operation::error::ApiError;
+use crate::operation::input::{printable, wrong_type};
+use crate::operation::route::Route;
 use serde_json::{Map, Value};
-
-/// Longest idempotency key accepted (it becomes part of a storage key, and
-/// Forge KVS keys are limited to 500 characters).
-pub const MAX_IDEMPOTENCY_KEY_LEN: usize = 128;
-
-/// A validated envelope.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Envelope {
-    pub route: Route,
-    pub data: Map<String, Value>,
-    pub idempotency_key: Option<IdempotencyKey>,
-    pub issue_key: Option<IssueKey>,
-    pub dry_run: bool,
-}
-
-/// A caller-chosen key that makes a mutating call exactly-once.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct IdempotencyKey(String);
-
-impl IdempotencyKey {
-    pub fn parse(field: &str, raw: &str) -> Result<Self, ApiError> {
-        if raw.is_empty() || raw.len() > MAX_IDEMPOTENCY_KEY_LEN {
-            return Err(ApiError::invalid(
-                field,
-                format!("'{field}' must be 1 to {MAX_IDEMPOTENCY_KEY_LEN} characters long."),
-            ));
-        }
-        if !raw.chars().all(|c| c.is_ascii_graphic()) {
-            return Err(ApiError::invalid(
-                field,
-                format!("'{field}' may contain only printable ASCII characters without spaces."),
-            ));
-        }
-        Ok(IdempotencyKey(raw.to_string()))
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-/// A Jira issue key such as `ITSM-42`: a project key (a letter, then letters,
-/// digits or underscores) and a positive number.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct IssueKey(String);
-
-impl IssueKey {
-    pub fn parse(field: &str, raw: &str) -> Result<Self, ApiError> {
-        let invalid = || {
-            ApiError::invalid(
-                field,
-                format!("'{field}' must be a Jira issue key such as ITSM-42."),
-            )
-        };
-        let (project, number) = raw.split_once('-').ok_or_else(invalid)?;
-        let mut project_chars = project.chars();
-        let starts_with_letter = project_chars.next().is_some_and(|c| c.is_ascii_uppercase());
-        let project_ok = starts_with_letter
-            && project_chars.all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
-            && project.len() <= 255;
-        let number_ok = !number.is_empty()
-            && number.len() <= 18
-            && number.chars().all(|c| c.is_ascii_digit())
-            && !number.starts_with('0');
-        if project_ok && number_ok {
-            Ok(IssueKey(raw.to_string()))
-        } else {
-            Err(invalid())
-        }
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
 
 const KNOWN_FIELDS: &[&str] = &["route", "data", "idempotencyKey", "issueKey", "dryRun"];
 
 /// Parses the raw body. Unknown top-level fields are refused: a typo such as
 /// `dryrun` must not silently turn a dry run into a real change.
-pub fn parse(body: &str) -> Result<Envelope, ApiError> {
+pub fn parse(body: &str) -> Result<OperationCall, ApiError> {
     let value: Value = serde_json::from_str(body).map_err(|e| ApiError::InvalidInput {
         field: None,
         message: format!(
@@ -154,39 +81,13 @@ pub fn parse(body: &str) -> Result<Envelope, ApiError> {
         Some(other) => return Err(wrong_type("dryRun", "true or false", &other)),
     };
 
-    Ok(Envelope {
+    Ok(OperationCall {
         route,
         data,
         idempotency_key,
         issue_key,
         dry_run,
     })
-}
-
-pub(crate) fn wrong_type(field: &str, expected: &str, got: &Value) -> ApiError {
-    let got = match got {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    };
-    ApiError::invalid(field, format!("'{field}' must be {expected}, not {got}."))
-}
-
-/// Echoes caller input into a message safely: at most 64 characters, control
-/// characters replaced, so an error cannot be used to inject log lines.
-pub(crate) fn printable(raw: &str) -> String {
-    let mut out: String = raw
-        .chars()
-        .take(64)
-        .map(|c| if c.is_control() { '?' } else { c })
-        .collect();
-    if raw.chars().count() > 64 {
-        out.push('…');
-    }
-    out
 }
 
 #[cfg(test)]

@@ -4,14 +4,18 @@
 //! virtual time. Users and groups are the demo tenant's own, found by name.
 #![allow(dead_code)]
 
+use entra_connect::config::{self, AppConfig};
 use entra_connect::graph::{Deadline, GraphClient, GraphSettings, Secret};
 use entra_connect::host::memory::MemoryHost;
 use entra_connect::host::{Host, HostError, JiraRequest, LogLevel};
 use entra_connect::http::{HttpRequest, HttpResponse, Transport, TransportError};
 use entra_connect::ops::ObjectId;
+use entra_connect::service_api::service_key;
+use entra_connect::service_api::webtrigger::{WebTriggerRequest, WebTriggerResponse};
 use entra_emulator::{Emulator, LoggedRequest, RequestKind, DROPPED_HEADER, DROPPED_STATUS};
 use percent_encoding::percent_decode_str;
 use serde_json::{json, Value};
+use std::collections::BTreeMap;
 
 /// Base URL the core is configured with; the transport strips it.
 pub const BASE: &str = "http://emulator.invalid";
@@ -323,4 +327,48 @@ pub fn parse_filter(query: &str) -> Result<Filter, String> {
         return Err("bad property".into());
     }
     Ok(Filter::Eq(prop.into(), literal(lit)?))
+}
+
+// ---- Service API and resolver tests ----
+
+/// A host whose app is connected to `emulator` and has a service key.
+pub async fn configured_host(emulator: &Emulator) -> (MemoryHost, String) {
+    let host = MemoryHost::new();
+    let creds = emulator.credentials();
+    let mut app = AppConfig {
+        connection: Some(
+            GraphSettings::new(&creds.tenant_id, &creds.client_id).with_bases(BASE, BASE),
+        ),
+        ..AppConfig::default()
+    };
+    app.provisioning.default_domain = Some("contoso.example".into());
+    config::save(&host, &app).await.unwrap();
+    config::save_client_secret(&host, &Secret::new(creds.client_secret.clone()))
+        .await
+        .unwrap();
+    let (key, _) = service_key::rotate(&host).await.unwrap();
+    (host, key.expose().to_string())
+}
+
+pub fn post(key: &str, body: &Value) -> WebTriggerRequest {
+    let mut headers = BTreeMap::new();
+    headers.insert("authorization".to_string(), vec![format!("Bearer {key}")]);
+    WebTriggerRequest {
+        method: "POST".into(),
+        path: "/".into(),
+        headers,
+        query_parameters: BTreeMap::new(),
+        body: Some(body.to_string()),
+    }
+}
+
+pub fn json_body(response: &WebTriggerResponse) -> Value {
+    serde_json::from_str(&response.body).expect("JSON body")
+}
+
+pub fn run<F: std::future::Future>(future: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap()
+        .block_on(future)
 }

@@ -1,6 +1,6 @@
 //! The Service API error contract: `{"ok": false, "error": {"code", "message", "field"?}}`.
 
-use super::webtrigger::WebTriggerResponse;
+use super::answer::CallAnswer;
 use crate::ops::OpError;
 use serde_json::json;
 use std::fmt;
@@ -18,7 +18,7 @@ pub enum ApiError {
     Unauthorized { reason: UnauthorizedReason },
     /// 405: only POST is accepted.
     MethodNotAllowed { method: String },
-    /// 413: the body exceeds [`super::MAX_BODY_BYTES`].
+    /// 413: the body exceeds the Service API's limit.
     PayloadTooLarge { size: usize, limit: usize },
     /// 501: a known route whose implementation is not in this version.
     NotImplemented { route: &'static str },
@@ -106,7 +106,8 @@ impl ApiError {
         }
     }
 
-    pub fn to_response(&self) -> WebTriggerResponse {
+    /// The JSON error body every entry point shows in its own way.
+    pub fn body(&self) -> serde_json::Value {
         let mut error = json!({ "code": self.code(), "message": self.to_string() });
         if let Some(field) = self.field() {
             error["field"] = json!(field);
@@ -114,15 +115,15 @@ impl ApiError {
         if let Some(request_id) = self.graph_request_id() {
             error["graphRequestId"] = json!(request_id);
         }
-        let response =
-            WebTriggerResponse::json(self.status(), &json!({ "ok": false, "error": error }));
-        match self {
-            ApiError::MethodNotAllowed { .. } => response.with_header("Allow", "POST"),
-            ApiError::Unauthorized { .. } => response.with_header("WWW-Authenticate", "Bearer"),
-            _ => match self.retry_after_seconds() {
-                Some(seconds) => response.with_header("Retry-After", seconds.to_string()),
-                None => response,
-            },
+        json!({ "ok": false, "error": error })
+    }
+
+    pub fn to_answer(&self) -> CallAnswer {
+        CallAnswer {
+            status: self.status(),
+            body: self.body(),
+            retry_after_seconds: self.retry_after_seconds(),
+            replay: false,
         }
     }
 }

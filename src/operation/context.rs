@@ -8,9 +8,6 @@ use crate::host::{Host, LogLevel};
 use crate::http::Transport;
 use crate::random;
 
-/// Forge gives web triggers 55 s; keep 5 s to store the outcome and answer.
-pub const WEB_TRIGGER_BUDGET_MS: u64 = 50_000;
-
 pub struct RouteContext<'a, H: Host, T: Transport> {
     pub host: &'a H,
     pub transport: &'a T,

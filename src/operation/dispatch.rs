@@ -2,8 +2,8 @@
 //! returns what the caller sees. No route decides anything an operation or
 //! the policy layer already decides.
 
+use super::call::OperationCall;
 use super::context::RouteContext;
-use super::envelope::Envelope;
 use super::error::ApiError;
 use super::input::{op_input_error, Data, GroupRef};
 use super::route::Route;
@@ -26,17 +26,17 @@ pub enum Answer {
 }
 
 pub async fn dispatch<H: Host, T: Transport>(
-    envelope: &Envelope,
+    call: &OperationCall,
     ctx: &RouteContext<'_, H, T>,
 ) -> Result<Answer, ApiError> {
-    let mode = if envelope.dry_run {
+    let mode = if call.dry_run {
         RunMode::DryRun
     } else {
         RunMode::Execute
     };
-    let data = &envelope.data;
+    let data = &call.data;
     let op = ApiError::Operation;
-    match envelope.route {
+    match call.route {
         Route::UserGet => {
             let user = Data::new(data, &["user"])?.user("user")?;
             let client = ctx.graph().await?;
@@ -59,7 +59,7 @@ pub async fn dispatch<H: Host, T: Transport>(
         Route::UserDisable | Route::UserEnable | Route::UserRevokeSessions => {
             let user = Data::new(data, &["user"])?.user("user")?;
             let client = ctx.graph().await?;
-            let outcome = match envelope.route {
+            let outcome = match call.route {
                 Route::UserDisable => ops::disable(&client, &user, mode, ctx.deadline).await,
                 Route::UserEnable => ops::enable(&client, &user, mode, ctx.deadline).await,
                 _ => ops::revoke_sessions(&client, &user, mode, ctx.deadline).await,
@@ -72,7 +72,7 @@ pub async fn dispatch<H: Host, T: Transport>(
             let group = input.group("group")?;
             let client = ctx.graph().await?;
             let group_id = resolve_group(&client, &group, "data.group", ctx).await?;
-            let outcome = if envelope.route == Route::GroupAddMember {
+            let outcome = if call.route == Route::GroupAddMember {
                 ops::add_to_group(&client, &user, &group_id, mode, ctx.deadline).await
             } else {
                 ops::remove_from_group(&client, &user, &group_id, mode, ctx.deadline).await
@@ -104,7 +104,7 @@ pub async fn dispatch<H: Host, T: Transport>(
         | Route::UserResetPassword
         | Route::UserCreateTemporaryAccessPass
         | Route::UserOffboard => Err(ApiError::NotImplemented {
-            route: envelope.route.name(),
+            route: call.route.name(),
         }),
     }
 }
@@ -172,7 +172,7 @@ async fn resolve_group<H: Host, T: Transport>(
     match hits.as_slice() {
         [one] => ObjectId::parse(&one.id, field).map_err(ApiError::Operation),
         [] => Err(ApiError::Operation(OpError::NotFound {
-            what: format!("group '{}'", super::envelope::printable(name)),
+            what: format!("group '{}'", super::input::printable(name)),
         })),
         _ => Err(ApiError::Operation(OpError::Ambiguous {
             field,

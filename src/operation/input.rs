@@ -1,7 +1,6 @@
 //! Reading a route's `data` object: typed fields with errors that name the
 //! exact path (`data.user`, `data.groups[2]`), and no unknown fields.
 
-use super::envelope::wrong_type;
 use super::error::ApiError;
 use crate::ops::{ObjectId, OpError, UserRef};
 use serde_json::{Map, Value};
@@ -26,7 +25,7 @@ impl<'a> Data<'a> {
                 format!("data.{unknown}"),
                 format!(
                     "Unknown field 'data.{}'. This route accepts: {}.",
-                    super::envelope::printable(unknown),
+                    printable(unknown),
                     allowed.join(", ")
                 ),
             ));
@@ -200,6 +199,32 @@ pub fn op_input_error(error: OpError, path: &str) -> ApiError {
         field: Some(field),
         message: error.to_string(),
     }
+}
+
+pub fn wrong_type(field: &str, expected: &str, got: &Value) -> ApiError {
+    let got = match got {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    };
+    ApiError::invalid(field, format!("'{field}' must be {expected}, not {got}."))
+}
+
+/// Echoes caller input into a message safely: at most 64 characters, control
+/// characters replaced, so an error cannot be used to inject log lines.
+pub fn printable(raw: &str) -> String {
+    let mut out: String = raw
+        .chars()
+        .take(64)
+        .map(|c| if c.is_control() { '?' } else { c })
+        .collect();
+    if raw.chars().count() > 64 {
+        out.push('…');
+    }
+    out
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@
 //! so re-sending it resumes: the operations are idempotent step by step and
 //! report the steps already done as "no change".
 
-use super::envelope::Envelope;
+use super::call::OperationCall;
 use crate::host::{Host, HostError};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -30,7 +30,7 @@ pub struct StoredAnswer {
 /// With an explicit key, the key and route identify the call. Without one,
 /// the issue key, route and a digest of `data` do: the same rule firing twice
 /// on the same request is the same call.
-pub fn key_for(envelope: &Envelope) -> Option<String> {
+pub fn key_for(envelope: &OperationCall) -> Option<String> {
     if envelope.dry_run {
         return None;
     }

@@ -1,0 +1,89 @@
+//! What a call answers, in the Service API's JSON shape; each entry point
+//! presents it its own way (HTTP response, automation output, UI value).
+
+use super::call::OperationCall;
+use crate::ops::{Outcome, StepOutcome};
+use serde_json::{json, Value};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct CallAnswer {
+    pub status: u16,
+    /// `{"ok": true, "route", "result", "plan"?, ...}` or `{"ok": false, "error", ...}`.
+    pub body: Value,
+    /// Set on 429/503: when to try again.
+    pub retry_after_seconds: Option<u64>,
+    /// This is the stored answer of an earlier identical call.
+    pub replay: bool,
+}
+
+impl CallAnswer {
+    pub fn ok(&self) -> bool {
+        self.body["ok"] == Value::Bool(true)
+    }
+}
+
+pub fn read_answer(call: &OperationCall, result: Value) -> CallAnswer {
+    CallAnswer {
+        status: 200,
+        body: json!({ "ok": true, "route": call.route.name(), "result": result }),
+        retry_after_seconds: None,
+        replay: false,
+    }
+}
+
+/// A change's answer: 200 when every step succeeded (or, in a dry run, the
+/// plan); 429 when Entra throttled past the deadline; 502 when a step
+/// failed. Each carries the plan and every step, so a caller sees exactly
+/// what was done and can re-send the same call to resume.
+pub fn outcome_answer(call: &OperationCall, outcome: &Outcome) -> CallAnswer {
+    let mut body = json!({
+        "route": call.route.name(),
+        "dryRun": outcome.dry_run,
+        "plan": outcome.plan.changes,
+        "result": { "user": outcome.user, "steps": outcome.steps },
+    });
+    if outcome.dry_run || outcome.is_complete() {
+        body["ok"] = json!(true);
+        return CallAnswer {
+            status: 200,
+            body,
+            retry_after_seconds: None,
+            replay: false,
+        };
+    }
+    body["ok"] = json!(false);
+    let failed = outcome
+        .steps
+        .iter()
+        .filter(|s| !s.outcome.is_success())
+        .count();
+    let total = outcome.steps.len();
+    if let Some(ms) = outcome.deferred_ms() {
+        body["error"] = json!({
+            "code": "throttled",
+            "message": format!("Entra is throttling: {failed} of {total} steps are not done yet. Re-send the same call after the Retry-After delay to finish them."),
+            "retryAfterMs": ms,
+        });
+        return CallAnswer {
+            status: 429,
+            body,
+            retry_after_seconds: Some(ms.div_ceil(1000).max(1)),
+            replay: false,
+        };
+    }
+    let request_id = outcome.steps.iter().find_map(|s| match &s.outcome {
+        StepOutcome::Failed { request_id, .. } => request_id.clone(),
+        _ => None,
+    });
+    body["error"] = json!({
+        "code": "partial_failure",
+        "message": format!("{failed} of {total} steps failed; the others are done. See result.steps; re-send the same call to retry only what is not done."),
+        "graphRequestId": request_id,
+    });
+    CallAnswer {
+        status: 502,
+        body,
+        retry_after_seconds: None,
+        replay: false,
+    }
+}

@@ -1,0 +1,80 @@
+//! One call of an operation, whichever entry point it came through.
+
+use super::error::ApiError;
+use super::route::Route;
+use serde_json::{Map, Value};
+
+/// Longest idempotency key accepted (it becomes part of a storage key, and
+/// Forge KVS keys are limited to 500 characters).
+pub const MAX_IDEMPOTENCY_KEY_LEN: usize = 128;
+
+/// A validated call: route, its data, and how it is to run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OperationCall {
+    pub route: Route,
+    pub data: Map<String, Value>,
+    pub idempotency_key: Option<IdempotencyKey>,
+    pub issue_key: Option<IssueKey>,
+    pub dry_run: bool,
+}
+
+/// A caller-chosen key that makes a mutating call exactly-once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdempotencyKey(String);
+
+impl IdempotencyKey {
+    pub fn parse(field: &str, raw: &str) -> Result<Self, ApiError> {
+        if raw.is_empty() || raw.len() > MAX_IDEMPOTENCY_KEY_LEN {
+            return Err(ApiError::invalid(
+                field,
+                format!("'{field}' must be 1 to {MAX_IDEMPOTENCY_KEY_LEN} characters long."),
+            ));
+        }
+        if !raw.chars().all(|c| c.is_ascii_graphic()) {
+            return Err(ApiError::invalid(
+                field,
+                format!("'{field}' may contain only printable ASCII characters without spaces."),
+            ));
+        }
+        Ok(IdempotencyKey(raw.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A Jira issue key such as `ITSM-42`: a project key (a letter, then letters,
+/// digits or underscores) and a positive number.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IssueKey(String);
+
+impl IssueKey {
+    pub fn parse(field: &str, raw: &str) -> Result<Self, ApiError> {
+        let invalid = || {
+            ApiError::invalid(
+                field,
+                format!("'{field}' must be a Jira issue key such as ITSM-42."),
+            )
+        };
+        let (project, number) = raw.split_once('-').ok_or_else(invalid)?;
+        let mut project_chars = project.chars();
+        let starts_with_letter = project_chars.next().is_some_and(|c| c.is_ascii_uppercase());
+        let project_ok = starts_with_letter
+            && project_chars.all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+            && project.len() <= 255;
+        let number_ok = !number.is_empty()
+            && number.len() <= 18
+            && number.chars().all(|c| c.is_ascii_digit())
+            && !number.starts_with('0');
+        if project_ok && number_ok {
+            Ok(IssueKey(raw.to_string()))
+        } else {
+            Err(invalid())
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}

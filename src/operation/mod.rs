@@ -1,0 +1,72 @@
+//! Running one operation call, whichever entry point it came through (the
+//! Service API, an automation action, a portal request, the issue panel):
+//! the same input rules, idempotency, configuration and answers everywhere.
+
+pub mod answer;
+pub mod call;
+pub mod context;
+pub mod dispatch;
+pub mod error;
+pub mod idempotency;
+pub mod input;
+pub mod route;
+
+use crate::host::{Host, LogLevel};
+use crate::http::Transport;
+use answer::{outcome_answer, read_answer, CallAnswer};
+use call::OperationCall;
+use context::{internal, RouteContext};
+use dispatch::Answer;
+use serde_json::json;
+
+/// Runs a validated call: replays a completed answer for a repeated
+/// idempotency key, else dispatches and remembers a complete answer.
+/// `budget_ms` is what is left of the entry point's time limit.
+pub async fn run(
+    call: &OperationCall,
+    host: &impl Host,
+    transport: &impl Transport,
+    budget_ms: u64,
+) -> CallAnswer {
+    let replay_key = idempotency::key_for(call);
+    if let Some(key) = &replay_key {
+        match idempotency::find(host, key).await {
+            Ok(Some(stored)) => {
+                let mut body = stored.body;
+                body["replay"] = json!(true);
+                return CallAnswer {
+                    status: stored.status,
+                    body,
+                    retry_after_seconds: None,
+                    replay: true,
+                };
+            }
+            Ok(None) => {}
+            Err(e) => return internal(host, &e.to_string()).to_answer(),
+        }
+    }
+    let ctx = match RouteContext::load(host, transport, budget_ms).await {
+        Ok(ctx) => ctx,
+        Err(e) => return e.to_answer(),
+    };
+    let (answer, complete) = match dispatch::dispatch(call, &ctx).await {
+        Ok(Answer::Read(result)) => (read_answer(call, result), false),
+        Ok(Answer::Changed(outcome)) => {
+            let complete = !outcome.dry_run && outcome.is_complete();
+            (outcome_answer(call, &outcome), complete)
+        }
+        Err(error) => return error.to_answer(),
+    };
+    if complete {
+        if let Some(key) = &replay_key {
+            if let Err(e) = idempotency::remember(host, key, answer.status, &answer.body).await {
+                // The change is made; failing to remember it only loses replay.
+                host.log(
+                    LogLevel::Warn,
+                    &format!("could not store the idempotent answer: {e}"),
+                );
+            }
+        }
+    }
+    answer
+}
