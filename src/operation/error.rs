@@ -51,6 +51,8 @@ pub enum UnauthorizedReason {
     MalformedAuthorization,
     WrongKey,
     NoKeyConfigured,
+    /// A signed request whose signature did not hold.
+    Signature(crate::service_api::signature::SignatureProblem),
 }
 
 impl ApiError {
@@ -188,6 +190,7 @@ impl fmt::Display for ApiError {
                 UnauthorizedReason::NoKeyConfigured => {
                     "The Service API has no key yet: generate one on the app's admin page."
                 }
+                UnauthorizedReason::Signature(problem) => problem.message(),
             }),
             ApiError::MethodNotAllowed { method } => {
                 write!(f, "Method {method} is not allowed: the Service API accepts POST only.")

@@ -78,6 +78,7 @@ pub async fn handle(
     let result = match function_key {
         "serviceKey.info" => service_key_info(context, host).await,
         "serviceKey.rotate" => rotate_service_key(context, host).await,
+        "hmacSecret.rotate" => admin(context, host, rotate_hmac_secret(host)).await,
         "config.get" => admin(context, host, settings::get(host)).await,
         "config.save" => admin(context, host, settings::save(host, payload)).await,
         "connection.setClientSecret" => {
@@ -138,6 +139,15 @@ async fn rotate_service_key(
     Ok(
         json!({ "key": key.expose(), "fingerprint": info.fingerprint, "createdAtMs": info.created_at_ms }),
     )
+}
+
+async fn rotate_hmac_secret(host: &impl Host) -> Result<Value, ResolverError> {
+    let secret = crate::service_api::signature::rotate(host)
+        .await
+        .map_err(|e| internal(host, &e.to_string()))?;
+    host.log(LogLevel::Info, "HR signing secret rotated");
+    // Shown once to the admin, who gives it to the HR system.
+    Ok(json!({ "secret": secret.expose() }))
 }
 
 pub(crate) fn internal(host: &impl Host, cause: &str) -> ResolverError {

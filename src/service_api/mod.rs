@@ -5,6 +5,7 @@
 
 pub mod envelope;
 pub mod service_key;
+pub mod signature;
 pub mod webtrigger;
 
 use crate::host::{Host, LogLevel};
@@ -33,8 +34,8 @@ pub async fn handle(
     transport: &impl Transport,
 ) -> WebTriggerResponse {
     match gate(request, host).await {
-        Ok(envelope) => {
-            let caller = service_request(&envelope);
+        Ok((envelope, auth)) => {
+            let caller = service_request(&envelope, auth);
             let answer =
                 crate::operation::run(&envelope, &caller, host, transport, WEB_TRIGGER_BUDGET_MS)
                     .await;
@@ -64,7 +65,10 @@ pub async fn handle(
 
 /// Method, size, credentials and envelope, in that order: an unauthenticated
 /// caller learns nothing about what a valid body looks like.
-async fn gate(request: &WebTriggerRequest, host: &impl Host) -> Result<OperationCall, ApiError> {
+async fn gate(
+    request: &WebTriggerRequest,
+    host: &impl Host,
+) -> Result<(OperationCall, ServiceApiAuth), ApiError> {
     if !request.method.eq_ignore_ascii_case("POST") {
         return Err(ApiError::MethodNotAllowed {
             method: crate::operation::input::printable(&request.method),
@@ -77,12 +81,27 @@ async fn gate(request: &WebTriggerRequest, host: &impl Host) -> Result<Operation
             limit: MAX_BODY_BYTES,
         });
     }
-    authenticate(request, host).await?;
-    envelope::parse(body)
+    let auth = authenticate(request, body, host).await?;
+    Ok((envelope::parse(body)?, auth))
 }
 
-async fn authenticate(request: &WebTriggerRequest, host: &impl Host) -> Result<(), ApiError> {
+/// A signed request (HR systems) or a bearer service key (automation).
+async fn authenticate(
+    request: &WebTriggerRequest,
+    body: &str,
+    host: &impl Host,
+) -> Result<ServiceApiAuth, ApiError> {
     let unauthorized = |reason| ApiError::Unauthorized { reason };
+    if let Some(signature) = request.header(signature::SIGNATURE_HEADER) {
+        let timestamp = request.header(signature::TIMESTAMP_HEADER).unwrap_or("");
+        return match signature::verify(host, timestamp, signature, body).await {
+            Ok(signature::Verified::Valid) => Ok(ServiceApiAuth::HmacSigned),
+            Ok(signature::Verified::Refused(problem)) => {
+                Err(unauthorized(UnauthorizedReason::Signature(problem)))
+            }
+            Err(host_error) => Err(internal(host, &host_error.to_string())),
+        };
+    }
     let header = request
         .header("authorization")
         .ok_or(unauthorized(UnauthorizedReason::MissingCredentials))?;
@@ -96,7 +115,7 @@ async fn authenticate(request: &WebTriggerRequest, host: &impl Host) -> Result<(
     }
     let presented = Secret::new(token);
     match service_key::check(host, &presented).await {
-        Ok(KeyCheck::Valid) => Ok(()),
+        Ok(KeyCheck::Valid) => Ok(ServiceApiAuth::ServiceKey),
         Ok(KeyCheck::Wrong) => Err(unauthorized(UnauthorizedReason::WrongKey)),
         Ok(KeyCheck::NoKeyConfigured) => Err(unauthorized(UnauthorizedReason::NoKeyConfigured)),
         Err(host_error) => Err(internal(host, &host_error.to_string())),
@@ -127,17 +146,21 @@ fn error_response(error: &ApiError) -> WebTriggerResponse {
 
 /// Who a Service API call is, for the policy and the audit trail: the
 /// holder of the service key, not a Jira account.
-fn service_request(call: &OperationCall) -> RequestContext {
+fn service_request(call: &OperationCall, auth: ServiceApiAuth) -> RequestContext {
+    let display_name = match auth {
+        ServiceApiAuth::ServiceKey => "Service API (service key)",
+        ServiceApiAuth::HmacSigned => "Service API (signed HR integration)",
+    };
     let mut request = RequestContext::new(
         Requester {
             account_id: "service-api".to_string(),
-            display_name: "Service API (service key)".to_string(),
+            display_name: display_name.to_string(),
             email: None,
             kind: RequesterKind::ServiceApi,
         },
         EntryPoint::ServiceApi,
     )
-    .with_service_auth(ServiceApiAuth::ServiceKey);
+    .with_service_auth(auth);
     if let Some(issue) = &call.issue_key {
         request = request.on_issue(issue.as_str());
     }
