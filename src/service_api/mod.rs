@@ -4,6 +4,7 @@
 //! envelope; the call then runs through [`crate::operation::run`].
 
 pub mod envelope;
+pub mod openapi;
 pub mod service_key;
 pub mod signature;
 pub mod webtrigger;

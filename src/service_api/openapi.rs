@@ -1,0 +1,241 @@
+//! The OpenAPI 3 description of the Service API, generated from the routes
+//! and their inputs so it cannot drift from the code: `docs/service-api.openapi.json`
+//! is this document (a test compares them; `cargo run --example openapi`
+//! rewrites it), and a test holds every documented input to the parser.
+
+use crate::operation::route::Route;
+use serde_json::{json, Map, Value};
+
+/// One input of a route's `data`.
+pub struct Input {
+    pub name: &'static str,
+    pub required: bool,
+    pub schema: fn() -> Value,
+    pub description: &'static str,
+}
+
+const fn req(name: &'static str, schema: fn() -> Value, description: &'static str) -> Input {
+    Input {
+        name,
+        required: true,
+        schema,
+        description,
+    }
+}
+
+const fn opt(name: &'static str, schema: fn() -> Value, description: &'static str) -> Input {
+    Input {
+        name,
+        required: false,
+        schema,
+        description,
+    }
+}
+
+fn user() -> Value {
+    json!({"$ref": "#/components/schemas/UserRef"})
+}
+fn group() -> Value {
+    json!({"type": "string", "description": "Object id, or display name of a serviceable group", "maxLength": 256})
+}
+fn string() -> Value {
+    json!({"type": "string"})
+}
+fn date() -> Value {
+    json!({"type": "string", "description": "ISO 8601 date or date-time", "example": "2026-12-31"})
+}
+fn groups() -> Value {
+    json!({"type": "array", "items": group(), "maxItems": 100})
+}
+fn changes() -> Value {
+    json!({"$ref": "#/components/schemas/AttributeChanges"})
+}
+fn minutes() -> Value {
+    json!({"type": "integer", "minimum": 10, "maximum": 43200, "default": 480})
+}
+fn boolean() -> Value {
+    json!({"type": "boolean"})
+}
+
+/// Each route's summary and inputs, in documentation order.
+pub fn routes() -> Vec<(Route, &'static str, Vec<Input>)> {
+    let user_only = || vec![req("user", user, "The user")];
+    vec![
+        (Route::UserGet, "Read a user as the issue panel shows it (manager included)", user_only()),
+        (Route::UserCreate, "Create an account: naming template, attributes, manager, explicit and rule-derived groups, first credential for one-time reveal", vec![
+            req("givenName", string, "First name"),
+            req("surname", string, "Last name"),
+            opt("displayName", string, "Defaults to \"givenName surname\""),
+            opt("department", string, "Department (drives group rules)"),
+            opt("jobTitle", string, "Job title (drives group rules)"),
+            opt("employeeId", string, "HR id; the same id never creates two accounts"),
+            opt("employeeType", string, "Employee type"),
+            opt("employeeHireDate", date, "Hire date"),
+            opt("companyName", string, "Company"),
+            opt("officeLocation", string, "Office"),
+            opt("usageLocation", string, "ISO 3166 alpha-2 country, e.g. US"),
+            opt("mobilePhone", string, "Mobile phone"),
+            opt("manager", user, "Manager"),
+            opt("groups", groups, "Extra serviceable groups"),
+        ]),
+        (Route::UserUpdate, "Change allow-listed attributes", vec![req("user", user, "The user"), req("changes", changes, "Attributes to set")]),
+        (Route::UserDisable, "Block sign-in", user_only()),
+        (Route::UserEnable, "Allow sign-in", user_only()),
+        (Route::UserRevokeSessions, "Revoke sign-in sessions", user_only()),
+        (Route::UserResetPassword, "Set a generated temporary password (revealed once in the app)", user_only()),
+        (Route::UserCreateTemporaryAccessPass, "Issue a Temporary Access Pass (revealed once in the app)", vec![
+            req("user", user, "The user"),
+            opt("lifetimeInMinutes", minutes, "Lifetime, 10 to 43200 minutes"),
+            opt("isUsableOnce", boolean, "One sign-in only (default true)"),
+        ]),
+        (Route::UserOffboard, "Disable, revoke sessions, leave serviceable groups, record the leave date", vec![
+            req("user", user, "The leaver"),
+            opt("leaveDateTime", date, "Leave date; default now"),
+        ]),
+        (Route::UserTransfer, "New department, job title or manager; group rules re-derived", vec![
+            req("user", user, "The user"),
+            opt("department", string, "New department"),
+            opt("jobTitle", string, "New job title"),
+            opt("manager", user, "New manager"),
+        ]),
+        (Route::GroupAddMember, "Add to a serviceable group (already a member: no change)", vec![req("user", user, "The user"), req("group", group, "The group")]),
+        (Route::GroupRemoveMember, "Remove from a serviceable group (not a member: no change)", vec![req("user", user, "The user"), req("group", group, "The group")]),
+        (Route::UserGroups, "List direct group memberships", user_only()),
+    ]
+}
+
+fn error(description: &str) -> Value {
+    json!({"description": description, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}})
+}
+
+pub fn document() -> Value {
+    let mut call_variants = Vec::new();
+    let mut schemas = Map::new();
+    for (route, summary, inputs) in routes() {
+        let name = format!("Call_{}", route.name().replace('.', "_"));
+        let mut properties = Map::new();
+        for input in &inputs {
+            let mut schema = (input.schema)();
+            if schema.get("$ref").is_none() {
+                schema["description"] = json!(input.description);
+            }
+            properties.insert(input.name.to_string(), schema);
+        }
+        let required: Vec<&str> = inputs
+            .iter()
+            .filter(|i| i.required)
+            .map(|i| i.name)
+            .collect();
+        schemas.insert(
+            name.clone(),
+            json!({
+                "type": "object",
+                "description": summary,
+                "additionalProperties": false,
+                "required": ["route", "data"],
+                "properties": {
+                    "route": {"type": "string", "enum": [route.name()]},
+                    "data": {"type": "object", "additionalProperties": false, "required": required, "properties": properties},
+                    "idempotencyKey": {"$ref": "#/components/schemas/IdempotencyKey"},
+                    "issueKey": {"$ref": "#/components/schemas/IssueKey"},
+                    "dryRun": {"type": "boolean", "default": false, "description": "Return the plan and change nothing"}
+                }
+            }),
+        );
+        call_variants.push(json!({"$ref": format!("#/components/schemas/{name}")}));
+    }
+    let mapping: Map<String, Value> = routes()
+        .iter()
+        .map(|(r, _, _)| {
+            (
+                r.name().to_string(),
+                json!(format!(
+                    "#/components/schemas/Call_{}",
+                    r.name().replace('.', "_")
+                )),
+            )
+        })
+        .collect();
+    schemas.insert("Call".into(), json!({"oneOf": call_variants, "discriminator": {"propertyName": "route", "mapping": mapping}}));
+    schemas.insert("UserRef".into(), json!({
+        "description": "A user: a UPN or object id, or an object naming exactly one of id, userPrincipalName, mail, employeeId",
+        "oneOf": [
+            {"type": "string", "example": "adele.vance@contoso.com"},
+            {"type": "object", "additionalProperties": false, "minProperties": 1, "maxProperties": 1, "properties": {
+                "id": {"type": "string", "format": "uuid"},
+                "userPrincipalName": {"type": "string"},
+                "mail": {"type": "string"},
+                "employeeId": {"type": "string", "maxLength": 16}
+            }}
+        ]
+    }));
+    let change_props: Map<String, Value> = crate::ops::update::UPDATABLE_FIELDS
+        .iter()
+        .map(|name| (name.to_string(), json!({"type": "string"})))
+        .collect();
+    schemas.insert("AttributeChanges".into(), json!({"type": "object", "additionalProperties": false, "minProperties": 1, "properties": change_props}));
+    schemas.insert("IdempotencyKey".into(), json!({"type": "string", "minLength": 1, "maxLength": 128, "pattern": "^[!-~]+$", "description": "A repeated call with the same key returns the first complete answer and changes nothing"}));
+    schemas.insert("IssueKey".into(), json!({"type": "string", "pattern": "^[A-Z][A-Z0-9_]*-[1-9][0-9]*$", "description": "The JSM request this call belongs to (audit, approvals, credential recipients)"}));
+    schemas.insert("Step".into(), json!({"type": "object", "properties": {
+        "key": {"type": "string"}, "summary": {"type": "string"},
+        "outcome": {"type": "object", "properties": {"status": {"type": "string", "enum": ["done", "noChange", "failed", "skipped", "deferred"]}}}
+    }}));
+    schemas.insert("Success".into(), json!({"type": "object", "required": ["ok", "route"], "properties": {
+        "ok": {"type": "boolean", "enum": [true]},
+        "route": {"type": "string"},
+        "dryRun": {"type": "boolean"},
+        "replay": {"type": "boolean", "description": "This is the stored answer of an earlier call with the same idempotency key"},
+        "result": {"type": "object", "description": "Reads: the user or groups. Changes: the user, each step, and for credentials the one-time reveal id (never the value, except for signed HR calls when the admin allows it)"},
+        "plan": {"type": "array", "items": {"type": "object", "properties": {"key": {"type": "string"}, "method": {"type": "string"}, "path": {"type": "string"}, "body": {}, "summary": {"type": "string"}}}},
+        "auditId": {"type": "string"}
+    }}));
+    schemas.insert("Error".into(), json!({"type": "object", "required": ["ok", "error"], "properties": {
+        "ok": {"type": "boolean", "enum": [false]},
+        "error": {"type": "object", "required": ["code", "message"], "properties": {
+            "code": {"type": "string"}, "message": {"type": "string"},
+            "field": {"type": "string", "description": "The input at fault, e.g. data.user"},
+            "rule": {"type": "string", "description": "The policy rule that refused the call"},
+            "graphRequestId": {"type": "string"}, "retryAfterMs": {"type": "integer"}
+        }},
+        "result": {"type": "object", "description": "On partial failure: every step and its outcome"},
+        "plan": {"type": "array", "items": {"type": "object"}},
+        "auditId": {"type": "string"}
+    }}));
+    json!({
+        "openapi": "3.0.3",
+        "info": {
+            "title": "Entra ID Connect for JSM - Service API",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "One web trigger URL per installation. POST a JSON call naming a route. Authenticate with `Authorization: Bearer <service key>` (Jira automation) or sign the request with HMAC-SHA256 over `{timestamp}.{body}` (HR systems)."
+        },
+        "servers": [{"url": "https://{webtrigger}", "variables": {"webtrigger": {"default": "your-site.atlassian-dev.net/x1/your-trigger", "description": "The URL from `forge webtrigger` or the admin page"}}}],
+        "security": [{"serviceKey": []}, {"hmacSignature": [], "hmacTimestamp": []}],
+        "paths": {"/": {"post": {
+            "operationId": "call",
+            "summary": "Run one Service API route",
+            "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Call"}}}},
+            "responses": {
+                "200": {"description": "Done (or the dry-run plan)", "headers": {"Idempotent-Replay": {"schema": {"type": "string"}, "description": "true when this is a stored answer"}}, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Success"}}}},
+                "202": error("Waiting for the request's approvals; nothing changed"),
+                "400": error("Invalid input; error.field names it"),
+                "401": error("Missing or wrong credentials"),
+                "403": error("Refused by policy (error.rule) or declined"),
+                "404": error("No such user or group"),
+                "405": error("Only POST is accepted"),
+                "409": error("Conflict (for example two users with this mail)"),
+                "413": error("Body over 256 KiB"),
+                "429": {"description": "Entra is throttling; retry after Retry-After", "headers": {"Retry-After": {"schema": {"type": "integer"}}}, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+                "502": error("Entra failed (error.graphRequestId), or some steps failed (result.steps); re-send to resume"),
+                "503": error("The app is not connected to Entra yet")
+            }
+        }}},
+        "components": {
+            "securitySchemes": {
+                "serviceKey": {"type": "http", "scheme": "bearer", "description": "The service key from the admin page"},
+                "hmacSignature": {"type": "apiKey", "in": "header", "name": "X-Entra-Connect-Signature", "description": "v1=<hex HMAC-SHA256 of \"{timestamp}.{body}\" with the HR signing secret>"},
+                "hmacTimestamp": {"type": "apiKey", "in": "header", "name": "X-Entra-Connect-Timestamp", "description": "Unix seconds; within 5 minutes of the app's clock"}
+            },
+            "schemas": schemas
+        }
+    })
+}
