@@ -45,14 +45,19 @@ export function sandboxConfig({ emulator, jsm }) {
       protectedGroups: [GROUP.privilegedSupport],
       approvals: { user: { offboard: true, transfer: true } },
       agentJiraGroups: ['jira-servicemanagement-users'],
+      selfServiceAttributes: ['mobilePhone', 'officeLocation'],
       secretRecipients: { user: { create: ['targetManager', 'assignedAgent'], resetPassword: ['requester', 'assignedAgent'], createTemporaryAccessPass: ['requester', 'targetManager'] } },
     },
-    requestTypes: jsm.requestTypes.map((type) => ({
-      requestTypeId: type.id,
-      name: type.name,
-      route: type.route,
-      fields: Object.fromEntries(type.fields.map((f) => [f.id, jsm.fieldIds()[f.id]])),
-    })),
+    // Request types the portal runs by itself. The agent reset is not one:
+    // agents run it from the issue panel or an automation rule.
+    requestTypes: jsm.requestTypes
+      .filter((type) => type.key !== 'password-reset-agent')
+      .map((type) => ({
+        requestTypeId: type.id,
+        name: type.name,
+        route: type.route,
+        fields: Object.fromEntries(type.fields.map((f) => [type.changes?.includes(f.id) ? `changes.${f.id}` : f.id, jsm.fieldIds()[f.id]])),
+      })),
   };
 }
 

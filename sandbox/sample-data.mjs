@@ -131,9 +131,9 @@ export function sampleRequests() {
     },
     {
       requestType: 'password-reset-manager',
-      summary: 'Please reset the password of Raul Razo',
-      reporter: 'customer-emily',
-      fields: { user: 'raul.razo@contoso.example' },
+      summary: 'Please reset the password of Pradeep Gupta',
+      reporter: 'customer-debra',
+      fields: { user: 'pradeep.gupta@contoso.example' },
     },
   ];
 }

@@ -36,7 +36,8 @@ pub async fn handle(
     };
     let mut request = RequestContext::new(
         Requester {
-            account_id: actor.unwrap_or("automation").to_string(),
+            // No actor: no Jira account, so it can never receive a credential.
+            account_id: actor.unwrap_or_default().to_string(),
             display_name: format!("Automation rule ({})", action.name),
             email: None,
             kind: RequesterKind::Automation,

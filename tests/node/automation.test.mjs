@@ -80,3 +80,25 @@ test('update-user applies only the inputs the rule set', async () => {
   assert.equal(adele.jobTitle, 'Senior Account Executive');
   assert.equal(adele.department, 'Sales');
 });
+
+test('transfer-user moves the person: new department, rule groups re-derived', async () => {
+  const out = await app.app.transferUser({ user: 'patti.fernandez@contoso.example', department: 'Marketing', jobTitle: '', manager: '', issueKey: 'ITSM-21' });
+  assert.equal(out.errors, undefined, JSON.stringify(out));
+  assert.equal(out.status, 'done');
+  const patti = (await emulator.tenant()).users.find((u) => u.userPrincipalName === 'patti.fernandez@contoso.example');
+  assert.equal(patti.department, 'Marketing');
+});
+
+test('reset-password by an agent\'s rule: a reveal id as the smart value, never the password', async () => {
+  const out = await app.app.resetPassword({ user: 'lee.gu@contoso.example', issueKey: 'ITSM-22' }, { principal: { accountId: 'agent-ana' } });
+  assert.equal(out.errors, undefined, JSON.stringify(out));
+  assert.equal(out.status, 'done');
+  assert.match(out.credentialId, /^[A-Za-z0-9_-]{32}$/);
+  const text = JSON.stringify(out);
+  assert.doesNotMatch(text, /password"\s*:/i);
+  // Without an actor or an assignee, nobody could receive it: refused before any change.
+  await emulator.clearLog();
+  const nobody = await app.app.resetPassword({ user: 'lee.gu@contoso.example' });
+  assert.match(nobody.errors[0].message, /Nobody could receive/);
+  assert.deepEqual((await emulator.log()).filter((r) => r.method === 'PATCH'), []);
+});

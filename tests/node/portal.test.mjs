@@ -130,3 +130,47 @@ test('a request of an unmapped type is ignored quietly', async () => {
   assert.equal(result.result, 'ignored');
   assert.equal((await emulator.log()).length, before);
 });
+
+test('self-service: a customer updates their own allow-listed profile fields from the portal', async () => {
+  const issue = jsm.createRequest({
+    requestType: 'profile-update',
+    reporter: 'customer-adele',
+    fields: { user: 'adele.vance@contoso.example', mobilePhone: '+1 425 555 0142', officeLocation: 'Redmond 18/2113' },
+  });
+  const result = await created(issue);
+  assert.equal(result.result, 'ran', JSON.stringify(result));
+  const read = await app.app.lookupUser({ user: 'adele.vance@contoso.example' });
+  assert.equal(read.objectId, '7bbae7fa-8c4a-4c31-a223-6cdb301c14bb');
+  const patch = (await emulator.log()).find((r) => r.method === 'PATCH' && r.path === `/v1.0/users/${read.objectId}`);
+  assert.deepEqual(patch.body, { mobilePhone: '+1 425 555 0142', officeLocation: 'Redmond 18/2113' });
+});
+
+test('self-service: changing someone else\'s profile is refused and audited, nothing changes', async () => {
+  const issue = jsm.createRequest({
+    requestType: 'profile-update',
+    reporter: 'customer-lee',
+    fields: { user: 'adele.vance@contoso.example', officeLocation: 'Somewhere else' },
+  });
+  await emulator.clearLog();
+  const result = await created(issue);
+  assert.equal(result.result, 'refused', JSON.stringify(result));
+  assert.deepEqual(await entraWrites(), []);
+  assert.match(comments(issue).filter((c) => !c.public).map((c) => c.body).join('\n'), /own/i);
+});
+
+test('manager reset: the manager of record may reset a direct report; anyone else is refused', async () => {
+  const spoof = jsm.createRequest({ requestType: 'password-reset-manager', reporter: 'customer-lee', fields: { user: 'pradeep.gupta@contoso.example' } });
+  await emulator.clearLog();
+  assert.equal((await created(spoof)).result, 'refused');
+  assert.deepEqual(await entraWrites(), [], 'a spoofed manager changes nothing');
+
+  const real = jsm.createRequest({ requestType: 'password-reset-manager', reporter: 'customer-debra', fields: { user: 'pradeep.gupta@contoso.example' } });
+  const result = await created(real);
+  assert.equal(result.result, 'ran', JSON.stringify(result));
+  const pradeep = (await emulator.tenant()).users.find((u) => u.userPrincipalName === 'pradeep.gupta@contoso.example');
+  const reset = (await emulator.log()).find((r) => r.method === 'PATCH' && r.path === `/v1.0/users/${pradeep.id}` && /passwordProfile/.test(JSON.stringify(r.body)));
+  assert.ok(reset, 'the password was reset in Entra');
+  assert.equal(reset.body.passwordProfile.password, "[REDACTED]", "the emulator log is redacted");
+  const text = comments(real).map((c) => c.body).join('\n');
+  assert.match(text, /temporary password/i);
+});
