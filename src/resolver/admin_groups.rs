@@ -1,0 +1,194 @@
+//! Groups for the admin page: search Entra groups and say, for each, whether
+//! it may be made serviceable and if not, why; describe the stored ids.
+
+use super::page_call::{from_api_error, from_client_error, PAGE_BUDGET_MS};
+use super::ResolverError;
+use crate::config::AppConfig;
+use crate::graph::odata::{startswith_filter, string_literal};
+use crate::graph::GraphRequest;
+use crate::host::Host;
+use crate::http::Transport;
+use crate::operation::context::RouteContext;
+use crate::ops::ObjectId;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use std::collections::BTreeSet;
+
+/// The properties that decide whether a group can be serviceable.
+pub const GROUP_SELECT: &str = "$select=id,displayName,description,groupTypes,mailEnabled,securityEnabled,isAssignableToRole,onPremisesSyncEnabled,membershipRule";
+const MAX_QUERY_CHARS: usize = 120;
+/// Graph accepts at most 15 values in one `in (...)`.
+const IDS_PER_FILTER: usize = 15;
+const MAX_DESCRIBE: usize = 300;
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct GroupFacts {
+    pub id: String,
+    pub display_name: Option<String>,
+    pub description: Option<String>,
+    pub group_types: Vec<String>,
+    pub mail_enabled: Option<bool>,
+    pub security_enabled: Option<bool>,
+    pub is_assignable_to_role: Option<bool>,
+    pub on_premises_sync_enabled: Option<bool>,
+    pub membership_rule: Option<String>,
+}
+
+/// A group as the admin page lists it.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GroupRow {
+    pub id: String,
+    pub display_name: Option<String>,
+    pub description: Option<String>,
+    /// Plain-words reasons it cannot be serviceable; empty when it can.
+    pub problems: Vec<&'static str>,
+    /// Configured as serviceable now.
+    pub serviceable: bool,
+    pub protected: bool,
+}
+
+/// Why Graph cannot (or the app must not) change a group's members.
+pub fn problems(facts: &GroupFacts) -> Vec<&'static str> {
+    let has_type = |t: &str| facts.group_types.iter().any(|g| g.eq_ignore_ascii_case(t));
+    let mut out = Vec::new();
+    if has_type("DynamicMembership") || facts.membership_rule.is_some() {
+        out.push("Dynamic membership: members come from a rule.");
+    }
+    // Microsoft 365 groups are mail-enabled too, yet Graph manages them.
+    if facts.mail_enabled == Some(true) && !has_type("Unified") {
+        out.push("Mail-enabled: only Exchange can change its members.");
+    }
+    if facts.on_premises_sync_enabled == Some(true) {
+        out.push("Synced from on-premises Active Directory: change it there.");
+    }
+    if facts.is_assignable_to_role == Some(true) {
+        out.push("Role-assignable: its members hold directory roles.");
+    }
+    out
+}
+
+/// The ids listed under `policy.<key>` (serviceableGroups, protectedGroups,
+/// protectedUsers), lower-cased.
+pub fn policy_ids(config: &AppConfig, key: &str) -> BTreeSet<String> {
+    config.policy[key]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .map(str::to_ascii_lowercase)
+        .collect()
+}
+
+fn row(facts: GroupFacts, config: &AppConfig) -> GroupRow {
+    let id = facts.id.to_ascii_lowercase();
+    GroupRow {
+        problems: problems(&facts),
+        serviceable: policy_ids(config, "serviceableGroups").contains(&id),
+        protected: policy_ids(config, "protectedGroups").contains(&id),
+        display_name: facts.display_name,
+        description: facts.description,
+        id: facts.id,
+    }
+}
+
+/// `groups.search {query}`: groups whose display name starts with `query`.
+pub async fn search(
+    payload: &Value,
+    host: &impl Host,
+    transport: &impl Transport,
+) -> Result<Value, ResolverError> {
+    let query = search_text(payload)?;
+    let ctx = RouteContext::load(host, transport, PAGE_BUDGET_MS)
+        .await
+        .map_err(|e| from_api_error(&e))?;
+    let client = ctx.graph().await.map_err(|e| from_api_error(&e))?;
+    let request = GraphRequest::get("/groups")
+        .query(&startswith_filter("displayName", &query))
+        .query(GROUP_SELECT)
+        .query("$top=25");
+    let found: Vec<GroupFacts> = client
+        .get_all(request, 1, ctx.deadline)
+        .await
+        .map_err(from_client_error)?;
+    let groups: Vec<GroupRow> = found.into_iter().map(|g| row(g, &ctx.config)).collect();
+    Ok(json!({ "groups": groups }))
+}
+
+/// `groups.describe {ids}`: names and problems of stored group ids (ids
+/// that no longer exist are reported as missing).
+pub async fn describe(
+    payload: &Value,
+    host: &impl Host,
+    transport: &impl Transport,
+) -> Result<Value, ResolverError> {
+    let ids = object_ids(&payload["ids"], "ids")?;
+    let ctx = RouteContext::load(host, transport, PAGE_BUDGET_MS)
+        .await
+        .map_err(|e| from_api_error(&e))?;
+    if ids.is_empty() {
+        return Ok(json!({ "groups": [], "missing": [] }));
+    }
+    let client = ctx.graph().await.map_err(|e| from_api_error(&e))?;
+    let mut rows = Vec::new();
+    for chunk in ids.chunks(IDS_PER_FILTER) {
+        let request = GraphRequest::get("/groups")
+            .query(&id_in_filter(chunk))
+            .query(GROUP_SELECT);
+        let found: Vec<GroupFacts> = client
+            .get_all(request, 1, ctx.deadline)
+            .await
+            .map_err(from_client_error)?;
+        rows.extend(found.into_iter().map(|g| row(g, &ctx.config)));
+    }
+    let missing: Vec<&String> = ids
+        .iter()
+        .filter(|id| !rows.iter().any(|r| r.id.eq_ignore_ascii_case(id)))
+        .collect();
+    Ok(json!({ "groups": rows, "missing": missing }))
+}
+
+/// `$filter=id in ('a','b')`, each value an encoded OData literal.
+pub fn id_in_filter(ids: &[String]) -> String {
+    let literals: Vec<String> = ids.iter().map(|id| string_literal(id)).collect();
+    format!("$filter=id%20in%20({})", literals.join(","))
+}
+
+fn search_text(payload: &Value) -> Result<String, ResolverError> {
+    let query = payload["query"].as_str().map(str::trim).unwrap_or_default();
+    if query.is_empty() || query.chars().count() > MAX_QUERY_CHARS {
+        return Err(ResolverError::Invalid {
+            field: "query".into(),
+            message: format!("Type 1 to {MAX_QUERY_CHARS} characters to search."),
+        });
+    }
+    Ok(query.to_string())
+}
+
+/// A list of object ids, validated, lower-cased and de-duplicated.
+fn object_ids(value: &Value, field: &str) -> Result<Vec<String>, ResolverError> {
+    let items = value.as_array().ok_or_else(|| ResolverError::Invalid {
+        field: field.into(),
+        message: format!("'{field}' must be a list of object ids."),
+    })?;
+    if items.len() > MAX_DESCRIBE {
+        return Err(ResolverError::Invalid {
+            field: field.into(),
+            message: format!("At most {MAX_DESCRIBE} ids at a time."),
+        });
+    }
+    let mut ids = BTreeSet::new();
+    for (i, item) in items.iter().enumerate() {
+        let path = format!("{field}[{i}]");
+        let id = item
+            .as_str()
+            .and_then(|s| ObjectId::parse(s, &path).ok())
+            .ok_or_else(|| ResolverError::Invalid {
+                field: path.clone(),
+                message: format!("'{path}' is not an object id."),
+            })?;
+        ids.insert(id.as_str().to_ascii_lowercase());
+    }
+    Ok(ids.into_iter().collect())
+}
