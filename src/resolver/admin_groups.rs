@@ -124,12 +124,22 @@ pub async fn describe(
     transport: &impl Transport,
 ) -> Result<Value, ResolverError> {
     let ids = object_ids(&payload["ids"], "ids")?;
+    let (groups, missing) = describe_ids(&ids, host, transport).await?;
+    Ok(json!({ "groups": groups, "missing": missing }))
+}
+
+/// The groups with these ids (lower-case object ids), and the ids no group has.
+pub async fn describe_ids(
+    ids: &[String],
+    host: &impl Host,
+    transport: &impl Transport,
+) -> Result<(Vec<GroupRow>, Vec<String>), ResolverError> {
+    if ids.is_empty() {
+        return Ok((Vec::new(), Vec::new()));
+    }
     let ctx = RouteContext::load(host, transport, PAGE_BUDGET_MS)
         .await
         .map_err(|e| from_api_error(&e))?;
-    if ids.is_empty() {
-        return Ok(json!({ "groups": [], "missing": [] }));
-    }
     let client = ctx.graph().await.map_err(|e| from_api_error(&e))?;
     let mut rows = Vec::new();
     for chunk in ids.chunks(IDS_PER_FILTER) {
@@ -142,11 +152,12 @@ pub async fn describe(
             .map_err(from_client_error)?;
         rows.extend(found.into_iter().map(|g| row(g, &ctx.config)));
     }
-    let missing: Vec<&String> = ids
+    let missing = ids
         .iter()
         .filter(|id| !rows.iter().any(|r| r.id.eq_ignore_ascii_case(id)))
+        .cloned()
         .collect();
-    Ok(json!({ "groups": rows, "missing": missing }))
+    Ok((rows, missing))
 }
 
 /// `$filter=id in ('a','b')`, each value an encoded OData literal.

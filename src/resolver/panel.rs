@@ -2,6 +2,7 @@
 //! about, and the quick actions an agent may run on it (plan first, then
 //! the real run, both through the operation pipeline).
 
+use super::admin_groups::{describe_ids, policy_ids};
 use super::issue::{self, Surface};
 use super::page_call::{self, dry_run_flag, PageCall, QuickAction};
 use super::users::{summary, UserKey};
@@ -74,7 +75,10 @@ async fn fresh_view(
         found = summary(&UserKey::Upn(email.clone()), host, transport).await?;
     }
     match found {
-        Some(account) => view["account"] = account,
+        Some(account) => {
+            view["account"] = account;
+            view["serviceableGroups"] = serviceable_groups(host, transport).await?;
+        }
         None => {
             view["account"] = Value::Null;
             view["notFound"] = json!(format!(
@@ -83,6 +87,27 @@ async fn fresh_view(
         }
     }
     Ok(view)
+}
+
+/// The groups agents may add the person to (configured and still
+/// serviceable), for the panel's "add to group" picker.
+async fn serviceable_groups(
+    host: &impl Host,
+    transport: &impl Transport,
+) -> Result<Value, ResolverError> {
+    let config = crate::config::load(host)
+        .await
+        .map_err(|e| internal(host, &e.to_string()))?;
+    let ids: Vec<String> = policy_ids(&config, "serviceableGroups")
+        .into_iter()
+        .collect();
+    let (groups, _) = describe_ids(&ids, host, transport).await?;
+    let usable: Vec<Value> = groups
+        .into_iter()
+        .filter(|g| g.problems.is_empty())
+        .map(|g| json!({ "id": g.id, "displayName": g.display_name }))
+        .collect();
+    Ok(Value::Array(usable))
 }
 
 async fn cached(host: &impl Host, issue_key: &str) -> Result<Option<Value>, ResolverError> {
