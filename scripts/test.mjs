@@ -34,4 +34,11 @@ const nodeTests = readdirSync(path.join(ROOT, 'tests', 'node'))
   .map((name) => path.join('tests', 'node', name));
 run('node', ['--test', '--test-concurrency=1', ...nodeTests]);
 
+step('browser tests (the sandbox page in headless Chromium)');
+setup({ browser: true });
+const browserTests = readdirSync(path.join(ROOT, 'tests', 'browser'))
+  .filter((name) => name.endsWith('.test.mjs'))
+  .map((name) => path.join('tests', 'browser', name));
+run('node', ['--test', '--test-concurrency=1', ...browserTests]);
+
 console.log(`\nnpm test: all steps passed in ${Math.round((Date.now() - started) / 1000)} s`);

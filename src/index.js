@@ -16,6 +16,26 @@ export async function resolver(event, runtimePayload) {
   return result.trapped ? trapError(result.correlationId) : result.value;
 }
 
+// Automation actions: one export per action (manifest.yml), same shim.
+function automationAction(actionKey) {
+  return async (payload) => {
+    const result = await callCore(() => core.handleAutomationAction(actionKey, payload ?? {}, forgeHost()));
+    return result.trapped ? { errors: [{ message: trapError(result.correlationId).error.message }] } : result.value;
+  };
+}
+
+export const lookupUser = automationAction('lookup-user');
+export const createUser = automationAction('create-user');
+export const updateUser = automationAction('update-user');
+export const disableUser = automationAction('disable-user');
+export const enableUser = automationAction('enable-user');
+export const resetPassword = automationAction('reset-password');
+export const createTap = automationAction('create-tap');
+export const addToGroup = automationAction('add-to-group');
+export const removeFromGroup = automationAction('remove-from-group');
+export const offboardUser = automationAction('offboard-user');
+export const transferUser = automationAction('transfer-user');
+
 // Not bound to any manifest module: lets the test suite prove that a trap in
 // the core yields a clean 500 and a rebuilt instance (tests/node/trap.test.mjs).
 export async function diagnosticTrap() {

@@ -6,12 +6,16 @@
 //! [`host::Host`] (Forge capabilities: KVS, secrets, Jira, clock, log) and
 //! [`http::Transport`] (outbound HTTPS to Entra and Graph).
 
+pub mod audit;
+pub mod automation;
 pub mod config;
+pub mod delivery;
 pub mod graph;
 pub mod host;
 pub mod http;
 pub mod operation;
 pub mod ops;
+pub mod policy;
 pub mod random;
 pub mod resolver;
 pub mod secret;

@@ -39,6 +39,45 @@ routes! {
     UserGroups => "user.groups",
 }
 
+impl Route {
+    /// The route name; also the policy's config key for this operation.
+    pub fn route(self) -> &'static str {
+        self.name()
+    }
+
+    pub fn from_route(name: &str) -> Option<Route> {
+        Route::parse(name)
+    }
+
+    /// Reads change nothing and need no requester rule beyond access to the
+    /// entry point.
+    pub fn is_read_only(self) -> bool {
+        matches!(self, Route::UserGet | Route::UserGroups)
+    }
+
+    /// Operations that issue a credential (a password or a TAP).
+    pub fn issues_credential(self) -> bool {
+        matches!(
+            self,
+            Route::UserCreate | Route::UserResetPassword | Route::UserCreateTemporaryAccessPass
+        )
+    }
+}
+
+impl serde::Serialize for Route {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.name())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Route {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        Route::parse(&text)
+            .ok_or_else(|| serde::de::Error::custom(format!("unknown operation '{text}'")))
+    }
+}
+
 impl fmt::Display for Route {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())

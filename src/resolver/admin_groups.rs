@@ -10,6 +10,7 @@ use crate::host::Host;
 use crate::http::Transport;
 use crate::operation::context::RouteContext;
 use crate::ops::ObjectId;
+use crate::policy::groups::classify;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
@@ -43,30 +44,39 @@ pub struct GroupRow {
     pub display_name: Option<String>,
     pub description: Option<String>,
     /// Plain-words reasons it cannot be serviceable; empty when it can.
-    pub problems: Vec<&'static str>,
+    pub problems: Vec<String>,
     /// Configured as serviceable now.
     pub serviceable: bool,
     pub protected: bool,
 }
 
-/// Why Graph cannot (or the app must not) change a group's members.
-pub fn problems(facts: &GroupFacts) -> Vec<&'static str> {
-    let has_type = |t: &str| facts.group_types.iter().any(|g| g.eq_ignore_ascii_case(t));
-    let mut out = Vec::new();
-    if has_type("DynamicMembership") || facts.membership_rule.is_some() {
-        out.push("Dynamic membership: members come from a rule.");
+/// Why a group cannot be serviceable, in plain words (the policy's own
+/// classification, so the page and the policy never disagree).
+pub fn problems(facts: &GroupFacts) -> Vec<String> {
+    let policy_facts = crate::policy::groups::GroupFacts {
+        id: facts.id.clone(),
+        display_name: facts.display_name.clone(),
+        group_types: facts.group_types.clone(),
+        mail_enabled: facts.mail_enabled,
+        security_enabled: facts.security_enabled,
+        is_assignable_to_role: facts.is_assignable_to_role,
+        on_premises_sync_enabled: facts.on_premises_sync_enabled,
+        membership_rule: facts.membership_rule.clone(),
+    };
+    classify(&policy_facts)
+        .problems
+        .iter()
+        .map(|p| sentence(p.explain()))
+        .collect()
+}
+
+/// "its members ..." -> "Its members ...."
+fn sentence(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => format!("{}{}.", first.to_uppercase(), chars.as_str()),
+        None => String::new(),
     }
-    // Microsoft 365 groups are mail-enabled too, yet Graph manages them.
-    if facts.mail_enabled == Some(true) && !has_type("Unified") {
-        out.push("Mail-enabled: only Exchange can change its members.");
-    }
-    if facts.on_premises_sync_enabled == Some(true) {
-        out.push("Synced from on-premises Active Directory: change it there.");
-    }
-    if facts.is_assignable_to_role == Some(true) {
-        out.push("Role-assignable: its members hold directory roles.");
-    }
-    out
 }
 
 /// The ids listed under `policy.<key>` (serviceableGroups, protectedGroups,

@@ -45,3 +45,25 @@ pub async fn handle_resolver(
         serde_wasm_bindgen::from_value(context).unwrap_or_default();
     to_js(&crate::resolver::handle(&function_key, &payload, &context, &host, &FetchTransport).await)
 }
+
+/// A Forge automation action: the configured inputs in, smart values or
+/// `{errors: [{message}]}` out.
+#[wasm_bindgen(js_name = handleAutomationAction)]
+pub async fn handle_automation_action(
+    action_key: String,
+    payload: JsValue,
+    host: HostObject,
+) -> Result<JsValue, JsValue> {
+    let host = JsHost::new(host);
+    let payload: serde_json::Value = serde_wasm_bindgen::from_value(payload).unwrap_or_default();
+    to_js(&crate::automation::handle(&action_key, &payload, &host, &FetchTransport).await)
+}
+
+/// The automation action catalogue, so tests can hold `manifest.yml` to it.
+#[wasm_bindgen(js_name = automationCatalog)]
+pub fn automation_catalog() -> Result<JsValue, JsValue> {
+    to_js(&serde_json::json!({
+        "actions": crate::automation::catalog::ACTIONS,
+        "outputs": crate::automation::catalog::OUTPUTS,
+    }))
+}

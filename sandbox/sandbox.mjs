@@ -1,0 +1,65 @@
+// Starts the whole local sandbox: the Entra emulator child process, the
+// bundled app under the local Forge runtime with persistent storage and a
+// fake JSM site, its configuration through the admin resolvers, and the HTTP
+// server. Returns what was started and one `stop()` that ends all of it.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { startEmulator } from './emulator-process.mjs';
+import { ForgeApp } from './forge-app.mjs';
+import { FakeJsm } from './fake-jsm.mjs';
+import { FakeJira } from './runtime/fake-jira.mjs';
+import { KeyValueStore } from './runtime/kvs-store.mjs';
+import { configureApp } from './configure.mjs';
+import { Site } from './site.mjs';
+import { startServer, SERVICE_API_PATH } from './server.mjs';
+import { SANDBOX_ADMIN } from './sample-data.mjs';
+
+/**
+ * @param {object} options
+ * @param {string} options.root the project folder (manifest.yml, build/, target/)
+ * @param {string} options.dataDir where app storage, requests and the service key persist
+ * @param {number} options.port 0: a free port
+ * @param {(line: string) => void} [options.log]
+ */
+export async function startSandbox({ root, dataDir, port, host = '127.0.0.1', log = () => {} }) {
+  mkdirSync(dataDir, { recursive: true });
+  const store = new KeyValueStore({ file: path.join(dataDir, 'kvs.json') });
+  const jsm = new FakeJsm({ file: path.join(dataDir, 'jsm.json') });
+  const jira = new FakeJira({ jsm });
+  const emulator = await startEmulator({ binary: path.join(root, 'target', 'release', 'entra-emulator') });
+  let server;
+  try {
+    const app = new ForgeApp({ bundleDir: path.join(root, 'build', 'forge'), manifestFile: path.join(root, 'manifest.yml'), store, jira, log });
+    const { steps, serviceKey } = await configureApp({ app, admin: SANDBOX_ADMIN, emulator, jsm, dataDir });
+    const endpoints = { serviceKey };
+    const notes = persistenceNotes({ dataDir, restored: jsm.restored });
+    const site = new Site({ app, jsm, emulator, endpoints, setup: steps, notes });
+    server = await startServer({ site, port, host, log });
+    Object.assign(endpoints, {
+      ui: server.url,
+      serviceApi: `${server.url}${SERVICE_API_PATH}`,
+      serviceKey,
+      graph: `${emulator.url}/v1.0`,
+      emulatorControl: `${emulator.url}/_emulator`,
+      pid: process.pid,
+      emulatorPid: emulator.pid,
+    });
+    const endpointsFile = path.join(dataDir, 'endpoints.json');
+    writeFileSync(endpointsFile, `${JSON.stringify(endpoints, null, 1)}\n`, { mode: 0o600 });
+    let stopping;
+    const stop = () => (stopping ??= Promise.all([server.close(), emulator.stop()]).then(() => {}));
+    return { endpoints, endpointsFile, steps, notes, emulator, app, stop };
+  } catch (error) {
+    await server?.close();
+    await emulator.stop();
+    throw error;
+  }
+}
+
+function persistenceNotes({ dataDir, restored }) {
+  return [
+    restored ? `Reusing the data in ${dataDir}.` : `New data folder ${dataDir}.`,
+    'Kept across restarts: app storage and secrets (kvs.json), the JSM requests (jsm.json), the service key (service-key.json).',
+    'Not kept: the Entra tenant lives in the emulator\'s memory and starts again from the demo tenant on every start. Delete the data folder (or run with --reset) for a clean site.',
+  ];
+}

@@ -1,0 +1,247 @@
+//! Comments on the JSM request, in Atlassian Document Format: the dry-run
+//! plan for approvers, and the audit summary. Both are built only from
+//! redacted plans and step summaries, so no credential can reach them.
+
+use crate::audit::record::{AuditRecord, AuditResult};
+use crate::audit::time::iso8601;
+use crate::graph::odata::encode_component;
+use crate::host::{Host, HostError, JiraAs, JiraRequest};
+use crate::http::Method;
+use crate::ops::Plan;
+use crate::policy::{OperationKind, PolicyConfig};
+use serde_json::{json, Value};
+
+/// Who sees a comment on a JSM request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CommentVisibility {
+    /// Agents only (the default for everything).
+    Internal,
+    /// Also the customer: only for outcomes that issued no credential, and
+    /// only when the admin turned it on.
+    Public,
+}
+
+/// Internal unless the admin allows public comments and the record
+/// concerns no credential.
+pub fn visibility_for(config: &PolicyConfig, record: &AuditRecord) -> CommentVisibility {
+    let secret_related = record.credential.is_some()
+        || record.delivery_id.is_some()
+        || record
+            .operation()
+            .is_some_and(OperationKind::issues_credential);
+    if config.public_comments_for_non_secret_outcomes && !secret_related {
+        CommentVisibility::Public
+    } else {
+        CommentVisibility::Internal
+    }
+}
+
+fn text(value: &str) -> Value {
+    json!({"type": "text", "text": value})
+}
+
+fn strong(value: &str) -> Value {
+    json!({"type": "text", "text": value, "marks": [{"type": "strong"}]})
+}
+
+fn code(value: &str) -> Value {
+    json!({"type": "text", "text": value, "marks": [{"type": "code"}]})
+}
+
+fn paragraph(content: Vec<Value>) -> Value {
+    json!({"type": "paragraph", "content": content})
+}
+
+fn list(kind: &str, items: Vec<Vec<Value>>) -> Value {
+    json!({
+        "type": kind,
+        "content": items
+            .into_iter()
+            .map(|content| json!({"type": "listItem", "content": [paragraph(content)]}))
+            .collect::<Vec<_>>()
+    })
+}
+
+fn doc(content: Vec<Value>) -> Value {
+    json!({"type": "doc", "version": 1, "content": content})
+}
+
+fn strip_query(path: &str) -> &str {
+    path.split('?').next().unwrap_or(path)
+}
+
+/// The dry-run plan, for approvers to read before they decide.
+pub fn plan_comment(kind: OperationKind, target_label: Option<&str>, plan: &Plan) -> Value {
+    let mut heading = vec![
+        strong("Entra ID Connect: planned changes"),
+        text(" for "),
+        code(kind.route()),
+    ];
+    if let Some(target) = target_label {
+        heading.push(text(" on "));
+        heading.push(strong(target));
+    }
+    heading.push(text(" (dry run; nothing has changed yet)"));
+    let mut content = vec![paragraph(heading)];
+    if plan.changes.is_empty() {
+        content.push(paragraph(vec![text("No changes needed.")]));
+    } else {
+        content.push(list(
+            "orderedList",
+            plan.changes
+                .iter()
+                .map(|c| {
+                    vec![
+                        text(&c.summary),
+                        text(" "),
+                        code(&format!("{} {}", c.method, strip_query(&c.path))),
+                    ]
+                })
+                .collect(),
+        ));
+    }
+    doc(content)
+}
+
+/// The audit summary of one attempt.
+pub fn summary_comment(record: &AuditRecord) -> Value {
+    let what = match record.operation() {
+        Some(kind) => kind.route().to_string(),
+        None => "credential reveal".to_string(),
+    };
+    let mut heading = vec![strong("Entra ID Connect: "), code(&what)];
+    if let Some(target) = &record.target {
+        heading.push(text(" on "));
+        heading.push(strong(&target.label));
+    }
+    heading.push(text(&format!(" {}.", record.result.describe())));
+    let mut content = vec![paragraph(heading)];
+    let steps: Vec<Vec<Value>> = record
+        .steps
+        .iter()
+        .filter_map(|s| {
+            let summary = s.get("summary")?.as_str()?;
+            let outcome = s.get("outcome")?;
+            Some(vec![text(&format!(
+                "{summary}: {}",
+                describe_step(outcome)
+            ))])
+        })
+        .collect();
+    if !steps.is_empty() {
+        content.push(list("bulletList", steps));
+    }
+    if let Some(note) = &record.credential {
+        content.push(paragraph(vec![text(&format!(
+            "A {} was issued. The authorized person can reveal it once in the request's Entra ID panel until {}. It is not shown here.",
+            note.kind.describe(),
+            iso8601(note.expires_at_ms)
+        ))]));
+    }
+    let mut footer = vec![text(&format!(
+        "Requested by {} at {}. Audit id ",
+        record
+            .requester
+            .display_name
+            .as_deref()
+            .unwrap_or(&record.requester.account_id),
+        iso8601(record.at_ms)
+    ))];
+    footer.push(code(&record.id));
+    if !record.graph_request_ids.is_empty() {
+        footer.push(text(&format!(
+            "; Graph request ids {}",
+            record.graph_request_ids.join(", ")
+        )));
+    }
+    footer.push(text("."));
+    content.push(paragraph(footer));
+    if let AuditResult::Refused { .. } = record.result {
+        content.push(paragraph(vec![text(
+            "Nothing was changed in Entra ID. An administrator can review the policy on the app's admin page.",
+        )]));
+    }
+    doc(content)
+}
+
+/// A stored step outcome (the serialised [`crate::ops::StepOutcome`]) in words.
+fn describe_step(outcome: &Value) -> String {
+    let field = |name: &str| outcome.get(name).and_then(Value::as_str).unwrap_or("");
+    match field("status") {
+        "done" => "done".into(),
+        "noChange" => "no change needed".into(),
+        "failed" => {
+            let mut text = format!("failed ({}: {})", field("code"), field("message"));
+            if !field("requestId").is_empty() {
+                text.push_str(&format!(", request-id {}", field("requestId")));
+            }
+            text
+        }
+        "skipped" => format!("skipped ({})", field("reason")),
+        "deferred" => format!(
+            "deferred (throttled; retry after {} ms)",
+            outcome
+                .get("retryAfterMs")
+                .and_then(Value::as_u64)
+                .unwrap_or(0)
+        ),
+        other => other.to_string(),
+    }
+}
+
+/// Why a comment could not be posted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CommentError {
+    Host(HostError),
+    Rejected { status: u16 },
+}
+
+impl std::fmt::Display for CommentError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CommentError::Host(e) => e.fmt(f),
+            CommentError::Rejected { status } => write!(f, "Jira refused the comment ({status})"),
+        }
+    }
+}
+
+impl std::error::Error for CommentError {}
+
+/// Posts an ADF comment that only agents see
+/// (`sd.public.comment` = `{internal: true}`).
+pub async fn post_internal_comment<H: Host>(
+    host: &H,
+    issue_key: &str,
+    adf: Value,
+) -> Result<(), CommentError> {
+    post_comment(host, issue_key, adf, CommentVisibility::Internal).await
+}
+
+/// Posts an ADF comment with the given visibility, as the app.
+pub async fn post_comment<H: Host>(
+    host: &H,
+    issue_key: &str,
+    adf: Value,
+    visibility: CommentVisibility,
+) -> Result<(), CommentError> {
+    let internal = visibility == CommentVisibility::Internal;
+    let response = host
+        .jira(JiraRequest {
+            method: Method::Post,
+            path: format!("/rest/api/3/issue/{}/comment", encode_component(issue_key)),
+            body: Some(json!({
+                "body": adf,
+                "properties": [{"key": "sd.public.comment", "value": {"internal": internal}}]
+            })),
+            as_who: JiraAs::App,
+        })
+        .await
+        .map_err(CommentError::Host)?;
+    if (200..300).contains(&response.status) {
+        Ok(())
+    } else {
+        Err(CommentError::Rejected {
+            status: response.status,
+        })
+    }
+}

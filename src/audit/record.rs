@@ -1,0 +1,322 @@
+//! One audit record per attempted operation, refusals and reveals
+//! included. Records hold no secret values: every JSON part is redacted
+//! before it is stored (see [`crate::audit::store::record`]).
+
+use crate::ops::{CredentialKind, OpError, Outcome, StepOutcome};
+use crate::policy::{
+    Denial, EntryPoint, Operation, OperationKind, RequestContext, RequesterKind, ResolvedUser,
+};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// What was attempted: an operation, or the reveal of a credential.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", tag = "type", content = "operation")]
+pub enum AuditAction {
+    Operation(OperationKind),
+    RevealCredential,
+}
+
+/// Who asked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditActor {
+    pub account_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<RequesterKind>,
+}
+
+/// Whom it was about: the Entra object id when known, and how the request
+/// named the user.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditTarget {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    pub label: String,
+}
+
+/// How the attempt ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", tag = "status")]
+pub enum AuditResult {
+    Succeeded,
+    /// Some steps failed or were deferred; see `steps`.
+    PartiallyFailed,
+    Failed {
+        code: String,
+        message: String,
+    },
+    Refused {
+        rule: String,
+        message: String,
+    },
+    AwaitingApproval {
+        pending: usize,
+    },
+    ApprovalDeclined,
+    /// A dry run: the plan is recorded, nothing changed.
+    Planned,
+    Revealed,
+    RevealRefused {
+        reason: String,
+    },
+}
+
+/// The result without details, for filtering.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum ResultKind {
+    Succeeded,
+    PartiallyFailed,
+    Failed,
+    Refused,
+    AwaitingApproval,
+    ApprovalDeclined,
+    Planned,
+    Revealed,
+    RevealRefused,
+}
+
+impl AuditResult {
+    pub fn kind(&self) -> ResultKind {
+        match self {
+            AuditResult::Succeeded => ResultKind::Succeeded,
+            AuditResult::PartiallyFailed => ResultKind::PartiallyFailed,
+            AuditResult::Failed { .. } => ResultKind::Failed,
+            AuditResult::Refused { .. } => ResultKind::Refused,
+            AuditResult::AwaitingApproval { .. } => ResultKind::AwaitingApproval,
+            AuditResult::ApprovalDeclined => ResultKind::ApprovalDeclined,
+            AuditResult::Planned => ResultKind::Planned,
+            AuditResult::Revealed => ResultKind::Revealed,
+            AuditResult::RevealRefused { .. } => ResultKind::RevealRefused,
+        }
+    }
+
+    pub fn describe(&self) -> String {
+        match self {
+            AuditResult::Succeeded => "succeeded".into(),
+            AuditResult::PartiallyFailed => "partly failed".into(),
+            AuditResult::Failed { code, message } => format!("failed ({code}): {message}"),
+            AuditResult::Refused { rule, message } => {
+                format!("refused by policy rule '{rule}': {message}")
+            }
+            AuditResult::AwaitingApproval { pending } => {
+                format!("awaiting approval ({pending} pending); nothing was changed")
+            }
+            AuditResult::ApprovalDeclined => "approval declined; nothing was changed".into(),
+            AuditResult::Planned => "dry run; nothing was changed".into(),
+            AuditResult::Revealed => "credential revealed".into(),
+            AuditResult::RevealRefused { reason } => format!("reveal refused: {reason}"),
+        }
+    }
+}
+
+/// The kind of credential, as stored (mirrors [`CredentialKind`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum CredentialType {
+    TemporaryPassword,
+    TemporaryAccessPass,
+}
+
+impl From<CredentialKind> for CredentialType {
+    fn from(kind: CredentialKind) -> Self {
+        match kind {
+            CredentialKind::TemporaryPassword => CredentialType::TemporaryPassword,
+            CredentialKind::TemporaryAccessPass => CredentialType::TemporaryAccessPass,
+        }
+    }
+}
+
+impl CredentialType {
+    pub fn describe(self) -> &'static str {
+        match self {
+            CredentialType::TemporaryPassword => "temporary password",
+            CredentialType::TemporaryAccessPass => "Temporary Access Pass",
+        }
+    }
+}
+
+/// A note that a credential was issued, never the credential.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CredentialNote {
+    pub kind: CredentialType,
+    /// The one-time delivery id (useless without being an allowed viewer).
+    pub delivery_id: String,
+    pub expires_at_ms: u64,
+}
+
+/// One attempted operation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditRecord {
+    /// Random, assigned when the record is built.
+    pub id: String,
+    pub at_ms: u64,
+    pub requester: AuditActor,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub entry_point: Option<EntryPoint>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub issue_key: Option<String>,
+    pub action: AuditAction,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<AuditTarget>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub groups: Vec<String>,
+    #[serde(default)]
+    pub dry_run: bool,
+    /// The plan (redacted Graph changes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plan: Option<Value>,
+    /// The result of each step.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub steps: Vec<Value>,
+    pub result: AuditResult,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub graph_request_ids: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idempotency_key: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credential: Option<CredentialNote>,
+    /// The credential a reveal record is about (reveal records only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delivery_id: Option<String>,
+    /// For a reveal: the record of the operation that issued the credential.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub related_audit_id: Option<String>,
+}
+
+/// Random id of a record: 12 base64url characters.
+pub fn new_record_id() -> String {
+    crate::random::token::<9>()
+}
+
+impl AuditRecord {
+    /// A record of `op` requested in `ctx`, not yet with a result (it is
+    /// `Planned` until one of the result setters runs).
+    pub fn for_operation(now_ms: u64, ctx: &RequestContext, op: &Operation) -> Self {
+        AuditRecord {
+            id: new_record_id(),
+            at_ms: now_ms,
+            requester: AuditActor {
+                account_id: ctx.requester.account_id.clone(),
+                display_name: Some(ctx.requester.display_name.clone()),
+                kind: Some(ctx.requester.kind),
+            },
+            entry_point: Some(ctx.entry_point),
+            issue_key: ctx.issue_key.clone(),
+            action: AuditAction::Operation(op.kind),
+            target: op.target.as_ref().map(|t| AuditTarget {
+                id: match t {
+                    crate::ops::UserRef::Id(id) => Some(id.to_string()),
+                    _ => None,
+                },
+                label: t.value().to_string(),
+            }),
+            groups: op.groups.iter().map(ToString::to_string).collect(),
+            dry_run: ctx.dry_run,
+            plan: None,
+            steps: Vec::new(),
+            result: AuditResult::Planned,
+            graph_request_ids: Vec::new(),
+            idempotency_key: ctx.idempotency_key.clone(),
+            credential: None,
+            delivery_id: None,
+            related_audit_id: None,
+        }
+    }
+
+    /// Names the target as the policy resolved it.
+    pub fn with_resolved_target(mut self, user: &ResolvedUser) -> Self {
+        self.target = Some(AuditTarget {
+            id: Some(user.id.clone()),
+            label: user.label(),
+        });
+        self
+    }
+
+    /// The policy said no (or not yet).
+    pub fn denied(mut self, denial: &Denial) -> Self {
+        self.result = match denial {
+            Denial::Refused(r) => AuditResult::Refused {
+                rule: r.rule.to_string(),
+                message: r.message.clone(),
+            },
+            Denial::AwaitingApproval { pending } => {
+                AuditResult::AwaitingApproval { pending: *pending }
+            }
+            Denial::ApprovalDeclined => AuditResult::ApprovalDeclined,
+            Denial::CheckFailed(e) => AuditResult::Failed {
+                code: denial.code().to_string(),
+                message: e.to_string(),
+            },
+        };
+        self
+    }
+
+    /// The operation ran (or was planned): plan, steps and request ids.
+    pub fn completed(mut self, outcome: &Outcome) -> Self {
+        self.plan = serde_json::to_value(&outcome.plan).ok();
+        self.steps = outcome
+            .steps
+            .iter()
+            .filter_map(|s| serde_json::to_value(s).ok())
+            .collect();
+        self.graph_request_ids
+            .extend(outcome.steps.iter().filter_map(|s| match &s.outcome {
+                StepOutcome::Failed { request_id, .. } => request_id.clone(),
+                _ => None,
+            }));
+        if let Some(user) = &outcome.user {
+            self.target = Some(AuditTarget {
+                id: Some(user.id.clone()),
+                label: user
+                    .user_principal_name
+                    .clone()
+                    .unwrap_or_else(|| user.id.clone()),
+            });
+        }
+        self.dry_run = outcome.dry_run;
+        self.result = if outcome.dry_run {
+            AuditResult::Planned
+        } else if outcome.is_complete() {
+            AuditResult::Succeeded
+        } else {
+            AuditResult::PartiallyFailed
+        };
+        self
+    }
+
+    /// The operation failed before it could report steps.
+    pub fn failed(mut self, error: &OpError) -> Self {
+        if let OpError::Graph(g) = error {
+            self.graph_request_ids.extend(g.request_id.clone());
+        }
+        self.result = AuditResult::Failed {
+            code: error.code().to_string(),
+            message: error.to_string(),
+        };
+        self
+    }
+
+    pub fn with_credential(mut self, note: CredentialNote) -> Self {
+        self.credential = Some(note);
+        self
+    }
+
+    pub fn with_request_ids(mut self, ids: impl IntoIterator<Item = String>) -> Self {
+        self.graph_request_ids.extend(ids);
+        self
+    }
+
+    pub fn operation(&self) -> Option<OperationKind> {
+        match self.action {
+            AuditAction::Operation(kind) => Some(kind),
+            AuditAction::RevealCredential => None,
+        }
+    }
+}

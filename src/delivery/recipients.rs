@@ -1,0 +1,53 @@
+//! Who may reveal a credential, and the one case where a credential may
+//! travel in a response.
+
+use crate::ops::IssuedCredential;
+use crate::policy::{OperationKind, PolicyConfig, RequestContext, SecretRecipient, ServiceApiAuth};
+use crate::secret::Secret;
+
+/// The Jira accounts that could fill each recipient role for one request.
+/// The entry point knows them (the assignee from the issue, the manager's
+/// Jira account from Entra's manager and a Jira user search).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RecipientAccounts<'a> {
+    pub requester: Option<&'a str>,
+    pub target_manager: Option<&'a str>,
+    pub assigned_agent: Option<&'a str>,
+}
+
+/// The Jira account ids allowed to reveal the credential of `kind`, per the
+/// admin's `secretRecipients`. Roles nobody fills are skipped.
+pub fn viewers_for(
+    config: &PolicyConfig,
+    kind: OperationKind,
+    accounts: &RecipientAccounts<'_>,
+) -> Vec<String> {
+    let mut viewers: Vec<String> = config
+        .secret_recipients
+        .for_operation(kind)
+        .iter()
+        .filter_map(|role| match role {
+            SecretRecipient::Requester => accounts.requester,
+            SecretRecipient::TargetManager => accounts.target_manager,
+            SecretRecipient::AssignedAgent => accounts.assigned_agent,
+        })
+        .filter(|id| !id.trim().is_empty())
+        .map(str::to_string)
+        .collect();
+    viewers.sort();
+    viewers.dedup();
+    viewers
+}
+
+/// The credential to put in the Service API response: only when the admin
+/// turned on `returnSecretInResponseForSignedHr` and the caller proved
+/// itself with an HMAC signature. Every other caller gets `None`.
+pub fn secret_for_response<'c>(
+    config: &PolicyConfig,
+    ctx: &RequestContext,
+    credential: &'c IssuedCredential,
+) -> Option<&'c Secret> {
+    (config.return_secret_in_response_for_signed_hr
+        && ctx.service_auth == Some(ServiceApiAuth::HmacSigned))
+    .then_some(&credential.secret)
+}

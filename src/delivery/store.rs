@@ -1,0 +1,197 @@
+//! Putting a credential into secret storage, and sweeping expired ones.
+
+use crate::audit::record::CredentialType;
+use crate::audit::CredentialNote;
+use crate::host::{Host, HostError};
+use crate::ops::IssuedCredential;
+use crate::policy::OperationKind;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use std::fmt;
+
+/// Secret-storage key prefix of a pending credential.
+pub(crate) const SECRET_PREFIX: &str = "delivery:";
+/// KVS document listing pending ids and expiries (no values), for sweeping.
+pub(crate) const PENDING_KEY: &str = "delivery:pending";
+/// Bounds the pending list (oldest swept first when it overflows).
+const MAX_PENDING: usize = 5_000;
+
+/// What to store besides the credential.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeliveryRequest {
+    pub operation: OperationKind,
+    /// Entra object id of the user the credential belongs to.
+    pub target_id: String,
+    pub target_label: String,
+    pub issue_key: Option<String>,
+    /// The audit record of the operation that issued it.
+    pub audit_id: String,
+    /// Jira account ids allowed to reveal it (see `viewers_for`).
+    pub viewers: Vec<String>,
+    pub lifetime_ms: u64,
+}
+
+/// What callers keep and show: never the value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeliveryReceipt {
+    pub id: String,
+    pub kind: CredentialType,
+    pub expires_at_ms: u64,
+    pub viewers: Vec<String>,
+}
+
+impl DeliveryReceipt {
+    /// The audit trail's note of this credential.
+    pub fn note(&self) -> CredentialNote {
+        CredentialNote {
+            kind: self.kind,
+            delivery_id: self.id.clone(),
+            expires_at_ms: self.expires_at_ms,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DeliveryError {
+    /// Nobody would be allowed to reveal it: storing it would only lose it.
+    NoViewers,
+    Storage(HostError),
+}
+
+impl fmt::Display for DeliveryError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DeliveryError::NoViewers => {
+                f.write_str("no one is configured to receive this credential")
+            }
+            DeliveryError::Storage(e) => write!(f, "storing the credential failed: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for DeliveryError {}
+
+impl From<HostError> for DeliveryError {
+    fn from(e: HostError) -> Self {
+        DeliveryError::Storage(e)
+    }
+}
+
+/// The secret-storage entry: the value and everything reveal must check,
+/// in one write, so they cannot drift apart.
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Entry {
+    pub value: String,
+    pub kind: CredentialType,
+    pub operation: OperationKind,
+    pub target_id: String,
+    pub target_label: String,
+    #[serde(default)]
+    pub issue_key: Option<String>,
+    pub audit_id: String,
+    pub viewers: Vec<String>,
+    pub created_at_ms: u64,
+    pub expires_at_ms: u64,
+}
+
+#[derive(Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Pending {
+    pub entries: Vec<PendingEntry>,
+}
+
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct PendingEntry {
+    pub id: String,
+    pub expires_at_ms: u64,
+}
+
+pub(crate) fn secret_key(id: &str) -> String {
+    format!("{SECRET_PREFIX}{id}")
+}
+
+pub(crate) async fn read_pending<H: Host>(host: &H) -> Result<Pending, HostError> {
+    Ok(host
+        .kvs_get(PENDING_KEY)
+        .await?
+        .and_then(|v| serde_json::from_value(v).ok())
+        .unwrap_or_default())
+}
+
+pub(crate) async fn write_pending<H: Host>(host: &H, pending: &Pending) -> Result<(), HostError> {
+    if pending.entries.is_empty() {
+        host.kvs_delete(PENDING_KEY).await
+    } else {
+        host.kvs_set(PENDING_KEY, &json!(pending)).await
+    }
+}
+
+/// Stores the credential for one reveal and returns its receipt. The
+/// credential is consumed: after this call the only copy is in storage.
+pub async fn store<H: Host>(
+    host: &H,
+    credential: IssuedCredential,
+    request: DeliveryRequest,
+) -> Result<DeliveryReceipt, DeliveryError> {
+    if request.viewers.is_empty() {
+        return Err(DeliveryError::NoViewers);
+    }
+    let id = crate::random::token::<24>();
+    let now = host.now_ms();
+    let kind = CredentialType::from(credential.kind);
+    let entry = Entry {
+        value: credential.secret.expose().to_string(),
+        kind,
+        operation: request.operation,
+        target_id: request.target_id,
+        target_label: request.target_label,
+        issue_key: request.issue_key,
+        audit_id: request.audit_id,
+        viewers: request.viewers.clone(),
+        created_at_ms: now,
+        expires_at_ms: now.saturating_add(request.lifetime_ms),
+    };
+    let text = serde_json::to_string(&entry).map_err(|e| HostError::Contract {
+        capability: "secret_set",
+        reason: e.to_string(),
+    })?;
+    host.secret_set(&secret_key(&id), &text).await?;
+    let mut pending = read_pending(host).await?;
+    pending.entries.push(PendingEntry {
+        id: id.clone(),
+        expires_at_ms: entry.expires_at_ms,
+    });
+    if pending.entries.len() > MAX_PENDING {
+        let excess = pending.entries.len() - MAX_PENDING;
+        for old in pending.entries.drain(..excess) {
+            host.secret_delete(&secret_key(&old.id)).await?;
+        }
+    }
+    write_pending(host, &pending).await?;
+    Ok(DeliveryReceipt {
+        id,
+        kind,
+        expires_at_ms: entry.expires_at_ms,
+        viewers: request.viewers,
+    })
+}
+
+/// Deletes every expired credential; returns how many. For a scheduled
+/// trigger: an unrevealed credential must not outlive its expiry.
+pub async fn purge_expired<H: Host>(host: &H) -> Result<usize, DeliveryError> {
+    let now = host.now_ms();
+    let mut pending = read_pending(host).await?;
+    let (expired, live): (Vec<_>, Vec<_>) = pending
+        .entries
+        .into_iter()
+        .partition(|e| e.expires_at_ms <= now);
+    for entry in &expired {
+        host.secret_delete(&secret_key(&entry.id)).await?;
+    }
+    pending.entries = live;
+    write_pending(host, &pending).await?;
+    Ok(expired.len())
+}

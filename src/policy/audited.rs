@@ -1,0 +1,51 @@
+//! [`authorize`] plus the audit record every refusal needs, so no entry
+//! point can refuse without leaving a trace.
+
+use crate::audit::{self, AuditError, AuditRecord};
+use crate::graph::{Deadline, GraphClient};
+use crate::host::{Host, LogLevel};
+use crate::http::Transport;
+use crate::policy::authorize::{authorize, Authorized};
+use crate::policy::config::PolicyConfig;
+use crate::policy::operation::Operation;
+use crate::policy::refusal::Denial;
+use crate::policy::requester::RequestContext;
+
+/// A denial that has been written to the audit trail.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuditedDenial {
+    pub denial: Denial,
+    /// The record written for it.
+    pub record: AuditRecord,
+    /// Set when the record could not be stored (the denial stands anyway).
+    pub audit_error: Option<AuditError>,
+}
+
+/// Authorizes `op`; on any denial stores an audit record before returning.
+pub async fn authorize_audited<T: Transport, H: Host>(
+    ctx: &RequestContext,
+    op: &Operation,
+    config: &PolicyConfig,
+    client: &GraphClient<'_, T, H>,
+    deadline: Deadline,
+) -> Result<Authorized, AuditedDenial> {
+    match authorize(ctx, op, config, client, deadline).await {
+        Ok(ok) => Ok(ok),
+        Err(denial) => {
+            let host = client.host();
+            let record = AuditRecord::for_operation(host.now_ms(), ctx, op).denied(&denial);
+            let audit_error = audit::record(host, &record).await.err();
+            if let Some(e) = &audit_error {
+                host.log(
+                    LogLevel::Error,
+                    &format!("policy: refusal not audited: {e}"),
+                );
+            }
+            Err(AuditedDenial {
+                denial,
+                record,
+                audit_error,
+            })
+        }
+    }
+}

@@ -1,0 +1,297 @@
+//! The one entry into the policy: may this requester run this operation
+//! now? Checks run cheapest-first and every refusal names its rule.
+
+use crate::graph::{Deadline, GraphClient};
+use crate::host::Host;
+use crate::http::Transport;
+use crate::ops::resolve::read_user;
+use crate::ops::UserRef;
+use crate::policy::config::PolicyConfig;
+use crate::policy::groups::check_groups;
+use crate::policy::identity::entra_account_of;
+use crate::policy::jira::{approvals_of, groups_of, ApprovalState};
+use crate::policy::manager::is_manager_within;
+use crate::policy::operation::{Operation, OperationKind};
+use crate::policy::protected::{check_target, ResolvedUser};
+use crate::policy::refusal::{Denial, Refusal, RuleName};
+use crate::policy::requester::{RequestContext, RequesterKind};
+use serde::Serialize;
+
+/// Which requester rule let the request through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum AllowedBy {
+    /// Admin page, Service API or automation: authenticated by the entry point.
+    TrustedEntryPoint,
+    AgentGroup,
+    SelfService,
+    Manager,
+}
+
+/// How the approvals gate was passed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum ApprovalGate {
+    NotRequired,
+    Approved,
+    /// A dry run changes nothing, so it does not wait for approval.
+    DryRun,
+}
+
+/// Permission to run one operation, with what the checks learned.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Authorized {
+    pub allowed_by: AllowedBy,
+    pub approval: ApprovalGate,
+    /// The target as Entra names it (when the checks had to read it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target: Option<ResolvedUser>,
+    /// The requester's own Entra account (self-service and manager rules).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub requester_entra_user: Option<ResolvedUser>,
+}
+
+/// Decides whether `op` may run for `ctx`. Reads Entra through `client`
+/// and Jira through the client's host; never changes anything.
+pub async fn authorize<T: Transport, H: Host>(
+    ctx: &RequestContext,
+    op: &Operation,
+    config: &PolicyConfig,
+    client: &GraphClient<'_, T, H>,
+    deadline: Deadline,
+) -> Result<Authorized, Denial> {
+    let (allowed_by, mut target, requester_entra_user) =
+        check_requester(ctx, op, config, client, deadline).await?;
+    if !op.groups.is_empty() {
+        check_groups(client, config, &op.groups, deadline).await?;
+    }
+    if op.touches_sensitive_target() {
+        if let Some(user) = &op.target {
+            target = Some(check_target(client, config, user, deadline).await?);
+        }
+    }
+    let approval = check_approvals(ctx, op.kind, config, client.host()).await?;
+    Ok(Authorized {
+        allowed_by,
+        approval,
+        target,
+        requester_entra_user,
+    })
+}
+
+type RequesterVerdict = (AllowedBy, Option<ResolvedUser>, Option<ResolvedUser>);
+
+async fn check_requester<T: Transport, H: Host>(
+    ctx: &RequestContext,
+    op: &Operation,
+    config: &PolicyConfig,
+    client: &GraphClient<'_, T, H>,
+    deadline: Deadline,
+) -> Result<RequesterVerdict, Denial> {
+    let requester = &ctx.requester;
+    match requester.kind {
+        RequesterKind::Admin | RequesterKind::ServiceApi | RequesterKind::Automation => {
+            Ok((AllowedBy::TrustedEntryPoint, None, None))
+        }
+        RequesterKind::Agent => {
+            check_agent(client.host(), &requester.account_id, config).await?;
+            Ok((AllowedBy::AgentGroup, None, None))
+        }
+        RequesterKind::PortalCustomer => match op.kind {
+            OperationKind::UserUpdate => {
+                let (me, target) = check_self_service(ctx, op, config, client, deadline).await?;
+                Ok((AllowedBy::SelfService, Some(target), Some(me)))
+            }
+            OperationKind::UserResetPassword | OperationKind::UserCreateTemporaryAccessPass => {
+                let (me, target) = check_manager(ctx, op, config, client, deadline).await?;
+                Ok((AllowedBy::Manager, Some(target), Some(me)))
+            }
+            other => Err(Refusal::new(
+                RuleName::RequesterNotAllowed,
+                format!(
+                    "a portal customer may not request {other}; only self-service profile updates and manager-requested password resets run from the portal"
+                ),
+            )
+            .into()),
+        },
+    }
+}
+
+async fn check_agent<H: Host>(
+    host: &H,
+    account_id: &str,
+    config: &PolicyConfig,
+) -> Result<(), Denial> {
+    if config.agent_jira_groups.is_empty() {
+        return Err(Refusal::new(
+            RuleName::AgentGroupRequired,
+            "no Jira group is configured whose members may act as agents",
+        )
+        .into());
+    }
+    let groups = groups_of(host, account_id).await?;
+    let member = groups.iter().any(|g| {
+        config.agent_jira_groups.iter().any(|wanted| {
+            wanted.eq_ignore_ascii_case(&g.name) || g.group_id.as_deref() == Some(wanted.as_str())
+        })
+    });
+    if member {
+        Ok(())
+    } else {
+        Err(Refusal::new(
+            RuleName::AgentGroupRequired,
+            format!(
+                "the agent is in none of the Jira groups allowed to act: {}",
+                config.agent_jira_groups.join(", ")
+            ),
+        )
+        .into())
+    }
+}
+
+fn target_of(op: &Operation) -> Result<&UserRef, Denial> {
+    op.target.as_ref().ok_or_else(|| {
+        Denial::from(crate::ops::OpError::invalid(
+            "user",
+            "is required for this operation",
+        ))
+    })
+}
+
+async fn resolve<T: Transport, H: Host>(
+    client: &GraphClient<'_, T, H>,
+    user: &UserRef,
+    deadline: Deadline,
+) -> Result<ResolvedUser, Denial> {
+    let view = read_user(
+        client,
+        user,
+        "id,displayName,userPrincipalName,mail",
+        None,
+        deadline,
+    )
+    .await?;
+    Ok(ResolvedUser {
+        id: view.id,
+        display_name: view.display_name,
+        user_principal_name: view.user_principal_name,
+        mail: view.mail,
+    })
+}
+
+async fn check_self_service<T: Transport, H: Host>(
+    ctx: &RequestContext,
+    op: &Operation,
+    config: &PolicyConfig,
+    client: &GraphClient<'_, T, H>,
+    deadline: Deadline,
+) -> Result<(ResolvedUser, ResolvedUser), Denial> {
+    let not_allowed: Vec<&str> = op
+        .attributes
+        .iter()
+        .filter(|a| !config.self_service_attributes.contains(a))
+        .map(String::as_str)
+        .collect();
+    if op.attributes.is_empty() || !not_allowed.is_empty() {
+        return Err(Refusal::new(
+            RuleName::SelfServiceAttributeNotAllowed,
+            format!(
+                "self-service may change only {}; not {}",
+                if config.self_service_attributes.is_empty() {
+                    "nothing (no attribute is enabled)".to_string()
+                } else {
+                    config.self_service_attributes.join(", ")
+                },
+                if not_allowed.is_empty() {
+                    "an empty change".to_string()
+                } else {
+                    not_allowed.join(", ")
+                }
+            ),
+        )
+        .into());
+    }
+    let me = entra_account_of(
+        client,
+        &ctx.requester,
+        RuleName::SelfServiceIdentityNotUnique,
+        deadline,
+    )
+    .await?;
+    let target = resolve(client, target_of(op)?, deadline).await?;
+    if !target.id.eq_ignore_ascii_case(&me.id) {
+        return Err(Refusal::new(
+            RuleName::SelfServiceOwnAccountOnly,
+            format!(
+                "{} may change only their own profile, not that of {}",
+                ctx.requester.display_name,
+                target.label()
+            ),
+        )
+        .into());
+    }
+    Ok((me, target))
+}
+
+async fn check_manager<T: Transport, H: Host>(
+    ctx: &RequestContext,
+    op: &Operation,
+    config: &PolicyConfig,
+    client: &GraphClient<'_, T, H>,
+    deadline: Deadline,
+) -> Result<(ResolvedUser, ResolvedUser), Denial> {
+    let me = entra_account_of(client, &ctx.requester, RuleName::ManagerOnly, deadline).await?;
+    let target = resolve(client, target_of(op)?, deadline).await?;
+    let depth = config.manager_chain_depth;
+    if is_manager_within(client, &me.id, &target.id, depth, deadline).await? {
+        return Ok((me, target));
+    }
+    let scope = if depth <= 1 {
+        "the manager".to_string()
+    } else {
+        format!("within {depth} levels of the manager chain")
+    };
+    Err(Refusal::new(
+        RuleName::ManagerOnly,
+        format!(
+            "Entra does not list {} as {scope} of {}",
+            ctx.requester.display_name,
+            target.label()
+        ),
+    )
+    .into())
+}
+
+async fn check_approvals<H: Host>(
+    ctx: &RequestContext,
+    kind: OperationKind,
+    config: &PolicyConfig,
+    host: &H,
+) -> Result<ApprovalGate, Denial> {
+    if !config.approvals.required_for(kind) {
+        return Ok(ApprovalGate::NotRequired);
+    }
+    if ctx.dry_run {
+        return Ok(ApprovalGate::DryRun);
+    }
+    let Some(issue_key) = ctx.issue_key.as_deref() else {
+        return Err(Refusal::new(
+            RuleName::ApprovalNeedsRequest,
+            format!("{kind} requires JSM approval, but the call belongs to no request"),
+        )
+        .into());
+    };
+    match approvals_of(host, issue_key).await? {
+        ApprovalState::Approved => Ok(ApprovalGate::Approved),
+        ApprovalState::Declined => Err(Denial::ApprovalDeclined),
+        ApprovalState::Pending { pending } => Err(Denial::AwaitingApproval { pending }),
+        // Fail closed: a request type without an approval step must not
+        // turn "approval required" into "no approval needed".
+        ApprovalState::NoApprovals => Err(Refusal::new(
+            RuleName::ApprovalNeedsRequest,
+            format!("{kind} requires JSM approval, but request {issue_key} has no approval step"),
+        )
+        .into()),
+    }
+}

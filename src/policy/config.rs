@@ -1,0 +1,525 @@
+//! The admin's policy settings, validated on save. Every error names the
+//! setting by its path (`policy.approvals.user.resetPassword`) so the admin
+//! page can put the message beside the field.
+
+use crate::ops::ObjectId;
+use crate::policy::operation::{OperationKind, SENSITIVE_ATTRIBUTES};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::collections::BTreeSet;
+use std::fmt;
+
+/// Root of every path in a [`ConfigError`].
+const ROOT: &str = "policy";
+
+/// Entra attributes a customer may ever be allowed to change on their own
+/// profile. Identity, sign-in and organisation attributes are excluded.
+pub const SELF_SERVICE_CANDIDATES: [&str; 6] = [
+    "mobilePhone",
+    "businessPhones",
+    "officeLocation",
+    "preferredLanguage",
+    "streetAddress",
+    "city",
+];
+
+/// Attributes that are never self-service, whatever the admin says.
+const NEVER_SELF_SERVICE: [&str; 6] = [
+    "department",
+    "jobTitle",
+    "employeeId",
+    "manager",
+    "companyName",
+    "usageLocation",
+];
+
+/// Per-operation approval requirement: `true` means the operation runs only
+/// once every JSM approval on the request is decided "approved".
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct UserApprovals {
+    pub create: bool,
+    pub update: bool,
+    pub disable: bool,
+    pub enable: bool,
+    pub revoke_sessions: bool,
+    pub reset_password: bool,
+    pub create_temporary_access_pass: bool,
+    pub offboard: bool,
+    pub transfer: bool,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct GroupApprovals {
+    pub add_member: bool,
+    pub remove_member: bool,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct ApprovalSettings {
+    pub user: UserApprovals,
+    pub group: GroupApprovals,
+}
+
+impl ApprovalSettings {
+    /// Whether `kind` needs JSM approval first. Reads never do.
+    pub fn required_for(&self, kind: OperationKind) -> bool {
+        let u = &self.user;
+        match kind {
+            OperationKind::UserGet | OperationKind::UserGroups => false,
+            OperationKind::UserCreate => u.create,
+            OperationKind::UserUpdate => u.update,
+            OperationKind::UserDisable => u.disable,
+            OperationKind::UserEnable => u.enable,
+            OperationKind::UserRevokeSessions => u.revoke_sessions,
+            OperationKind::UserResetPassword => u.reset_password,
+            OperationKind::UserCreateTemporaryAccessPass => u.create_temporary_access_pass,
+            OperationKind::UserOffboard => u.offboard,
+            OperationKind::UserTransfer => u.transfer,
+            OperationKind::GroupAddMember => self.group.add_member,
+            OperationKind::GroupRemoveMember => self.group.remove_member,
+        }
+    }
+}
+
+/// Who may reveal a generated credential.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum SecretRecipient {
+    /// The Jira account that asked for the operation.
+    Requester,
+    /// The Jira account of the target's manager in Entra.
+    TargetManager,
+    /// The agent assigned to the JSM request.
+    AssignedAgent,
+}
+
+/// Recipients per credential-issuing operation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct UserSecretRecipients {
+    pub create: BTreeSet<SecretRecipient>,
+    pub reset_password: BTreeSet<SecretRecipient>,
+    pub create_temporary_access_pass: BTreeSet<SecretRecipient>,
+}
+
+impl Default for UserSecretRecipients {
+    fn default() -> Self {
+        UserSecretRecipients {
+            create: [SecretRecipient::TargetManager].into(),
+            reset_password: [SecretRecipient::Requester].into(),
+            create_temporary_access_pass: [SecretRecipient::Requester].into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct SecretRecipientSettings {
+    pub user: UserSecretRecipients,
+}
+
+impl SecretRecipientSettings {
+    /// The recipients for `kind`; empty for operations that issue nothing.
+    pub fn for_operation(&self, kind: OperationKind) -> &BTreeSet<SecretRecipient> {
+        static NONE: BTreeSet<SecretRecipient> = BTreeSet::new();
+        match kind {
+            OperationKind::UserCreate => &self.user.create,
+            OperationKind::UserResetPassword => &self.user.reset_password,
+            OperationKind::UserCreateTemporaryAccessPass => &self.user.create_temporary_access_pass,
+            _ => &NONE,
+        }
+    }
+}
+
+/// The whole policy section of the app configuration.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct PolicyConfig {
+    /// Groups the service desk may add members to or remove them from.
+    pub serviceable_groups: Vec<ObjectId>,
+    /// Members of these groups are protected targets.
+    pub protected_groups: Vec<ObjectId>,
+    /// These users are protected targets.
+    pub protected_users: Vec<ObjectId>,
+    pub approvals: ApprovalSettings,
+    pub secret_recipients: SecretRecipientSettings,
+    /// How long a generated credential waits for its one reveal.
+    pub secret_lifetime_hours: u32,
+    /// Attributes a portal customer may change on their own profile.
+    pub self_service_attributes: Vec<String>,
+    /// 1 = only the direct manager may request; N = up to N levels above.
+    pub manager_chain_depth: u8,
+    /// Jira groups (name or group id) whose members act as agents.
+    pub agent_jira_groups: Vec<String>,
+    /// Summaries of outcomes that carry no credential may be public comments.
+    pub public_comments_for_non_secret_outcomes: bool,
+    /// A signed HR integration (HMAC) may receive the credential in the
+    /// Service API response. Never applies to any other caller.
+    pub return_secret_in_response_for_signed_hr: bool,
+    pub audit_retention_days: u32,
+}
+
+pub const DEFAULT_SECRET_LIFETIME_HOURS: u32 = 24;
+pub const MAX_SECRET_LIFETIME_HOURS: u32 = 168;
+pub const MAX_MANAGER_CHAIN_DEPTH: u8 = 5;
+pub const MAX_AUDIT_RETENTION_DAYS: u32 = 3650;
+/// Bounds each id list so the config stays far below a KVS value's size.
+pub const MAX_LIST_LEN: usize = 500;
+
+impl Default for PolicyConfig {
+    fn default() -> Self {
+        PolicyConfig {
+            serviceable_groups: Vec::new(),
+            protected_groups: Vec::new(),
+            protected_users: Vec::new(),
+            approvals: ApprovalSettings::default(),
+            secret_recipients: SecretRecipientSettings::default(),
+            secret_lifetime_hours: DEFAULT_SECRET_LIFETIME_HOURS,
+            self_service_attributes: Vec::new(),
+            manager_chain_depth: 1,
+            agent_jira_groups: Vec::new(),
+            public_comments_for_non_secret_outcomes: false,
+            return_secret_in_response_for_signed_hr: false,
+            audit_retention_days: 365,
+        }
+    }
+}
+
+/// One invalid setting.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ConfigError {
+    /// e.g. `policy.serviceableGroups[2]`.
+    pub path: String,
+    pub message: String,
+}
+
+impl ConfigError {
+    fn new(path: impl Into<String>, message: impl Into<String>) -> Self {
+        ConfigError {
+            path: path.into(),
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.path, self.message)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+impl PolicyConfig {
+    /// Parses the admin page's JSON, reporting every problem with its path
+    /// (serde alone would stop at the first and not say where).
+    pub fn from_json(value: &Value) -> Result<PolicyConfig, Vec<ConfigError>> {
+        let mut errors = Vec::new();
+        check_shape(value, &schema(), ROOT, &mut errors);
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        let config: PolicyConfig = serde_json::from_value(value.clone())
+            .map_err(|e| vec![ConfigError::new(ROOT, e.to_string())])?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Checks the semantic rules the types cannot express.
+    pub fn validate(&self) -> Result<(), Vec<ConfigError>> {
+        let mut errors = Vec::new();
+        for (name, list) in [
+            ("serviceableGroups", &self.serviceable_groups),
+            ("protectedGroups", &self.protected_groups),
+            ("protectedUsers", &self.protected_users),
+        ] {
+            check_list(name, list, &mut errors);
+        }
+        for group in &self.serviceable_groups {
+            if let Some(i) = self.protected_groups.iter().position(|g| g == group) {
+                errors.push(ConfigError::new(
+                    format!("{ROOT}.protectedGroups[{i}]"),
+                    format!("group {group} is also marked serviceable; a protected group cannot be serviceable"),
+                ));
+            }
+        }
+        for kind in [
+            OperationKind::UserCreate,
+            OperationKind::UserResetPassword,
+            OperationKind::UserCreateTemporaryAccessPass,
+        ] {
+            if self.secret_recipients.for_operation(kind).is_empty() {
+                errors.push(ConfigError::new(
+                    format!("{ROOT}.secretRecipients.{}", kind.route()),
+                    "must name at least one person who may reveal the credential",
+                ));
+            }
+        }
+        if !(1..=MAX_SECRET_LIFETIME_HOURS).contains(&self.secret_lifetime_hours) {
+            errors.push(ConfigError::new(
+                format!("{ROOT}.secretLifetimeHours"),
+                format!("must be between 1 and {MAX_SECRET_LIFETIME_HOURS}"),
+            ));
+        }
+        let mut seen = BTreeSet::new();
+        for (i, attribute) in self.self_service_attributes.iter().enumerate() {
+            let path = format!("{ROOT}.selfServiceAttributes[{i}]");
+            if SENSITIVE_ATTRIBUTES.contains(&attribute.as_str())
+                && !SELF_SERVICE_CANDIDATES.contains(&attribute.as_str())
+                || NEVER_SELF_SERVICE.contains(&attribute.as_str())
+            {
+                errors.push(ConfigError::new(
+                    path,
+                    format!("'{attribute}' can never be changed through self-service"),
+                ));
+            } else if !SELF_SERVICE_CANDIDATES.contains(&attribute.as_str()) {
+                errors.push(ConfigError::new(
+                    path,
+                    format!(
+                        "'{attribute}' is not a self-service attribute (allowed: {})",
+                        SELF_SERVICE_CANDIDATES.join(", ")
+                    ),
+                ));
+            } else if !seen.insert(attribute.as_str()) {
+                errors.push(ConfigError::new(
+                    path,
+                    format!("'{attribute}' is listed twice"),
+                ));
+            }
+        }
+        if !(1..=MAX_MANAGER_CHAIN_DEPTH).contains(&self.manager_chain_depth) {
+            errors.push(ConfigError::new(
+                format!("{ROOT}.managerChainDepth"),
+                format!("must be between 1 and {MAX_MANAGER_CHAIN_DEPTH}"),
+            ));
+        }
+        for (i, group) in self.agent_jira_groups.iter().enumerate() {
+            if group.trim().is_empty() || group.chars().count() > 255 {
+                errors.push(ConfigError::new(
+                    format!("{ROOT}.agentJiraGroups[{i}]"),
+                    "must be a Jira group name or id of 1 to 255 characters",
+                ));
+            }
+        }
+        if !(1..=MAX_AUDIT_RETENTION_DAYS).contains(&self.audit_retention_days) {
+            errors.push(ConfigError::new(
+                format!("{ROOT}.auditRetentionDays"),
+                format!("must be between 1 and {MAX_AUDIT_RETENTION_DAYS}"),
+            ));
+        }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(errors)
+        }
+    }
+
+    /// The secret lifetime in milliseconds.
+    pub fn secret_lifetime_ms(&self) -> u64 {
+        u64::from(self.secret_lifetime_hours) * 3_600_000
+    }
+}
+
+fn check_list(name: &str, list: &[ObjectId], errors: &mut Vec<ConfigError>) {
+    if list.len() > MAX_LIST_LEN {
+        errors.push(ConfigError::new(
+            format!("{ROOT}.{name}"),
+            format!("holds more than {MAX_LIST_LEN} entries"),
+        ));
+    }
+    let mut seen = BTreeSet::new();
+    for (i, id) in list.iter().enumerate() {
+        if !seen.insert(id) {
+            errors.push(ConfigError::new(
+                format!("{ROOT}.{name}[{i}]"),
+                format!("{id} is listed twice"),
+            ));
+        }
+    }
+}
+
+/// The expected JSON shape, for path-precise parse errors.
+enum Shape {
+    Bool,
+    Number,
+    IdList,
+    StringList,
+    /// A list of [`SecretRecipient`] names.
+    RecipientList,
+    Object(Vec<(&'static str, Shape)>),
+}
+
+fn schema() -> Shape {
+    use Shape::*;
+    let flags = |names: &[&'static str]| Object(names.iter().map(|n| (*n, Bool)).collect());
+    Object(vec![
+        ("serviceableGroups", IdList),
+        ("protectedGroups", IdList),
+        ("protectedUsers", IdList),
+        (
+            "approvals",
+            Object(vec![
+                (
+                    "user",
+                    flags(&[
+                        "create",
+                        "update",
+                        "disable",
+                        "enable",
+                        "revokeSessions",
+                        "resetPassword",
+                        "createTemporaryAccessPass",
+                        "offboard",
+                        "transfer",
+                    ]),
+                ),
+                ("group", flags(&["addMember", "removeMember"])),
+            ]),
+        ),
+        (
+            "secretRecipients",
+            Object(vec![(
+                "user",
+                Object(vec![
+                    ("create", RecipientList),
+                    ("resetPassword", RecipientList),
+                    ("createTemporaryAccessPass", RecipientList),
+                ]),
+            )]),
+        ),
+        ("secretLifetimeHours", Number),
+        ("selfServiceAttributes", StringList),
+        ("managerChainDepth", Number),
+        ("agentJiraGroups", StringList),
+        ("publicCommentsForNonSecretOutcomes", Bool),
+        ("returnSecretInResponseForSignedHr", Bool),
+        ("auditRetentionDays", Number),
+    ])
+}
+
+fn check_shape(value: &Value, shape: &Shape, path: &str, errors: &mut Vec<ConfigError>) {
+    let mut fail = |message: &str| errors.push(ConfigError::new(path, message));
+    match (shape, value) {
+        (Shape::Bool, Value::Bool(_)) => {}
+        (Shape::Bool, _) => fail("must be true or false"),
+        (Shape::Number, Value::Number(n)) if n.as_u64().is_some_and(|n| n <= u32::MAX as u64) => {}
+        (Shape::Number, _) => fail("must be a whole number"),
+        (Shape::IdList | Shape::StringList | Shape::RecipientList, Value::Array(items)) => {
+            for (i, item) in items.iter().enumerate() {
+                let item_path = format!("{path}[{i}]");
+                let problem = match (shape, item.as_str()) {
+                    (_, None) => Some("must be a string".to_string()),
+                    (Shape::IdList, Some(s)) => ObjectId::parse(s, &item_path)
+                        .err()
+                        .map(|_| "must be an object id (GUID)".to_string()),
+                    (Shape::RecipientList, Some(s)) => {
+                        serde_json::from_value::<SecretRecipient>(Value::String(s.into()))
+                            .err()
+                            .map(|_| {
+                                "must be one of requester, targetManager, assignedAgent".into()
+                            })
+                    }
+                    _ => None,
+                };
+                if let Some(message) = problem {
+                    errors.push(ConfigError::new(item_path, message));
+                }
+            }
+        }
+        (Shape::IdList | Shape::StringList | Shape::RecipientList, _) => fail("must be a list"),
+        (Shape::Object(fields), Value::Object(map)) => {
+            for (key, item) in map {
+                let item_path = format!("{path}.{key}");
+                match fields.iter().find(|(name, _)| name == key) {
+                    Some((_, inner)) => check_shape(item, inner, &item_path, errors),
+                    None => errors.push(ConfigError::new(item_path, "is not a known setting")),
+                }
+            }
+        }
+        (Shape::Object(_), _) => fail("must be an object"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn defaults_are_valid_and_round_trip() {
+        let config = PolicyConfig::default();
+        assert_eq!(config.validate(), Ok(()));
+        let json = serde_json::to_value(&config).unwrap();
+        assert_eq!(PolicyConfig::from_json(&json).unwrap(), config);
+        assert_eq!(PolicyConfig::from_json(&json!({})).unwrap(), config);
+    }
+
+    #[test]
+    fn shape_errors_name_the_path() {
+        let errors = PolicyConfig::from_json(&json!({
+            "approvals": {"user": {"resetPassword": "yes", "explode": true}},
+            "serviceableGroups": ["not-a-guid"],
+            "secretRecipients": {"user": {"create": ["everyone"]}},
+            "colour": 1
+        }))
+        .unwrap_err();
+        let paths: Vec<&str> = errors.iter().map(|e| e.path.as_str()).collect();
+        for expected in [
+            "policy.approvals.user.resetPassword",
+            "policy.approvals.user.explode",
+            "policy.serviceableGroups[0]",
+            "policy.secretRecipients.user.create[0]",
+            "policy.colour",
+        ] {
+            assert!(
+                paths.contains(&expected),
+                "{expected} missing from {paths:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn semantic_errors_name_the_path() {
+        let g = "0c288728-6125-4718-9bca-70d96f316501";
+        let errors = PolicyConfig::from_json(&json!({
+            "serviceableGroups": [g, g],
+            "protectedGroups": [g],
+            "selfServiceAttributes": ["mobilePhone", "userPrincipalName", "department", "shoeSize"],
+            "secretRecipients": {"user": {"resetPassword": []}},
+            "managerChainDepth": 9,
+            "auditRetentionDays": 0,
+            "secretLifetimeHours": 0
+        }))
+        .unwrap_err();
+        let paths: Vec<&str> = errors.iter().map(|e| e.path.as_str()).collect();
+        for expected in [
+            "policy.serviceableGroups[1]",
+            "policy.protectedGroups[0]",
+            "policy.selfServiceAttributes[1]",
+            "policy.selfServiceAttributes[2]",
+            "policy.selfServiceAttributes[3]",
+            "policy.secretRecipients.user.resetPassword",
+            "policy.managerChainDepth",
+            "policy.auditRetentionDays",
+            "policy.secretLifetimeHours",
+        ] {
+            assert!(
+                paths.contains(&expected),
+                "{expected} missing from {paths:?}"
+            );
+        }
+        assert!(!paths.contains(&"policy.selfServiceAttributes[0]"));
+    }
+
+    #[test]
+    fn approvals_by_kind() {
+        let mut a = ApprovalSettings::default();
+        a.user.reset_password = true;
+        assert!(a.required_for(OperationKind::UserResetPassword));
+        assert!(!a.required_for(OperationKind::UserDisable));
+        assert!(!a.required_for(OperationKind::UserGet));
+    }
+}

@@ -1,0 +1,248 @@
+//! Serviceable groups: which groups the service desk may change, and a
+//! plain-words explanation of why Graph cannot or should not change the
+//! others this way.
+
+use crate::graph::odata::encode_component;
+use crate::graph::{BatchItem, ClientError, Deadline, GraphClient, GraphRequest};
+use crate::host::Host;
+use crate::http::Transport;
+use crate::ops::{ObjectId, OpError};
+use crate::policy::config::PolicyConfig;
+use crate::policy::refusal::{Denial, Refusal, RuleName};
+use serde::{Deserialize, Serialize};
+
+/// The properties that decide whether a group is serviceable.
+pub const GROUP_FACTS_SELECT: &str = "id,displayName,groupTypes,mailEnabled,securityEnabled,isAssignableToRole,onPremisesSyncEnabled,membershipRule";
+
+/// A group as Graph describes it (only what classification needs).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct GroupFacts {
+    pub id: String,
+    pub display_name: Option<String>,
+    pub group_types: Vec<String>,
+    pub mail_enabled: Option<bool>,
+    pub security_enabled: Option<bool>,
+    pub is_assignable_to_role: Option<bool>,
+    pub on_premises_sync_enabled: Option<bool>,
+    pub membership_rule: Option<String>,
+}
+
+/// Why a group can never be serviceable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum GroupProblem {
+    /// Members come from a rule; Graph refuses direct changes.
+    DynamicMembership,
+    /// Mail-enabled security groups are managed in Exchange.
+    MailEnabledSecurityGroup,
+    /// Distribution lists are managed in Exchange.
+    DistributionList,
+    /// Mastered in on-premises Active Directory.
+    OnPremisesSynced,
+    /// Membership grants directory roles: a privilege-escalation path.
+    RoleAssignable,
+}
+
+impl GroupProblem {
+    pub fn explain(self) -> &'static str {
+        match self {
+            GroupProblem::DynamicMembership => {
+                "its members come from a dynamic membership rule, so they cannot be added or removed by hand"
+            }
+            GroupProblem::MailEnabledSecurityGroup => {
+                "it is a mail-enabled security group, which only Exchange can change"
+            }
+            GroupProblem::DistributionList => {
+                "it is a distribution list, which only Exchange can change"
+            }
+            GroupProblem::OnPremisesSynced => {
+                "it is synchronised from on-premises Active Directory and must be changed there"
+            }
+            GroupProblem::RoleAssignable => {
+                "it can be assigned directory roles, so its members hold administrator rights; it is never serviceable"
+            }
+        }
+    }
+}
+
+/// The verdict on one group.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GroupClassification {
+    pub id: String,
+    pub display_name: Option<String>,
+    /// Empty when the group may be marked serviceable.
+    pub problems: Vec<GroupProblem>,
+}
+
+impl GroupClassification {
+    pub fn can_be_serviceable(&self) -> bool {
+        self.problems.is_empty()
+    }
+
+    pub fn label(&self) -> String {
+        match &self.display_name {
+            Some(name) => format!("'{name}'"),
+            None => self.id.clone(),
+        }
+    }
+
+    /// One sentence for the admin page and the 403 message.
+    pub fn explanation(&self) -> String {
+        if self.problems.is_empty() {
+            return format!(
+                "Group {} can be serviced by the service desk.",
+                self.label()
+            );
+        }
+        let reasons: Vec<&str> = self.problems.iter().map(|p| p.explain()).collect();
+        format!(
+            "Group {} cannot be serviced: {}.",
+            self.label(),
+            reasons.join("; ")
+        )
+    }
+}
+
+/// Classifies a group from its Graph properties.
+pub fn classify(facts: &GroupFacts) -> GroupClassification {
+    let mut problems = Vec::new();
+    let has_type = |t: &str| facts.group_types.iter().any(|g| g.eq_ignore_ascii_case(t));
+    if has_type("DynamicMembership") || facts.membership_rule.is_some() {
+        problems.push(GroupProblem::DynamicMembership);
+    }
+    // Microsoft 365 groups are mail-enabled too, yet Graph manages them.
+    if facts.mail_enabled == Some(true) && !has_type("Unified") {
+        problems.push(if facts.security_enabled == Some(true) {
+            GroupProblem::MailEnabledSecurityGroup
+        } else {
+            GroupProblem::DistributionList
+        });
+    }
+    if facts.on_premises_sync_enabled == Some(true) {
+        problems.push(GroupProblem::OnPremisesSynced);
+    }
+    if facts.is_assignable_to_role == Some(true) {
+        problems.push(GroupProblem::RoleAssignable);
+    }
+    GroupClassification {
+        id: facts.id.clone(),
+        display_name: facts.display_name.clone(),
+        problems,
+    }
+}
+
+/// `GET /groups/{id}?$select=...`
+pub fn group_facts_request(id: &ObjectId) -> GraphRequest {
+    GraphRequest::get(format!("/groups/{}", encode_component(id.as_str())))
+        .query(&format!("$select={GROUP_FACTS_SELECT}"))
+}
+
+fn facts_result(
+    id: &ObjectId,
+    result: Result<crate::graph::GraphResponse, ClientError>,
+) -> Result<GroupFacts, OpError> {
+    match result {
+        Err(ClientError::Graph(g)) if g.is_not_found() => Err(OpError::NotFound {
+            what: format!("group {id}"),
+        }),
+        other => Ok(other?.json("group")?),
+    }
+}
+
+/// Reads and classifies one group (for the admin page).
+pub async fn classify_group<T: Transport, H: Host>(
+    client: &GraphClient<'_, T, H>,
+    id: &ObjectId,
+    deadline: Deadline,
+) -> Result<GroupClassification, OpError> {
+    let result = client.send(&group_facts_request(id), deadline).await;
+    Ok(classify(&facts_result(id, result)?))
+}
+
+/// Reads and classifies several groups in one round trip (`$batch`).
+pub async fn classify_groups<T: Transport, H: Host>(
+    client: &GraphClient<'_, T, H>,
+    ids: &[ObjectId],
+    deadline: Deadline,
+) -> Result<Vec<GroupClassification>, OpError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let items: Vec<BatchItem> = ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| BatchItem::new(i.to_string(), group_facts_request(id)))
+        .collect();
+    let results = client.execute(&items, deadline).await;
+    ids.iter()
+        .zip(results)
+        .map(|(id, result)| Ok(classify(&facts_result(id, result)?)))
+        .collect()
+}
+
+/// The run-time check for every group an operation changes: it must be on
+/// the admin's list, and Graph must still describe it as serviceable (a
+/// group can become role-assignable or synced after it was listed).
+pub async fn check_groups<T: Transport, H: Host>(
+    client: &GraphClient<'_, T, H>,
+    config: &PolicyConfig,
+    groups: &[ObjectId],
+    deadline: Deadline,
+) -> Result<(), Denial> {
+    if let Some(unlisted) = groups
+        .iter()
+        .find(|g| !config.serviceable_groups.contains(g))
+    {
+        return Err(Refusal::new(
+            RuleName::GroupNotServiceable,
+            format!(
+                "group {unlisted} is not one of the groups the administrator marked serviceable"
+            ),
+        )
+        .into());
+    }
+    let classes = classify_groups(client, groups, deadline).await?;
+    if let Some(bad) = classes.iter().find(|c| !c.can_be_serviceable()) {
+        return Err(Refusal::new(RuleName::GroupKindNotServiceable, bad.explanation()).into());
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn facts(types: &[&str], mail: bool, security: bool) -> GroupFacts {
+        GroupFacts {
+            id: "g".into(),
+            display_name: Some("G".into()),
+            group_types: types.iter().map(|t| t.to_string()).collect(),
+            mail_enabled: Some(mail),
+            security_enabled: Some(security),
+            ..GroupFacts::default()
+        }
+    }
+
+    #[test]
+    fn kinds() {
+        assert!(classify(&facts(&[], false, true)).can_be_serviceable());
+        assert!(classify(&facts(&["Unified"], true, false)).can_be_serviceable());
+        assert_eq!(
+            classify(&facts(&[], true, true)).problems,
+            vec![GroupProblem::MailEnabledSecurityGroup]
+        );
+        assert_eq!(
+            classify(&facts(&[], true, false)).problems,
+            vec![GroupProblem::DistributionList]
+        );
+        assert_eq!(
+            classify(&facts(&["DynamicMembership"], false, true)).problems,
+            vec![GroupProblem::DynamicMembership]
+        );
+        let mut role = facts(&[], false, true);
+        role.is_assignable_to_role = Some(true);
+        assert!(classify(&role).explanation().contains("never serviceable"));
+    }
+}

@@ -1,0 +1,293 @@
+//! Protected targets: users no service desk may reset, disable or change in
+//! sensitive ways. One `$batch` round trip reads the user, their directory
+//! roles and their groups (transitively, so roles held through a
+//! role-assignable group count).
+
+use crate::graph::odata::user_path;
+use crate::graph::paging::Page;
+use crate::graph::{BatchItem, ClientError, Deadline, GraphClient, GraphRequest, GraphResponse};
+use crate::host::Host;
+use crate::http::Transport;
+use crate::ops::resolve::{read_result, read_user};
+use crate::ops::{ObjectId, OpError, UserRef};
+use crate::policy::config::PolicyConfig;
+use crate::policy::refusal::{Denial, Refusal, RuleName};
+use serde::{de::DeserializeOwned, Deserialize, Serialize};
+
+/// Privileged directory roles by template id (graph.md §9). Listed for
+/// reference and messages; the check itself is stricter (see
+/// [`is_privileged_role`]).
+pub const PRIVILEGED_ROLE_TEMPLATE_IDS: [(&str, &str); 20] = [
+    (
+        "62e90394-69f5-4237-9190-012177145e10",
+        "Global Administrator",
+    ),
+    (
+        "e8611ab8-c189-46e8-94e1-60213ab1f814",
+        "Privileged Role Administrator",
+    ),
+    (
+        "7be44c8a-adaf-4e2a-84d6-ab2649e08a13",
+        "Privileged Authentication Administrator",
+    ),
+    ("fe930be7-5e62-47db-91af-98c3a49a38b1", "User Administrator"),
+    (
+        "729827e3-9c14-49f7-bb1b-9608f156bbb8",
+        "Helpdesk Administrator",
+    ),
+    (
+        "966707d0-3269-4727-9be2-8c3a10f19b9d",
+        "Password Administrator",
+    ),
+    (
+        "c4e39bd9-1100-46d3-8c65-fb160da0071f",
+        "Authentication Administrator",
+    ),
+    (
+        "fdd7a751-b60b-444a-984c-02652fe8fa1c",
+        "Groups Administrator",
+    ),
+    (
+        "194ae4cb-b126-40b2-bd5b-6091b380977d",
+        "Security Administrator",
+    ),
+    (
+        "29232cdf-9323-42fd-ade2-1d097af3e4de",
+        "Exchange Administrator",
+    ),
+    (
+        "f28a1f50-f6e7-4571-818b-6a12f2af6b6c",
+        "SharePoint Administrator",
+    ),
+    (
+        "b1be1c3e-b65d-4f19-8427-f6fa0d97feb9",
+        "Conditional Access Administrator",
+    ),
+    (
+        "9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3",
+        "Application Administrator",
+    ),
+    (
+        "158c047a-c907-4556-b7ef-446551a6b5f7",
+        "Cloud Application Administrator",
+    ),
+    (
+        "8ac3fc64-6eca-42ea-9e69-59f4c7b60eb2",
+        "Hybrid Identity Administrator",
+    ),
+    (
+        "3a2c62db-5318-420d-8d74-23affee5d9d5",
+        "Intune Administrator",
+    ),
+    ("f2ef992c-3afb-46b9-b7cf-a126ee74c451", "Global Reader"),
+    ("9360feb5-f418-4baa-8175-e2a00bac4301", "Directory Writers"),
+    (
+        "4d6ac14f-3453-41d0-bef9-a3e0c569773a",
+        "License Administrator",
+    ),
+    (
+        "e00e864a-17c5-4a4b-9c06-f5b95a8d5bd8",
+        "Partner Tier2 Support",
+    ),
+];
+
+/// Roles that grant no power over others (Directory Readers). Every other
+/// role, including custom and future ones, counts as privileged: an unknown
+/// role fails safe.
+pub const HARMLESS_ROLE_TEMPLATE_IDS: [&str; 1] = ["88d8e3e3-8f55-4a1e-953a-9b9898b8876b"];
+
+pub fn is_privileged_role(template_id: &str) -> bool {
+    !HARMLESS_ROLE_TEMPLATE_IDS
+        .iter()
+        .any(|h| h.eq_ignore_ascii_case(template_id))
+}
+
+const TARGET_SELECT: &str = "id,displayName,userPrincipalName,mail";
+/// Bounds paging of role and group lists (999 per page).
+const MAX_PAGES: usize = 20;
+
+/// The user a policy check resolved, for the audit trail.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ResolvedUser {
+    pub id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user_principal_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mail: Option<String>,
+}
+
+impl ResolvedUser {
+    pub fn label(&self) -> String {
+        self.user_principal_name
+            .clone()
+            .or_else(|| self.display_name.clone())
+            .unwrap_or_else(|| self.id.clone())
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RoleEntry {
+    #[serde(default)]
+    display_name: Option<String>,
+    #[serde(default)]
+    role_template_id: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct GroupEntry {
+    id: String,
+    #[serde(default)]
+    display_name: Option<String>,
+    #[serde(default)]
+    is_assignable_to_role: Option<bool>,
+}
+
+/// Requests that address the user by a key Graph accepts in a path.
+fn path_key(user: &UserRef) -> Option<&str> {
+    match user {
+        UserRef::Id(_) | UserRef::Upn(_) => Some(user.value()),
+        UserRef::Mail(_) | UserRef::EmployeeId(_) => None,
+    }
+}
+
+fn roles_request(key: &str) -> GraphRequest {
+    GraphRequest::get(format!(
+        "{}/transitiveMemberOf/microsoft.graph.directoryRole",
+        user_path(key)
+    ))
+    .query("$select=id,displayName,roleTemplateId&$top=999")
+}
+
+fn groups_request(key: &str) -> GraphRequest {
+    GraphRequest::get(format!(
+        "{}/transitiveMemberOf/microsoft.graph.group",
+        user_path(key)
+    ))
+    .query("$select=id,displayName,isAssignableToRole&$top=999")
+}
+
+/// All items of a collection whose first page came from a batch.
+async fn all_items<V: DeserializeOwned, T: Transport, H: Host>(
+    client: &GraphClient<'_, T, H>,
+    first: Result<GraphResponse, ClientError>,
+    deadline: Deadline,
+) -> Result<Vec<V>, OpError> {
+    let page: Page<V> = first?.json("collection page")?;
+    let mut items = page.value;
+    if let Some(next) = page.next_link {
+        items.extend(
+            client
+                .get_all::<V>(GraphRequest::get(next), MAX_PAGES, deadline)
+                .await?,
+        );
+    }
+    Ok(items)
+}
+
+/// Refuses a privileged or protected target; otherwise returns the user.
+pub async fn check_target<T: Transport, H: Host>(
+    client: &GraphClient<'_, T, H>,
+    config: &PolicyConfig,
+    target: &UserRef,
+    deadline: Deadline,
+) -> Result<ResolvedUser, Denial> {
+    // Mail and employeeId cannot address a user in a path: resolve first.
+    let resolved_key;
+    let key = match path_key(target) {
+        Some(k) => k,
+        None => {
+            resolved_key = read_user(client, target, TARGET_SELECT, None, deadline)
+                .await?
+                .id;
+            resolved_key.as_str()
+        }
+    };
+    let items = [
+        BatchItem::new(
+            "user",
+            GraphRequest::get(user_path(key)).query(&format!("$select={TARGET_SELECT}")),
+        ),
+        BatchItem::new("roles", roles_request(key)),
+        BatchItem::new("groups", groups_request(key)),
+    ];
+    let mut results = client.execute(&items, deadline).await.into_iter();
+    let (Some(user), Some(roles), Some(groups)) = (results.next(), results.next(), results.next())
+    else {
+        return Err(OpError::Unexpected {
+            what: "$batch".into(),
+            reason: "fewer responses than requests".into(),
+        }
+        .into());
+    };
+    let view = read_result(target, user)?;
+    let user = ResolvedUser {
+        id: view.id,
+        display_name: view.display_name,
+        user_principal_name: view.user_principal_name,
+        mail: view.mail,
+    };
+    let roles: Vec<RoleEntry> = all_items(client, roles, deadline).await?;
+    let groups: Vec<GroupEntry> = all_items(client, groups, deadline).await?;
+    judge(config, &user, &roles, &groups)?;
+    Ok(user)
+}
+
+fn judge(
+    config: &PolicyConfig,
+    user: &ResolvedUser,
+    roles: &[RoleEntry],
+    groups: &[GroupEntry],
+) -> Result<(), Refusal> {
+    let label = user.label();
+    if config
+        .protected_users
+        .iter()
+        .any(|p| p.as_str().eq_ignore_ascii_case(&user.id))
+    {
+        return Err(Refusal::new(
+            RuleName::ProtectedUserTarget,
+            format!("{label} is on the administrator's list of protected users"),
+        ));
+    }
+    if let Some(role) = roles
+        .iter()
+        .find(|r| r.role_template_id.as_deref().is_none_or(is_privileged_role))
+    {
+        return Err(Refusal::new(
+            RuleName::PrivilegedRoleTarget,
+            format!(
+                "{label} holds the privileged directory role '{}'; only a Global or Privileged Authentication Administrator may do this, in Entra itself",
+                role.display_name.as_deref().unwrap_or("unknown role")
+            ),
+        ));
+    }
+    if let Some(group) = groups
+        .iter()
+        .find(|g| g.is_assignable_to_role == Some(true))
+    {
+        return Err(Refusal::new(
+            RuleName::RoleAssignableGroupTarget,
+            format!(
+                "{label} is a member of the role-assignable group '{}'",
+                group.display_name.as_deref().unwrap_or(&group.id)
+            ),
+        ));
+    }
+    if let Some(group) = groups.iter().find(|g| {
+        ObjectId::parse(&g.id, "id").is_ok_and(|id| config.protected_groups.contains(&id))
+    }) {
+        return Err(Refusal::new(
+            RuleName::ProtectedGroupTarget,
+            format!(
+                "{label} is a member of the protected group '{}'",
+                group.display_name.as_deref().unwrap_or(&group.id)
+            ),
+        ));
+    }
+    Ok(())
+}
