@@ -18,8 +18,9 @@ export async function resolver(event, runtimePayload) {
 
 // Automation actions: one export per action (manifest.yml), same shim.
 function automationAction(actionKey) {
-  return async (payload) => {
-    const result = await callCore(() => core.handleAutomationAction(actionKey, payload ?? {}, forgeHost()));
+  return async (payload, context) => {
+    const actor = context?.principal?.accountId ?? null;
+    const result = await callCore(() => core.handleAutomationAction(actionKey, payload ?? {}, actor, forgeHost()));
     return result.trapped ? { errors: [{ message: trapError(result.correlationId).error.message }] } : result.value;
   };
 }

@@ -324,3 +324,141 @@ fn an_unconnected_app_answers_503() {
         assert!(emulator.request_log().is_empty());
     });
 }
+
+#[test]
+fn a_group_that_is_not_serviceable_is_refused_with_the_rule_and_audited() {
+    run(async {
+        let emulator = Emulator::demo();
+        let (host, key) = configured_host(&emulator).await;
+        let transport = InProcessTransport(emulator.clone());
+        let res = handle(&post(&key, &json!({"route": "group.addMember", "data": {"user": ADELE, "group": "Privileged Support Staff"}})), &host, &transport).await;
+        let body = json_body(&res);
+        assert_eq!(res.status_code, 403, "{body}");
+        assert_eq!(body["error"]["code"], "refused_by_policy");
+        assert_eq!(body["error"]["rule"], "groupNotServiceable");
+        let audit_id = body["auditId"].as_str().expect("the refusal is audited");
+        let stored = host.kvs_snapshot();
+        assert!(
+            stored.values().any(|v| v["id"] == audit_id),
+            "audit record {audit_id} stored"
+        );
+        assert_eq!(writes(&emulator), 0);
+    });
+}
+
+#[test]
+fn reset_password_is_revealed_once_to_the_assignee_and_never_answered() {
+    run(async {
+        let emulator = Emulator::demo();
+        let (host, key) =
+            support::configure(support::jira_with_assigned_request(), &emulator).await;
+        let transport = InProcessTransport(emulator.clone());
+        // Without a request, nobody could receive the password: refused
+        // before anything changes.
+        let nobody = handle(
+            &post(
+                &key,
+                &json!({"route": "user.resetPassword", "data": {"user": ADELE}}),
+            ),
+            &host,
+            &transport,
+        )
+        .await;
+        assert_eq!(nobody.status_code, 403, "{}", nobody.body);
+        assert_eq!(json_body(&nobody)["error"]["rule"], "noSecretRecipient");
+        assert_eq!(writes(&emulator), 0);
+
+        let res = handle(&post(&key, &json!({"route": "user.resetPassword", "data": {"user": ADELE}, "issueKey": "ITSM-1"})), &host, &transport).await;
+        let body = json_body(&res);
+        assert_eq!(res.status_code, 200, "{body}");
+        let credential = &body["result"]["credential"];
+        assert_eq!(credential["kind"], "temporaryPassword");
+        assert!(
+            credential["value"].is_null(),
+            "the password never travels in the answer"
+        );
+        let id = credential["id"].as_str().unwrap();
+        assert!(body["auditId"].is_string());
+
+        let secret = entra_connect::delivery::reveal(&host, id, support::AGENT)
+            .await
+            .expect("the assignee reveals it");
+        assert!(
+            emulator.user_has_password(ADELE_ID, secret.expose()),
+            "the revealed password is the one Entra holds"
+        );
+        assert!(
+            entra_connect::delivery::reveal(&host, id, support::AGENT)
+                .await
+                .is_err(),
+            "only once"
+        );
+        // Nowhere else: not the answer, logs, KVS, comments or Graph's log.
+        let everywhere = format!(
+            "{}{:?}{:?}{:?}{:?}",
+            res.body,
+            host.logs(),
+            host.kvs_snapshot(),
+            host.jira_calls(),
+            emulator
+                .request_log()
+                .iter()
+                .map(|r| r.body.clone())
+                .collect::<Vec<_>>()
+        );
+        assert!(!everywhere.contains(secret.expose()));
+        let comment = host
+            .jira_calls()
+            .into_iter()
+            .find(|c| c.path.ends_with("/comment"))
+            .expect("a summary comment");
+        assert!(
+            comment
+                .body
+                .unwrap()
+                .to_string()
+                .contains("sd.public.comment"),
+            "internal comment"
+        );
+    });
+}
+
+#[test]
+fn user_create_onboards_with_rule_groups_and_delivers_the_first_password() {
+    run(async {
+        let emulator = Emulator::demo();
+        let (host, key) =
+            support::configure(support::jira_with_assigned_request(), &emulator).await;
+        let transport = InProcessTransport(emulator.clone());
+        let hire = json!({
+            "route": "user.create",
+            "issueKey": "ITSM-1",
+            "data": {"givenName": "Zoë", "surname": "O'Brien", "department": "Engineering", "jobTitle": "Engineer",
+                     "employeeId": "E9001", "manager": "alex.wilber@contoso.example", "groups": ["Engineering", "All Staff"]}
+        });
+        let res = handle(&post(&key, &hire), &host, &transport).await;
+        let body = json_body(&res);
+        assert_eq!(res.status_code, 200, "{body}");
+        let upn = body["result"]["user"]["userPrincipalName"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        assert_eq!(upn, "zoe.obrien@contoso.example");
+        let created = emulator.user(&upn).expect("the account exists in Entra");
+        assert_eq!(created["department"], "Engineering");
+        let id = created["id"].as_str().unwrap().to_string();
+        assert!(emulator.group_member_ids(ENGINEERING).contains(&id));
+        assert!(body["result"]["credential"]["id"].is_string());
+
+        // The same hire again (HR retries): no second account.
+        let again = handle(&post(&key, &hire), &host, &transport).await;
+        assert_eq!(again.status_code, 200, "{}", again.body);
+        let hires = emulator.tenant_summary()["users"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|u| u["displayName"] == "Zoë O'Brien")
+            .count();
+        assert_eq!(hires, 1);
+    });
+}

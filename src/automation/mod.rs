@@ -8,6 +8,7 @@ use crate::host::Host;
 use crate::http::Transport;
 use crate::operation::answer::CallAnswer;
 use crate::operation::call::{IssueKey, OperationCall};
+use crate::policy::{EntryPoint, RequestContext, Requester, RequesterKind};
 use catalog::{ActionDefinition, Target};
 use serde_json::{json, Map, Value};
 
@@ -19,6 +20,7 @@ pub const ACTION_BUDGET_MS: u64 = 50_000;
 pub async fn handle(
     action_key: &str,
     payload: &Value,
+    actor: Option<&str>,
     host: &impl Host,
     transport: &impl Transport,
 ) -> Value {
@@ -32,7 +34,19 @@ pub async fn handle(
         Ok(call) => call,
         Err(message) => return errors(&message),
     };
-    let answer = crate::operation::run(&call, host, transport, ACTION_BUDGET_MS).await;
+    let mut request = RequestContext::new(
+        Requester {
+            account_id: actor.unwrap_or("automation").to_string(),
+            display_name: format!("Automation rule ({})", action.name),
+            email: None,
+            kind: RequesterKind::Automation,
+        },
+        EntryPoint::Automation,
+    );
+    if let Some(issue) = &call.issue_key {
+        request = request.on_issue(issue.as_str());
+    }
+    let answer = crate::operation::run(&call, &request, host, transport, ACTION_BUDGET_MS).await;
     if answer.ok() {
         outputs(&answer)
     } else {

@@ -13,6 +13,7 @@ pub use store::{
 };
 
 use crate::graph::GraphSettings;
+use crate::policy::PolicyConfig;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::fmt;
@@ -26,9 +27,9 @@ pub struct AppConfig {
     pub connection: Option<GraphSettings>,
     #[serde(default)]
     pub provisioning: ProvisioningSettings,
-    /// Policy settings (serviceable and protected groups, approvals, ...).
+    /// Serviceable and protected groups, approvals, secret recipients, ...
     #[serde(default)]
-    pub policy: Value,
+    pub policy: PolicyConfig,
 }
 
 /// A configuration value that failed validation; `field` is its JSON path.
@@ -59,8 +60,15 @@ impl AppConfig {
     /// Parses admin input. Unknown fields are refused so a typo cannot
     /// silently leave a safety setting at its default.
     pub fn from_json(value: &Value) -> Result<Self, ConfigError> {
-        let config: AppConfig = serde_json::from_value(value.clone())
+        let mut rest = value.clone();
+        // The policy section reports every problem with its full path.
+        let policy = match rest.as_object_mut().and_then(|m| m.remove("policy")) {
+            None | Some(Value::Null) => PolicyConfig::default(),
+            Some(section) => PolicyConfig::from_json(&section).map_err(first_policy_error)?,
+        };
+        let mut config: AppConfig = serde_json::from_value(rest)
             .map_err(|e| ConfigError::new(field_of_serde_error(&e.to_string()), e.to_string()))?;
+        config.policy = policy;
         config.validate()?;
         Ok(config)
     }
@@ -72,10 +80,15 @@ impl AppConfig {
                 .map_err(|e| ConfigError::new(format!("connection.{}", e.field), e.message))?;
         }
         self.provisioning.validate()?;
-        if !(self.policy.is_null() || self.policy.is_object()) {
-            return Err(ConfigError::new("policy", "must be an object"));
-        }
+        self.policy.validate().map_err(first_policy_error)?;
         Ok(())
+    }
+}
+
+fn first_policy_error(errors: Vec<crate::policy::ConfigError>) -> ConfigError {
+    match errors.into_iter().next() {
+        Some(e) => ConfigError::new(e.path, e.message),
+        None => ConfigError::new("policy", "is invalid"),
     }
 }
 

@@ -2,7 +2,8 @@
 //! presents it its own way (HTTP response, automation output, UI value).
 
 use super::call::OperationCall;
-use crate::ops::{Outcome, StepOutcome};
+use super::dispatch::Executed;
+use crate::ops::StepOutcome;
 use serde_json::{json, Value};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -35,13 +36,31 @@ pub fn read_answer(call: &OperationCall, result: Value) -> CallAnswer {
 /// plan); 429 when Entra throttled past the deadline; 502 when a step
 /// failed. Each carries the plan and every step, so a caller sees exactly
 /// what was done and can re-send the same call to resume.
-pub fn outcome_answer(call: &OperationCall, outcome: &Outcome) -> CallAnswer {
+pub fn outcome_answer(call: &OperationCall, executed: &Executed) -> CallAnswer {
+    let outcome = &executed.outcome;
     let mut body = json!({
         "route": call.route.name(),
         "dryRun": outcome.dry_run,
         "plan": outcome.plan.changes,
         "result": { "user": outcome.user, "steps": outcome.steps },
     });
+    if let Some(audit_id) = &executed.audit_id {
+        body["auditId"] = json!(audit_id);
+    }
+    if let Some(receipt) = &executed.credential {
+        // Where the credential waits for its one reveal: never the value.
+        body["result"]["credential"] = json!({
+            "id": receipt.id,
+            "kind": receipt.kind,
+            "expiresAtMs": receipt.expires_at_ms,
+            "revealableBy": receipt.viewers.len(),
+        });
+        body["result"]["credentialId"] = json!(receipt.id);
+    }
+    if let Some(secret) = &executed.response_secret {
+        // Only a signed HR integration, and only with the admin's consent.
+        body["result"]["credential"]["value"] = json!(secret.expose());
+    }
     if outcome.dry_run || outcome.is_complete() {
         body["ok"] = json!(true);
         return CallAnswer {

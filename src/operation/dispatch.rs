@@ -1,32 +1,50 @@
-//! Route dispatch: each route reads its `data`, runs one operation and
-//! returns what the caller sees. No route decides anything an operation or
-//! the policy layer already decides.
+//! Dispatch: read the call's input, resolve names, ask the policy, run the
+//! operation, then audit it and deliver any credential. Every entry point
+//! goes through here, so no door skips a rule.
 
 use super::call::OperationCall;
 use super::context::RouteContext;
+use super::credentials;
 use super::error::ApiError;
-use super::input::{op_input_error, Data, GroupRef};
-use super::route::Route;
+use super::input::GroupRef;
+use super::prepare::{prepare, NewHireInput, Prepared};
+use crate::audit::{self, AuditRecord};
+use crate::delivery::{self, DeliveryRequest};
 use crate::graph::odata::{eq_filter, user_path};
 use crate::graph::{GraphClient, GraphRequest};
-use crate::host::Host;
+use crate::host::{Host, LogLevel};
 use crate::http::Transport;
+use crate::ops::rules::RuleSubject;
 use crate::ops::{
-    self, ObjectId, OpError, Outcome, ProvisioningConfig, RunMode, TransferRequest, UserRef,
+    self, IssuedCredential, NewHire, ObjectId, OffboardRequest, OpError, Outcome,
+    ProvisioningConfig, RunMode, TransferRequest, UserRef,
 };
-use serde::Deserialize;
+use crate::policy::{self, Authorized, Operation, OperationKind, RequestContext};
+use crate::secret::Secret;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-/// What a route produced.
+/// What a call produced.
 pub enum Answer {
     /// A read: the result alone.
     Read(Value),
-    /// A change (or its dry run): the plan and each step's outcome.
-    Changed(Outcome),
+    /// A change (or its dry run).
+    Changed(Box<Executed>),
+}
+
+/// A change that ran (or was planned), with its audit and credential trail.
+pub struct Executed {
+    pub outcome: Outcome,
+    pub audit_id: Option<String>,
+    /// Where the credential waits for its one reveal; never the value.
+    pub credential: Option<delivery::DeliveryReceipt>,
+    /// Only for a signed HR integration with the admin's explicit consent.
+    pub response_secret: Option<Secret>,
 }
 
 pub async fn dispatch<H: Host, T: Transport>(
     call: &OperationCall,
+    request: &RequestContext,
     ctx: &RouteContext<'_, H, T>,
 ) -> Result<Answer, ApiError> {
     let mode = if call.dry_run {
@@ -34,102 +52,382 @@ pub async fn dispatch<H: Host, T: Transport>(
     } else {
         RunMode::Execute
     };
-    let data = &call.data;
-    let op = ApiError::Operation;
-    match call.route {
-        Route::UserGet => {
-            let user = Data::new(data, &["user"])?.user("user")?;
-            let client = ctx.graph().await?;
+    let prepared = prepare(call)?;
+    let client = ctx.graph().await?;
+    let resolved = resolve(&client, prepared, ctx).await?;
+    let op = resolved.policy_operation(call.route);
+    let authorized = authorize(request, &op, &client, ctx).await?;
+    let change = match resolved {
+        Resolved::Lookup(user) => {
             let view = ops::lookup(&client, &user, ctx.deadline)
                 .await
-                .map_err(op)?;
-            Ok(Answer::Read(json!(view)))
+                .map_err(ApiError::Operation)?;
+            return Ok(Answer::Read(json!(view)));
         }
-        Route::UserUpdate => {
-            let input = Data::new(data, &["user", "changes"])?;
-            let user = input.user("user")?;
-            let changes = ops::parse_changes(input.object("changes")?)
-                .map_err(|e| op_input_error(prefixed(e, "data.changes"), "data.changes"))?;
-            let client = ctx.graph().await?;
-            ops::update(&client, &user, &changes, mode, ctx.deadline)
-                .await
-                .map(Answer::Changed)
-                .map_err(op)
-        }
-        Route::UserDisable | Route::UserEnable | Route::UserRevokeSessions => {
-            let user = Data::new(data, &["user"])?.user("user")?;
-            let client = ctx.graph().await?;
-            let outcome = match call.route {
-                Route::UserDisable => ops::disable(&client, &user, mode, ctx.deadline).await,
-                Route::UserEnable => ops::enable(&client, &user, mode, ctx.deadline).await,
-                _ => ops::revoke_sessions(&client, &user, mode, ctx.deadline).await,
-            };
-            outcome.map(Answer::Changed).map_err(op)
-        }
-        Route::GroupAddMember | Route::GroupRemoveMember => {
-            let input = Data::new(data, &["user", "group"])?;
-            let user = input.user("user")?;
-            let group = input.group("group")?;
-            let client = ctx.graph().await?;
-            let group_id = resolve_group(&client, &group, "data.group", ctx).await?;
-            let outcome = if call.route == Route::GroupAddMember {
-                ops::add_to_group(&client, &user, &group_id, mode, ctx.deadline).await
-            } else {
-                ops::remove_from_group(&client, &user, &group_id, mode, ctx.deadline).await
-            };
-            outcome.map(Answer::Changed).map_err(op)
-        }
-        Route::UserGroups => {
-            let user = Data::new(data, &["user"])?.user("user")?;
-            let client = ctx.graph().await?;
+        Resolved::Groups(user) => {
             let groups = user_groups(&client, &user, ctx).await?;
-            Ok(Answer::Read(json!({ "groups": groups })))
+            return Ok(Answer::Read(json!({ "groups": groups })));
         }
-        Route::UserTransfer => {
-            let input = Data::new(data, &["user", "department", "jobTitle", "manager"])?;
-            let request = TransferRequest {
-                user: input.user("user")?,
-                department: input.optional_string("department")?,
-                job_title: input.optional_string("jobTitle")?,
-                manager: input.optional_user("manager")?,
-            };
-            let config = provisioning(ctx)?;
-            let client = ctx.graph().await?;
-            ops::transfer(&client, &config, &request, mode, ctx.deadline)
-                .await
-                .map(Answer::Changed)
-                .map_err(|e| data_error(e, op))
+        Resolved::Change(change) => *change,
+    };
+    let viewers = if call.route.issues_credential() && mode == RunMode::Execute {
+        Some(credentials::viewers(call.route, request, ctx).await?)
+    } else {
+        None
+    };
+    let result = execute(&client, change, mode, ctx).await;
+    if mode == RunMode::DryRun {
+        let (outcome, _) = result.map_err(ApiError::Operation)?;
+        return Ok(Answer::Changed(Box::new(Executed {
+            outcome,
+            audit_id: None,
+            credential: None,
+            response_secret: None,
+        })));
+    }
+    record(
+        request,
+        &op,
+        &authorized,
+        result,
+        viewers.unwrap_or_default(),
+        ctx,
+    )
+    .await
+}
+
+/// Names resolved to ids, and the groups a create's rules derive.
+enum Resolved {
+    Lookup(UserRef),
+    Groups(UserRef),
+    Change(Box<Change>),
+}
+
+/// The routes that change something.
+enum Change {
+    Update {
+        user: UserRef,
+        changes: crate::graph::model::UserAttributes,
+        names: Vec<String>,
+    },
+    Disable(UserRef),
+    Enable(UserRef),
+    RevokeSessions(UserRef),
+    AddMember {
+        user: UserRef,
+        group: ObjectId,
+    },
+    RemoveMember {
+        user: UserRef,
+        group: ObjectId,
+    },
+    Transfer {
+        request: TransferRequest,
+        config: ProvisioningConfig,
+    },
+    Create {
+        hire: NewHire,
+        config: ProvisioningConfig,
+    },
+    ResetPassword(UserRef),
+    TemporaryAccessPass {
+        user: UserRef,
+        options: ops::TapOptions,
+    },
+    Offboard(OffboardRequest),
+}
+
+impl Resolved {
+    /// The request as the policy sees it.
+    fn policy_operation(&self, kind: OperationKind) -> Operation {
+        match self {
+            Resolved::Lookup(u) | Resolved::Groups(u) => Operation::on_user(kind, u.clone()),
+            Resolved::Change(change) => change.policy_operation(kind),
         }
-        Route::UserCreate
-        | Route::UserResetPassword
-        | Route::UserCreateTemporaryAccessPass
-        | Route::UserOffboard => Err(ApiError::NotImplemented {
-            route: call.route.name(),
-        }),
     }
 }
 
-/// Input errors from an operation name fields of `data`.
-fn data_error(error: OpError, otherwise: fn(OpError) -> ApiError) -> ApiError {
-    match error {
-        OpError::InvalidInput { .. } => {
-            let path = error
-                .field()
-                .map(|f| format!("data.{f}"))
-                .unwrap_or_default();
-            op_input_error(error, &path)
+impl Change {
+    fn policy_operation(&self, kind: OperationKind) -> Operation {
+        match self {
+            Change::Disable(u)
+            | Change::Enable(u)
+            | Change::RevokeSessions(u)
+            | Change::ResetPassword(u)
+            | Change::TemporaryAccessPass { user: u, .. } => Operation::on_user(kind, u.clone()),
+            Change::Update { user, names, .. } => {
+                Operation::on_user(kind, user.clone()).with_attributes(names.clone())
+            }
+            Change::AddMember { user, group } | Change::RemoveMember { user, group } => {
+                Operation::on_user(kind, user.clone()).with_groups(vec![group.clone()])
+            }
+            Change::Transfer { request, .. } => {
+                let mut names = Vec::new();
+                if request.department.is_some() {
+                    names.push("department");
+                }
+                if request.job_title.is_some() {
+                    names.push("jobTitle");
+                }
+                if request.manager.is_some() {
+                    names.push("manager");
+                }
+                Operation::on_user(kind, request.user.clone()).with_attributes(names)
+            }
+            Change::Create { hire, config } => {
+                let a = &hire.attributes;
+                let mut groups: Vec<ObjectId> = hire.groups.clone();
+                groups.extend(config.rules.groups_for(&RuleSubject {
+                    department: a.department.as_deref(),
+                    job_title: a.job_title.as_deref(),
+                    company_name: a.company_name.as_deref(),
+                    employee_type: a.employee_type.as_deref(),
+                }));
+                groups.sort_by(|x, y| x.as_str().cmp(y.as_str()));
+                groups.dedup();
+                Operation::create(groups)
+            }
+            Change::Offboard(request) => {
+                Operation::on_user(kind, request.user.clone()).with_groups(request.groups.clone())
+            }
         }
-        other => otherwise(other),
     }
 }
 
-fn prefixed(error: OpError, path: &str) -> OpError {
-    match error {
-        OpError::InvalidInput { field, message } => OpError::InvalidInput {
-            field: format!("{path}.{field}"),
-            message,
+async fn resolve<H: Host, T: Transport>(
+    client: &GraphClient<'_, T, H>,
+    prepared: Prepared,
+    ctx: &RouteContext<'_, H, T>,
+) -> Result<Resolved, ApiError> {
+    let change = match prepared {
+        Prepared::Lookup(u) => return Ok(Resolved::Lookup(u)),
+        Prepared::Groups(u) => return Ok(Resolved::Groups(u)),
+        Prepared::Update {
+            user,
+            changes,
+            names,
+        } => Change::Update {
+            user,
+            changes,
+            names,
         },
-        other => other,
+        Prepared::Disable(u) => Change::Disable(u),
+        Prepared::Enable(u) => Change::Enable(u),
+        Prepared::RevokeSessions(u) => Change::RevokeSessions(u),
+        Prepared::ResetPassword(u) => Change::ResetPassword(u),
+        Prepared::TemporaryAccessPass { user, options } => {
+            Change::TemporaryAccessPass { user, options }
+        }
+        Prepared::AddMember { user, group } => Change::AddMember {
+            user,
+            group: resolve_group(client, &group, "data.group", ctx).await?,
+        },
+        Prepared::RemoveMember { user, group } => Change::RemoveMember {
+            user,
+            group: resolve_group(client, &group, "data.group", ctx).await?,
+        },
+        Prepared::Transfer(p) => Change::Transfer {
+            request: TransferRequest {
+                user: p.user,
+                department: p.department,
+                job_title: p.job_title,
+                manager: p.manager,
+            },
+            config: provisioning(ctx)?,
+        },
+        Prepared::Create(input) => {
+            let config = provisioning(ctx)?;
+            let hire = new_hire(client, input, ctx).await?;
+            Change::Create { hire, config }
+        }
+        Prepared::Offboard {
+            user,
+            leave_date_time,
+        } => Change::Offboard(OffboardRequest {
+            user,
+            // Only serviceable groups are left; the operation keeps those the
+            // user is actually in.
+            groups: ctx.config.policy.serviceable_groups.clone(),
+            leave_date_time: leave_date_time
+                .unwrap_or_else(|| crate::audit::time::iso8601(ctx.host.now_ms())),
+        }),
+    };
+    Ok(Resolved::Change(Box::new(change)))
+}
+
+async fn new_hire<H: Host, T: Transport>(
+    client: &GraphClient<'_, T, H>,
+    input: NewHireInput,
+    ctx: &RouteContext<'_, H, T>,
+) -> Result<NewHire, ApiError> {
+    let mut groups = Vec::with_capacity(input.groups.len());
+    for group in &input.groups {
+        groups.push(resolve_group(client, group, "data.groups", ctx).await?);
+    }
+    let credential = ctx
+        .config
+        .provisioning
+        .first_credential
+        .to_first_credential()
+        .map_err(|e| ApiError::NotConfigured {
+            message: format!("The provisioning settings are incomplete: {e}"),
+        })?;
+    Ok(NewHire {
+        given_name: input.given_name,
+        surname: input.surname,
+        display_name: input.display_name,
+        attributes: input.attributes,
+        manager: input.manager,
+        groups,
+        credential,
+    })
+}
+
+async fn authorize<H: Host, T: Transport>(
+    request: &RequestContext,
+    op: &Operation,
+    client: &GraphClient<'_, T, H>,
+    ctx: &RouteContext<'_, H, T>,
+) -> Result<Authorized, ApiError> {
+    policy::authorize_audited(request, op, &ctx.config.policy, client, ctx.deadline)
+        .await
+        .map_err(|d| ApiError::Denied {
+            audit_id: d.audit_error.is_none().then(|| d.record.id.clone()),
+            denial: Box::new(d.denial),
+        })
+}
+
+async fn execute<H: Host, T: Transport>(
+    client: &GraphClient<'_, T, H>,
+    change: Change,
+    mode: RunMode,
+    ctx: &RouteContext<'_, H, T>,
+) -> Result<(Outcome, Option<IssuedCredential>), OpError> {
+    let d = ctx.deadline;
+    let plain = |o: Outcome| (o, None);
+    Ok(match change {
+        Change::Update { user, changes, .. } => {
+            plain(ops::update(client, &user, &changes, mode, d).await?)
+        }
+        Change::Disable(u) => plain(ops::disable(client, &u, mode, d).await?),
+        Change::Enable(u) => plain(ops::enable(client, &u, mode, d).await?),
+        Change::RevokeSessions(u) => plain(ops::revoke_sessions(client, &u, mode, d).await?),
+        Change::AddMember { user, group } => {
+            plain(ops::add_to_group(client, &user, &group, mode, d).await?)
+        }
+        Change::RemoveMember { user, group } => {
+            plain(ops::remove_from_group(client, &user, &group, mode, d).await?)
+        }
+        Change::Transfer { request, config } => {
+            plain(ops::transfer(client, &config, &request, mode, d).await?)
+        }
+        Change::Offboard(request) => plain(ops::offboard(client, &request, mode, d).await?),
+        Change::Create { hire, config } => {
+            let done = ops::create(client, &config, &hire, mode, d).await?;
+            (done.outcome, done.credential)
+        }
+        Change::ResetPassword(u) => {
+            let done = ops::reset_password(client, &u, mode, d).await?;
+            (done.outcome, done.credential)
+        }
+        Change::TemporaryAccessPass { user, options } => {
+            let done = ops::create_temporary_access_pass(client, &user, options, mode, d).await?;
+            (done.outcome, done.credential)
+        }
+    })
+}
+
+/// After a real run: the credential goes to one-time delivery, the attempt
+/// to the audit trail, and a summary to the request as a comment.
+async fn record<H: Host, T: Transport>(
+    request: &RequestContext,
+    op: &Operation,
+    authorized: &Authorized,
+    result: Result<(Outcome, Option<IssuedCredential>), OpError>,
+    viewers: Vec<String>,
+    ctx: &RouteContext<'_, H, T>,
+) -> Result<Answer, ApiError> {
+    let host = ctx.host;
+    let mut rec = AuditRecord::for_operation(host.now_ms(), request, op);
+    if let Some(target) = &authorized.target {
+        rec = rec.with_resolved_target(target);
+    }
+    let (outcome, credential) = match result {
+        Ok(done) => done,
+        Err(error) => {
+            let rec = rec.failed(&error);
+            store_record(host, &rec).await;
+            comment(ctx, request, &rec).await;
+            return Err(ApiError::Operation(error));
+        }
+    };
+    rec = rec.completed(&outcome);
+    let mut receipt = None;
+    let mut response_secret = None;
+    if let Some(credential) = credential {
+        response_secret =
+            delivery::secret_for_response(&ctx.config.policy, request, &credential).cloned();
+        let target = outcome.user.as_ref();
+        let delivery_request = DeliveryRequest {
+            operation: op.kind,
+            target_id: target.map(|u| u.id.clone()).unwrap_or_default(),
+            target_label: target
+                .and_then(|u| u.user_principal_name.clone())
+                .unwrap_or_default(),
+            issue_key: request.issue_key.clone(),
+            audit_id: rec.id.clone(),
+            viewers,
+            lifetime_ms: ctx.config.policy.secret_lifetime_ms(),
+        };
+        match delivery::store(host, credential, delivery_request).await {
+            Ok(r) => {
+                rec = rec.with_credential(r.note());
+                receipt = Some(r);
+            }
+            // The change is made; only the signed-HR response can still
+            // carry the credential. Say so loudly, never the value.
+            Err(e) => host.log(
+                LogLevel::Error,
+                &format!("credential not stored for one-time reveal: {e}"),
+            ),
+        }
+    }
+    let audit_id = store_record(host, &rec).await;
+    comment(ctx, request, &rec).await;
+    Ok(Answer::Changed(Box::new(Executed {
+        outcome,
+        audit_id,
+        credential: receipt,
+        response_secret,
+    })))
+}
+
+async fn store_record(host: &impl Host, rec: &AuditRecord) -> Option<String> {
+    match audit::record(host, rec).await {
+        Ok(id) => Some(id),
+        Err(e) => {
+            host.log(LogLevel::Error, &format!("audit record not stored: {e}"));
+            None
+        }
+    }
+}
+
+async fn comment<H: Host, T: Transport>(
+    ctx: &RouteContext<'_, H, T>,
+    request: &RequestContext,
+    rec: &AuditRecord,
+) {
+    let Some(issue) = &request.issue_key else {
+        return;
+    };
+    let visibility = audit::visibility_for(&ctx.config.policy, rec);
+    if let Err(e) =
+        audit::post_comment(ctx.host, issue, audit::summary_comment(rec), visibility).await
+    {
+        ctx.host.log(
+            LogLevel::Warn,
+            &format!("summary comment not posted on {issue}: {e}"),
+        );
     }
 }
 
@@ -181,7 +479,7 @@ async fn resolve_group<H: Host, T: Transport>(
     }
 }
 
-#[derive(Deserialize, serde::Serialize)]
+#[derive(Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 struct GroupMembership {
     id: String,

@@ -2,6 +2,7 @@
 
 use super::answer::CallAnswer;
 use crate::ops::OpError;
+use crate::policy::{CheckError, Denial};
 use serde_json::json;
 use std::fmt;
 
@@ -28,6 +29,18 @@ pub enum ApiError {
     NotConfigured { message: String },
     /// The operation refused or failed: 400/403/404/409/429/502 by kind.
     Operation(OpError),
+    /// 403: refused by policy; `rule` names the rule.
+    Refused {
+        rule: String,
+        message: String,
+        audit_id: Option<String>,
+    },
+    /// The policy layer denied the call (refused 403, approval pending 202
+    /// or declined 403, or a check that could not be made); nothing ran.
+    Denied {
+        denial: Box<Denial>,
+        audit_id: Option<String>,
+    },
 }
 
 /// Why a call was not authenticated. The reasons are told to the caller:
@@ -58,6 +71,8 @@ impl ApiError {
             ApiError::Internal { .. } => 500,
             ApiError::NotConfigured { .. } => 503,
             ApiError::Operation(e) => e.http_status(),
+            ApiError::Refused { .. } => 403,
+            ApiError::Denied { denial, .. } => denial.http_status(),
         }
     }
 
@@ -71,6 +86,8 @@ impl ApiError {
             ApiError::Internal { .. } => "internal_error",
             ApiError::NotConfigured { .. } => "not_configured",
             ApiError::Operation(e) => e.code(),
+            ApiError::Refused { .. } => "refused_by_policy",
+            ApiError::Denied { denial, .. } => denial.code(),
         }
     }
 
@@ -102,6 +119,12 @@ impl ApiError {
             ApiError::Operation(OpError::Deadline { retry_after_ms }) => {
                 Some(retry_after_ms.div_ceil(1000).max(1))
             }
+            ApiError::Denied { denial, .. } => match denial.as_ref() {
+                Denial::CheckFailed(CheckError::Graph(OpError::Deadline { retry_after_ms })) => {
+                    Some(retry_after_ms.div_ceil(1000).max(1))
+                }
+                _ => None,
+            },
             _ => None,
         }
     }
@@ -115,7 +138,29 @@ impl ApiError {
         if let Some(request_id) = self.graph_request_id() {
             error["graphRequestId"] = json!(request_id);
         }
-        json!({ "ok": false, "error": error })
+        match self {
+            ApiError::Refused { rule, .. } => error["rule"] = json!(rule),
+            ApiError::Denied { denial, .. } => {
+                if let Some(rule) = denial.rule() {
+                    error["rule"] = json!(rule.to_string());
+                }
+            }
+            _ => {}
+        }
+        let mut body = json!({ "ok": false, "error": error });
+        if let Some(audit_id) = self.audit_id() {
+            body["auditId"] = json!(audit_id);
+        }
+        body
+    }
+
+    fn audit_id(&self) -> Option<&str> {
+        match self {
+            ApiError::Refused { audit_id, .. } | ApiError::Denied { audit_id, .. } => {
+                audit_id.as_deref()
+            }
+            _ => None,
+        }
     }
 
     pub fn to_answer(&self) -> CallAnswer {
@@ -160,6 +205,8 @@ impl fmt::Display for ApiError {
             ),
             ApiError::NotConfigured { message } => f.write_str(message),
             ApiError::Operation(e) => e.fmt(f),
+            ApiError::Refused { message, .. } => f.write_str(message),
+            ApiError::Denied { denial, .. } => denial.fmt(f),
         }
     }
 }

@@ -5,14 +5,17 @@
 pub mod answer;
 pub mod call;
 pub mod context;
+pub mod credentials;
 pub mod dispatch;
 pub mod error;
 pub mod idempotency;
 pub mod input;
+pub mod prepare;
 pub mod route;
 
 use crate::host::{Host, LogLevel};
 use crate::http::Transport;
+use crate::policy::RequestContext;
 use answer::{outcome_answer, read_answer, CallAnswer};
 use call::OperationCall;
 use context::{internal, RouteContext};
@@ -24,6 +27,7 @@ use serde_json::json;
 /// `budget_ms` is what is left of the entry point's time limit.
 pub async fn run(
     call: &OperationCall,
+    request: &RequestContext,
     host: &impl Host,
     transport: &impl Transport,
     budget_ms: u64,
@@ -49,15 +53,16 @@ pub async fn run(
         Ok(ctx) => ctx,
         Err(e) => return e.to_answer(),
     };
-    let (answer, complete) = match dispatch::dispatch(call, &ctx).await {
+    let (answer, complete) = match dispatch::dispatch(call, request, &ctx).await {
         Ok(Answer::Read(result)) => (read_answer(call, result), false),
-        Ok(Answer::Changed(outcome)) => {
-            let complete = !outcome.dry_run && outcome.is_complete();
-            (outcome_answer(call, &outcome), complete)
+        Ok(Answer::Changed(executed)) => {
+            let complete = !executed.outcome.dry_run && executed.outcome.is_complete();
+            (outcome_answer(call, &executed), complete)
         }
         Err(error) => return error.to_answer(),
     };
-    if complete {
+    // An answer that carries a credential is never stored for replay.
+    if complete && answer.body["result"]["credential"]["value"].is_null() {
         if let Some(key) = &replay_key {
             if let Err(e) = idempotency::remember(host, key, answer.status, &answer.body).await {
                 // The change is made; failing to remember it only loses replay.

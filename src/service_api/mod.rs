@@ -13,6 +13,7 @@ use crate::operation::answer::CallAnswer;
 use crate::operation::call::OperationCall;
 use crate::operation::context::internal;
 use crate::operation::error::{ApiError, UnauthorizedReason};
+use crate::policy::{EntryPoint, RequestContext, Requester, RequesterKind, ServiceApiAuth};
 use crate::secret::Secret;
 use service_key::KeyCheck;
 use webtrigger::{WebTriggerRequest, WebTriggerResponse};
@@ -33,8 +34,10 @@ pub async fn handle(
 ) -> WebTriggerResponse {
     match gate(request, host).await {
         Ok(envelope) => {
+            let caller = service_request(&envelope);
             let answer =
-                crate::operation::run(&envelope, host, transport, WEB_TRIGGER_BUDGET_MS).await;
+                crate::operation::run(&envelope, &caller, host, transport, WEB_TRIGGER_BUDGET_MS)
+                    .await;
             let response = answer_response(&answer);
             host.log(
                 LogLevel::Info,
@@ -120,4 +123,29 @@ fn error_response(error: &ApiError) -> WebTriggerResponse {
         ApiError::Unauthorized { .. } => response.with_header("WWW-Authenticate", "Bearer"),
         _ => response,
     }
+}
+
+/// Who a Service API call is, for the policy and the audit trail: the
+/// holder of the service key, not a Jira account.
+fn service_request(call: &OperationCall) -> RequestContext {
+    let mut request = RequestContext::new(
+        Requester {
+            account_id: "service-api".to_string(),
+            display_name: "Service API (service key)".to_string(),
+            email: None,
+            kind: RequesterKind::ServiceApi,
+        },
+        EntryPoint::ServiceApi,
+    )
+    .with_service_auth(ServiceApiAuth::ServiceKey);
+    if let Some(issue) = &call.issue_key {
+        request = request.on_issue(issue.as_str());
+    }
+    if let Some(key) = &call.idempotency_key {
+        request = request.with_idempotency_key(key.as_str());
+    }
+    if call.dry_run {
+        request = request.dry_run();
+    }
+    request
 }

@@ -52,11 +52,21 @@ pub async fn handle_resolver(
 pub async fn handle_automation_action(
     action_key: String,
     payload: JsValue,
+    actor_account_id: Option<String>,
     host: HostObject,
 ) -> Result<JsValue, JsValue> {
     let host = JsHost::new(host);
     let payload: serde_json::Value = serde_wasm_bindgen::from_value(payload).unwrap_or_default();
-    to_js(&crate::automation::handle(&action_key, &payload, &host, &FetchTransport).await)
+    to_js(
+        &crate::automation::handle(
+            &action_key,
+            &payload,
+            actor_account_id.as_deref(),
+            &host,
+            &FetchTransport,
+        )
+        .await,
+    )
 }
 
 /// The automation action catalogue, so tests can hold `manifest.yml` to it.

@@ -333,7 +333,38 @@ pub fn parse_filter(query: &str) -> Result<Filter, String> {
 
 /// A host whose app is connected to `emulator` and has a service key.
 pub async fn configured_host(emulator: &Emulator) -> (MemoryHost, String) {
-    let host = MemoryHost::new();
+    configure(MemoryHost::new(), emulator).await
+}
+
+/// A Jira that knows one request, `ITSM-1`, assigned to [`AGENT`], and
+/// accepts comments on it (recorded by the host).
+pub fn jira_with_assigned_request() -> MemoryHost {
+    MemoryHost::new().with_jira(|request| {
+        let path = request.path.as_str();
+        let (status, body) = if path.starts_with("/rest/api/3/issue/ITSM-1?") {
+            (
+                200,
+                json!({"key": "ITSM-1", "fields": {"assignee": {"accountId": AGENT}}}),
+            )
+        } else if path == "/rest/api/3/issue/ITSM-1/comment" {
+            (201, json!({"id": "10001"}))
+        } else {
+            (404, json!({"errorMessages": ["not found"]}))
+        };
+        HttpResponse {
+            status,
+            headers: vec![],
+            body: body.to_string(),
+        }
+    })
+}
+
+/// The Jira account of the agent assigned to `ITSM-1`.
+pub const AGENT: &str = "agent-0001";
+
+/// Connects `host`'s app to the emulator the way an admin would: the ten
+/// serviceable demo groups, credentials revealed to the assigned agent.
+pub async fn configure(host: MemoryHost, emulator: &Emulator) -> (MemoryHost, String) {
     let creds = emulator.credentials();
     let mut app = AppConfig {
         connection: Some(
@@ -342,6 +373,24 @@ pub async fn configured_host(emulator: &Emulator) -> (MemoryHost, String) {
         ..AppConfig::default()
     };
     app.provisioning.default_domain = Some("contoso.example".into());
+    app.policy.serviceable_groups = SERVICEABLE
+        .iter()
+        .map(|name| {
+            let id = emulator.find_group_by_name(name).unwrap()["id"]
+                .as_str()
+                .unwrap()
+                .to_string();
+            ObjectId::parse(&id, "group").unwrap()
+        })
+        .collect();
+    let agent_only: std::collections::BTreeSet<_> =
+        [entra_connect::policy::SecretRecipient::AssignedAgent].into();
+    app.policy.secret_recipients.user.create = agent_only.clone();
+    app.policy.secret_recipients.user.reset_password = agent_only.clone();
+    app.policy
+        .secret_recipients
+        .user
+        .create_temporary_access_pass = agent_only;
     config::save(&host, &app).await.unwrap();
     config::save_client_secret(&host, &Secret::new(creds.client_secret.clone()))
         .await

@@ -35,11 +35,16 @@ export async function startEmulator() {
 }
 
 /** Connects the loaded app to the emulator the way an admin would, and issues a service key. */
-export async function connectApp({ invoke }, emulator, admin) {
+export const SERVICEABLE = ['All Staff', 'Sales Team', 'Engineering', 'Finance', 'HR', 'IT', 'Marketing Team', 'App - Salesforce Users', 'App - GitHub Enterprise', 'App - Jira Service Management Agents'];
+
+export async function connectApp({ invoke }, emulator, admin, policy = {}) {
+  const groups = (await emulator.tenant()).groups;
+  const serviceableGroups = SERVICEABLE.map((name) => groups.find((g) => g.displayName === name).id);
   const saved = await invoke(admin, 'config.save', {
     config: {
       connection: { tenantId: emulator.tenantId, clientId: emulator.clientId, loginBase: emulator.url, graphBase: emulator.url },
       provisioning: { defaultDomain: 'contoso.example' },
+      policy: { serviceableGroups, ...policy },
     },
   });
   if (!saved.ok) throw new Error(`config.save failed: ${JSON.stringify(saved.error)}`);
