@@ -4,6 +4,7 @@
 
 mod support;
 
+use entra_connect::config;
 use entra_connect::host::memory::MemoryHost;
 use entra_connect::host::{JiraAs, JiraRequest};
 use entra_connect::http::HttpResponse;
@@ -13,6 +14,7 @@ use serde_json::{json, Value};
 use support::{configured_host, run, InProcessTransport};
 
 const ADAPTERS_ISSUE: &str = "ITSM-42";
+const AGENT_GROUP: &str = "jira-servicedesk-agents";
 
 #[derive(Clone, Copy)]
 struct Caller {
@@ -24,8 +26,21 @@ struct Caller {
 /// permission checks for the caller.
 fn jira(caller: Caller, reporter_email: &'static str) -> impl Fn(&JiraRequest) -> HttpResponse {
     move |request| {
-        assert_eq!(request.as_who, JiraAs::User, "asked as the caller");
-        let body = if request.path.starts_with("/rest/api/3/mypermissions") {
+        let body = if request.path.starts_with("/rest/api/3/user/groups") {
+            // Every caller here is in the agents' Jira group (the policy's
+            // agent rule is tested with the policy); issue permissions differ.
+            let groups = json!([{"name": AGENT_GROUP}]);
+            return HttpResponse {
+                status: 200,
+                headers: vec![],
+                body: groups.to_string(),
+            };
+        } else if request.path.starts_with("/rest/api/3/mypermissions") {
+            assert_eq!(
+                request.as_who,
+                JiraAs::User,
+                "permissions are asked as the caller"
+            );
             json!({"permissions": {
                 "ADMINISTER": {"havePermission": caller.admin},
                 "EDIT_ISSUES": {"havePermission": caller.can_edit},
@@ -73,6 +88,9 @@ impl Page {
     async fn new(caller: Caller, reporter_email: &'static str) -> Self {
         let emu = Emulator::demo();
         let (host, _) = configured_host(&emu).await;
+        let mut app = config::load(&host).await.unwrap();
+        app.policy.agent_jira_groups = vec![AGENT_GROUP.to_string()];
+        config::save(&host, &app).await.unwrap();
         let host = host.with_jira(jira(caller, reporter_email));
         Page {
             transport: InProcessTransport(emu.clone()),

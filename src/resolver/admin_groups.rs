@@ -79,15 +79,24 @@ fn sentence(text: &str) -> String {
     }
 }
 
-/// The ids listed under `policy.<key>` (serviceableGroups, protectedGroups,
-/// protectedUsers), lower-cased.
-pub fn policy_ids(config: &AppConfig, key: &str) -> BTreeSet<String> {
-    config.policy[key]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_str)
-        .map(str::to_ascii_lowercase)
+/// Which policy list of object ids.
+#[derive(Debug, Clone, Copy)]
+pub enum PolicyList {
+    ServiceableGroups,
+    ProtectedGroups,
+    ProtectedUsers,
+}
+
+/// The ids in one of the policy's lists, lower-cased.
+pub fn policy_ids(config: &AppConfig, list: PolicyList) -> BTreeSet<String> {
+    let policy = &config.policy;
+    let ids = match list {
+        PolicyList::ServiceableGroups => &policy.serviceable_groups,
+        PolicyList::ProtectedGroups => &policy.protected_groups,
+        PolicyList::ProtectedUsers => &policy.protected_users,
+    };
+    ids.iter()
+        .map(|id| id.as_str().to_ascii_lowercase())
         .collect()
 }
 
@@ -95,8 +104,8 @@ fn row(facts: GroupFacts, config: &AppConfig) -> GroupRow {
     let id = facts.id.to_ascii_lowercase();
     GroupRow {
         problems: problems(&facts),
-        serviceable: policy_ids(config, "serviceableGroups").contains(&id),
-        protected: policy_ids(config, "protectedGroups").contains(&id),
+        serviceable: policy_ids(config, PolicyList::ServiceableGroups).contains(&id),
+        protected: policy_ids(config, PolicyList::ProtectedGroups).contains(&id),
         display_name: facts.display_name,
         description: facts.description,
         id: facts.id,

@@ -128,8 +128,15 @@ pub async fn handle(
             .await
         }
         "users.search" => admin(context, host, users::search(payload, host, transport)).await,
-        "users.get" => admin(context, host, users::get(payload, host, transport)).await,
-        "users.action" => admin(context, host, users::action(payload, host, transport)).await,
+        "users.get" => admin(context, host, users::get(context, payload, host, transport)).await,
+        "users.action" => {
+            admin(
+                context,
+                host,
+                users::action(context, payload, host, transport),
+            )
+            .await
+        }
         "preview.naming" => admin(context, host, async { preview::naming(payload) }).await,
         "preview.rules" => admin(context, host, async { preview::rules(payload) }).await,
         other => Err(ResolverError::UnknownFunction(

@@ -3,11 +3,12 @@
 //! idempotency (and the policy, approval and audit layers around it) apply
 //! the same way; reads go through it too so errors read the same everywhere.
 
-use super::ResolverError;
+use super::{ResolverContext, ResolverError};
 use crate::host::Host;
 use crate::http::Transport;
 use crate::operation::call::{IdempotencyKey, IssueKey, OperationCall};
 use crate::operation::route::Route;
+use crate::policy::requester::{EntryPoint, RequestContext, Requester, RequesterKind};
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 
@@ -20,6 +21,7 @@ pub struct PageCall {
     pub data: Map<String, Value>,
     pub dry_run: bool,
     pub issue_key: Option<String>,
+    pub requester: PageRequester,
     /// Parts that identify the change (issue, action, target): the same
     /// parts give the same idempotency key, so a double click or a re-sent
     /// confirmation replays the first answer instead of acting twice.
@@ -27,12 +29,13 @@ pub struct PageCall {
 }
 
 impl PageCall {
-    pub fn read(route: Route, data: Value) -> Self {
+    pub fn read(route: Route, data: Value, requester: PageRequester) -> Self {
         PageCall {
             route,
             data: data.as_object().cloned().unwrap_or_default(),
             dry_run: false,
             issue_key: None,
+            requester,
             identity: Vec::new(),
         }
     }
@@ -62,6 +65,58 @@ impl PageCall {
     }
 }
 
+/// Who asked, from which page: the policy and the audit trail see the
+/// Jira account behind the page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageRequester {
+    account_id: String,
+    kind: RequesterKind,
+    entry_point: EntryPoint,
+}
+
+impl PageRequester {
+    /// An agent in the issue view panel.
+    pub fn agent(context: &ResolverContext) -> Self {
+        Self::of(context, RequesterKind::Agent, EntryPoint::Panel)
+    }
+
+    /// A Jira administrator on the admin page (checked before this is built).
+    pub fn admin(context: &ResolverContext) -> Self {
+        Self::of(context, RequesterKind::Admin, EntryPoint::AdminPage)
+    }
+
+    fn of(context: &ResolverContext, kind: RequesterKind, entry_point: EntryPoint) -> Self {
+        PageRequester {
+            account_id: context.account_id.clone().unwrap_or_default(),
+            kind,
+            entry_point,
+        }
+    }
+
+    fn request_context(&self, call: &OperationCall) -> RequestContext {
+        let mut request = RequestContext::new(
+            Requester {
+                account_id: self.account_id.clone(),
+                // Jira shows the name from the account id; none is needed here.
+                display_name: self.account_id.clone(),
+                email: None,
+                kind: self.kind,
+            },
+            self.entry_point,
+        );
+        if let Some(issue) = &call.issue_key {
+            request = request.on_issue(issue.as_str());
+        }
+        if let Some(key) = &call.idempotency_key {
+            request = request.with_idempotency_key(key.as_str());
+        }
+        if call.dry_run {
+            request = request.dry_run();
+        }
+        request
+    }
+}
+
 /// `ui-` and a digest of the identity: fixed length, printable, and it
 /// reveals nothing about the user or group it names.
 pub fn idempotency_key(identity: &[String]) -> String {
@@ -77,7 +132,9 @@ pub async fn run(
     transport: &impl Transport,
 ) -> Result<Value, ResolverError> {
     let operation_call = call.to_operation_call()?;
-    let answer = crate::operation::run(&operation_call, host, transport, PAGE_BUDGET_MS).await;
+    let request = call.requester.request_context(&operation_call);
+    let answer =
+        crate::operation::run(&operation_call, &request, host, transport, PAGE_BUDGET_MS).await;
     if answer.ok() {
         return Ok(answer.body);
     }

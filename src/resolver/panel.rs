@@ -2,8 +2,9 @@
 //! about, and the quick actions an agent may run on it (plan first, then
 //! the real run, both through the operation pipeline).
 
-use super::admin_groups::{describe_ids, policy_ids};
+use super::admin_groups::{describe_ids, policy_ids, PolicyList};
 use super::issue::{self, Surface};
+use super::page_call::PageRequester;
 use super::page_call::{self, dry_run_flag, PageCall, QuickAction};
 use super::users::{summary, UserKey};
 use super::{internal, ResolverContext, ResolverError};
@@ -36,7 +37,8 @@ pub async fn load(
     let mut view = match cached(host, &issue_key).await? {
         Some(view) if !refresh => view,
         _ => {
-            let view = fresh_view(&subject, host, transport).await?;
+            let view =
+                fresh_view(&subject, &PageRequester::agent(context), host, transport).await?;
             store(host, &issue_key, &view).await;
             view
         }
@@ -53,6 +55,7 @@ pub async fn load(
 
 async fn fresh_view(
     subject: &issue::Subject,
+    who: &PageRequester,
     host: &impl Host,
     transport: &impl Transport,
 ) -> Result<Value, ResolverError> {
@@ -70,9 +73,9 @@ async fn fresh_view(
         return Ok(view);
     };
     // Mail first (what Jira knows), then the same text as a UPN.
-    let mut found = summary(&UserKey::Mail(email.clone()), host, transport).await?;
+    let mut found = summary(&UserKey::Mail(email.clone()), who, host, transport).await?;
     if found.is_none() {
-        found = summary(&UserKey::Upn(email.clone()), host, transport).await?;
+        found = summary(&UserKey::Upn(email.clone()), who, host, transport).await?;
     }
     match found {
         Some(account) => {
@@ -98,7 +101,7 @@ async fn serviceable_groups(
     let config = crate::config::load(host)
         .await
         .map_err(|e| internal(host, &e.to_string()))?;
-    let ids: Vec<String> = policy_ids(&config, "serviceableGroups")
+    let ids: Vec<String> = policy_ids(&config, PolicyList::ServiceableGroups)
         .into_iter()
         .collect();
     let (groups, _) = describe_ids(&ids, host, transport).await?;
@@ -152,7 +155,7 @@ pub async fn action(
     let subject = issue::reporter(host, &issue_key).await?;
     let view = match cached(host, &issue_key).await? {
         Some(view) => view,
-        None => fresh_view(&subject, host, transport).await?,
+        None => fresh_view(&subject, &PageRequester::agent(context), host, transport).await?,
     };
     let user_id = view["account"]["user"]["id"]
         .as_str()
@@ -166,6 +169,7 @@ pub async fn action(
         data: action.data(&user_id, group.as_deref()),
         dry_run,
         issue_key: Some(issue_key.clone()),
+        requester: PageRequester::agent(context),
         identity: vec![
             "issue".into(),
             issue_key.clone(),

@@ -2,11 +2,12 @@
 //! "Manage users" tab show, user search, and the admin's actions (through
 //! the operation pipeline like every change).
 
-use super::admin_groups::{policy_ids, problems, GroupFacts};
+use super::admin_groups::{policy_ids, problems, GroupFacts, PolicyList};
+use super::page_call::PageRequester;
 use super::page_call::{
     self, dry_run_flag, from_api_error, from_client_error, PageCall, QuickAction, PAGE_BUDGET_MS,
 };
-use super::ResolverError;
+use super::{ResolverContext, ResolverError};
 use crate::config::AppConfig;
 use crate::graph::odata::startswith_filter;
 use crate::graph::GraphRequest;
@@ -44,11 +45,16 @@ impl UserKey {
 /// no Entra user matches.
 pub async fn summary(
     key: &UserKey,
+    who: &PageRequester,
     host: &impl Host,
     transport: &impl Transport,
 ) -> Result<Option<Value>, ResolverError> {
-    let looked_up =
-        page_call::run(&PageCall::read(Route::UserGet, key.data()), host, transport).await;
+    let looked_up = page_call::run(
+        &PageCall::read(Route::UserGet, key.data(), who.clone()),
+        host,
+        transport,
+    )
+    .await;
     let user = match looked_up {
         Ok(body) => body["result"].clone(),
         Err(ResolverError::Operation { code, .. }) if code == "not_found" => return Ok(None),
@@ -56,7 +62,7 @@ pub async fn summary(
     };
     let id = user["id"].as_str().unwrap_or_default().to_string();
     let groups_body = page_call::run(
-        &PageCall::read(Route::UserGroups, json!({ "user": id })),
+        &PageCall::read(Route::UserGroups, json!({ "user": id }), who.clone()),
         host,
         transport,
     )
@@ -65,7 +71,7 @@ pub async fn summary(
         .await
         .map_err(|e| super::internal(host, &e.to_string()))?;
     let groups = describe_memberships(&groups_body["result"]["groups"], &config);
-    let protected_users = policy_ids(&config, "protectedUsers");
+    let protected_users = policy_ids(&config, PolicyList::ProtectedUsers);
     let in_protected_group = groups.iter().any(|g| g["protected"] == json!(true));
     Ok(Some(json!({
         "user": user,
@@ -75,8 +81,8 @@ pub async fn summary(
 }
 
 fn describe_memberships(groups: &Value, config: &AppConfig) -> Vec<Value> {
-    let serviceable = policy_ids(config, "serviceableGroups");
-    let protected = policy_ids(config, "protectedGroups");
+    let serviceable = policy_ids(config, PolicyList::ServiceableGroups);
+    let protected = policy_ids(config, PolicyList::ProtectedGroups);
     groups
         .as_array()
         .into_iter()
@@ -134,12 +140,13 @@ fn either_starts_with(query: &str) -> String {
 
 /// `users.get {user}`: the summary of one user by UPN, mail or object id.
 pub async fn get(
+    context: &ResolverContext,
     payload: &Value,
     host: &impl Host,
     transport: &impl Transport,
 ) -> Result<Value, ResolverError> {
     let key = user_key(payload)?;
-    match summary(&key, host, transport).await? {
+    match summary(&key, &PageRequester::admin(context), host, transport).await? {
         Some(found) => Ok(found),
         None => Err(ResolverError::Operation {
             code: "not_found".into(),
@@ -155,6 +162,7 @@ pub async fn get(
 /// the dry run and the confirmed run share it, and a repeated confirmation
 /// replays the first answer.
 pub async fn action(
+    context: &ResolverContext,
     payload: &Value,
     host: &impl Host,
     transport: &impl Transport,
@@ -182,6 +190,7 @@ pub async fn action(
         data: action.data(&user, group.as_deref()),
         dry_run,
         issue_key: None,
+        requester: PageRequester::admin(context),
         identity: vec![
             "admin".into(),
             action.name().into(),

@@ -17,7 +17,7 @@ import { chromium } from 'playwright-core';
 import { ForgeRuntime } from '../../../sandbox/runtime/forge-runtime.mjs';
 import { ROOT, BUNDLE_DIR } from '../../node/support/app.mjs';
 import { startEmulator, connectApp } from '../../node/support/emulator.mjs';
-import { UiFakeJira } from './ui-jira.mjs';
+import { UiFakeJira, AGENT_GROUP } from './ui-jira.mjs';
 
 export const ADMIN = '5b10ac8d82e05b22cc7d4ef5';
 export const AGENT = '6c21bd9e93f16c33dd8e5f06';
@@ -42,6 +42,10 @@ export async function startUi() {
 
   const emulator = await startEmulator();
   await connectApp({ invoke }, emulator, ADMIN);
+  // The policy lets members of the agents' Jira group act from the panel.
+  const current = (await invoke(ADMIN, 'config.get')).value.config;
+  const saved = await invoke(ADMIN, 'config.save', { config: { ...current, policy: { ...current.policy, agentJiraGroups: [AGENT_GROUP] } } });
+  if (!saved.ok) throw new Error(`policy not saved: ${JSON.stringify(saved.error)}`);
 
   const server = createServer(async (req, res) => {
     try {

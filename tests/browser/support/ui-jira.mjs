@@ -3,12 +3,16 @@
 // can see. Extends by subclassing; the sandbox owns the base class.
 import { FakeJira } from '../../../sandbox/runtime/fake-jira.mjs';
 
+/** The Jira group the tests' policy lets act as agents. */
+export const AGENT_GROUP = 'jira-servicedesk-agents';
+
 export class UiFakeJira extends FakeJira {
   constructor({ admins = [], agents = [] } = {}) {
     super({ admins });
     this.agents = new Set(agents);
     /** issueKey -> { reporter: {accountId, displayName, emailAddress}, customers: Set } */
     this.issues = new Map();
+    this.comments = [];
     // The base class's handler is an instance field, so it is kept here
     // and called for everything this class does not answer itself.
     const baseHandle = this.handle;
@@ -34,6 +38,14 @@ export class UiFakeJira extends FakeJira {
       const asked = (url.searchParams.get('permissions') ?? '').split(',').filter(Boolean);
       const canEdit = this.agents.has(caller);
       return json(200, { permissions: Object.fromEntries(asked.map((k) => [k, { key: k, havePermission: k === 'EDIT_ISSUES' && canEdit }])) });
+    }
+    if (method === 'GET' && url.pathname === '/rest/api/3/user/groups') {
+      const agent = this.agents.has(url.searchParams.get('accountId'));
+      return json(200, agent ? [{ name: AGENT_GROUP, groupId: 'agents-group-id' }] : []);
+    }
+    if (method === 'POST' && /^\/rest\/api\/3\/issue\/[^/]+\/comment$/.test(url.pathname)) {
+      this.comments.push({ path: url.pathname, body: request.body });
+      return json(201, { id: String(this.comments.length) });
     }
     if (method === 'GET' && (match = url.pathname.match(/^\/rest\/servicedeskapi\/request\/([^/]+)$/))) {
       const key = decodeURIComponent(match[1]);
