@@ -43,7 +43,9 @@ export function sandboxConfig({ emulator, jsm }) {
     policy: {
       serviceableGroups: Object.entries(GROUP).filter(([name]) => name !== 'privilegedSupport').map(([, id]) => id),
       protectedGroups: [GROUP.privilegedSupport],
-      approvals: { user: { create: true, offboard: true, transfer: true } },
+      approvals: { user: { offboard: true, transfer: true } },
+      agentJiraGroups: ['jira-servicemanagement-users'],
+      secretRecipients: { user: { create: ['targetManager', 'assignedAgent'], resetPassword: ['requester', 'assignedAgent'], createTemporaryAccessPass: ['requester', 'targetManager'] } },
     },
     requestTypes: jsm.requestTypes.map((type) => ({
       requestTypeId: type.id,

@@ -8,6 +8,8 @@ import { PEOPLE, REQUEST_TYPES, sampleRequests } from './sample-data.mjs';
 
 export const PROJECT = { id: '10000', key: 'ITSM', name: 'IT Service Desk', serviceDeskId: '1' };
 const FIRST_FIELD_NUMBER = 10100;
+// New requests land in this agent's queue, as a JSM queue rule would do.
+const DEFAULT_ASSIGNEE = 'agent-lynne';
 
 export class FakeJsm {
   constructor({ file } = {}) {
@@ -61,7 +63,7 @@ export class FakeJsm {
     return this.data.issues.find((i) => i.key === key || i.id === key);
   }
 
-  createRequest({ requestType, summary, reporter, fields, approvers = [] }) {
+  createRequest({ requestType, summary, reporter, fields, approvers = [], assignee = DEFAULT_ASSIGNEE }) {
     const type = this.requestType(requestType);
     if (!type) throw new Error(`No request type ${requestType}`);
     const now = new Date().toISOString();
@@ -72,6 +74,7 @@ export class FakeJsm {
       summary: summary ?? type.name,
       status: type.needsApproval && approvers.length ? 'Waiting for approval' : 'Open',
       reporter,
+      assignee,
       created: now,
       updated: now,
       fields: { ...fields },

@@ -37,6 +37,22 @@ export const removeFromGroup = automationAction('remove-from-group');
 export const offboardUser = automationAction('offboard-user');
 export const transferUser = automationAction('transfer-user');
 
+// Product events and the scheduled sweep of waiting portal operations.
+export async function requestCreated(event) {
+  const result = await callCore(() => core.handleIssueEvent('created', event, forgeHost()));
+  return result.trapped ? trapError(result.correlationId) : result.value;
+}
+
+export async function requestUpdated(event) {
+  const result = await callCore(() => core.handleIssueEvent('updated', event, forgeHost()));
+  return result.trapped ? trapError(result.correlationId) : result.value;
+}
+
+export async function pendingSweep() {
+  const result = await callCore(() => core.runScheduledSweep(forgeHost()));
+  return result.trapped ? trapError(result.correlationId) : result.value;
+}
+
 // Not bound to any manifest module: lets the test suite prove that a trap in
 // the core yields a clean 500 and a rebuilt instance (tests/node/trap.test.mjs).
 export async function diagnosticTrap() {

@@ -16,6 +16,7 @@ pub mod http;
 pub mod operation;
 pub mod ops;
 pub mod policy;
+pub mod portal;
 pub mod random;
 pub mod resolver;
 pub mod secret;

@@ -55,6 +55,8 @@ export class FakeJira {
     ['GET', /^\/rest\/api\/3\/myself$/, (_m, _u, _b, caller) => (caller ? json(200, this.#user(caller)) : json(401, { errorMessages: ['Not a user call'] }))],
     ['GET', /^\/rest\/api\/3\/user$/, (_m, url) => this.#userOr404(url.searchParams.get('accountId'))],
     ['GET', /^\/rest\/api\/3\/field$/, () => json(200, this.#fields())],
+    ['GET', /^\/rest\/api\/3\/user\/search$/, (_m, url) => json(200, this.#search(url.searchParams.get('query') ?? ''))],
+    ['GET', /^\/rest\/api\/3\/user\/groups$/, (_m, url) => this.#groups(url.searchParams.get('accountId'))],
     ['GET', /^\/rest\/api\/3\/issue\/([^/]+)$/, ([key], url) => json(200, this.#issue(key, url))],
     ['PUT', /^\/rest\/api\/3\/issue\/([^/]+)$/, ([key], _u, body) => this.#updateFields(key, body)],
     ['POST', /^\/rest\/api\/3\/issue\/([^/]+)\/comment$/, ([key], _u, body, caller) => this.#adfComment(key, body, caller)],
@@ -99,6 +101,25 @@ export class FakeJira {
     return person && { accountId, accountType: person.roles.includes('customer') ? 'customer' : 'atlassian', displayName: person.displayName, emailAddress: person.emailAddress, active: true };
   }
 
+  // Jira's user search matches the start of names and emails.
+  #search(query) {
+    const q = query.trim().toLowerCase();
+    if (!q) return [];
+    return this.jsm.people
+      .filter((p) => p.emailAddress.toLowerCase().startsWith(q) || p.displayName.toLowerCase().startsWith(q))
+      .map((p) => this.#user(p.accountId));
+  }
+
+  // Agents are in JSM's agent group; admins also in site-admins.
+  #groups(accountId) {
+    const person = this.jsm.person(accountId);
+    if (!person) return json(404, { errorMessages: [`No user ${accountId}`], errors: {} });
+    const groups = [];
+    if (person.roles.includes('agent')) groups.push({ name: 'jira-servicemanagement-users', groupId: 'group-jsm-agents' });
+    if (person.roles.includes('admin')) groups.push({ name: 'site-admins', groupId: 'group-site-admins' });
+    return json(200, groups);
+  }
+
   #userOr404(accountId) {
     const user = this.#user(accountId);
     return user ? json(200, user) : json(404, { errorMessages: [`No user ${accountId}`], errors: {} });
@@ -118,6 +139,7 @@ export class FakeJira {
       created: issue.created,
       updated: issue.updated,
       reporter: this.#user(issue.reporter),
+      assignee: issue.assignee ? this.#user(issue.assignee) : null,
       project: { id: this.jsm.project.id, key: this.jsm.project.key, name: this.jsm.project.name },
       issuetype: { name: 'Service Request' },
     };

@@ -70,6 +70,11 @@ fn strip_query(path: &str) -> &str {
     path.split('?').next().unwrap_or(path)
 }
 
+/// A plain note in ADF, one paragraph per line.
+pub fn note_comment(lines: &[&str]) -> Value {
+    doc(lines.iter().map(|l| paragraph(vec![text(l)])).collect())
+}
+
 /// The dry-run plan, for approvers to read before they decide.
 pub fn plan_comment(kind: OperationKind, target_label: Option<&str>, plan: &Plan) -> Value {
     let mut heading = vec![

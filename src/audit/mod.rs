@@ -8,8 +8,8 @@ pub mod store;
 pub mod time;
 
 pub use comment::{
-    plan_comment, post_comment, post_internal_comment, summary_comment, visibility_for,
-    CommentVisibility,
+    note_comment, plan_comment, post_comment, post_internal_comment, summary_comment,
+    visibility_for, CommentVisibility,
 };
 pub use record::{
     AuditAction, AuditActor, AuditRecord, AuditResult, AuditTarget, CredentialNote, CredentialType,

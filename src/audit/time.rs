@@ -1,21 +1,17 @@
-//! Calendar dates from `Host::now_ms` milliseconds (UTC), without a date
-//! library: day keys for the audit indexes and readable expiry times.
+//! Calendar dates from `Host::now_ms` milliseconds (UTC): day keys for the
+//! audit indexes, readable times, and parsing the dates people type.
+
+use time::format_description::well_known::Rfc3339;
+use time::macros::format_description;
+use time::{Date, OffsetDateTime, PrimitiveDateTime, Time};
 
 const MS_PER_DAY: u64 = 86_400_000;
 
-/// (year, month, day) of a day count since 1970-01-01 (Howard Hinnant's
-/// `civil_from_days`).
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
+fn instant(ms: u64) -> OffsetDateTime {
+    // Any u64 of milliseconds fits i128 nanoseconds; beyond year 9999 the
+    // conversion fails and the epoch stands in rather than a panic.
+    OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+        .unwrap_or(OffsetDateTime::UNIX_EPOCH)
 }
 
 /// Days since the epoch of the instant.
@@ -25,8 +21,9 @@ pub fn day_number(ms: u64) -> u64 {
 
 /// `YYYY-MM-DD` of the instant.
 pub fn date_of(ms: u64) -> String {
-    let (y, m, d) = civil_from_days(day_number(ms) as i64);
-    format!("{y:04}-{m:02}-{d:02}")
+    instant(ms)
+        .format(format_description!("[year]-[month]-[day]"))
+        .unwrap_or_default()
 }
 
 /// `YYYY-MM-DD` of a day number.
@@ -36,14 +33,22 @@ pub fn date_of_day(day: u64) -> String {
 
 /// `YYYY-MM-DDTHH:MM:SSZ` of the instant.
 pub fn iso8601(ms: u64) -> String {
-    let secs = (ms % MS_PER_DAY) / 1000;
-    format!(
-        "{}T{:02}:{:02}:{:02}Z",
-        date_of(ms),
-        secs / 3600,
-        (secs / 60) % 60,
-        secs % 60
-    )
+    instant(ms)
+        .format(format_description!(
+            "[year]-[month]-[day]T[hour]:[minute]:[second]Z"
+        ))
+        .unwrap_or_default()
+}
+
+/// Milliseconds of an RFC 3339 date-time, or of midnight UTC of a plain
+/// `YYYY-MM-DD` date; `None` for anything else (or before 1970).
+pub fn parse_iso8601_ms(text: &str) -> Option<u64> {
+    let text = text.trim();
+    let at = OffsetDateTime::parse(text, &Rfc3339).ok().or_else(|| {
+        let date = Date::parse(text, format_description!("[year]-[month]-[day]")).ok()?;
+        Some(PrimitiveDateTime::new(date, Time::MIDNIGHT).assume_utc())
+    })?;
+    u64::try_from(at.unix_timestamp_nanos() / 1_000_000).ok()
 }
 
 #[cfg(test)]
@@ -56,5 +61,20 @@ mod tests {
         assert_eq!(iso8601(1_767_225_600_000), "2026-01-01T00:00:00Z");
         assert_eq!(iso8601(951_782_400_000 + 3_723_000), "2000-02-29T01:02:03Z");
         assert_eq!(date_of_day(day_number(1_767_225_600_000) - 1), "2025-12-31");
+    }
+
+    #[test]
+    fn parsing() {
+        assert_eq!(parse_iso8601_ms("2026-01-01"), Some(1_767_225_600_000));
+        assert_eq!(
+            parse_iso8601_ms("2026-01-01T00:00:01Z"),
+            Some(1_767_225_601_000)
+        );
+        assert_eq!(
+            parse_iso8601_ms("2026-01-01T02:00:00+02:00"),
+            Some(1_767_225_600_000)
+        );
+        assert_eq!(parse_iso8601_ms("next tuesday"), None);
+        assert_eq!(parse_iso8601_ms("1969-12-31"), None);
     }
 }

@@ -5,6 +5,7 @@
 //! storage ([`CLIENT_SECRET_KEY`]) and is write-only from the admin page.
 
 mod provisioning;
+pub mod request_types;
 mod store;
 
 pub use provisioning::{FirstCredentialSetting, ProvisioningSettings};
@@ -30,6 +31,9 @@ pub struct AppConfig {
     /// Serviceable and protected groups, approvals, secret recipients, ...
     #[serde(default)]
     pub policy: PolicyConfig,
+    /// Which JSM request types run which operation.
+    #[serde(default)]
+    pub request_types: Vec<request_types::RequestTypeMapping>,
 }
 
 /// A configuration value that failed validation; `field` is its JSON path.
@@ -81,6 +85,7 @@ impl AppConfig {
         }
         self.provisioning.validate()?;
         self.policy.validate().map_err(first_policy_error)?;
+        request_types::validate(&self.request_types)?;
         Ok(())
     }
 }

@@ -15,6 +15,7 @@ use serde_json::Value;
 pub async fn viewers<H: Host, T: Transport>(
     kind: OperationKind,
     request: &RequestContext,
+    manager_email: Option<&str>,
     ctx: &RouteContext<'_, H, T>,
 ) -> Result<Vec<String>, ApiError> {
     let roles = ctx.config.policy.secret_recipients.for_operation(kind);
@@ -28,11 +29,16 @@ pub async fn viewers<H: Host, T: Transport>(
         (Some(issue), true) => assignee_of(ctx.host, issue).await?,
         _ => None,
     };
+    let manager = match (
+        manager_email,
+        roles.contains(&SecretRecipient::TargetManager),
+    ) {
+        (Some(email), true) => jira_account_by_email(ctx.host, email).await?,
+        _ => None,
+    };
     let accounts = RecipientAccounts {
         requester,
-        // Finding the manager's Jira account needs a Jira user search by the
-        // manager's email; until then this role is not filled.
-        target_manager: None,
+        target_manager: manager.as_deref(),
         assigned_agent: assignee.as_deref(),
     };
     let viewers = delivery::viewers_for(&ctx.config.policy, kind, &accounts);
@@ -88,4 +94,32 @@ async fn assignee_of(host: &impl Host, issue_key: &str) -> Result<Option<String>
     Ok(body["fields"]["assignee"]["accountId"]
         .as_str()
         .map(str::to_string))
+}
+
+/// The Jira account whose email is exactly `email` (case-insensitive), if
+/// Jira knows exactly one. Jira hides emails by profile visibility; then no
+/// account matches and the role stays unfilled rather than guessed.
+async fn jira_account_by_email(host: &impl Host, email: &str) -> Result<Option<String>, ApiError> {
+    let response = host
+        .jira(JiraRequest {
+            method: Method::Get,
+            path: format!("/rest/api/3/user/search?query={}", encode_component(email)),
+            body: None,
+            as_who: JiraAs::App,
+        })
+        .await
+        .map_err(|e| internal(host, &e.to_string()))?;
+    if response.status != 200 {
+        return Ok(None);
+    }
+    let users: Vec<Value> = serde_json::from_str(&response.body).unwrap_or_default();
+    let mut matches = users.iter().filter(|u| {
+        u["emailAddress"]
+            .as_str()
+            .is_some_and(|m| m.eq_ignore_ascii_case(email.trim()))
+    });
+    match (matches.next(), matches.next()) {
+        (Some(one), None) => Ok(one["accountId"].as_str().map(str::to_string)),
+        _ => Ok(None),
+    }
 }

@@ -71,7 +71,8 @@ pub async fn dispatch<H: Host, T: Transport>(
         Resolved::Change(change) => *change,
     };
     let viewers = if call.route.issues_credential() && mode == RunMode::Execute {
-        Some(credentials::viewers(call.route, request, ctx).await?)
+        let manager = manager_email(&client, &change, ctx).await?;
+        Some(credentials::viewers(call.route, request, manager.as_deref(), ctx).await?)
     } else {
         None
     };
@@ -335,6 +336,44 @@ async fn execute<H: Host, T: Transport>(
             (done.outcome, done.credential)
         }
     })
+}
+
+/// The email of the manager of the user a credential is for: the new
+/// hire's named manager, or the target's manager in Entra. Read only when
+/// the policy sends credentials to the manager.
+async fn manager_email<H: Host, T: Transport>(
+    client: &GraphClient<'_, T, H>,
+    change: &Change,
+    ctx: &RouteContext<'_, H, T>,
+) -> Result<Option<String>, ApiError> {
+    let kind = match change {
+        Change::Create { .. } => OperationKind::UserCreate,
+        Change::ResetPassword(_) => OperationKind::UserResetPassword,
+        Change::TemporaryAccessPass { .. } => OperationKind::UserCreateTemporaryAccessPass,
+        _ => return Ok(None),
+    };
+    let roles = ctx.config.policy.secret_recipients.for_operation(kind);
+    if !roles.contains(&crate::policy::SecretRecipient::TargetManager) {
+        return Ok(None);
+    }
+    let manager = match change {
+        Change::Create { hire, .. } => match &hire.manager {
+            Some(UserRef::Upn(v)) | Some(UserRef::Mail(v)) => return Ok(Some(v.clone())),
+            Some(other) => other.clone(),
+            None => return Ok(None),
+        },
+        Change::ResetPassword(user) | Change::TemporaryAccessPass { user, .. } => {
+            let view = ops::lookup(client, user, ctx.deadline)
+                .await
+                .map_err(ApiError::Operation)?;
+            return Ok(view.manager.and_then(|m| m.mail.or(m.user_principal_name)));
+        }
+        _ => return Ok(None),
+    };
+    let view = ops::lookup(client, &manager, ctx.deadline)
+        .await
+        .map_err(ApiError::Operation)?;
+    Ok(view.mail.or(view.user_principal_name))
 }
 
 /// After a real run: the credential goes to one-time delivery, the attempt

@@ -56,7 +56,7 @@ impl Change {
 }
 
 /// A change as shown in a plan.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PlannedChange {
     pub key: String,
@@ -69,7 +69,7 @@ pub struct PlannedChange {
 }
 
 /// The ordered list of changes.
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, serde::Deserialize)]
 pub struct Plan {
     pub changes: Vec<PlannedChange>,
 }

@@ -77,3 +77,29 @@ pub fn automation_catalog() -> Result<JsValue, JsValue> {
         "outputs": crate::automation::catalog::OUTPUTS,
     }))
 }
+
+/// Product events: `created` for `avi:jira:created:issue`, `updated` for
+/// `avi:jira:updated:issue`.
+#[wasm_bindgen(js_name = handleIssueEvent)]
+pub async fn handle_issue_event(
+    kind: String,
+    event: JsValue,
+    host: HostObject,
+) -> Result<JsValue, JsValue> {
+    let host = JsHost::new(host);
+    let event: serde_json::Value = serde_wasm_bindgen::from_value(event).unwrap_or_default();
+    let result = match kind.as_str() {
+        "created" => crate::portal::on_created(&event, &host, &FetchTransport).await,
+        "updated" => crate::portal::on_updated(&event, &host, &FetchTransport).await,
+        _ => crate::portal::PortalResult::Ignored,
+    };
+    to_js(&result)
+}
+
+/// The hourly sweep of waiting portal operations.
+#[wasm_bindgen(js_name = runScheduledSweep)]
+pub async fn run_scheduled_sweep(host: HostObject) -> Result<JsValue, JsValue> {
+    let host = JsHost::new(host);
+    let results = crate::portal::sweep(&host, &FetchTransport).await;
+    to_js(&results)
+}

@@ -11,12 +11,12 @@ export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 export const BUNDLE_DIR = process.env.FORGE_BUNDLE_DIR ?? path.join(ROOT, 'build', 'forge');
 export const ADMIN = '5b10ac8d82e05b22cc7d4ef5';
 
-export function loadApp({ admins = [ADMIN] } = {}) {
+export function loadApp({ admins = [ADMIN], jsm } = {}) {
   if (!existsSync(path.join(BUNDLE_DIR, 'index.cjs'))) {
     throw new Error(`No bundle at ${BUNDLE_DIR}: run 'npm run build' first`);
   }
   process.chdir(mkdtempSync(path.join(tmpdir(), 'entra-connect-test-')));
-  const jira = new FakeJira({ admins });
+  const jira = new FakeJira({ admins, jsm });
   const runtime = new ForgeRuntime({ jira: jira.handle }).install();
   const app = ForgeRuntime.loadBundle(BUNDLE_DIR, 'index');
   const invoke = (accountId, functionKey, payload = {}) =>

@@ -1,0 +1,433 @@
+//! Portal requests: a request of a mapped type runs its operation. On
+//! creation the form is validated (the customer is told what to fix), the
+//! dry-run plan is posted for agents and approvers, and the operation runs at
+//! once or waits for approval (and for its date); later events and an hourly
+//! sweep run what is waiting, exactly once.
+
+pub mod jsm;
+pub mod pending;
+
+pub use crate::config::request_types::{REPORTER_ACCOUNT, REPORTER_EMAIL};
+
+use crate::audit;
+use crate::config::{self, request_types::RequestTypeMapping};
+use crate::host::{Host, JiraAs, JiraRequest, LogLevel};
+use crate::http::{Method, Transport};
+use crate::operation::call::{IdempotencyKey, IssueKey, OperationCall};
+use crate::operation::error::ApiError;
+use crate::operation::route::Route;
+use crate::ops::plan::Plan;
+use crate::policy::{EntryPoint, RequestContext, Requester, RequesterKind};
+use jsm::PortalRequest;
+use pending::PendingOperation;
+use serde_json::{json, Map, Value};
+
+/// Forge gives event triggers 55 s; scheduled ones up to 900 s, but each
+/// pending operation gets the same budget so one slow tenant cannot starve
+/// the rest.
+pub const EVENT_BUDGET_MS: u64 = 50_000;
+
+/// What happened to one request, for logs and tests.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase", tag = "result")]
+pub enum PortalResult {
+    /// Not a mapped request type (or not a service desk request): ignored.
+    Ignored,
+    /// The form was incomplete; the customer was told what to fix.
+    InvalidForm { field: String },
+    /// The dry run was refused or failed; agents were told why.
+    Refused { code: String },
+    /// Waiting for approvals or for its date.
+    Waiting,
+    /// The operation ran (or ended with a final error).
+    Ran { status: u16 },
+}
+
+/// `avi:jira:created:issue`.
+pub async fn on_created(
+    event: &Value,
+    host: &impl Host,
+    transport: &impl Transport,
+) -> PortalResult {
+    let Some(issue_key) = issue_key_of(event) else {
+        return PortalResult::Ignored;
+    };
+    let Ok(config) = config::load(host).await else {
+        return PortalResult::Ignored;
+    };
+    if config.request_types.is_empty() {
+        return PortalResult::Ignored;
+    }
+    let request = match jsm::read_request(host, &issue_key).await {
+        Ok(r) => r,
+        Err(jsm::JsmError::NotARequest) => return PortalResult::Ignored,
+        Err(e) => {
+            host.log(
+                LogLevel::Warn,
+                &format!("portal: could not read request {issue_key}: {e}"),
+            );
+            return PortalResult::Ignored;
+        }
+    };
+    let Some(mapping) = config
+        .request_types
+        .iter()
+        .find(|m| m.request_type_id == request.request_type_id)
+    else {
+        return PortalResult::Ignored;
+    };
+    let pending = PendingOperation {
+        issue_key: issue_key.clone(),
+        route: mapping.route,
+        data: data_of(mapping, &request),
+        requester: requester_of(mapping, &request),
+        created_at_ms: host.now_ms(),
+        not_before_ms: None,
+    };
+    let dry = call_of(&pending, true);
+    if let Err(error) = crate::operation::prepare::prepare(&dry) {
+        return invalid_form(host, &request, mapping, &error).await;
+    }
+    let context = context_of(&pending, true);
+    let answer = crate::operation::run(&dry, &context, host, transport, EVENT_BUDGET_MS).await;
+    if !answer.ok() {
+        let code = answer.body["error"]["code"]
+            .as_str()
+            .unwrap_or("error")
+            .to_string();
+        let reason = answer.body["error"]["message"]
+            .as_str()
+            .unwrap_or("the operation cannot run")
+            .to_string();
+        internal_note(
+            host,
+            &issue_key,
+            &[&format!(
+                "Entra ID Connect will not run {}: {reason}",
+                mapping.route
+            )],
+        )
+        .await;
+        public_note(
+            host,
+            &issue_key,
+            "We could not process this request automatically. An agent will look at it.",
+        )
+        .await;
+        return PortalResult::Refused { code };
+    }
+    let plan: Plan =
+        serde_json::from_value(json!({ "changes": answer.body["plan"] })).unwrap_or_default();
+    let target = answer.body["result"]["user"]["userPrincipalName"].as_str();
+    if let Err(e) = audit::post_internal_comment(
+        host,
+        &issue_key,
+        audit::plan_comment(mapping.route, target, &plan),
+    )
+    .await
+    {
+        host.log(
+            LogLevel::Warn,
+            &format!("portal: plan comment not posted on {issue_key}: {e}"),
+        );
+    }
+    let mut pending = pending;
+    pending.not_before_ms = not_before(&pending);
+    if let Err(e) = pending::save(host, &pending).await {
+        host.log(
+            LogLevel::Error,
+            &format!("portal: pending operation of {issue_key} not stored: {e}"),
+        );
+        return PortalResult::Refused {
+            code: "storage".into(),
+        };
+    }
+    if config.policy.approvals.required_for(mapping.route) || pending.not_before_ms.is_some() {
+        return PortalResult::Waiting;
+    }
+    run_pending(&pending, host, transport).await
+}
+
+/// `avi:jira:updated:issue`: an approval may have been decided.
+pub async fn on_updated(
+    event: &Value,
+    host: &impl Host,
+    transport: &impl Transport,
+) -> PortalResult {
+    let Some(issue_key) = issue_key_of(event) else {
+        return PortalResult::Ignored;
+    };
+    match pending::load(host, &issue_key).await {
+        Ok(Some(p)) => run_pending(&p, host, transport).await,
+        _ => PortalResult::Ignored,
+    }
+}
+
+/// The hourly sweep: approvals decided without an event reaching us,
+/// offboardings whose leave date has come, throttled runs to retry.
+pub async fn sweep(host: &impl Host, transport: &impl Transport) -> Vec<(String, PortalResult)> {
+    let mut results = Vec::new();
+    for issue_key in pending::index(host).await.unwrap_or_default() {
+        let result = match pending::load(host, &issue_key).await {
+            Ok(Some(p)) => run_pending(&p, host, transport).await,
+            _ => {
+                let _ = pending::remove(host, &issue_key).await;
+                PortalResult::Ignored
+            }
+        };
+        results.push((issue_key, result));
+    }
+    results
+}
+
+/// Runs a waiting operation if its time has come. The idempotency key is
+/// the request's, so a duplicate event or sweep replays instead of repeating.
+async fn run_pending(
+    p: &PendingOperation,
+    host: &impl Host,
+    transport: &impl Transport,
+) -> PortalResult {
+    if p.not_before_ms.is_some_and(|t| host.now_ms() < t) {
+        return PortalResult::Waiting;
+    }
+    let call = call_of(p, false);
+    let answer = crate::operation::run(
+        &call,
+        &context_of(p, false),
+        host,
+        transport,
+        EVENT_BUDGET_MS,
+    )
+    .await;
+    let code = answer.body["error"]["code"].as_str().unwrap_or_default();
+    match (answer.status, code) {
+        // Still waiting for approvers, or Entra is throttling: try again later.
+        (202, _) | (429, _) | (503, _) => return PortalResult::Waiting,
+        (403, "approval_declined") => {
+            internal_note(
+                host,
+                &p.issue_key,
+                &["An approver declined this request; nothing was changed in Entra."],
+            )
+            .await;
+            public_note(
+                host,
+                &p.issue_key,
+                "Your request was declined by an approver, so nothing was changed.",
+            )
+            .await;
+        }
+        (200, _) => {}
+        // Any other answer is final; the pipeline audited it and agents see why.
+        (status, _) if status >= 400 => {
+            let reason = answer.body["error"]["message"].as_str().unwrap_or("failed");
+            internal_note(
+                host,
+                &p.issue_key,
+                &[&format!(
+                    "Entra ID Connect could not complete {}: {reason}",
+                    p.route
+                )],
+            )
+            .await;
+        }
+        _ => {}
+    }
+    if let Err(e) = pending::remove(host, &p.issue_key).await {
+        host.log(
+            LogLevel::Warn,
+            &format!("portal: pending entry of {} not removed: {e}", p.issue_key),
+        );
+    }
+    PortalResult::Ran {
+        status: answer.status,
+    }
+}
+
+fn issue_key_of(event: &Value) -> Option<String> {
+    let raw = event["issue"]["key"].as_str()?;
+    IssueKey::parse("issue.key", raw)
+        .ok()
+        .map(|k| k.as_str().to_string())
+}
+
+/// The operation's `data` from the request: `changes.x` inputs nest under
+/// `changes`; empty fields are left out, so "required" errors name them.
+fn data_of(mapping: &RequestTypeMapping, request: &PortalRequest) -> Map<String, Value> {
+    let mut data = Map::new();
+    for (input, source) in &mapping.fields {
+        let Some(value) = request.text_of(source) else {
+            continue;
+        };
+        match input.split_once('.') {
+            Some((parent, child)) => {
+                let nested = data.entry(parent.to_string()).or_insert_with(|| json!({}));
+                nested[child] = Value::String(value);
+            }
+            None => {
+                let value = if input == "groups" {
+                    Value::Array(
+                        value
+                            .split([',', '\n'])
+                            .map(str::trim)
+                            .filter(|s| !s.is_empty())
+                            .map(|s| json!(s))
+                            .collect(),
+                    )
+                } else {
+                    Value::String(value)
+                };
+                data.insert(input.clone(), value);
+            }
+        }
+    }
+    data
+}
+
+/// Portal customers are held to the self-service and manager rules for the
+/// operations those rules govern. For the others (onboarding, offboarding,
+/// transfers) an administrator mapped the request type to the operation,
+/// which is the authority; approvals gate them per the policy.
+fn requester_of(mapping: &RequestTypeMapping, request: &PortalRequest) -> Requester {
+    let customer_rules = matches!(
+        mapping.route,
+        Route::UserUpdate | Route::UserResetPassword | Route::UserCreateTemporaryAccessPass
+    );
+    let name = request
+        .reporter
+        .display_name
+        .clone()
+        .unwrap_or_else(|| request.reporter.account_id.clone());
+    Requester {
+        account_id: request.reporter.account_id.clone(),
+        display_name: if customer_rules {
+            name
+        } else {
+            format!(
+                "{name} via request type {}",
+                mapping.name.as_deref().unwrap_or(&mapping.request_type_id)
+            )
+        },
+        email: request.reporter.email_address.clone(),
+        kind: if customer_rules {
+            RequesterKind::PortalCustomer
+        } else {
+            RequesterKind::Automation
+        },
+    }
+}
+
+fn call_of(p: &PendingOperation, dry_run: bool) -> OperationCall {
+    OperationCall {
+        route: p.route,
+        data: p.data.clone(),
+        idempotency_key: IdempotencyKey::parse(
+            "idempotencyKey",
+            &format!("portal:{}", p.issue_key),
+        )
+        .ok(),
+        issue_key: IssueKey::parse("issueKey", &p.issue_key).ok(),
+        dry_run,
+    }
+}
+
+fn context_of(p: &PendingOperation, dry_run: bool) -> RequestContext {
+    let mut context = RequestContext::new(p.requester.clone(), EntryPoint::Portal)
+        .on_issue(p.issue_key.clone())
+        .with_idempotency_key(format!("portal:{}", p.issue_key));
+    if dry_run {
+        context = context.dry_run();
+    }
+    context
+}
+
+/// An offboarding waits for its leave date.
+fn not_before(p: &PendingOperation) -> Option<u64> {
+    if p.route != Route::UserOffboard {
+        return None;
+    }
+    let date = p.data.get("leaveDateTime")?.as_str()?;
+    crate::audit::time::parse_iso8601_ms(date)
+}
+
+async fn invalid_form(
+    host: &impl Host,
+    request: &PortalRequest,
+    mapping: &RequestTypeMapping,
+    error: &ApiError,
+) -> PortalResult {
+    let field = match error {
+        ApiError::InvalidInput { field: Some(f), .. } => f.clone(),
+        _ => "data".to_string(),
+    };
+    let input = field
+        .trim_start_matches("data.")
+        .split(['.', '['])
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    let label = mapping
+        .fields
+        .get(&input)
+        .map(|source| request.label_of(source))
+        .unwrap_or_else(|| input.clone());
+    public_note(
+        host,
+        &request.issue_key,
+        &format!("Please check the field \"{label}\": {}. Update the request and an agent will pick it up.", customer_reason(error)),
+    )
+    .await;
+    internal_note(
+        host,
+        &request.issue_key,
+        &[&format!(
+            "Entra ID Connect did not run {}: {} ({field}).",
+            mapping.route, error
+        )],
+    )
+    .await;
+    PortalResult::InvalidForm { field }
+}
+
+/// What a customer is told: the gist, without internal names.
+fn customer_reason(error: &ApiError) -> &'static str {
+    let text = error.to_string().to_lowercase();
+    if text.contains("required") {
+        "it is required"
+    } else if text.contains("date") {
+        "it must be a date"
+    } else {
+        "the value is not valid"
+    }
+}
+
+async fn internal_note(host: &impl Host, issue_key: &str, lines: &[&str]) {
+    if let Err(e) = audit::post_internal_comment(host, issue_key, audit::note_comment(lines)).await
+    {
+        host.log(
+            LogLevel::Warn,
+            &format!("portal: internal comment not posted on {issue_key}: {e}"),
+        );
+    }
+}
+
+/// A comment the customer sees (JSM's plain-text comment API).
+async fn public_note(host: &impl Host, issue_key: &str, text: &str) {
+    let result = host
+        .jira(JiraRequest {
+            method: Method::Post,
+            path: format!(
+                "/rest/servicedeskapi/request/{}/comment",
+                crate::graph::odata::encode_component(issue_key)
+            ),
+            body: Some(json!({ "body": text, "public": true })),
+            as_who: JiraAs::App,
+        })
+        .await;
+    if !matches!(&result, Ok(r) if r.status < 300) {
+        host.log(
+            LogLevel::Warn,
+            &format!("portal: public comment not posted on {issue_key}"),
+        );
+    }
+}

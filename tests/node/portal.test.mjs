@@ -1,0 +1,132 @@
+// Portal requests through the bundled app: a request of a mapped type runs
+// its operation (now, or after approval), the customer is told what to fix
+// on an invalid form, unmapped requests are ignored, and the hourly sweep
+// runs what is due. Jira/JSM is the sandbox's fake site; Entra the emulator.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { loadApp } from './support/app.mjs';
+import { startEmulator } from './support/emulator.mjs';
+import { FakeJsm } from '../../sandbox/fake-jsm.mjs';
+import { SANDBOX_ADMIN } from '../../sandbox/sample-data.mjs';
+import { sandboxConfig } from '../../sandbox/configure.mjs';
+
+let app, emulator, jsm;
+
+before(async () => {
+  jsm = new FakeJsm();
+  app = loadApp({ jsm, admins: [SANDBOX_ADMIN] });
+  emulator = await startEmulator();
+  const saved = await app.invoke(SANDBOX_ADMIN, 'config.save', { config: sandboxConfig({ emulator, jsm }) });
+  assert.equal(saved.ok, true, JSON.stringify(saved));
+  await app.invoke(SANDBOX_ADMIN, 'connection.setClientSecret', { clientSecret: emulator.clientSecret });
+});
+after(() => emulator?.stop());
+
+const created = (issue) => app.app.requestCreated({ issue: { key: issue.key, id: issue.id } });
+const updated = (issue) => app.app.requestUpdated({ issue: { key: issue.key, id: issue.id } });
+const entraWrites = async () => (await emulator.log()).filter((r) => r.kind !== 'token' && r.method !== 'GET' && r.path !== '/v1.0/$batch');
+const userByUpn = async (upn) => (await emulator.tenant()).users.find((u) => u.userPrincipalName === upn);
+const comments = (issue) => jsm.issue(issue.key).comments;
+
+test('an onboarding request creates the account at once, with the plan and a summary on the request', async () => {
+  const issue = jsm.createRequest({
+    requestType: 'onboarding',
+    reporter: 'customer-emily',
+    fields: { givenName: 'Noor', surname: 'Haddad', department: 'Finance', jobTitle: 'Analyst', employeeId: 'E7001', manager: 'emily.braun@contoso.example' },
+  });
+  const result = await created(issue);
+  assert.equal(result.result, 'ran', JSON.stringify(result));
+  const noor = await userByUpn('noor.haddad@contoso.example');
+  assert.ok(noor, 'account created in Entra');
+  assert.equal(noor.department, 'Finance');
+  const finance = (await emulator.tenant()).groups.find((g) => g.displayName === 'Finance');
+  assert.ok(finance.memberIds.includes(noor.id), 'rule-derived group');
+  const internal = comments(issue).filter((c) => !c.public).map((c) => c.body).join('\n');
+  assert.match(internal, /planned changes/);
+  assert.match(internal, /Temporary Access Pass/i, 'the summary says a credential waits for its reveal');
+  assert.ok(comments(issue).every((c) => !c.public), 'nothing public about credentials');
+
+  await emulator.clearLog();
+  const again = await created(issue);
+  assert.equal(again.result, 'ran');
+  assert.deepEqual(await entraWrites(), [], 'a repeated event changes nothing');
+});
+
+test('a transfer waits for approval, then runs exactly once when the approval is decided', async () => {
+  const issue = jsm.createRequest({
+    requestType: 'transfer',
+    reporter: 'customer-debra',
+    fields: { user: 'grady.archie@contoso.example', department: 'Marketing', jobTitle: 'Marketing Analyst' },
+    approvers: ['customer-debra'],
+  });
+  await emulator.clearLog();
+  assert.equal((await created(issue)).result, 'waiting');
+  assert.deepEqual(await entraWrites(), [], 'nothing changes before approval');
+  assert.match(comments(issue).map((c) => c.body).join('\n'), /planned changes/);
+  assert.equal((await updated(issue)).result, 'waiting', 'still pending');
+
+  jsm.decide(issue.key, jsm.issue(issue.key).approvals[0].id, 'customer-debra', 'approve');
+  assert.equal((await updated(issue)).result, 'ran');
+  assert.equal((await userByUpn('grady.archie@contoso.example')).department, 'Marketing');
+  await emulator.clearLog();
+  assert.equal((await updated(issue)).result, 'ignored', 'nothing left to run');
+  assert.deepEqual(await entraWrites(), []);
+});
+
+test('a declined request changes nothing and tells the customer', async () => {
+  const issue = jsm.createRequest({
+    requestType: 'transfer',
+    reporter: 'customer-debra',
+    fields: { user: 'lidia.holloway@contoso.example', department: 'Sales' },
+    approvers: ['customer-debra'],
+  });
+  await created(issue);
+  jsm.decide(issue.key, jsm.issue(issue.key).approvals[0].id, 'customer-debra', 'decline');
+  await emulator.clearLog();
+  const result = await updated(issue);
+  assert.equal(result.result, 'ran');
+  assert.deepEqual(await entraWrites(), []);
+  assert.ok(comments(issue).some((c) => c.public && /declined/.test(c.body)));
+});
+
+test('an invalid form gets a public comment naming the field, and nothing reaches Entra', async () => {
+  const issue = jsm.createRequest({ requestType: 'onboarding', reporter: 'customer-emily', fields: { givenName: 'Ana', department: 'HR' } });
+  await emulator.clearLog();
+  const result = await created(issue);
+  assert.equal(result.result, 'invalidForm', JSON.stringify(result));
+  const pub = comments(issue).filter((c) => c.public);
+  assert.equal(pub.length, 1);
+  assert.match(pub[0].body, /"Last name"/);
+  assert.doesNotMatch(pub[0].body, /data\.|surname|Graph/, 'no internals for the customer');
+  assert.deepEqual(await entraWrites(), []);
+});
+
+test('an offboarding waits for approval; the hourly sweep runs it once its leave date has come', async () => {
+  const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
+  const issue = jsm.createRequest({
+    requestType: 'offboarding',
+    reporter: 'customer-debra',
+    fields: { user: 'ben.walters@contoso.example', leaveDateTime: yesterday },
+    approvers: ['customer-debra'],
+  });
+  const groupsBefore = (await userByUpn('ben.walters@contoso.example')).groupIds;
+  assert.ok(groupsBefore.length > 0);
+  assert.equal((await created(issue)).result, 'waiting');
+  jsm.decide(issue.key, jsm.issue(issue.key).approvals[0].id, 'customer-debra', 'approve');
+  // No update event reaches the app this time: the sweep finds it.
+  const swept = await app.app.pendingSweep();
+  const mine = swept.find(([key]) => key === issue.key);
+  assert.equal(mine[1].result, 'ran', JSON.stringify(swept));
+  const ben = await userByUpn('ben.walters@contoso.example');
+  assert.equal(ben.accountEnabled, false);
+  const serviceable = sandboxConfig({ emulator, jsm }).policy.serviceableGroups;
+  assert.deepEqual(ben.groupIds.filter((g) => serviceable.includes(g)), [], 'left every serviceable group');
+  assert.ok(groupsBefore.some((g) => serviceable.includes(g)), 'was in at least one before');
+});
+
+test('a request of an unmapped type is ignored quietly', async () => {
+  const before = (await emulator.log()).length;
+  const result = await app.app.requestCreated({ issue: { key: 'OTHER-1' } });
+  assert.equal(result.result, 'ignored');
+  assert.equal((await emulator.log()).length, before);
+});
