@@ -54,6 +54,7 @@ export async function build() {
   const sizes = buildWasm();
   console.log(`wasm: ${sizes.rawBytes} bytes from wasm-bindgen, ${sizes.optimisedBytes} bytes after wasm-opt`);
   await bundleForge();
+  await (await import('./build-ui.mjs')).buildUi();
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -38,6 +38,8 @@ fn caller() -> ResolverContext {
     ResolverContext {
         account_id: Some("5b10ac8d82e05b22cc7d4ef5".into()),
         module_key: None,
+
+        ..ResolverContext::default()
     }
 }
 

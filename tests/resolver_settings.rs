@@ -21,6 +21,8 @@ fn admin() -> ResolverContext {
     ResolverContext {
         account_id: Some("admin-1".into()),
         module_key: None,
+
+        ..ResolverContext::default()
     }
 }
 

@@ -5,7 +5,15 @@
 //! `{"ok": false, "error": {"code", "message", "field"?}}`, so pages handle one shape.
 
 mod admin_check;
+mod admin_groups;
+mod doctor;
+mod issue;
+mod page_call;
+mod panel;
+mod portal;
+mod preview;
 mod settings;
+mod users;
 
 use crate::host::{Host, LogLevel};
 use crate::http::Transport;
@@ -24,6 +32,11 @@ pub struct ResolverContext {
     pub account_id: Option<String>,
     #[serde(default)]
     pub module_key: Option<String>,
+    /// Where the page is shown, as Forge reports it (`issue.key` for the
+    /// issue panel, `request.key` for the portal panel). Set by Forge, not
+    /// by the page, so it is trusted to name the issue.
+    #[serde(default)]
+    pub extension: Value,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,15 +53,24 @@ pub enum ResolverError {
     Internal {
         correlation_id: String,
     },
+    /// An operation answered with an error; `detail` keeps what the page
+    /// shows beside it (the plan and each step of a partial failure).
+    Operation {
+        code: String,
+        message: String,
+        field: Option<String>,
+        detail: Value,
+    },
 }
 
 impl ResolverError {
-    fn code(&self) -> &'static str {
+    fn code(&self) -> &str {
         match self {
             ResolverError::UnknownFunction(_) => "unknown_function",
             ResolverError::Invalid { .. } => "invalid_input",
             ResolverError::Forbidden { .. } => "forbidden",
             ResolverError::Internal { .. } => "internal_error",
+            ResolverError::Operation { code, .. } => code,
         }
     }
 }
@@ -63,6 +85,7 @@ impl fmt::Display for ResolverError {
                 f,
                 "The app failed while handling this request (correlation id {correlation_id})."
             ),
+            ResolverError::Operation { message, .. } => f.write_str(message),
         }
     }
 }
@@ -85,6 +108,38 @@ pub async fn handle(
             admin(context, host, settings::set_client_secret(host, payload)).await
         }
         "connection.test" => admin(context, host, settings::test_connection(host, transport)).await,
+        "panel.load" => panel::load(context, payload, host, transport).await,
+        "panel.action" => panel::action(context, payload, host, transport).await,
+        "portal.load" => portal::load(context, host).await,
+        "doctor.check" => admin(context, host, doctor::check(host, transport)).await,
+        "groups.search" => {
+            admin(
+                context,
+                host,
+                admin_groups::search(payload, host, transport),
+            )
+            .await
+        }
+        "groups.describe" => {
+            admin(
+                context,
+                host,
+                admin_groups::describe(payload, host, transport),
+            )
+            .await
+        }
+        "users.search" => admin(context, host, users::search(payload, host, transport)).await,
+        "users.get" => admin(context, host, users::get(context, payload, host, transport)).await,
+        "users.action" => {
+            admin(
+                context,
+                host,
+                users::action(context, payload, host, transport),
+            )
+            .await
+        }
+        "preview.naming" => admin(context, host, async { preview::naming(payload) }).await,
+        "preview.rules" => admin(context, host, async { preview::rules(payload) }).await,
         other => Err(ResolverError::UnknownFunction(
             crate::operation::input::printable(other),
         )),
@@ -93,10 +148,23 @@ pub async fn handle(
         Ok(value) => json!({ "ok": true, "value": value }),
         Err(error) => {
             let mut body = json!({ "code": error.code(), "message": error.to_string() });
-            if let ResolverError::Invalid { field, .. } = &error {
-                body["field"] = json!(field);
+            let mut answer = json!({ "ok": false });
+            match &error {
+                ResolverError::Invalid { field, .. } => body["field"] = json!(field),
+                ResolverError::Operation { field, detail, .. } => {
+                    if let Some(field) = field {
+                        body["field"] = json!(field);
+                    }
+                    if let Value::Object(extra) = detail {
+                        for (key, value) in extra {
+                            answer[key] = value.clone();
+                        }
+                    }
+                }
+                _ => {}
             }
-            json!({ "ok": false, "error": body })
+            answer["error"] = body;
+            answer
         }
     }
 }

@@ -90,6 +90,8 @@ pub async fn test_connection(
                 "connected": true,
                 "roles": claims.as_ref().and_then(|c| c.get("roles")).cloned().unwrap_or(json!([])),
                 "tenantId": claims.as_ref().and_then(|c| c.get("tid")).cloned(),
+                // The app's service principal, for the directory role check.
+                "servicePrincipalId": claims.as_ref().and_then(|c| c.get("oid")).cloned(),
             }))
         }
         Err(error) => Ok(json!({ "connected": false, "problem": error.to_string() })),

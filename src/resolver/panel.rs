@@ -1,0 +1,187 @@
+//! The issue view panel: the Entra account of the person the request is
+//! about, and the quick actions an agent may run on it (plan first, then
+//! the real run, both through the operation pipeline).
+
+use super::admin_groups::{describe_ids, policy_ids, PolicyList};
+use super::issue::{self, Surface};
+use super::page_call::PageRequester;
+use super::page_call::{self, dry_run_flag, PageCall, QuickAction};
+use super::users::{summary, UserKey};
+use super::{internal, ResolverContext, ResolverError};
+use crate::host::Host;
+use crate::http::Transport;
+use serde_json::{json, Value};
+
+/// Reopening an issue within this time shows the stored view instead of
+/// asking Entra again.
+pub const CACHE_TTL_MS: u64 = 60_000;
+
+fn cache_key(issue_key: &str) -> String {
+    format!("ui/panel/{issue_key}")
+}
+
+/// `panel.load {refresh?}`.
+pub async fn load(
+    context: &ResolverContext,
+    payload: &Value,
+    host: &impl Host,
+    transport: &impl Transport,
+) -> Result<Value, ResolverError> {
+    issue::require_account(context)?;
+    let issue_key = issue::issue_key(context, Surface::IssueView)?;
+    // Asked as the caller on every load, cached or not: the cache never
+    // shows an issue's subject to someone who cannot see the issue.
+    let subject = issue::reporter(host, &issue_key).await?;
+    let can_act = issue::can_act(host, &issue_key).await?;
+    let refresh = payload["refresh"] == Value::Bool(true);
+    let mut view = match cached(host, &issue_key).await? {
+        Some(view) if !refresh => view,
+        _ => {
+            let view =
+                fresh_view(&subject, &PageRequester::agent(context), host, transport).await?;
+            store(host, &issue_key, &view).await;
+            view
+        }
+    };
+    view["issueKey"] = json!(issue_key);
+    view["canAct"] = json!(can_act);
+    view["actions"] = if can_act {
+        json!(QuickAction::ALL.map(QuickAction::name))
+    } else {
+        json!([])
+    };
+    Ok(view)
+}
+
+async fn fresh_view(
+    subject: &issue::Subject,
+    who: &PageRequester,
+    host: &impl Host,
+    transport: &impl Transport,
+) -> Result<Value, ResolverError> {
+    let mut view = json!({
+        "subject": subject,
+        "source": "reporter",
+        "loadedAtMs": host.now_ms(),
+        // Filled in when approvals and policy report them for the request.
+        "approval": Value::Null,
+        "pendingPlan": Value::Null,
+    });
+    let Some(email) = &subject.email else {
+        view["account"] = Value::Null;
+        view["notFound"] = json!("The reporter's email address is not visible to the app, so no Entra account can be matched.");
+        return Ok(view);
+    };
+    // Mail first (what Jira knows), then the same text as a UPN.
+    let mut found = summary(&UserKey::Mail(email.clone()), who, host, transport).await?;
+    if found.is_none() {
+        found = summary(&UserKey::Upn(email.clone()), who, host, transport).await?;
+    }
+    match found {
+        Some(account) => {
+            view["account"] = account;
+            view["serviceableGroups"] = serviceable_groups(host, transport).await?;
+        }
+        None => {
+            view["account"] = Value::Null;
+            view["notFound"] = json!(format!(
+                "No Entra account has the mail or user principal name {email}."
+            ));
+        }
+    }
+    Ok(view)
+}
+
+/// The groups agents may add the person to (configured and still
+/// serviceable), for the panel's "add to group" picker.
+async fn serviceable_groups(
+    host: &impl Host,
+    transport: &impl Transport,
+) -> Result<Value, ResolverError> {
+    let config = crate::config::load(host)
+        .await
+        .map_err(|e| internal(host, &e.to_string()))?;
+    let ids: Vec<String> = policy_ids(&config, PolicyList::ServiceableGroups)
+        .into_iter()
+        .collect();
+    let (groups, _) = describe_ids(&ids, host, transport).await?;
+    let usable: Vec<Value> = groups
+        .into_iter()
+        .filter(|g| g.problems.is_empty())
+        .map(|g| json!({ "id": g.id, "displayName": g.display_name }))
+        .collect();
+    Ok(Value::Array(usable))
+}
+
+async fn cached(host: &impl Host, issue_key: &str) -> Result<Option<Value>, ResolverError> {
+    let stored = host
+        .kvs_get(&cache_key(issue_key))
+        .await
+        .map_err(|e| internal(host, &e.to_string()))?;
+    Ok(stored.and_then(|v| {
+        let at = v["loadedAtMs"].as_u64()?;
+        let fresh = host.now_ms().saturating_sub(at) < CACHE_TTL_MS;
+        fresh.then_some(v)
+    }))
+}
+
+/// A failed cache write only costs a Graph call next time.
+async fn store(host: &impl Host, issue_key: &str, view: &Value) {
+    if let Err(e) = host.kvs_set(&cache_key(issue_key), view).await {
+        host.log(
+            crate::host::LogLevel::Warn,
+            &format!("panel cache not stored: {e}"),
+        );
+    }
+}
+
+/// `panel.action {action, group?, dryRun}`: runs a quick action on the
+/// issue's subject. The user comes from the issue, never from the page.
+pub async fn action(
+    context: &ResolverContext,
+    payload: &Value,
+    host: &impl Host,
+    transport: &impl Transport,
+) -> Result<Value, ResolverError> {
+    issue::require_account(context)?;
+    let issue_key = issue::issue_key(context, Surface::IssueView)?;
+    if !issue::can_act(host, &issue_key).await? {
+        return Err(ResolverError::Forbidden {
+            reason: "Only agents who can edit this request can change the account.".into(),
+        });
+    }
+    let (action, group) = QuickAction::from_payload(payload)?;
+    let dry_run = dry_run_flag(payload)?;
+    let subject = issue::reporter(host, &issue_key).await?;
+    let view = match cached(host, &issue_key).await? {
+        Some(view) => view,
+        None => fresh_view(&subject, &PageRequester::agent(context), host, transport).await?,
+    };
+    let user_id = view["account"]["user"]["id"]
+        .as_str()
+        .ok_or_else(|| ResolverError::Invalid {
+            field: "action".into(),
+            message: "This request's reporter has no Entra account to act on.".into(),
+        })?
+        .to_string();
+    let call = PageCall {
+        route: action.route(),
+        data: action.data(&user_id, group.as_deref()),
+        dry_run,
+        issue_key: Some(issue_key.clone()),
+        requester: PageRequester::agent(context),
+        identity: vec![
+            "issue".into(),
+            issue_key.clone(),
+            action.name().into(),
+            user_id.clone(),
+            group.unwrap_or_default(),
+        ],
+    };
+    let answer = page_call::run(&call, host, transport).await;
+    if !dry_run {
+        // Whatever happened, the next load must show Entra's state.
+        let _ = host.kvs_delete(&cache_key(&issue_key)).await;
+    }
+    answer
+}

@@ -1,0 +1,66 @@
+// Provisioning: naming template with a live preview, group rules with a
+// preview against a sample user, first credential.
+import { call } from '../shared/bridge.js';
+import { h, replace, loading, errorMessage } from '../shared/dom.js';
+import { field, showFieldError, clearFieldErrors } from './form.js';
+
+function debounce(fn, ms) {
+  let timer;
+  return (...args) => { clearTimeout(timer); timer = setTimeout(() => fn(...args), ms); };
+}
+
+export function provisioningTab(panel, store) {
+  const p = store.config.provisioning ?? {};
+  const template = field({ id: 'namingTemplate', label: 'Naming template', path: 'config.provisioning.namingTemplate', value: p.namingTemplate, help: 'Placeholders: {given}, {surname}, {initial}, {employeeId}, {domain}.' });
+  const domain = field({ id: 'defaultDomain', label: 'Domain', path: 'config.provisioning.defaultDomain', value: p.defaultDomain, help: 'A verified domain of the tenant.' });
+  const namingPreview = h('p', { class: 'subtle', 'aria-live': 'polite', id: 'naming-preview' });
+  const rules = field({ id: 'groupRules', label: 'Group rules (JSON)', path: 'config.provisioning.groupRules', multiline: true, value: JSON.stringify(p.groupRules ?? [], null, 2), help: 'A list of {"name", "when": [{"attribute": "department", "equals": "Sales"}], "groups": ["<object id>"]}.' });
+  const sampleDept = field({ id: 'sampleDepartment', label: 'Sample department', path: 'sample.department', value: 'Sales' });
+  const sampleTitle = field({ id: 'sampleJobTitle', label: 'Sample job title', path: 'sample.jobTitle', value: '' });
+  const rulesPreview = h('div', { 'aria-live': 'polite' });
+  const status = h('div', { 'aria-live': 'polite' });
+
+  const previewNaming = debounce(async () => {
+    try {
+      const r = await call('preview.naming', { template: template.input.value, domain: domain.input.value || null, sample: { givenName: 'Adele', surname: 'Vance', employeeId: 'E1004' } });
+      replace(namingPreview, 'Adele Vance becomes ', h('code', {}, r.userPrincipalName), '; the next Adele Vance ', h('code', {}, r.onCollision), '.');
+    } catch (error) {
+      replace(namingPreview, h('span', { class: 'bad' }, error.message));
+    }
+  }, 250);
+  const previewRules = async () => {
+    let parsed;
+    try { parsed = JSON.parse(rules.input.value || '[]'); } catch (e) { replace(rulesPreview, h('p', { class: 'bad' }, `Not valid JSON: ${e.message}`)); return; }
+    try {
+      const r = await call('preview.rules', { rules: parsed, sample: { department: sampleDept.input.value || null, jobTitle: sampleTitle.input.value || null } });
+      replace(rulesPreview, r.groups.length ? h('p', {}, `${r.groups.length} group(s): `, r.groups.map((g) => h('code', {}, g, ' '))) : h('p', { class: 'subtle' }, 'No rule matches this sample.'));
+    } catch (error) {
+      replace(rulesPreview, h('p', { class: 'bad' }, error.message));
+    }
+  };
+  template.input.addEventListener('input', previewNaming);
+  domain.input.addEventListener('input', previewNaming);
+
+  const form = h('form', { class: 'stack', novalidate: true, 'aria-label': 'Provisioning settings' },
+    h('div', { class: 'card stack' }, h('h2', {}, 'Naming'), template.wrap, domain.wrap, namingPreview),
+    h('div', { class: 'card stack' }, h('h2', {}, 'Group rules'), rules.wrap, h('div', { class: 'grid2' }, sampleDept.wrap, sampleTitle.wrap), h('button', { class: 'btn', type: 'button', onclick: previewRules }, 'Preview for the sample'), rulesPreview),
+    h('div', { class: 'row' }, h('button', { class: 'btn primary', type: 'submit' }, 'Save provisioning')), status);
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    clearFieldErrors(form);
+    let groupRules;
+    try { groupRules = JSON.parse(rules.input.value || '[]'); } catch (e) {
+      showFieldError(form, { field: 'config.provisioning.groupRules', message: `Not valid JSON: ${e.message}` });
+      return;
+    }
+    replace(status, loading('Saving…'));
+    try {
+      await store.save({ ...store.config, provisioning: { ...p, namingTemplate: template.input.value, defaultDomain: domain.input.value || null, groupRules } });
+      replace(status, h('div', { class: 'message success', role: 'status' }, h('p', {}, 'Saved.')));
+    } catch (error) {
+      if (!showFieldError(form, error)) replace(status, errorMessage(error)); else replace(status);
+    }
+  });
+  replace(panel, form);
+  previewNaming();
+}
