@@ -12,6 +12,7 @@ mod page_call;
 mod panel;
 mod portal;
 mod preview;
+mod reveal;
 mod settings;
 mod users;
 
@@ -50,6 +51,10 @@ pub enum ResolverError {
     Forbidden {
         reason: String,
     },
+    /// What was asked for no longer exists (a revealed or expired credential).
+    Gone {
+        reason: String,
+    },
     Internal {
         correlation_id: String,
     },
@@ -68,6 +73,7 @@ impl ResolverError {
         match self {
             ResolverError::UnknownFunction(_) => "unknown_function",
             ResolverError::Invalid { .. } => "invalid_input",
+            ResolverError::Gone { .. } => "gone",
             ResolverError::Forbidden { .. } => "forbidden",
             ResolverError::Internal { .. } => "internal_error",
             ResolverError::Operation { code, .. } => code,
@@ -80,6 +86,7 @@ impl fmt::Display for ResolverError {
         match self {
             ResolverError::UnknownFunction(name) => write!(f, "No resolver function '{name}'."),
             ResolverError::Invalid { message, .. } => f.write_str(message),
+            ResolverError::Gone { reason } => f.write_str(reason),
             ResolverError::Forbidden { reason } => f.write_str(reason),
             ResolverError::Internal { correlation_id } => write!(
                 f,
@@ -101,6 +108,7 @@ pub async fn handle(
     let result = match function_key {
         "serviceKey.info" => service_key_info(context, host).await,
         "serviceKey.rotate" => rotate_service_key(context, host).await,
+        "secret.reveal" => reveal::reveal(context, host, payload).await,
         "hmacSecret.rotate" => admin(context, host, rotate_hmac_secret(host)).await,
         "config.get" => admin(context, host, settings::get(host)).await,
         "config.save" => admin(context, host, settings::save(host, payload)).await,

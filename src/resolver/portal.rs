@@ -2,7 +2,8 @@
 //! words, for the customer or manager who raised it.
 
 use super::issue::{self, Surface};
-use super::{ResolverContext, ResolverError};
+use super::{internal, ResolverContext, ResolverError};
+use crate::audit::{self, AuditAction, AuditFilter, AuditRecord, AuditResult};
 use crate::host::Host;
 use serde_json::{json, Value};
 
@@ -13,16 +14,65 @@ pub async fn load(context: &ResolverContext, host: &impl Host) -> Result<Value, 
     // Asked as the caller: only people who can see the request in the
     // portal get past this line.
     let request = issue::portal_request(host, &issue_key).await?;
+    let records = audit::query(
+        host,
+        &AuditFilter {
+            issue_key: Some(issue_key.clone()),
+            limit: Some(20),
+            ..AuditFilter::default()
+        },
+    )
+    .await
+    .map_err(|e| internal(host, &e.to_string()))?;
+    let changes: Vec<Value> = records
+        .iter()
+        .filter_map(|r| plain_words(r).map(|text| json!({ "text": text, "atMs": r.at_ms })))
+        .collect();
+    // The newest credential issued for this request, if the caller may
+    // reveal it (the reveal itself checks again and happens only once).
+    let credential = records
+        .iter()
+        .find_map(|r| r.credential.as_ref())
+        .map(|c| json!({ "id": c.delivery_id, "kind": c.kind, "expiresAtMs": c.expires_at_ms }))
+        .unwrap_or(Value::Null);
     Ok(json!({
         "issueKey": issue_key,
         "summary": request["requestFieldValues"]
             .as_array()
             .and_then(|fields| fields.iter().find(|f| f["fieldId"] == "summary"))
             .and_then(|f| f["value"].as_str()),
-        // The account changes recorded for this request, in plain words;
-        // they come from the audit trail, which this version does not keep.
-        "changes": Value::Array(Vec::new()),
-        "auditAvailable": false,
-        "credential": Value::Null,
+        "changes": changes,
+        "auditAvailable": true,
+        "credential": credential,
     }))
+}
+
+/// What the app did for the request, newest first, in words a customer
+/// reads: no rule names, codes or Graph details.
+fn plain_words(record: &AuditRecord) -> Option<String> {
+    let AuditAction::Operation(kind) = record.action else {
+        return None;
+    };
+    let what = match kind.name() {
+        "user.create" => "Creating the account",
+        "user.update" => "Updating the profile",
+        "user.disable" | "user.offboard" => "Closing the account",
+        "user.enable" => "Re-opening the account",
+        "user.resetPassword" => "Resetting the password",
+        "user.createTemporaryAccessPass" => "Issuing a Temporary Access Pass",
+        "user.transfer" => "Moving the person to the new team",
+        "group.addMember" | "group.removeMember" => "Changing group membership",
+        _ => return None,
+    };
+    let how = match &record.result {
+        AuditResult::Succeeded => "done",
+        AuditResult::PartiallyFailed | AuditResult::Failed { .. } => {
+            "did not complete; the service desk has the details"
+        }
+        AuditResult::Refused { .. } => "not possible through the service desk",
+        AuditResult::AwaitingApproval { .. } => "waiting for approval",
+        AuditResult::ApprovalDeclined => "declined by an approver",
+        _ => return None,
+    };
+    Some(format!("{what}: {how}."))
 }
