@@ -109,18 +109,7 @@ pub(crate) fn list_members(tenant: &mut Tenant, call: &Call, id: &str) -> GraphR
             Some(Value::Object(m))
         })
         .collect();
-    let options = odata::ListOptions {
-        filter: None,
-        select,
-        top: call
-            .params
-            .get("$top")
-            .and_then(|t| t.parse().ok())
-            .filter(|t| (1..=999).contains(t))
-            .unwrap_or(100),
-        skip: 0,
-        count: false,
-    };
+    let options = odata::ListOptions::navigation(&call.params, select);
     let base = format!(
         "{}/groups/{}/members",
         call.base_url,

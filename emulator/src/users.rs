@@ -437,18 +437,7 @@ pub(crate) fn member_of(
         })
         .filter_map(|i| container_json(tenant, i, select.as_deref()))
         .collect();
-    let options = odata::ListOptions {
-        filter: None,
-        select,
-        top: call
-            .params
-            .get("$top")
-            .and_then(|t| t.parse().ok())
-            .filter(|t| (1..=999).contains(t))
-            .unwrap_or(100),
-        skip: 0,
-        count: false,
-    };
+    let options = odata::ListOptions::navigation(&call.params, select);
     let relation = if transitive {
         "transitiveMemberOf"
     } else {

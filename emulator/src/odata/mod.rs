@@ -98,6 +98,25 @@ pub(crate) struct ListOptions {
     pub count: bool,
 }
 
+impl ListOptions {
+    /// Options of a navigation listing (members, memberOf): `$select` and
+    /// `$top` (1..=999, default 100), no filter. Graph ignores a bad `$top`
+    /// there rather than failing, and so does this.
+    pub(crate) fn navigation(params: &QueryParams, select: Option<Vec<String>>) -> Self {
+        ListOptions {
+            filter: None,
+            select,
+            top: params
+                .get("$top")
+                .and_then(|t| t.parse().ok())
+                .filter(|t| (1..=999).contains(t))
+                .unwrap_or(100),
+            skip: 0,
+            count: false,
+        }
+    }
+}
+
 /// Parses and validates collection options. `eventual` is the `ConsistencyLevel: eventual` header.
 pub(crate) fn list_options(
     params: &QueryParams,
