@@ -2,6 +2,7 @@
 // each, no decisions. Its shape is documented in src/wasm/js_host.rs.
 import api, { assumeTrustedRoute } from '@forge/api';
 import { kvs } from '@forge/kvs';
+import { Queue } from '@forge/events';
 
 const LEVELS = new Set(['debug', 'info', 'warn', 'error']);
 
@@ -26,5 +27,6 @@ export function forgeHost() {
       });
       return { status: response.status, headers: [...response.headers.entries()], body: await response.text() };
     },
+    queuePush: (key, events) => new Queue({ key }).push(events),
   };
 }

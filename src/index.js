@@ -2,6 +2,7 @@
 // all logic lives in the Rust core (src/*.rs).
 import { core, callCore, trapResponse, trapError } from './runtime.js';
 import { forgeHost } from './host.js';
+import { InvocationError, InvocationErrorCode } from '@forge/events';
 
 // Web trigger: the Service API.
 export async function serviceApi(request) {
@@ -51,6 +52,17 @@ export async function requestUpdated(event) {
 export async function pendingSweep() {
   const result = await callCore(() => core.runScheduledSweep(forgeHost()));
   return result.trapped ? trapError(result.correlationId) : result.value;
+}
+
+// Queue consumer of bulk jobs. The core answers `retry` when Entra throttles;
+// Forge's way to say "redeliver later" is returning an InvocationError.
+export async function jobConsumer(event) {
+  const result = await callCore(() => core.handleJobEvent(event, forgeHost()));
+  if (result.trapped) return trapError(result.correlationId);
+  if (result.value?.status === 'retry') {
+    return new InvocationError({ retryAfter: result.value.retryAfterSeconds, retryReason: InvocationErrorCode.FUNCTION_UPSTREAM_RATE_LIMITED });
+  }
+  return result.value;
 }
 
 // Not bound to any manifest module: lets the test suite prove that a trap in

@@ -13,6 +13,7 @@ pub mod delivery;
 pub mod graph;
 pub mod host;
 pub mod http;
+pub mod jobs;
 pub mod operation;
 pub mod ops;
 pub mod policy;

@@ -1,5 +1,6 @@
 //! An in-memory [`Host`] for native tests and tools: KVS, secrets and a
-//! virtual clock in memory, log lines captured, Jira answered by a closure.
+//! virtual clock in memory, log lines captured, Jira answered by a closure,
+//! queue pushes recorded.
 
 use super::{Host, HostError, JiraRequest, LogLevel};
 use crate::http::HttpResponse;
@@ -15,6 +16,7 @@ pub struct MemoryHost {
     secrets: RefCell<BTreeMap<String, String>>,
     logs: RefCell<Vec<(LogLevel, String)>>,
     jira_calls: RefCell<Vec<JiraRequest>>,
+    queue_pushes: RefCell<Vec<(String, Vec<Value>)>>,
     jira: JiraHandler,
 }
 
@@ -34,6 +36,7 @@ impl MemoryHost {
             secrets: RefCell::default(),
             logs: RefCell::default(),
             jira_calls: RefCell::default(),
+            queue_pushes: RefCell::default(),
             jira: Box::new(|_| HttpResponse {
                 status: 404,
                 headers: Vec::new(),
@@ -65,6 +68,11 @@ impl MemoryHost {
 
     pub fn jira_calls(&self) -> Vec<JiraRequest> {
         self.jira_calls.borrow().clone()
+    }
+
+    /// Every queue push, in order: the queue key and its events.
+    pub fn queue_pushes(&self) -> Vec<(String, Vec<Value>)> {
+        self.queue_pushes.borrow().clone()
     }
 }
 
@@ -115,5 +123,12 @@ impl Host for MemoryHost {
         let response = (self.jira)(&request);
         self.jira_calls.borrow_mut().push(request);
         Ok(response)
+    }
+
+    async fn queue_push(&self, queue_key: &str, events: &[Value]) -> Result<(), HostError> {
+        self.queue_pushes
+            .borrow_mut()
+            .push((queue_key.to_string(), events.to_vec()));
+        Ok(())
     }
 }

@@ -124,6 +124,15 @@ pub trait Host {
     async fn secret_delete(&self, key: &str) -> Result<(), HostError>;
 
     async fn jira(&self, request: JiraRequest) -> Result<HttpResponse, HostError>;
+
+    /// Pushes events (each `{"body": {...}, ...}` as `@forge/events` takes
+    /// them) to the Forge queue `queue_key`. Hosts without a queue refuse.
+    async fn queue_push(&self, queue_key: &str, events: &[Value]) -> Result<(), HostError> {
+        let _ = events;
+        Err(HostError::Queue {
+            reason: format!("this host has no queue '{queue_key}'"),
+        })
+    }
 }
 
 pub mod memory;

@@ -15,14 +15,66 @@ const KNOWN_FIELDS: &[&str] = &["route", "data", "idempotencyKey", "issueKey", "
 /// Parses the raw body. Unknown top-level fields are refused: a typo such as
 /// `dryrun` must not silently turn a dry run into a real change.
 pub fn parse(body: &str) -> Result<OperationCall, ApiError> {
-    let value: Value = serde_json::from_str(body).map_err(|e| ApiError::InvalidInput {
+    parse_value(json_body(body)?)
+}
+
+/// What a Service API body asks for: one operation, or one of the two job
+/// routes. Job routes are not operations: they never reach the policy
+/// (each item does, when it runs), so they are not in [`Route`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum ServiceCall {
+    Operation(OperationCall),
+    SubmitJob(Map<String, Value>),
+    JobStatus(Map<String, Value>),
+}
+
+pub const JOBS_SUBMIT: &str = "jobs.submit";
+pub const JOB_STATUS: &str = "job.status";
+
+/// Parses the raw body into an operation call or a job route.
+pub fn parse_service(body: &str) -> Result<ServiceCall, ApiError> {
+    let value = json_body(body)?;
+    let Value::Object(mut object) = value else {
+        return parse_value(value).map(ServiceCall::Operation);
+    };
+    let job_route = match object.get("route").and_then(Value::as_str) {
+        Some(JOBS_SUBMIT) => JOBS_SUBMIT,
+        Some(JOB_STATUS) => JOB_STATUS,
+        _ => return parse_value(Value::Object(object)).map(ServiceCall::Operation),
+    };
+    if let Some(unknown) = object
+        .keys()
+        .find(|k| !["route", "data"].contains(&k.as_str()))
+    {
+        return Err(ApiError::invalid(
+            unknown.clone(),
+            format!("Unknown field '{unknown}'. {job_route} takes 'route' and 'data'."),
+        ));
+    }
+    let data = match object.remove("data") {
+        None | Some(Value::Null) => Map::new(),
+        Some(Value::Object(map)) => map,
+        Some(other) => return Err(wrong_type("data", "an object", &other)),
+    };
+    Ok(if job_route == JOBS_SUBMIT {
+        ServiceCall::SubmitJob(data)
+    } else {
+        ServiceCall::JobStatus(data)
+    })
+}
+
+fn json_body(body: &str) -> Result<Value, ApiError> {
+    serde_json::from_str(body).map_err(|e| ApiError::InvalidInput {
         field: None,
         message: format!(
             "The body is not valid JSON (line {}, column {}).",
             e.line(),
             e.column()
         ),
-    })?;
+    })
+}
+
+fn parse_value(value: Value) -> Result<OperationCall, ApiError> {
     let Value::Object(mut object) = value else {
         return Err(ApiError::InvalidInput {
             field: None,
@@ -44,7 +96,8 @@ pub fn parse(body: &str) -> Result<OperationCall, ApiError> {
             return Err(ApiError::invalid("route", "'route' is required."));
         }
         Some(Value::String(name)) => Route::parse(&name).ok_or_else(|| {
-            let known: Vec<&str> = Route::ALL.iter().map(|r| r.name()).collect();
+            let mut known: Vec<&str> = Route::ALL.iter().map(|r| r.name()).collect();
+            known.extend([JOBS_SUBMIT, JOB_STATUS]);
             ApiError::invalid(
                 "route",
                 format!(

@@ -11,12 +11,14 @@ pub mod webtrigger;
 
 use crate::host::{Host, LogLevel};
 use crate::http::Transport;
+use crate::jobs;
 use crate::operation::answer::CallAnswer;
 use crate::operation::call::OperationCall;
 use crate::operation::context::internal;
 use crate::operation::error::{ApiError, UnauthorizedReason};
 use crate::policy::{EntryPoint, RequestContext, Requester, RequesterKind, ServiceApiAuth};
 use crate::secret::Secret;
+use envelope::ServiceCall;
 use service_key::KeyCheck;
 use webtrigger::{WebTriggerRequest, WebTriggerResponse};
 
@@ -35,7 +37,7 @@ pub async fn handle(
     transport: &impl Transport,
 ) -> WebTriggerResponse {
     match gate(request, host).await {
-        Ok((envelope, auth)) => {
+        Ok((ServiceCall::Operation(envelope), auth)) => {
             let caller = service_request(&envelope, auth);
             let answer =
                 crate::operation::run(&envelope, &caller, host, transport, WEB_TRIGGER_BUDGET_MS)
@@ -50,6 +52,16 @@ pub async fn handle(
             );
             response
         }
+        Ok((ServiceCall::SubmitJob(data), auth)) => job_response(
+            envelope::JOBS_SUBMIT,
+            jobs::submit::submit(&data, auth, host).await,
+            host,
+        ),
+        Ok((ServiceCall::JobStatus(data), _)) => job_response(
+            envelope::JOB_STATUS,
+            jobs::status::status(&data, host).await,
+            host,
+        ),
         Err(error) => {
             host.log(
                 LogLevel::Info,
@@ -69,7 +81,7 @@ pub async fn handle(
 async fn gate(
     request: &WebTriggerRequest,
     host: &impl Host,
-) -> Result<(OperationCall, ServiceApiAuth), ApiError> {
+) -> Result<(ServiceCall, ServiceApiAuth), ApiError> {
     if !request.method.eq_ignore_ascii_case("POST") {
         return Err(ApiError::MethodNotAllowed {
             method: crate::operation::input::printable(&request.method),
@@ -83,7 +95,7 @@ async fn gate(
         });
     }
     let auth = authenticate(request, body, host).await?;
-    Ok((envelope::parse(body)?, auth))
+    Ok((envelope::parse_service(body)?, auth))
 }
 
 /// A signed request (HR systems) or a bearer service key (automation).
@@ -123,6 +135,34 @@ async fn authenticate(
     }
 }
 
+/// `jobs.submit` and `job.status`: see [`crate::jobs`].
+fn job_response(
+    route: &str,
+    result: Result<CallAnswer, jobs::error::JobError>,
+    host: &impl Host,
+) -> WebTriggerResponse {
+    let answer = match result {
+        Ok(answer) => answer,
+        Err(error) => {
+            let correlation_id = crate::random::uuid_v4();
+            if matches!(error, jobs::error::JobError::Host { .. }) {
+                host.log(
+                    LogLevel::Error,
+                    &format!(
+                        "service api: {route} failed (correlation id {correlation_id}): {error}"
+                    ),
+                );
+            }
+            error.to_answer(&correlation_id)
+        }
+    };
+    host.log(
+        LogLevel::Info,
+        &format!("service api: route={route} status={}", answer.status),
+    );
+    answer_response(&answer)
+}
+
 /// The HTTP form of a call's answer.
 fn answer_response(answer: &CallAnswer) -> WebTriggerResponse {
     let mut response = WebTriggerResponse::json(answer.status, &answer.body);
@@ -147,7 +187,7 @@ fn error_response(error: &ApiError) -> WebTriggerResponse {
 
 /// Who a Service API call is, for the policy and the audit trail: the
 /// holder of the service key, not a Jira account.
-fn service_request(call: &OperationCall, auth: ServiceApiAuth) -> RequestContext {
+pub(crate) fn service_request(call: &OperationCall, auth: ServiceApiAuth) -> RequestContext {
     let display_name = match auth {
         ServiceApiAuth::ServiceKey => "Service API (service key)",
         ServiceApiAuth::HmacSigned => "Service API (signed HR integration)",

@@ -104,6 +104,49 @@ pub fn routes() -> Vec<(Route, &'static str, Vec<Input>)> {
     ]
 }
 
+/// The two job routes (not operations: see `crate::jobs`).
+fn job_calls() -> Vec<(&'static str, Value)> {
+    use crate::service_api::envelope::{JOBS_SUBMIT, JOB_STATUS};
+    let item = json!({"type": "object", "additionalProperties": false, "required": ["route"], "properties": {
+        "route": {"type": "string", "description": "An operation route such as user.create"},
+        "data": {"type": "object", "description": "The route's data, as for a single call"},
+        "idempotencyKey": {"$ref": "#/components/schemas/IdempotencyKey"},
+        "issueKey": {"$ref": "#/components/schemas/IssueKey"}
+    }});
+    vec![
+        (
+            JOBS_SUBMIT,
+            json!({
+                "type": "object",
+                "description": "Queue up to 500 calls as one job; answers 202 with result.jobId and result.items. Every item is validated first (errors name data.calls[i]); each runs once, with the idempotency key job-<jobId>-<index> unless it has its own",
+                "additionalProperties": false,
+                "required": ["route", "data"],
+                "properties": {
+                    "route": {"type": "string", "enum": [JOBS_SUBMIT]},
+                    "data": {"type": "object", "additionalProperties": false, "required": ["calls"], "properties": {
+                        "calls": {"type": "array", "minItems": 1, "maxItems": crate::jobs::MAX_ITEMS, "items": item}
+                    }}
+                }
+            }),
+        ),
+        (
+            JOB_STATUS,
+            json!({
+                "type": "object",
+                "description": "A job's progress: result.counts (queued, done, failed, refused, waiting) and result.outcomes (per item: route, status, httpStatus, errorCode, errorMessage, auditId, userId, userPrincipalName; never a credential)",
+                "additionalProperties": false,
+                "required": ["route", "data"],
+                "properties": {
+                    "route": {"type": "string", "enum": [JOB_STATUS]},
+                    "data": {"type": "object", "additionalProperties": false, "required": ["jobId"], "properties": {
+                        "jobId": {"type": "string", "maxLength": 64}
+                    }}
+                }
+            }),
+        ),
+    ]
+}
+
 fn error(description: &str) -> Value {
     json!({"description": description, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}})
 }
@@ -144,7 +187,7 @@ pub fn document() -> Value {
         );
         call_variants.push(json!({"$ref": format!("#/components/schemas/{name}")}));
     }
-    let mapping: Map<String, Value> = routes()
+    let mut mapping: Map<String, Value> = routes()
         .iter()
         .map(|(r, _, _)| {
             (
@@ -156,6 +199,15 @@ pub fn document() -> Value {
             )
         })
         .collect();
+    for (name, schema) in job_calls() {
+        let key = format!("Call_{}", name.replace('.', "_"));
+        mapping.insert(
+            name.to_string(),
+            json!(format!("#/components/schemas/{key}")),
+        );
+        call_variants.push(json!({"$ref": format!("#/components/schemas/{key}")}));
+        schemas.insert(key, schema);
+    }
     schemas.insert("Call".into(), json!({"oneOf": call_variants, "discriminator": {"propertyName": "route", "mapping": mapping}}));
     schemas.insert("UserRef".into(), json!({
         "description": "A user: a UPN or object id, or an object naming exactly one of id, userPrincipalName, mail, employeeId",
@@ -216,7 +268,7 @@ pub fn document() -> Value {
             "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Call"}}}},
             "responses": {
                 "200": {"description": "Done (or the dry-run plan)", "headers": {"Idempotent-Replay": {"schema": {"type": "string"}, "description": "true when this is a stored answer"}}, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Success"}}}},
-                "202": error("Waiting for the request's approvals; nothing changed"),
+                "202": {"description": "jobs.submit: the job is queued (result.jobId). Other routes: waiting for the request's approvals; nothing changed", "content": {"application/json": {"schema": {"oneOf": [{"$ref": "#/components/schemas/Success"}, {"$ref": "#/components/schemas/Error"}]}}}},
                 "400": error("Invalid input; error.field names it"),
                 "401": error("Missing or wrong credentials"),
                 "403": error("Refused by policy (error.rule) or declined"),

@@ -103,3 +103,13 @@ pub async fn run_scheduled_sweep(host: HostObject) -> Result<JsValue, JsValue> {
     let results = crate::portal::sweep(&host, &FetchTransport).await;
     to_js(&results)
 }
+
+/// The Forge queue consumer of bulk jobs: runs one event's chunk of items.
+/// Answers `{"status": "retry", "retryAfterSeconds"}` when Entra throttles;
+/// the shim turns that into Forge's `InvocationError({retryAfter})`.
+#[wasm_bindgen(js_name = handleJobEvent)]
+pub async fn handle_job_event(event: JsValue, host: HostObject) -> Result<JsValue, JsValue> {
+    let host = JsHost::new(host);
+    let event: serde_json::Value = serde_wasm_bindgen::from_value(event).unwrap_or_default();
+    to_js(&crate::jobs::consume::handle_event(&event, &host, &FetchTransport).await)
+}

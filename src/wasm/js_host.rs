@@ -1,7 +1,8 @@
 //! [`Host`] over the JS `host` object that `src/host.js` builds from the Forge
 //! SDKs. Its shape is flat on purpose, so each capability is one method:
 //! `now() sleep(ms) log(level, msg) kvsGet(k) kvsSet(k, v) kvsDelete(k)
-//! secretGet(k) secretSet(k, v) secretDelete(k) jira({method, path, body, asUser})`.
+//! secretGet(k) secretSet(k, v) secretDelete(k) jira({method, path, body, asUser})
+//! queuePush(queueKey, events)`.
 
 use crate::host::{Host, HostError, JiraAs, JiraRequest, LogLevel};
 use crate::http::HttpResponse;
@@ -36,6 +37,8 @@ extern "C" {
     fn secret_delete(this: &HostObject, key: &str) -> Result<Promise, JsValue>;
     #[wasm_bindgen(method, catch)]
     fn jira(this: &HostObject, request: JsValue) -> Result<Promise, JsValue>;
+    #[wasm_bindgen(method, catch, js_name = queuePush)]
+    fn queue_push(this: &HostObject, queue_key: &str, events: JsValue) -> Result<Promise, JsValue>;
 }
 
 pub struct JsHost {
@@ -200,5 +203,12 @@ impl Host for JsHost {
             headers: response.headers,
             body: response.body,
         })
+    }
+
+    async fn queue_push(&self, queue_key: &str, events: &[Value]) -> Result<(), HostError> {
+        settle(self.inner.queue_push(queue_key, to_js(&events)))
+            .await
+            .map(drop)
+            .map_err(|reason| HostError::Queue { reason })
     }
 }

@@ -1,0 +1,156 @@
+//! The queue consumer: runs one chunk of a job, item by item.
+
+use super::store::{self, ItemOutcome, ItemState};
+use crate::host::{Host, LogLevel};
+use crate::http::Transport;
+use crate::operation::answer::CallAnswer;
+use serde::Serialize;
+use serde_json::Value;
+
+/// Each item's time budget. A Graph throttle whose Retry-After does not fit
+/// is not slept through: the event goes back to the queue for Forge to
+/// redeliver after the delay, instead of holding an invocation asleep.
+/// 25 items x 20 s stays inside the consumer's 900 s.
+pub const ITEM_BUDGET_MS: u64 = 20_000;
+
+/// When storage fails, ask Forge to redeliver after this long.
+const STORAGE_RETRY_SECONDS: u64 = 60;
+
+/// What the consumer tells the shim. `Retry` is the only case the shim acts
+/// on: it returns Forge's `InvocationError({retryAfter})`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "status", rename_all = "camelCase")]
+pub enum EventResult {
+    #[serde(rename_all = "camelCase")]
+    Finished {
+        job_id: String,
+        chunk: usize,
+        ran: usize,
+        skipped: usize,
+    },
+    #[serde(rename_all = "camelCase")]
+    Retry {
+        retry_after_seconds: u64,
+        reason: String,
+    },
+    /// Not a job event, or a job that no longer exists: retrying cannot help.
+    Ignored { reason: String },
+}
+
+/// Runs the items of the event's chunk that have no outcome yet, in order.
+pub async fn handle_event(
+    event: &Value,
+    host: &impl Host,
+    transport: &impl Transport,
+) -> EventResult {
+    let body = &event["body"];
+    let (Some(job_id), Some(chunk)) = (body["jobId"].as_str(), body["chunk"].as_u64()) else {
+        host.log(LogLevel::Warn, "job event without jobId/chunk ignored");
+        return EventResult::Ignored {
+            reason: "not a job event".into(),
+        };
+    };
+    let chunk = chunk as usize;
+    match run_chunk(job_id, chunk, host, transport).await {
+        Ok(result) => result,
+        Err(super::error::JobError::NotFound { .. }) => {
+            host.log(
+                LogLevel::Warn,
+                &format!("job {job_id}: not found, event ignored"),
+            );
+            EventResult::Ignored {
+                reason: "no such job".into(),
+            }
+        }
+        Err(error) => {
+            host.log(
+                LogLevel::Error,
+                &format!("job {job_id} chunk {chunk}: {error}"),
+            );
+            EventResult::Retry {
+                retry_after_seconds: STORAGE_RETRY_SECONDS,
+                reason: "storage failed".into(),
+            }
+        }
+    }
+}
+
+async fn run_chunk(
+    job_id: &str,
+    chunk: usize,
+    host: &impl Host,
+    transport: &impl Transport,
+) -> Result<EventResult, super::error::JobError> {
+    let record = store::load_record(host, job_id).await?;
+    let Some(range) = record.chunk_range(chunk) else {
+        return Ok(EventResult::Ignored {
+            reason: format!("job has no chunk {chunk}"),
+        });
+    };
+    let items = store::load_items(host, job_id, chunk).await?;
+    let mut outcomes = store::load_outcomes(host, job_id, chunk).await?;
+    let (mut ran, mut skipped) = (0, 0);
+    for (item, index) in items.iter().zip(range) {
+        if outcomes.iter().any(|o| o.index == index) {
+            skipped += 1;
+            continue;
+        }
+        let call = item.to_call(job_id, index)?;
+        let request = crate::service_api::service_request(&call, record.auth);
+        let answer = crate::operation::run(&call, &request, host, transport, ITEM_BUDGET_MS).await;
+        if let Some(seconds) = answer.retry_after_seconds {
+            host.log(
+                LogLevel::Info,
+                &format!("job {job_id}: item {index} throttled, event retried in {seconds} s"),
+            );
+            return Ok(EventResult::Retry {
+                retry_after_seconds: seconds,
+                reason: "Entra is throttling".into(),
+            });
+        }
+        ran += 1;
+        outcomes.push(outcome_of(index, &answer, host.now_ms()));
+        // After every item: a consumer cut off mid-chunk loses no outcome.
+        store::save_outcomes(host, job_id, chunk, &outcomes).await?;
+    }
+    host.log(
+        LogLevel::Info,
+        &format!("job {job_id} chunk {chunk}: ran {ran}, skipped {skipped} already finished"),
+    );
+    Ok(EventResult::Finished {
+        job_id: job_id.to_string(),
+        chunk,
+        ran,
+        skipped,
+    })
+}
+
+/// An item's outcome from its answer: status, error code and message,
+/// audit id and the account acted on. Nothing else of the body is kept, so
+/// no credential can reach the job status.
+pub fn outcome_of(index: usize, answer: &CallAnswer, now_ms: u64) -> ItemOutcome {
+    let body = &answer.body;
+    let state = match answer.status {
+        200..=201 if answer.ok() => ItemState::Done,
+        202 => ItemState::Waiting,
+        403 => ItemState::Refused,
+        _ => ItemState::Failed,
+    };
+    let text = |v: &Value| v.as_str().map(str::to_string);
+    let user = if body["result"]["user"].is_object() {
+        &body["result"]["user"]
+    } else {
+        &body["result"]
+    };
+    ItemOutcome {
+        index,
+        state,
+        http_status: answer.status,
+        error_code: text(&body["error"]["code"]),
+        error_message: text(&body["error"]["message"]),
+        audit_id: text(&body["auditId"]),
+        user_id: text(&user["id"]),
+        user_principal_name: text(&user["userPrincipalName"]),
+        finished_at_ms: now_ms,
+    }
+}

@@ -1,0 +1,90 @@
+//! `job.status`: counts and per-item outcomes of a job.
+
+use super::error::JobError;
+use super::store::{self, ItemState};
+use crate::host::Host;
+use crate::operation::answer::CallAnswer;
+use crate::operation::error::ApiError;
+use crate::operation::input::wrong_type;
+use serde_json::{json, Map, Value};
+
+/// Job ids are the 22-character tokens `jobs.submit` hands out.
+fn job_id(data: &Map<String, Value>) -> Result<&str, ApiError> {
+    if let Some(unknown) = data.keys().find(|k| k.as_str() != "jobId") {
+        return Err(ApiError::invalid(
+            format!("data.{unknown}"),
+            format!("Unknown field 'data.{unknown}'. job.status takes only 'data.jobId'."),
+        ));
+    }
+    match data.get("jobId") {
+        None | Some(Value::Null) => {
+            Err(ApiError::invalid("data.jobId", "'data.jobId' is required."))
+        }
+        Some(Value::String(id))
+            if !id.is_empty()
+                && id.len() <= 64
+                && id
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') =>
+        {
+            Ok(id)
+        }
+        Some(Value::String(_)) => Err(ApiError::invalid(
+            "data.jobId",
+            "'data.jobId' must be a job id as jobs.submit returned it.",
+        )),
+        Some(other) => Err(wrong_type("data.jobId", "a string", other)),
+    }
+}
+
+pub async fn status(data: &Map<String, Value>, host: &impl Host) -> Result<CallAnswer, JobError> {
+    let id = job_id(data)?;
+    let record = store::load_record(host, id).await?;
+    let mut items = Vec::with_capacity(record.items);
+    let (mut done, mut failed, mut refused, mut waiting) = (0, 0, 0, 0);
+    for chunk in 0..record.chunk_starts.len() {
+        let routes = store::load_items(host, id, chunk).await?;
+        let outcomes = store::load_outcomes(host, id, chunk).await?;
+        let range = record.chunk_range(chunk).unwrap_or(0..0);
+        for (item, index) in routes.iter().zip(range) {
+            let mut entry = json!({"index": index, "route": item.route.name(), "status": "queued"});
+            if let Some(outcome) = outcomes.iter().find(|o| o.index == index) {
+                match outcome.state {
+                    ItemState::Done => done += 1,
+                    ItemState::Failed => failed += 1,
+                    ItemState::Refused => refused += 1,
+                    ItemState::Waiting => waiting += 1,
+                }
+                let mut value = serde_json::to_value(outcome).unwrap_or_default();
+                value["status"] = serde_json::to_value(outcome.state).unwrap_or_default();
+                value["route"] = json!(item.route.name());
+                if let Some(object) = value.as_object_mut() {
+                    object.remove("state");
+                }
+                entry = value;
+            }
+            items.push(entry);
+        }
+    }
+    let finished = done + failed + refused + waiting;
+    Ok(CallAnswer {
+        status: 200,
+        body: json!({
+            "ok": true,
+            "route": "job.status",
+            "result": {
+                "jobId": record.id,
+                "createdAtMs": record.created_at_ms,
+                "items": record.items,
+                "complete": finished == record.items,
+                "counts": {
+                    "queued": record.items - finished,
+                    "done": done, "failed": failed, "refused": refused, "waiting": waiting,
+                },
+                "outcomes": items,
+            },
+        }),
+        retry_after_seconds: None,
+        replay: false,
+    })
+}
