@@ -10,6 +10,7 @@ pub mod audit;
 pub mod automation;
 pub mod config;
 pub mod delivery;
+pub mod enrichment;
 pub mod graph;
 pub mod host;
 pub mod http;

@@ -4,6 +4,7 @@
 //! The Entra client secret is not part of it: it lives in Forge secret
 //! storage ([`CLIENT_SECRET_KEY`]) and is write-only from the admin page.
 
+pub mod enrichment;
 mod provisioning;
 pub mod request_types;
 mod store;
@@ -34,6 +35,9 @@ pub struct AppConfig {
     /// Which JSM request types run which operation.
     #[serde(default)]
     pub request_types: Vec<request_types::RequestTypeMapping>,
+    /// Entra attributes of the reporter written to Jira fields.
+    #[serde(default)]
+    pub enrichment: enrichment::EnrichmentSettings,
 }
 
 /// A configuration value that failed validation; `field` is its JSON path.
@@ -86,6 +90,7 @@ impl AppConfig {
         self.provisioning.validate()?;
         self.policy.validate().map_err(first_policy_error)?;
         request_types::validate(&self.request_types)?;
+        self.enrichment.validate()?;
         Ok(())
     }
 }

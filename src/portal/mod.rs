@@ -26,6 +26,8 @@ use serde_json::{json, Map, Value};
 /// pending operation gets the same budget so one slow tenant cannot starve
 /// the rest.
 pub const EVENT_BUDGET_MS: u64 = 50_000;
+/// Enrichment is a courtesy: it gets a short slice of the event's time.
+const ENRICHMENT_BUDGET_MS: u64 = 10_000;
 
 /// What happened to one request, for logs and tests.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -55,7 +57,7 @@ pub async fn on_created(
     let Ok(config) = config::load(host).await else {
         return PortalResult::Ignored;
     };
-    if config.request_types.is_empty() {
+    if config.request_types.is_empty() && config.enrichment.is_empty() {
         return PortalResult::Ignored;
     }
     let request = match jsm::read_request(host, &issue_key).await {
@@ -69,6 +71,19 @@ pub async fn on_created(
             return PortalResult::Ignored;
         }
     };
+    let enriched = crate::enrichment::enrich(
+        &issue_key,
+        request.reporter.email_address.as_deref(),
+        &config,
+        host,
+        transport,
+        crate::graph::Deadline::after(host.now_ms(), ENRICHMENT_BUDGET_MS),
+    )
+    .await;
+    host.log(
+        LogLevel::Debug,
+        &format!("portal: enrichment of {issue_key}: {enriched:?}"),
+    );
     let Some(mapping) = config
         .request_types
         .iter()
