@@ -100,7 +100,7 @@ export function auditTab(panel) {
         ['Graph request ids', r.graphRequestIds?.length ? r.graphRequestIds.map((id) => h('code', {}, id, ' ')) : null],
         ['Record id', h('code', {}, r.id)],
       ].map(([k, v]) => [h('dt', {}, k), h('dd', {}, v ?? '—')])),
-      h('h4', {}, 'Plan'), Array.isArray(r.plan) ? planList(r.plan) : h('p', { class: 'subtle' }, 'No plan was made (refused or failed before planning).'),
+      h('h4', {}, 'Plan'), r.plan ? planList(Array.isArray(r.plan) ? r.plan : r.plan.changes) : h('p', { class: 'subtle' }, 'No plan was made (refused or failed before planning).'),
       r.steps?.length ? [h('h4', {}, 'Steps'), stepList(r.steps)] : null));
     detail.firstChild.focus();
   }
