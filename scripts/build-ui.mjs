@@ -50,6 +50,8 @@ export async function buildUi() {
     copyFileSync(path.join(src, 'index.html'), path.join(out, 'index.html'));
     sizes[page] = measure(out);
   }
+  // The admin page links the Service API's OpenAPI document for download.
+  copyFileSync(path.join(ROOT, 'docs', 'service-api.openapi.json'), path.join(UI_OUT, 'admin', 'service-api.openapi.json'));
   for (const [page, s] of Object.entries(sizes)) console.log(`ui: ${page}: ${s.raw} bytes, ${s.gzip} bytes gzip`);
   return sizes;
 }

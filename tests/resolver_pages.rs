@@ -447,3 +447,42 @@ fn previews_show_names_and_rule_groups() {
         assert_eq!(miss["value"]["groups"], json!([]));
     });
 }
+
+#[test]
+fn panel_shows_the_operation_the_request_waits_to_run_without_asking_entra() {
+    use entra_connect::operation::route::Route;
+    use entra_connect::policy::{Requester, RequesterKind};
+    use entra_connect::portal::pending::{self, PendingOperation};
+    run(async {
+        let page = Page::new(AGENT, "adele.vance@contoso.example").await;
+        let idle = page.call("panel.load", json!({}), true).await;
+        assert_eq!(idle["value"]["pending"], Value::Null, "{idle}");
+        let data = json!({"user": "adele.vance@contoso.example"});
+        pending::save(
+            &page.host,
+            &PendingOperation {
+                issue_key: ADAPTERS_ISSUE.into(),
+                route: Route::UserResetPassword,
+                data: data.as_object().unwrap().clone(),
+                requester: Requester {
+                    account_id: "manager-1".into(),
+                    display_name: "Alex Wilber".into(),
+                    email: None,
+                    kind: RequesterKind::PortalCustomer,
+                },
+                created_at_ms: 1,
+                not_before_ms: None,
+            },
+        )
+        .await
+        .unwrap();
+        let before = page.graph_requests();
+        // The cached view is reused, and the waiting operation still shows.
+        let waiting = page.call("panel.load", json!({}), true).await;
+        let shown = &waiting["value"]["pending"];
+        assert_eq!(shown["route"], "user.resetPassword", "{waiting}");
+        assert_eq!(shown["inputs"], data);
+        assert_eq!(shown["requester"], "Alex Wilber");
+        assert_eq!(page.graph_requests(), before, "no dry run, no Graph call");
+    });
+}

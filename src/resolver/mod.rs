@@ -6,8 +6,10 @@
 
 mod admin_check;
 mod admin_groups;
+mod audit_log;
 mod doctor;
 mod issue;
+mod options;
 mod page_call;
 mod panel;
 mod portal;
@@ -23,6 +25,9 @@ use crate::service_api::service_key;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::fmt;
+
+/// CSV cell escaping of the audit export, public for its tests.
+pub use audit_log::csv_cell as audit_csv_cell;
 
 /// What Forge tells a resolver about its caller.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -146,6 +151,9 @@ pub async fn handle(
             )
             .await
         }
+        "audit.query" => admin(context, host, audit_log::query(host, payload)).await,
+        "audit.csv" => admin(context, host, audit_log::csv(host, payload)).await,
+        "config.options" => admin(context, host, async { Ok(options::options()) }).await,
         "preview.naming" => admin(context, host, async { preview::naming(payload) }).await,
         "preview.rules" => admin(context, host, async { preview::rules(payload) }).await,
         other => Err(ResolverError::UnknownFunction(

@@ -45,6 +45,8 @@ pub async fn load(
     };
     view["issueKey"] = json!(issue_key);
     view["canAct"] = json!(can_act);
+    // Read on every load, never cached: an approval can land any moment.
+    view["pending"] = waiting_operation(host, &issue_key).await?;
     view["actions"] = if can_act {
         json!(QuickAction::ALL.map(QuickAction::name))
     } else {
@@ -63,9 +65,6 @@ async fn fresh_view(
         "subject": subject,
         "source": "reporter",
         "loadedAtMs": host.now_ms(),
-        // Filled in when approvals and policy report them for the request.
-        "approval": Value::Null,
-        "pendingPlan": Value::Null,
     });
     let Some(email) = &subject.email else {
         view["account"] = Value::Null;
@@ -90,6 +89,26 @@ async fn fresh_view(
         }
     }
     Ok(view)
+}
+
+/// The operation the portal flow holds for this request until its
+/// approvals are decided (or its leave date comes): the route and the
+/// inputs as the request gave them. No dry run: that would ask Entra on
+/// every panel load, and the plan is made when the operation runs.
+async fn waiting_operation(host: &impl Host, issue_key: &str) -> Result<Value, ResolverError> {
+    let pending = crate::portal::pending::load(host, issue_key)
+        .await
+        .map_err(|e| internal(host, &e.to_string()))?;
+    Ok(match pending {
+        Some(p) => json!({
+            "route": p.route.name(),
+            "inputs": p.data,
+            "requester": p.requester.display_name,
+            "createdAtMs": p.created_at_ms,
+            "notBeforeMs": p.not_before_ms,
+        }),
+        None => Value::Null,
+    })
 }
 
 /// The groups agents may add the person to (configured and still

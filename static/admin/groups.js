@@ -1,6 +1,6 @@
 // Groups & policy: serviceable and protected groups (searched in Entra,
-// with the reason a group cannot be serviceable) and the rest of the
-// policy as JSON, stored under config.policy.
+// with the reason a group cannot be serviceable), and the whole policy as
+// JSON as an advanced fallback to the Policy tab, stored under config.policy.
 import { call } from '../shared/bridge.js';
 import { h, replace, loading, errorMessage, lozenge, empty } from '../shared/dom.js';
 import { field, showFieldError, clearFieldErrors } from './form.js';
@@ -67,7 +67,7 @@ export function groupsTab(panel, store) {
   function policyCard() {
     const json = field({ id: 'policy-json', label: 'Policy (JSON)', path: 'config.policy', multiline: true, value: JSON.stringify(policy(), null, 2), help: 'Approvals per operation, secret recipients, protected users, self-service attributes and the other policy settings. Saved as config.policy; errors name the setting.' });
     const out = h('div', { 'aria-live': 'polite' });
-    const form = h('form', { class: 'card stack', novalidate: true, 'aria-label': 'Policy settings' }, h('h3', {}, 'Policy settings'), json.wrap, h('button', { class: 'btn primary', type: 'submit' }, 'Save policy'), out);
+    const form = h('form', { class: 'card stack', novalidate: true, 'aria-label': 'Policy settings' }, h('h3', {}, 'Advanced: the whole policy as JSON'), h('p', { class: 'subtle' }, 'The Policy tab edits these settings with controls; use this only for settings it does not show.'), json.wrap, h('button', { class: 'btn primary', type: 'submit' }, 'Save policy'), out);
     form.addEventListener('submit', async (event) => {
       event.preventDefault();
       clearFieldErrors(form);

@@ -1,5 +1,5 @@
-// Admin page: connection, permission doctor, groups and policy,
-// provisioning, Service API key, user management and audit. Each tab is a
+// Admin page: connection, permission doctor, groups, policy, request
+// type mappings, provisioning, Service API key, user management and audit. Each tab is a
 // function that renders into the panel; all changes go through resolvers.
 import { call, enableTheme } from '../shared/bridge.js';
 import { h, replace, loading, errorMessage } from '../shared/dom.js';
@@ -10,11 +10,15 @@ import { provisioningTab } from './provisioning.js';
 import { serviceApiTab } from './service-api.js';
 import { usersTab } from './users.js';
 import { auditTab } from './audit.js';
+import { policyTab } from './policy.js';
+import { mappingsTab } from './mappings.js';
 
 const TABS = [
   ['connection', 'Connection', connectionTab],
   ['permissions', 'Permissions', doctorTab],
   ['groups', 'Groups & policy', groupsTab],
+  ['policy', 'Policy', policyTab],
+  ['request-types', 'Request types', mappingsTab],
   ['provisioning', 'Provisioning', provisioningTab],
   ['service-api', 'Service API', serviceApiTab],
   ['users', 'Manage users', usersTab],

@@ -1,4 +1,5 @@
-// Service API: the key (rotated and shown once) and how to call it.
+// Service API: the key and the HR signing secret (each rotated and shown
+// once), how to call it, and its OpenAPI document.
 import { call } from '../shared/bridge.js';
 import { h, replace, loading, errorMessage, formatDate, openDialog } from '../shared/dom.js';
 
@@ -26,10 +27,28 @@ export function serviceApiTab(panel) {
       } catch (error) { replace(body, errorMessage(error)); }
     });
   }).then(show));
+  const rotateHmac = h('button', { class: 'btn', type: 'button' }, 'Issue a new signing secret');
+  rotateHmac.addEventListener('click', () => openDialog('Issue a new HR signing secret?', (body, actions, close) => {
+    replace(body, h('p', {}, 'Signed calls from the HR system made with the current secret stop being accepted at once.'));
+    const go = h('button', { class: 'btn danger', type: 'button' }, 'Issue new secret');
+    replace(actions, h('button', { class: 'btn subtle', type: 'button', onclick: () => close() }, 'Cancel'), go);
+    go.addEventListener('click', async () => {
+      go.disabled = true;
+      try {
+        const issued = await call('hmacSecret.rotate');
+        replace(body, h('div', { class: 'message warning' }, h('h3', {}, 'Shown once'), h('p', {}, 'Give it to the HR system now; the app cannot show it again.')), h('p', { class: 'secret', tabindex: '0', 'aria-label': 'HR signing secret' }, issued.secret));
+        const done = h('button', { class: 'btn primary', type: 'button', onclick: () => close() }, 'Done');
+        replace(actions, done);
+        done.focus();
+      } catch (error) { replace(body, errorMessage(error)); }
+    });
+  }));
   replace(panel, h('div', { class: 'stack' },
     h('div', { class: 'card stack' }, h('h2', {}, 'Service API key'), info, rotate),
+    h('div', { class: 'card stack' }, h('h2', {}, 'HR signing secret'),
+      h('p', {}, 'The HR system signs its calls with this shared secret (HMAC-SHA256); signed calls may do what the policy allows only for them.'), h('div', { class: 'row' }, rotateHmac)),
     h('div', { class: 'card stack' }, h('h2', {}, 'Calling the Service API'),
-      h('p', {}, 'Send POST requests with ', h('code', {}, 'Authorization: Bearer <key>'), ' to the app\u2019s web trigger URL. Print the URL with ', h('code', {}, 'forge webtrigger'), '; this version cannot show it here.'),
-      h('p', { class: 'subtle' }, 'An OpenAPI description is not part of this version.'))));
+      h('p', {}, 'Send POST requests with ', h('code', {}, 'Authorization: Bearer <key>'), ' to the app\u2019s web trigger URL. Print the URL with ', h('code', {}, 'forge webtrigger'), ' in the app\u2019s directory; the page cannot read it.'),
+      h('p', {}, h('a', { href: './service-api.openapi.json', download: 'entra-connect-service-api.openapi.json' }, 'Download the OpenAPI description'), h('span', { class: 'subtle' }, ' (OpenAPI 3, every route and its inputs)')))));
   show();
 }

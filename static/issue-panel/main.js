@@ -26,13 +26,14 @@ async function load({ refresh = false } = {}) {
 function render(view) {
   const account = view.account;
   if (!account) {
-    replace(root, empty('No Entra account found', view.notFound ?? 'The person this request is about has no Entra account.',
+    replace(root, pendingSection(view.pending), empty('No Entra account found', view.notFound ?? 'The person this request is about has no Entra account.',
       h('button', { class: 'btn', type: 'button', onclick: () => load({ refresh: true }) }, 'Check again')));
     return;
   }
   const user = account.user;
   replace(root, h('div', { class: 'stack' },
     header(user, account),
+    pendingSection(view.pending),
     facts(user),
     groupsSection(view, account),
     view.canAct ? actionsSection(view, user) : h('p', { class: 'subtlest' }, 'Only agents who can edit this request can change the account.'),
@@ -49,6 +50,18 @@ function header(user, account) {
       user.accountEnabled === false ? lozenge('Disabled', 'danger') : lozenge('Enabled', 'success'),
       account.protected ? lozenge('Protected', 'discovery') : null,
       user.onPremisesSyncEnabled ? lozenge('Synced from AD', 'info') : null));
+}
+
+/** The operation the request waits to run (approval or leave date): its route and inputs, no plan. */
+function pendingSection(pending) {
+  if (!pending) return null;
+  const scheduled = pending.notBeforeMs && pending.notBeforeMs > Date.now();
+  const inputs = Object.entries(pending.inputs ?? {});
+  return h('section', { class: 'pending message info', 'aria-labelledby': 'pending-title' },
+    h('div', { class: 'row' }, h('h3', { id: 'pending-title' }, 'Waiting to run'),
+      scheduled ? lozenge(`Scheduled for ${formatDate(new Date(pending.notBeforeMs).toISOString())}`, 'info') : lozenge('Waiting for approval', 'warning')),
+    h('p', {}, h('code', {}, pending.route), pending.requester ? ` asked by ${pending.requester}` : null, ` ${formatDate(new Date(pending.createdAtMs).toISOString())}. It runs when every approval on the request is approved; nothing has changed in Entra yet.`),
+    inputs.length ? h('dl', { class: 'facts', 'aria-label': 'Inputs' }, inputs.map(([k, v]) => [h('dt', {}, k), h('dd', {}, typeof v === 'string' ? v : JSON.stringify(v))])) : null);
 }
 
 function facts(user) {
