@@ -35,6 +35,8 @@ export async function startSandbox({ root, dataDir, port, host = '127.0.0.1', lo
     const notes = persistenceNotes({ dataDir, restored: jsm.restored });
     const site = new Site({ app, jsm, emulator, endpoints, setup: steps, notes });
     server = await startServer({ site, port, host, log });
+    // The app asks Forge for its web trigger URL; here it is the sandbox's.
+    app.runtime.webTriggerUrls['service-api'] = `${server.url}${SERVICE_API_PATH}`;
     Object.assign(endpoints, {
       ui: server.url,
       serviceApi: `${server.url}${SERVICE_API_PATH}`,

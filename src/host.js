@@ -1,6 +1,6 @@
 // The `host` object handed to the Rust core: Forge capabilities, one method
 // each, no decisions. Its shape is documented in src/wasm/js_host.rs.
-import api, { assumeTrustedRoute } from '@forge/api';
+import api, { assumeTrustedRoute, webTrigger } from '@forge/api';
 import { kvs } from '@forge/kvs';
 import { Queue } from '@forge/events';
 
@@ -17,6 +17,7 @@ export function forgeHost() {
     secretGet: (key) => kvs.getSecret(key),
     secretSet: (key, value) => kvs.setSecret(key, value),
     secretDelete: (key) => kvs.deleteSecret(key),
+    webTriggerUrl: (key) => webTrigger.getUrl(key),
     // The core builds every path with its components percent-encoded.
     jira: async ({ method, path, body, asUser }) => {
       const requester = asUser ? api.asUser() : api.asApp();

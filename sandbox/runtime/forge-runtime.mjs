@@ -19,7 +19,9 @@ export class ForgeRuntime {
    * @param {(request: {method, path, headers, body, asUser}) => Promise<{status, headers?, body?}>} [options.jira]
    * @param {(event) => void} [options.onQueuePush]
    */
-  constructor({ store = new KeyValueStore(), jira, onQueuePush } = {}) {
+  constructor({ store = new KeyValueStore(), jira, onQueuePush, webTriggerUrls = {} } = {}) {
+    // Web trigger module key -> URL, as Forge's createWebTriggerUrl answers.
+    this.webTriggerUrls = webTriggerUrls;
     this.store = store;
     this.jira = jira ?? (async () => ({ status: 404, body: JSON.stringify({ errorMessages: ['No fake Jira configured'] }) }));
     this.onQueuePush = onQueuePush ?? (() => {});
@@ -63,6 +65,11 @@ export class ForgeRuntime {
     if (context?.type === 'fpp' && context.remote === 'jira') {
       const res = await this.jira({ method: init.method ?? 'GET', path: urlPath, headers: init.headers ?? {}, body, asUser: context.provider === 'user' });
       return new Response(res.body ?? '', { status: res.status, headers: res.headers ?? { 'content-type': 'application/json' } });
+    }
+    if (context?.remote === 'stargate' && urlPath === '/graphql' && body?.includes('createWebTriggerUrl')) {
+      const key = JSON.parse(body).variables?.input?.triggerKey;
+      const url = this.webTriggerUrls[key];
+      return url ? json(200, { data: { createWebTriggerUrl: { url } } }) : json(200, { data: null, errors: [{ message: `No web trigger ${key}` }] });
     }
     if (urlPath.startsWith('/webhook/queue/publish/')) {
       this.onQueuePush({ path: urlPath, body: body ? JSON.parse(body) : undefined });

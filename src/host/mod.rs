@@ -133,6 +133,13 @@ pub trait Host {
             reason: format!("this host has no queue '{queue_key}'"),
         })
     }
+
+    /// The URL of one of the app's web triggers (Forge creates it on first
+    /// ask). `None` where the host has no web triggers.
+    async fn web_trigger_url(&self, module_key: &str) -> Result<Option<String>, HostError> {
+        let _ = module_key;
+        Ok(None)
+    }
 }
 
 pub mod memory;

@@ -113,6 +113,7 @@ pub async fn handle(
     let result = match function_key {
         "serviceKey.info" => service_key_info(context, host).await,
         "serviceKey.rotate" => rotate_service_key(context, host).await,
+        "serviceApi.url" => admin(context, host, service_api_url(host)).await,
         "secret.reveal" => reveal::reveal(context, host, payload).await,
         "hmacSecret.rotate" => admin(context, host, rotate_hmac_secret(host)).await,
         "config.get" => admin(context, host, settings::get(host)).await,
@@ -205,6 +206,25 @@ async fn service_key_info(
         .await
         .map_err(|e| internal(host, &e.to_string()))?;
     Ok(json!(info))
+}
+
+/// The Service API's web trigger URL, for the admin to give to callers.
+async fn service_api_url(host: &impl Host) -> Result<Value, ResolverError> {
+    match host
+        .web_trigger_url(crate::service_api::WEB_TRIGGER_KEY)
+        .await
+    {
+        Ok(url) => Ok(json!({ "url": url })),
+        Err(e) => {
+            host.log(
+                LogLevel::Warn,
+                &format!("web trigger URL not available: {e}"),
+            );
+            Ok(
+                json!({ "url": null, "problem": "Forge did not give the web trigger URL; `forge webtrigger` prints it." }),
+            )
+        }
+    }
 }
 
 async fn rotate_service_key(

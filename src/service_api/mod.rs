@@ -26,6 +26,9 @@ use webtrigger::{WebTriggerRequest, WebTriggerResponse};
 /// hires, small enough to stay far below Forge's payload and memory limits.
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
 
+/// The `webtrigger` module key in `manifest.yml`.
+pub const WEB_TRIGGER_KEY: &str = "service-api";
+
 /// Forge gives web triggers 55 s; keep 5 s to store the outcome and answer.
 pub const WEB_TRIGGER_BUDGET_MS: u64 = 50_000;
 

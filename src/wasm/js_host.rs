@@ -2,7 +2,7 @@
 //! SDKs. Its shape is flat on purpose, so each capability is one method:
 //! `now() sleep(ms) log(level, msg) kvsGet(k) kvsSet(k, v) kvsDelete(k)
 //! secretGet(k) secretSet(k, v) secretDelete(k) jira({method, path, body, asUser})
-//! queuePush(queueKey, events)`.
+//! queuePush(queueKey, events) webTriggerUrl(moduleKey)`.
 
 use crate::host::{Host, HostError, JiraAs, JiraRequest, LogLevel};
 use crate::http::HttpResponse;
@@ -37,6 +37,8 @@ extern "C" {
     fn secret_delete(this: &HostObject, key: &str) -> Result<Promise, JsValue>;
     #[wasm_bindgen(method, catch)]
     fn jira(this: &HostObject, request: JsValue) -> Result<Promise, JsValue>;
+    #[wasm_bindgen(method, catch, js_name = webTriggerUrl)]
+    fn web_trigger_url(this: &HostObject, module_key: &str) -> Result<Promise, JsValue>;
     #[wasm_bindgen(method, catch, js_name = queuePush)]
     fn queue_push(this: &HostObject, queue_key: &str, events: JsValue) -> Result<Promise, JsValue>;
 }
@@ -210,5 +212,15 @@ impl Host for JsHost {
             .await
             .map(drop)
             .map_err(|reason| HostError::Queue { reason })
+    }
+
+    async fn web_trigger_url(&self, module_key: &str) -> Result<Option<String>, HostError> {
+        let value = settle(self.inner.web_trigger_url(module_key))
+            .await
+            .map_err(|reason| HostError::Contract {
+                capability: "webTriggerUrl",
+                reason,
+            })?;
+        Ok(value.as_string())
     }
 }

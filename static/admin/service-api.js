@@ -5,6 +5,13 @@ import { h, replace, loading, errorMessage, formatDate, openDialog } from '../sh
 
 export function serviceApiTab(panel) {
   const info = h('div', { 'aria-live': 'polite' }, loading('Loading…'));
+  const url = h('p', { 'aria-live': 'polite' }, loading('Loading…'));
+  const showUrl = async () => {
+    try {
+      const answer = await call('serviceApi.url');
+      replace(url, answer.url ? h('code', {}, answer.url) : h('span', { class: 'subtle' }, answer.problem));
+    } catch (error) { replace(url, errorMessage(error)); }
+  };
   const show = async () => {
     try {
       const key = await call('serviceKey.info');
@@ -48,7 +55,9 @@ export function serviceApiTab(panel) {
     h('div', { class: 'card stack' }, h('h2', {}, 'HR signing secret'),
       h('p', {}, 'The HR system signs its calls with this shared secret (HMAC-SHA256); signed calls may do what the policy allows only for them.'), h('div', { class: 'row' }, rotateHmac)),
     h('div', { class: 'card stack' }, h('h2', {}, 'Calling the Service API'),
-      h('p', {}, 'Send POST requests with ', h('code', {}, 'Authorization: Bearer <key>'), ' to the app\u2019s web trigger URL. Print the URL with ', h('code', {}, 'forge webtrigger'), ' in the app\u2019s directory; the page cannot read it.'),
+      h('p', {}, 'Send POST requests with ', h('code', {}, 'Authorization: Bearer <key>'), ' to the app\u2019s web trigger URL:'),
+      url,
       h('p', {}, h('a', { href: './service-api.openapi.json', download: 'entra-connect-service-api.openapi.json' }, 'Download the OpenAPI description'), h('span', { class: 'subtle' }, ' (OpenAPI 3, every route and its inputs)')))));
   show();
+  showUrl();
 }

@@ -86,3 +86,15 @@ test('rotation revokes the previous key', async () => {
   const info = await invoke(ADMIN, 'serviceKey.info');
   assert.equal(info.value.fingerprint, again.value.fingerprint);
 });
+
+test('the admin page learns the web trigger URL from Forge', async () => {
+  const missing = await invoke(ADMIN, 'serviceApi.url');
+  assert.equal(missing.ok, true);
+  assert.equal(missing.value.url, null);
+  assert.match(missing.value.problem, /forge webtrigger/);
+  runtime.webTriggerUrls['service-api'] = 'https://example.atlassian-dev.net/x1/abc123';
+  const known = await invoke(ADMIN, 'serviceApi.url');
+  assert.equal(known.value.url, 'https://example.atlassian-dev.net/x1/abc123');
+  const refused = await invoke('someone-else', 'serviceApi.url');
+  assert.equal(refused.error.code, 'forbidden');
+});
