@@ -174,3 +174,23 @@ test('manager reset: the manager of record may reset a direct report; anyone els
   const text = comments(real).map((c) => c.body).join('\n');
   assert.match(text, /temporary password/i);
 });
+
+test('the portal panel tells the manager what was done and reveals the password to them once', async () => {
+  const real = jsm.createRequest({ requestType: 'password-reset-manager', reporter: 'customer-debra', fields: { user: 'vanessa.dumont@contoso.example' } });
+  assert.equal((await created(real)).result, 'ran');
+  const asPortal = (accountId, functionKey, payload = {}) =>
+    app.jira.as(accountId, () => app.app.resolver({ call: { functionKey, payload }, context: { extension: { request: { key: real.key } } } }, { principal: { accountId } }));
+  const view = await asPortal('customer-debra', 'portal.load');
+  assert.equal(view.ok, true, JSON.stringify(view));
+  assert.ok(view.value.changes.some((c) => c.text === 'Resetting the password: done.'), JSON.stringify(view.value.changes));
+  const id = view.value.credential.id;
+  assert.ok(id);
+  const stranger = await asPortal('customer-lee', 'secret.reveal', { credentialId: id });
+  assert.equal(stranger.ok, false);
+  const shown = await asPortal('customer-debra', 'secret.reveal', { credentialId: id });
+  assert.equal(shown.ok, true, JSON.stringify(shown));
+  assert.ok(shown.value.value.length >= 16);
+  assert.ok(!JSON.stringify(comments(real)).includes(shown.value.value), 'never in the request');
+  const again = await asPortal('customer-debra', 'secret.reveal', { credentialId: id });
+  assert.equal(again.error.code, 'gone');
+});
