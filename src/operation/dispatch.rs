@@ -19,9 +19,10 @@ use crate::ops::{
     self, IssuedCredential, NewHire, ObjectId, OffboardRequest, OpError, Outcome,
     ProvisioningConfig, RunMode, TransferRequest, UserRef,
 };
+use crate::policy::groups::{GroupFacts, GROUP_FACTS_SELECT};
 use crate::policy::{self, Authorized, Operation, OperationKind, RequestContext};
 use crate::secret::Secret;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::{json, Value};
 
 /// What a call produced.
@@ -518,33 +519,12 @@ async fn resolve_group<H: Host, T: Transport>(
     }
 }
 
-#[derive(Deserialize, Serialize)]
-#[serde(rename_all = "camelCase")]
-struct GroupMembership {
-    id: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    display_name: Option<String>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    group_types: Vec<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    mail_enabled: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    security_enabled: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    is_assignable_to_role: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    on_premises_sync_enabled: Option<bool>,
-}
-
-const MEMBERSHIP_SELECT: &str =
-    "$select=id,displayName,groupTypes,mailEnabled,securityEnabled,isAssignableToRole,onPremisesSyncEnabled";
-
 /// Direct group memberships (roles and administrative units left out).
 async fn user_groups<H: Host, T: Transport>(
     client: &GraphClient<'_, T, H>,
     user: &UserRef,
     ctx: &RouteContext<'_, H, T>,
-) -> Result<Vec<GroupMembership>, ApiError> {
+) -> Result<Vec<GroupFacts>, ApiError> {
     let key = match user {
         UserRef::Id(id) => id.to_string(),
         UserRef::Upn(upn) => upn.clone(),
@@ -559,7 +539,7 @@ async fn user_groups<H: Host, T: Transport>(
         "{}/memberOf/microsoft.graph.group",
         user_path(&key)
     ))
-    .query(MEMBERSHIP_SELECT)
+    .query(&format!("$select={GROUP_FACTS_SELECT}"))
     .query("$top=999");
     client
         .get_all(request, 20, ctx.deadline)

@@ -12,19 +12,30 @@ use crate::policy::refusal::{Denial, Refusal, RuleName};
 use serde::{Deserialize, Serialize};
 
 /// The properties that decide whether a group is serviceable.
-pub const GROUP_FACTS_SELECT: &str = "id,displayName,groupTypes,mailEnabled,securityEnabled,isAssignableToRole,onPremisesSyncEnabled,membershipRule";
+pub const GROUP_FACTS_SELECT: &str = "id,displayName,description,groupTypes,mailEnabled,securityEnabled,isAssignableToRole,onPremisesSyncEnabled,membershipRule";
 
-/// A group as Graph describes it (only what classification needs).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+/// A group as Graph describes it: what classification needs, and what the
+/// pages and `user.groups` show of it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct GroupFacts {
     pub id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
+    /// Shown to admins choosing groups; no bearing on classification.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub group_types: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub mail_enabled: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub security_enabled: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub is_assignable_to_role: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub on_premises_sync_enabled: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub membership_rule: Option<String>,
 }
 

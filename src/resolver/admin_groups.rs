@@ -10,31 +10,17 @@ use crate::host::Host;
 use crate::http::Transport;
 use crate::operation::context::RouteContext;
 use crate::ops::ObjectId;
-use crate::policy::groups::classify;
-use serde::{Deserialize, Serialize};
+pub use crate::policy::groups::GroupFacts;
+use crate::policy::groups::{classify, GROUP_FACTS_SELECT};
+use serde::Serialize;
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
 
 /// The properties that decide whether a group can be serviceable.
-pub const GROUP_SELECT: &str = "$select=id,displayName,description,groupTypes,mailEnabled,securityEnabled,isAssignableToRole,onPremisesSyncEnabled,membershipRule";
 const MAX_QUERY_CHARS: usize = 120;
 /// Graph accepts at most 15 values in one `in (...)`.
 const IDS_PER_FILTER: usize = 15;
 const MAX_DESCRIBE: usize = 300;
-
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct GroupFacts {
-    pub id: String,
-    pub display_name: Option<String>,
-    pub description: Option<String>,
-    pub group_types: Vec<String>,
-    pub mail_enabled: Option<bool>,
-    pub security_enabled: Option<bool>,
-    pub is_assignable_to_role: Option<bool>,
-    pub on_premises_sync_enabled: Option<bool>,
-    pub membership_rule: Option<String>,
-}
 
 /// A group as the admin page lists it.
 #[derive(Debug, Clone, Serialize)]
@@ -53,17 +39,7 @@ pub struct GroupRow {
 /// Why a group cannot be serviceable, in plain words (the policy's own
 /// classification, so the page and the policy never disagree).
 pub fn problems(facts: &GroupFacts) -> Vec<String> {
-    let policy_facts = crate::policy::groups::GroupFacts {
-        id: facts.id.clone(),
-        display_name: facts.display_name.clone(),
-        group_types: facts.group_types.clone(),
-        mail_enabled: facts.mail_enabled,
-        security_enabled: facts.security_enabled,
-        is_assignable_to_role: facts.is_assignable_to_role,
-        on_premises_sync_enabled: facts.on_premises_sync_enabled,
-        membership_rule: facts.membership_rule.clone(),
-    };
-    classify(&policy_facts)
+    classify(facts)
         .problems
         .iter()
         .map(|p| sentence(p.explain()))
@@ -125,7 +101,7 @@ pub async fn search(
     let client = ctx.graph().await.map_err(|e| from_api_error(&e))?;
     let request = GraphRequest::get("/groups")
         .query(&startswith_filter("displayName", &query))
-        .query(GROUP_SELECT)
+        .query(&format!("$select={GROUP_FACTS_SELECT}"))
         .query("$top=25");
     let found: Vec<GroupFacts> = client
         .get_all(request, 1, ctx.deadline)
@@ -164,7 +140,7 @@ pub async fn describe_ids(
     for chunk in ids.chunks(IDS_PER_FILTER) {
         let request = GraphRequest::get("/groups")
             .query(&id_in_filter(chunk))
-            .query(GROUP_SELECT);
+            .query(&format!("$select={GROUP_FACTS_SELECT}"));
         let found: Vec<GroupFacts> = client
             .get_all(request, 1, ctx.deadline)
             .await
