@@ -8,7 +8,7 @@ use crate::host::Host;
 use crate::http::Transport;
 use crate::operation::answer::CallAnswer;
 use crate::operation::call::{IssueKey, OperationCall};
-use crate::policy::{EntryPoint, RequestContext, Requester, RequesterKind};
+use crate::policy::{EntryPoint, Requester, RequesterKind};
 use catalog::{ActionDefinition, Target};
 use serde_json::{json, Map, Value};
 
@@ -34,19 +34,14 @@ pub async fn handle(
         Ok(call) => call,
         Err(message) => return errors(&message),
     };
-    let mut request = RequestContext::new(
-        Requester {
-            // No actor: no Jira account, so it can never receive a credential.
-            account_id: actor.unwrap_or_default().to_string(),
-            display_name: format!("Automation rule ({})", action.name),
-            email: None,
-            kind: RequesterKind::Automation,
-        },
-        EntryPoint::Automation,
-    );
-    if let Some(issue) = &call.issue_key {
-        request = request.on_issue(issue.as_str());
-    }
+    let requester = Requester {
+        // No actor: no Jira account, so it can never receive a credential.
+        account_id: actor.unwrap_or_default().to_string(),
+        display_name: format!("Automation rule ({})", action.name),
+        email: None,
+        kind: RequesterKind::Automation,
+    };
+    let request = call.context(requester, EntryPoint::Automation);
     let answer = crate::operation::run(&call, &request, host, transport, ACTION_BUDGET_MS).await;
     if answer.ok() {
         outputs(&answer)

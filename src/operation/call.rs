@@ -2,6 +2,7 @@
 
 use super::error::ApiError;
 use super::route::Route;
+use crate::policy::{EntryPoint, RequestContext, Requester};
 use serde_json::{Map, Value};
 
 /// Longest idempotency key accepted (it becomes part of a storage key, and
@@ -16,6 +17,24 @@ pub struct OperationCall {
     pub idempotency_key: Option<IdempotencyKey>,
     pub issue_key: Option<IssueKey>,
     pub dry_run: bool,
+}
+
+impl OperationCall {
+    /// The policy's and audit trail's view of this call, made by `requester`
+    /// through `entry_point`: its request, idempotency key and dry-run flag.
+    pub fn context(&self, requester: Requester, entry_point: EntryPoint) -> RequestContext {
+        let mut context = RequestContext::new(requester, entry_point);
+        if let Some(issue) = &self.issue_key {
+            context = context.on_issue(issue.as_str());
+        }
+        if let Some(key) = &self.idempotency_key {
+            context = context.with_idempotency_key(key.as_str());
+        }
+        if self.dry_run {
+            context = context.dry_run();
+        }
+        context
+    }
 }
 
 /// A caller-chosen key that makes a mutating call exactly-once.

@@ -347,13 +347,7 @@ fn call_of(p: &PendingOperation, dry_run: bool) -> OperationCall {
 }
 
 fn context_of(p: &PendingOperation, dry_run: bool) -> RequestContext {
-    let mut context = RequestContext::new(p.requester.clone(), EntryPoint::Portal)
-        .on_issue(p.issue_key.clone())
-        .with_idempotency_key(format!("portal:{}", p.issue_key));
-    if dry_run {
-        context = context.dry_run();
-    }
-    context
+    call_of(p, dry_run).context(p.requester.clone(), EntryPoint::Portal)
 }
 
 /// An offboarding waits for its leave date.

@@ -94,26 +94,14 @@ impl PageRequester {
     }
 
     fn request_context(&self, call: &OperationCall) -> RequestContext {
-        let mut request = RequestContext::new(
-            Requester {
-                account_id: self.account_id.clone(),
-                // Jira shows the name from the account id; none is needed here.
-                display_name: self.account_id.clone(),
-                email: None,
-                kind: self.kind,
-            },
-            self.entry_point,
-        );
-        if let Some(issue) = &call.issue_key {
-            request = request.on_issue(issue.as_str());
-        }
-        if let Some(key) = &call.idempotency_key {
-            request = request.with_idempotency_key(key.as_str());
-        }
-        if call.dry_run {
-            request = request.dry_run();
-        }
-        request
+        let requester = Requester {
+            account_id: self.account_id.clone(),
+            // Jira shows the name from the account id; none is needed here.
+            display_name: self.account_id.clone(),
+            email: None,
+            kind: self.kind,
+        };
+        call.context(requester, self.entry_point)
     }
 }
 

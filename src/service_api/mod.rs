@@ -195,24 +195,12 @@ pub(crate) fn service_request(call: &OperationCall, auth: ServiceApiAuth) -> Req
         ServiceApiAuth::ServiceKey => "Service API (service key)",
         ServiceApiAuth::HmacSigned => "Service API (signed HR integration)",
     };
-    let mut request = RequestContext::new(
-        Requester {
-            account_id: "service-api".to_string(),
-            display_name: display_name.to_string(),
-            email: None,
-            kind: RequesterKind::ServiceApi,
-        },
-        EntryPoint::ServiceApi,
-    )
-    .with_service_auth(auth);
-    if let Some(issue) = &call.issue_key {
-        request = request.on_issue(issue.as_str());
-    }
-    if let Some(key) = &call.idempotency_key {
-        request = request.with_idempotency_key(key.as_str());
-    }
-    if call.dry_run {
-        request = request.dry_run();
-    }
-    request
+    let requester = Requester {
+        account_id: "service-api".to_string(),
+        display_name: display_name.to_string(),
+        email: None,
+        kind: RequesterKind::ServiceApi,
+    };
+    call.context(requester, EntryPoint::ServiceApi)
+        .with_service_auth(auth)
 }
