@@ -10,6 +10,7 @@ pub mod dispatch;
 pub mod error;
 pub mod idempotency;
 pub mod input;
+pub mod inputs;
 pub mod prepare;
 pub mod route;
 

@@ -4,6 +4,7 @@
 use super::call::OperationCall;
 use super::error::ApiError;
 use super::input::{op_input_error, Data, GroupRef};
+use super::inputs::names;
 use super::route::Route;
 use crate::graph::model::UserAttributes;
 use crate::ops::{self, credentials::TapOptions, UserRef};
@@ -61,26 +62,12 @@ pub struct NewHireInput {
     pub groups: Vec<GroupRef>,
 }
 
-const CREATE_FIELDS: &[&str] = &[
-    "givenName",
-    "surname",
-    "displayName",
-    "department",
-    "jobTitle",
-    "employeeId",
-    "employeeType",
-    "employeeHireDate",
-    "companyName",
-    "officeLocation",
-    "usageLocation",
-    "mobilePhone",
-    "manager",
-    "groups",
-];
-
 pub fn prepare(call: &OperationCall) -> Result<Prepared, ApiError> {
     let data = &call.data;
-    let only_user = || -> Result<UserRef, ApiError> { Data::new(data, &["user"])?.user("user") };
+    // What each route accepts is declared once, in `inputs`.
+    let accepted = names(call.route);
+    let input = || Data::new(data, &accepted);
+    let only_user = || -> Result<UserRef, ApiError> { input()?.user("user") };
     Ok(match call.route {
         Route::UserGet => Prepared::Lookup(only_user()?),
         Route::UserGroups => Prepared::Groups(only_user()?),
@@ -89,7 +76,7 @@ pub fn prepare(call: &OperationCall) -> Result<Prepared, ApiError> {
         Route::UserRevokeSessions => Prepared::RevokeSessions(only_user()?),
         Route::UserResetPassword => Prepared::ResetPassword(only_user()?),
         Route::UserUpdate => {
-            let input = Data::new(data, &["user", "changes"])?;
+            let input = input()?;
             let user = input.user("user")?;
             let raw = input.object("changes")?;
             let names = raw
@@ -107,7 +94,7 @@ pub fn prepare(call: &OperationCall) -> Result<Prepared, ApiError> {
             }
         }
         Route::GroupAddMember | Route::GroupRemoveMember => {
-            let input = Data::new(data, &["user", "group"])?;
+            let input = input()?;
             let (user, group) = (input.user("user")?, input.group("group")?);
             if call.route == Route::GroupAddMember {
                 Prepared::AddMember { user, group }
@@ -116,7 +103,7 @@ pub fn prepare(call: &OperationCall) -> Result<Prepared, ApiError> {
             }
         }
         Route::UserTransfer => {
-            let input = Data::new(data, &["user", "department", "jobTitle", "manager"])?;
+            let input = input()?;
             Prepared::Transfer(NewPosition {
                 user: input.user("user")?,
                 department: input.optional_string("department")?,
@@ -125,7 +112,7 @@ pub fn prepare(call: &OperationCall) -> Result<Prepared, ApiError> {
             })
         }
         Route::UserCreateTemporaryAccessPass => {
-            let input = Data::new(data, &["user", "lifetimeInMinutes", "isUsableOnce"])?;
+            let input = input()?;
             let minutes = input
                 .optional_u32("lifetimeInMinutes")?
                 .unwrap_or(DEFAULT_TAP_MINUTES);
@@ -138,14 +125,14 @@ pub fn prepare(call: &OperationCall) -> Result<Prepared, ApiError> {
             }
         }
         Route::UserOffboard => {
-            let input = Data::new(data, &["user", "leaveDateTime"])?;
+            let input = input()?;
             Prepared::Offboard {
                 user: input.user("user")?,
                 leave_date_time: input.optional_string("leaveDateTime")?,
             }
         }
         Route::UserCreate => {
-            let input = Data::new(data, CREATE_FIELDS)?;
+            let input = input()?;
             let text = |field: &str| input.optional_string(field);
             Prepared::Create(NewHireInput {
                 given_name: input.required_string("givenName")?,

@@ -1,0 +1,114 @@
+//! Every route's `data` inputs: name, whether required, JSON schema and a
+//! description. The parser accepts exactly these names, and the OpenAPI
+//! document (`crate::service_api::openapi`) is generated from them, so the
+//! two cannot disagree.
+
+use super::route::Route;
+use serde_json::{json, Value};
+
+/// One input of a route's `data`.
+pub struct Input {
+    pub name: &'static str,
+    pub required: bool,
+    pub schema: fn() -> Value,
+    pub description: &'static str,
+}
+
+const fn req(name: &'static str, schema: fn() -> Value, description: &'static str) -> Input {
+    Input {
+        name,
+        required: true,
+        schema,
+        description,
+    }
+}
+
+const fn opt(name: &'static str, schema: fn() -> Value, description: &'static str) -> Input {
+    Input {
+        name,
+        required: false,
+        schema,
+        description,
+    }
+}
+
+fn user() -> Value {
+    json!({"$ref": "#/components/schemas/UserRef"})
+}
+fn group() -> Value {
+    json!({"type": "string", "description": "Object id, or display name of a serviceable group", "maxLength": 256})
+}
+fn string() -> Value {
+    json!({"type": "string"})
+}
+fn date() -> Value {
+    json!({"type": "string", "description": "ISO 8601 date or date-time", "example": "2026-12-31"})
+}
+fn groups() -> Value {
+    json!({"type": "array", "items": group(), "maxItems": 100})
+}
+fn changes() -> Value {
+    json!({"$ref": "#/components/schemas/AttributeChanges"})
+}
+fn minutes() -> Value {
+    json!({"type": "integer", "minimum": 10, "maximum": 43200, "default": 480})
+}
+fn boolean() -> Value {
+    json!({"type": "boolean"})
+}
+
+/// Each route's summary and inputs, in documentation order.
+pub fn routes() -> Vec<(Route, &'static str, Vec<Input>)> {
+    let user_only = || vec![req("user", user, "The user")];
+    vec![
+        (Route::UserGet, "Read a user as the issue panel shows it (manager included)", user_only()),
+        (Route::UserCreate, "Create an account: naming template, attributes, manager, explicit and rule-derived groups, first credential for one-time reveal", vec![
+            req("givenName", string, "First name"),
+            req("surname", string, "Last name"),
+            opt("displayName", string, "Defaults to \"givenName surname\""),
+            opt("department", string, "Department (drives group rules)"),
+            opt("jobTitle", string, "Job title (drives group rules)"),
+            opt("employeeId", string, "HR id; the same id never creates two accounts"),
+            opt("employeeType", string, "Employee type"),
+            opt("employeeHireDate", date, "Hire date"),
+            opt("companyName", string, "Company"),
+            opt("officeLocation", string, "Office"),
+            opt("usageLocation", string, "ISO 3166 alpha-2 country, e.g. US"),
+            opt("mobilePhone", string, "Mobile phone"),
+            opt("manager", user, "Manager"),
+            opt("groups", groups, "Extra serviceable groups"),
+        ]),
+        (Route::UserUpdate, "Change allow-listed attributes", vec![req("user", user, "The user"), req("changes", changes, "Attributes to set")]),
+        (Route::UserDisable, "Block sign-in", user_only()),
+        (Route::UserEnable, "Allow sign-in", user_only()),
+        (Route::UserRevokeSessions, "Revoke sign-in sessions", user_only()),
+        (Route::UserResetPassword, "Set a generated temporary password (revealed once in the app)", user_only()),
+        (Route::UserCreateTemporaryAccessPass, "Issue a Temporary Access Pass (revealed once in the app)", vec![
+            req("user", user, "The user"),
+            opt("lifetimeInMinutes", minutes, "Lifetime, 10 to 43200 minutes"),
+            opt("isUsableOnce", boolean, "One sign-in only (default true)"),
+        ]),
+        (Route::UserOffboard, "Disable, revoke sessions, leave serviceable groups, record the leave date", vec![
+            req("user", user, "The leaver"),
+            opt("leaveDateTime", date, "Leave date; default now"),
+        ]),
+        (Route::UserTransfer, "New department, job title or manager; group rules re-derived", vec![
+            req("user", user, "The user"),
+            opt("department", string, "New department"),
+            opt("jobTitle", string, "New job title"),
+            opt("manager", user, "New manager"),
+        ]),
+        (Route::GroupAddMember, "Add to a serviceable group (already a member: no change)", vec![req("user", user, "The user"), req("group", group, "The group")]),
+        (Route::GroupRemoveMember, "Remove from a serviceable group (not a member: no change)", vec![req("user", user, "The user"), req("group", group, "The group")]),
+        (Route::UserGroups, "List direct group memberships", user_only()),
+    ]
+}
+
+/// The input names a route accepts, for the parser's unknown-field check.
+pub fn names(route: Route) -> Vec<&'static str> {
+    routes()
+        .into_iter()
+        .find(|(r, _, _)| *r == route)
+        .map(|(_, _, inputs)| inputs.iter().map(|i| i.name).collect())
+        .unwrap_or_default()
+}
