@@ -84,6 +84,19 @@ export class EmulatorProcess {
     return this.control('log');
   }
 
+  clearLog() {
+    return this.control('log', { method: 'DELETE' });
+  }
+
+  /** Replaces the fault injection settings (`{}` clears them); see emulator/README.md. */
+  setFaults(faults) {
+    return this.control('faults', { method: 'POST', body: faults });
+  }
+
+  reset() {
+    return this.control('reset', { method: 'POST' });
+  }
+
   /** Stops the child and waits until it is gone (SIGKILL after a grace period). */
   async stop() {
     if (this.child.exitCode === null && this.child.signalCode === null) {

@@ -1,42 +1,20 @@
-// Starts the Entra emulator binary on a free loopback port for a test file
-// and stops it when the process exits.
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+// The Entra emulator for a test file (the sandbox's own launcher), stopped
+// when the process exits.
 import path from 'node:path';
-import readline from 'node:readline';
+import { startEmulator as launch } from '../../../sandbox/emulator-process.mjs';
 import { ROOT } from './app.mjs';
 
 export const EMULATOR_BIN = process.env.ENTRA_EMULATOR_BIN ?? path.join(ROOT, 'target', 'release', 'entra-emulator');
 
 export async function startEmulator() {
-  if (!existsSync(EMULATOR_BIN)) throw new Error(`No emulator at ${EMULATOR_BIN}: run 'cargo build --release -p entra-emulator'`);
-  const child = spawn(EMULATOR_BIN, ['--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  process.on('exit', () => child.kill());
-  const lines = readline.createInterface({ input: child.stdout });
-  const first = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('the emulator did not start within 30 s')), 30_000);
-    lines.once('line', (line) => { clearTimeout(timer); resolve(line); });
-    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`the emulator exited with ${code}`)); });
-  });
-  const info = JSON.parse(first);
-  const control = async (method, route, body) => {
-    const res = await fetch(`${info.url}/_emulator/${route}`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
-    return res.json();
-  };
-  return {
-    ...info,
-    stop: () => child.kill(),
-    log: () => control('GET', 'log'),
-    clearLog: () => control('DELETE', 'log'),
-    tenant: () => control('GET', 'tenant'),
-    setFaults: (faults) => control('POST', 'faults', faults),
-    reset: () => control('POST', 'reset'),
-  };
+  const emulator = await launch({ binary: EMULATOR_BIN });
+  process.on('exit', () => emulator.child.kill());
+  return emulator;
 }
 
-/** Connects the loaded app to the emulator the way an admin would, and issues a service key. */
 export const SERVICEABLE = ['All Staff', 'Sales Team', 'Engineering', 'Finance', 'HR', 'IT', 'Marketing Team', 'App - Salesforce Users', 'App - GitHub Enterprise', 'App - Jira Service Management Agents'];
 
+/** Connects the loaded app to the emulator the way an admin would, and issues a service key. */
 export async function connectApp({ invoke }, emulator, admin, policy = {}) {
   const groups = (await emulator.tenant()).groups;
   const serviceableGroups = SERVICEABLE.map((name) => groups.find((g) => g.displayName === name).id);
