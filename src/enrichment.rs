@@ -8,7 +8,7 @@ use crate::graph::odata::encode_component;
 use crate::graph::{Deadline, GraphClient};
 use crate::host::{Host, JiraAs, JiraRequest, LogLevel};
 use crate::http::{Method, Transport};
-use crate::ops::{self, UserRef};
+use crate::lifecycle::{self, UserRef};
 use serde_json::{json, Map, Value};
 
 /// What enrichment did, for logs and tests.
@@ -50,9 +50,9 @@ pub async fn enrich(
         Ok(user) => user,
         Err(_) => return Enriched::NoReporterEmail,
     };
-    let view = match ops::lookup(&client, &user, deadline).await {
+    let view = match lifecycle::lookup(&client, &user, deadline).await {
         Ok(view) => view,
-        Err(ops::OpError::NotFound { .. }) => return Enriched::NoAccount,
+        Err(lifecycle::OpError::NotFound { .. }) => return Enriched::NoAccount,
         Err(e) => return failed(host, issue_key, e.to_string()),
     };
     let fields = fields_for(settings, &view);

@@ -5,24 +5,39 @@
 //! two ports so native tests can run every flow without JS or sockets:
 //! [`host::Host`] (Forge capabilities: KVS, secrets, Jira, clock, log) and
 //! [`http::Transport`] (outbound HTTPS to Entra and Graph).
+//!
+//! Modules are declared in reading order, lowest layer first. A module
+//! imports only modules declared before it; `ARCHITECTURE.md` draws the map
+//! and `tests/it/layers.rs` keeps the rule.
 
-pub mod audit;
-pub mod automation;
-pub mod config;
-pub mod delivery;
-pub mod enrichment;
-pub mod graph;
-pub mod host;
-pub mod http;
-pub mod jobs;
-pub mod operation;
-pub mod ops;
-pub mod policy;
-pub mod portal;
-pub mod random;
-pub mod resolver;
-pub mod secret;
-pub mod service_api;
+// Foundations.
+pub mod secret; // a credential value that cannot be displayed or serialised
+pub mod random; // random ids and passwords from the platform's CSPRNG
+pub mod http; // the Transport port: outbound HTTPS requests and responses
+pub mod host; // the Host port: Forge KVS, secrets, Jira REST, queue, clock, log
 
+// Microsoft Graph and the procedures that change Entra.
+pub mod graph; // Graph client: token, requests, errors, retries, $batch, paging
+pub mod lifecycle; // Graph-level procedures: a validated request as planned steps, run
+
+// What is asked, what is allowed, what is kept.
+pub mod route; // the closed set of routes and the inputs each declares
+pub mod config; // what the admin sets: connection, provisioning, policy, request types
+pub mod policy; // decides: serviceable groups, protected targets, requesters, approvals
+pub mod audit; // the audit trail and the internal comments that summarise it
+pub mod delivery; // one-time delivery of generated credentials
+pub mod enrichment; // Entra attributes written to Jira fields
+
+// The one operation pipeline every entry point goes through.
+pub mod pipeline; // parse, resolve, authorize, execute, record, answer
+
+// Entry points, each adapting one Forge calling convention to the pipeline.
+pub mod jobs; // bulk jobs worked through by a Forge queue consumer
+pub mod service_api; // the web trigger: auth gate, envelope, OpenAPI
+pub mod automation; // Forge automation actions
+pub mod portal; // JSM portal requests: created and updated events, the sweep
+pub mod resolver; // Custom UI resolvers: issue panel, portal panel, admin page
+
+// The wasm-bindgen exports that src/index.js calls.
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;

@@ -7,18 +7,19 @@ mod support_policy;
 use entra_connect::audit::{
     self, AuditFilter, AuditRecord, AuditResult, CommentVisibility, ResultKind,
 };
+use entra_connect::config::policy::PolicyConfig;
 use entra_connect::host::memory::MemoryHost;
 use entra_connect::host::Host;
-use entra_connect::ops::{Outcome, Plan, StepOutcome, StepReport, UserRef};
-use entra_connect::policy::{
-    authorize_audited, Operation, OperationKind, PolicyConfig, RequesterKind, RuleName,
-};
+use entra_connect::lifecycle::{Outcome, Plan, StepOutcome, StepReport, UserRef};
+use entra_connect::pipeline::authorize::authorize_audited;
+use entra_connect::policy::{Operation, RequesterKind, RuleName};
+use entra_connect::route::Route;
 use serde_json::json;
 use support_policy::{context, fake_jira, id, seed, Env};
 
 const DAY_MS: u64 = 86_400_000;
 
-fn op_on(kind: OperationKind, who: &str) -> Operation {
+fn op_on(kind: Route, who: &str) -> Operation {
     Operation::on_user(kind, UserRef::Upn(who.into()))
 }
 
@@ -32,7 +33,7 @@ async fn store_at(
 ) -> AuditRecord {
     let ctx = context(kind, account, None).on_issue(issue);
     let mut record =
-        AuditRecord::for_operation(host.now_ms(), &ctx, &op_on(OperationKind::UserDisable, who));
+        AuditRecord::for_operation(host.now_ms(), &ctx, &op_on(Route::UserDisable, who));
     record.result = result;
     audit::record(host, &record).await.unwrap();
     record
@@ -56,37 +57,37 @@ async fn every_refusal_is_audited_with_its_rule() {
     let cases: Vec<(_, Operation, &str)> = vec![
         (
             svc.clone(),
-            op_on(OperationKind::UserResetPassword, seed::GLOBAL_ADMIN),
+            op_on(Route::UserResetPassword, seed::GLOBAL_ADMIN),
             "privilegedRoleTarget",
         ),
         (
             svc.clone(),
-            op_on(OperationKind::GroupAddMember, seed::ADELE).with_groups(vec![id(seed::HR)]),
+            op_on(Route::GroupAddMember, seed::ADELE).with_groups(vec![id(seed::HR)]),
             "groupNotServiceable",
         ),
         (
             portal_diego.clone(),
-            op_on(OperationKind::UserResetPassword, seed::ADELE),
+            op_on(Route::UserResetPassword, seed::ADELE),
             "managerOnly",
         ),
         (
             portal_adele.clone(),
-            op_on(OperationKind::UserUpdate, seed::DIEGO).with_attributes(["officeLocation"]),
+            op_on(Route::UserUpdate, seed::DIEGO).with_attributes(["officeLocation"]),
             "selfServiceOwnAccountOnly",
         ),
         (
             portal_adele.clone(),
-            op_on(OperationKind::UserUpdate, seed::ADELE).with_attributes(["jobTitle"]),
+            op_on(Route::UserUpdate, seed::ADELE).with_attributes(["jobTitle"]),
             "selfServiceAttributeNotAllowed",
         ),
         (
             portal_adele.clone(),
-            op_on(OperationKind::UserDisable, seed::ADELE),
+            op_on(Route::UserDisable, seed::ADELE),
             "requesterNotAllowed",
         ),
         (
             outsider,
-            op_on(OperationKind::UserDisable, seed::ADELE),
+            op_on(Route::UserDisable, seed::ADELE),
             "agentGroupRequired",
         ),
     ];
@@ -117,7 +118,7 @@ async fn every_refusal_is_audited_with_its_rule() {
     // Awaiting approval is audited too, as its own result.
     let pending = authorize_audited(
         &svc,
-        &op_on(OperationKind::UserEnable, seed::ADELE),
+        &op_on(Route::UserEnable, seed::ADELE),
         &config,
         &client,
         env.deadline(),
@@ -305,7 +306,7 @@ async fn stored_records_never_hold_a_secret() {
     let mut record = AuditRecord::for_operation(
         host.now_ms(),
         &ctx,
-        &op_on(OperationKind::UserResetPassword, seed::ADELE),
+        &op_on(Route::UserResetPassword, seed::ADELE),
     );
     // A careless caller puts a raw Graph body into the plan and a step.
     record.plan =
@@ -322,13 +323,8 @@ async fn stored_records_never_hold_a_secret() {
 #[test]
 fn comments_are_internal_unless_allowed_and_secret_free() {
     let ctx = context(RequesterKind::Agent, "agent-1", None);
-    let disable =
-        AuditRecord::for_operation(0, &ctx, &op_on(OperationKind::UserDisable, seed::ADELE));
-    let reset = AuditRecord::for_operation(
-        0,
-        &ctx,
-        &op_on(OperationKind::UserResetPassword, seed::ADELE),
-    );
+    let disable = AuditRecord::for_operation(0, &ctx, &op_on(Route::UserDisable, seed::ADELE));
+    let reset = AuditRecord::for_operation(0, &ctx, &op_on(Route::UserResetPassword, seed::ADELE));
     let closed = PolicyConfig::default();
     let open = PolicyConfig {
         public_comments_for_non_secret_outcomes: true,
@@ -373,11 +369,7 @@ fn comments_are_internal_unless_allowed_and_secret_free() {
 #[tokio::test(flavor = "current_thread")]
 async fn internal_comment_goes_to_the_issue_comment_api() {
     let host = MemoryHost::new().with_jira(fake_jira("agent-1", vec![]));
-    let adf = audit::plan_comment(
-        OperationKind::UserDisable,
-        Some(seed::ADELE),
-        &Plan::default(),
-    );
+    let adf = audit::plan_comment(Route::UserDisable, Some(seed::ADELE), &Plan::default());
     audit::post_internal_comment(&host, "ITSM-1", adf)
         .await
         .unwrap();

@@ -3,7 +3,7 @@
 
 mod support;
 
-use entra_connect::ops::*;
+use entra_connect::lifecycle::*;
 use serde_json::Value;
 use support::*;
 

@@ -4,8 +4,8 @@
 mod support;
 
 use entra_connect::graph::model::UserAttributes;
-use entra_connect::ops::config::{FirstCredential, ProvisioningConfig};
-use entra_connect::ops::*;
+use entra_connect::lifecycle::provisioning::{FirstCredential, ProvisioningConfig};
+use entra_connect::lifecycle::*;
 use serde_json::json;
 use support::*;
 

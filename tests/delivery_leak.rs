@@ -7,17 +7,18 @@
 mod support_policy;
 
 use entra_connect::audit::{self, AuditFilter, AuditRecord};
+use entra_connect::config::policy::PolicyConfig;
 use entra_connect::delivery::{self, viewers_for, DeliveryRequest, RecipientAccounts};
 use entra_connect::graph::model::UserAttributes;
 use entra_connect::host::memory::MemoryHost;
 use entra_connect::host::Host;
-use entra_connect::ops::{
+use entra_connect::lifecycle::{
     self, FirstCredential, GroupRules, IssuedCredential, NamingTemplate, NewHire, Outcome,
     ProvisioningConfig, RunMode, TapOptions,
 };
-use entra_connect::policy::{
-    authorize_audited, Operation, OperationKind, PolicyConfig, RequesterKind,
-};
+use entra_connect::pipeline::authorize::authorize_audited;
+use entra_connect::policy::{Operation, RequesterKind};
+use entra_connect::route::Route;
 use support_policy::{context, fake_jira, seed, upn, Env};
 
 fn hire(given: &str, credential: FirstCredential) -> NewHire {
@@ -118,7 +119,7 @@ async fn credentials_appear_only_in_secret_storage() {
         authorize_audited(&ctx, &op, &config, &client, env.deadline())
             .await
             .unwrap();
-        let created = ops::create(
+        let created = lifecycle::create(
             &client,
             &provisioning,
             &hire(given, first),
@@ -133,26 +134,24 @@ async fn credentials_appear_only_in_secret_storage() {
         outputs.extend(out);
     }
 
-    let reset = Operation::on_user(OperationKind::UserResetPassword, upn(seed::ADELE));
+    let reset = Operation::on_user(Route::UserResetPassword, upn(seed::ADELE));
     authorize_audited(&ctx, &reset, &config, &client, env.deadline())
         .await
         .unwrap();
-    let done = ops::reset_password(&client, &upn(seed::ADELE), RunMode::Execute, env.deadline())
-        .await
-        .unwrap();
+    let done =
+        lifecycle::reset_password(&client, &upn(seed::ADELE), RunMode::Execute, env.deadline())
+            .await
+            .unwrap();
     let (value, out) =
         deliver_and_record(&env, &config, &reset, &done.outcome, done.credential).await;
     values.push(value);
     outputs.extend(out);
 
-    let tap = Operation::on_user(
-        OperationKind::UserCreateTemporaryAccessPass,
-        upn(seed::DIEGO),
-    );
+    let tap = Operation::on_user(Route::UserCreateTemporaryAccessPass, upn(seed::DIEGO));
     authorize_audited(&ctx, &tap, &config, &client, env.deadline())
         .await
         .unwrap();
-    let done = ops::create_temporary_access_pass(
+    let done = lifecycle::create_temporary_access_pass(
         &client,
         &upn(seed::DIEGO),
         TapOptions::new(60, true).unwrap(),

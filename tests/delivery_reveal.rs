@@ -5,15 +5,16 @@
 mod support_policy;
 
 use entra_connect::audit::{self, AuditAction, AuditFilter, AuditResult};
+use entra_connect::config::policy::PolicyConfig;
+use entra_connect::config::policy::SecretRecipient;
 use entra_connect::delivery::{
     self, purge_expired, reveal, secret_for_response, viewers_for, DeliveryError, DeliveryRequest,
     RecipientAccounts, RevealError,
 };
 use entra_connect::host::memory::MemoryHost;
-use entra_connect::ops::{CredentialKind, IssuedCredential};
-use entra_connect::policy::{
-    OperationKind, PolicyConfig, RequesterKind, SecretRecipient, ServiceApiAuth,
-};
+use entra_connect::lifecycle::{CredentialKind, IssuedCredential};
+use entra_connect::policy::{RequesterKind, ServiceApiAuth};
+use entra_connect::route::Route;
 use entra_connect::secret::Secret;
 use support_policy::{context, seed};
 
@@ -30,7 +31,7 @@ fn credential() -> IssuedCredential {
 
 fn request(viewers: &[&str]) -> DeliveryRequest {
     DeliveryRequest {
-        operation: OperationKind::UserResetPassword,
+        operation: Route::UserResetPassword,
         target_id: seed::ADELE_ID.into(),
         target_label: seed::ADELE.into(),
         issue_key: Some("ITSM-9".into()),
@@ -149,14 +150,14 @@ fn recipients_follow_the_operation_config() {
         assigned_agent: Some("agent"),
     };
     assert_eq!(
-        viewers_for(&config, OperationKind::UserResetPassword, &accounts),
+        viewers_for(&config, Route::UserResetPassword, &accounts),
         vec!["agent", "req"]
     );
     assert_eq!(
-        viewers_for(&config, OperationKind::UserCreate, &accounts),
+        viewers_for(&config, Route::UserCreate, &accounts),
         vec!["mgr"]
     );
-    assert!(viewers_for(&config, OperationKind::UserDisable, &accounts).is_empty());
+    assert!(viewers_for(&config, Route::UserDisable, &accounts).is_empty());
 }
 
 #[test]

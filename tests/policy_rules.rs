@@ -4,11 +4,13 @@
 #[path = "support_policy/mod.rs"]
 mod support_policy;
 
+use entra_connect::config::policy::PolicyConfig;
 use entra_connect::host::memory::MemoryHost;
 use entra_connect::policy::{
     authorize, classify_group, AllowedBy, ApprovalGate, Denial, GroupProblem, Operation,
-    OperationKind, PolicyConfig, RequesterKind, RuleName,
+    RequesterKind, RuleName,
 };
+use entra_connect::route::Route;
 use support_policy::{context, fake_jira, id, seed, upn, Env};
 
 fn env() -> Env {
@@ -55,9 +57,9 @@ async fn privileged_targets_are_refused_and_a_plain_user_is_not() {
         ),
     ];
     for kind in [
-        OperationKind::UserResetPassword,
-        OperationKind::UserDisable,
-        OperationKind::UserCreateTemporaryAccessPass,
+        Route::UserResetPassword,
+        Route::UserDisable,
+        Route::UserCreateTemporaryAccessPass,
     ] {
         for (who, rule, role) in cases {
             let op = Operation::on_user(kind, upn(who));
@@ -79,7 +81,7 @@ async fn protected_check_is_one_round_trip() {
     let env = env();
     let client = env.client();
     let ctx = context(RequesterKind::ServiceApi, "svc", None);
-    let op = Operation::on_user(OperationKind::UserDisable, upn(seed::ADELE));
+    let op = Operation::on_user(Route::UserDisable, upn(seed::ADELE));
     authorize(&ctx, &op, &PolicyConfig::default(), &client, env.deadline())
         .await
         .unwrap();
@@ -97,7 +99,7 @@ async fn role_assignable_and_configured_protection() {
         protected_users: vec![id(seed::ALEX_ID)],
         ..PolicyConfig::default()
     };
-    let op = |who| Operation::on_user(OperationKind::UserOffboard, upn(who));
+    let op = |who| Operation::on_user(Route::UserOffboard, upn(who));
     let (rule, _) =
         refused_rule(authorize(&ctx, &op(seed::ALEX), &config, &client, env.deadline()).await);
     assert_eq!(rule, RuleName::ProtectedUserTarget);
@@ -114,12 +116,12 @@ async fn role_assignable_and_configured_protection() {
     assert_eq!(rule, RuleName::ProtectedGroupTarget);
     assert!(message.contains("HR"), "{message}");
     // Sensitive attribute changes are checked; harmless ones are not.
-    let phone = Operation::on_user(OperationKind::UserUpdate, upn(seed::ALEX))
-        .with_attributes(["mobilePhone"]);
+    let phone =
+        Operation::on_user(Route::UserUpdate, upn(seed::ALEX)).with_attributes(["mobilePhone"]);
     let (rule, _) = refused_rule(authorize(&ctx, &phone, &config, &client, env.deadline()).await);
     assert_eq!(rule, RuleName::ProtectedUserTarget);
-    let dept = Operation::on_user(OperationKind::UserUpdate, upn(seed::ALEX))
-        .with_attributes(["department"]);
+    let dept =
+        Operation::on_user(Route::UserUpdate, upn(seed::ALEX)).with_attributes(["department"]);
     assert!(authorize(&ctx, &dept, &config, &client, env.deadline())
         .await
         .is_ok());
@@ -130,7 +132,7 @@ async fn manager_rule_refuses_a_spoofed_manager() {
     let env = env();
     let client = env.client();
     let config = PolicyConfig::default();
-    let op = Operation::on_user(OperationKind::UserResetPassword, upn(seed::ADELE));
+    let op = Operation::on_user(Route::UserResetPassword, upn(seed::ADELE));
     // Diego claims to be Adele's manager; Entra says Alex is.
     let spoof = context(RequesterKind::PortalCustomer, "c-diego", Some(seed::DIEGO));
     let (rule, message) =
@@ -164,7 +166,7 @@ async fn manager_rule_refuses_a_spoofed_manager() {
         "c-isaiah",
         Some(seed::GLOBAL_ADMIN),
     );
-    let admin_op = Operation::on_user(OperationKind::UserResetPassword, upn(seed::HELPDESK_ADMIN));
+    let admin_op = Operation::on_user(Route::UserResetPassword, upn(seed::HELPDESK_ADMIN));
     let (rule, _) =
         refused_rule(authorize(&isaiah, &admin_op, &config, &client, env.deadline()).await);
     assert_eq!(rule, RuleName::PrivilegedRoleTarget);
@@ -179,19 +181,19 @@ async fn self_service_rules() {
         ..PolicyConfig::default()
     };
     let me = context(RequesterKind::PortalCustomer, "c-adele", Some(seed::ADELE));
-    let own = Operation::on_user(OperationKind::UserUpdate, upn(seed::ADELE))
-        .with_attributes(["officeLocation"]);
+    let own =
+        Operation::on_user(Route::UserUpdate, upn(seed::ADELE)).with_attributes(["officeLocation"]);
     let ok = authorize(&me, &own, &config, &client, env.deadline())
         .await
         .unwrap();
     assert_eq!(ok.allowed_by, AllowedBy::SelfService);
 
-    let other = Operation::on_user(OperationKind::UserUpdate, upn(seed::DIEGO))
-        .with_attributes(["officeLocation"]);
+    let other =
+        Operation::on_user(Route::UserUpdate, upn(seed::DIEGO)).with_attributes(["officeLocation"]);
     let (rule, _) = refused_rule(authorize(&me, &other, &config, &client, env.deadline()).await);
     assert_eq!(rule, RuleName::SelfServiceOwnAccountOnly);
 
-    let field = Operation::on_user(OperationKind::UserUpdate, upn(seed::ADELE))
+    let field = Operation::on_user(Route::UserUpdate, upn(seed::ADELE))
         .with_attributes(["officeLocation", "jobTitle"]);
     let (rule, message) =
         refused_rule(authorize(&me, &field, &config, &client, env.deadline()).await);
@@ -230,8 +232,8 @@ async fn self_service_refuses_two_matches() {
         ..PolicyConfig::default()
     };
     let me = context(RequesterKind::PortalCustomer, "c-adele", Some(seed::ADELE));
-    let own = Operation::on_user(OperationKind::UserUpdate, upn(seed::ADELE))
-        .with_attributes(["officeLocation"]);
+    let own =
+        Operation::on_user(Route::UserUpdate, upn(seed::ADELE)).with_attributes(["officeLocation"]);
     let (rule, message) =
         refused_rule(authorize(&me, &own, &config, &client, env.deadline()).await);
     assert_eq!(rule, RuleName::SelfServiceIdentityNotUnique);
@@ -242,7 +244,7 @@ async fn self_service_refuses_two_matches() {
 async fn agents_must_be_in_a_configured_group_and_customers_are_limited() {
     let env = env();
     let client = env.client();
-    let op = Operation::on_user(OperationKind::UserDisable, upn(seed::ADELE));
+    let op = Operation::on_user(Route::UserDisable, upn(seed::ADELE));
     let agent = context(RequesterKind::Agent, "agent-1", None);
     let outsider = context(RequesterKind::Agent, "agent-2", None);
     let none_configured = PolicyConfig::default();
@@ -303,9 +305,8 @@ async fn group_changes_only_for_serviceable_groups() {
         serviceable_groups: vec![id(seed::ENGINEERING), id(seed::DYNAMIC)],
         ..PolicyConfig::default()
     };
-    let add = |g| {
-        Operation::on_user(OperationKind::GroupAddMember, upn(seed::ADELE)).with_groups(vec![id(g)])
-    };
+    let add =
+        |g| Operation::on_user(Route::GroupAddMember, upn(seed::ADELE)).with_groups(vec![id(g)]);
     assert!(authorize(
         &ctx,
         &add(seed::ENGINEERING),
@@ -332,7 +333,7 @@ async fn gate(decisions: Vec<&'static str>, dry_run: bool) -> Result<ApprovalGat
     config.approvals.user.disable = true;
     let mut ctx = context(RequesterKind::Automation, "automation", None);
     ctx.dry_run = dry_run;
-    let op = Operation::on_user(OperationKind::UserDisable, upn(seed::ADELE));
+    let op = Operation::on_user(Route::UserDisable, upn(seed::ADELE));
     authorize(&ctx, &op, &config, &client, env.deadline())
         .await
         .map(|a| a.approval)

@@ -7,9 +7,9 @@ use entra_connect::audit::{
 };
 use entra_connect::host::memory::MemoryHost;
 use entra_connect::http::HttpResponse;
-use entra_connect::operation::route::Route;
 use entra_connect::policy::EntryPoint;
 use entra_connect::resolver::ResolverContext;
+use entra_connect::route::Route;
 use serde_json::{json, Value};
 
 mod support;

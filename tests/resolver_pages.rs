@@ -450,8 +450,9 @@ fn previews_show_names_and_rule_groups() {
 
 #[test]
 fn panel_shows_the_operation_the_request_waits_to_run_without_asking_entra() {
-    use entra_connect::operation::route::Route;
     use entra_connect::policy::{Requester, RequesterKind};
+    use entra_connect::route::Route;
+
     use entra_connect::portal::pending::{self, PendingOperation};
     run(async {
         let page = Page::new(AGENT, "adele.vance@contoso.example").await;

@@ -2,9 +2,9 @@
 //! generated one, and every route's documented inputs are exactly those its
 //! parser accepts.
 
-use entra_connect::operation::call::OperationCall;
-use entra_connect::operation::error::ApiError;
-use entra_connect::operation::prepare::prepare;
+use entra_connect::pipeline::call::OperationCall;
+use entra_connect::pipeline::error::ApiError;
+use entra_connect::pipeline::prepare::prepare;
 use entra_connect::service_api::openapi::{document, routes};
 use serde_json::{json, Map, Value};
 
@@ -35,7 +35,7 @@ fn sample(name: &str, schema: &Value) -> Value {
     }
 }
 
-fn call(route: entra_connect::operation::route::Route, data: Map<String, Value>) -> OperationCall {
+fn call(route: entra_connect::route::Route, data: Map<String, Value>) -> OperationCall {
     OperationCall {
         route,
         data,
@@ -50,7 +50,7 @@ fn documented_inputs_are_exactly_the_accepted_inputs() {
     let documented: Vec<_> = routes().iter().map(|(r, _, _)| *r).collect();
     assert_eq!(
         documented.len(),
-        entra_connect::operation::route::Route::ALL.len(),
+        entra_connect::route::Route::ALL.len(),
         "every route is documented"
     );
     for (route, _, inputs) in routes() {

@@ -4,11 +4,12 @@
 
 use crate::audit::record::{AuditRecord, AuditResult};
 use crate::audit::time::iso8601;
+use crate::config::policy::PolicyConfig;
 use crate::graph::odata::encode_component;
 use crate::host::{Host, HostError, JiraAs, JiraRequest};
 use crate::http::Method;
-use crate::ops::Plan;
-use crate::policy::{OperationKind, PolicyConfig};
+use crate::lifecycle::Plan;
+use crate::route::Route;
 use serde_json::{json, Value};
 
 /// Who sees a comment on a JSM request.
@@ -26,9 +27,7 @@ pub enum CommentVisibility {
 pub fn visibility_for(config: &PolicyConfig, record: &AuditRecord) -> CommentVisibility {
     let secret_related = record.credential.is_some()
         || record.delivery_id.is_some()
-        || record
-            .operation()
-            .is_some_and(OperationKind::issues_credential);
+        || record.operation().is_some_and(Route::issues_credential);
     if config.public_comments_for_non_secret_outcomes && !secret_related {
         CommentVisibility::Public
     } else {
@@ -76,7 +75,7 @@ pub fn note_comment(lines: &[&str]) -> Value {
 }
 
 /// The dry-run plan, for approvers to read before they decide.
-pub fn plan_comment(kind: OperationKind, target_label: Option<&str>, plan: &Plan) -> Value {
+pub fn plan_comment(kind: Route, target_label: Option<&str>, plan: &Plan) -> Value {
     let mut heading = vec![
         strong("Entra ID Connect: planned changes"),
         text(" for "),
@@ -169,7 +168,7 @@ pub fn summary_comment(record: &AuditRecord) -> Value {
     doc(content)
 }
 
-/// A stored step outcome (the serialised [`crate::ops::StepOutcome`]) in words.
+/// A stored step outcome (the serialised [`crate::lifecycle::StepOutcome`]) in words.
 fn describe_step(outcome: &Value) -> String {
     let field = |name: &str| outcome.get(name).and_then(Value::as_str).unwrap_or("");
     match field("status") {

@@ -2,10 +2,9 @@
 //! included. Records hold no secret values: every JSON part is redacted
 //! before it is stored (see [`crate::audit::store::record`]).
 
-use crate::ops::{CredentialKind, OpError, Outcome, StepOutcome};
-use crate::policy::{
-    Denial, EntryPoint, Operation, OperationKind, RequestContext, RequesterKind, ResolvedUser,
-};
+use crate::lifecycle::{CredentialKind, OpError, Outcome, StepOutcome};
+use crate::policy::{Denial, EntryPoint, Operation, RequestContext, RequesterKind, ResolvedUser};
+use crate::route::Route;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -13,7 +12,7 @@ use serde_json::Value;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", tag = "type", content = "operation")]
 pub enum AuditAction {
-    Operation(OperationKind),
+    Operation(Route),
     RevealCredential,
 }
 
@@ -212,7 +211,7 @@ impl AuditRecord {
             action: AuditAction::Operation(op.kind),
             target: op.target.as_ref().map(|t| AuditTarget {
                 id: match t {
-                    crate::ops::UserRef::Id(id) => Some(id.to_string()),
+                    crate::lifecycle::UserRef::Id(id) => Some(id.to_string()),
                     _ => None,
                 },
                 label: t.value().to_string(),
@@ -313,7 +312,7 @@ impl AuditRecord {
         self
     }
 
-    pub fn operation(&self) -> Option<OperationKind> {
+    pub fn operation(&self) -> Option<Route> {
         match self.action {
             AuditAction::Operation(kind) => Some(kind),
             AuditAction::RevealCredential => None,

@@ -262,7 +262,7 @@ async fn candidate_keys<H: Host>(
                 .from_ms
                 .map(day_number)
                 .unwrap_or_else(|| to_day.saturating_sub(DEFAULT_QUERY_DAYS - 1))
-                .max(to_day.saturating_sub(crate::policy::config::MAX_AUDIT_RETENTION_DAYS as u64));
+                .max(to_day.saturating_sub(crate::config::policy::MAX_AUDIT_RETENTION_DAYS as u64));
             let mut keys = Vec::new();
             for day in from_day..=to_day {
                 keys.extend(

@@ -2,7 +2,7 @@
 //! runs and its inputs. `manifest.yml` declares the same actions; a test
 //! keeps the two identical.
 
-use crate::operation::route::Route;
+use crate::route::Route;
 use serde::Serialize;
 
 /// One input of an action form. Automation passes every input as a string

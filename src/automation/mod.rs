@@ -6,8 +6,8 @@ pub mod catalog;
 
 use crate::host::Host;
 use crate::http::Transport;
-use crate::operation::answer::CallAnswer;
-use crate::operation::call::{IssueKey, OperationCall};
+use crate::pipeline::answer::CallAnswer;
+use crate::pipeline::call::{IssueKey, OperationCall};
 use crate::policy::{EntryPoint, Requester, RequesterKind};
 use catalog::{ActionDefinition, Target};
 use serde_json::{json, Map, Value};
@@ -27,7 +27,7 @@ pub async fn handle(
     let Some(action) = catalog::find(action_key) else {
         return errors(&format!(
             "This app has no automation action '{}'.",
-            crate::operation::input::printable(action_key)
+            crate::pipeline::input::printable(action_key)
         ));
     };
     let call = match call_for(action, payload) {
@@ -42,7 +42,7 @@ pub async fn handle(
         kind: RequesterKind::Automation,
     };
     let request = call.context(requester, EntryPoint::Automation);
-    let answer = crate::operation::run(&call, &request, host, transport, ACTION_BUDGET_MS).await;
+    let answer = crate::pipeline::run(&call, &request, host, transport, ACTION_BUDGET_MS).await;
     if answer.ok() {
         outputs(&answer)
     } else {

@@ -5,6 +5,7 @@
 //! storage ([`CLIENT_SECRET_KEY`]) and is write-only from the admin page.
 
 pub mod enrichment;
+pub mod policy;
 mod provisioning;
 pub mod request_types;
 mod store;
@@ -15,7 +16,7 @@ pub use store::{
 };
 
 use crate::graph::GraphSettings;
-use crate::policy::PolicyConfig;
+use policy::PolicyConfig;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::fmt;
@@ -41,7 +42,7 @@ pub struct AppConfig {
 }
 
 /// A configuration value that failed validation; `field` is its JSON path.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ConfigError {
     pub field: String,
     pub message: String,
@@ -95,11 +96,11 @@ impl AppConfig {
     }
 }
 
-fn first_policy_error(errors: Vec<crate::policy::ConfigError>) -> ConfigError {
-    match errors.into_iter().next() {
-        Some(e) => ConfigError::new(e.path, e.message),
-        None => ConfigError::new("policy", "is invalid"),
-    }
+fn first_policy_error(errors: Vec<ConfigError>) -> ConfigError {
+    errors
+        .into_iter()
+        .next()
+        .unwrap_or_else(|| ConfigError::new("policy", "is invalid"))
 }
 
 /// serde names the offending field in its message ("unknown field `x`");

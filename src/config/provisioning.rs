@@ -2,9 +2,9 @@
 //! credential is issued.
 
 use super::ConfigError;
-use crate::ops::config::{FirstCredential, GroupRule, GroupRules, NamingTemplate};
-use crate::ops::credentials::TapOptions;
-use crate::ops::OpError;
+use crate::lifecycle::credentials::TapOptions;
+use crate::lifecycle::provisioning::{FirstCredential, GroupRule, GroupRules, NamingTemplate};
+use crate::lifecycle::OpError;
 use serde::{Deserialize, Serialize};
 
 pub const DEFAULT_NAMING_TEMPLATE: &str = "{given}.{surname}@{domain}";

@@ -2,7 +2,7 @@
 //! where each input of the operation comes from on the request.
 
 use super::ConfigError;
-use crate::operation::route::Route;
+use crate::route::Route;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 

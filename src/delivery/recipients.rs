@@ -1,8 +1,10 @@
 //! Who may reveal a credential, and the one case where a credential may
 //! travel in a response.
 
-use crate::ops::IssuedCredential;
-use crate::policy::{OperationKind, PolicyConfig, RequestContext, SecretRecipient, ServiceApiAuth};
+use crate::config::policy::{PolicyConfig, SecretRecipient};
+use crate::lifecycle::IssuedCredential;
+use crate::policy::{RequestContext, ServiceApiAuth};
+use crate::route::Route;
 use crate::secret::Secret;
 
 /// The Jira accounts that could fill each recipient role for one request.
@@ -19,7 +21,7 @@ pub struct RecipientAccounts<'a> {
 /// admin's `secretRecipients`. Roles nobody fills are skipped.
 pub fn viewers_for(
     config: &PolicyConfig,
-    kind: OperationKind,
+    kind: Route,
     accounts: &RecipientAccounts<'_>,
 ) -> Vec<String> {
     let mut viewers: Vec<String> = config

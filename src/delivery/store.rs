@@ -3,8 +3,8 @@
 use crate::audit::record::CredentialType;
 use crate::audit::CredentialNote;
 use crate::host::{Host, HostError};
-use crate::ops::IssuedCredential;
-use crate::policy::OperationKind;
+use crate::lifecycle::IssuedCredential;
+use crate::route::Route;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use std::fmt;
@@ -19,7 +19,7 @@ const MAX_PENDING: usize = 5_000;
 /// What to store besides the credential.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeliveryRequest {
-    pub operation: OperationKind,
+    pub operation: Route,
     /// Entra object id of the user the credential belongs to.
     pub target_id: String,
     pub target_label: String,
@@ -85,7 +85,7 @@ impl From<HostError> for DeliveryError {
 pub(crate) struct Entry {
     pub value: String,
     pub kind: CredentialType,
-    pub operation: OperationKind,
+    pub operation: Route,
     pub target_id: String,
     pub target_label: String,
     #[serde(default)]

@@ -3,7 +3,7 @@
 use super::store::{self, ItemOutcome, ItemState};
 use crate::host::{Host, LogLevel};
 use crate::http::Transport;
-use crate::operation::answer::CallAnswer;
+use crate::pipeline::answer::CallAnswer;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -96,8 +96,8 @@ async fn run_chunk(
             continue;
         }
         let call = item.to_call(job_id, index)?;
-        let request = crate::service_api::service_request(&call, record.auth);
-        let answer = crate::operation::run(&call, &request, host, transport, ITEM_BUDGET_MS).await;
+        let request = call.service_api_context(record.auth);
+        let answer = crate::pipeline::run(&call, &request, host, transport, ITEM_BUDGET_MS).await;
         if let Some(seconds) = answer.retry_after_seconds {
             host.log(
                 LogLevel::Info,

@@ -1,8 +1,8 @@
 //! How a job route fails, in the Service API's error contract.
 
 use crate::host::HostError;
-use crate::operation::answer::CallAnswer;
-use crate::operation::error::ApiError;
+use crate::pipeline::answer::CallAnswer;
+use crate::pipeline::error::ApiError;
 use serde_json::json;
 use std::fmt;
 
@@ -29,7 +29,7 @@ impl JobError {
                 status: 404,
                 body: json!({"ok": false, "error": {
                     "code": "job_not_found",
-                    "message": format!("No job has the id '{}'.", crate::operation::input::printable(job_id)),
+                    "message": format!("No job has the id '{}'.", crate::pipeline::input::printable(job_id)),
                     "field": "data.jobId",
                 }}),
                 retry_after_seconds: None,

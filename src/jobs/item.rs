@@ -2,11 +2,11 @@
 //! concerns. Every item is validated when the job is submitted, so a typo in
 //! item 417 is refused before item 1 changes anything.
 
-use crate::operation::call::{IdempotencyKey, IssueKey, OperationCall};
-use crate::operation::error::ApiError;
-use crate::operation::input::{printable, wrong_type};
-use crate::operation::prepare::prepare;
-use crate::operation::route::Route;
+use crate::pipeline::call::{IdempotencyKey, IssueKey, OperationCall};
+use crate::pipeline::error::ApiError;
+use crate::pipeline::input::{printable, wrong_type};
+use crate::pipeline::prepare::prepare;
+use crate::route::Route;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 

@@ -5,7 +5,7 @@
 //! - `jobs.submit` validates every item up front, stores the job in chunks
 //!   and pushes one queue event per chunk; it answers 202 with the job id.
 //! - The consumer ([`consume::handle_event`]) runs one chunk's items one
-//!   after another through [`crate::operation::run`], each with an
+//!   after another through [`crate::pipeline::run`], each with an
 //!   idempotency key derived from the job id and the item's index, and
 //!   records each item's outcome. A redelivered event skips finished items
 //!   and the key makes a half-finished item resume rather than repeat.

@@ -3,9 +3,9 @@
 use super::error::JobError;
 use super::store::{self, ItemState};
 use crate::host::Host;
-use crate::operation::answer::CallAnswer;
-use crate::operation::error::ApiError;
-use crate::operation::input::wrong_type;
+use crate::pipeline::answer::CallAnswer;
+use crate::pipeline::error::ApiError;
+use crate::pipeline::input::wrong_type;
 use serde_json::{json, Map, Value};
 
 /// Job ids are the 22-character tokens `jobs.submit` hands out.

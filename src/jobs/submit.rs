@@ -5,7 +5,7 @@ use super::item::parse_calls;
 use super::store::{chunk_starts, save_job, JobRecord};
 use super::{EVENTS_PER_PUSH, EVENT_CONCURRENCY, QUEUE_KEY};
 use crate::host::{Host, LogLevel};
-use crate::operation::answer::CallAnswer;
+use crate::pipeline::answer::CallAnswer;
 use crate::policy::ServiceApiAuth;
 use serde_json::{json, Map, Value};
 

@@ -1,20 +1,21 @@
 //! The one entry into the policy: may this requester run this operation
 //! now? Checks run cheapest-first and every refusal names its rule.
 
+use crate::config::policy::PolicyConfig;
 use crate::graph::{Deadline, GraphClient};
 use crate::host::Host;
 use crate::http::Transport;
-use crate::ops::resolve::read_user;
-use crate::ops::UserRef;
-use crate::policy::config::PolicyConfig;
+use crate::lifecycle::resolve::read_user;
+use crate::lifecycle::UserRef;
 use crate::policy::groups::check_groups;
 use crate::policy::identity::entra_account_of;
 use crate::policy::jira::{approvals_of, groups_of, ApprovalState};
 use crate::policy::manager::is_manager_within;
-use crate::policy::operation::{Operation, OperationKind};
+use crate::policy::operation::Operation;
 use crate::policy::protected::{check_target, ResolvedUser};
 use crate::policy::refusal::{Denial, Refusal, RuleName};
 use crate::policy::requester::{RequestContext, RequesterKind};
+use crate::route::Route;
 use serde::Serialize;
 
 /// Which requester rule let the request through.
@@ -99,11 +100,11 @@ async fn check_requester<T: Transport, H: Host>(
             Ok((AllowedBy::AgentGroup, None, None))
         }
         RequesterKind::PortalCustomer => match op.kind {
-            OperationKind::UserUpdate => {
+            Route::UserUpdate => {
                 let (me, target) = check_self_service(ctx, op, config, client, deadline).await?;
                 Ok((AllowedBy::SelfService, Some(target), Some(me)))
             }
-            OperationKind::UserResetPassword | OperationKind::UserCreateTemporaryAccessPass => {
+            Route::UserResetPassword | Route::UserCreateTemporaryAccessPass => {
                 let (me, target) = check_manager(ctx, op, config, client, deadline).await?;
                 Ok((AllowedBy::Manager, Some(target), Some(me)))
             }
@@ -152,7 +153,7 @@ async fn check_agent<H: Host>(
 
 fn target_of(op: &Operation) -> Result<&UserRef, Denial> {
     op.target.as_ref().ok_or_else(|| {
-        Denial::from(crate::ops::OpError::invalid(
+        Denial::from(crate::lifecycle::OpError::invalid(
             "user",
             "is required for this operation",
         ))
@@ -265,7 +266,7 @@ async fn check_manager<T: Transport, H: Host>(
 
 async fn check_approvals<H: Host>(
     ctx: &RequestContext,
-    kind: OperationKind,
+    kind: Route,
     config: &PolicyConfig,
     host: &H,
 ) -> Result<ApprovalGate, Denial> {

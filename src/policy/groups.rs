@@ -2,12 +2,12 @@
 //! plain-words explanation of why Graph cannot or should not change the
 //! others this way.
 
+use crate::config::policy::PolicyConfig;
 use crate::graph::odata::encode_component;
 use crate::graph::{BatchItem, ClientError, Deadline, GraphClient, GraphRequest};
 use crate::host::Host;
 use crate::http::Transport;
-use crate::ops::{ObjectId, OpError};
-use crate::policy::config::PolicyConfig;
+use crate::lifecycle::{ObjectId, OpError};
 use crate::policy::refusal::{Denial, Refusal, RuleName};
 use serde::{Deserialize, Serialize};
 

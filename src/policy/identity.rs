@@ -6,7 +6,7 @@ use crate::graph::paging::Page;
 use crate::graph::{Deadline, GraphClient, GraphRequest};
 use crate::host::Host;
 use crate::http::Transport;
-use crate::ops::OpError;
+use crate::lifecycle::OpError;
 use crate::policy::protected::ResolvedUser;
 use crate::policy::refusal::{Denial, Refusal, RuleName};
 use crate::policy::requester::Requester;

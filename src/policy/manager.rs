@@ -5,7 +5,7 @@ use crate::graph::odata::user_path;
 use crate::graph::{ClientError, Deadline, GraphClient, GraphRequest};
 use crate::host::Host;
 use crate::http::Transport;
-use crate::ops::OpError;
+use crate::lifecycle::OpError;
 use serde::Deserialize;
 
 #[derive(Deserialize)]

@@ -2,10 +2,12 @@
 //! groups, protected targets, requester rules and the approvals gate.
 //! [`authorize`] runs them all; the modules are usable one by one (the admin
 //! page classifies groups with [`groups::classify_group`]).
+//!
+//! The policy decides and writes nothing: the pipeline
+//! ([`crate::pipeline`]) records its refusals in the audit trail. Its
+//! settings are [`crate::config::policy::PolicyConfig`].
 
-pub mod audited;
 pub mod authorize;
-pub mod config;
 pub mod groups;
 pub mod identity;
 pub mod jira;
@@ -15,11 +17,9 @@ pub mod protected;
 pub mod refusal;
 pub mod requester;
 
-pub use audited::{authorize_audited, AuditedDenial};
 pub use authorize::{authorize, AllowedBy, ApprovalGate, Authorized};
-pub use config::{ConfigError, PolicyConfig, SecretRecipient};
 pub use groups::{classify, classify_group, GroupClassification, GroupFacts, GroupProblem};
-pub use operation::{Operation, OperationKind};
+pub use operation::Operation;
 pub use protected::ResolvedUser;
 pub use refusal::{CheckError, Denial, Refusal, RuleName};
 pub use requester::{EntryPoint, RequestContext, Requester, RequesterKind, ServiceApiAuth};

@@ -3,14 +3,14 @@
 //! roles and their groups (transitively, so roles held through a
 //! role-assignable group count).
 
+use crate::config::policy::PolicyConfig;
 use crate::graph::odata::user_path;
 use crate::graph::paging::Page;
 use crate::graph::{BatchItem, ClientError, Deadline, GraphClient, GraphRequest, GraphResponse};
 use crate::host::Host;
 use crate::http::Transport;
-use crate::ops::resolve::{read_result, read_user};
-use crate::ops::{ObjectId, OpError, UserRef};
-use crate::policy::config::PolicyConfig;
+use crate::lifecycle::resolve::{read_result, read_user};
+use crate::lifecycle::{ObjectId, OpError, UserRef};
 use crate::policy::refusal::{Denial, Refusal, RuleName};
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 

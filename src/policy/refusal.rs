@@ -3,7 +3,7 @@
 //! counts as a pass).
 
 use crate::host::HostError;
-use crate::ops::OpError;
+use crate::lifecycle::OpError;
 use serde::Serialize;
 use std::fmt;
 

@@ -13,11 +13,11 @@ use crate::audit;
 use crate::config::{self, request_types::RequestTypeMapping};
 use crate::host::{Host, JiraAs, JiraRequest, LogLevel};
 use crate::http::{Method, Transport};
-use crate::operation::call::{IdempotencyKey, IssueKey, OperationCall};
-use crate::operation::error::ApiError;
-use crate::operation::route::Route;
-use crate::ops::plan::Plan;
+use crate::lifecycle::plan::Plan;
+use crate::pipeline::call::{IdempotencyKey, IssueKey, OperationCall};
+use crate::pipeline::error::ApiError;
 use crate::policy::{EntryPoint, RequestContext, Requester, RequesterKind};
+use crate::route::Route;
 use jsm::PortalRequest;
 use pending::PendingOperation;
 use serde_json::{json, Map, Value};
@@ -100,11 +100,11 @@ pub async fn on_created(
         not_before_ms: None,
     };
     let dry = call_of(&pending, true);
-    if let Err(error) = crate::operation::prepare::prepare(&dry) {
+    if let Err(error) = crate::pipeline::prepare::prepare(&dry) {
         return invalid_form(host, &request, mapping, &error).await;
     }
     let context = context_of(&pending, true);
-    let answer = crate::operation::run(&dry, &context, host, transport, EVENT_BUDGET_MS).await;
+    let answer = crate::pipeline::run(&dry, &context, host, transport, EVENT_BUDGET_MS).await;
     if !answer.ok() {
         let code = answer.body["error"]["code"]
             .as_str()
@@ -206,7 +206,7 @@ async fn run_pending(
         return PortalResult::Waiting;
     }
     let call = call_of(p, false);
-    let answer = crate::operation::run(
+    let answer = crate::pipeline::run(
         &call,
         &context_of(p, false),
         host,

@@ -14,7 +14,7 @@ pub const MAX_PENDING: usize = 2_000;
 #[serde(rename_all = "camelCase")]
 pub struct PendingOperation {
     pub issue_key: String,
-    pub route: crate::operation::route::Route,
+    pub route: crate::route::Route,
     pub data: Map<String, Value>,
     pub requester: Requester,
     pub created_at_ms: u64,

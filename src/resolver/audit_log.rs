@@ -8,7 +8,7 @@ use crate::audit::store::MAX_QUERY_LIMIT;
 use crate::audit::time::iso8601;
 use crate::audit::{self, AuditAction, AuditFilter, AuditRecord, ResultKind};
 use crate::host::Host;
-use crate::operation::route::Route;
+use crate::route::Route;
 use serde_json::{json, Value};
 
 /// The operation name of a reveal record (it has no route).

@@ -8,7 +8,7 @@ use crate::graph::odata::eq_filter;
 use crate::graph::GraphRequest;
 use crate::host::Host;
 use crate::http::Transport;
-use crate::operation::context::RouteContext;
+use crate::pipeline::context::RouteContext;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};

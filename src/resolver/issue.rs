@@ -7,7 +7,7 @@ use super::{internal, ResolverContext, ResolverError};
 use crate::graph::odata::encode_component;
 use crate::host::{Host, JiraAs, JiraRequest};
 use crate::http::Method;
-use crate::operation::call::IssueKey;
+use crate::pipeline::call::IssueKey;
 use serde_json::Value;
 
 /// Which page the context comes from.

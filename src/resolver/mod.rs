@@ -158,7 +158,7 @@ pub async fn handle(
         "preview.naming" => admin(context, host, async { preview::naming(payload) }).await,
         "preview.rules" => admin(context, host, async { preview::rules(payload) }).await,
         other => Err(ResolverError::UnknownFunction(
-            crate::operation::input::printable(other),
+            crate::pipeline::input::printable(other),
         )),
     };
     match result {

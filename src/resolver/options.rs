@@ -1,12 +1,12 @@
 //! `config.options`: the choices the admin page's editors offer, from the
 //! code that enforces them, so a form never offers what a save would refuse.
 
-use crate::config::request_types::{REPORTER_ACCOUNT, REPORTER_EMAIL};
-use crate::ops::update::UPDATABLE_FIELDS;
-use crate::policy::config::{
+use crate::config::policy::{
     MAX_AUDIT_RETENTION_DAYS, MAX_MANAGER_CHAIN_DEPTH, MAX_SECRET_LIFETIME_HOURS,
     SELF_SERVICE_CANDIDATES,
 };
+use crate::config::request_types::{REPORTER_ACCOUNT, REPORTER_EMAIL};
+use crate::lifecycle::update::UPDATABLE_FIELDS;
 use crate::service_api::openapi;
 use serde_json::{json, Value};
 

@@ -1,14 +1,14 @@
 //! Running an operation from a page. Every change a page asks for goes
-//! through [`crate::operation::run`], exactly like a Service API call, so
+//! through [`crate::pipeline::run`], exactly like a Service API call, so
 //! idempotency (and the policy, approval and audit layers around it) apply
 //! the same way; reads go through it too so errors read the same everywhere.
 
 use super::{ResolverContext, ResolverError};
 use crate::host::Host;
 use crate::http::Transport;
-use crate::operation::call::{IdempotencyKey, IssueKey, OperationCall};
-use crate::operation::route::Route;
+use crate::pipeline::call::{IdempotencyKey, IssueKey, OperationCall};
 use crate::policy::requester::{EntryPoint, RequestContext, Requester, RequesterKind};
+use crate::route::Route;
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 
@@ -122,7 +122,7 @@ pub async fn run(
     let operation_call = call.to_operation_call()?;
     let request = call.requester.request_context(&operation_call);
     let answer =
-        crate::operation::run(&operation_call, &request, host, transport, PAGE_BUDGET_MS).await;
+        crate::pipeline::run(&operation_call, &request, host, transport, PAGE_BUDGET_MS).await;
     if answer.ok() {
         return Ok(answer.body);
     }
@@ -229,7 +229,7 @@ impl QuickAction {
             })?;
         let group = if action.needs_group() {
             let group = payload["group"].as_str().map(str::trim).unwrap_or_default();
-            if crate::ops::ObjectId::parse(group, "group").is_err() {
+            if crate::lifecycle::ObjectId::parse(group, "group").is_err() {
                 return Err(ResolverError::Invalid {
                     field: "group".into(),
                     message: "'group' must be the object id of a group.".into(),
@@ -266,11 +266,11 @@ pub fn dry_run_flag(payload: &Value) -> Result<bool, ResolverError> {
 }
 
 /// An error from the operation layer, as a page sees it.
-pub fn from_api_error(error: &crate::operation::error::ApiError) -> ResolverError {
+pub fn from_api_error(error: &crate::pipeline::error::ApiError) -> ResolverError {
     operation_error(error.status(), &error.body())
 }
 
 /// A Graph failure during a page's own read.
 pub fn from_client_error(error: crate::graph::ClientError) -> ResolverError {
-    from_api_error(&crate::operation::error::ApiError::Operation(error.into()))
+    from_api_error(&crate::pipeline::error::ApiError::Operation(error.into()))
 }

@@ -3,10 +3,10 @@
 //! Pure functions of the payload: nothing is read or stored.
 
 use super::ResolverError;
-use crate::ops::config::{GroupRules, NamingTemplate};
-use crate::ops::naming::NameParts;
-use crate::ops::rules::RuleSubject;
-use crate::ops::OpError;
+use crate::lifecycle::naming::NameParts;
+use crate::lifecycle::provisioning::{GroupRules, NamingTemplate};
+use crate::lifecycle::rules::RuleSubject;
+use crate::lifecycle::OpError;
 use serde_json::{json, Value};
 
 const MAX_TEXT: usize = 256;

@@ -13,8 +13,8 @@ use crate::graph::odata::startswith_filter;
 use crate::graph::GraphRequest;
 use crate::host::Host;
 use crate::http::Transport;
-use crate::operation::context::RouteContext;
-use crate::operation::route::Route;
+use crate::pipeline::context::RouteContext;
+use crate::route::Route;
 use serde::Deserialize;
 use serde_json::{json, Value};
 

@@ -4,10 +4,10 @@
 //! Parsed by hand from a `serde_json::Value` rather than derived, so every
 //! error names the exact field and says what was expected.
 
-use crate::operation::call::{IdempotencyKey, IssueKey, OperationCall};
-use crate::operation::error::ApiError;
-use crate::operation::input::{printable, wrong_type};
-use crate::operation::route::Route;
+use crate::pipeline::call::{IdempotencyKey, IssueKey, OperationCall};
+use crate::pipeline::error::ApiError;
+use crate::pipeline::input::{printable, wrong_type};
+use crate::route::Route;
 use serde_json::{Map, Value};
 
 const KNOWN_FIELDS: &[&str] = &["route", "data", "idempotencyKey", "issueKey", "dryRun"];

@@ -1,7 +1,7 @@
 //! The Service API web trigger: one URL per installation, `POST` JSON.
 //!
 //! This module is the gate every call passes: method, size, authentication,
-//! envelope; the call then runs through [`crate::operation::run`].
+//! envelope; the call then runs through [`crate::pipeline::run`].
 
 pub mod envelope;
 pub mod openapi;
@@ -12,11 +12,10 @@ pub mod webtrigger;
 use crate::host::{Host, LogLevel};
 use crate::http::Transport;
 use crate::jobs;
-use crate::operation::answer::CallAnswer;
-use crate::operation::call::OperationCall;
-use crate::operation::context::internal;
-use crate::operation::error::{ApiError, UnauthorizedReason};
-use crate::policy::{EntryPoint, RequestContext, Requester, RequesterKind, ServiceApiAuth};
+use crate::pipeline::answer::CallAnswer;
+use crate::pipeline::context::internal;
+use crate::pipeline::error::{ApiError, UnauthorizedReason};
+use crate::policy::ServiceApiAuth;
 use crate::secret::Secret;
 use envelope::ServiceCall;
 use service_key::KeyCheck;
@@ -41,9 +40,9 @@ pub async fn handle(
 ) -> WebTriggerResponse {
     match gate(request, host).await {
         Ok((ServiceCall::Operation(envelope), auth)) => {
-            let caller = service_request(&envelope, auth);
+            let caller = envelope.service_api_context(auth);
             let answer =
-                crate::operation::run(&envelope, &caller, host, transport, WEB_TRIGGER_BUDGET_MS)
+                crate::pipeline::run(&envelope, &caller, host, transport, WEB_TRIGGER_BUDGET_MS)
                     .await;
             let response = answer_response(&answer);
             host.log(
@@ -87,7 +86,7 @@ async fn gate(
 ) -> Result<(ServiceCall, ServiceApiAuth), ApiError> {
     if !request.method.eq_ignore_ascii_case("POST") {
         return Err(ApiError::MethodNotAllowed {
-            method: crate::operation::input::printable(&request.method),
+            method: crate::pipeline::input::printable(&request.method),
         });
     }
     let body = request.body.as_deref().unwrap_or("");
@@ -186,21 +185,4 @@ fn error_response(error: &ApiError) -> WebTriggerResponse {
         ApiError::Unauthorized { .. } => response.with_header("WWW-Authenticate", "Bearer"),
         _ => response,
     }
-}
-
-/// Who a Service API call is, for the policy and the audit trail: the
-/// holder of the service key, not a Jira account.
-pub(crate) fn service_request(call: &OperationCall, auth: ServiceApiAuth) -> RequestContext {
-    let display_name = match auth {
-        ServiceApiAuth::ServiceKey => "Service API (service key)",
-        ServiceApiAuth::HmacSigned => "Service API (signed HR integration)",
-    };
-    let requester = Requester {
-        account_id: "service-api".to_string(),
-        display_name: display_name.to_string(),
-        email: None,
-        kind: RequesterKind::ServiceApi,
-    };
-    call.context(requester, EntryPoint::ServiceApi)
-        .with_service_auth(auth)
 }

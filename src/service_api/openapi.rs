@@ -5,7 +5,7 @@
 
 use serde_json::{json, Map, Value};
 
-pub use crate::operation::inputs::{routes, Input};
+pub use crate::route::inputs::{routes, Input};
 
 /// The two job routes (not operations: see `crate::jobs`).
 fn job_calls() -> Vec<(&'static str, Value)> {
@@ -124,7 +124,7 @@ pub fn document() -> Value {
             }}
         ]
     }));
-    let change_props: Map<String, Value> = crate::ops::update::UPDATABLE_FIELDS
+    let change_props: Map<String, Value> = crate::lifecycle::update::UPDATABLE_FIELDS
         .iter()
         .map(|name| (name.to_string(), json!({"type": "string"})))
         .collect();

@@ -5,6 +5,7 @@
 //! either way) and replayed signatures are refused.
 
 use crate::host::{Host, HostError};
+pub use crate::pipeline::error::SignatureProblem;
 use crate::random;
 use crate::secret::Secret;
 use hmac::{Hmac, Mac};
@@ -20,31 +21,6 @@ const SEEN_KEY: &str = "service-api:hmac-seen";
 pub const WINDOW_SECONDS: u64 = 300;
 /// Bounds the replay list; at 5 minutes of signatures this is ample.
 const MAX_SEEN: usize = 2_000;
-
-/// Why a signed request was refused. Told to the caller: none of these
-/// reveal anything about the secret.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SignatureProblem {
-    NoSecretConfigured,
-    MalformedTimestamp,
-    StaleTimestamp,
-    MalformedSignature,
-    WrongSignature,
-    Replayed,
-}
-
-impl SignatureProblem {
-    pub fn message(self) -> &'static str {
-        match self {
-            SignatureProblem::NoSecretConfigured => "Signed requests are not enabled: generate the HR signing secret on the admin page.",
-            SignatureProblem::MalformedTimestamp => "X-Entra-Connect-Timestamp must be the request time in Unix seconds.",
-            SignatureProblem::StaleTimestamp => "The request's timestamp is more than 5 minutes from now; sign it again with the current time.",
-            SignatureProblem::MalformedSignature => "X-Entra-Connect-Signature must be 'v1=' and 64 hex digits.",
-            SignatureProblem::WrongSignature => "The request signature is not valid for this body and timestamp.",
-            SignatureProblem::Replayed => "This signed request was already received; sign each request once.",
-        }
-    }
-}
 
 pub enum Verified {
     Valid,

@@ -9,7 +9,7 @@ use entra_connect::graph::{Deadline, GraphClient, GraphSettings, Secret};
 use entra_connect::host::memory::MemoryHost;
 use entra_connect::host::{Host, HostError, JiraRequest, LogLevel};
 use entra_connect::http::{HttpRequest, HttpResponse, Transport, TransportError};
-use entra_connect::ops::ObjectId;
+use entra_connect::lifecycle::ObjectId;
 use entra_connect::service_api::service_key;
 use entra_connect::service_api::webtrigger::{WebTriggerRequest, WebTriggerResponse};
 use entra_emulator::{Emulator, LoggedRequest, RequestKind, DROPPED_HEADER, DROPPED_STATUS};
@@ -384,7 +384,7 @@ pub async fn configure(host: MemoryHost, emulator: &Emulator) -> (MemoryHost, St
         })
         .collect();
     let agent_only: std::collections::BTreeSet<_> =
-        [entra_connect::policy::SecretRecipient::AssignedAgent].into();
+        [entra_connect::config::policy::SecretRecipient::AssignedAgent].into();
     app.policy.secret_recipients.user.create = agent_only.clone();
     app.policy.secret_recipients.user.reset_password = agent_only.clone();
     app.policy

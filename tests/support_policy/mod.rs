@@ -7,6 +7,7 @@ use entra_connect::host::memory::MemoryHost;
 use entra_connect::host::{Host, JiraRequest};
 use entra_connect::http::{HttpRequest, HttpResponse, Transport, TransportError};
 use entra_connect::policy::{EntryPoint, RequestContext, Requester, RequesterKind};
+
 use entra_emulator::Emulator;
 use serde_json::{json, Value};
 
@@ -172,10 +173,10 @@ pub mod seed {
     pub const ROLE_ASSIGNABLE: &str = "e9d3dd26-6b80-4382-960e-0305d0fb7771";
 }
 
-pub fn id(value: &str) -> entra_connect::ops::ObjectId {
-    entra_connect::ops::ObjectId::parse(value, "id").expect("valid id")
+pub fn id(value: &str) -> entra_connect::lifecycle::ObjectId {
+    entra_connect::lifecycle::ObjectId::parse(value, "id").expect("valid id")
 }
 
-pub fn upn(value: &str) -> entra_connect::ops::UserRef {
-    entra_connect::ops::UserRef::Upn(value.into())
+pub fn upn(value: &str) -> entra_connect::lifecycle::UserRef {
+    entra_connect::lifecycle::UserRef::Upn(value.into())
 }

@@ -6,13 +6,13 @@ use crate::graph::odata::user_path;
 use crate::graph::{Deadline, GraphClient, GraphRequest};
 use crate::host::Host;
 use crate::http::Transport;
-use crate::ops::account::{display_name, summary_of};
-use crate::ops::create::validate_attributes;
-use crate::ops::error::OpError;
-use crate::ops::exec::{finish, no_change, RunMode};
-use crate::ops::ids::UserRef;
-use crate::ops::outcome::Outcome;
-use crate::ops::plan::Change;
+use crate::lifecycle::account::{display_name, summary_of};
+use crate::lifecycle::create::validate_attributes;
+use crate::lifecycle::error::OpError;
+use crate::lifecycle::exec::{finish, no_change, RunMode};
+use crate::lifecycle::ids::UserRef;
+use crate::lifecycle::outcome::Outcome;
+use crate::lifecycle::plan::Change;
 use serde_json::{Map, Value};
 
 /// Fields `update` may change (CSDL names).
@@ -98,13 +98,13 @@ pub async fn update<T: Transport, H: Host>(
     deadline: Deadline,
 ) -> Result<Outcome, OpError> {
     let changes = validate_attributes(changes)?;
-    let request = crate::ops::resolve::user_read(user, UPDATE_SELECT, None);
+    let request = crate::lifecycle::resolve::user_read(user, UPDATE_SELECT, None);
     let response = client.send(&request, deadline).await;
     let raw = response
         .as_ref()
         .map(|r| r.body.clone())
         .unwrap_or_default();
-    let target = crate::ops::resolve::read_result(user, response)?;
+    let target = crate::lifecycle::resolve::read_result(user, response)?;
     // Mail/employeeId reads return a collection; the extras live in item 0.
     let raw = raw
         .get("value")

@@ -2,7 +2,7 @@
 //! `{given}.{surname}@contoso.com`: "Zoë O'Brien-Łukasiewicz" becomes
 //! `zoe.obrien-lukasiewicz@contoso.com`.
 
-use crate::ops::error::OpError;
+use crate::lifecycle::error::OpError;
 
 /// Entra's limit on the part of a UPN before `@`.
 pub const MAX_LOCAL_PART: usize = 64;

@@ -1,7 +1,7 @@
 //! Group rules: "users whose department is Sales get these groups".
 
-use crate::ops::error::OpError;
-use crate::ops::ids::ObjectId;
+use crate::lifecycle::error::OpError;
+use crate::lifecycle::ids::ObjectId;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 

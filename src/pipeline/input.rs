@@ -2,7 +2,7 @@
 //! exact path (`data.user`, `data.groups[2]`), and no unknown fields.
 
 use super::error::ApiError;
-use crate::ops::{ObjectId, OpError, UserRef};
+use crate::lifecycle::{ObjectId, OpError, UserRef};
 use serde_json::{Map, Value};
 
 /// How a caller names a group: by object id, or by display name (resolved

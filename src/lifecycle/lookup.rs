@@ -5,9 +5,9 @@ use crate::graph::model::{UserView, MANAGER_EXPAND, USER_VIEW_SELECT};
 use crate::graph::{Deadline, GraphClient};
 use crate::host::Host;
 use crate::http::Transport;
-use crate::ops::error::OpError;
-use crate::ops::ids::UserRef;
-use crate::ops::resolve::read_user;
+use crate::lifecycle::error::OpError;
+use crate::lifecycle::ids::UserRef;
+use crate::lifecycle::resolve::read_user;
 
 pub async fn lookup<T: Transport, H: Host>(
     client: &GraphClient<'_, T, H>,

@@ -3,7 +3,6 @@
 //! reporting every step.
 
 pub mod account;
-pub mod config;
 pub mod create;
 pub mod credentials;
 pub mod error;
@@ -16,13 +15,13 @@ pub mod offboard;
 pub mod outcome;
 pub mod password;
 pub mod plan;
+pub mod provisioning;
 pub mod resolve;
 pub mod rules;
 pub mod transfer;
 pub mod update;
 
 pub use account::{disable, enable, revoke_sessions};
-pub use config::{FirstCredential, GraphSettings, GroupRules, NamingTemplate, ProvisioningConfig};
 pub use create::{create, CreateOutcome, NewHire};
 pub use credentials::{
     create_temporary_access_pass, reset_password, CredentialKind, CredentialOutcome,
@@ -36,5 +35,8 @@ pub use lookup::lookup;
 pub use offboard::{offboard, OffboardRequest};
 pub use outcome::{Outcome, StepOutcome, StepReport, UserSummary};
 pub use plan::{Plan, PlannedChange};
+pub use provisioning::{
+    FirstCredential, GraphSettings, GroupRules, NamingTemplate, ProvisioningConfig,
+};
 pub use transfer::{transfer, TransferRequest};
 pub use update::{parse_changes, update};

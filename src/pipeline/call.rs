@@ -1,8 +1,8 @@
 //! One call of an operation, whichever entry point it came through.
 
 use super::error::ApiError;
-use super::route::Route;
-use crate::policy::{EntryPoint, RequestContext, Requester};
+use crate::policy::{EntryPoint, RequestContext, Requester, RequesterKind, ServiceApiAuth};
+use crate::route::Route;
 use serde_json::{Map, Value};
 
 /// Longest idempotency key accepted (it becomes part of a storage key, and
@@ -34,6 +34,24 @@ impl OperationCall {
             context = context.dry_run();
         }
         context
+    }
+
+    /// The context of a call made through the Service API (directly, or as
+    /// an item of a bulk job): the holder of the service key or the signed
+    /// HR integration, not a Jira account.
+    pub fn service_api_context(&self, auth: ServiceApiAuth) -> RequestContext {
+        let display_name = match auth {
+            ServiceApiAuth::ServiceKey => "Service API (service key)",
+            ServiceApiAuth::HmacSigned => "Service API (signed HR integration)",
+        };
+        let requester = Requester {
+            account_id: "service-api".to_string(),
+            display_name: display_name.to_string(),
+            email: None,
+            kind: RequesterKind::ServiceApi,
+        };
+        self.context(requester, EntryPoint::ServiceApi)
+            .with_service_auth(auth)
     }
 }
 

@@ -2,11 +2,11 @@
 //! point can refuse without leaving a trace.
 
 use crate::audit::{self, AuditError, AuditRecord};
+use crate::config::policy::PolicyConfig;
 use crate::graph::{Deadline, GraphClient};
 use crate::host::{Host, LogLevel};
 use crate::http::Transport;
 use crate::policy::authorize::{authorize, Authorized};
-use crate::policy::config::PolicyConfig;
 use crate::policy::operation::Operation;
 use crate::policy::refusal::Denial;
 use crate::policy::requester::RequestContext;

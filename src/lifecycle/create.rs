@@ -18,19 +18,19 @@ use crate::graph::paging::Page;
 use crate::graph::{BatchItem, ClientError, Deadline, GraphClient, GraphRequest, Secret};
 use crate::host::Host;
 use crate::http::Transport;
-use crate::ops::account::display_name;
-use crate::ops::config::{FirstCredential, ProvisioningConfig};
-use crate::ops::credentials::{tap_change, CredentialKind, IssuedCredential, TapOptions};
-use crate::ops::error::OpError;
-use crate::ops::exec::{run_changes_keeping_responses, RunMode};
-use crate::ops::groups::add_member_change;
-use crate::ops::ids::{checked_text, ObjectId, UserRef};
-use crate::ops::naming::{NameParts, NamingTemplate};
-use crate::ops::outcome::{Outcome, StepOutcome, StepReport, UserSummary};
-use crate::ops::password::generate_password;
-use crate::ops::plan::{Change, Plan};
-use crate::ops::resolve::{read_result, user_read};
-use crate::ops::rules::RuleSubject;
+use crate::lifecycle::account::display_name;
+use crate::lifecycle::credentials::{tap_change, CredentialKind, IssuedCredential, TapOptions};
+use crate::lifecycle::error::OpError;
+use crate::lifecycle::exec::{run_changes_keeping_responses, RunMode};
+use crate::lifecycle::groups::add_member_change;
+use crate::lifecycle::ids::{checked_text, ObjectId, UserRef};
+use crate::lifecycle::naming::{NameParts, NamingTemplate};
+use crate::lifecycle::outcome::{Outcome, StepOutcome, StepReport, UserSummary};
+use crate::lifecycle::password::generate_password;
+use crate::lifecycle::plan::{Change, Plan};
+use crate::lifecycle::provisioning::{FirstCredential, ProvisioningConfig};
+use crate::lifecycle::resolve::{read_result, user_read};
+use crate::lifecycle::rules::RuleSubject;
 use serde_json::json;
 use std::collections::{BTreeSet, HashSet};
 
@@ -588,7 +588,7 @@ async fn resume_existing<T: Transport, H: Host>(
         None,
         false,
     );
-    let outcome = crate::ops::exec::finish(
+    let outcome = crate::lifecycle::exec::finish(
         client,
         mode,
         deadline,

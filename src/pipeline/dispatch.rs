@@ -14,13 +14,14 @@ use crate::graph::odata::{eq_filter, user_path};
 use crate::graph::{GraphClient, GraphRequest};
 use crate::host::{Host, LogLevel};
 use crate::http::Transport;
-use crate::ops::rules::RuleSubject;
-use crate::ops::{
+use crate::lifecycle::rules::RuleSubject;
+use crate::lifecycle::{
     self, IssuedCredential, NewHire, ObjectId, OffboardRequest, OpError, Outcome,
     ProvisioningConfig, RunMode, TransferRequest, UserRef,
 };
 use crate::policy::groups::{GroupFacts, GROUP_FACTS_SELECT};
-use crate::policy::{self, Authorized, Operation, OperationKind, RequestContext};
+use crate::policy::{Authorized, Operation, RequestContext};
+use crate::route::Route;
 use crate::secret::Secret;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -60,7 +61,7 @@ pub async fn dispatch<H: Host, T: Transport>(
     let authorized = authorize(request, &op, &client, ctx).await?;
     let change = match resolved {
         Resolved::Lookup(user) => {
-            let view = ops::lookup(&client, &user, ctx.deadline)
+            let view = lifecycle::lookup(&client, &user, ctx.deadline)
                 .await
                 .map_err(ApiError::Operation)?;
             return Ok(Answer::Read(json!(view)));
@@ -134,14 +135,14 @@ enum Change {
     ResetPassword(UserRef),
     TemporaryAccessPass {
         user: UserRef,
-        options: ops::TapOptions,
+        options: lifecycle::TapOptions,
     },
     Offboard(OffboardRequest),
 }
 
 impl Resolved {
     /// The request as the policy sees it.
-    fn policy_operation(&self, kind: OperationKind) -> Operation {
+    fn policy_operation(&self, kind: Route) -> Operation {
         match self {
             Resolved::Lookup(u) | Resolved::Groups(u) => Operation::on_user(kind, u.clone()),
             Resolved::Change(change) => change.policy_operation(kind),
@@ -150,7 +151,7 @@ impl Resolved {
 }
 
 impl Change {
-    fn policy_operation(&self, kind: OperationKind) -> Operation {
+    fn policy_operation(&self, kind: Route) -> Operation {
         match self {
             Change::Disable(u)
             | Change::Enable(u)
@@ -291,7 +292,7 @@ async fn authorize<H: Host, T: Transport>(
     client: &GraphClient<'_, T, H>,
     ctx: &RouteContext<'_, H, T>,
 ) -> Result<Authorized, ApiError> {
-    policy::authorize_audited(request, op, &ctx.config.policy, client, ctx.deadline)
+    super::authorize::authorize_audited(request, op, &ctx.config.policy, client, ctx.deadline)
         .await
         .map_err(|d| ApiError::Denied {
             audit_id: d.audit_error.is_none().then(|| d.record.id.clone()),
@@ -309,31 +310,32 @@ async fn execute<H: Host, T: Transport>(
     let plain = |o: Outcome| (o, None);
     Ok(match change {
         Change::Update { user, changes, .. } => {
-            plain(ops::update(client, &user, &changes, mode, d).await?)
+            plain(lifecycle::update(client, &user, &changes, mode, d).await?)
         }
-        Change::Disable(u) => plain(ops::disable(client, &u, mode, d).await?),
-        Change::Enable(u) => plain(ops::enable(client, &u, mode, d).await?),
-        Change::RevokeSessions(u) => plain(ops::revoke_sessions(client, &u, mode, d).await?),
+        Change::Disable(u) => plain(lifecycle::disable(client, &u, mode, d).await?),
+        Change::Enable(u) => plain(lifecycle::enable(client, &u, mode, d).await?),
+        Change::RevokeSessions(u) => plain(lifecycle::revoke_sessions(client, &u, mode, d).await?),
         Change::AddMember { user, group } => {
-            plain(ops::add_to_group(client, &user, &group, mode, d).await?)
+            plain(lifecycle::add_to_group(client, &user, &group, mode, d).await?)
         }
         Change::RemoveMember { user, group } => {
-            plain(ops::remove_from_group(client, &user, &group, mode, d).await?)
+            plain(lifecycle::remove_from_group(client, &user, &group, mode, d).await?)
         }
         Change::Transfer { request, config } => {
-            plain(ops::transfer(client, &config, &request, mode, d).await?)
+            plain(lifecycle::transfer(client, &config, &request, mode, d).await?)
         }
-        Change::Offboard(request) => plain(ops::offboard(client, &request, mode, d).await?),
+        Change::Offboard(request) => plain(lifecycle::offboard(client, &request, mode, d).await?),
         Change::Create { hire, config } => {
-            let done = ops::create(client, &config, &hire, mode, d).await?;
+            let done = lifecycle::create(client, &config, &hire, mode, d).await?;
             (done.outcome, done.credential)
         }
         Change::ResetPassword(u) => {
-            let done = ops::reset_password(client, &u, mode, d).await?;
+            let done = lifecycle::reset_password(client, &u, mode, d).await?;
             (done.outcome, done.credential)
         }
         Change::TemporaryAccessPass { user, options } => {
-            let done = ops::create_temporary_access_pass(client, &user, options, mode, d).await?;
+            let done =
+                lifecycle::create_temporary_access_pass(client, &user, options, mode, d).await?;
             (done.outcome, done.credential)
         }
     })
@@ -348,13 +350,13 @@ async fn manager_email<H: Host, T: Transport>(
     ctx: &RouteContext<'_, H, T>,
 ) -> Result<Option<String>, ApiError> {
     let kind = match change {
-        Change::Create { .. } => OperationKind::UserCreate,
-        Change::ResetPassword(_) => OperationKind::UserResetPassword,
-        Change::TemporaryAccessPass { .. } => OperationKind::UserCreateTemporaryAccessPass,
+        Change::Create { .. } => Route::UserCreate,
+        Change::ResetPassword(_) => Route::UserResetPassword,
+        Change::TemporaryAccessPass { .. } => Route::UserCreateTemporaryAccessPass,
         _ => return Ok(None),
     };
     let roles = ctx.config.policy.secret_recipients.for_operation(kind);
-    if !roles.contains(&crate::policy::SecretRecipient::TargetManager) {
+    if !roles.contains(&crate::config::policy::SecretRecipient::TargetManager) {
         return Ok(None);
     }
     let manager = match change {
@@ -364,14 +366,14 @@ async fn manager_email<H: Host, T: Transport>(
             None => return Ok(None),
         },
         Change::ResetPassword(user) | Change::TemporaryAccessPass { user, .. } => {
-            let view = ops::lookup(client, user, ctx.deadline)
+            let view = lifecycle::lookup(client, user, ctx.deadline)
                 .await
                 .map_err(ApiError::Operation)?;
             return Ok(view.manager.and_then(|m| m.mail.or(m.user_principal_name)));
         }
         _ => return Ok(None),
     };
-    let view = ops::lookup(client, &manager, ctx.deadline)
+    let view = lifecycle::lookup(client, &manager, ctx.deadline)
         .await
         .map_err(ApiError::Operation)?;
     Ok(view.mail.or(view.user_principal_name))
@@ -529,7 +531,7 @@ async fn user_groups<H: Host, T: Transport>(
         UserRef::Id(id) => id.to_string(),
         UserRef::Upn(upn) => upn.clone(),
         UserRef::Mail(_) | UserRef::EmployeeId(_) => {
-            ops::lookup(client, user, ctx.deadline)
+            lifecycle::lookup(client, user, ctx.deadline)
                 .await
                 .map_err(ApiError::Operation)?
                 .id

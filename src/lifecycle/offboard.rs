@@ -7,17 +7,17 @@ use crate::graph::odata::user_path;
 use crate::graph::{Deadline, GraphClient, GraphRequest};
 use crate::host::Host;
 use crate::http::Transport;
-use crate::ops::account::{
+use crate::lifecycle::account::{
     account_enabled_change, display_name, revoke_change, summary_of, TARGET_SELECT,
 };
-use crate::ops::create::{looks_like_iso_date, normalize_date};
-use crate::ops::error::OpError;
-use crate::ops::exec::{finish, no_change, RunMode};
-use crate::ops::groups::remove_member_change;
-use crate::ops::ids::{ObjectId, UserRef};
-use crate::ops::outcome::Outcome;
-use crate::ops::plan::Change;
-use crate::ops::resolve::read_user;
+use crate::lifecycle::create::{looks_like_iso_date, normalize_date};
+use crate::lifecycle::error::OpError;
+use crate::lifecycle::exec::{finish, no_change, RunMode};
+use crate::lifecycle::groups::remove_member_change;
+use crate::lifecycle::ids::{ObjectId, UserRef};
+use crate::lifecycle::outcome::Outcome;
+use crate::lifecycle::plan::Change;
+use crate::lifecycle::resolve::read_user;
 use serde_json::json;
 
 #[derive(Debug, Clone)]

@@ -1,4 +1,9 @@
-//! The Service API's routes, as a closed set.
+//! The routes: the closed set of operations the app performs, named as the
+//! Service API names them (`user.create`), and the inputs each one declares
+//! ([`inputs`]). Every entry point maps onto a route; the policy keys its
+//! approval and recipient settings by route name.
+
+pub mod inputs;
 
 use std::fmt;
 

@@ -5,12 +5,12 @@ use crate::graph::odata::user_path;
 use crate::graph::{Deadline, GraphClient, GraphRequest};
 use crate::host::Host;
 use crate::http::Transport;
-use crate::ops::error::OpError;
-use crate::ops::exec::{finish, no_change, RunMode};
-use crate::ops::ids::UserRef;
-use crate::ops::outcome::{Outcome, UserSummary};
-use crate::ops::plan::Change;
-use crate::ops::resolve::read_user;
+use crate::lifecycle::error::OpError;
+use crate::lifecycle::exec::{finish, no_change, RunMode};
+use crate::lifecycle::ids::UserRef;
+use crate::lifecycle::outcome::{Outcome, UserSummary};
+use crate::lifecycle::plan::Change;
+use crate::lifecycle::resolve::read_user;
 use serde_json::json;
 
 /// Properties every account operation reads about its target.

@@ -1,6 +1,6 @@
 //! Validated identifiers: object ids and the ways a caller may name a user.
 
-use crate::ops::error::OpError;
+use crate::lifecycle::error::OpError;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 

@@ -3,7 +3,7 @@
 //! document (`crate::service_api::openapi`) is generated from them, so the
 //! two cannot disagree.
 
-use super::route::Route;
+use super::Route;
 use serde_json::{json, Value};
 
 /// One input of a route's `data`.

@@ -1,7 +1,7 @@
 //! The Service API error contract: `{"ok": false, "error": {"code", "message", "field"?}}`.
 
 use super::answer::CallAnswer;
-use crate::ops::OpError;
+use crate::lifecycle::OpError;
 use crate::policy::{CheckError, Denial};
 use serde_json::json;
 use std::fmt;
@@ -52,7 +52,7 @@ pub enum UnauthorizedReason {
     WrongKey,
     NoKeyConfigured,
     /// A signed request whose signature did not hold.
-    Signature(crate::service_api::signature::SignatureProblem),
+    Signature(SignatureProblem),
 }
 
 impl ApiError {
@@ -215,3 +215,28 @@ impl fmt::Display for ApiError {
 }
 
 impl std::error::Error for ApiError {}
+
+/// Why a signed request was refused. Told to the caller: none of these
+/// reveal anything about the secret.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignatureProblem {
+    NoSecretConfigured,
+    MalformedTimestamp,
+    StaleTimestamp,
+    MalformedSignature,
+    WrongSignature,
+    Replayed,
+}
+
+impl SignatureProblem {
+    pub fn message(self) -> &'static str {
+        match self {
+            SignatureProblem::NoSecretConfigured => "Signed requests are not enabled: generate the HR signing secret on the admin page.",
+            SignatureProblem::MalformedTimestamp => "X-Entra-Connect-Timestamp must be the request time in Unix seconds.",
+            SignatureProblem::StaleTimestamp => "The request's timestamp is more than 5 minutes from now; sign it again with the current time.",
+            SignatureProblem::MalformedSignature => "X-Entra-Connect-Signature must be 'v1=' and 64 hex digits.",
+            SignatureProblem::WrongSignature => "The request signature is not valid for this body and timestamp.",
+            SignatureProblem::Replayed => "This signed request was already received; sign each request once.",
+        }
+    }
+}

@@ -3,6 +3,7 @@
 //! the same input rules, idempotency, configuration and answers everywhere.
 
 pub mod answer;
+pub mod authorize;
 pub mod call;
 pub mod context;
 pub mod credentials;
@@ -10,9 +11,7 @@ pub mod dispatch;
 pub mod error;
 pub mod idempotency;
 pub mod input;
-pub mod inputs;
 pub mod prepare;
-pub mod route;
 
 use crate::host::{Host, LogLevel};
 use crate::http::Transport;

@@ -4,13 +4,13 @@
 use crate::graph::{Deadline, GraphClient, GraphRequest};
 use crate::host::Host;
 use crate::http::Transport;
-use crate::ops::account::{summary_of, TARGET_SELECT};
-use crate::ops::error::OpError;
-use crate::ops::exec::{finish, RunMode};
-use crate::ops::ids::{ObjectId, UserRef};
-use crate::ops::outcome::Outcome;
-use crate::ops::plan::{AlreadyDoneWhen, Change};
-use crate::ops::resolve::read_user;
+use crate::lifecycle::account::{summary_of, TARGET_SELECT};
+use crate::lifecycle::error::OpError;
+use crate::lifecycle::exec::{finish, RunMode};
+use crate::lifecycle::ids::{ObjectId, UserRef};
+use crate::lifecycle::outcome::Outcome;
+use crate::lifecycle::plan::{AlreadyDoneWhen, Change};
+use crate::lifecycle::resolve::read_user;
 use serde_json::json;
 
 /// `POST /groups/{g}/members/$ref`. `just_created` marks a user created in
@@ -58,7 +58,14 @@ async fn target<T: Transport, H: Host>(
     client: &GraphClient<'_, T, H>,
     user: &UserRef,
     deadline: Deadline,
-) -> Result<(String, String, Option<crate::ops::outcome::UserSummary>), OpError> {
+) -> Result<
+    (
+        String,
+        String,
+        Option<crate::lifecycle::outcome::UserSummary>,
+    ),
+    OpError,
+> {
     if let UserRef::Id(id) = user {
         return Ok((id.to_string(), id.to_string(), None));
     }

@@ -3,17 +3,19 @@
 
 use super::context::{internal, RouteContext};
 use super::error::ApiError;
+use crate::config::policy::SecretRecipient;
 use crate::delivery::{self, RecipientAccounts};
 use crate::graph::odata::encode_component;
 use crate::host::{Host, JiraAs, JiraRequest};
 use crate::http::{Method, Transport};
-use crate::policy::{OperationKind, RequestContext, RequesterKind, SecretRecipient};
+use crate::policy::{RequestContext, RequesterKind};
+use crate::route::Route;
 use serde_json::Value;
 
 /// The Jira account ids allowed to reveal the credential `kind` issues, or
 /// a refusal that says how to configure one.
 pub async fn viewers<H: Host, T: Transport>(
-    kind: OperationKind,
+    kind: Route,
     request: &RequestContext,
     manager_email: Option<&str>,
     ctx: &RouteContext<'_, H, T>,

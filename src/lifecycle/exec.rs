@@ -3,8 +3,8 @@
 use crate::graph::{BatchItem, ClientError, Deadline, GraphClient, GraphResponse};
 use crate::host::Host;
 use crate::http::Transport;
-use crate::ops::outcome::{Outcome, StepOutcome, StepReport, UserSummary};
-use crate::ops::plan::{AlreadyDoneWhen, Change, Plan};
+use crate::lifecycle::outcome::{Outcome, StepOutcome, StepReport, UserSummary};
+use crate::lifecycle::plan::{AlreadyDoneWhen, Change, Plan};
 
 /// Dry run or for real.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -6,14 +6,14 @@ use crate::graph::odata::user_path;
 use crate::graph::{Deadline, GraphClient, GraphRequest, Secret};
 use crate::host::Host;
 use crate::http::Transport;
-use crate::ops::account::{display_name, summary_of, TARGET_SELECT};
-use crate::ops::error::OpError;
-use crate::ops::exec::{finish, RunMode};
-use crate::ops::ids::UserRef;
-use crate::ops::outcome::{Outcome, StepOutcome, StepReport};
-use crate::ops::password::generate_password;
-use crate::ops::plan::{Change, Plan};
-use crate::ops::resolve::read_user;
+use crate::lifecycle::account::{display_name, summary_of, TARGET_SELECT};
+use crate::lifecycle::error::OpError;
+use crate::lifecycle::exec::{finish, RunMode};
+use crate::lifecycle::ids::UserRef;
+use crate::lifecycle::outcome::{Outcome, StepOutcome, StepReport};
+use crate::lifecycle::password::generate_password;
+use crate::lifecycle::plan::{Change, Plan};
+use crate::lifecycle::resolve::read_user;
 use serde_json::json;
 
 /// Which kind of first or replacement credential was issued.

@@ -1,8 +1,8 @@
 //! Configuration types of the operations, in one place.
 
 pub use crate::graph::settings::{GraphSettings, SettingsError};
-pub use crate::ops::naming::NamingTemplate;
-pub use crate::ops::rules::{Condition, GroupRule, GroupRules, RuleAttribute};
+pub use crate::lifecycle::naming::NamingTemplate;
+pub use crate::lifecycle::rules::{Condition, GroupRule, GroupRules, RuleAttribute};
 
 /// How a new hire's first credential is issued.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

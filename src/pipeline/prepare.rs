@@ -4,10 +4,10 @@
 use super::call::OperationCall;
 use super::error::ApiError;
 use super::input::{op_input_error, Data, GroupRef};
-use super::inputs::names;
-use super::route::Route;
 use crate::graph::model::UserAttributes;
-use crate::ops::{self, credentials::TapOptions, UserRef};
+use crate::lifecycle::{self, credentials::TapOptions, UserRef};
+use crate::route::inputs::names;
+use crate::route::Route;
 
 /// Default TAP lifetime when the caller gives none: one working day.
 pub const DEFAULT_TAP_MINUTES: u32 = 480;
@@ -83,7 +83,7 @@ pub fn prepare(call: &OperationCall) -> Result<Prepared, ApiError> {
                 .as_object()
                 .map(|m| m.keys().cloned().collect())
                 .unwrap_or_default();
-            let changes = ops::parse_changes(raw).map_err(|e| {
+            let changes = lifecycle::parse_changes(raw).map_err(|e| {
                 let path = format!("data.changes.{}", e.field().unwrap_or_default());
                 op_input_error(e, path.trim_end_matches('.'))
             })?;

@@ -2,7 +2,7 @@
 //! resume.
 
 use crate::graph::ClientError;
-use crate::ops::plan::Plan;
+use crate::lifecycle::plan::Plan;
 use serde::Serialize;
 
 /// What happened to one step.

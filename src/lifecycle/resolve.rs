@@ -6,8 +6,8 @@ use crate::graph::paging::Page;
 use crate::graph::{ClientError, Deadline, GraphClient, GraphRequest, GraphResponse};
 use crate::host::Host;
 use crate::http::Transport;
-use crate::ops::error::OpError;
-use crate::ops::ids::UserRef;
+use crate::lifecycle::error::OpError;
+use crate::lifecycle::ids::UserRef;
 
 /// The request that reads `user` with the given `$select` (and `$expand`).
 /// Ids and UPNs address the user directly; mail and employeeId filter the

@@ -3,7 +3,7 @@
 
 use super::call::OperationCall;
 use super::dispatch::Executed;
-use crate::ops::StepOutcome;
+use crate::lifecycle::StepOutcome;
 use serde_json::{json, Value};
 
 #[derive(Debug, Clone, PartialEq)]

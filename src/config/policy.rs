@@ -2,12 +2,13 @@
 //! setting by its path (`policy.approvals.user.resetPassword`) so the admin
 //! page can put the message beside the field.
 
-use crate::ops::ObjectId;
-use crate::policy::operation::{OperationKind, SENSITIVE_ATTRIBUTES};
+use super::ConfigError;
+use crate::graph::model::SENSITIVE_ATTRIBUTES;
+use crate::lifecycle::ObjectId;
+use crate::route::Route;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeSet;
-use std::fmt;
 
 /// Root of every path in a [`ConfigError`].
 const ROOT: &str = "policy";
@@ -65,21 +66,21 @@ pub struct ApprovalSettings {
 
 impl ApprovalSettings {
     /// Whether `kind` needs JSM approval first. Reads never do.
-    pub fn required_for(&self, kind: OperationKind) -> bool {
+    pub fn required_for(&self, kind: Route) -> bool {
         let u = &self.user;
         match kind {
-            OperationKind::UserGet | OperationKind::UserGroups => false,
-            OperationKind::UserCreate => u.create,
-            OperationKind::UserUpdate => u.update,
-            OperationKind::UserDisable => u.disable,
-            OperationKind::UserEnable => u.enable,
-            OperationKind::UserRevokeSessions => u.revoke_sessions,
-            OperationKind::UserResetPassword => u.reset_password,
-            OperationKind::UserCreateTemporaryAccessPass => u.create_temporary_access_pass,
-            OperationKind::UserOffboard => u.offboard,
-            OperationKind::UserTransfer => u.transfer,
-            OperationKind::GroupAddMember => self.group.add_member,
-            OperationKind::GroupRemoveMember => self.group.remove_member,
+            Route::UserGet | Route::UserGroups => false,
+            Route::UserCreate => u.create,
+            Route::UserUpdate => u.update,
+            Route::UserDisable => u.disable,
+            Route::UserEnable => u.enable,
+            Route::UserRevokeSessions => u.revoke_sessions,
+            Route::UserResetPassword => u.reset_password,
+            Route::UserCreateTemporaryAccessPass => u.create_temporary_access_pass,
+            Route::UserOffboard => u.offboard,
+            Route::UserTransfer => u.transfer,
+            Route::GroupAddMember => self.group.add_member,
+            Route::GroupRemoveMember => self.group.remove_member,
         }
     }
 }
@@ -123,12 +124,12 @@ pub struct SecretRecipientSettings {
 
 impl SecretRecipientSettings {
     /// The recipients for `kind`; empty for operations that issue nothing.
-    pub fn for_operation(&self, kind: OperationKind) -> &BTreeSet<SecretRecipient> {
+    pub fn for_operation(&self, kind: Route) -> &BTreeSet<SecretRecipient> {
         static NONE: BTreeSet<SecretRecipient> = BTreeSet::new();
         match kind {
-            OperationKind::UserCreate => &self.user.create,
-            OperationKind::UserResetPassword => &self.user.reset_password,
-            OperationKind::UserCreateTemporaryAccessPass => &self.user.create_temporary_access_pass,
+            Route::UserCreate => &self.user.create,
+            Route::UserResetPassword => &self.user.reset_password,
+            Route::UserCreateTemporaryAccessPass => &self.user.create_temporary_access_pass,
             _ => &NONE,
         }
     }
@@ -188,31 +189,6 @@ impl Default for PolicyConfig {
     }
 }
 
-/// One invalid setting.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ConfigError {
-    /// e.g. `policy.serviceableGroups[2]`.
-    pub path: String,
-    pub message: String,
-}
-
-impl ConfigError {
-    fn new(path: impl Into<String>, message: impl Into<String>) -> Self {
-        ConfigError {
-            path: path.into(),
-            message: message.into(),
-        }
-    }
-}
-
-impl fmt::Display for ConfigError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.path, self.message)
-    }
-}
-
-impl std::error::Error for ConfigError {}
-
 impl PolicyConfig {
     /// Parses the admin page's JSON, reporting every problem with its path
     /// (serde alone would stop at the first and not say where).
@@ -247,9 +223,9 @@ impl PolicyConfig {
             }
         }
         for kind in [
-            OperationKind::UserCreate,
-            OperationKind::UserResetPassword,
-            OperationKind::UserCreateTemporaryAccessPass,
+            Route::UserCreate,
+            Route::UserResetPassword,
+            Route::UserCreateTemporaryAccessPass,
         ] {
             if self.secret_recipients.for_operation(kind).is_empty() {
                 errors.push(ConfigError::new(
@@ -466,7 +442,7 @@ mod tests {
             "colour": 1
         }))
         .unwrap_err();
-        let paths: Vec<&str> = errors.iter().map(|e| e.path.as_str()).collect();
+        let paths: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
         for expected in [
             "policy.approvals.user.resetPassword",
             "policy.approvals.user.explode",
@@ -494,7 +470,7 @@ mod tests {
             "secretLifetimeHours": 0
         }))
         .unwrap_err();
-        let paths: Vec<&str> = errors.iter().map(|e| e.path.as_str()).collect();
+        let paths: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
         for expected in [
             "policy.serviceableGroups[1]",
             "policy.protectedGroups[0]",
@@ -518,8 +494,8 @@ mod tests {
     fn approvals_by_kind() {
         let mut a = ApprovalSettings::default();
         a.user.reset_password = true;
-        assert!(a.required_for(OperationKind::UserResetPassword));
-        assert!(!a.required_for(OperationKind::UserDisable));
-        assert!(!a.required_for(OperationKind::UserGet));
+        assert!(a.required_for(Route::UserResetPassword));
+        assert!(!a.required_for(Route::UserDisable));
+        assert!(!a.required_for(Route::UserGet));
     }
 }
