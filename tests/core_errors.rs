@@ -106,7 +106,7 @@ async fn synced_users_are_refused_before_or_by_graph() {
         .unwrap_err();
     assert!(matches!(e, OpError::Conflict { .. }), "{e:?}");
     assert_eq!(e.http_status(), 409);
-    let cfg = ProvisioningConfig {
+    let cfg = ProvisioningRules {
         naming: NamingTemplate::parse("{given}.{surname}@contoso.example", None).unwrap(),
         rules: GroupRules::from_json(&serde_json::json!([])).unwrap(),
     };
@@ -231,7 +231,7 @@ async fn token_errors_are_mapped_by_code() {
         &h.host,
         entra_connect::graph::GraphSettings::new(&creds.tenant_id, &creds.client_id)
             .with_bases(BASE, BASE),
-        entra_connect::graph::Secret::new("not-the-secret"),
+        entra_connect::secret::Secret::new("not-the-secret"),
     );
     let unknown_app = entra_connect::graph::GraphClient::new(
         &h.transport,
@@ -241,14 +241,14 @@ async fn token_errors_are_mapped_by_code() {
             "0b7e2c4a-0000-4000-8000-0000000000ff",
         )
         .with_bases(BASE, BASE),
-        entra_connect::graph::Secret::new(creds.client_secret.clone()),
+        entra_connect::secret::Secret::new(creds.client_secret.clone()),
     );
     let unknown_tenant = entra_connect::graph::GraphClient::new(
         &h.transport,
         &h.host,
         entra_connect::graph::GraphSettings::new("nosuchtenant.example", &creds.client_id)
             .with_bases(BASE, BASE),
-        entra_connect::graph::Secret::new(creds.client_secret.clone()),
+        entra_connect::secret::Secret::new(creds.client_secret.clone()),
     );
     for (client, expect) in [
         (&wrong_secret, "client secret"),

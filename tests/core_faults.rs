@@ -8,7 +8,7 @@ use entra_connect::graph::model::UserAttributes;
 use entra_connect::graph::Deadline;
 use entra_connect::host::Host;
 use entra_connect::http::{HttpRequest, HttpResponse, Transport, TransportError};
-use entra_connect::lifecycle::provisioning::{FirstCredential, ProvisioningConfig};
+use entra_connect::lifecycle::provisioning::{FirstCredential, ProvisioningRules};
 use entra_connect::lifecycle::*;
 use entra_emulator::{Faults, RequestKind, ThrottleFault, UnavailableFault};
 use percent_encoding::percent_decode_str;
@@ -23,10 +23,10 @@ fn upn(v: &str) -> UserRef {
 }
 
 /// New Sales hires join every serviceable group plus the two project groups.
-fn config(h: &Harness) -> ProvisioningConfig {
+fn config(h: &Harness) -> ProvisioningRules {
     let mut groups: Vec<String> = SERVICEABLE.iter().map(|g| h.group(g).to_string()).collect();
     groups.extend(EXTRA_GROUPS.iter().map(|(id, _)| id.to_string()));
-    ProvisioningConfig {
+    ProvisioningRules {
         naming: NamingTemplate::parse("{given}.{surname}@contoso.example", None).unwrap(),
         rules: GroupRules::from_json(&json!([
             {"name": "sales", "when": [{"attribute": "department", "equals": "Sales"}], "groups": groups}
@@ -282,7 +282,7 @@ async fn a_dropped_create_is_not_repeated_and_a_rerun_finds_the_account() {
         &h.host,
         entra_connect::graph::GraphSettings::new(&creds.tenant_id, &creds.client_id)
             .with_bases(BASE, BASE),
-        entra_connect::graph::Secret::new(creds.client_secret),
+        entra_connect::secret::Secret::new(creds.client_secret),
     );
     let first = create(
         &c,

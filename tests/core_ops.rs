@@ -4,7 +4,7 @@
 mod support;
 
 use entra_connect::graph::model::UserAttributes;
-use entra_connect::lifecycle::provisioning::{FirstCredential, ProvisioningConfig};
+use entra_connect::lifecycle::provisioning::{FirstCredential, ProvisioningRules};
 use entra_connect::lifecycle::*;
 use serde_json::json;
 use support::*;
@@ -34,7 +34,7 @@ fn ids(h: &Harness, names: &[&str]) -> Vec<String> {
 
 /// Sales hires land in twelve groups: the ten serviceable demo groups and
 /// the two extra project groups.
-fn config(h: &Harness) -> ProvisioningConfig {
+fn config(h: &Harness) -> ProvisioningRules {
     let mut sales_all: Vec<&str> = SERVICEABLE.to_vec();
     sales_all.extend(EXTRA_GROUPS.iter().map(|(_, name)| *name));
     let rules = json!([
@@ -45,7 +45,7 @@ fn config(h: &Harness) -> ProvisioningConfig {
         {"name": "engineering", "when": [{"attribute": "department", "equals": "Engineering"}],
          "groups": ids(h, &ENGINEERING_RULE)},
     ]);
-    ProvisioningConfig {
+    ProvisioningRules {
         naming: NamingTemplate::parse("{given}.{surname}@contoso.example", None).unwrap(),
         rules: GroupRules::from_json(&rules).unwrap(),
     }

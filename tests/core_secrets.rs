@@ -5,7 +5,7 @@
 mod support;
 
 use entra_connect::graph::model::UserAttributes;
-use entra_connect::lifecycle::provisioning::{FirstCredential, ProvisioningConfig};
+use entra_connect::lifecycle::provisioning::{FirstCredential, ProvisioningRules};
 use entra_connect::lifecycle::*;
 use serde_json::json;
 use support::*;
@@ -32,7 +32,7 @@ fn hire(given: &str, employee_id: &str, credential: FirstCredential) -> NewHire 
 async fn issued_secrets_appear_only_in_the_issued_credential() {
     let h = Harness::new();
     let c = h.client();
-    let config = ProvisioningConfig {
+    let config = ProvisioningRules {
         naming: NamingTemplate::parse("{given}.{surname}@contoso.example", None).unwrap(),
         rules: GroupRules::from_json(&json!([])).unwrap(),
     };

@@ -14,7 +14,7 @@ use entra_connect::host::memory::MemoryHost;
 use entra_connect::host::Host;
 use entra_connect::lifecycle::{
     self, FirstCredential, GroupRules, IssuedCredential, NamingTemplate, NewHire, Outcome,
-    ProvisioningConfig, RunMode, TapOptions,
+    ProvisioningRules, RunMode, TapOptions,
 };
 use entra_connect::pipeline::authorize::authorize_audited;
 use entra_connect::policy::{Operation, RequesterKind};
@@ -98,7 +98,7 @@ async fn credentials_appear_only_in_secret_storage() {
         ..PolicyConfig::default()
     };
     let ctx = context(RequesterKind::Agent, "agent-1", None);
-    let provisioning = ProvisioningConfig {
+    let provisioning = ProvisioningRules {
         naming: NamingTemplate::parse("{given}.{surname}@contoso.example", None).unwrap(),
         rules: GroupRules::new(Vec::new()).unwrap(),
     };

@@ -27,7 +27,7 @@ pub enum Target {
     /// `data.groups`: a comma- or newline-separated list.
     DataList,
     /// `data.changes.<key>` (attribute updates).
-    Change,
+    Step,
     /// The call's issue key (the request the rule runs on).
     IssueKey,
 }
@@ -154,26 +154,26 @@ pub const ACTIONS: &[ActionDefinition] = &[
         route: Route::UserUpdate,
         inputs: &[
             USER,
-            input("department", "Department", "New department", Target::Change),
-            input("jobTitle", "Job title", "New job title", Target::Change),
+            input("department", "Department", "New department", Target::Step),
+            input("jobTitle", "Job title", "New job title", Target::Step),
             input(
                 "officeLocation",
                 "Office",
                 "New office location",
-                Target::Change,
+                Target::Step,
             ),
             input(
                 "mobilePhone",
                 "Mobile phone",
                 "New mobile phone number",
-                Target::Change,
+                Target::Step,
             ),
-            input("companyName", "Company", "New company name", Target::Change),
+            input("companyName", "Company", "New company name", Target::Step),
             input(
                 "employeeType",
                 "Employee type",
                 "New employee type",
-                Target::Change,
+                Target::Step,
             ),
             ISSUE,
         ],

@@ -3,7 +3,9 @@
 
 use super::ConfigError;
 use crate::lifecycle::credentials::TapOptions;
-use crate::lifecycle::provisioning::{FirstCredential, GroupRule, GroupRules, NamingTemplate};
+use crate::lifecycle::naming::NamingTemplate;
+use crate::lifecycle::provisioning::FirstCredential;
+use crate::lifecycle::rules::{GroupRule, GroupRules};
 use crate::lifecycle::OpError;
 use serde::{Deserialize, Serialize};
 

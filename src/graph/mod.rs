@@ -13,7 +13,6 @@ pub mod retry;
 pub mod settings;
 pub mod token;
 
-pub use crate::secret::Secret;
 pub use batch::{BatchItem, BatchResults};
 pub use client::GraphClient;
 pub use error::{ClientError, ErrorDetail, GraphError};

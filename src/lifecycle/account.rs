@@ -9,7 +9,7 @@ use crate::lifecycle::error::OpError;
 use crate::lifecycle::exec::{finish, no_change, RunMode};
 use crate::lifecycle::ids::UserRef;
 use crate::lifecycle::outcome::{Outcome, UserSummary};
-use crate::lifecycle::plan::Change;
+use crate::lifecycle::plan::Step;
 use crate::lifecycle::resolve::read_user;
 use serde_json::json;
 
@@ -29,13 +29,13 @@ pub(crate) fn display_name(user: &UserView) -> &str {
 }
 
 /// The change that sets `accountEnabled`.
-pub(crate) fn account_enabled_change(user: &UserView, enabled: bool) -> Change {
+pub(crate) fn account_enabled_change(user: &UserView, enabled: bool) -> Step {
     let (key, verb) = if enabled {
         ("account.enable", "Enable")
     } else {
         ("account.disable", "Disable")
     };
-    Change::new(
+    Step::new(
         key,
         format!("{verb} the account {}", display_name(user)),
         GraphRequest::patch(user_path(&user.id), json!({ "accountEnabled": enabled })),
@@ -43,8 +43,8 @@ pub(crate) fn account_enabled_change(user: &UserView, enabled: bool) -> Change {
 }
 
 /// The change that revokes all refresh tokens and session cookies.
-pub(crate) fn revoke_change(user: &UserView) -> Change {
-    Change::new(
+pub(crate) fn revoke_change(user: &UserView) -> Step {
+    Step::new(
         "sessions.revoke",
         format!("Revoke all sign-in sessions of {}", display_name(user)),
         // Revoking twice is harmless, so a dropped connection may be retried.

@@ -15,7 +15,7 @@ use crate::graph::model::{
 };
 use crate::graph::odata::{eq_filter, startswith_filter, user_path};
 use crate::graph::paging::Page;
-use crate::graph::{BatchItem, ClientError, Deadline, GraphClient, GraphRequest, Secret};
+use crate::graph::{BatchItem, ClientError, Deadline, GraphClient, GraphRequest};
 use crate::host::Host;
 use crate::http::Transport;
 use crate::lifecycle::account::display_name;
@@ -27,10 +27,10 @@ use crate::lifecycle::ids::{checked_text, ObjectId, UserRef};
 use crate::lifecycle::naming::{NameParts, NamingTemplate};
 use crate::lifecycle::outcome::{Outcome, StepOutcome, StepReport, UserSummary};
 use crate::lifecycle::password::generate_password;
-use crate::lifecycle::plan::{Change, Plan};
-use crate::lifecycle::provisioning::{FirstCredential, ProvisioningConfig};
+use crate::lifecycle::plan::{Plan, Step};
+use crate::lifecycle::provisioning::{FirstCredential, ProvisioningRules};
 use crate::lifecycle::resolve::{read_result, user_read};
-use crate::lifecycle::rules::RuleSubject;
+use crate::secret::Secret;
 use serde_json::json;
 use std::collections::{BTreeSet, HashSet};
 
@@ -166,7 +166,7 @@ struct Probe {
 
 async fn probe<T: Transport, H: Host>(
     client: &GraphClient<'_, T, H>,
-    config: &ProvisioningConfig,
+    config: &ProvisioningRules,
     base: &str,
     employee_id: Option<&str>,
     manager: Option<&UserRef>,
@@ -279,8 +279,8 @@ fn next_free(
         .find(|(_, local)| !taken.contains(&naming.upn(local)))
 }
 
-fn create_change(user: &NewUser) -> Change {
-    Change::new(
+fn create_change(user: &NewUser) -> Step {
+    Step::new(
         "user.create",
         format!(
             "Create the account {} ({})",
@@ -299,7 +299,7 @@ fn manager_change<T: Transport, H: Host>(
     label: &str,
     manager_id: &str,
     just_created: bool,
-) -> Change {
+) -> Step {
     let mut request = GraphRequest::put(
         format!("{}/manager/$ref", user_path(user_id)),
         json!({ "@odata.id": format!("{}/users/{}", client.settings().graph_root(), manager_id) }),
@@ -307,7 +307,7 @@ fn manager_change<T: Transport, H: Host>(
     if just_created {
         request = request.just_created();
     }
-    Change::new(
+    Step::new(
         "manager.set",
         format!("Set the manager of {label} to {manager_id}"),
         request,
@@ -323,7 +323,7 @@ fn follow_up_changes<T: Transport, H: Host>(
     groups: &BTreeSet<ObjectId>,
     tap: Option<TapOptions>,
     just_created: bool,
-) -> Vec<Change> {
+) -> Vec<Step> {
     let mut changes = Vec::new();
     if let Some(m) = manager_id {
         changes.push(manager_change(client, user_id, label, m, just_created));
@@ -344,7 +344,7 @@ fn follow_up_changes<T: Transport, H: Host>(
 /// Creates the account (see the module comment for the round trips).
 pub async fn create<T: Transport, H: Host>(
     client: &GraphClient<'_, T, H>,
-    config: &ProvisioningConfig,
+    config: &ProvisioningRules,
     hire: &NewHire,
     mode: RunMode,
     deadline: Deadline,
@@ -356,17 +356,9 @@ pub async fn create<T: Transport, H: Host>(
         surname: &v.surname,
         employee_id,
     })?;
-    let groups: BTreeSet<ObjectId> = hire
-        .groups
-        .iter()
-        .cloned()
-        .chain(config.rules.groups_for(&RuleSubject {
-            department: v.attributes.department.as_deref(),
-            job_title: v.attributes.job_title.as_deref(),
-            company_name: v.attributes.company_name.as_deref(),
-            employee_type: v.attributes.employee_type.as_deref(),
-        }))
-        .collect();
+    let groups = config
+        .rules
+        .groups_for_new_hire(&hire.groups, &v.attributes);
 
     let probe = probe(
         client,

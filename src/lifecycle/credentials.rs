@@ -3,7 +3,7 @@
 
 use crate::graph::model::{NewTemporaryAccessPass, TemporaryAccessPassMethod};
 use crate::graph::odata::user_path;
-use crate::graph::{Deadline, GraphClient, GraphRequest, Secret};
+use crate::graph::{Deadline, GraphClient, GraphRequest};
 use crate::host::Host;
 use crate::http::Transport;
 use crate::lifecycle::account::{display_name, summary_of, TARGET_SELECT};
@@ -12,8 +12,9 @@ use crate::lifecycle::exec::{finish, RunMode};
 use crate::lifecycle::ids::UserRef;
 use crate::lifecycle::outcome::{Outcome, StepOutcome, StepReport};
 use crate::lifecycle::password::generate_password;
-use crate::lifecycle::plan::{Change, Plan};
+use crate::lifecycle::plan::{Plan, Step};
 use crate::lifecycle::resolve::read_user;
+use crate::secret::Secret;
 use serde_json::json;
 
 /// Which kind of first or replacement credential was issued.
@@ -76,8 +77,8 @@ fn refuse_synced(user: &crate::graph::model::UserView) -> Result<(), OpError> {
 }
 
 /// The PATCH that sets a new password the user must change at next sign-in.
-pub(crate) fn password_change(user_id: &str, label: &str, password: &Secret) -> Change {
-    Change::new(
+pub(crate) fn password_change(user_id: &str, label: &str, password: &Secret) -> Step {
+    Step::new(
         "password.reset",
         format!("Set a new temporary password for {label} (must be changed at next sign-in)"),
         GraphRequest::patch(
@@ -120,12 +121,12 @@ pub async fn reset_password<T: Transport, H: Host>(
     })
 }
 
-pub(crate) fn tap_change(user_id: &str, label: &str, options: TapOptions) -> Change {
+pub(crate) fn tap_change(user_id: &str, label: &str, options: TapOptions) -> Step {
     let body = NewTemporaryAccessPass {
         lifetime_in_minutes: options.lifetime_minutes,
         is_usable_once: options.usable_once,
     };
-    Change::new(
+    Step::new(
         "tap.create",
         format!(
             "Create a Temporary Access Pass for {label} valid {} minutes{}",
@@ -149,7 +150,7 @@ pub(crate) fn tap_change(user_id: &str, label: &str, options: TapOptions) -> Cha
 /// Sends the TAP request and takes the pass out of the response.
 pub(crate) async fn issue_tap<T: Transport, H: Host>(
     client: &GraphClient<'_, T, H>,
-    change: &Change,
+    change: &Step,
     options: TapOptions,
     deadline: Deadline,
 ) -> (StepReport, Option<IssuedCredential>) {

@@ -4,7 +4,7 @@ use crate::graph::{BatchItem, ClientError, Deadline, GraphClient, GraphResponse}
 use crate::host::Host;
 use crate::http::Transport;
 use crate::lifecycle::outcome::{Outcome, StepOutcome, StepReport, UserSummary};
-use crate::lifecycle::plan::{AlreadyDoneWhen, Change, Plan};
+use crate::lifecycle::plan::{AlreadyDoneWhen, Plan, Step};
 
 /// Dry run or for real.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -17,7 +17,7 @@ pub enum RunMode {
 /// result to a step outcome.
 pub async fn run_changes<T: Transport, H: Host>(
     client: &GraphClient<'_, T, H>,
-    changes: &[Change],
+    changes: &[Step],
     deadline: Deadline,
 ) -> Vec<StepReport> {
     run_changes_keeping_responses(client, changes, deadline)
@@ -27,7 +27,7 @@ pub async fn run_changes<T: Transport, H: Host>(
         .collect()
 }
 
-fn step_outcome<R>(change: &Change, result: Result<R, ClientError>) -> StepOutcome {
+fn step_outcome<R>(change: &Step, result: Result<R, ClientError>) -> StepOutcome {
     match result {
         Ok(_) => StepOutcome::Done,
         Err(ClientError::Graph(g)) => {
@@ -56,7 +56,7 @@ pub async fn finish<T: Transport, H: Host>(
     mode: RunMode,
     deadline: Deadline,
     settled: Vec<StepReport>,
-    changes: Vec<Change>,
+    changes: Vec<Step>,
     user: Option<UserSummary>,
 ) -> Outcome {
     let plan = Plan::from_changes(&changes);
@@ -81,7 +81,7 @@ pub fn no_change(key: &str, summary: &str) -> StepReport {
 /// changes whose response carries data, such as a new TAP).
 pub async fn run_changes_keeping_responses<T: Transport, H: Host>(
     client: &GraphClient<'_, T, H>,
-    changes: &[Change],
+    changes: &[Step],
     deadline: Deadline,
 ) -> Vec<(StepReport, Option<GraphResponse>)> {
     if changes.is_empty() {

@@ -9,7 +9,7 @@ use crate::lifecycle::error::OpError;
 use crate::lifecycle::exec::{finish, RunMode};
 use crate::lifecycle::ids::{ObjectId, UserRef};
 use crate::lifecycle::outcome::Outcome;
-use crate::lifecycle::plan::{AlreadyDoneWhen, Change};
+use crate::lifecycle::plan::{AlreadyDoneWhen, Step};
 use crate::lifecycle::resolve::read_user;
 use serde_json::json;
 
@@ -21,7 +21,7 @@ pub(crate) fn add_member_change<T: Transport, H: Host>(
     user_id: &str,
     user_label: &str,
     just_created: bool,
-) -> Change {
+) -> Step {
     let mut request = GraphRequest::post(
         format!("/groups/{group}/members/$ref"),
         Some(json!({ "@odata.id": client.directory_object_url(user_id) })),
@@ -30,7 +30,7 @@ pub(crate) fn add_member_change<T: Transport, H: Host>(
     if just_created {
         request = request.just_created();
     }
-    Change::new(
+    Step::new(
         format!("group.add:{group}"),
         format!("Add {user_label} to group {group}"),
         request,
@@ -39,8 +39,8 @@ pub(crate) fn add_member_change<T: Transport, H: Host>(
 }
 
 /// `DELETE /groups/{g}/members/{u}/$ref`.
-pub(crate) fn remove_member_change(group: &ObjectId, user_id: &str, user_label: &str) -> Change {
-    Change::new(
+pub(crate) fn remove_member_change(group: &ObjectId, user_id: &str, user_label: &str) -> Step {
+    Step::new(
         format!("group.remove:{group}"),
         format!("Remove {user_label} from group {group}"),
         GraphRequest::delete(format!(

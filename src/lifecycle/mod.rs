@@ -32,11 +32,11 @@ pub use exec::RunMode;
 pub use groups::{add_to_group, remove_from_group};
 pub use ids::{ObjectId, UserRef};
 pub use lookup::lookup;
+pub use naming::NamingTemplate;
 pub use offboard::{offboard, OffboardRequest};
 pub use outcome::{Outcome, StepOutcome, StepReport, UserSummary};
-pub use plan::{Plan, PlannedChange};
-pub use provisioning::{
-    FirstCredential, GraphSettings, GroupRules, NamingTemplate, ProvisioningConfig,
-};
+pub use plan::{Plan, PlannedStep};
+pub use provisioning::{FirstCredential, ProvisioningRules};
+pub use rules::GroupRules;
 pub use transfer::{transfer, TransferRequest};
 pub use update::{parse_changes, update};

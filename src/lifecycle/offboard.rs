@@ -16,7 +16,7 @@ use crate::lifecycle::exec::{finish, no_change, RunMode};
 use crate::lifecycle::groups::remove_member_change;
 use crate::lifecycle::ids::{ObjectId, UserRef};
 use crate::lifecycle::outcome::Outcome;
-use crate::lifecycle::plan::Change;
+use crate::lifecycle::plan::Step;
 use crate::lifecycle::resolve::read_user;
 use serde_json::json;
 
@@ -61,7 +61,7 @@ pub async fn offboard<T: Transport, H: Host>(
     for group in &request.groups {
         changes.push(remove_member_change(group, &target.id, &label));
     }
-    let leave_change = Change::new(
+    let leave_change = Step::new(
         "leaveDate.set",
         format!("Record {label}'s leave date {leave}"),
         GraphRequest::patch(

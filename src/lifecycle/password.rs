@@ -1,8 +1,8 @@
 //! First and reset passwords from the CSPRNG, meeting Entra's complexity
 //! rules with margin.
 
-use crate::graph::Secret;
 use crate::random;
+use crate::secret::Secret;
 
 const LOWER: &[u8] = b"abcdefghijkmnopqrstuvwxyz";
 const UPPER: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ";

@@ -18,9 +18,9 @@ pub enum AlreadyDoneWhen {
 }
 
 /// One planned Graph change. The request may carry a secret; only the
-/// redacted form ever leaves through [`Change::planned`].
+/// redacted form ever leaves through [`Step::planned`].
 #[derive(Debug, Clone)]
-pub struct Change {
+pub struct Step {
     /// Stable step key, e.g. `group.add:{groupId}`, so re-runs line up.
     pub key: String,
     pub summary: String,
@@ -28,9 +28,9 @@ pub struct Change {
     pub already_done_when: AlreadyDoneWhen,
 }
 
-impl Change {
+impl Step {
     pub fn new(key: impl Into<String>, summary: impl Into<String>, request: GraphRequest) -> Self {
-        Change {
+        Step {
             key: key.into(),
             summary: summary.into(),
             request,
@@ -44,8 +44,8 @@ impl Change {
     }
 
     /// The machine-readable plan entry, secrets redacted.
-    pub fn planned(&self) -> PlannedChange {
-        PlannedChange {
+    pub fn planned(&self) -> PlannedStep {
+        PlannedStep {
             key: self.key.clone(),
             method: self.request.method.as_str().to_string(),
             path: self.request.path.clone(),
@@ -58,7 +58,7 @@ impl Change {
 /// A change as shown in a plan.
 #[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct PlannedChange {
+pub struct PlannedStep {
     pub key: String,
     pub method: String,
     /// Path relative to `/v1.0`, query string included.
@@ -71,17 +71,17 @@ pub struct PlannedChange {
 /// The ordered list of changes.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, serde::Deserialize)]
 pub struct Plan {
-    pub changes: Vec<PlannedChange>,
+    pub changes: Vec<PlannedStep>,
 }
 
 impl Plan {
-    pub fn from_changes<'c>(changes: impl IntoIterator<Item = &'c Change>) -> Self {
+    pub fn from_changes<'c>(changes: impl IntoIterator<Item = &'c Step>) -> Self {
         Plan {
-            changes: changes.into_iter().map(Change::planned).collect(),
+            changes: changes.into_iter().map(Step::planned).collect(),
         }
     }
 
-    pub fn push(&mut self, change: &Change) {
+    pub fn push(&mut self, change: &Step) {
         self.changes.push(change.planned());
     }
 
@@ -118,7 +118,7 @@ mod tests {
 
     #[test]
     fn plan_redacts_and_renders() {
-        let c = Change::new(
+        let c = Step::new(
             "password.reset",
             "Reset the password of jane@contoso.com",
             GraphRequest::patch(

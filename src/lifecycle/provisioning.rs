@@ -1,8 +1,7 @@
 //! Configuration types of the operations, in one place.
 
-pub use crate::graph::settings::{GraphSettings, SettingsError};
-pub use crate::lifecycle::naming::NamingTemplate;
-pub use crate::lifecycle::rules::{Condition, GroupRule, GroupRules, RuleAttribute};
+use crate::lifecycle::naming::NamingTemplate;
+use crate::lifecycle::rules::GroupRules;
 
 /// How a new hire's first credential is issued.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,7 +18,7 @@ pub enum FirstCredential {
 
 /// Everything `create` and `transfer` need besides the Graph client.
 #[derive(Debug, Clone)]
-pub struct ProvisioningConfig {
+pub struct ProvisioningRules {
     pub naming: NamingTemplate,
     pub rules: GroupRules,
 }

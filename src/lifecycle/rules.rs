@@ -1,5 +1,6 @@
 //! Group rules: "users whose department is Sales get these groups".
 
+use crate::graph::model::UserAttributes;
 use crate::lifecycle::error::OpError;
 use crate::lifecycle::ids::ObjectId;
 use serde::{Deserialize, Serialize};
@@ -47,7 +48,17 @@ pub struct RuleSubject<'a> {
     pub employee_type: Option<&'a str>,
 }
 
-impl RuleSubject<'_> {
+impl<'a> RuleSubject<'a> {
+    /// The rule-relevant attributes of a user's attributes.
+    pub fn of(attributes: &'a UserAttributes) -> Self {
+        RuleSubject {
+            department: attributes.department.as_deref(),
+            job_title: attributes.job_title.as_deref(),
+            company_name: attributes.company_name.as_deref(),
+            employee_type: attributes.employee_type.as_deref(),
+        }
+    }
+
     fn get(&self, attribute: RuleAttribute) -> Option<&str> {
         match attribute {
             RuleAttribute::Department => self.department,
@@ -117,6 +128,21 @@ impl GroupRules {
     }
 
     /// The groups every matching rule yields.
+    /// The groups a new hire ends up in: the `explicit` groups the caller
+    /// named plus those the rules derive from `attributes`, each once. The
+    /// one place that computes it, for the plan and for the policy check.
+    pub fn groups_for_new_hire(
+        &self,
+        explicit: &[ObjectId],
+        attributes: &UserAttributes,
+    ) -> BTreeSet<ObjectId> {
+        explicit
+            .iter()
+            .cloned()
+            .chain(self.groups_for(&RuleSubject::of(attributes)))
+            .collect()
+    }
+
     pub fn groups_for(&self, subject: &RuleSubject<'_>) -> BTreeSet<ObjectId> {
         self.rules
             .iter()

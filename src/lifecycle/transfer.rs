@@ -14,8 +14,8 @@ use crate::lifecycle::exec::{finish, no_change, RunMode};
 use crate::lifecycle::groups::{add_member_change, remove_member_change};
 use crate::lifecycle::ids::{checked_text, UserRef};
 use crate::lifecycle::outcome::Outcome;
-use crate::lifecycle::plan::Change;
-use crate::lifecycle::provisioning::ProvisioningConfig;
+use crate::lifecycle::plan::Step;
+use crate::lifecycle::provisioning::ProvisioningRules;
 use crate::lifecycle::resolve::{read_result, user_read};
 use crate::lifecycle::rules::RuleSubject;
 use serde_json::{json, Map, Value};
@@ -43,7 +43,7 @@ fn subject(u: &UserView) -> RuleSubject<'_> {
 
 pub async fn transfer<T: Transport, H: Host>(
     client: &GraphClient<'_, T, H>,
-    config: &ProvisioningConfig,
+    config: &ProvisioningRules,
     request: &TransferRequest,
     mode: RunMode,
     deadline: Deadline,
@@ -127,7 +127,7 @@ pub async fn transfer<T: Transport, H: Host>(
             settled.push(no_change("profile.update", &summary));
         }
     } else {
-        changes.push(Change::new(
+        changes.push(Step::new(
             "profile.update",
             summary,
             GraphRequest::patch(user_path(&current.id), Value::Object(body)),
@@ -138,7 +138,7 @@ pub async fn transfer<T: Transport, H: Host>(
         if current.manager.as_ref().map(|x| &x.id) == Some(m) {
             settled.push(no_change("manager.set", &summary));
         } else {
-            changes.push(Change::new(
+            changes.push(Step::new(
                 "manager.set",
                 summary,
                 GraphRequest::put(

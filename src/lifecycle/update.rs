@@ -12,7 +12,7 @@ use crate::lifecycle::error::OpError;
 use crate::lifecycle::exec::{finish, no_change, RunMode};
 use crate::lifecycle::ids::UserRef;
 use crate::lifecycle::outcome::Outcome;
-use crate::lifecycle::plan::Change;
+use crate::lifecycle::plan::Step;
 use serde_json::{Map, Value};
 
 /// Fields `update` may change (CSDL names).
@@ -125,7 +125,7 @@ pub async fn update<T: Transport, H: Host>(
         (vec![no_change("profile.update", &summary)], vec![])
     } else {
         let fields: Vec<&str> = body.keys().map(String::as_str).collect();
-        let change = Change::new(
+        let change = Step::new(
             "profile.update",
             format!("{summary}: {}", fields.join(", ")),
             GraphRequest::patch(user_path(&target.id), Value::Object(body.clone())),

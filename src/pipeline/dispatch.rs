@@ -17,7 +17,7 @@ use crate::http::Transport;
 use crate::lifecycle::rules::RuleSubject;
 use crate::lifecycle::{
     self, IssuedCredential, NewHire, ObjectId, OffboardRequest, OpError, Outcome,
-    ProvisioningConfig, RunMode, TransferRequest, UserRef,
+    ProvisioningRules, RunMode, TransferRequest, UserRef,
 };
 use crate::policy::groups::{GroupFacts, GROUP_FACTS_SELECT};
 use crate::policy::{Authorized, Operation, RequestContext};
@@ -70,7 +70,7 @@ pub async fn dispatch<H: Host, T: Transport>(
             let groups = user_groups(&client, &user, ctx).await?;
             return Ok(Answer::Read(json!({ "groups": groups })));
         }
-        Resolved::Change(change) => *change,
+        Resolved::ResolvedChange(change) => *change,
     };
     let viewers = if call.route.issues_credential() && mode == RunMode::Execute {
         let manager = manager_email(&client, &change, ctx).await?;
@@ -103,11 +103,11 @@ pub async fn dispatch<H: Host, T: Transport>(
 enum Resolved {
     Lookup(UserRef),
     Groups(UserRef),
-    Change(Box<Change>),
+    ResolvedChange(Box<ResolvedChange>),
 }
 
 /// The routes that change something.
-enum Change {
+enum ResolvedChange {
     Update {
         user: UserRef,
         changes: crate::graph::model::UserAttributes,
@@ -126,11 +126,11 @@ enum Change {
     },
     Transfer {
         request: TransferRequest,
-        config: ProvisioningConfig,
+        config: ProvisioningRules,
     },
     Create {
         hire: NewHire,
-        config: ProvisioningConfig,
+        config: ProvisioningRules,
     },
     ResetPassword(UserRef),
     TemporaryAccessPass {
@@ -145,26 +145,29 @@ impl Resolved {
     fn policy_operation(&self, kind: Route) -> Operation {
         match self {
             Resolved::Lookup(u) | Resolved::Groups(u) => Operation::on_user(kind, u.clone()),
-            Resolved::Change(change) => change.policy_operation(kind),
+            Resolved::ResolvedChange(change) => change.policy_operation(kind),
         }
     }
 }
 
-impl Change {
+impl ResolvedChange {
     fn policy_operation(&self, kind: Route) -> Operation {
         match self {
-            Change::Disable(u)
-            | Change::Enable(u)
-            | Change::RevokeSessions(u)
-            | Change::ResetPassword(u)
-            | Change::TemporaryAccessPass { user: u, .. } => Operation::on_user(kind, u.clone()),
-            Change::Update { user, names, .. } => {
+            ResolvedChange::Disable(u)
+            | ResolvedChange::Enable(u)
+            | ResolvedChange::RevokeSessions(u)
+            | ResolvedChange::ResetPassword(u)
+            | ResolvedChange::TemporaryAccessPass { user: u, .. } => {
+                Operation::on_user(kind, u.clone())
+            }
+            ResolvedChange::Update { user, names, .. } => {
                 Operation::on_user(kind, user.clone()).with_attributes(names.clone())
             }
-            Change::AddMember { user, group } | Change::RemoveMember { user, group } => {
+            ResolvedChange::AddMember { user, group }
+            | ResolvedChange::RemoveMember { user, group } => {
                 Operation::on_user(kind, user.clone()).with_groups(vec![group.clone()])
             }
-            Change::Transfer { request, .. } => {
+            ResolvedChange::Transfer { request, .. } => {
                 let mut names = Vec::new();
                 if request.department.is_some() {
                     names.push("department");
@@ -177,7 +180,7 @@ impl Change {
                 }
                 Operation::on_user(kind, request.user.clone()).with_attributes(names)
             }
-            Change::Create { hire, config } => {
+            ResolvedChange::Create { hire, config } => {
                 let a = &hire.attributes;
                 let mut groups: Vec<ObjectId> = hire.groups.clone();
                 groups.extend(config.rules.groups_for(&RuleSubject {
@@ -190,7 +193,7 @@ impl Change {
                 groups.dedup();
                 Operation::create(groups)
             }
-            Change::Offboard(request) => {
+            ResolvedChange::Offboard(request) => {
                 Operation::on_user(kind, request.user.clone()).with_groups(request.groups.clone())
             }
         }
@@ -209,27 +212,27 @@ async fn resolve<H: Host, T: Transport>(
             user,
             changes,
             names,
-        } => Change::Update {
+        } => ResolvedChange::Update {
             user,
             changes,
             names,
         },
-        Prepared::Disable(u) => Change::Disable(u),
-        Prepared::Enable(u) => Change::Enable(u),
-        Prepared::RevokeSessions(u) => Change::RevokeSessions(u),
-        Prepared::ResetPassword(u) => Change::ResetPassword(u),
+        Prepared::Disable(u) => ResolvedChange::Disable(u),
+        Prepared::Enable(u) => ResolvedChange::Enable(u),
+        Prepared::RevokeSessions(u) => ResolvedChange::RevokeSessions(u),
+        Prepared::ResetPassword(u) => ResolvedChange::ResetPassword(u),
         Prepared::TemporaryAccessPass { user, options } => {
-            Change::TemporaryAccessPass { user, options }
+            ResolvedChange::TemporaryAccessPass { user, options }
         }
-        Prepared::AddMember { user, group } => Change::AddMember {
+        Prepared::AddMember { user, group } => ResolvedChange::AddMember {
             user,
             group: resolve_group(client, &group, "data.group", ctx).await?,
         },
-        Prepared::RemoveMember { user, group } => Change::RemoveMember {
+        Prepared::RemoveMember { user, group } => ResolvedChange::RemoveMember {
             user,
             group: resolve_group(client, &group, "data.group", ctx).await?,
         },
-        Prepared::Transfer(p) => Change::Transfer {
+        Prepared::Transfer(p) => ResolvedChange::Transfer {
             request: TransferRequest {
                 user: p.user,
                 department: p.department,
@@ -241,12 +244,12 @@ async fn resolve<H: Host, T: Transport>(
         Prepared::Create(input) => {
             let config = provisioning(ctx)?;
             let hire = new_hire(client, input, ctx).await?;
-            Change::Create { hire, config }
+            ResolvedChange::Create { hire, config }
         }
         Prepared::Offboard {
             user,
             leave_date_time,
-        } => Change::Offboard(OffboardRequest {
+        } => ResolvedChange::Offboard(OffboardRequest {
             user,
             // Only serviceable groups are left; the operation keeps those the
             // user is actually in.
@@ -255,7 +258,7 @@ async fn resolve<H: Host, T: Transport>(
                 .unwrap_or_else(|| crate::audit::time::iso8601(ctx.host.now_ms())),
         }),
     };
-    Ok(Resolved::Change(Box::new(change)))
+    Ok(Resolved::ResolvedChange(Box::new(change)))
 }
 
 async fn new_hire<H: Host, T: Transport>(
@@ -302,38 +305,42 @@ async fn authorize<H: Host, T: Transport>(
 
 async fn execute<H: Host, T: Transport>(
     client: &GraphClient<'_, T, H>,
-    change: Change,
+    change: ResolvedChange,
     mode: RunMode,
     ctx: &RouteContext<'_, H, T>,
 ) -> Result<(Outcome, Option<IssuedCredential>), OpError> {
     let d = ctx.deadline;
     let plain = |o: Outcome| (o, None);
     Ok(match change {
-        Change::Update { user, changes, .. } => {
+        ResolvedChange::Update { user, changes, .. } => {
             plain(lifecycle::update(client, &user, &changes, mode, d).await?)
         }
-        Change::Disable(u) => plain(lifecycle::disable(client, &u, mode, d).await?),
-        Change::Enable(u) => plain(lifecycle::enable(client, &u, mode, d).await?),
-        Change::RevokeSessions(u) => plain(lifecycle::revoke_sessions(client, &u, mode, d).await?),
-        Change::AddMember { user, group } => {
+        ResolvedChange::Disable(u) => plain(lifecycle::disable(client, &u, mode, d).await?),
+        ResolvedChange::Enable(u) => plain(lifecycle::enable(client, &u, mode, d).await?),
+        ResolvedChange::RevokeSessions(u) => {
+            plain(lifecycle::revoke_sessions(client, &u, mode, d).await?)
+        }
+        ResolvedChange::AddMember { user, group } => {
             plain(lifecycle::add_to_group(client, &user, &group, mode, d).await?)
         }
-        Change::RemoveMember { user, group } => {
+        ResolvedChange::RemoveMember { user, group } => {
             plain(lifecycle::remove_from_group(client, &user, &group, mode, d).await?)
         }
-        Change::Transfer { request, config } => {
+        ResolvedChange::Transfer { request, config } => {
             plain(lifecycle::transfer(client, &config, &request, mode, d).await?)
         }
-        Change::Offboard(request) => plain(lifecycle::offboard(client, &request, mode, d).await?),
-        Change::Create { hire, config } => {
+        ResolvedChange::Offboard(request) => {
+            plain(lifecycle::offboard(client, &request, mode, d).await?)
+        }
+        ResolvedChange::Create { hire, config } => {
             let done = lifecycle::create(client, &config, &hire, mode, d).await?;
             (done.outcome, done.credential)
         }
-        Change::ResetPassword(u) => {
+        ResolvedChange::ResetPassword(u) => {
             let done = lifecycle::reset_password(client, &u, mode, d).await?;
             (done.outcome, done.credential)
         }
-        Change::TemporaryAccessPass { user, options } => {
+        ResolvedChange::TemporaryAccessPass { user, options } => {
             let done =
                 lifecycle::create_temporary_access_pass(client, &user, options, mode, d).await?;
             (done.outcome, done.credential)
@@ -346,13 +353,13 @@ async fn execute<H: Host, T: Transport>(
 /// the policy sends credentials to the manager.
 async fn manager_email<H: Host, T: Transport>(
     client: &GraphClient<'_, T, H>,
-    change: &Change,
+    change: &ResolvedChange,
     ctx: &RouteContext<'_, H, T>,
 ) -> Result<Option<String>, ApiError> {
     let kind = match change {
-        Change::Create { .. } => Route::UserCreate,
-        Change::ResetPassword(_) => Route::UserResetPassword,
-        Change::TemporaryAccessPass { .. } => Route::UserCreateTemporaryAccessPass,
+        ResolvedChange::Create { .. } => Route::UserCreate,
+        ResolvedChange::ResetPassword(_) => Route::UserResetPassword,
+        ResolvedChange::TemporaryAccessPass { .. } => Route::UserCreateTemporaryAccessPass,
         _ => return Ok(None),
     };
     let roles = ctx.config.policy.secret_recipients.for_operation(kind);
@@ -360,12 +367,12 @@ async fn manager_email<H: Host, T: Transport>(
         return Ok(None);
     }
     let manager = match change {
-        Change::Create { hire, .. } => match &hire.manager {
+        ResolvedChange::Create { hire, .. } => match &hire.manager {
             Some(UserRef::Upn(v)) | Some(UserRef::Mail(v)) => return Ok(Some(v.clone())),
             Some(other) => other.clone(),
             None => return Ok(None),
         },
-        Change::ResetPassword(user) | Change::TemporaryAccessPass { user, .. } => {
+        ResolvedChange::ResetPassword(user) | ResolvedChange::TemporaryAccessPass { user, .. } => {
             let view = lifecycle::lookup(client, user, ctx.deadline)
                 .await
                 .map_err(ApiError::Operation)?;
@@ -475,12 +482,12 @@ async fn comment<H: Host, T: Transport>(
 
 fn provisioning<H: Host, T: Transport>(
     ctx: &RouteContext<'_, H, T>,
-) -> Result<ProvisioningConfig, ApiError> {
+) -> Result<ProvisioningRules, ApiError> {
     let settings = &ctx.config.provisioning;
     let not_configured = |e: crate::config::ConfigError| ApiError::NotConfigured {
         message: format!("The provisioning settings are incomplete: {e}"),
     };
-    Ok(ProvisioningConfig {
+    Ok(ProvisioningRules {
         naming: settings.naming().map_err(not_configured)?,
         rules: settings.rules().map_err(not_configured)?,
     })

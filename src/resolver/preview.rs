@@ -4,9 +4,9 @@
 
 use super::ResolverError;
 use crate::lifecycle::naming::NameParts;
-use crate::lifecycle::provisioning::{GroupRules, NamingTemplate};
 use crate::lifecycle::rules::RuleSubject;
 use crate::lifecycle::OpError;
+use crate::lifecycle::{GroupRules, NamingTemplate};
 use serde_json::{json, Value};
 
 const MAX_TEXT: usize = 256;

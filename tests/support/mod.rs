@@ -5,11 +5,12 @@
 #![allow(dead_code)]
 
 use entra_connect::config::{self, AppConfig};
-use entra_connect::graph::{Deadline, GraphClient, GraphSettings, Secret};
+use entra_connect::graph::{Deadline, GraphClient, GraphSettings};
 use entra_connect::host::memory::MemoryHost;
 use entra_connect::host::{Host, HostError, JiraRequest, LogLevel};
 use entra_connect::http::{HttpRequest, HttpResponse, Transport, TransportError};
 use entra_connect::lifecycle::ObjectId;
+use entra_connect::secret::Secret;
 use entra_connect::service_api::service_key;
 use entra_connect::service_api::webtrigger::{WebTriggerRequest, WebTriggerResponse};
 use entra_emulator::{Emulator, LoggedRequest, RequestKind, DROPPED_HEADER, DROPPED_STATUS};

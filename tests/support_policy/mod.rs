@@ -2,11 +2,12 @@
 //! emulator in process, a MemoryHost with a fake Jira, and seed identities.
 #![allow(dead_code)]
 
-use entra_connect::graph::{Deadline, GraphClient, GraphSettings, Secret};
+use entra_connect::graph::{Deadline, GraphClient, GraphSettings};
 use entra_connect::host::memory::MemoryHost;
 use entra_connect::host::{Host, JiraRequest};
 use entra_connect::http::{HttpRequest, HttpResponse, Transport, TransportError};
 use entra_connect::policy::{EntryPoint, RequestContext, Requester, RequesterKind};
+use entra_connect::secret::Secret;
 
 use entra_emulator::Emulator;
 use serde_json::{json, Value};
