@@ -78,7 +78,7 @@ pub fn routes() -> Vec<(Route, &'static str, Vec<Input>)> {
             opt("manager", user, "Manager"),
             opt("groups", groups, "Extra serviceable groups"),
         ]),
-        (Route::UserUpdate, "Step allow-listed attributes", vec![req("user", user, "The user"), req("changes", changes, "Attributes to set")]),
+        (Route::UserUpdate, "Change allow-listed attributes", vec![req("user", user, "The user"), req("changes", changes, "Attributes to set")]),
         (Route::UserDisable, "Block sign-in", user_only()),
         (Route::UserEnable, "Allow sign-in", user_only()),
         (Route::UserRevokeSessions, "Revoke sign-in sessions", user_only()),
