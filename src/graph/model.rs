@@ -180,6 +180,20 @@ impl fmt::Debug for TemporaryAccessPassMethod {
     }
 }
 
+/// Profile attributes whose change Entra treats as a sensitive action
+/// (graph.md §6): only an administrator as privileged as the target may
+/// change them, so they trigger the protected-target check.
+pub const SENSITIVE_ATTRIBUTES: [&str; 8] = [
+    "accountEnabled",
+    "userPrincipalName",
+    "mail",
+    "otherMails",
+    "mobilePhone",
+    "businessPhones",
+    "onPremisesImmutableId",
+    "passwordProfile",
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -218,17 +232,3 @@ mod tests {
         assert_eq!(v.manager.unwrap().display_name.as_deref(), Some("Boss"));
     }
 }
-
-/// Profile attributes whose change Entra treats as a sensitive action
-/// (graph.md §6): only an administrator as privileged as the target may
-/// change them, so they trigger the protected-target check.
-pub const SENSITIVE_ATTRIBUTES: [&str; 8] = [
-    "accountEnabled",
-    "userPrincipalName",
-    "mail",
-    "otherMails",
-    "mobilePhone",
-    "businessPhones",
-    "onPremisesImmutableId",
-    "passwordProfile",
-];

@@ -5,20 +5,27 @@
 use crate::pipeline::call::{IdempotencyKey, IssueKey, OperationCall};
 use crate::pipeline::error::ApiError;
 use crate::pipeline::input::{printable, wrong_type};
-use crate::pipeline::prepare::prepare;
+use crate::pipeline::parse::parse;
 use crate::route::Route;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 const ITEM_FIELDS: &[&str] = &["route", "data", "idempotencyKey", "issueKey"];
 
+/// One validated item, as stored in its chunk:
+/// `{"route", "data", "idempotencyKey"?, "issueKey"?}`. Items never run as
+/// a dry run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct JobItem {
+    /// The operation to run.
     pub route: Route,
+    /// The route's `data`, as for a single call.
     pub data: Map<String, Value>,
+    /// The item's own idempotency key, if it gave one (already checked).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub idempotency_key: Option<String>,
+    /// The JSM request the item belongs to, e.g. `HR-12` (already checked).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub issue_key: Option<String>,
 }
@@ -142,7 +149,7 @@ fn parse_item(at: &str, value: &Value) -> Result<JobItem, ApiError> {
     // The operation's own parser, so an item is refused for exactly what the
     // route would refuse; its field path is moved under the item's.
     let probe = item.to_call("validation", 0)?;
-    prepare(&probe).map_err(|error| match error {
+    parse(&probe).map_err(|error| match error {
         ApiError::InvalidInput { field: f, message } => ApiError::InvalidInput {
             field: Some(match f {
                 Some(inner) if inner.starts_with("data.") => format!("{at}.{inner}"),

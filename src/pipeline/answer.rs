@@ -2,10 +2,33 @@
 //! presents it its own way (HTTP response, automation output, UI value).
 
 use super::call::OperationCall;
-use super::dispatch::Executed;
-use crate::lifecycle::StepOutcome;
+use crate::delivery::DeliveryReceipt;
+use crate::lifecycle::{Outcome, StepOutcome};
+use crate::secret::Secret;
 use serde_json::{json, Value};
 
+/// What a call produced, before it becomes a [`CallAnswer`].
+pub enum Answer {
+    /// A read: the result alone.
+    Read(Value),
+    /// A change (or its dry run).
+    Changed(Box<Executed>),
+}
+
+/// A change that ran (or was planned), with its audit and credential trail.
+pub struct Executed {
+    /// The plan and every step's outcome.
+    pub outcome: Outcome,
+    /// The audit record's id; `None` for a dry run or when it could not be stored.
+    pub audit_id: Option<String>,
+    /// Where the credential waits for its one reveal; never the value.
+    pub credential: Option<DeliveryReceipt>,
+    /// Only for a signed HR integration with the admin's explicit consent.
+    pub response_secret: Option<Secret>,
+}
+
+/// A call's answer in the Service API's shape; each entry point presents
+/// it its own way.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CallAnswer {
     pub status: u16,

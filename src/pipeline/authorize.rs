@@ -1,6 +1,10 @@
-//! [`authorize`] plus the audit record every refusal needs, so no entry
-//! point can refuse without leaving a trace.
+//! Stage 3, authorize: the policy ([`crate::policy::authorize`]) decides,
+//! and this stage writes the audit record every refusal needs, so no entry
+//! point can refuse without leaving a trace (the policy itself writes
+//! nothing).
 
+use super::context::RouteContext;
+use super::error::ApiError;
 use crate::audit::{self, AuditError, AuditRecord};
 use crate::config::policy::PolicyConfig;
 use crate::graph::{Deadline, GraphClient};
@@ -48,4 +52,21 @@ pub async fn authorize_audited<T: Transport, H: Host>(
             })
         }
     }
+}
+
+/// The stage as the pipeline runs it: a refusal becomes [`ApiError::Denied`]
+/// carrying the id of its audit record (absent if the record could not be
+/// stored).
+pub async fn authorize_call<H: Host, T: Transport>(
+    request: &RequestContext,
+    op: &Operation,
+    client: &GraphClient<'_, T, H>,
+    ctx: &RouteContext<'_, H, T>,
+) -> Result<Authorized, ApiError> {
+    authorize_audited(request, op, &ctx.config.policy, client, ctx.deadline)
+        .await
+        .map_err(|d| ApiError::Denied {
+            audit_id: d.audit_error.is_none().then(|| d.record.id.clone()),
+            denial: Box::new(d.denial),
+        })
 }

@@ -1,30 +1,48 @@
-//! Running one operation call, whichever entry point it came through (the
-//! Service API, an automation action, a portal request, the issue panel):
-//! the same input rules, idempotency, configuration and answers everywhere.
+//! The one operation pipeline. Every entry point (the Service API, bulk
+//! jobs, automation actions, portal requests, the issue panel) turns what
+//! it received into an [`call::OperationCall`] and a
+//! [`crate::policy::RequestContext`], and calls [`run`]; so no door skips a
+//! rule, and the same input rules, idempotency, audit and answers hold
+//! everywhere.
+//!
+//! The stages, in order, one file each:
+//! 1. [`parse`]: the call's `data` becomes a typed [`request::RouteRequest`];
+//! 2. [`resolve`]: group names become ids, configuration is attached;
+//! 3. [`authorize`]: the policy decides; refusals are audited;
+//! 4. [`recipients`] (credential routes only): who may reveal the credential;
+//! 5. [`execute`]: the lifecycle procedure plans and runs the Graph steps;
+//! 6. [`record`]: delivery, audit record, internal comment;
+//! 7. [`answer`]: the Service API-shaped answer, remembered for replay
+//!    ([`idempotency`]).
 
-pub mod answer;
-pub mod authorize;
 pub mod call;
-pub mod context;
-pub mod credentials;
-pub mod dispatch;
-pub mod error;
-pub mod idempotency;
 pub mod input;
-pub mod prepare;
+pub mod request;
+pub mod parse;
+pub mod resolve;
+pub mod authorize;
+pub mod recipients;
+pub mod execute;
+pub mod record;
+pub mod answer;
+pub mod idempotency;
+pub mod context;
+pub mod error;
 
 use crate::host::{Host, LogLevel};
 use crate::http::Transport;
+use crate::lifecycle::RunMode;
 use crate::policy::RequestContext;
-use answer::{outcome_answer, read_answer, CallAnswer};
+use answer::{outcome_answer, read_answer, Answer, CallAnswer, Executed};
 use call::OperationCall;
 use context::{internal, RouteContext};
-use dispatch::Answer;
+use error::ApiError;
 use serde_json::json;
 
 /// Runs a validated call: replays a completed answer for a repeated
-/// idempotency key, else dispatches and remembers a complete answer.
-/// `budget_ms` is what is left of the entry point's time limit.
+/// idempotency key, else runs the stages and remembers a complete answer.
+/// `budget_ms` is what is left of the entry point's time limit, in
+/// milliseconds; Graph retries stop at that deadline.
 pub async fn run(
     call: &OperationCall,
     request: &RequestContext,
@@ -53,7 +71,7 @@ pub async fn run(
         Ok(ctx) => ctx,
         Err(e) => return e.to_answer(),
     };
-    let (answer, complete) = match dispatch::dispatch(call, request, &ctx).await {
+    let (answer, complete) = match run_stages(call, request, &ctx).await {
         Ok(Answer::Read(result)) => (read_answer(call, result), false),
         Ok(Answer::Changed(executed)) => {
             let complete = !executed.outcome.dry_run && executed.outcome.is_complete();
@@ -74,4 +92,45 @@ pub async fn run(
         }
     }
     answer
+}
+
+/// Stages 1 to 6 for one call.
+async fn run_stages<H: Host, T: Transport>(
+    call: &OperationCall,
+    request: &RequestContext,
+    ctx: &RouteContext<'_, H, T>,
+) -> Result<Answer, ApiError> {
+    let mode = if call.dry_run {
+        RunMode::DryRun
+    } else {
+        RunMode::Execute
+    };
+    let parsed = parse::parse(call)?;
+    let client = ctx.graph().await?;
+    let resolved = resolve::resolve(&client, parsed, ctx).await?;
+    let operation = resolved.policy_operation(call.route);
+    let authorized = authorize::authorize_call(request, &operation, &client, ctx).await?;
+    if let Some(result) = execute::read(&client, &resolved, ctx).await? {
+        return Ok(Answer::Read(result));
+    }
+    let viewers = if call.route.issues_credential() && mode == RunMode::Execute {
+        let manager = recipients::manager_email(&client, &resolved, ctx).await?;
+        Some(recipients::viewers(call.route, request, manager.as_deref(), ctx).await?)
+    } else {
+        None
+    };
+    let result = execute::change(&client, resolved, mode, ctx).await;
+    let executed = if mode == RunMode::DryRun {
+        let (outcome, _) = result.map_err(ApiError::Operation)?;
+        Executed {
+            outcome,
+            audit_id: None,
+            credential: None,
+            response_secret: None,
+        }
+    } else {
+        let viewers = viewers.unwrap_or_default();
+        record::record(request, &operation, &authorized, result, viewers, ctx).await?
+    };
+    Ok(Answer::Changed(Box::new(executed)))
 }

@@ -100,7 +100,7 @@ pub async fn on_created(
         not_before_ms: None,
     };
     let dry = call_of(&pending, true);
-    if let Err(error) = crate::pipeline::prepare::prepare(&dry) {
+    if let Err(error) = crate::pipeline::parse::parse(&dry) {
         return invalid_form(host, &request, mapping, &error).await;
     }
     let context = context_of(&pending, true);

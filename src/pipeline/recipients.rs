@@ -1,13 +1,17 @@
-//! Who may reveal a credential an operation is about to issue. Decided
-//! before anything changes: a password nobody may see would be lost.
+//! Between authorize and execute, for the routes that issue a credential:
+//! who may reveal it. Decided before anything changes: a password nobody
+//! may see would be lost.
 
 use super::context::{internal, RouteContext};
 use super::error::ApiError;
+use super::request::{Resolved, RouteRequest};
 use crate::config::policy::SecretRecipient;
 use crate::delivery::{self, RecipientAccounts};
 use crate::graph::odata::encode_component;
+use crate::graph::GraphClient;
 use crate::host::{Host, JiraAs, JiraRequest};
 use crate::http::{Method, Transport};
+use crate::lifecycle::{self, UserRef};
 use crate::policy::{RequestContext, RequesterKind};
 use crate::route::Route;
 use serde_json::Value;
@@ -124,4 +128,42 @@ async fn jira_account_by_email(host: &impl Host, email: &str) -> Result<Option<S
         (Some(one), None) => Ok(one["accountId"].as_str().map(str::to_string)),
         _ => Ok(None),
     }
+}
+
+/// The email of the manager of the user a credential is for: the new
+/// hire's named manager, or the target's manager in Entra. Read only when
+/// the policy sends that route's credentials to the manager.
+pub async fn manager_email<H: Host, T: Transport>(
+    client: &GraphClient<'_, T, H>,
+    request: &RouteRequest<Resolved>,
+    ctx: &RouteContext<'_, H, T>,
+) -> Result<Option<String>, ApiError> {
+    let route = match request {
+        RouteRequest::Create(_) => Route::UserCreate,
+        RouteRequest::ResetPassword(_) => Route::UserResetPassword,
+        RouteRequest::TemporaryAccessPass { .. } => Route::UserCreateTemporaryAccessPass,
+        _ => return Ok(None),
+    };
+    let roles = ctx.config.policy.secret_recipients.for_operation(route);
+    if !roles.contains(&SecretRecipient::TargetManager) {
+        return Ok(None);
+    }
+    let manager = match request {
+        RouteRequest::Create(create) => match &create.request.manager {
+            Some(UserRef::Upn(v)) | Some(UserRef::Mail(v)) => return Ok(Some(v.clone())),
+            Some(other) => other.clone(),
+            None => return Ok(None),
+        },
+        RouteRequest::ResetPassword(user) | RouteRequest::TemporaryAccessPass { user, .. } => {
+            let view = lifecycle::lookup(client, user, ctx.deadline)
+                .await
+                .map_err(ApiError::Operation)?;
+            return Ok(view.manager.and_then(|m| m.mail.or(m.user_principal_name)));
+        }
+        _ => return Ok(None),
+    };
+    let view = lifecycle::lookup(client, &manager, ctx.deadline)
+        .await
+        .map_err(ApiError::Operation)?;
+    Ok(view.mail.or(view.user_principal_name))
 }

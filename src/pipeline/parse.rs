@@ -1,80 +1,35 @@
-//! Reading a call's `data` into the typed input of its operation, before
-//! anything is sent to Entra. Every error names the `data` field.
+//! Stage 1, parse: a call's `data` becomes the typed [`RouteRequest`] of
+//! its route, before anything is sent to Entra. Every error names the
+//! `data` field.
 
 use super::call::OperationCall;
 use super::error::ApiError;
-use super::input::{op_input_error, Data, GroupRef};
+use super::input::{op_input_error, Data};
+use super::request::{NewHireInput, OffboardInput, Parsed, RouteRequest};
 use crate::graph::model::UserAttributes;
-use crate::lifecycle::{self, credentials::TapOptions, UserRef};
+use crate::lifecycle::{self, credentials::TapOptions, TransferRequest, UserRef};
 use crate::route::inputs::names;
 use crate::route::Route;
 
-/// Default TAP lifetime when the caller gives none: one working day.
+/// Default TAP lifetime in minutes when the caller gives none: one working day.
 pub const DEFAULT_TAP_MINUTES: u32 = 480;
 
-/// A call's input, typed per route.
-pub enum Prepared {
-    Lookup(UserRef),
-    Groups(UserRef),
-    Update {
-        user: UserRef,
-        changes: UserAttributes,
-        names: Vec<String>,
-    },
-    Disable(UserRef),
-    Enable(UserRef),
-    RevokeSessions(UserRef),
-    AddMember {
-        user: UserRef,
-        group: GroupRef,
-    },
-    RemoveMember {
-        user: UserRef,
-        group: GroupRef,
-    },
-    Transfer(NewPosition),
-    Create(NewHireInput),
-    ResetPassword(UserRef),
-    TemporaryAccessPass {
-        user: UserRef,
-        options: TapOptions,
-    },
-    Offboard {
-        user: UserRef,
-        leave_date_time: Option<String>,
-    },
-}
-
-pub struct NewPosition {
-    pub user: UserRef,
-    pub department: Option<String>,
-    pub job_title: Option<String>,
-    pub manager: Option<UserRef>,
-}
-
-/// `user.create` input; groups are resolved (names to ids) later.
-pub struct NewHireInput {
-    pub given_name: String,
-    pub surname: String,
-    pub display_name: Option<String>,
-    pub attributes: UserAttributes,
-    pub manager: Option<UserRef>,
-    pub groups: Vec<GroupRef>,
-}
-
-pub fn prepare(call: &OperationCall) -> Result<Prepared, ApiError> {
+/// Reads `call.data` into its route's typed request. Every name in `data`
+/// must be one the route declares ([`crate::route::inputs`]); an error names
+/// the field (`data.changes.department`) and nothing has been sent to Entra.
+pub fn parse(call: &OperationCall) -> Result<RouteRequest<Parsed>, ApiError> {
     let data = &call.data;
     // What each route accepts is declared once, in `inputs`.
     let accepted = names(call.route);
     let input = || Data::new(data, &accepted);
     let only_user = || -> Result<UserRef, ApiError> { input()?.user("user") };
     Ok(match call.route {
-        Route::UserGet => Prepared::Lookup(only_user()?),
-        Route::UserGroups => Prepared::Groups(only_user()?),
-        Route::UserDisable => Prepared::Disable(only_user()?),
-        Route::UserEnable => Prepared::Enable(only_user()?),
-        Route::UserRevokeSessions => Prepared::RevokeSessions(only_user()?),
-        Route::UserResetPassword => Prepared::ResetPassword(only_user()?),
+        Route::UserGet => RouteRequest::Lookup(only_user()?),
+        Route::UserGroups => RouteRequest::Groups(only_user()?),
+        Route::UserDisable => RouteRequest::Disable(only_user()?),
+        Route::UserEnable => RouteRequest::Enable(only_user()?),
+        Route::UserRevokeSessions => RouteRequest::RevokeSessions(only_user()?),
+        Route::UserResetPassword => RouteRequest::ResetPassword(only_user()?),
         Route::UserUpdate => {
             let input = input()?;
             let user = input.user("user")?;
@@ -87,9 +42,9 @@ pub fn prepare(call: &OperationCall) -> Result<Prepared, ApiError> {
                 let path = format!("data.changes.{}", e.field().unwrap_or_default());
                 op_input_error(e, path.trim_end_matches('.'))
             })?;
-            Prepared::Update {
+            RouteRequest::Update {
                 user,
-                changes,
+                changes: Box::new(changes),
                 names,
             }
         }
@@ -97,14 +52,14 @@ pub fn prepare(call: &OperationCall) -> Result<Prepared, ApiError> {
             let input = input()?;
             let (user, group) = (input.user("user")?, input.group("group")?);
             if call.route == Route::GroupAddMember {
-                Prepared::AddMember { user, group }
+                RouteRequest::AddMember { user, group }
             } else {
-                Prepared::RemoveMember { user, group }
+                RouteRequest::RemoveMember { user, group }
             }
         }
         Route::UserTransfer => {
             let input = input()?;
-            Prepared::Transfer(NewPosition {
+            RouteRequest::Transfer(TransferRequest {
                 user: input.user("user")?,
                 department: input.optional_string("department")?,
                 job_title: input.optional_string("jobTitle")?,
@@ -119,22 +74,22 @@ pub fn prepare(call: &OperationCall) -> Result<Prepared, ApiError> {
             let once = input.optional_bool("isUsableOnce")?.unwrap_or(true);
             let options = TapOptions::new(minutes, once)
                 .map_err(|e| op_input_error(e, "data.lifetimeInMinutes"))?;
-            Prepared::TemporaryAccessPass {
+            RouteRequest::TemporaryAccessPass {
                 user: input.user("user")?,
                 options,
             }
         }
         Route::UserOffboard => {
             let input = input()?;
-            Prepared::Offboard {
+            RouteRequest::Offboard(OffboardInput {
                 user: input.user("user")?,
                 leave_date_time: input.optional_string("leaveDateTime")?,
-            }
+            })
         }
         Route::UserCreate => {
             let input = input()?;
             let text = |field: &str| input.optional_string(field);
-            Prepared::Create(NewHireInput {
+            RouteRequest::Create(Box::new(NewHireInput {
                 given_name: input.required_string("givenName")?,
                 surname: input.required_string("surname")?,
                 display_name: text("displayName")?,
@@ -151,7 +106,7 @@ pub fn prepare(call: &OperationCall) -> Result<Prepared, ApiError> {
                 },
                 manager: input.optional_user("manager")?,
                 groups: input.groups("groups")?,
-            })
+            }))
         }
     })
 }

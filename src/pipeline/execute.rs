@@ -1,0 +1,122 @@
+//! Stage 4, execute: a resolved, authorized request runs through its
+//! lifecycle procedure (or, in a dry run, only plans). Reads answer their
+//! result; changes answer the procedure's [`Outcome`] and any credential it
+//! issued, which the next stage hands to one-time delivery.
+
+use super::context::RouteContext;
+use super::error::ApiError;
+use super::request::{Resolved, RouteRequest, WithRules};
+use crate::graph::odata::user_path;
+use crate::graph::{GraphClient, GraphRequest};
+use crate::host::Host;
+use crate::http::Transport;
+use crate::lifecycle::{self, IssuedCredential, OpError, Outcome, RunMode, UserRef};
+use crate::policy::groups::{GroupFacts, GROUP_FACTS_SELECT};
+use serde_json::{json, Value};
+
+/// What a change produced: its outcome, and the credential it issued (a
+/// new hire's first credential, a reset password, a TAP), if any.
+pub type ChangeResult = Result<(Outcome, Option<IssuedCredential>), OpError>;
+
+/// Answers a read route (`user.get`, `user.groups`); `Ok(None)` for a change.
+pub async fn read<H: Host, T: Transport>(
+    client: &GraphClient<'_, T, H>,
+    request: &RouteRequest<Resolved>,
+    ctx: &RouteContext<'_, H, T>,
+) -> Result<Option<Value>, ApiError> {
+    match request {
+        RouteRequest::Lookup(user) => {
+            let view = lifecycle::lookup(client, user, ctx.deadline)
+                .await
+                .map_err(ApiError::Operation)?;
+            Ok(Some(json!(view)))
+        }
+        RouteRequest::Groups(user) => {
+            let groups = user_groups(client, user, ctx).await?;
+            Ok(Some(json!({ "groups": groups })))
+        }
+        _ => Ok(None),
+    }
+}
+
+/// Plans and (unless `mode` is a dry run) runs a change. Reads are answered
+/// by [`read`] first and never reach here.
+pub async fn change<H: Host, T: Transport>(
+    client: &GraphClient<'_, T, H>,
+    request: RouteRequest<Resolved>,
+    mode: RunMode,
+    ctx: &RouteContext<'_, H, T>,
+) -> ChangeResult {
+    let d = ctx.deadline;
+    let plain = |o: Outcome| (o, None);
+    Ok(match request {
+        RouteRequest::Lookup(_) | RouteRequest::Groups(_) => {
+            return Err(OpError::invalid(
+                "route",
+                "a read route has no change to run",
+            ))
+        }
+        RouteRequest::Update { user, changes, .. } => {
+            plain(lifecycle::update(client, &user, &changes, mode, d).await?)
+        }
+        RouteRequest::Disable(u) => plain(lifecycle::disable(client, &u, mode, d).await?),
+        RouteRequest::Enable(u) => plain(lifecycle::enable(client, &u, mode, d).await?),
+        RouteRequest::RevokeSessions(u) => {
+            plain(lifecycle::revoke_sessions(client, &u, mode, d).await?)
+        }
+        RouteRequest::AddMember { user, group } => {
+            plain(lifecycle::add_to_group(client, &user, &group, mode, d).await?)
+        }
+        RouteRequest::RemoveMember { user, group } => {
+            plain(lifecycle::remove_from_group(client, &user, &group, mode, d).await?)
+        }
+        RouteRequest::Transfer(WithRules { request, rules }) => {
+            plain(lifecycle::transfer(client, &rules, &request, mode, d).await?)
+        }
+        RouteRequest::Offboard(request) => {
+            plain(lifecycle::offboard(client, &request, mode, d).await?)
+        }
+        RouteRequest::Create(create) => {
+            let WithRules { request, rules } = *create;
+            let done = lifecycle::create(client, &rules, &request, mode, d).await?;
+            (done.outcome, done.credential)
+        }
+        RouteRequest::ResetPassword(u) => {
+            let done = lifecycle::reset_password(client, &u, mode, d).await?;
+            (done.outcome, done.credential)
+        }
+        RouteRequest::TemporaryAccessPass { user, options } => {
+            let done =
+                lifecycle::create_temporary_access_pass(client, &user, options, mode, d).await?;
+            (done.outcome, done.credential)
+        }
+    })
+}
+
+/// Direct group memberships (roles and administrative units left out).
+async fn user_groups<H: Host, T: Transport>(
+    client: &GraphClient<'_, T, H>,
+    user: &UserRef,
+    ctx: &RouteContext<'_, H, T>,
+) -> Result<Vec<GroupFacts>, ApiError> {
+    let key = match user {
+        UserRef::Id(id) => id.to_string(),
+        UserRef::Upn(upn) => upn.clone(),
+        UserRef::Mail(_) | UserRef::EmployeeId(_) => {
+            lifecycle::lookup(client, user, ctx.deadline)
+                .await
+                .map_err(ApiError::Operation)?
+                .id
+        }
+    };
+    let request = GraphRequest::get(format!(
+        "{}/memberOf/microsoft.graph.group",
+        user_path(&key)
+    ))
+    .query(&format!("$select={GROUP_FACTS_SELECT}"))
+    .query("$top=999");
+    client
+        .get_all(request, 20, ctx.deadline)
+        .await
+        .map_err(|e| ApiError::Operation(e.into()))
+}
