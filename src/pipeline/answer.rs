@@ -31,6 +31,7 @@ pub struct Executed {
 /// it its own way.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CallAnswer {
+    /// HTTP status: 200, or the error's status (400, 401, 403, 404, 409, 413, 429, 502, 503).
     pub status: u16,
     /// `{"ok": true, "route", "result", "plan"?, ...}` or `{"ok": false, "error", ...}`.
     pub body: Value,
@@ -41,11 +42,13 @@ pub struct CallAnswer {
 }
 
 impl CallAnswer {
+    /// `true` when the body says `"ok": true`.
     pub fn ok(&self) -> bool {
         self.body["ok"] == Value::Bool(true)
     }
 }
 
+/// A read route's answer: `200 {"ok": true, "route", "result"}`.
 pub fn read_answer(call: &OperationCall, result: Value) -> CallAnswer {
     CallAnswer {
         status: 200,

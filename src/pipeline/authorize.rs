@@ -18,6 +18,7 @@ use crate::policy::requester::RequestContext;
 /// A denial that has been written to the audit trail.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AuditedDenial {
+    /// What the policy refused, and the rule that refused it.
     pub denial: Denial,
     /// The record written for it.
     pub record: AuditRecord,

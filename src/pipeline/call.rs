@@ -12,10 +12,15 @@ pub const MAX_IDEMPOTENCY_KEY_LEN: usize = 128;
 /// A validated call: route, its data, and how it is to run.
 #[derive(Debug, Clone, PartialEq)]
 pub struct OperationCall {
+    /// The route named in the envelope.
     pub route: Route,
+    /// The route's `data` object, as received (validated by the parse stage).
     pub data: Map<String, Value>,
+    /// The caller's key, or none (the route then derives one from the issue key where it can).
     pub idempotency_key: Option<IdempotencyKey>,
+    /// The Jira request the call is about, if any: it gets the internal comment.
     pub issue_key: Option<IssueKey>,
+    /// `true`: plan only, change nothing.
     pub dry_run: bool,
 }
 
@@ -60,6 +65,7 @@ impl OperationCall {
 pub struct IdempotencyKey(String);
 
 impl IdempotencyKey {
+    /// Accepts 1 to [`MAX_IDEMPOTENCY_KEY_LEN`] printable ASCII characters without spaces; else a 400 naming `field`.
     pub fn parse(field: &str, raw: &str) -> Result<Self, ApiError> {
         if raw.is_empty() || raw.len() > MAX_IDEMPOTENCY_KEY_LEN {
             return Err(ApiError::invalid(
@@ -76,6 +82,7 @@ impl IdempotencyKey {
         Ok(IdempotencyKey(raw.to_string()))
     }
 
+    /// The key as given.
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -87,6 +94,7 @@ impl IdempotencyKey {
 pub struct IssueKey(String);
 
 impl IssueKey {
+    /// Accepts `PROJECT-123` (an upper-case project key, a dash, a positive number); else a 400 naming `field`.
     pub fn parse(field: &str, raw: &str) -> Result<Self, ApiError> {
         let invalid = || {
             ApiError::invalid(
@@ -111,6 +119,7 @@ impl IssueKey {
         }
     }
 
+    /// The key as given, for example `ITSM-42`.
     pub fn as_str(&self) -> &str {
         &self.0
     }

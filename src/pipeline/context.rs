@@ -8,14 +8,20 @@ use crate::host::{Host, LogLevel};
 use crate::http::Transport;
 use crate::random;
 
+/// What one call runs with: the ports, the configuration read once at its start, and the deadline its Graph retries stop at.
 pub struct RouteContext<'a, H: Host, T: Transport> {
+    /// The Forge capabilities.
     pub host: &'a H,
+    /// Outbound HTTPS to Entra and Graph.
     pub transport: &'a T,
+    /// The admin's configuration as loaded for this call.
     pub config: AppConfig,
+    /// When the entry point's time budget runs out.
     pub deadline: Deadline,
 }
 
 impl<'a, H: Host, T: Transport> RouteContext<'a, H, T> {
+    /// Loads the configuration from KVS (a 500 with a correlation id if it cannot be read) and sets the deadline `budget_ms` milliseconds from now.
     pub async fn load(host: &'a H, transport: &'a T, budget_ms: u64) -> Result<Self, ApiError> {
         let config = config::load(host)
             .await

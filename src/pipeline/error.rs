@@ -12,33 +12,66 @@ pub enum ApiError {
     /// 400: the body or one of its fields is wrong. `field` is a JSON path
     /// such as `data.user` so the caller knows what to fix.
     InvalidInput {
+        /// The JSON path of the field at fault, e.g. `data.user`; `None` for the body as a whole.
         field: Option<String>,
+        /// What is wrong and how to fix it.
         message: String,
     },
     /// 401: missing, malformed or wrong credentials.
-    Unauthorized { reason: UnauthorizedReason },
+    /// 401: missing, malformed or wrong credentials; `reason` says which.
+    Unauthorized {
+        /// Which check failed.
+        reason: UnauthorizedReason,
+    },
     /// 405: only POST is accepted.
-    MethodNotAllowed { method: String },
+    /// 405: only POST is accepted; `method` is the one received.
+    MethodNotAllowed {
+        /// The method received.
+        method: String,
+    },
     /// 413: the body exceeds the Service API's limit.
-    PayloadTooLarge { size: usize, limit: usize },
+    /// 413: the body is `size` bytes, over the `limit` in bytes.
+    PayloadTooLarge {
+        /// The body's size in bytes.
+        size: usize,
+        /// The limit in bytes.
+        limit: usize,
+    },
     /// 501: a known route whose implementation is not in this version.
-    NotImplemented { route: &'static str },
+    /// 501: a known route this version does not implement.
+    NotImplemented {
+        /// The route name.
+        route: &'static str,
+    },
     /// 500: the app itself failed; the message carries no internals.
-    Internal { correlation_id: String },
+    /// 500: the app itself failed; only the correlation id of the logged cause is told.
+    Internal {
+        /// The id under which the cause was logged.
+        correlation_id: String,
+    },
     /// 503: the app is not connected to Entra yet.
-    NotConfigured { message: String },
+    /// 503: the app is not connected to Entra yet, or its provisioning settings are incomplete; `message` says what to set.
+    NotConfigured {
+        /// What an administrator must set.
+        message: String,
+    },
     /// The operation refused or failed: 400/403/404/409/429/502 by kind.
     Operation(OpError),
     /// 403: refused by policy; `rule` names the rule.
     Refused {
+        /// The policy rule, e.g. `noSecretRecipient`.
         rule: String,
+        /// Why, in words an agent can act on.
         message: String,
+        /// The audit record of the refusal, when one was stored.
         audit_id: Option<String>,
     },
     /// The policy layer denied the call (refused 403, approval pending 202
     /// or declined 403, or a check that could not be made); nothing ran.
     Denied {
+        /// The policy's decision.
         denial: Box<Denial>,
+        /// The audit record of the refusal, when one was stored.
         audit_id: Option<String>,
     },
 }
@@ -47,15 +80,20 @@ pub enum ApiError {
 /// none of them reveals anything about the valid key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum UnauthorizedReason {
+    /// No `Authorization` header and no signature headers.
     MissingCredentials,
+    /// An `Authorization` header that is not `Bearer <key>`.
     MalformedAuthorization,
+    /// A key that is not the current service key.
     WrongKey,
+    /// No service key has been issued yet (admin page, Service API tab).
     NoKeyConfigured,
     /// A signed request whose signature did not hold.
     Signature(SignatureProblem),
 }
 
 impl ApiError {
+    /// A 400 naming `field` (a JSON path such as `data.user`).
     pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
         ApiError::InvalidInput {
             field: Some(field.into()),
@@ -63,6 +101,7 @@ impl ApiError {
         }
     }
 
+    /// The HTTP status this error answers with.
     pub fn status(&self) -> u16 {
         match self {
             ApiError::InvalidInput { .. } => 400,
@@ -78,6 +117,7 @@ impl ApiError {
         }
     }
 
+    /// The stable machine-readable code in `error.code`, e.g. `invalidInput`, `notFound`, `refused`.
     pub fn code(&self) -> &'static str {
         match self {
             ApiError::InvalidInput { .. } => "invalid_input",
@@ -165,6 +205,7 @@ impl ApiError {
         }
     }
 
+    /// The error as a call's answer: status, `{"ok": false, "error": {...}}` body and `Retry-After` seconds when throttled.
     pub fn to_answer(&self) -> CallAnswer {
         CallAnswer {
             status: self.status(),
@@ -220,15 +261,22 @@ impl std::error::Error for ApiError {}
 /// reveal anything about the secret.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SignatureProblem {
+    /// No HR signing secret has been generated.
     NoSecretConfigured,
+    /// `X-Entra-Connect-Timestamp` is not Unix seconds.
     MalformedTimestamp,
+    /// The timestamp is more than 5 minutes from now.
     StaleTimestamp,
+    /// `X-Entra-Connect-Signature` is not `v1=` and 64 hex digits.
     MalformedSignature,
+    /// The signature does not match the body and timestamp.
     WrongSignature,
+    /// The same signature was already received.
     Replayed,
 }
 
 impl SignatureProblem {
+    /// The caller-facing explanation (reveals nothing about the secret).
     pub fn message(self) -> &'static str {
         match self {
             SignatureProblem::NoSecretConfigured => "Signed requests are not enabled: generate the HR signing secret on the admin page.",

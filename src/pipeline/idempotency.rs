@@ -18,9 +18,13 @@ pub const REPLAY_WINDOW_MS: u64 = 30 * 24 * 60 * 60 * 1000;
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
+/// A completed answer kept for replay under its idempotency key.
 pub struct StoredAnswer {
+    /// The HTTP status first answered.
     pub status: u16,
+    /// The body first answered (never one that carries a credential's value).
     pub body: Value,
+    /// When it was stored, in milliseconds since the Unix epoch; replays stop after [`REPLAY_WINDOW_MS`].
     pub stored_at_ms: u64,
 }
 
@@ -48,6 +52,7 @@ pub fn key_for(envelope: &OperationCall) -> Option<String> {
     ))
 }
 
+/// The stored answer for `key`, if one exists and is younger than [`REPLAY_WINDOW_MS`]; an unreadable record counts as none.
 pub async fn find(host: &impl Host, key: &str) -> Result<Option<StoredAnswer>, HostError> {
     let Some(value) = host.kvs_get(key).await? else {
         return Ok(None);
@@ -61,6 +66,7 @@ pub async fn find(host: &impl Host, key: &str) -> Result<Option<StoredAnswer>, H
     Ok(Some(answer))
 }
 
+/// Stores a completed answer under `key` (a KVS key from [`key_for`]) with the current time.
 pub async fn remember(
     host: &impl Host,
     key: &str,

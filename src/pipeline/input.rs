@@ -9,10 +9,13 @@ use serde_json::{Map, Value};
 /// against Entra, and then held to the serviceable-groups policy).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum GroupRef {
+    /// An object id (a GUID).
     Id(ObjectId),
+    /// The display name of a group; must match exactly one group.
     DisplayName(String),
 }
 
+/// A route's `data` object, checked against the names the route declares, read field by field; each error names `data.<field>`.
 pub struct Data<'a> {
     map: &'a Map<String, Value>,
 }
@@ -47,11 +50,13 @@ impl<'a> Data<'a> {
         }
     }
 
+    /// A user named by UPN, mail, object id or `{"employeeId": "..."}`, if present.
     pub fn optional_user(&self, field: &str) -> Result<Option<UserRef>, ApiError> {
         let path = format!("data.{field}");
         self.get(field).map(|v| user_ref(v, &path)).transpose()
     }
 
+    /// A required group: object id or display name.
     pub fn group(&self, field: &str) -> Result<GroupRef, ApiError> {
         let path = format!("data.{field}");
         match self.get(field) {
@@ -60,6 +65,7 @@ impl<'a> Data<'a> {
         }
     }
 
+    /// An optional array of groups (absent: none); an error names the item, e.g. `data.groups[2]`.
     pub fn groups(&self, field: &str) -> Result<Vec<GroupRef>, ApiError> {
         let path = format!("data.{field}");
         match self.get(field) {
@@ -73,6 +79,7 @@ impl<'a> Data<'a> {
         }
     }
 
+    /// An optional string, as given.
     pub fn optional_string(&self, field: &str) -> Result<Option<String>, ApiError> {
         let path = format!("data.{field}");
         match self.get(field) {
@@ -82,6 +89,7 @@ impl<'a> Data<'a> {
         }
     }
 
+    /// A required string; absent is a 400 "is required".
     pub fn required_string(&self, field: &str) -> Result<String, ApiError> {
         self.optional_string(field)?.ok_or_else(|| {
             ApiError::invalid(
@@ -91,6 +99,7 @@ impl<'a> Data<'a> {
         })
     }
 
+    /// An optional JSON boolean.
     pub fn optional_bool(&self, field: &str) -> Result<Option<bool>, ApiError> {
         match self.get(field) {
             None => Ok(None),
@@ -99,6 +108,7 @@ impl<'a> Data<'a> {
         }
     }
 
+    /// An optional whole number from 0 to 4,294,967,295, given as a JSON number or (from automation smart values) a string.
     pub fn optional_u32(&self, field: &str) -> Result<Option<u32>, ApiError> {
         let path = format!("data.{field}");
         match self.get(field) {
@@ -201,6 +211,7 @@ pub fn op_input_error(error: OpError, path: &str) -> ApiError {
     }
 }
 
+/// A 400 saying `field` must be `expected` and naming the JSON type received.
 pub fn wrong_type(field: &str, expected: &str, got: &Value) -> ApiError {
     let got = match got {
         Value::Null => "null",
