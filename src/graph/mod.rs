@@ -9,6 +9,7 @@ pub mod model;
 pub mod odata;
 pub mod paging;
 pub mod request;
+pub mod resources;
 pub mod retry;
 pub mod settings;
 pub mod token;

@@ -38,6 +38,13 @@ pub fn startswith_filter(property: &'static str, prefix: &str) -> String {
     format!("$filter=startswith({property},{})", string_literal(prefix))
 }
 
+/// `$filter=<property> in ('<v1>','<v2>',...)`, each value an encoded
+/// literal. Graph accepts at most 15 values in one `in`.
+pub fn in_filter(property: &'static str, values: &[String]) -> String {
+    let literals: Vec<String> = values.iter().map(|v| string_literal(v)).collect();
+    format!("$filter={property}%20in%20({})", literals.join(","))
+}
+
 /// A user key (object id or UPN) as a URL path segment. A UPN starting with
 /// `$` must use the key-as-literal form `users('$x@y')`, because Graph would
 /// otherwise read it as a system segment; everything else is percent-encoded
@@ -69,6 +76,14 @@ mod tests {
         assert_eq!(
             eq_filter("mail", "x' or 1 eq 1"),
             "$filter=mail%20eq%20'x%27%27%20or%201%20eq%201'"
+        );
+    }
+
+    #[test]
+    fn in_filter_lists_literals() {
+        assert_eq!(
+            in_filter("id", &["a".into(), "b'c".into()]),
+            "$filter=id%20in%20('a','b%27%27c')"
         );
     }
 

@@ -1,0 +1,244 @@
+//! Every Microsoft Graph call the app makes, one module per Graph resource.
+//!
+//! Each function builds the [`GraphRequest`] of one call (path, method,
+//! query options and body, encoded through [`crate::graph::odata`]) and each
+//! has a [`GraphCall`] entry in [`CALLS`] naming its Microsoft Learn page and
+//! the least-privileged application permission that works for the call as the
+//! app makes it. Permissions come from Microsoft's permission map
+//! (microsoft-graph-devx-content `permissions/new/permissions.json`, commit
+//! 6cbd6bb, Application scheme), checked against the Learn pages; where the
+//! app's choice differs from the map's `least=` marker the function's doc says
+//! why. `$batch` is in [`crate::graph::batch`], the token call in
+//! [`crate::graph::token`].
+
+pub mod authentication_methods;
+pub mod groups;
+pub mod organization;
+pub mod role_management;
+pub mod users;
+
+use crate::graph::GraphRequest;
+use crate::http::Method;
+
+/// One Graph call, declared: what a permission check needs to know about it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GraphCall {
+    /// The resource function that builds the request, `module::function`
+    /// (several calls share a path and differ in query or body).
+    pub name: &'static str,
+    /// HTTP method sent.
+    pub method: Method,
+    /// Path relative to `https://graph.microsoft.com/v1.0`, without query
+    /// string; `{id}` stands for one path segment (an object id or UPN).
+    /// Type casts (`microsoft.graph.group`) and `$ref` are kept as sent.
+    pub path_template: &'static str,
+    /// Least-privileged Graph *application* permission (app role) under
+    /// which the call works as the app makes it (its `$select`, its body).
+    pub least_permission: &'static str,
+    /// Permissions needed *in addition* to `least_permission` (empty for
+    /// most calls), e.g. `User.Read.All` next to
+    /// `User-LifeCycleInfo.ReadWrite.All`. Directory roles the app's service
+    /// principal must hold are not permissions and are not listed here.
+    pub also_needs: &'static [&'static str],
+    /// Microsoft Learn page of the operation (v1.0).
+    pub learn_url: &'static str,
+}
+
+impl GraphCall {
+    /// Whether `request` is an instance of this call: same method, and the
+    /// path (query string ignored) fits the template segment by segment,
+    /// `{id}` matching any one segment. The `users('$…')` key form of
+    /// [`crate::graph::odata::user_path`] counts as `users/{id}`.
+    pub fn matches(&self, request: &GraphRequest) -> bool {
+        if request.method != self.method {
+            return false;
+        }
+        let path = request.path_only();
+        let path = match path.strip_prefix("/users(") {
+            Some(rest) => match rest.split_once(')') {
+                Some((_, tail)) => format!("/users/{{key}}{tail}"),
+                None => return false,
+            },
+            None => path.to_string(),
+        };
+        let wanted: Vec<&str> = self.path_template.split('/').collect();
+        let got: Vec<&str> = path.split('/').collect();
+        wanted.len() == got.len()
+            && wanted
+                .iter()
+                .zip(&got)
+                .all(|(w, g)| if *w == "{id}" { !g.is_empty() } else { w == g })
+    }
+}
+
+/// Every Graph call the app makes (outside `$batch` wrapping and the token
+/// request), one entry per function of the resource modules.
+pub const CALLS: &[GraphCall] = &[
+    users::GET_USER,
+    users::LIST_USERS_WHERE,
+    users::LIST_USERS_UPN_STARTING_WITH,
+    users::LIST_USERS_BY_MAIL_OR_UPN,
+    users::SEARCH_USERS,
+    users::CREATE_USER,
+    users::UPDATE_USER,
+    users::SET_ACCOUNT_ENABLED,
+    users::SET_PASSWORD,
+    users::SET_EMPLOYEE_LEAVE_DATE,
+    users::REVOKE_SIGN_IN_SESSIONS,
+    users::GET_MANAGER,
+    users::SET_MANAGER,
+    users::LIST_TRANSITIVE_DIRECTORY_ROLES,
+    users::LIST_TRANSITIVE_GROUPS,
+    users::LIST_DIRECT_GROUPS,
+    groups::GET_GROUP,
+    groups::SEARCH_GROUPS,
+    groups::LIST_GROUPS_BY_ID,
+    groups::FIND_GROUPS_BY_DISPLAY_NAME,
+    groups::ADD_MEMBER,
+    groups::REMOVE_MEMBER,
+    authentication_methods::CREATE_TEMPORARY_ACCESS_PASS,
+    organization::GET_VERIFIED_DOMAINS,
+    role_management::LIST_ROLE_ASSIGNMENTS_OF,
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::graph::model::{NewTemporaryAccessPass, NewUser, PasswordProfile};
+    use crate::secret::Secret;
+
+    const ID: &str = "5b1c3a4e-0000-4000-8000-000000000001";
+
+    #[test]
+    fn every_entry_is_well_formed() {
+        assert!(!CALLS.is_empty());
+        for call in CALLS {
+            assert!(
+                call.learn_url.starts_with("https://learn.microsoft.com/"),
+                "{call:?}"
+            );
+            assert!(
+                call.learn_url
+                    .starts_with("https://learn.microsoft.com/en-us/graph/api/")
+                    && call.learn_url.ends_with("?view=graph-rest-1.0"),
+                "{call:?}"
+            );
+            assert!(call.path_template.starts_with('/'), "{call:?}");
+            assert!(!call.path_template.contains('?'), "{call:?}");
+            assert!(!call.least_permission.is_empty(), "{call:?}");
+        }
+    }
+
+    /// Each function's request is an instance of its own entry (and the
+    /// table lists each function once).
+    #[test]
+    fn each_function_matches_its_entry() {
+        let user = NewUser {
+            account_enabled: true,
+            display_name: "A".into(),
+            given_name: "A".into(),
+            surname: "B".into(),
+            mail_nickname: "ab".into(),
+            user_principal_name: "ab@contoso.com".into(),
+            password_profile: PasswordProfile {
+                password: "x".into(),
+                force_change_password_next_sign_in: true,
+            },
+            attributes: Default::default(),
+        };
+        let tap = NewTemporaryAccessPass {
+            lifetime_in_minutes: 60,
+            is_usable_once: true,
+        };
+        let built: Vec<(GraphCall, GraphRequest)> = vec![
+            (users::GET_USER, users::get_user(ID, "id", None)),
+            (
+                users::LIST_USERS_WHERE,
+                users::list_users_where("mail", "a@b.c", "id", None),
+            ),
+            (
+                users::LIST_USERS_UPN_STARTING_WITH,
+                users::list_users_upn_starting_with("ab", "id"),
+            ),
+            (
+                users::LIST_USERS_BY_MAIL_OR_UPN,
+                users::list_users_by_mail_or_upn("a@b.c"),
+            ),
+            (users::SEARCH_USERS, users::search_users("ab", "id", 25)),
+            (users::CREATE_USER, users::create_user(&user)),
+            (
+                users::UPDATE_USER,
+                users::update_user(ID, Default::default()),
+            ),
+            (
+                users::SET_ACCOUNT_ENABLED,
+                users::set_account_enabled(ID, false),
+            ),
+            (
+                users::SET_PASSWORD,
+                users::set_password(ID, &Secret::new("x")),
+            ),
+            (
+                users::SET_EMPLOYEE_LEAVE_DATE,
+                users::set_employee_leave_date(ID, "2026-01-01T00:00:00Z"),
+            ),
+            (
+                users::REVOKE_SIGN_IN_SESSIONS,
+                users::revoke_sign_in_sessions(ID),
+            ),
+            (users::GET_MANAGER, users::get_manager(ID)),
+            (
+                users::SET_MANAGER,
+                users::set_manager(ID, "https://graph.microsoft.com/v1.0", ID),
+            ),
+            (
+                users::LIST_TRANSITIVE_DIRECTORY_ROLES,
+                users::list_transitive_directory_roles("$x@contoso.com"),
+            ),
+            (
+                users::LIST_TRANSITIVE_GROUPS,
+                users::list_transitive_groups(ID),
+            ),
+            (
+                users::LIST_DIRECT_GROUPS,
+                users::list_direct_groups(ID, "id"),
+            ),
+            (groups::GET_GROUP, groups::get_group(ID, "id")),
+            (groups::SEARCH_GROUPS, groups::search_groups("x", "id", 25)),
+            (
+                groups::LIST_GROUPS_BY_ID,
+                groups::list_groups_by_id(&[ID.to_string()], "id"),
+            ),
+            (
+                groups::FIND_GROUPS_BY_DISPLAY_NAME,
+                groups::find_groups_by_display_name("Sales"),
+            ),
+            (groups::ADD_MEMBER, groups::add_member(ID, "https://x/y")),
+            (groups::REMOVE_MEMBER, groups::remove_member(ID, ID)),
+            (
+                authentication_methods::CREATE_TEMPORARY_ACCESS_PASS,
+                authentication_methods::create_temporary_access_pass(ID, &tap),
+            ),
+            (
+                organization::GET_VERIFIED_DOMAINS,
+                organization::get_verified_domains(),
+            ),
+            (
+                role_management::LIST_ROLE_ASSIGNMENTS_OF,
+                role_management::list_role_assignments_of(ID),
+            ),
+        ];
+        assert_eq!(built.len(), CALLS.len());
+        for (call, request) in &built {
+            assert!(call.matches(request), "{call:?} vs {request:?}");
+            assert!(CALLS.contains(call), "{call:?} not in CALLS");
+        }
+        for call in CALLS {
+            assert_eq!(
+                built.iter().filter(|(c, _)| c == call).count(),
+                1,
+                "{call:?} listed more than once"
+            );
+        }
+    }
+}
