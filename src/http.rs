@@ -9,14 +9,21 @@ use std::fmt;
 /// produce a request Graph would reject.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Method {
+    /// `GET`: reads (Graph queries, Jira and JSM reads).
     Get,
+    /// `POST`: creates and actions (Graph `$batch`, `revokeSignInSessions`,
+    /// member `$ref`, Jira comments).
     Post,
+    /// `PUT`: replaces (Graph `manager/$ref`, Jira issue edits).
     Put,
+    /// `PATCH`: partial updates (Graph user properties).
     Patch,
+    /// `DELETE`: removes (Graph member `$ref`).
     Delete,
 }
 
 impl Method {
+    /// The upper-case wire name, e.g. `"PATCH"`.
     pub fn as_str(self) -> &'static str {
         match self {
             Method::Get => "GET",
@@ -49,13 +56,19 @@ impl fmt::Display for Method {
 /// An outbound request. `url` is absolute and already encoded.
 #[derive(Debug, Clone, PartialEq)]
 pub struct HttpRequest {
+    /// The HTTP method.
     pub method: Method,
+    /// Absolute URL, query string included and percent-encoded
+    /// (e.g. `https://graph.microsoft.com/v1.0/users/{id}?$select=id`).
     pub url: String,
+    /// Header name/value pairs in sending order; a name may repeat.
     pub headers: Vec<(String, String)>,
+    /// The body as text (JSON or form-encoded); `None` sends no body.
     pub body: Option<String>,
 }
 
 impl HttpRequest {
+    /// A request with no headers and no body.
     pub fn new(method: Method, url: impl Into<String>) -> Self {
         HttpRequest {
             method,
@@ -65,11 +78,15 @@ impl HttpRequest {
         }
     }
 
+    /// Appends a header (an existing header of that name is kept, not
+    /// replaced).
     pub fn header(mut self, name: &str, value: impl Into<String>) -> Self {
         self.headers.push((name.to_string(), value.into()));
         self
     }
 
+    /// Sets the body, replacing any earlier one. Set `Content-Type` with
+    /// [`HttpRequest::header`]; nothing is added automatically.
     pub fn body(mut self, body: impl Into<String>) -> Self {
         self.body = Some(body.into());
         self
@@ -79,8 +96,12 @@ impl HttpRequest {
 /// A response as received. Header names are compared case-insensitively.
 #[derive(Debug, Clone, PartialEq)]
 pub struct HttpResponse {
+    /// HTTP status code, e.g. `200`, `429`.
     pub status: u16,
+    /// Header name/value pairs as received (names in whatever case the
+    /// transport delivers; `fetch` lower-cases them).
     pub headers: Vec<(String, String)>,
+    /// The body as text; empty when there was none (e.g. Graph's `204`).
     pub body: String,
 }
 
@@ -98,7 +119,13 @@ impl HttpResponse {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TransportError {
     /// The connection failed or was dropped before a response arrived.
-    Network { url: String, reason: String },
+    Network {
+        /// The request URL (never holds a secret: credentials travel in
+        /// headers and bodies).
+        url: String,
+        /// The transport's own description of the failure.
+        reason: String,
+    },
 }
 
 impl fmt::Display for TransportError {
@@ -119,5 +146,8 @@ impl std::error::Error for TransportError {}
 // so the futures need not be `Send`.
 #[allow(async_fn_in_trait)]
 pub trait Transport {
+    /// Sends one request and returns whatever response arrives, whatever
+    /// its status: a `4xx`/`5xx` is an `Ok`, only a missing response is an
+    /// `Err`. No retries or timeouts here; the Graph client owns those.
     async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError>;
 }

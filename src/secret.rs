@@ -9,10 +9,15 @@ use sha2::{Digest, Sha256};
 use std::fmt;
 use subtle::ConstantTimeEq;
 
+/// A secret string: no `Display`, no `Serialize`, and a `Debug` that prints
+/// `Secret(<redacted>)`. Equality compares the values (not in constant time;
+/// use [`digests_equal`] on [`Secret::sha256`] for anything an attacker
+/// controls).
 #[derive(Clone, PartialEq, Eq)]
 pub struct Secret(String);
 
 impl Secret {
+    /// Wraps a value. The caller's copy, if any, is not wiped.
     pub fn new(value: impl Into<String>) -> Self {
         Secret(value.into())
     }

@@ -10,6 +10,8 @@ use std::collections::BTreeMap;
 
 type JiraHandler = Box<dyn Fn(&JiraRequest) -> HttpResponse>;
 
+/// A [`Host`] whose state lives in memory. Single-threaded (`Cell` and
+/// `RefCell` inside), like the runtimes the core runs on.
 pub struct MemoryHost {
     clock_ms: Cell<u64>,
     kvs: RefCell<BTreeMap<String, Value>>,
@@ -45,27 +47,36 @@ impl MemoryHost {
         }
     }
 
+    /// Answers every Jira call with `handler` (calls are still recorded; see
+    /// [`MemoryHost::jira_calls`]).
     pub fn with_jira(mut self, handler: impl Fn(&JiraRequest) -> HttpResponse + 'static) -> Self {
         self.jira = Box::new(handler);
         self
     }
 
+    /// Moves the virtual clock forward by `ms` milliseconds.
+    /// [`Host::sleep_ms`] does the same instead of waiting.
     pub fn advance(&self, ms: u64) {
         self.clock_ms.set(self.clock_ms.get() + ms);
     }
 
+    /// Every log line so far, in order.
     pub fn logs(&self) -> Vec<(LogLevel, String)> {
         self.logs.borrow().clone()
     }
 
+    /// A copy of the KVS, key -> value.
     pub fn kvs_snapshot(&self) -> BTreeMap<String, Value> {
         self.kvs.borrow().clone()
     }
 
+    /// A copy of secret storage, key -> value (tests use it to prove what
+    /// is, and is not, stored).
     pub fn secrets_snapshot(&self) -> BTreeMap<String, String> {
         self.secrets.borrow().clone()
     }
 
+    /// Every Jira call so far, in order.
     pub fn jira_calls(&self) -> Vec<JiraRequest> {
         self.jira_calls.borrow().clone()
     }

@@ -12,13 +12,19 @@ use std::fmt;
 /// already-redacted text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LogLevel {
+    /// Detail for tracing a flow; `console.debug` on Forge.
     Debug,
+    /// Routine outcomes (a call answered, a job queued); `console.info`.
     Info,
+    /// Something skipped or degraded that the flow survived; `console.warn`.
     Warn,
+    /// A failure someone should look at; `console.error`.
     Error,
 }
 
 impl LogLevel {
+    /// The name the JS host maps to a `console` method: `"debug"`, `"info"`,
+    /// `"warn"` or `"error"`.
     pub fn as_str(self) -> &'static str {
         match self {
             LogLevel::Debug => "debug",
@@ -42,36 +48,61 @@ pub enum JiraAs {
 /// `/rest/api/3/issue/ITSM-1/comment`), already percent-encoded.
 #[derive(Debug, Clone, PartialEq)]
 pub struct JiraRequest {
+    /// The HTTP method.
     pub method: Method,
+    /// Path on the site, starting `/rest/`, query string included.
     pub path: String,
+    /// JSON body; the host sends it with `Content-Type: application/json`.
     pub body: Option<Value>,
+    /// App or user authority (`api.asApp()` / `api.asUser()`).
     pub as_who: JiraAs,
 }
 
 /// A failure of a host capability, with the capability named.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum HostError {
+    /// A Forge KVS call (`kvs.get`, `kvs.set`, `kvs.delete`) threw or
+    /// returned a value the core could not read.
     Storage {
+        /// `"get"`, `"set"` or `"delete"`.
         operation: &'static str,
+        /// The KVS key.
         key: String,
+        /// The platform's error message.
         reason: String,
     },
+    /// A Forge secret storage call (`kvs.getSecret`, `kvs.setSecret`,
+    /// `kvs.deleteSecret`) threw.
     Secret {
+        /// `"get"`, `"set"` or `"delete"`.
         operation: &'static str,
+        /// The secret's key (never its value).
         key: String,
+        /// The platform's error message.
         reason: String,
     },
+    /// `requestJira` threw (no HTTP response). An HTTP error status is not
+    /// this: it comes back as an `Ok` response.
     Jira {
+        /// The request path.
         path: String,
+        /// The platform's error message.
         reason: String,
     },
+    /// `Queue.push` of `@forge/events` threw (for example Forge's
+    /// `TooManyEventsError` or `PayloadTooBigError`), or the host has no
+    /// queue.
     Queue {
+        /// The platform's error message.
         reason: String,
     },
     /// The host object handed to the core lacks a capability or returned a
     /// value of the wrong shape (a shim bug, never user input).
     Contract {
+        /// The capability, by its JS name (`"webTriggerUrl"`, `"kvsGet"`,
+        /// `"secrets"`, ...).
         capability: &'static str,
+        /// What was wrong with it.
         reason: String,
     },
 }
@@ -113,16 +144,36 @@ pub trait Host {
     fn now_ms(&self) -> u64;
     /// Waits; used by retry back-off. Fakes may advance a virtual clock.
     async fn sleep_ms(&self, ms: u64);
+    /// Writes one log line (`console.*` on Forge, so it shows in
+    /// `forge logs`). Forge caps log lines per invocation (100 per runtime
+    /// minute) and their size (200 KB): log outcomes, not loops.
+    /// <https://developer.atlassian.com/platform/forge/limits-invocation/>
     fn log(&self, level: LogLevel, message: &str);
 
+    /// Reads a Forge KVS value (`kvs.get`); `Ok(None)` when the key is
+    /// absent. Keys must match `^(?!\s+$)[a-zA-Z0-9:._\s-#]+$` and be at
+    /// most 500 characters; a value is at most 240 KiB.
+    /// <https://developer.atlassian.com/platform/forge/storage-reference/handling-errors-kvs/>
     async fn kvs_get(&self, key: &str) -> Result<Option<Value>, HostError>;
+    /// Writes a Forge KVS value (`kvs.set`), replacing any previous one.
+    /// There is no compare-and-set: two invocations writing one key race,
+    /// and the last write wins.
     async fn kvs_set(&self, key: &str, value: &Value) -> Result<(), HostError>;
+    /// Deletes a Forge KVS value (`kvs.delete`).
     async fn kvs_delete(&self, key: &str) -> Result<(), HostError>;
 
+    /// Reads from Forge secret storage (`kvs.getSecret`); `Ok(None)` when
+    /// the key is absent. Same key rules as [`Host::kvs_get`].
     async fn secret_get(&self, key: &str) -> Result<Option<String>, HostError>;
+    /// Writes to Forge secret storage (`kvs.setSecret`), replacing any
+    /// previous value.
     async fn secret_set(&self, key: &str, value: &str) -> Result<(), HostError>;
+    /// Deletes from Forge secret storage (`kvs.deleteSecret`).
     async fn secret_delete(&self, key: &str) -> Result<(), HostError>;
 
+    /// One Jira or JSM REST call through `requestJira`, with
+    /// `Accept: application/json`. Every HTTP status comes back as `Ok`;
+    /// `Err` only when no response arrived.
     async fn jira(&self, request: JiraRequest) -> Result<HttpResponse, HostError>;
 
     /// Pushes events (each `{"body": {...}, ...}` as `@forge/events` takes

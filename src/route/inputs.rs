@@ -8,9 +8,15 @@ use serde_json::{json, Value};
 
 /// One input of a route's `data`.
 pub struct Input {
+    /// The key in `data`, e.g. `"givenName"`.
     pub name: &'static str,
+    /// Whether the parser refuses a call without it.
     pub required: bool,
+    /// Builds its JSON Schema (OpenAPI 3.0 dialect); a `$ref` points into
+    /// the OpenAPI document's `components/schemas`.
     pub schema: fn() -> Value,
+    /// One line for the OpenAPI document. It replaces the schema's own
+    /// `description` unless the schema is a `$ref`.
     pub description: &'static str,
 }
 

@@ -8,19 +8,23 @@ pub mod inputs;
 use std::fmt;
 
 macro_rules! routes {
-    ($($variant:ident => $name:literal,)*) => {
+    ($($(#[$doc:meta])* $variant:ident => $name:literal,)*) => {
         /// A Service API route, named in the envelope's `route` field.
+        /// Serialises as its name (`"user.create"`).
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-        pub enum Route { $($variant,)* }
+        pub enum Route { $($(#[$doc])* $variant,)* }
 
         impl Route {
             /// Every route, in documentation order.
             pub const ALL: &'static [Route] = &[$(Route::$variant,)*];
 
+            /// The wire name, e.g. `"user.revokeSessions"`.
             pub fn name(self) -> &'static str {
                 match self { $(Route::$variant => $name,)* }
             }
 
+            /// The route of a wire name; exact and case-sensitive, so
+            /// `"user.Create"` is `None`.
             pub fn parse(name: &str) -> Option<Route> {
                 match name { $($name => Some(Route::$variant),)* _ => None }
             }
@@ -29,18 +33,38 @@ macro_rules! routes {
 }
 
 routes! {
+    /// `user.get`: read a user with the properties the issue panel shows,
+    /// manager included. Read-only.
     UserGet => "user.get",
+    /// `user.create`: create an account (naming template, attributes,
+    /// manager, explicit and rule-derived groups) and issue its first
+    /// credential for one-time reveal.
     UserCreate => "user.create",
+    /// `user.update`: set allow-listed attributes (`data.changes`).
     UserUpdate => "user.update",
+    /// `user.disable`: block sign-in (`accountEnabled: false`).
     UserDisable => "user.disable",
+    /// `user.enable`: allow sign-in again (`accountEnabled: true`).
     UserEnable => "user.enable",
+    /// `user.revokeSessions`: Graph `revokeSignInSessions`.
     UserRevokeSessions => "user.revokeSessions",
+    /// `user.resetPassword`: set a generated temporary password
+    /// (`forceChangePasswordNextSignIn`), revealed once.
     UserResetPassword => "user.resetPassword",
+    /// `user.createTemporaryAccessPass`: issue a Temporary Access Pass,
+    /// revealed once.
     UserCreateTemporaryAccessPass => "user.createTemporaryAccessPass",
+    /// `user.offboard`: disable, revoke sessions, leave serviceable groups,
+    /// record `employeeLeaveDateTime`.
     UserOffboard => "user.offboard",
+    /// `user.transfer`: new department, job title or manager, with
+    /// rule-derived groups re-derived.
     UserTransfer => "user.transfer",
+    /// `group.addMember`: add a user to a serviceable group.
     GroupAddMember => "group.addMember",
+    /// `group.removeMember`: remove a user from a serviceable group.
     GroupRemoveMember => "group.removeMember",
+    /// `user.groups`: list a user's direct group memberships. Read-only.
     UserGroups => "user.groups",
 }
 
@@ -50,6 +74,7 @@ impl Route {
         self.name()
     }
 
+    /// Same as [`Route::parse`]: the route named by a policy config key.
     pub fn from_route(name: &str) -> Option<Route> {
         Route::parse(name)
     }

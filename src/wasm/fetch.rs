@@ -3,6 +3,10 @@
 use crate::http::{HttpRequest, HttpResponse, Method, Transport, TransportError};
 use gloo_net::http::{Method as FetchMethod, RequestBuilder};
 
+/// Sends requests with the runtime's `fetch`. Forge routes it through its
+/// egress proxy, so every Graph and login host must be listed under the
+/// manifest's `permissions.external.fetch.backend`. Every failure to get a
+/// response (including a refused egress) is a [`TransportError::Network`].
 #[derive(Debug, Default, Clone, Copy)]
 pub struct FetchTransport;
 

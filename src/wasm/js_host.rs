@@ -43,11 +43,14 @@ extern "C" {
     fn queue_push(this: &HostObject, queue_key: &str, events: JsValue) -> Result<Promise, JsValue>;
 }
 
+/// The [`Host`] port over one invocation's JS `host` object. Every
+/// rejected promise becomes a [`HostError`] naming the capability.
 pub struct JsHost {
     inner: HostObject,
 }
 
 impl JsHost {
+    /// Wraps the object `forgeHost()` (in `src/host.js`) built.
     pub fn new(inner: HostObject) -> Self {
         JsHost { inner }
     }
