@@ -9,18 +9,29 @@ use std::collections::BTreeMap;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum EnrichedAttribute {
+    /// Graph `displayName`.
     DisplayName,
+    /// Graph `userPrincipalName`.
     UserPrincipalName,
+    /// Graph `accountEnabled`, written as the text `Enabled` or `Disabled`.
     AccountEnabled,
+    /// Graph `department`.
     Department,
+    /// Graph `jobTitle`.
     JobTitle,
+    /// Graph `employeeId`.
     EmployeeId,
+    /// Graph `companyName`.
     CompanyName,
+    /// Graph `officeLocation`.
     OfficeLocation,
     /// The manager's display name.
     Manager,
 }
 
+/// `enrichment` in the app configuration, e.g. `{"fields": {"department":
+/// "customfield_10200"}, "accountField": "customfield_10300"}`. Empty (the
+/// default) turns enrichment off.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct EnrichmentSettings {
@@ -33,10 +44,14 @@ pub struct EnrichmentSettings {
 }
 
 impl EnrichmentSettings {
+    /// True when nothing is configured, so enrichment does no lookup at all.
     pub fn is_empty(&self) -> bool {
         self.fields.is_empty() && self.account_field.is_none()
     }
 
+    /// Every target must be a Jira custom field id, `customfield_` and 1 to
+    /// 12 digits. The first problem comes back, at `enrichment.fields.<attribute>`
+    /// or `enrichment.accountField`.
     pub fn validate(&self) -> Result<(), ConfigError> {
         let custom_field = |id: &str| {
             id.strip_prefix("customfield_").is_some_and(|n| {

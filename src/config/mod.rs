@@ -28,6 +28,7 @@ pub struct AppConfig {
     /// Tenant, app registration and endpoints; `None` until an admin sets them.
     #[serde(default)]
     pub connection: Option<GraphSettings>,
+    /// How new accounts are named, rule-derived groups, first credential.
     #[serde(default)]
     pub provisioning: ProvisioningSettings,
     /// Serviceable and protected groups, approvals, secret recipients, ...
@@ -44,11 +45,15 @@ pub struct AppConfig {
 /// A configuration value that failed validation; `field` is its JSON path.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ConfigError {
+    /// The setting at fault as a JSON path from the config root, e.g.
+    /// `policy.approvals.user.resetPassword` or `requestTypes[2].route`.
     pub field: String,
+    /// What is wrong, in words for the admin page.
     pub message: String,
 }
 
 impl ConfigError {
+    /// An error about the setting at `field`.
     pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
         ConfigError {
             field: field.into(),
@@ -82,6 +87,8 @@ impl AppConfig {
         Ok(config)
     }
 
+    /// Checks every section; the first problem found comes back, with its
+    /// path. [`save`] calls it before writing.
     pub fn validate(&self) -> Result<(), ConfigError> {
         if let Some(connection) = &self.connection {
             connection

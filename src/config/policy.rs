@@ -39,28 +39,46 @@ const NEVER_SELF_SERVICE: [&str; 6] = [
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct UserApprovals {
+    /// `user.create`.
     pub create: bool,
+    /// `user.update`.
     pub update: bool,
+    /// `user.disable`.
     pub disable: bool,
+    /// `user.enable`.
     pub enable: bool,
+    /// `user.revokeSessions`.
     pub revoke_sessions: bool,
+    /// `user.resetPassword`.
     pub reset_password: bool,
+    /// `user.createTemporaryAccessPass`.
     pub create_temporary_access_pass: bool,
+    /// `user.offboard`.
     pub offboard: bool,
+    /// `user.transfer`.
     pub transfer: bool,
 }
 
+/// Approval requirements of the `group.*` routes (same meaning as
+/// [`UserApprovals`]).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct GroupApprovals {
+    /// `group.addMember`.
     pub add_member: bool,
+    /// `group.removeMember`.
     pub remove_member: bool,
 }
 
+/// `policy.approvals`: which operations wait for JSM approval, keyed like
+/// the route names (`{"user": {"resetPassword": true}, "group": {...}}`).
+/// Everything defaults to `false`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct ApprovalSettings {
+    /// The `user.*` routes.
     pub user: UserApprovals,
+    /// The `group.*` routes.
     pub group: GroupApprovals,
 }
 
@@ -97,12 +115,16 @@ pub enum SecretRecipient {
     AssignedAgent,
 }
 
-/// Recipients per credential-issuing operation.
+/// Recipients per credential-issuing operation. Each set must name at
+/// least one role (see [`PolicyConfig::validate`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct UserSecretRecipients {
+    /// `user.create`: the first credential. Default: the new hire's manager.
     pub create: BTreeSet<SecretRecipient>,
+    /// `user.resetPassword`. Default: the requester.
     pub reset_password: BTreeSet<SecretRecipient>,
+    /// `user.createTemporaryAccessPass`. Default: the requester.
     pub create_temporary_access_pass: BTreeSet<SecretRecipient>,
 }
 
@@ -116,9 +138,13 @@ impl Default for UserSecretRecipients {
     }
 }
 
+/// `policy.secretRecipients`: who may reveal each generated credential,
+/// e.g. `{"user": {"create": ["targetManager"], "resetPassword":
+/// ["requester", "assignedAgent"]}}`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct SecretRecipientSettings {
+    /// The credential-issuing `user.*` routes.
     pub user: UserSecretRecipients,
 }
 
@@ -145,13 +171,18 @@ pub struct PolicyConfig {
     pub protected_groups: Vec<ObjectId>,
     /// These users are protected targets.
     pub protected_users: Vec<ObjectId>,
+    /// Operations that wait for JSM approval.
     pub approvals: ApprovalSettings,
+    /// Who may reveal each generated credential.
     pub secret_recipients: SecretRecipientSettings,
-    /// How long a generated credential waits for its one reveal.
+    /// How long a generated credential waits for its one reveal, in hours:
+    /// 1 to [`MAX_SECRET_LIFETIME_HOURS`], default
+    /// [`DEFAULT_SECRET_LIFETIME_HOURS`].
     pub secret_lifetime_hours: u32,
     /// Attributes a portal customer may change on their own profile.
     pub self_service_attributes: Vec<String>,
     /// 1 = only the direct manager may request; N = up to N levels above.
+    /// 1 to [`MAX_MANAGER_CHAIN_DEPTH`], default 1.
     pub manager_chain_depth: u8,
     /// Jira groups (name or group id) whose members act as agents.
     pub agent_jira_groups: Vec<String>,
@@ -160,12 +191,20 @@ pub struct PolicyConfig {
     /// A signed HR integration (HMAC) may receive the credential in the
     /// Service API response. Never applies to any other caller.
     pub return_secret_in_response_for_signed_hr: bool,
+    /// Days an audit record is kept: the `retention_days` for
+    /// [`crate::audit::purge`]. 1 to [`MAX_AUDIT_RETENTION_DAYS`], default
+    /// 365.
     pub audit_retention_days: u32,
 }
 
+/// Default of [`PolicyConfig::secret_lifetime_hours`]: one day.
 pub const DEFAULT_SECRET_LIFETIME_HOURS: u32 = 24;
+/// Longest allowed secret lifetime, in hours: one week.
 pub const MAX_SECRET_LIFETIME_HOURS: u32 = 168;
+/// Deepest allowed [`PolicyConfig::manager_chain_depth`].
 pub const MAX_MANAGER_CHAIN_DEPTH: u8 = 5;
+/// Longest allowed audit retention, in days (about ten years). Audit
+/// queries never read day indexes older than this.
 pub const MAX_AUDIT_RETENTION_DAYS: u32 = 3650;
 /// Bounds each id list so the config stays far below a KVS value's size.
 pub const MAX_LIST_LEN: usize = 500;

@@ -9,20 +9,30 @@ use crate::lifecycle::rules::{GroupRule, GroupRules};
 use crate::lifecycle::OpError;
 use serde::{Deserialize, Serialize};
 
+/// The naming template until an admin sets one.
 pub const DEFAULT_NAMING_TEMPLATE: &str = "{given}.{surname}@{domain}";
 
+/// `provisioning` in the app configuration: how `user.create` names the
+/// account, which groups rules add, and how its first credential is issued.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ProvisioningSettings {
-    /// UPN pattern; placeholders `{given}`, `{surname}`, `{initial}`,
-    /// `{employeeId}`, `{domain}`.
+    /// UPN pattern `local@domain`: the local part mixes literal text with
+    /// `{given}`, `{surname}`, `{initial}` and `{employeeId}`; the domain is
+    /// a domain name or `{domain}` ([`Self::default_domain`]). Default
+    /// `{given}.{surname}@{domain}`.
     #[serde(default = "default_template")]
     pub naming_template: String,
     /// The domain `{domain}` stands for; must be a verified domain.
     #[serde(default)]
     pub default_domain: Option<String>,
+    /// Group rules: when all of a rule's conditions on `department`,
+    /// `jobTitle`, `companyName` or `employeeType` hold (case-insensitive
+    /// equality), the user belongs in its groups. Used by `user.create`
+    /// and `user.transfer`.
     #[serde(default)]
     pub group_rules: Vec<GroupRule>,
+    /// The first credential of a new account.
     #[serde(default)]
     pub first_credential: FirstCredentialSetting,
 }
@@ -42,20 +52,32 @@ fn default_template() -> String {
     DEFAULT_NAMING_TEMPLATE.to_string()
 }
 
-/// The first credential of a new account, as configured.
+/// The first credential of a new account, as configured. JSON:
+/// `{"kind": "temporaryPassword"}` or `{"kind": "temporaryAccessPass",
+/// "lifetimeMinutes": 60, "usableOnce": true}`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "camelCase", deny_unknown_fields)]
 pub enum FirstCredentialSetting {
+    /// A generated password the user must change at first sign-in
+    /// (`forceChangePasswordNextSignIn`). The default.
     #[default]
     TemporaryPassword,
+    /// A Temporary Access Pass; the account's password is random and never
+    /// shown.
     #[serde(rename_all = "camelCase")]
     TemporaryAccessPass {
+        /// Graph's `lifetimeInMinutes`: 10 to 43200 (30 days).
+        /// <https://learn.microsoft.com/en-us/graph/api/resources/temporaryaccesspassauthenticationmethod>
         lifetime_minutes: u32,
+        /// Graph's `isUsableOnce`: valid for one sign-in only.
         usable_once: bool,
     },
 }
 
 impl FirstCredentialSetting {
+    /// The lifecycle's form of the setting. A TAP lifetime outside
+    /// 10..=43200 minutes is a [`ConfigError`] at
+    /// `provisioning.firstCredential.lifetimeInMinutes`.
     pub fn to_first_credential(self) -> Result<FirstCredential, ConfigError> {
         Ok(match self {
             FirstCredentialSetting::TemporaryPassword => FirstCredential::TemporaryPassword,
@@ -75,6 +97,10 @@ impl FirstCredentialSetting {
 }
 
 impl ProvisioningSettings {
+    /// Checks the template's syntax, the group rules and the first
+    /// credential. The default domain may still be unset: the template is
+    /// checked against a placeholder domain, and [`Self::naming`] fails
+    /// later if `{domain}` has nothing to stand for.
     pub fn validate(&self) -> Result<(), ConfigError> {
         // The template's syntax is checked now; the domain may be set later
         // (creating an account without one fails with a clear error).
@@ -86,11 +112,15 @@ impl ProvisioningSettings {
         Ok(())
     }
 
+    /// The parsed naming template. Fails at `provisioning.namingTemplate`
+    /// when it uses `{domain}` and no default domain is set.
     pub fn naming(&self) -> Result<NamingTemplate, ConfigError> {
         NamingTemplate::parse(&self.naming_template, self.default_domain.as_deref())
             .map_err(|e| nested_field("provisioning.namingTemplate", e))
     }
 
+    /// The validated group rules; errors are rooted at
+    /// `provisioning.groupRules`.
     pub fn rules(&self) -> Result<GroupRules, ConfigError> {
         GroupRules::new(self.group_rules.clone()).map_err(|e| nested("provisioning.groupRules", e))
     }

@@ -6,12 +6,19 @@ use crate::route::Route;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-/// Where a value on the request comes from: a Jira field id (`summary`,
-/// `customfield_10100`) or the reporter (`reporter.emailAddress`,
-/// `reporter.accountId`).
+// Where a value on the request comes from: a Jira field id (`summary`,
+// `customfield_10100`) or the reporter (`reporter.emailAddress`,
+// `reporter.accountId`).
+
+/// Source naming the reporter's email address (the `reporter.emailAddress`
+/// of JSM's `GET /rest/servicedeskapi/request/{issueIdOrKey}`).
 pub const REPORTER_EMAIL: &str = "reporter.emailAddress";
+/// Source naming the reporter's Atlassian account id (`reporter.accountId`).
 pub const REPORTER_ACCOUNT: &str = "reporter.accountId";
 
+/// One JSM request type mapped to the operation its requests run. Stored as
+/// `{"requestTypeId": "12", "name"?: "...", "route": "user.create",
+/// "fields": {"givenName": "customfield_10100", ...}}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RequestTypeMapping {
@@ -26,6 +33,12 @@ pub struct RequestTypeMapping {
     pub fields: BTreeMap<String, String>,
 }
 
+/// Checks the `requestTypes` list: numeric request type ids (at most 32
+/// digits), each mapped once, only operations that change something,
+/// and at least one input per mapping. Input names and sources are
+/// checked for form (letters, digits, `_`, `.`; at most 64 characters),
+/// not against the route's inputs. The first problem comes back, with its
+/// path (`requestTypes[1].fields.user`).
 pub fn validate(mappings: &[RequestTypeMapping]) -> Result<(), ConfigError> {
     let mut seen = std::collections::BTreeSet::new();
     for (i, mapping) in mappings.iter().enumerate() {

@@ -9,10 +9,14 @@ pub const CONFIG_KEY: &str = "config/app";
 /// Secret-storage key of the Entra app's client secret.
 pub const CLIENT_SECRET_KEY: &str = "graph/client-secret";
 
+/// Why the configuration could not be loaded or saved.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StoreError {
+    /// Forge KVS failed.
     Host(HostError),
-    /// What is stored no longer parses (for example after a manual edit).
+    /// On load: what is stored no longer parses (for example after a
+    /// manual edit). On save: the configuration failed validation and
+    /// nothing was written.
     Invalid(ConfigError),
 }
 
@@ -42,10 +46,14 @@ pub async fn save(host: &impl Host, config: &AppConfig) -> Result<(), StoreError
         .map_err(StoreError::Host)
 }
 
+/// Stores the Entra app's client secret in Forge secret storage under
+/// [`CLIENT_SECRET_KEY`], replacing any previous one. Write-only from the
+/// admin page: nothing reads it back out to a page.
 pub async fn save_client_secret(host: &impl Host, secret: &Secret) -> Result<(), HostError> {
     host.secret_set(CLIENT_SECRET_KEY, secret.expose()).await
 }
 
+/// The Entra app's client secret, `None` until an admin has set one.
 pub async fn load_client_secret(host: &impl Host) -> Result<Option<Secret>, HostError> {
     Ok(host.secret_get(CLIENT_SECRET_KEY).await?.map(Secret::new))
 }
