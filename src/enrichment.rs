@@ -11,17 +11,37 @@ use crate::http::{Method, Transport};
 use crate::lifecycle::{self, UserRef};
 use serde_json::{json, Map, Value};
 
-/// What enrichment did, for logs and tests.
+/// What enrichment did, for logs and tests. JSON: `"notConfigured"`,
+/// `{"written": {"fields": 3}}`, `{"failed": {"reason": "..."}}`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
 pub enum Enriched {
+    /// No enrichment fields are configured; nothing was looked up.
     NotConfigured,
+    /// The reporter has no usable email address (absent, blank or not an
+    /// address), so there is nothing to look up.
     NoReporterEmail,
+    /// No Entra user has the reporter's email address.
     NoAccount,
-    Written { fields: usize },
-    Failed { reason: String },
+    /// The fields were written to the request.
+    Written {
+        /// How many Jira fields the edit set (a `null` clears a field whose
+        /// attribute is empty in Entra).
+        fields: usize,
+    },
+    /// The app is not connected, the lookup failed, or Jira refused the
+    /// edit (the last two are logged as warnings). The request itself is
+    /// unaffected.
+    Failed {
+        /// Why, in words.
+        reason: String,
+    },
 }
 
+/// Looks up the reporter in Entra by email and writes the configured
+/// attributes to the request's fields with one
+/// `PUT /rest/api/3/issue/{issueIdOrKey}` as the app. Never fails: every
+/// outcome is an [`Enriched`]. `deadline` bounds the Graph lookup.
 pub async fn enrich(
     issue_key: &str,
     reporter_email: Option<&str>,

@@ -196,8 +196,14 @@ fn describe_step(outcome: &Value) -> String {
 /// Why a comment could not be posted.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CommentError {
+    /// The Jira call got no response.
     Host(HostError),
-    Rejected { status: u16 },
+    /// Jira answered with a non-2xx status (e.g. 404 for an issue the app
+    /// cannot see, 400 for a body it refused).
+    Rejected {
+        /// The HTTP status Jira answered.
+        status: u16,
+    },
 }
 
 impl std::fmt::Display for CommentError {
@@ -221,7 +227,11 @@ pub async fn post_internal_comment<H: Host>(
     post_comment(host, issue_key, adf, CommentVisibility::Internal).await
 }
 
-/// Posts an ADF comment with the given visibility, as the app.
+/// Posts an ADF comment with the given visibility, as the app, through
+/// Jira's `POST /rest/api/3/issue/{issueIdOrKey}/comment` with the
+/// `sd.public.comment` property that JSM reads for comment visibility.
+/// Any 2xx is success.
+/// <https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-issue-comments/#api-rest-api-3-issue-issueidorkey-comment-post>
 pub async fn post_comment<H: Host>(
     host: &H,
     issue_key: &str,

@@ -9,10 +9,14 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 /// What was attempted: an operation, or the reveal of a credential.
+/// JSON: `{"type": "operation", "operation": "user.create"}` or
+/// `{"type": "revealCredential"}`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", tag = "type", content = "operation")]
 pub enum AuditAction {
+    /// An operation, by route.
     Operation(Route),
+    /// A one-time reveal of a generated credential.
     RevealCredential,
 }
 
@@ -20,9 +24,13 @@ pub enum AuditAction {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AuditActor {
+    /// Atlassian account id of the requester; `"service-api"` for Service
+    /// API callers, empty for an automation rule run without an actor.
     pub account_id: String,
+    /// Name as the entry point knew it (absent on reveal records).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
+    /// How the requester was classified (absent on reveal records).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kind: Option<RequesterKind>,
 }
@@ -32,34 +40,54 @@ pub struct AuditActor {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AuditTarget {
+    /// Entra object id, once known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    /// The UPN once resolved, else the value the request gave (UPN, mail,
+    /// employee id or object id).
     pub label: String,
 }
 
-/// How the attempt ended.
+/// How the attempt ended. JSON is tagged by `status`, e.g.
+/// `{"status": "refused", "rule": "protectedUserTarget", "message": "..."}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", tag = "status")]
 pub enum AuditResult {
+    /// Every step done (or needed no change).
     Succeeded,
     /// Some steps failed or were deferred; see `steps`.
     PartiallyFailed,
+    /// Nothing ran to completion: the operation, or the policy's own check,
+    /// failed.
     Failed {
+        /// The error code the caller saw (e.g. `not_found`).
         code: String,
+        /// The error message the caller saw.
         message: String,
     },
+    /// The policy said no; nothing changed.
     Refused {
+        /// The policy rule that refused (its name, as the Service API's
+        /// `error.rule` gives it).
         rule: String,
+        /// Why, in words.
         message: String,
     },
+    /// Waiting for JSM approvals; nothing changed yet.
     AwaitingApproval {
+        /// Approvals still undecided on the request.
         pending: usize,
     },
+    /// An approver declined; nothing changed.
     ApprovalDeclined,
     /// A dry run: the plan is recorded, nothing changed.
     Planned,
+    /// A credential was handed to an allowed viewer and deleted.
     Revealed,
+    /// A reveal was refused; the credential (if any) is untouched unless it
+    /// had expired.
     RevealRefused {
+        /// `not found or already revealed`, `expired` or `viewer not allowed`.
         reason: String,
     },
 }
@@ -68,18 +96,28 @@ pub enum AuditResult {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum ResultKind {
+    /// [`AuditResult::Succeeded`].
     Succeeded,
+    /// [`AuditResult::PartiallyFailed`].
     PartiallyFailed,
+    /// [`AuditResult::Failed`].
     Failed,
+    /// [`AuditResult::Refused`].
     Refused,
+    /// [`AuditResult::AwaitingApproval`].
     AwaitingApproval,
+    /// [`AuditResult::ApprovalDeclined`].
     ApprovalDeclined,
+    /// [`AuditResult::Planned`].
     Planned,
+    /// [`AuditResult::Revealed`].
     Revealed,
+    /// [`AuditResult::RevealRefused`].
     RevealRefused,
 }
 
 impl AuditResult {
+    /// The result without its details.
     pub fn kind(&self) -> ResultKind {
         match self {
             AuditResult::Succeeded => ResultKind::Succeeded,
@@ -94,6 +132,8 @@ impl AuditResult {
         }
     }
 
+    /// The result in words, as the audit comment ends its first line
+    /// (`"refused by policy rule 'x': ..."`).
     pub fn describe(&self) -> String {
         match self {
             AuditResult::Succeeded => "succeeded".into(),
@@ -117,7 +157,9 @@ impl AuditResult {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum CredentialType {
+    /// A password the user must change at next sign-in.
     TemporaryPassword,
+    /// An Entra Temporary Access Pass.
     TemporaryAccessPass,
 }
 
@@ -131,6 +173,7 @@ impl From<CredentialKind> for CredentialType {
 }
 
 impl CredentialType {
+    /// `"temporary password"` or `"Temporary Access Pass"`, for sentences.
     pub fn describe(self) -> &'static str {
         match self {
             CredentialType::TemporaryPassword => "temporary password",
@@ -143,9 +186,12 @@ impl CredentialType {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CredentialNote {
+    /// Password or TAP.
     pub kind: CredentialType,
     /// The one-time delivery id (useless without being an allowed viewer).
     pub delivery_id: String,
+    /// When the unrevealed credential stops being revealable, in
+    /// milliseconds since the Unix epoch.
     pub expires_at_ms: u64,
 }
 
@@ -153,19 +199,27 @@ pub struct CredentialNote {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AuditRecord {
-    /// Random, assigned when the record is built.
+    /// Random, assigned when the record is built (see [`new_record_id`]).
     pub id: String,
+    /// When the attempt was made, in milliseconds since the Unix epoch.
     pub at_ms: u64,
+    /// Who asked (for a reveal: who tried to see the credential).
     pub requester: AuditActor,
+    /// Where the call came in; absent on reveal records.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub entry_point: Option<EntryPoint>,
+    /// The JSM request the call belongs to, e.g. `ITSM-42`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub issue_key: Option<String>,
+    /// What was attempted.
     pub action: AuditAction,
+    /// Whom it was about, when the call named a user.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target: Option<AuditTarget>,
+    /// Groups the call named (object ids or display names, as given).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub groups: Vec<String>,
+    /// True for a dry run (nothing was changed).
     #[serde(default)]
     pub dry_run: bool,
     /// The plan (redacted Graph changes).
@@ -174,11 +228,15 @@ pub struct AuditRecord {
     /// The result of each step.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub steps: Vec<Value>,
+    /// How it ended.
     pub result: AuditResult,
+    /// Graph `request-id`s of failed requests, for Microsoft support.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub graph_request_ids: Vec<String>,
+    /// The call's idempotency key, if it had one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub idempotency_key: Option<String>,
+    /// The credential the operation issued, if any (never its value).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub credential: Option<CredentialNote>,
     /// The credential a reveal record is about (reveal records only).
@@ -257,7 +315,8 @@ impl AuditRecord {
         self
     }
 
-    /// The operation ran (or was planned): plan, steps and request ids.
+    /// The operation ran (or was planned): plan, steps, the target as
+    /// Graph returned it, and the `request-id`s of failed steps.
     pub fn completed(mut self, outcome: &Outcome) -> Self {
         self.plan = serde_json::to_value(&outcome.plan).ok();
         self.steps = outcome
@@ -302,16 +361,19 @@ impl AuditRecord {
         self
     }
 
+    /// Notes the credential the operation issued (never its value).
     pub fn with_credential(mut self, note: CredentialNote) -> Self {
         self.credential = Some(note);
         self
     }
 
+    /// Adds Graph `request-id`s to the record.
     pub fn with_request_ids(mut self, ids: impl IntoIterator<Item = String>) -> Self {
         self.graph_request_ids.extend(ids);
         self
     }
 
+    /// The route attempted; `None` for a reveal record.
     pub fn operation(&self) -> Option<Route> {
         match self.action {
             AuditAction::Operation(kind) => Some(kind),

@@ -29,12 +29,16 @@ const RECORD_PREFIX: &str = "audit:rec:";
 const INDEX_PREFIX: &str = "audit:idx:";
 const DAYS_KEY: &str = "audit:days";
 
+/// Why an audit read or write failed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AuditError {
+    /// Forge KVS failed.
     Storage(HostError),
     /// A stored document did not have the expected shape.
     Corrupt {
+        /// The KVS key of the document.
         key: String,
+        /// The parse error.
         reason: String,
     },
 }
@@ -172,6 +176,14 @@ fn stored_value(record: &AuditRecord) -> Value {
 }
 
 /// Stores one record and adds it to its indexes; returns its key.
+///
+/// The stored value is the redacted record, shrunk to fit
+/// [`MAX_RECORD_BYTES`]. Index documents are read, extended and written
+/// back with no transaction, so two invocations recording at the same
+/// moment can each drop the other's entry from a shared index (the
+/// records themselves are both kept). Fails with [`AuditError::Storage`]
+/// when a KVS call fails, and [`AuditError::Corrupt`] when an index
+/// document does not parse.
 pub async fn record<H: Host>(host: &H, record: &AuditRecord) -> Result<String, AuditError> {
     let key = record_key(record);
     host.kvs_set(&key, &stored_value(record)).await?;
@@ -198,13 +210,21 @@ pub async fn record<H: Host>(host: &H, record: &AuditRecord) -> Result<String, A
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default, deny_unknown_fields)]
 pub struct AuditFilter {
-    /// Entra object id or UPN as recorded.
+    /// Entra object id or target label (UPN, or the value the request
+    /// gave) as recorded; case-insensitive.
     pub target: Option<String>,
+    /// The requester's Atlassian account id; case-insensitive.
     pub requester_account_id: Option<String>,
+    /// The JSM request, e.g. `ITSM-42`; case-insensitive.
     pub issue_key: Option<String>,
-    /// Inclusive bounds, ms since the epoch.
+    /// Earliest `atMs`, inclusive, in milliseconds since the Unix epoch.
+    /// Without `issueKey`, `target` or `requesterAccountId` the query reads
+    /// one day index per day from here to `toMs`; unset, the last 31 days.
     pub from_ms: Option<u64>,
+    /// Latest `atMs`, inclusive, in milliseconds since the Unix epoch;
+    /// unset means now.
     pub to_ms: Option<u64>,
+    /// Only records with this result.
     pub result: Option<ResultKind>,
     /// Defaults to 50, at most [`MAX_QUERY_LIMIT`].
     pub limit: Option<usize>,
@@ -213,8 +233,12 @@ pub struct AuditFilter {
 /// Without any other filter, a query reads at most this many day indexes.
 const DEFAULT_QUERY_DAYS: u64 = 31;
 
-/// Records matching `filter`, newest first. Index entries whose record is
-/// gone (purged) are skipped.
+/// Records matching `filter`, newest first, at most `limit`. Index entries
+/// whose record is gone (purged) are skipped. Candidates come from one
+/// index (issue, else target, else requester, else the day indexes), and
+/// each index keeps only its newest [`MAX_INDEX_ENTRIES`] keys: older
+/// records of a busy issue, target, requester or day are not found. A record that no longer parses fails the whole
+/// query with [`AuditError::Corrupt`].
 pub async fn query<H: Host>(
     host: &H,
     filter: &AuditFilter,
@@ -305,7 +329,9 @@ fn matches(record: &AuditRecord, filter: &AuditFilter) -> bool {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PurgeReport {
+    /// Records deleted in this call.
     pub records_deleted: usize,
+    /// Whole UTC days whose records and day index are all gone.
     pub days_removed: usize,
     /// False when `max_records` stopped the purge; run it again.
     pub complete: bool,

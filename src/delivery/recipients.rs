@@ -12,13 +12,19 @@ use crate::secret::Secret;
 /// Jira account from Entra's manager and a Jira user search).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RecipientAccounts<'a> {
+    /// Atlassian account id of whoever asked for the operation.
     pub requester: Option<&'a str>,
+    /// Atlassian account id of the target's Entra manager, when one was
+    /// found in Jira.
     pub target_manager: Option<&'a str>,
+    /// Atlassian account id of the JSM request's assignee.
     pub assigned_agent: Option<&'a str>,
 }
 
 /// The Jira account ids allowed to reveal the credential of `kind`, per the
-/// admin's `secretRecipients`. Roles nobody fills are skipped.
+/// admin's `secretRecipients`, sorted and without duplicates. Roles nobody
+/// fills (or filled with a blank id) are skipped, so the list may be empty;
+/// [`crate::delivery::store::store`] then refuses to store the credential.
 pub fn viewers_for(
     config: &PolicyConfig,
     kind: Route,

@@ -6,20 +6,25 @@ use crate::host::{Host, HostError, LogLevel};
 use crate::secret::Secret;
 use std::fmt;
 
+/// Why a reveal handed nothing out.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RevealError {
     /// No such credential: never stored, already revealed, or swept.
     NotFoundOrRevealed,
     /// It expired before anyone revealed it (and is now deleted).
     Expired {
+        /// When it expired, in milliseconds since the Unix epoch.
         expired_at_ms: u64,
     },
     /// The viewer is not one of the people allowed to see it.
     NotAllowed,
+    /// Forge secret storage failed; nothing was handed out.
     Storage(HostError),
 }
 
 impl RevealError {
+    /// The HTTP status for this refusal: 404 not found or already revealed,
+    /// 410 expired, 403 not allowed, 502 storage failure.
     pub fn http_status(&self) -> u16 {
         match self {
             RevealError::NotFoundOrRevealed => 404,
@@ -56,6 +61,11 @@ impl From<HostError> for RevealError {
 /// Returns the credential to `viewer_account_id` once and deletes it. Every
 /// attempt is audited (who, which credential, the result; never the value).
 /// A refused viewer does not consume it, so the right person still can.
+///
+/// Errors: [`RevealError::NotFoundOrRevealed`] (also for an entry that no
+/// longer parses, which is deleted), [`RevealError::Expired`] (the entry
+/// is deleted), [`RevealError::NotAllowed`], and [`RevealError::Storage`]
+/// when secret storage fails, in which case nothing is handed out.
 pub async fn reveal<H: Host>(
     host: &H,
     id: &str,

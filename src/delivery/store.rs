@@ -19,15 +19,20 @@ const MAX_PENDING: usize = 5_000;
 /// What to store besides the credential.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeliveryRequest {
+    /// The operation that issued the credential.
     pub operation: Route,
     /// Entra object id of the user the credential belongs to.
     pub target_id: String,
+    /// The user's UPN (or other label), for the audit trail of the reveal.
     pub target_label: String,
+    /// The JSM request the credential was issued for, if any.
     pub issue_key: Option<String>,
     /// The audit record of the operation that issued it.
     pub audit_id: String,
     /// Jira account ids allowed to reveal it (see `viewers_for`).
     pub viewers: Vec<String>,
+    /// How long it may wait for its reveal, in milliseconds (the policy's
+    /// `secretLifetimeHours`).
     pub lifetime_ms: u64,
 }
 
@@ -35,9 +40,13 @@ pub struct DeliveryRequest {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DeliveryReceipt {
+    /// The one-time reveal id: 32 base64url characters.
     pub id: String,
+    /// Password or TAP.
     pub kind: CredentialType,
+    /// When it stops being revealable, in milliseconds since the Unix epoch.
     pub expires_at_ms: u64,
+    /// Atlassian account ids allowed to reveal it.
     pub viewers: Vec<String>,
 }
 
@@ -52,10 +61,13 @@ impl DeliveryReceipt {
     }
 }
 
+/// Why a credential could not be stored for delivery.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DeliveryError {
     /// Nobody would be allowed to reveal it: storing it would only lose it.
     NoViewers,
+    /// Forge KVS or secret storage failed. The credential may already be
+    /// in secret storage without a pending-list entry.
     Storage(HostError),
 }
 
@@ -131,6 +143,12 @@ pub(crate) async fn write_pending<H: Host>(host: &H, pending: &Pending) -> Resul
 
 /// Stores the credential for one reveal and returns its receipt. The
 /// credential is consumed: after this call the only copy is in storage.
+///
+/// The entry goes to Forge secret storage under `delivery:{id}` and its id
+/// and expiry to the KVS pending list; past `MAX_PENDING` (5,000) entries
+/// the oldest credentials are deleted unrevealed. Errors:
+/// [`DeliveryError::NoViewers`] before anything is stored, and
+/// [`DeliveryError::Storage`] when a Forge storage call fails.
 pub async fn store<H: Host>(
     host: &H,
     credential: IssuedCredential,
