@@ -11,8 +11,11 @@ use serde::Serialize;
 pub struct ActionInput {
     /// The input's key, also the `data` field it fills (see [`Target`]).
     pub key: &'static str,
+    /// The label on the rule builder's form.
     pub title: &'static str,
+    /// The help text under the field.
     pub description: &'static str,
+    /// Where its value goes in the call.
     pub target: Target,
 }
 
@@ -22,7 +25,8 @@ pub struct ActionInput {
 pub enum Target {
     /// `data.<key>` as a string.
     Data,
-    /// `data.<key>` as a whole number.
+    /// `data.<key>`, a whole number. Passed on as its text; the route's
+    /// parser reads numeric strings.
     DataNumber,
     /// `data.groups`: a comma- or newline-separated list.
     DataList,
@@ -32,13 +36,22 @@ pub enum Target {
     IssueKey,
 }
 
+/// One automation action, as the manifest's `action` module declares it.
+/// <https://developer.atlassian.com/platform/forge/manifest-reference/modules/automation-action/>
 #[derive(Debug, Clone, Copy, Serialize)]
 pub struct ActionDefinition {
+    /// The manifest module key, e.g. `create-user`; also the `action_key`
+    /// the shim passes to [`crate::automation::handle`].
     pub key: &'static str,
+    /// The action's name in the rule builder.
     pub name: &'static str,
+    /// One line under the name.
     pub description: &'static str,
+    /// The manifest's `actionVerb`: `GET`, `CREATE` or `UPDATE`.
     pub verb: &'static str,
+    /// The operation the action runs.
     pub route: Route,
+    /// The form's inputs, in form order.
     pub inputs: &'static [ActionInput],
 }
 
@@ -297,6 +310,7 @@ pub const OUTPUTS: &[(&str, &str)] = &[
     ("auditId", "Audit record id"),
 ];
 
+/// The action with this module key.
 pub fn find(key: &str) -> Option<&'static ActionDefinition> {
     ACTIONS.iter().find(|a| a.key == key)
 }

@@ -21,23 +21,42 @@ const STORAGE_RETRY_SECONDS: u64 = 60;
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "status", rename_all = "camelCase")]
 pub enum EventResult {
+    /// Every item of the chunk has an outcome now.
+    /// `{"status": "finished", "jobId", "chunk", "ran", "skipped"}`.
     #[serde(rename_all = "camelCase")]
     Finished {
+        /// The job.
         job_id: String,
+        /// The chunk's index in the job.
         chunk: usize,
+        /// Items run by this delivery.
         ran: usize,
+        /// Items that already had an outcome from an earlier delivery.
         skipped: usize,
     },
+    /// Redeliver the event later: Entra is throttling, or storage failed.
+    /// `{"status": "retry", "retryAfterSeconds", "reason"}`.
     #[serde(rename_all = "camelCase")]
     Retry {
+        /// Seconds to wait: Graph's `Retry-After`, or 60 after a storage
+        /// failure.
         retry_after_seconds: u64,
+        /// Why, for the log.
         reason: String,
     },
     /// Not a job event, or a job that no longer exists: retrying cannot help.
-    Ignored { reason: String },
+    /// `{"status": "ignored", "reason"}`.
+    Ignored {
+        /// Why, for the log.
+        reason: String,
+    },
 }
 
 /// Runs the items of the event's chunk that have no outcome yet, in order.
+/// `event` is what the Forge consumer receives: `{"body": {"jobId",
+/// "chunk"}, ...}`. Each outcome is stored as soon as its item finishes.
+/// The first throttled item stops the chunk with [`EventResult::Retry`];
+/// the items after it run on redelivery.
 pub async fn handle_event(
     event: &Value,
     host: &impl Host,

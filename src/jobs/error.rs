@@ -6,15 +6,22 @@ use crate::pipeline::error::ApiError;
 use serde_json::json;
 use std::fmt;
 
+/// Why `jobs.submit` or `job.status` failed, or a stored job could not be
+/// read.
 #[derive(Debug, Clone, PartialEq)]
 pub enum JobError {
     /// 400: the submission or one of its items is invalid.
     Invalid(ApiError),
     /// 404: no job has this id (or it was never stored).
-    NotFound { job_id: String },
+    NotFound {
+        /// The id asked for.
+        job_id: String,
+    },
     /// 500: storage or the queue failed; the job may be partly stored.
     Host {
+        /// What was being done, e.g. `"store items"`, `"queue push"`.
         stage: &'static str,
+        /// The host failure.
         error: HostError,
     },
 }

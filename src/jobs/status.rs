@@ -37,6 +37,14 @@ fn job_id(data: &Map<String, Value>) -> Result<&str, ApiError> {
     }
 }
 
+/// `job.status` with `data: {"jobId"}`: answers 200 with `{"ok": true,
+/// "route": "job.status", "result": {"jobId", "createdAtMs", "items",
+/// "complete", "counts": {"queued", "done", "failed", "refused",
+/// "waiting"}, "outcomes": [...]}}`. Each outcome is `{"index", "route",
+/// "status"}` plus, once finished, `httpStatus`, `errorCode`,
+/// `errorMessage`, `auditId`, `userId`, `userPrincipalName` and
+/// `finishedAtMs` where known. Errors: [`JobError::Invalid`] for a missing,
+/// malformed or extra field, [`JobError::NotFound`], [`JobError::Host`].
 pub async fn status(data: &Map<String, Value>, host: &impl Host) -> Result<CallAnswer, JobError> {
     let id = job_id(data)?;
     let record = store::load_record(host, id).await?;

@@ -9,11 +9,15 @@ use crate::policy::ServiceApiAuth;
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use serde_json::Value;
 
+/// The job itself, under KVS key `job/{id}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct JobRecord {
+    /// 22 base64url characters (16 random bytes).
     pub id: String,
+    /// When it was submitted, in milliseconds since the Unix epoch.
     pub created_at_ms: u64,
+    /// Number of items, 1 to [`super::MAX_ITEMS`].
     pub items: usize,
     /// The first item index of each chunk.
     pub chunk_starts: Vec<usize>,
@@ -38,30 +42,43 @@ impl JobRecord {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum ItemState {
+    /// Answered 200 or 201 with `ok: true`.
     Done,
+    /// Any other error answer (400, 404, 409, 502, ...).
     Failed,
+    /// Refused by policy (403), including a declined approval.
     Refused,
     /// Waiting for the request's approvals; the approval flow finishes it.
     Waiting,
 }
 
+/// What became of one item, stored per chunk under
+/// `job/{id}/outcomes/{chunk}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ItemOutcome {
+    /// The item's index in the job's `data.calls`.
     pub index: usize,
+    /// Done, failed, refused or waiting.
     pub state: ItemState,
+    /// The HTTP status a single call would have answered.
     pub http_status: u16,
+    /// The answer's `error.code`, if it failed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error_code: Option<String>,
+    /// The answer's `error.message`, if it failed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error_message: Option<String>,
+    /// The audit record of the item's run.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audit_id: Option<String>,
     /// The account the item acted on, when the answer names it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
+    /// UPN of that account, when the answer names it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_principal_name: Option<String>,
+    /// When the item finished, in milliseconds since the Unix epoch.
     pub finished_at_ms: u64,
 }
 
@@ -159,6 +176,7 @@ pub async fn save_job(
     write(host, &record_key(&record.id), record, "store job").await
 }
 
+/// The job's record; [`JobError::NotFound`] when none is stored.
 pub async fn load_record(host: &impl Host, job_id: &str) -> Result<JobRecord, JobError> {
     read(host, &record_key(job_id), "load job")
         .await?
@@ -167,6 +185,7 @@ pub async fn load_record(host: &impl Host, job_id: &str) -> Result<JobRecord, Jo
         })
 }
 
+/// The items of chunk `chunk`; empty when none are stored.
 pub async fn load_items(
     host: &impl Host,
     job_id: &str,
@@ -180,6 +199,7 @@ pub async fn load_items(
     )
 }
 
+/// The outcomes stored so far for chunk `chunk`, in finishing order.
 pub async fn load_outcomes(
     host: &impl Host,
     job_id: &str,
@@ -193,6 +213,8 @@ pub async fn load_outcomes(
     )
 }
 
+/// Replaces the stored outcomes of chunk `chunk`. Only that chunk's
+/// consumer writes this key.
 pub async fn save_outcomes(
     host: &impl Host,
     job_id: &str,

@@ -6,42 +6,61 @@ use crate::http::Method;
 use serde::Deserialize;
 use serde_json::Value;
 
+/// The parts of JSM's `CustomerRequest` the app reads.
+/// <https://developer.atlassian.com/cloud/jira/service-desk/rest/api-group-request/#api-rest-servicedeskapi-request-issueidorkey-get>
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PortalRequest {
+    /// `issueKey`, e.g. `ITSM-42`.
     pub issue_key: String,
+    /// `requestTypeId`: the request type's numeric id, as a string.
     pub request_type_id: String,
+    /// Who raised the request.
     pub reporter: Reporter,
+    /// The portal form's fields (`requestFieldValues`).
     #[serde(default)]
     pub request_field_values: Vec<FieldValue>,
 }
 
+/// The request's reporter (a JSM `UserDTO`).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Reporter {
+    /// Atlassian account id.
     pub account_id: String,
+    /// Display name, when JSM gives it.
     #[serde(default)]
     pub display_name: Option<String>,
+    /// Email address; absent when the user's profile visibility hides it.
     #[serde(default)]
     pub email_address: Option<String>,
 }
 
+/// One field of the portal form (a JSM `CustomerRequestFieldValueDTO`).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct FieldValue {
+    /// Jira field id, e.g. `summary` or `customfield_10100`.
     pub field_id: String,
+    /// The label the customer saw on the form.
     #[serde(default)]
     pub label: Option<String>,
+    /// The value as JSM gives it: a string, number, or object (select
+    /// option, user, ...); `null` when empty.
     #[serde(default)]
     pub value: Value,
 }
 
+/// Why a request could not be read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum JsmError {
+    /// The Jira call got no response.
     Host(HostError),
     /// Not a service desk request (an ordinary Jira issue), or gone.
     NotARequest,
+    /// JSM answered another status, or a 200 whose body did not parse.
     Answer {
+        /// The HTTP status.
         status: u16,
     },
 }
@@ -56,6 +75,9 @@ impl std::fmt::Display for JsmError {
     }
 }
 
+/// Reads a request as the app with
+/// `GET /rest/servicedeskapi/request/{issueIdOrKey}`. A 404 is
+/// [`JsmError::NotARequest`].
 pub async fn read_request(host: &impl Host, issue_key: &str) -> Result<PortalRequest, JsmError> {
     let response = host
         .jira(JiraRequest {

@@ -29,23 +29,39 @@ pub const EVENT_BUDGET_MS: u64 = 50_000;
 /// Enrichment is a courtesy: it gets a short slice of the event's time.
 const ENRICHMENT_BUDGET_MS: u64 = 10_000;
 
-/// What happened to one request, for logs and tests.
+/// What happened to one request, for logs and tests. JSON is tagged by
+/// `result`, e.g. `{"result": "ran", "status": 200}`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "camelCase", tag = "result")]
 pub enum PortalResult {
     /// Not a mapped request type (or not a service desk request): ignored.
     Ignored,
     /// The form was incomplete; the customer was told what to fix.
-    InvalidForm { field: String },
+    InvalidForm {
+        /// The input at fault, as the parser named it (`data.surname`).
+        field: String,
+    },
     /// The dry run was refused or failed; agents were told why.
-    Refused { code: String },
+    Refused {
+        /// The answer's `error.code`, or `storage` when the waiting
+        /// operation could not be stored.
+        code: String,
+    },
     /// Waiting for approvals or for its date.
     Waiting,
     /// The operation ran (or ended with a final error).
-    Ran { status: u16 },
+    Ran {
+        /// The HTTP status of the operation's answer.
+        status: u16,
+    },
 }
 
-/// `avi:jira:created:issue`.
+/// Handles `avi:jira:created:issue`: enriches the request, then, for a
+/// mapped request type, checks the form, posts the dry-run plan as an
+/// internal comment, stores the operation as waiting, and runs it at once
+/// unless it needs approval or has a future leave date. A request that
+/// cannot be read, or a configuration that does not load, is ignored.
+/// <https://developer.atlassian.com/platform/forge/events-reference/jira/>
 pub async fn on_created(
     event: &Value,
     host: &impl Host,
@@ -163,7 +179,8 @@ pub async fn on_created(
     run_pending(&pending, host, transport).await
 }
 
-/// `avi:jira:updated:issue`: an approval may have been decided.
+/// Handles `avi:jira:updated:issue`: an approval may have been decided, so
+/// the request's waiting operation (if any) is tried again.
 pub async fn on_updated(
     event: &Value,
     host: &impl Host,
@@ -180,6 +197,8 @@ pub async fn on_updated(
 
 /// The hourly sweep: approvals decided without an event reaching us,
 /// offboardings whose leave date has come, throttled runs to retry.
+/// Returns each waiting request's key and result; entries whose operation
+/// is gone are dropped from the index.
 pub async fn sweep(host: &impl Host, transport: &impl Transport) -> Vec<(String, PortalResult)> {
     let mut results = Vec::new();
     for issue_key in pending::index(host).await.unwrap_or_default() {

@@ -36,6 +36,8 @@ pub struct ResolverContext {
     /// The Atlassian account of the person using the page.
     #[serde(default)]
     pub account_id: Option<String>,
+    /// The manifest key of the module showing the page, e.g.
+    /// `entra-issue-panel`.
     #[serde(default)]
     pub module_key: Option<String>,
     /// Where the page is shown, as Forge reports it (`issue.key` for the
@@ -45,30 +47,49 @@ pub struct ResolverContext {
     pub extension: Value,
 }
 
+/// Why a resolver call failed; answered as `{"ok": false, "error":
+/// {"code", "message", "field"?}}`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ResolverError {
+    /// No resolver function has this key (the key, made printable).
+    /// Code `unknown_function`.
     UnknownFunction(String),
-    /// Bad input; `field` is the payload path at fault.
+    /// Bad input; `field` is the payload path at fault. Code `invalid_input`.
     Invalid {
+        /// The payload path, e.g. `credentialId`.
         field: String,
+        /// What is wrong, for the page to show.
         message: String,
     },
+    /// The caller may not do this (not signed in, not a Jira administrator,
+    /// not a recipient). Code `forbidden`.
     Forbidden {
+        /// Why, for the page to show.
         reason: String,
     },
     /// What was asked for no longer exists (a revealed or expired credential).
+    /// Code `gone`.
     Gone {
+        /// Why, for the page to show.
         reason: String,
     },
+    /// The app failed; the cause is logged under the correlation id, not
+    /// answered. Code `internal_error`.
     Internal {
+        /// A random UUID that ties the answer to the log line.
         correlation_id: String,
     },
     /// An operation answered with an error; `detail` keeps what the page
     /// shows beside it (the plan and each step of a partial failure).
     Operation {
+        /// The operation's `error.code`, passed through.
         code: String,
+        /// The operation's `error.message`.
         message: String,
+        /// The operation's `error.field`, if any.
         field: Option<String>,
+        /// An object whose keys are copied to the top level of the answer
+        /// (e.g. `plan`, `result`); anything else is dropped.
         detail: Value,
     },
 }
@@ -102,7 +123,13 @@ impl fmt::Display for ResolverError {
     }
 }
 
-/// Handles one `invoke` from a Custom UI page.
+/// Handles one `invoke` from a Custom UI page: `function_key` picks the
+/// function (`"config.get"`, `"panel.load"`, `"secret.reveal"`, ...),
+/// `payload` is what the page passed, `context` what Forge says about the
+/// caller. Admin-page functions first check, as the caller, that they hold
+/// Jira's `ADMINISTER` permission. Never fails: the answer is
+/// `{"ok": true, "value": ...}` or `{"ok": false, "error": {...}}`.
+/// <https://developer.atlassian.com/platform/forge/js-api-reference/custom-ui-resolver/>
 pub async fn handle(
     function_key: &str,
     payload: &Value,

@@ -23,12 +23,17 @@ pub fn parse(body: &str) -> Result<OperationCall, ApiError> {
 /// (each item does, when it runs), so they are not in [`Route`].
 #[derive(Debug, Clone, PartialEq)]
 pub enum ServiceCall {
+    /// One operation route, envelope parsed (its `data` not yet).
     Operation(OperationCall),
+    /// `jobs.submit`, with its `data` (validated by [`crate::jobs::submit`]).
     SubmitJob(Map<String, Value>),
+    /// `job.status`, with its `data`.
     JobStatus(Map<String, Value>),
 }
 
+/// Route name that queues a bulk job.
 pub const JOBS_SUBMIT: &str = "jobs.submit";
+/// Route name that reports a bulk job's progress.
 pub const JOB_STATUS: &str = "job.status";
 
 /// Parses the raw body into an operation call or a job route.

@@ -54,6 +54,8 @@ fn error(description: &str) -> Value {
     json!({"description": description, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}})
 }
 
+/// The whole OpenAPI 3.0.3 document as JSON: one `POST /` operation whose
+/// body is a `oneOf` of every route's call, discriminated by `route`.
 pub fn document() -> Value {
     let mut call_variants = Vec::new();
     let mut schemas = Map::new();

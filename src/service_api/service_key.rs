@@ -29,14 +29,18 @@ struct StoredVerifier {
 pub struct ServiceKeyInfo {
     /// First 8 hex digits of the verifier, so an admin can tell keys apart.
     pub fingerprint: String,
+    /// When the key was issued, in milliseconds since the Unix epoch.
     pub created_at_ms: u64,
 }
 
 /// Outcome of checking a presented key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum KeyCheck {
+    /// The presented key is the current one.
     Valid,
+    /// A key is configured and this is not it.
     Wrong,
+    /// No key was ever issued: every bearer call is refused.
     NoKeyConfigured,
 }
 

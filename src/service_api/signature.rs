@@ -12,18 +12,26 @@ use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+/// Header with the signing time, Unix seconds (matched case-insensitively).
 pub const TIMESTAMP_HEADER: &str = "x-entra-connect-timestamp";
+/// Header with `v1=` and 64 hex digits of HMAC-SHA256 (matched
+/// case-insensitively). Its presence selects signature authentication.
 pub const SIGNATURE_HEADER: &str = "x-entra-connect-signature";
 /// Where the shared secret lives (it must be readable to verify, unlike the
 /// bearer key, of which only a verifier is kept).
 pub const HMAC_SECRET_KEY: &str = "service-api/hmac-secret";
 const SEEN_KEY: &str = "service-api:hmac-seen";
+/// Largest accepted difference between the timestamp and the app's clock,
+/// either way, in seconds.
 pub const WINDOW_SECONDS: u64 = 300;
 /// Bounds the replay list; at 5 minutes of signatures this is ample.
 const MAX_SEEN: usize = 2_000;
 
+/// The verdict on a signed request.
 pub enum Verified {
+    /// Signature right, timestamp fresh, and not seen before.
     Valid,
+    /// Refused, with the reason (answered as 401).
     Refused(SignatureProblem),
 }
 
@@ -49,6 +57,11 @@ pub fn sign(secret: &str, timestamp: &str, body: &str) -> String {
     hex::encode(mac.finalize().into_bytes())
 }
 
+/// Checks a signed request: secret configured, timestamp a whole number
+/// of seconds within [`WINDOW_SECONDS`] of now, signature `v1=<hex>` equal
+/// (in constant time) to HMAC-SHA256 of `"{timestamp}.{body}"`, and not
+/// used before. Only a valid signature is remembered for replay checks.
+/// `Err` only when Forge storage fails.
 pub async fn verify(
     host: &impl Host,
     timestamp: &str,

@@ -6,16 +6,22 @@
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+/// The request Forge hands a web trigger function. Every field defaults
+/// when absent, so a malformed event still reaches the gate.
+/// <https://developer.atlassian.com/platform/forge/runtime-reference/web-trigger/>
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct WebTriggerRequest {
+    /// The HTTP method, e.g. `"POST"`.
     #[serde(default)]
     pub method: String,
+    /// The path after the trigger URL.
     #[serde(default)]
     pub path: String,
     /// Header names as Forge delivers them; looked up case-insensitively.
     #[serde(default)]
     pub headers: BTreeMap<String, Vec<String>>,
+    /// Query parameters, each with all its values (unused by the gate).
     #[serde(default)]
     pub query_parameters: BTreeMap<String, Vec<String>>,
     /// Forge passes the body as a string; absent for bodiless requests.
@@ -34,11 +40,16 @@ impl WebTriggerRequest {
     }
 }
 
+/// The response a dynamic web trigger returns:
+/// `{"statusCode", "headers": {name: [values]}, "body"}`.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct WebTriggerResponse {
+    /// HTTP status code.
     pub status_code: u16,
+    /// Response headers, each with its values.
     pub headers: BTreeMap<String, Vec<String>>,
+    /// The body text (JSON for every Service API answer).
     pub body: String,
 }
 
@@ -59,6 +70,7 @@ impl WebTriggerResponse {
         }
     }
 
+    /// Sets a header to one value, replacing any value it had.
     pub fn with_header(mut self, name: &str, value: impl Into<String>) -> Self {
         self.headers.insert(name.to_string(), vec![value.into()]);
         self
