@@ -1,8 +1,8 @@
 //! `disable`, `enable` and `revokeSessions`.
 
 use crate::graph::model::UserView;
-use crate::graph::odata::user_path;
-use crate::graph::{Deadline, GraphClient, GraphRequest};
+use crate::graph::resources::users;
+use crate::graph::{Deadline, GraphClient};
 use crate::host::Host;
 use crate::http::Transport;
 use crate::lifecycle::error::OpError;
@@ -11,7 +11,6 @@ use crate::lifecycle::ids::UserRef;
 use crate::lifecycle::outcome::{Outcome, UserSummary};
 use crate::lifecycle::plan::Step;
 use crate::lifecycle::resolve::read_user;
-use serde_json::json;
 
 /// Properties every account operation reads about its target.
 pub(crate) const TARGET_SELECT: &str =
@@ -38,7 +37,7 @@ pub(crate) fn account_enabled_change(user: &UserView, enabled: bool) -> Step {
     Step::new(
         key,
         format!("{verb} the account {}", display_name(user)),
-        GraphRequest::patch(user_path(&user.id), json!({ "accountEnabled": enabled })),
+        users::set_account_enabled(&user.id, enabled),
     )
 }
 
@@ -47,12 +46,8 @@ pub(crate) fn revoke_change(user: &UserView) -> Step {
     Step::new(
         "sessions.revoke",
         format!("Revoke all sign-in sessions of {}", display_name(user)),
-        // Revoking twice is harmless, so a dropped connection may be retried.
-        GraphRequest::post(
-            format!("{}/revokeSignInSessions", user_path(&user.id)),
-            None,
-        )
-        .repeatable(),
+        // Marked repeatable: revoking twice is harmless.
+        users::revoke_sign_in_sessions(&user.id),
     )
 }
 

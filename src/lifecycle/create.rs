@@ -13,9 +13,9 @@
 use crate::graph::model::{
     NewUser, Organization, PasswordProfile, TemporaryAccessPassMethod, UserAttributes, UserView,
 };
-use crate::graph::odata::{eq_filter, startswith_filter, user_path};
 use crate::graph::paging::Page;
-use crate::graph::{BatchItem, ClientError, Deadline, GraphClient, GraphRequest};
+use crate::graph::resources::{organization, users};
+use crate::graph::{BatchItem, ClientError, Deadline, GraphClient};
 use crate::host::Host;
 use crate::http::Transport;
 use crate::lifecycle::account::display_name;
@@ -31,7 +31,6 @@ use crate::lifecycle::plan::{Plan, Step};
 use crate::lifecycle::provisioning::{FirstCredential, ProvisioningRules};
 use crate::lifecycle::resolve::{read_result, user_read};
 use crate::secret::Secret;
-use serde_json::json;
 use std::collections::{BTreeSet, HashSet};
 
 /// How many taken names an optimistic create steps over before giving up.
@@ -175,22 +174,14 @@ async fn probe<T: Transport, H: Host>(
     let mut items = vec![
         BatchItem::new(
             "upn",
-            GraphRequest::get("/users")
-                .query(&startswith_filter("userPrincipalName", base))
-                .query(&format!("$select={PROBE_SELECT}")),
+            users::list_users_upn_starting_with(base, PROBE_SELECT),
         ),
-        BatchItem::new(
-            "org",
-            GraphRequest::get("/organization").query("$select=verifiedDomains"),
-        ),
+        BatchItem::new("org", organization::get_verified_domains()),
     ];
     if let Some(e) = employee_id {
         items.push(BatchItem::new(
             "emp",
-            GraphRequest::get("/users")
-                .query(&eq_filter("employeeId", e))
-                .query(&format!("$select={PROBE_SELECT}"))
-                .query(&format!("$expand={PROBE_EXPAND}")),
+            users::list_users_where("employeeId", e, PROBE_SELECT, Some(PROBE_EXPAND)),
         ));
     }
     if let Some(m) = manager {
@@ -286,10 +277,7 @@ fn create_change(user: &NewUser) -> Step {
             "Create the account {} ({})",
             user.user_principal_name, user.display_name
         ),
-        GraphRequest::post(
-            "/users",
-            Some(serde_json::to_value(user).unwrap_or_default()),
-        ),
+        users::create_user(user),
     )
 }
 
@@ -300,10 +288,7 @@ fn manager_change<T: Transport, H: Host>(
     manager_id: &str,
     just_created: bool,
 ) -> Step {
-    let mut request = GraphRequest::put(
-        format!("{}/manager/$ref", user_path(user_id)),
-        json!({ "@odata.id": format!("{}/users/{}", client.settings().graph_root(), manager_id) }),
-    );
+    let mut request = users::set_manager(user_id, &client.settings().graph_root(), manager_id);
     if just_created {
         request = request.just_created();
     }

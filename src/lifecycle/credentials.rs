@@ -2,8 +2,8 @@
 //! beside the outcome, never inside it.
 
 use crate::graph::model::{NewTemporaryAccessPass, TemporaryAccessPassMethod};
-use crate::graph::odata::user_path;
-use crate::graph::{Deadline, GraphClient, GraphRequest};
+use crate::graph::resources::{authentication_methods, users};
+use crate::graph::{Deadline, GraphClient};
 use crate::host::Host;
 use crate::http::Transport;
 use crate::lifecycle::account::{display_name, summary_of, TARGET_SELECT};
@@ -15,7 +15,6 @@ use crate::lifecycle::password::generate_password;
 use crate::lifecycle::plan::{Plan, Step};
 use crate::lifecycle::resolve::read_user;
 use crate::secret::Secret;
-use serde_json::json;
 
 /// Which kind of first or replacement credential was issued.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -81,10 +80,7 @@ pub(crate) fn password_change(user_id: &str, label: &str, password: &Secret) -> 
     Step::new(
         "password.reset",
         format!("Set a new temporary password for {label} (must be changed at next sign-in)"),
-        GraphRequest::patch(
-            user_path(user_id),
-            json!({"passwordProfile": {"password": password.expose(), "forceChangePasswordNextSignIn": true}}),
-        ),
+        users::set_password(user_id, password),
     )
 }
 
@@ -137,13 +133,7 @@ pub(crate) fn tap_change(user_id: &str, label: &str, options: TapOptions) -> Ste
                 ""
             }
         ),
-        GraphRequest::post(
-            format!(
-                "{}/authentication/temporaryAccessPassMethods",
-                user_path(user_id)
-            ),
-            Some(serde_json::to_value(body).unwrap_or_default()),
-        ),
+        authentication_methods::create_temporary_access_pass(user_id, &body),
     )
 }
 

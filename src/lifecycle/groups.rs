@@ -1,7 +1,8 @@
 //! `addToGroup` / `removeFromGroup`, idempotent: "already a member" and
 //! "not a member" are reported as no change.
 
-use crate::graph::{Deadline, GraphClient, GraphRequest};
+use crate::graph::resources::groups;
+use crate::graph::{Deadline, GraphClient};
 use crate::host::Host;
 use crate::http::Transport;
 use crate::lifecycle::account::{summary_of, TARGET_SELECT};
@@ -11,7 +12,6 @@ use crate::lifecycle::ids::{ObjectId, UserRef};
 use crate::lifecycle::outcome::Outcome;
 use crate::lifecycle::plan::{AlreadyDoneWhen, Step};
 use crate::lifecycle::resolve::read_user;
-use serde_json::json;
 
 /// `POST /groups/{g}/members/$ref`. `just_created` marks a user created in
 /// this run, whose 404 is replication delay.
@@ -22,11 +22,7 @@ pub(crate) fn add_member_change<T: Transport, H: Host>(
     user_label: &str,
     just_created: bool,
 ) -> Step {
-    let mut request = GraphRequest::post(
-        format!("/groups/{group}/members/$ref"),
-        Some(json!({ "@odata.id": client.directory_object_url(user_id) })),
-    )
-    .repeatable();
+    let mut request = groups::add_member(group.as_str(), &client.directory_object_url(user_id));
     if just_created {
         request = request.just_created();
     }
@@ -43,10 +39,7 @@ pub(crate) fn remove_member_change(group: &ObjectId, user_id: &str, user_label: 
     Step::new(
         format!("group.remove:{group}"),
         format!("Remove {user_label} from group {group}"),
-        GraphRequest::delete(format!(
-            "/groups/{group}/members/{}/$ref",
-            crate::graph::odata::encode_component(user_id)
-        )),
+        groups::remove_member(group.as_str(), user_id),
     )
     .already_done_when(AlreadyDoneWhen::NotAMemberOf {
         group_id: group.to_string(),

@@ -3,8 +3,8 @@
 //! `$batch` of every change. Steps already in place are reported as no
 //! change, so a re-run resumes.
 
-use crate::graph::odata::user_path;
-use crate::graph::{Deadline, GraphClient, GraphRequest};
+use crate::graph::resources::users;
+use crate::graph::{Deadline, GraphClient};
 use crate::host::Host;
 use crate::http::Transport;
 use crate::lifecycle::account::{
@@ -18,7 +18,6 @@ use crate::lifecycle::ids::{ObjectId, UserRef};
 use crate::lifecycle::outcome::Outcome;
 use crate::lifecycle::plan::Step;
 use crate::lifecycle::resolve::read_user;
-use serde_json::json;
 
 #[derive(Debug, Clone)]
 pub struct OffboardRequest {
@@ -64,10 +63,7 @@ pub async fn offboard<T: Transport, H: Host>(
     let leave_change = Step::new(
         "leaveDate.set",
         format!("Record {label}'s leave date {leave}"),
-        GraphRequest::patch(
-            user_path(&target.id),
-            json!({ "employeeLeaveDateTime": leave }),
-        ),
+        users::set_employee_leave_date(&target.id, &leave),
     );
     let recorded = target
         .employee_leave_date_time

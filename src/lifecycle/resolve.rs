@@ -1,8 +1,8 @@
 //! Reading one user by any [`UserRef`] in a single request.
 
 use crate::graph::model::UserView;
-use crate::graph::odata::{eq_filter, user_path};
 use crate::graph::paging::Page;
+use crate::graph::resources::users;
 use crate::graph::{ClientError, Deadline, GraphClient, GraphRequest, GraphResponse};
 use crate::host::Host;
 use crate::http::Transport;
@@ -13,15 +13,10 @@ use crate::lifecycle::ids::UserRef;
 /// Ids and UPNs address the user directly; mail and employeeId filter the
 /// collection (and must then match exactly one user).
 pub fn user_read(user: &UserRef, select: &str, expand: Option<&str>) -> GraphRequest {
-    let request = match user {
-        UserRef::Id(_) | UserRef::Upn(_) => GraphRequest::get(user_path(user.value())),
-        UserRef::Mail(v) => GraphRequest::get("/users").query(&eq_filter("mail", v)),
-        UserRef::EmployeeId(v) => GraphRequest::get("/users").query(&eq_filter("employeeId", v)),
-    };
-    let request = request.query(&format!("$select={select}"));
-    match expand {
-        Some(e) => request.query(&format!("$expand={e}")),
-        None => request,
+    match user {
+        UserRef::Id(_) | UserRef::Upn(_) => users::get_user(user.value(), select, expand),
+        UserRef::Mail(v) => users::list_users_where("mail", v, select, expand),
+        UserRef::EmployeeId(v) => users::list_users_where("employeeId", v, select, expand),
     }
 }
 

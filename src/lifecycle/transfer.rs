@@ -4,8 +4,8 @@
 //! then a `$batch` of every change.
 
 use crate::graph::model::UserView;
-use crate::graph::odata::user_path;
-use crate::graph::{BatchItem, ClientError, Deadline, GraphClient, GraphRequest};
+use crate::graph::resources::users;
+use crate::graph::{BatchItem, ClientError, Deadline, GraphClient};
 use crate::host::Host;
 use crate::http::Transport;
 use crate::lifecycle::account::{display_name, summary_of};
@@ -18,7 +18,7 @@ use crate::lifecycle::plan::Step;
 use crate::lifecycle::provisioning::ProvisioningRules;
 use crate::lifecycle::resolve::{read_result, user_read};
 use crate::lifecycle::rules::RuleSubject;
-use serde_json::{json, Map, Value};
+use serde_json::{json, Map};
 use std::collections::BTreeSet;
 
 const TRANSFER_SELECT: &str =
@@ -130,7 +130,7 @@ pub async fn transfer<T: Transport, H: Host>(
         changes.push(Step::new(
             "profile.update",
             summary,
-            GraphRequest::patch(user_path(&current.id), Value::Object(body)),
+            users::update_user(&current.id, body),
         ));
     }
     if let Some(m) = &manager_id {
@@ -141,10 +141,7 @@ pub async fn transfer<T: Transport, H: Host>(
             changes.push(Step::new(
                 "manager.set",
                 summary,
-                GraphRequest::put(
-                    format!("{}/manager/$ref", user_path(&current.id)),
-                    json!({ "@odata.id": format!("{}/users/{}", client.settings().graph_root(), m) }),
-                ),
+                users::set_manager(&current.id, &client.settings().graph_root(), m),
             ));
         }
     }

@@ -2,8 +2,8 @@
 //! sent, and unchanged ones are reported as no change.
 
 use crate::graph::model::{UserAttributes, UserView};
-use crate::graph::odata::user_path;
-use crate::graph::{Deadline, GraphClient, GraphRequest};
+use crate::graph::resources::users;
+use crate::graph::{Deadline, GraphClient};
 use crate::host::Host;
 use crate::http::Transport;
 use crate::lifecycle::account::{display_name, summary_of};
@@ -128,7 +128,7 @@ pub async fn update<T: Transport, H: Host>(
         let change = Step::new(
             "profile.update",
             format!("{summary}: {}", fields.join(", ")),
-            GraphRequest::patch(user_path(&target.id), Value::Object(body.clone())),
+            users::update_user(&target.id, body.clone()),
         );
         (vec![], vec![change])
     };

@@ -3,7 +3,7 @@
 //! others this way.
 
 use crate::config::policy::PolicyConfig;
-use crate::graph::odata::encode_component;
+use crate::graph::resources::groups;
 use crate::graph::{BatchItem, ClientError, Deadline, GraphClient, GraphRequest};
 use crate::host::Host;
 use crate::http::Transport;
@@ -146,8 +146,7 @@ pub fn classify(facts: &GroupFacts) -> GroupClassification {
 
 /// `GET /groups/{id}?$select=...`
 pub fn group_facts_request(id: &ObjectId) -> GraphRequest {
-    GraphRequest::get(format!("/groups/{}", encode_component(id.as_str())))
-        .query(&format!("$select={GROUP_FACTS_SELECT}"))
+    groups::get_group(id.as_str(), GROUP_FACTS_SELECT)
 }
 
 fn facts_result(

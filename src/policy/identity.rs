@@ -1,8 +1,8 @@
 //! The Entra account of a Jira requester: the one user whose `mail` or
 //! `userPrincipalName` equals the Jira account's email (case-insensitive).
 
-use crate::graph::odata::string_literal;
 use crate::graph::paging::Page;
+use crate::graph::resources::users;
 use crate::graph::{Deadline, GraphClient, GraphRequest};
 use crate::host::Host;
 use crate::http::Transport;
@@ -13,10 +13,7 @@ use crate::policy::requester::Requester;
 
 /// `GET /users?$filter=mail eq '<email>' or userPrincipalName eq '<email>'`.
 pub fn identity_request(email: &str) -> GraphRequest {
-    let literal = string_literal(&email.to_lowercase());
-    GraphRequest::get("/users").query(&format!(
-        "$filter=mail%20eq%20{literal}%20or%20userPrincipalName%20eq%20{literal}&$select=id,displayName,userPrincipalName,mail&$top=5"
-    ))
+    users::list_users_by_mail_or_upn(&email.to_lowercase())
 }
 
 /// Finds the requester's Entra account. No email, no match or several

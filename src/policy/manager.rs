@@ -1,8 +1,8 @@
 //! Manager rule: the requester must be the target's manager in Entra (or,
 //! when configured, a manager up to N levels above).
 
-use crate::graph::odata::user_path;
-use crate::graph::{ClientError, Deadline, GraphClient, GraphRequest};
+use crate::graph::resources::users;
+use crate::graph::{ClientError, Deadline, GraphClient};
 use crate::host::Host;
 use crate::http::Transport;
 use crate::lifecycle::OpError;
@@ -24,8 +24,7 @@ pub async fn is_manager_within<T: Transport, H: Host>(
 ) -> Result<bool, OpError> {
     let mut current = target_id.to_string();
     for _ in 0..depth {
-        let request =
-            GraphRequest::get(format!("{}/manager", user_path(&current))).query("$select=id");
+        let request = users::get_manager(&current);
         let next: IdOnly = match client.send(&request, deadline).await {
             Ok(response) => response.json("manager")?,
             // No manager: the chain ends here.

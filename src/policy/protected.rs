@@ -4,8 +4,8 @@
 //! role-assignable group count).
 
 use crate::config::policy::PolicyConfig;
-use crate::graph::odata::user_path;
 use crate::graph::paging::Page;
+use crate::graph::resources::users;
 use crate::graph::{BatchItem, ClientError, Deadline, GraphClient, GraphRequest, GraphResponse};
 use crate::host::Host;
 use crate::http::Transport;
@@ -155,22 +155,6 @@ fn path_key(user: &UserRef) -> Option<&str> {
     }
 }
 
-fn roles_request(key: &str) -> GraphRequest {
-    GraphRequest::get(format!(
-        "{}/transitiveMemberOf/microsoft.graph.directoryRole",
-        user_path(key)
-    ))
-    .query("$select=id,displayName,roleTemplateId&$top=999")
-}
-
-fn groups_request(key: &str) -> GraphRequest {
-    GraphRequest::get(format!(
-        "{}/transitiveMemberOf/microsoft.graph.group",
-        user_path(key)
-    ))
-    .query("$select=id,displayName,isAssignableToRole&$top=999")
-}
-
 /// All items of a collection whose first page came from a batch.
 async fn all_items<V: DeserializeOwned, T: Transport, H: Host>(
     client: &GraphClient<'_, T, H>,
@@ -208,12 +192,9 @@ pub async fn check_target<T: Transport, H: Host>(
         }
     };
     let items = [
-        BatchItem::new(
-            "user",
-            GraphRequest::get(user_path(key)).query(&format!("$select={TARGET_SELECT}")),
-        ),
-        BatchItem::new("roles", roles_request(key)),
-        BatchItem::new("groups", groups_request(key)),
+        BatchItem::new("user", users::get_user(key, TARGET_SELECT, None)),
+        BatchItem::new("roles", users::list_transitive_directory_roles(key)),
+        BatchItem::new("groups", users::list_transitive_groups(key)),
     ];
     let mut results = client.execute(&items, deadline).await.into_iter();
     let (Some(user), Some(roles), Some(groups)) = (results.next(), results.next(), results.next())

@@ -4,8 +4,7 @@
 use super::page_call::{from_api_error, from_client_error, PAGE_BUDGET_MS};
 use super::ResolverError;
 use crate::config::AppConfig;
-use crate::graph::odata::{startswith_filter, string_literal};
-use crate::graph::GraphRequest;
+use crate::graph::resources::groups;
 use crate::host::Host;
 use crate::http::Transport;
 use crate::lifecycle::ObjectId;
@@ -99,10 +98,7 @@ pub async fn search(
         .await
         .map_err(|e| from_api_error(&e))?;
     let client = ctx.graph().await.map_err(|e| from_api_error(&e))?;
-    let request = GraphRequest::get("/groups")
-        .query(&startswith_filter("displayName", &query))
-        .query(&format!("$select={GROUP_FACTS_SELECT}"))
-        .query("$top=25");
+    let request = groups::search_groups(&query, GROUP_FACTS_SELECT, 25);
     let found: Vec<GroupFacts> = client
         .get_all(request, 1, ctx.deadline)
         .await
@@ -138,9 +134,7 @@ pub async fn describe_ids(
     let client = ctx.graph().await.map_err(|e| from_api_error(&e))?;
     let mut rows = Vec::new();
     for chunk in ids.chunks(IDS_PER_FILTER) {
-        let request = GraphRequest::get("/groups")
-            .query(&id_in_filter(chunk))
-            .query(&format!("$select={GROUP_FACTS_SELECT}"));
+        let request = groups::list_groups_by_id(chunk, GROUP_FACTS_SELECT);
         let found: Vec<GroupFacts> = client
             .get_all(request, 1, ctx.deadline)
             .await
@@ -153,12 +147,6 @@ pub async fn describe_ids(
         .cloned()
         .collect();
     Ok((rows, missing))
-}
-
-/// `$filter=id in ('a','b')`, each value an encoded OData literal.
-pub fn id_in_filter(ids: &[String]) -> String {
-    let literals: Vec<String> = ids.iter().map(|id| string_literal(id)).collect();
-    format!("$filter=id%20in%20({})", literals.join(","))
 }
 
 fn search_text(payload: &Value) -> Result<String, ResolverError> {

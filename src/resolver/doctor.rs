@@ -4,8 +4,7 @@
 
 use super::page_call::{from_api_error, PAGE_BUDGET_MS};
 use super::{settings, ResolverError};
-use crate::graph::odata::eq_filter;
-use crate::graph::GraphRequest;
+use crate::graph::resources::role_management;
 use crate::host::Host;
 use crate::http::Transport;
 use crate::pipeline::context::RouteContext;
@@ -140,8 +139,7 @@ async fn directory_roles(
         .await
         .map_err(|e| from_api_error(&e))?;
     let client = ctx.graph().await.map_err(|e| from_api_error(&e))?;
-    let request = GraphRequest::get("/roleManagement/directory/roleAssignments")
-        .query(&eq_filter("principalId", principal));
+    let request = role_management::list_role_assignments_of(principal);
     match client
         .get_all::<RoleAssignment>(request, 5, ctx.deadline)
         .await

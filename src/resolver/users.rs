@@ -9,8 +9,7 @@ use super::page_call::{
 };
 use super::{ResolverContext, ResolverError};
 use crate::config::AppConfig;
-use crate::graph::odata::startswith_filter;
-use crate::graph::GraphRequest;
+use crate::graph::resources::users;
 use crate::host::Host;
 use crate::http::Transport;
 use crate::pipeline::context::RouteContext;
@@ -20,7 +19,7 @@ use serde_json::{json, Value};
 
 const MAX_QUERY_CHARS: usize = 120;
 const SEARCH_SELECT: &str =
-    "$select=id,displayName,userPrincipalName,mail,accountEnabled,department,jobTitle";
+    "id,displayName,userPrincipalName,mail,accountEnabled,department,jobTitle";
 
 /// How a page names the user it wants: UPN, mail or object id.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -118,24 +117,12 @@ pub async fn search(
         .await
         .map_err(|e| from_api_error(&e))?;
     let client = ctx.graph().await.map_err(|e| from_api_error(&e))?;
-    let request = GraphRequest::get("/users")
-        .query(&either_starts_with(query))
-        .query(SEARCH_SELECT)
-        .query("$top=25");
+    let request = users::search_users(query, SEARCH_SELECT, 25);
     let users: Vec<Value> = client
         .get_all(request, 1, ctx.deadline)
         .await
         .map_err(from_client_error)?;
     Ok(json!({ "users": users }))
-}
-
-/// `startswith(displayName,'q') or startswith(userPrincipalName,'q')`, both
-/// literals built by the OData helper.
-fn either_starts_with(query: &str) -> String {
-    let by_name = startswith_filter("displayName", query);
-    let by_upn = startswith_filter("userPrincipalName", query);
-    let upn_clause = by_upn.strip_prefix("$filter=").unwrap_or(&by_upn);
-    format!("{by_name}%20or%20{upn_clause}")
 }
 
 /// `users.get {user}`: the summary of one user by UPN, mail or object id.
