@@ -17,12 +17,17 @@ pub const MAX_BATCH: usize = 20;
 /// then runs it only after they succeed (a failed dependency answers 424).
 #[derive(Debug, Clone)]
 pub struct BatchItem {
+    /// Item id, unique within the batch (Graph's `requests[].id`); results
+    /// are matched back to items by it.
     pub id: String,
+    /// The request, sent as a batch entry (`url` relative to `/v1.0`).
     pub request: GraphRequest,
+    /// Ids of items that must succeed first (`dependsOn`).
     pub depends_on: Vec<String>,
 }
 
 impl BatchItem {
+    /// An item with no dependencies.
     pub fn new(id: impl Into<String>, request: GraphRequest) -> Self {
         BatchItem {
             id: id.into(),
@@ -31,6 +36,8 @@ impl BatchItem {
         }
     }
 
+    /// Adds `id` to [`BatchItem::depends_on`]: this item runs only after
+    /// that one succeeded (otherwise it answers 424 Failed Dependency).
     pub fn after(mut self, id: impl Into<String>) -> Self {
         self.depends_on.push(id.into());
         self

@@ -30,6 +30,9 @@ enum Next {
 }
 
 impl<'a, T: Transport, H: Host> GraphClient<'a, T, H> {
+    /// A client with the default [`RetryPolicy`]. No request is sent yet;
+    /// the first call fetches a token (client-credentials flow) with
+    /// `client_secret`.
     pub fn new(
         transport: &'a T,
         host: &'a H,
@@ -46,19 +49,23 @@ impl<'a, T: Transport, H: Host> GraphClient<'a, T, H> {
         }
     }
 
+    /// Replaces the retry policy (tests use short back-offs).
     pub fn with_policy(mut self, policy: RetryPolicy) -> Self {
         self.policy = policy;
         self
     }
 
+    /// The host port (clock, logs, storage) the client runs on.
     pub fn host(&self) -> &H {
         self.host
     }
 
+    /// Tenant, app and endpoints the client uses.
     pub fn settings(&self) -> &GraphSettings {
         &self.settings
     }
 
+    /// The retry policy in force.
     pub fn policy(&self) -> &RetryPolicy {
         &self.policy
     }

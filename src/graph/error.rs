@@ -10,24 +10,36 @@ use std::fmt;
 /// `userPrincipalName`).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
 pub struct ErrorDetail {
+    /// Detail code, e.g. `ObjectConflict`, `InvalidValue`.
     #[serde(default)]
     pub code: String,
+    /// Human-readable text; never branch on it.
     #[serde(default)]
     pub message: String,
+    /// The property concerned, e.g. `userPrincipalName`.
     #[serde(default)]
     pub target: Option<String>,
 }
 
-/// A Graph error response.
+/// A Graph error response: the HTTP status plus the `error` envelope
+/// (`{"error": {"code", "message", "innerError", "details"}}`, see
+/// <https://learn.microsoft.com/en-us/graph/errors>).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GraphError {
+    /// HTTP status (400, 403, 404, ...).
     pub status: u16,
     /// Graph's `error.code`, e.g. `Request_BadRequest`; empty when the body
     /// was not an error envelope.
     pub code: String,
+    /// Graph's `error.message`, or the first 200 characters of a body that
+    /// was not an envelope.
     pub message: String,
+    /// Graph's `request-id` (envelope `innerError`, else the header): quote
+    /// it to Microsoft support.
     pub request_id: Option<String>,
+    /// The `client-request-id` the client sent, as echoed back.
     pub client_request_id: Option<String>,
+    /// `error.details` (empty for most errors).
     pub details: Vec<ErrorDetail>,
 }
 
@@ -103,6 +115,8 @@ impl GraphError {
             .any(|d| d.code == "ObjectConflict" && d.target.as_deref() == Some(property))
     }
 
+    /// HTTP 404 (`Request_ResourceNotFound`): the object does not exist, or
+    /// has not replicated yet when just created.
     pub fn is_not_found(&self) -> bool {
         self.status == 404
     }
@@ -160,9 +174,18 @@ pub enum ClientError {
     Transport(TransportError),
     /// Throttled (or still replicating) and the next attempt would pass the
     /// caller's deadline; retry after `retry_after_ms`.
-    Deferred { retry_after_ms: u64 },
+    Deferred {
+        /// Wait before retrying, in milliseconds (from `Retry-After` or
+        /// back-off).
+        retry_after_ms: u64,
+    },
     /// Graph answered 2xx with a body that does not match the model.
-    Decode { what: &'static str, reason: String },
+    Decode {
+        /// What was being decoded (e.g. `"user"`, `"$batch"`).
+        what: &'static str,
+        /// The decoder's message.
+        reason: String,
+    },
 }
 
 impl fmt::Display for ClientError {

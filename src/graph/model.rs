@@ -15,37 +15,56 @@ pub const MANAGER_EXPAND: &str = "manager($select=id,displayName,userPrincipalNa
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct UserView {
+    /// Object id (GUID).
     pub id: String,
+    /// `displayName`.
     #[serde(default)]
     pub display_name: Option<String>,
+    /// `userPrincipalName` (sign-in name, `local@verified-domain`).
     #[serde(default)]
     pub user_principal_name: Option<String>,
+    /// Primary SMTP address; `None` for users without a mailbox.
     #[serde(default)]
     pub mail: Option<String>,
+    /// Whether sign-in is allowed; `None` unless selected.
     #[serde(default)]
     pub account_enabled: Option<bool>,
+    /// `department`.
     #[serde(default)]
     pub department: Option<String>,
+    /// `jobTitle`.
     #[serde(default)]
     pub job_title: Option<String>,
+    /// HR employee id (at most 16 characters).
     #[serde(default)]
     pub employee_id: Option<String>,
+    /// `employeeType`, free text such as `Employee`, `Contractor`.
     #[serde(default)]
     pub employee_type: Option<String>,
+    /// `companyName`.
     #[serde(default)]
     pub company_name: Option<String>,
+    /// `officeLocation`.
     #[serde(default)]
     pub office_location: Option<String>,
+    /// ISO 8601 UTC, set by Entra at creation.
     #[serde(default)]
     pub created_date_time: Option<String>,
+    /// ISO 8601 UTC of the last password change.
     #[serde(default)]
     pub last_password_change_date_time: Option<String>,
+    /// `Some(true)` when synchronised from on-premises AD: its mastered
+    /// attributes and password cannot be changed through Graph.
     #[serde(default)]
     pub on_premises_sync_enabled: Option<bool>,
+    /// ISO 8601 date-time (`Edm.DateTimeOffset`).
     #[serde(default)]
     pub employee_hire_date: Option<String>,
+    /// ISO 8601 date-time the user leaves (`Edm.DateTimeOffset`).
     #[serde(default)]
     pub employee_leave_date_time: Option<String>,
+    /// The manager, when read with [`MANAGER_EXPAND`] (or another
+    /// `$expand=manager`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub manager: Option<ManagerView>,
 }
@@ -54,11 +73,15 @@ pub struct UserView {
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ManagerView {
+    /// Object id (GUID).
     pub id: String,
+    /// `displayName`.
     #[serde(default)]
     pub display_name: Option<String>,
+    /// `userPrincipalName`.
     #[serde(default)]
     pub user_principal_name: Option<String>,
+    /// Primary SMTP address, if any.
     #[serde(default)]
     pub mail: Option<String>,
 }
@@ -67,7 +90,10 @@ pub struct ManagerView {
 #[derive(Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PasswordProfile {
+    /// The new password in clear text (8 to 256 characters, 3 of 4
+    /// character classes, not on the banned list).
     pub password: String,
+    /// Whether the user must choose a new password at next sign-in.
     pub force_change_password_next_sign_in: bool,
 }
 
@@ -87,13 +113,21 @@ impl fmt::Debug for PasswordProfile {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct NewUser {
+    /// Whether the account may sign in at once.
     pub account_enabled: bool,
+    /// Up to 256 characters.
     pub display_name: String,
+    /// `givenName`.
     pub given_name: String,
+    /// `surname`.
     pub surname: String,
+    /// Mail alias, up to 64 ASCII characters, no `@ () \ [] " ; : <> ,` or space.
     pub mail_nickname: String,
+    /// `local@domain`, the domain one of the tenant's verified domains.
     pub user_principal_name: String,
+    /// The first password.
     pub password_profile: PasswordProfile,
+    /// Optional profile attributes, serialised flat into the body.
     #[serde(flatten)]
     pub attributes: UserAttributes,
 }
@@ -103,24 +137,32 @@ pub struct NewUser {
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct UserAttributes {
+    /// Up to 64 characters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub department: Option<String>,
+    /// Up to 128 characters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub job_title: Option<String>,
+    /// Up to 16 characters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub employee_id: Option<String>,
+    /// Free text, e.g. `Employee`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub employee_type: Option<String>,
     /// ISO 8601 date-time (`Edm.DateTimeOffset`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub employee_hire_date: Option<String>,
+    /// Up to 64 characters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub company_name: Option<String>,
+    /// `officeLocation`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub office_location: Option<String>,
     /// ISO 3166-1 alpha-2.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub usage_location: Option<String>,
+    /// Mobile number, e.g. `+1 425 555 0109`; a sensitive attribute (see
+    /// [`SENSITIVE_ATTRIBUTES`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mobile_phone: Option<String>,
 }
@@ -129,13 +171,16 @@ pub struct UserAttributes {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Organization {
+    /// The tenant's verified domains (UPNs must use one).
     #[serde(default)]
     pub verified_domains: Vec<VerifiedDomain>,
 }
 
+/// One `verifiedDomain` of the organization.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct VerifiedDomain {
+    /// Domain name, e.g. `contoso.com` (compare case-insensitively).
     pub name: String,
 }
 
@@ -143,6 +188,7 @@ pub struct VerifiedDomain {
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DirectoryObjectId {
+    /// Object id (GUID).
     pub id: String,
 }
 
@@ -150,7 +196,9 @@ pub struct DirectoryObjectId {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct NewTemporaryAccessPass {
+    /// Validity in minutes (10 to 43200, within the tenant's TAP policy).
     pub lifetime_in_minutes: u32,
+    /// Whether the pass is consumed by its first sign-in.
     pub is_usable_once: bool,
 }
 
@@ -158,14 +206,19 @@ pub struct NewTemporaryAccessPass {
 #[derive(Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TemporaryAccessPassMethod {
+    /// Method id.
     #[serde(default)]
     pub id: Option<String>,
+    /// The pass itself; returned only by the create call.
     #[serde(default)]
     pub temporary_access_pass: Option<String>,
+    /// ISO 8601 UTC from when the pass is valid.
     #[serde(default)]
     pub start_date_time: Option<String>,
+    /// Validity in minutes.
     #[serde(default)]
     pub lifetime_in_minutes: Option<u32>,
+    /// Whether the first sign-in consumes it.
     #[serde(default)]
     pub is_usable_once: Option<bool>,
 }

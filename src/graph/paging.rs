@@ -12,8 +12,11 @@ use serde::Deserialize;
 /// One page of a collection.
 #[derive(Debug, Deserialize)]
 pub struct Page<T> {
+    /// The items of this page (Graph's `value`; empty when absent).
     #[serde(default = "Vec::new")]
     pub value: Vec<T>,
+    /// Absolute URL of the next page (`@odata.nextLink`), to be requested
+    /// verbatim; `None` on the last page.
     #[serde(rename = "@odata.nextLink", default)]
     pub next_link: Option<String>,
 }

@@ -11,8 +11,13 @@ use std::fmt;
 /// which is followed verbatim.
 #[derive(Clone, PartialEq)]
 pub struct GraphRequest {
+    /// HTTP method.
     pub method: Method,
+    /// `/v1.0`-relative path with encoded query string, or an absolute
+    /// `@odata.nextLink`. Build it with [`crate::graph::resources`].
     pub path: String,
+    /// JSON body (POST, PATCH, PUT); may hold secrets, see
+    /// [`GraphRequest::redacted_body`].
     pub body: Option<Value>,
     /// Extra headers (e.g. `ConsistencyLevel`).
     pub headers: Vec<(String, String)>,
@@ -36,22 +41,27 @@ impl GraphRequest {
         }
     }
 
+    /// A GET (idempotent).
     pub fn get(path: impl Into<String>) -> Self {
         Self::new(Method::Get, path, None)
     }
 
+    /// A POST, not idempotent unless marked [`GraphRequest::repeatable`].
     pub fn post(path: impl Into<String>, body: Option<Value>) -> Self {
         Self::new(Method::Post, path, body)
     }
 
+    /// A PATCH with a partial JSON object (idempotent).
     pub fn patch(path: impl Into<String>, body: Value) -> Self {
         Self::new(Method::Patch, path, Some(body))
     }
 
+    /// A PUT (idempotent), e.g. a `$ref` reference.
     pub fn put(path: impl Into<String>, body: Value) -> Self {
         Self::new(Method::Put, path, Some(body))
     }
 
+    /// A DELETE (idempotent).
     pub fn delete(path: impl Into<String>) -> Self {
         Self::new(Method::Delete, path, None)
     }
@@ -103,9 +113,11 @@ impl fmt::Debug for GraphRequest {
 /// A successful Graph response.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GraphResponse {
+    /// HTTP status, 200 to 299.
     pub status: u16,
     /// Parsed JSON body, `Value::Null` when empty (204).
     pub body: Value,
+    /// Graph's `request-id` response header, for support and audit.
     pub request_id: Option<String>,
 }
 

@@ -8,14 +8,17 @@ use crate::random;
 /// 55 s, queue consumers 900 s; the entry point turns that into a deadline.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Deadline {
+    /// Milliseconds since the Unix epoch.
     pub at_ms: u64,
 }
 
 impl Deadline {
+    /// The deadline at `at_ms` (ms since the epoch).
     pub fn at(at_ms: u64) -> Self {
         Deadline { at_ms }
     }
 
+    /// `budget_ms` milliseconds after `now_ms` (saturating).
     pub fn after(now_ms: u64, budget_ms: u64) -> Self {
         Deadline {
             at_ms: now_ms.saturating_add(budget_ms),
@@ -33,7 +36,10 @@ impl Deadline {
 /// (1, 2, 4, 8, 16 s when no `Retry-After` is given).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RetryPolicy {
+    /// Back-off before the second attempt, in ms (default 1000); doubles per
+    /// attempt.
     pub base_backoff_ms: u64,
+    /// Ceiling of the back-off, in ms (default 16000).
     pub max_backoff_ms: u64,
     /// Upper bound on attempts even if the clock never moves.
     pub max_attempts: u32,

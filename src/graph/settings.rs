@@ -6,7 +6,7 @@ pub const DEFAULT_LOGIN_BASE: &str = "https://login.microsoftonline.com";
 pub const DEFAULT_GRAPH_BASE: &str = "https://graph.microsoft.com";
 
 /// Tenant, app and endpoints. The client secret is passed separately as a
-/// [`crate::graph::Secret`] so this struct can be logged and stored freely.
+/// [`crate::secret::Secret`] so this struct can be logged and stored freely.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct GraphSettings {
@@ -14,8 +14,11 @@ pub struct GraphSettings {
     pub tenant_id: String,
     /// The app registration's application (client) id.
     pub client_id: String,
+    /// Entra sign-in endpoint, without trailing `/` (default
+    /// [`DEFAULT_LOGIN_BASE`]; the emulator's in tests).
     #[serde(default = "default_login_base")]
     pub login_base: String,
+    /// Graph endpoint without `/v1.0` (default [`DEFAULT_GRAPH_BASE`]).
     #[serde(default = "default_graph_base")]
     pub graph_base: String,
 }
@@ -31,7 +34,10 @@ fn default_graph_base() -> String {
 /// A settings field that failed validation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SettingsError {
+    /// The field's JSON name (`tenantId`, `clientId`, `loginBase`,
+    /// `graphBase`).
     pub field: &'static str,
+    /// What is wrong, for the admin page.
     pub message: String,
 }
 
@@ -61,6 +67,10 @@ impl GraphSettings {
         self
     }
 
+    /// Checks the fields before any request: tenant id present, not a
+    /// multi-tenant alias (`common`, `organizations`, `consumers`) and made of
+    /// letters, digits, `-` and `.`; client id a GUID; both bases http(s)
+    /// URLs. The first problem found is returned.
     pub fn validate(&self) -> Result<(), SettingsError> {
         let tenant = self.tenant_id.trim();
         if tenant.is_empty() {
@@ -103,6 +113,8 @@ impl GraphSettings {
         format!("{}/v1.0", self.graph_base.trim_end_matches('/'))
     }
 
+    /// `{login_base}/{tenant_id}/oauth2/v2.0/token`, the v2.0
+    /// client-credentials endpoint.
     pub fn token_url(&self) -> String {
         format!(
             "{}/{}/oauth2/v2.0/token",

@@ -23,32 +23,55 @@ const GRAPH_SCOPE: &str = "https://graph.microsoft.com/.default";
 pub enum TokenError {
     /// AADSTS7000215: the secret is wrong (often the secret's id was pasted
     /// instead of its value).
-    WrongSecret { correlation_id: Option<String> },
+    WrongSecret {
+        /// Entra's `correlation_id`, for the admin to quote to Microsoft.
+        correlation_id: Option<String>,
+    },
     /// AADSTS7000222: the secret has expired.
-    SecretExpired { correlation_id: Option<String> },
+    SecretExpired {
+        /// Entra's `correlation_id`, for the admin to quote to Microsoft.
+        correlation_id: Option<String>,
+    },
     /// AADSTS90002 / 900023: no such tenant, or a malformed tenant id.
     WrongTenant {
+        /// The AADSTS number (90002 or 900023).
         code: u64,
+        /// Entra's `correlation_id`, for the admin to quote to Microsoft.
         correlation_id: Option<String>,
     },
     /// AADSTS700016: no app with this client id in the tenant.
-    AppNotFound { correlation_id: Option<String> },
+    AppNotFound {
+        /// Entra's `correlation_id`, for the admin to quote to Microsoft.
+        correlation_id: Option<String>,
+    },
     /// AADSTS70011 / 65001: scope invalid or admin consent missing.
     ConsentOrScope {
+        /// The AADSTS number (70011 or 65001).
         code: u64,
+        /// Entra's `correlation_id`, for the admin to quote to Microsoft.
         correlation_id: Option<String>,
     },
     /// A 5xx, a throttle, a network failure or a transient AADSTS code.
-    Transient { reason: String },
+    Transient {
+        /// What failed, for logs.
+        reason: String,
+    },
     /// Any other rejection, with Entra's `error` and codes.
     Rejected {
+        /// HTTP status of the token response (usually 400 or 401).
         status: u16,
+        /// Entra's `error`, e.g. `invalid_client`.
         error: String,
+        /// Entra's `error_codes` (AADSTS numbers).
         codes: Vec<u64>,
+        /// Entra's `correlation_id`, for the admin to quote to Microsoft.
         correlation_id: Option<String>,
     },
     /// 200 with a body that is not a token response.
-    Malformed { reason: String },
+    Malformed {
+        /// The decoder's message.
+        reason: String,
+    },
 }
 
 impl TokenError {
@@ -206,6 +229,8 @@ pub struct TokenProvider {
 }
 
 impl TokenProvider {
+    /// A provider with an empty cache; nothing is fetched until a token is
+    /// asked for.
     pub fn new(settings: GraphSettings, client_secret: Secret) -> Self {
         TokenProvider {
             cache_key: cache_key(&settings, &client_secret),
