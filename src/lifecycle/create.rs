@@ -42,21 +42,29 @@ const PROBE_EXPAND: &str = "manager($select=id)";
 /// The request to create a person's account.
 #[derive(Debug, Clone)]
 pub struct NewHire {
+    /// First name, 1 to 64 characters; feeds the naming template.
     pub given_name: String,
+    /// Last name, 1 to 64 characters; feeds the naming template.
     pub surname: String,
     /// Defaults to "given surname".
     pub display_name: Option<String>,
+    /// Profile attributes sent with the create.
     pub attributes: UserAttributes,
+    /// The manager, set after the create (must name exactly one user).
     pub manager: Option<UserRef>,
     /// Groups asked for explicitly (rule groups are added to these).
     pub groups: Vec<ObjectId>,
+    /// First credential: a temporary password or a Temporary Access Pass.
     pub credential: FirstCredential,
 }
 
 /// The result of `create`; the credential travels beside the outcome.
 #[derive(Debug, Clone)]
 pub struct CreateOutcome {
+    /// Steps taken (or planned, in a dry run) and the account.
     pub outcome: Outcome,
+    /// The first credential, only when it was issued (not in a dry
+    /// run, not when the create failed).
     pub credential: Option<IssuedCredential>,
     /// The employeeId already had an account; nothing new was created.
     pub already_existed: bool,

@@ -20,14 +20,20 @@ use crate::secret::Secret;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
 pub enum CredentialKind {
+    /// A password the user must change at next sign-in
+    /// (`passwordProfile` with `forceChangePasswordNextSignIn`).
     TemporaryPassword,
+    /// A Temporary Access Pass (time-limited passcode, see
+    /// <https://learn.microsoft.com/en-us/entra/identity/authentication/howto-authentication-temporary-access-pass>).
     TemporaryAccessPass,
 }
 
 /// A credential to reveal once to the authorized person. `Debug` redacts.
 #[derive(Debug, Clone)]
 pub struct IssuedCredential {
+    /// Password or TAP.
     pub kind: CredentialKind,
+    /// The password or pass itself; reveal once, never log.
     pub secret: Secret,
     /// For a TAP: minutes it stays valid.
     pub lifetime_minutes: Option<u32>,
@@ -36,7 +42,9 @@ pub struct IssuedCredential {
 /// An outcome plus the credential it issued (none in a dry run or on failure).
 #[derive(Debug, Clone)]
 pub struct CredentialOutcome {
+    /// The steps and the account.
     pub outcome: Outcome,
+    /// Present only when the credential was actually issued.
     pub credential: Option<IssuedCredential>,
 }
 

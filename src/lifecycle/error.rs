@@ -3,29 +3,64 @@
 use crate::graph::{ClientError, GraphError, TokenError};
 use std::fmt;
 
+/// Why a lifecycle operation failed. [`OpError::http_status`] and
+/// [`OpError::code`] give the Service API status and `error.code`; Graph
+/// failures arrive through `From<ClientError>`: a Graph error response stays
+/// [`OpError::Graph`], a missing token [`OpError::Token`], throttling past
+/// the deadline [`OpError::Deadline`], a dropped connection
+/// [`OpError::Transport`], an unreadable body [`OpError::Unexpected`].
 #[derive(Debug, Clone, PartialEq)]
 pub enum OpError {
     /// Bad input; `field` names it (400).
-    InvalidInput { field: String, message: String },
+    InvalidInput {
+        /// Input path at fault, e.g. `manager` or `lifetimeInMinutes`.
+        field: String,
+        /// What is wrong, completing "`field` ...", e.g. "is required".
+        message: String,
+    },
     /// No such user or group (404).
-    NotFound { what: String },
+    NotFound {
+        /// The object looked for, e.g. "user with mail a@b.com".
+        what: String,
+    },
     /// A lookup that must find one object found several (409).
-    Ambiguous { field: &'static str, count: usize },
+    Ambiguous {
+        /// The property looked up by (`mail`, `employeeId`).
+        field: &'static str,
+        /// How many objects matched (2 or more).
+        count: usize,
+    },
     /// The directory state conflicts with the request (409).
-    Conflict { message: String },
+    Conflict {
+        /// Why, for the requester (e.g. the user is synced from on-premises).
+        message: String,
+    },
     /// Graph refused or failed (403 for authorization errors, else 502).
     Graph(Box<GraphError>),
     /// No token: the app's Entra configuration is wrong or Entra is down (502).
     Token(TokenError),
     /// Throttled past the caller's deadline; resume after `retry_after_ms` (429).
-    Deadline { retry_after_ms: u64 },
+    Deadline {
+        /// Milliseconds to wait before resuming.
+        retry_after_ms: u64,
+    },
     /// Network failure on a request that was not safe to repeat (502).
-    Transport { reason: String },
+    Transport {
+        /// The transport's message.
+        reason: String,
+    },
     /// Graph answered something the model cannot read (502).
-    Unexpected { what: String, reason: String },
+    Unexpected {
+        /// What was being read (e.g. `"user"`, `"$batch"`).
+        what: String,
+        /// The decoder's message.
+        reason: String,
+    },
 }
 
 impl OpError {
+    /// [`OpError::InvalidInput`] for `field`, e.g.
+    /// `OpError::invalid("manager", "names no user")`.
     pub fn invalid(field: &str, message: &str) -> Self {
         OpError::InvalidInput {
             field: field.to_string(),

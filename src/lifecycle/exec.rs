@@ -9,7 +9,9 @@ use crate::lifecycle::plan::{AlreadyDoneWhen, Plan, Step};
 /// Dry run or for real.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RunMode {
+    /// Read what is needed and return the plan; send no change.
     DryRun,
+    /// Send the planned changes.
     Execute,
 }
 

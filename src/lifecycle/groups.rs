@@ -67,6 +67,10 @@ async fn target<T: Transport, H: Host>(
     Ok((view.id.clone(), label, Some(summary_of(&view))))
 }
 
+/// Adds the user to `group` (`POST /groups/{id}/members/$ref`). A user named
+/// by mail or employeeId is read first (one more round trip); "already a
+/// member" is reported as no change. Dynamic, mail-enabled or synced groups
+/// fail with the Graph error (403 or 400) in the step report.
 pub async fn add_to_group<T: Transport, H: Host>(
     client: &GraphClient<'_, T, H>,
     user: &UserRef,
@@ -79,6 +83,8 @@ pub async fn add_to_group<T: Transport, H: Host>(
     Ok(finish(client, mode, deadline, vec![], vec![change], summary).await)
 }
 
+/// Removes the user from `group` (`DELETE /groups/{id}/members/{user}/$ref`);
+/// "not a member" (404 naming the user) is reported as no change.
 pub async fn remove_from_group<T: Transport, H: Host>(
     client: &GraphClient<'_, T, H>,
     user: &UserRef,

@@ -17,6 +17,7 @@ impl ObjectId {
             .map_err(|_| OpError::invalid(field, "must be an object id (GUID)"))
     }
 
+    /// Lowercase hyphenated form, e.g. `6f9619ff-8b86-d011-b42d-00c04fc964ff`.
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -45,9 +46,13 @@ impl fmt::Display for ObjectId {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum UserRef {
+    /// Object id; addresses `/users/{id}` directly.
     Id(ObjectId),
+    /// userPrincipalName; addresses `/users/{upn}` directly.
     Upn(String),
+    /// Primary mail; found with `$filter=mail eq ...` (must match one user).
     Mail(String),
+    /// HR employee id; found with `$filter=employeeId eq ...`.
     EmployeeId(String),
 }
 
@@ -74,6 +79,8 @@ impl UserRef {
         ))
     }
 
+    /// A UPN: trimmed, at most 113 characters, exactly one `@`, no control
+    /// characters; else [`OpError::InvalidInput`] on `field`.
     pub fn upn(value: &str, field: &str) -> Result<Self, OpError> {
         let v = checked_text(value, field, MAX_UPN)?;
         if v.matches('@').count() != 1 {
@@ -82,10 +89,12 @@ impl UserRef {
         Ok(UserRef::Upn(v))
     }
 
+    /// A mail address: trimmed, at most 256 characters, no control characters.
     pub fn mail(value: &str, field: &str) -> Result<Self, OpError> {
         Ok(UserRef::Mail(checked_text(value, field, 256)?))
     }
 
+    /// An employeeId: trimmed, at most 16 characters (Entra's limit).
     pub fn employee_id(value: &str, field: &str) -> Result<Self, OpError> {
         Ok(UserRef::EmployeeId(checked_text(value, field, 16)?))
     }
@@ -100,6 +109,7 @@ impl UserRef {
         }
     }
 
+    /// The id, UPN, mail or employeeId as given (ids normalised).
     pub fn value(&self) -> &str {
         match self {
             UserRef::Id(id) => id.as_str(),

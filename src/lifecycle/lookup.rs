@@ -9,6 +9,10 @@ use crate::lifecycle::error::OpError;
 use crate::lifecycle::ids::UserRef;
 use crate::lifecycle::resolve::read_user;
 
+/// Reads the user with the panel's properties ([`USER_VIEW_SELECT`]) and
+/// the manager ([`MANAGER_EXPAND`]) in one request. No match is
+/// [`OpError::NotFound`]; a mail or employeeId matching several users
+/// [`OpError::Ambiguous`].
 pub async fn lookup<T: Transport, H: Host>(
     client: &GraphClient<'_, T, H>,
     user: &UserRef,

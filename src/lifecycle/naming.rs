@@ -28,8 +28,11 @@ pub struct NamingTemplate {
 /// The values a template is filled with.
 #[derive(Debug, Clone, Copy)]
 pub struct NameParts<'a> {
+    /// First name as entered (accents and punctuation are folded).
     pub given: &'a str,
+    /// Last name as entered.
     pub surname: &'a str,
+    /// For `{employeeId}`; a template using it fails without one.
     pub employee_id: Option<&'a str>,
 }
 
@@ -94,6 +97,7 @@ impl NamingTemplate {
         Ok(NamingTemplate { segments, domain })
     }
 
+    /// The UPN domain (after `@`), at most 48 characters.
     pub fn domain(&self) -> &str {
         &self.domain
     }
@@ -144,6 +148,7 @@ impl NamingTemplate {
         format!("{head}{suffix}")
     }
 
+    /// `local@domain`; `local` comes from [`NamingTemplate::candidate`].
     pub fn upn(&self, local: &str) -> String {
         format!("{local}@{}", self.domain)
     }

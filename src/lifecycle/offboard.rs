@@ -19,8 +19,10 @@ use crate::lifecycle::outcome::Outcome;
 use crate::lifecycle::plan::Step;
 use crate::lifecycle::resolve::read_user;
 
+/// What to do for a leaver.
 #[derive(Debug, Clone)]
 pub struct OffboardRequest {
+    /// The leaver.
     pub user: UserRef,
     /// Groups to leave (the caller decides which are serviceable).
     pub groups: Vec<ObjectId>,
@@ -28,6 +30,11 @@ pub struct OffboardRequest {
     pub leave_date_time: String,
 }
 
+/// Offboards a leaver in two round trips (one read, one `$batch`): disable
+/// the account (no change if already disabled), revoke sessions, leave the
+/// listed groups (at most 100), and record `employeeLeaveDateTime` (a bare
+/// date becomes midnight UTC; no change if already recorded). A date that is
+/// not ISO 8601 is [`OpError::InvalidInput`] on `leaveDateTime`.
 pub async fn offboard<T: Transport, H: Host>(
     client: &GraphClient<'_, T, H>,
     request: &OffboardRequest,

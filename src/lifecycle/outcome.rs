@@ -9,27 +9,40 @@ use serde::Serialize;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "status", rename_all = "camelCase")]
 pub enum StepOutcome {
+    /// Graph accepted the change.
     Done,
     /// The goal already held (e.g. already a member, already disabled).
     NoChange,
+    /// The change failed; later steps may still have run.
     Failed {
-        /// Graph's error code (or `token`, `network`, `unexpected`).
+        /// Graph's error code (or `token`, `network`, `unexpected`, or
+        /// `http_{status}` for a body without a code).
         code: String,
+        /// Graph's (or the client's) message.
         message: String,
+        /// Graph's `request-id`, when Graph answered.
         #[serde(rename = "requestId", skip_serializing_if = "Option::is_none")]
         request_id: Option<String>,
     },
+    /// Not attempted because an earlier step failed (e.g. follow-ups of a
+    /// create that did not happen).
     Skipped {
+        /// Why, for the requester.
         reason: String,
     },
     /// Throttled past the deadline: run the operation again after this.
     Deferred {
+        /// Milliseconds to wait before re-running.
         #[serde(rename = "retryAfterMs")]
         retry_after_ms: u64,
     },
 }
 
 impl StepOutcome {
+    /// The outcome of a failed request: a Graph error becomes
+    /// [`StepOutcome::Failed`] with Graph's code, a deferral
+    /// [`StepOutcome::Deferred`], token, network and decoding failures
+    /// `Failed` with code `token`, `network` or `unexpected`.
     pub fn from_error(error: &ClientError) -> Self {
         match error {
             ClientError::Graph(g) => StepOutcome::Failed {
@@ -72,12 +85,16 @@ impl StepOutcome {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct StepReport {
+    /// The step's stable key (see [`crate::lifecycle::plan::Step::key`]).
     pub key: String,
+    /// One line for people, e.g. "Disable the account a@contoso.com".
     pub summary: String,
+    /// How it ended.
     pub outcome: StepOutcome,
 }
 
 impl StepReport {
+    /// A report for the step with this key and summary.
     pub fn new(key: impl Into<String>, summary: impl Into<String>, outcome: StepOutcome) -> Self {
         StepReport {
             key: key.into(),
@@ -91,7 +108,9 @@ impl StepReport {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct UserSummary {
+    /// Object id (GUID).
     pub id: String,
+    /// UPN, when it was read.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub user_principal_name: Option<String>,
 }
@@ -101,9 +120,14 @@ pub struct UserSummary {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Outcome {
+    /// True when nothing was sent: `steps` is then empty or holds only
+    /// no-change steps.
     pub dry_run: bool,
+    /// The changes planned (secrets redacted).
     pub plan: Plan,
+    /// One report per step, settled ones (no change) first.
     pub steps: Vec<StepReport>,
+    /// The user acted on, when known.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub user: Option<UserSummary>,
 }

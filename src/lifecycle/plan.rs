@@ -14,7 +14,10 @@ pub enum AlreadyDoneWhen {
     AlreadyMember,
     /// 404 on removing a membership that is not there. A 404 that names
     /// the group means the group itself is missing, which is a failure.
-    NotAMemberOf { group_id: String },
+    NotAMemberOf {
+        /// The group whose 404 is a failure rather than "not a member".
+        group_id: String,
+    },
 }
 
 /// One planned Graph change. The request may carry a secret; only the
@@ -23,12 +26,16 @@ pub enum AlreadyDoneWhen {
 pub struct Step {
     /// Stable step key, e.g. `group.add:{groupId}`, so re-runs line up.
     pub key: String,
+    /// One line for approvers and comments.
     pub summary: String,
+    /// The exact Graph request (may carry a secret in its body).
     pub request: GraphRequest,
+    /// Which failure means the goal already holds (reported as no change).
     pub already_done_when: AlreadyDoneWhen,
 }
 
 impl Step {
+    /// A change for which every failure is a failure.
     pub fn new(key: impl Into<String>, summary: impl Into<String>, request: GraphRequest) -> Self {
         Step {
             key: key.into(),
@@ -38,6 +45,7 @@ impl Step {
         }
     }
 
+    /// Sets [`Step::already_done_when`].
     pub fn already_done_when(mut self, rule: AlreadyDoneWhen) -> Self {
         self.already_done_when = rule;
         self
@@ -59,28 +67,35 @@ impl Step {
 #[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PlannedStep {
+    /// The step's stable key.
     pub key: String,
+    /// `GET`, `POST`, `PATCH`, `PUT` or `DELETE`.
     pub method: String,
     /// Path relative to `/v1.0`, query string included.
     pub path: String,
+    /// The JSON body with secrets replaced by `[redacted]`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub body: Option<Value>,
+    /// One line for people.
     pub summary: String,
 }
 
 /// The ordered list of changes.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, serde::Deserialize)]
 pub struct Plan {
+    /// In execution order (sent together in one `$batch` when more than one).
     pub changes: Vec<PlannedStep>,
 }
 
 impl Plan {
+    /// The plan of these steps, in order.
     pub fn from_changes<'c>(changes: impl IntoIterator<Item = &'c Step>) -> Self {
         Plan {
             changes: changes.into_iter().map(Step::planned).collect(),
         }
     }
 
+    /// Appends one step.
     pub fn push(&mut self, change: &Step) {
         self.changes.push(change.planned());
     }

@@ -11,7 +11,9 @@ pub enum FirstCredential {
     /// A Temporary Access Pass (the account gets a random password nobody
     /// ever sees).
     TemporaryAccessPass {
+        /// Validity in minutes (10 to 43200).
         lifetime_minutes: u32,
+        /// Whether the first sign-in consumes the pass.
         usable_once: bool,
     },
 }
@@ -19,6 +21,8 @@ pub enum FirstCredential {
 /// Everything `create` and `transfer` need besides the Graph client.
 #[derive(Debug, Clone)]
 pub struct ProvisioningRules {
+    /// How a new hire's UPN and mailNickname are made.
     pub naming: NamingTemplate,
+    /// Which groups follow from department, job title, company, employee type.
     pub rules: GroupRules,
 }

@@ -10,9 +10,13 @@ use std::collections::BTreeSet;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum RuleAttribute {
+    /// The user's `department`.
     Department,
+    /// The user's `jobTitle`.
     JobTitle,
+    /// The user's `companyName`.
     CompanyName,
+    /// The user's `employeeType`.
     EmployeeType,
 }
 
@@ -20,7 +24,9 @@ pub enum RuleAttribute {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Condition {
+    /// Which user attribute to test.
     pub attribute: RuleAttribute,
+    /// The value it must equal (case-insensitive, surrounding spaces ignored).
     pub equals: String,
 }
 
@@ -28,8 +34,11 @@ pub struct Condition {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct GroupRule {
+    /// Label shown to admins; required.
     pub name: String,
+    /// Conditions, all of which must hold; at least one.
     pub when: Vec<Condition>,
+    /// Groups the user then belongs in; at least one.
     pub groups: Vec<ObjectId>,
 }
 
@@ -42,9 +51,13 @@ pub struct GroupRules {
 /// The values rules are evaluated against.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct RuleSubject<'a> {
+    /// `department`, if set.
     pub department: Option<&'a str>,
+    /// `jobTitle`, if set.
     pub job_title: Option<&'a str>,
+    /// `companyName`, if set.
     pub company_name: Option<&'a str>,
+    /// `employeeType`, if set.
     pub employee_type: Option<&'a str>,
 }
 
@@ -99,6 +112,9 @@ impl GroupRules {
         Self::new(rules)
     }
 
+    /// Validates the rules: each needs a name, at least one condition with a
+    /// non-empty value, and at least one group. The error names the first
+    /// offending path, e.g. `groupRules[2].when[0].equals`.
     pub fn new(rules: Vec<GroupRule>) -> Result<Self, OpError> {
         for (i, rule) in rules.iter().enumerate() {
             let field = format!("groupRules[{i}]");
@@ -127,7 +143,6 @@ impl GroupRules {
         Ok(GroupRules { rules })
     }
 
-    /// The groups every matching rule yields.
     /// The groups a new hire ends up in: the `explicit` groups the caller
     /// named plus those the rules derive from `attributes`, each once. The
     /// one place that computes it, for the plan and for the policy check.
@@ -143,6 +158,7 @@ impl GroupRules {
             .collect()
     }
 
+    /// The groups every rule matching `subject` yields, each once.
     pub fn groups_for(&self, subject: &RuleSubject<'_>) -> BTreeSet<ObjectId> {
         self.rules
             .iter()

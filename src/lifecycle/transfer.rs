@@ -24,11 +24,16 @@ use std::collections::BTreeSet;
 const TRANSFER_SELECT: &str =
     "id,userPrincipalName,onPremisesSyncEnabled,department,jobTitle,companyName,employeeType";
 
+/// A move to a new department, job title or manager; at least one is set.
 #[derive(Debug, Clone)]
 pub struct TransferRequest {
+    /// Who moves.
     pub user: UserRef,
+    /// New `department` (at most 64 characters); `None` keeps it.
     pub department: Option<String>,
+    /// New `jobTitle` (at most 128 characters); `None` keeps it.
     pub job_title: Option<String>,
+    /// New manager (must name exactly one user); `None` keeps it.
     pub manager: Option<UserRef>,
 }
 
@@ -41,6 +46,12 @@ fn subject(u: &UserView) -> RuleSubject<'_> {
     }
 }
 
+/// Transfers a user in two round trips: a `$batch` reading the user (with
+/// manager) and the new manager, then a `$batch` of the changes: attribute
+/// PATCH, manager PUT, removal from groups the old attributes' rules gave,
+/// addition to groups the new ones give. Unchanged values are reported as
+/// no change. A synced user is [`OpError::Conflict`]; a manager naming no
+/// user [`OpError::InvalidInput`] on `manager`.
 pub async fn transfer<T: Transport, H: Host>(
     client: &GraphClient<'_, T, H>,
     config: &ProvisioningRules,

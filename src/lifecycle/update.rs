@@ -90,6 +90,10 @@ pub(crate) fn attributes_of(user: &UserView, extra: &Value) -> UserAttributes {
     }
 }
 
+/// Updates allow-listed profile attributes ([`UPDATABLE_FIELDS`]) in two
+/// round trips: one read, then one `PATCH /users/{id}` carrying only the
+/// values that differ (none differing is a no-change step). A synced user
+/// is [`OpError::Conflict`].
 pub async fn update<T: Transport, H: Host>(
     client: &GraphClient<'_, T, H>,
     user: &UserRef,
