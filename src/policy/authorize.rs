@@ -24,8 +24,11 @@ use serde::Serialize;
 pub enum AllowedBy {
     /// Admin page, Service API or automation: authenticated by the entry point.
     TrustedEntryPoint,
+    /// An agent in one of the configured Jira groups.
     AgentGroup,
+    /// The requester's own account (matched by email), allowed attributes only.
     SelfService,
+    /// The requester is the target's manager in Entra (up to the configured depth).
     Manager,
 }
 
@@ -33,7 +36,9 @@ pub enum AllowedBy {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub enum ApprovalGate {
+    /// The operation needs no approval.
     NotRequired,
+    /// Every approval on the JSM request is approved.
     Approved,
     /// A dry run changes nothing, so it does not wait for approval.
     DryRun,
@@ -43,7 +48,9 @@ pub enum ApprovalGate {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Authorized {
+    /// The requester rule that let the request through.
     pub allowed_by: AllowedBy,
+    /// How the approvals gate was passed.
     pub approval: ApprovalGate,
     /// The target as Entra names it (when the checks had to read it).
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -19,22 +19,33 @@ pub const GROUP_FACTS_SELECT: &str = "id,displayName,description,groupTypes,mail
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct GroupFacts {
+    /// Object id (GUID).
     pub id: String,
+    /// `displayName`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
     /// Shown to admins choosing groups; no bearing on classification.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// `groupTypes`: `Unified` for Microsoft 365 groups, `DynamicMembership`
+    /// for rule-based membership (see the group resource,
+    /// <https://learn.microsoft.com/en-us/graph/api/resources/group?view=graph-rest-1.0>).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub group_types: Vec<String>,
+    /// `mailEnabled`: with `securityEnabled` tells security, mail-enabled
+    /// security, distribution and Microsoft 365 groups apart.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mail_enabled: Option<bool>,
+    /// `securityEnabled`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub security_enabled: Option<bool>,
+    /// `isAssignableToRole`: members may hold directory roles.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub is_assignable_to_role: Option<bool>,
+    /// `Some(true)` when synchronised from on-premises AD.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub on_premises_sync_enabled: Option<bool>,
+    /// The dynamic membership rule, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub membership_rule: Option<String>,
 }
@@ -56,6 +67,8 @@ pub enum GroupProblem {
 }
 
 impl GroupProblem {
+    /// Why, in plain words completing "this group cannot be serviceable
+    /// because ...".
     pub fn explain(self) -> &'static str {
         match self {
             GroupProblem::DynamicMembership => {
@@ -81,17 +94,21 @@ impl GroupProblem {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct GroupClassification {
+    /// Object id (GUID).
     pub id: String,
+    /// `displayName`, when Graph returned it.
     pub display_name: Option<String>,
     /// Empty when the group may be marked serviceable.
     pub problems: Vec<GroupProblem>,
 }
 
 impl GroupClassification {
+    /// No problem found: an admin may list it as serviceable.
     pub fn can_be_serviceable(&self) -> bool {
         self.problems.is_empty()
     }
 
+    /// `'Display Name'` in quotes, or the id when the name is unknown.
     pub fn label(&self) -> String {
         match &self.display_name {
             Some(name) => format!("'{name}'"),

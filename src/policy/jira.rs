@@ -12,7 +12,9 @@ use serde_json::Value;
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct JiraGroup {
+    /// Group name as Jira shows it (matched against the configured agent groups).
     pub name: String,
+    /// Jira's stable group id, when returned.
     #[serde(default)]
     pub group_id: Option<String>,
 }
@@ -58,7 +60,10 @@ pub enum ApprovalState {
     /// At least one approval is declined.
     Declined,
     /// None declined, some still pending.
-    Pending { pending: usize },
+    Pending {
+        /// How many approvals are still undecided (1 or more).
+        pending: usize,
+    },
 }
 
 #[derive(Deserialize)]

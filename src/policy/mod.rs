@@ -1,6 +1,6 @@
 //! What nobody should be able to do through a service desk: serviceable
 //! groups, protected targets, requester rules and the approvals gate.
-//! [`authorize`] runs them all; the modules are usable one by one (the admin
+//! [`authorize()`] runs them all; the modules are usable one by one (the admin
 //! page classifies groups with [`groups::classify_group`]).
 //!
 //! The policy decides and writes nothing: the pipeline

@@ -9,6 +9,7 @@ use crate::route::Route;
 /// One request as the policy sees it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Operation {
+    /// The route asked for, e.g. `user.disable`.
     pub kind: Route,
     /// The user acted on (none for `user.create`).
     pub target: Option<UserRef>,
@@ -20,6 +21,7 @@ pub struct Operation {
 }
 
 impl Operation {
+    /// An operation of `kind` on one existing user, no groups or attributes.
     pub fn on_user(kind: Route, target: UserRef) -> Self {
         Operation {
             kind,
@@ -29,6 +31,7 @@ impl Operation {
         }
     }
 
+    /// `user.create` joining `groups` (explicit and rule-derived).
     pub fn create(groups: Vec<ObjectId>) -> Self {
         Operation {
             kind: Route::UserCreate,
@@ -38,11 +41,13 @@ impl Operation {
         }
     }
 
+    /// Sets [`Operation::groups`].
     pub fn with_groups(mut self, groups: Vec<ObjectId>) -> Self {
         self.groups = groups;
         self
     }
 
+    /// Sets [`Operation::attributes`] (CSDL property names).
     pub fn with_attributes<S: Into<String>>(mut self, names: impl IntoIterator<Item = S>) -> Self {
         self.attributes = names.into_iter().map(Into::into).collect();
         self

@@ -96,6 +96,9 @@ pub const PRIVILEGED_ROLE_TEMPLATE_IDS: [(&str, &str); 20] = [
 /// role fails safe.
 pub const HARMLESS_ROLE_TEMPLATE_IDS: [&str; 1] = ["88d8e3e3-8f55-4a1e-953a-9b9898b8876b"];
 
+/// Whether a directory role (by `roleTemplateId`, compared
+/// case-insensitively) counts as privileged: every role not in
+/// [`HARMLESS_ROLE_TEMPLATE_IDS`].
 pub fn is_privileged_role(template_id: &str) -> bool {
     !HARMLESS_ROLE_TEMPLATE_IDS
         .iter()
@@ -110,16 +113,21 @@ const MAX_PAGES: usize = 20;
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct ResolvedUser {
+    /// Object id (GUID).
     pub id: String,
+    /// `displayName`, when read.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
+    /// `userPrincipalName`, when read.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub user_principal_name: Option<String>,
+    /// `mail`, when read.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mail: Option<String>,
 }
 
 impl ResolvedUser {
+    /// The UPN, else the display name, else the id: how messages name the user.
     pub fn label(&self) -> String {
         self.user_principal_name
             .clone()

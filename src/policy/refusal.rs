@@ -40,6 +40,8 @@ pub enum RuleName {
 }
 
 impl RuleName {
+    /// The camelCase name used in 403 messages, `error.rule` and the audit
+    /// trail, e.g. `privilegedRoleTarget`.
     pub fn as_str(self) -> &'static str {
         match self {
             RuleName::GroupNotServiceable => "groupNotServiceable",
@@ -69,11 +71,14 @@ impl fmt::Display for RuleName {
 /// requester and never carries a secret.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Refusal {
+    /// The rule that refused.
     pub rule: RuleName,
+    /// Why, in words for the requester.
     pub message: String,
 }
 
 impl Refusal {
+    /// A refusal under `rule`.
     pub fn new(rule: RuleName, message: impl Into<String>) -> Self {
         Refusal {
             rule,
@@ -100,7 +105,12 @@ pub enum CheckError {
     /// Calling Jira failed.
     Jira(HostError),
     /// Jira answered something other than what its API documents.
-    JiraAnswer { path: String, status: u16 },
+    JiraAnswer {
+        /// The Jira REST path called.
+        path: String,
+        /// The HTTP status Jira answered.
+        status: u16,
+    },
 }
 
 impl fmt::Display for CheckError {
@@ -130,13 +140,17 @@ impl From<HostError> for CheckError {
 /// Why an operation may not run now.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Denial {
+    /// A policy rule refused (403 `refused_by_policy`).
     Refused(Refusal),
     /// Some approvals on the request are still pending; nothing was changed.
     AwaitingApproval {
+        /// Approvals still pending on the JSM request (1 or more).
         pending: usize,
     },
     /// An approver declined; nothing was changed.
     ApprovalDeclined,
+    /// A check could not be made (Graph or Jira failed); the request does
+    /// not run.
     CheckFailed(CheckError),
 }
 
@@ -163,6 +177,7 @@ impl Denial {
         }
     }
 
+    /// The refusing rule, for [`Denial::Refused`] only.
     pub fn rule(&self) -> Option<RuleName> {
         match self {
             Denial::Refused(r) => Some(r.rule),
