@@ -31,7 +31,7 @@ pub enum Target {
     /// `data.groups`: a comma- or newline-separated list.
     DataList,
     /// `data.changes.<key>` (attribute updates).
-    Step,
+    Change,
     /// The call's issue key (the request the rule runs on).
     IssueKey,
 }
@@ -167,26 +167,26 @@ pub const ACTIONS: &[ActionDefinition] = &[
         route: Route::UserUpdate,
         inputs: &[
             USER,
-            input("department", "Department", "New department", Target::Step),
-            input("jobTitle", "Job title", "New job title", Target::Step),
+            input("department", "Department", "New department", Target::Change),
+            input("jobTitle", "Job title", "New job title", Target::Change),
             input(
                 "officeLocation",
                 "Office",
                 "New office location",
-                Target::Step,
+                Target::Change,
             ),
             input(
                 "mobilePhone",
                 "Mobile phone",
                 "New mobile phone number",
-                Target::Step,
+                Target::Change,
             ),
-            input("companyName", "Company", "New company name", Target::Step),
+            input("companyName", "Company", "New company name", Target::Change),
             input(
                 "employeeType",
                 "Employee type",
                 "New employee type",
-                Target::Step,
+                Target::Change,
             ),
             ISSUE,
         ],

@@ -81,7 +81,7 @@ fn call_for(action: &ActionDefinition, payload: &Value) -> Result<OperationCall,
                     .collect();
                 data.insert(input.key.to_string(), Value::Array(items));
             }
-            Target::Step => {
+            Target::Change => {
                 changes.insert(input.key.to_string(), Value::String(text));
             }
             Target::IssueKey => {
@@ -92,7 +92,7 @@ fn call_for(action: &ActionDefinition, payload: &Value) -> Result<OperationCall,
             }
         }
     }
-    if !changes.is_empty() || action.inputs.iter().any(|i| i.target == Target::Step) {
+    if !changes.is_empty() || action.inputs.iter().any(|i| i.target == Target::Change) {
         if changes.is_empty() {
             return Err("Set at least one attribute to change.".to_string());
         }
