@@ -6,8 +6,8 @@
 use super::context::RouteContext;
 use super::error::ApiError;
 use super::request::{Resolved, RouteRequest, WithRules};
-use crate::graph::odata::user_path;
-use crate::graph::{GraphClient, GraphRequest};
+use crate::graph::resources::users;
+use crate::graph::GraphClient;
 use crate::host::Host;
 use crate::http::Transport;
 use crate::lifecycle::{self, IssuedCredential, OpError, Outcome, RunMode, UserRef};
@@ -109,12 +109,7 @@ async fn user_groups<H: Host, T: Transport>(
                 .id
         }
     };
-    let request = GraphRequest::get(format!(
-        "{}/memberOf/microsoft.graph.group",
-        user_path(&key)
-    ))
-    .query(&format!("$select={GROUP_FACTS_SELECT}"))
-    .query("$top=999");
+    let request = users::list_direct_groups(&key, GROUP_FACTS_SELECT);
     client
         .get_all(request, 20, ctx.deadline)
         .await

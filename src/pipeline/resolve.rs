@@ -9,8 +9,8 @@ use super::context::RouteContext;
 use super::error::ApiError;
 use super::input::{printable, GroupRef};
 use super::request::{NewHireInput, OffboardInput, Parsed, Resolved, RouteRequest, WithRules};
-use crate::graph::odata::eq_filter;
-use crate::graph::{GraphClient, GraphRequest};
+use crate::graph::resources::groups;
+use crate::graph::GraphClient;
 use crate::host::Host;
 use crate::http::Transport;
 use crate::lifecycle::{NewHire, ObjectId, OffboardRequest, OpError, ProvisioningRules};
@@ -131,9 +131,7 @@ async fn resolve_group<H: Host, T: Transport>(
         GroupRef::Id(id) => return Ok(id.clone()),
         GroupRef::DisplayName(name) => name,
     };
-    let request = GraphRequest::get("/groups")
-        .query(&eq_filter("displayName", name))
-        .query("$select=id&$top=2");
+    let request = groups::find_groups_by_display_name(name);
     let hits: Vec<GroupHit> = client
         .get_all(request, 1, ctx.deadline)
         .await
