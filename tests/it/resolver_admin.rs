@@ -1,5 +1,6 @@
 //! Admin resolvers: only Jira administrators may see or rotate the service key.
 
+use crate::support::{run, InProcessTransport};
 use entra_connect::host::memory::MemoryHost;
 use entra_connect::host::JiraAs;
 use entra_connect::http::HttpResponse;
@@ -22,15 +23,13 @@ fn jira_admin(is_admin: bool) -> MemoryHost {
     })
 }
 
-mod support;
-
 async fn handle(
     function_key: &str,
     payload: &Value,
     context: &ResolverContext,
     host: &MemoryHost,
 ) -> Value {
-    let transport = support::InProcessTransport(entra_emulator::Emulator::demo());
+    let transport = InProcessTransport(entra_emulator::Emulator::demo());
     entra_connect::resolver::handle(function_key, payload, context, host, &transport).await
 }
 
@@ -41,13 +40,6 @@ fn caller() -> ResolverContext {
 
         ..ResolverContext::default()
     }
-}
-
-fn run<F: std::future::Future>(f: F) -> F::Output {
-    tokio::runtime::Builder::new_current_thread()
-        .build()
-        .unwrap()
-        .block_on(f)
 }
 
 #[test]

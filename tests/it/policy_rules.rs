@@ -1,9 +1,7 @@
 //! The policy rules against the demo tenant: protected targets, manager and
 //! self-service rules, agent groups, serviceable groups, approvals.
 
-#[path = "support_policy/mod.rs"]
-mod support_policy;
-
+use crate::support::policy::{context, fake_jira, id, seed, upn, Env};
 use entra_connect::config::policy::PolicyConfig;
 use entra_connect::host::memory::MemoryHost;
 use entra_connect::policy::{
@@ -11,7 +9,6 @@ use entra_connect::policy::{
     RequesterKind, RuleName,
 };
 use entra_connect::route::Route;
-use support_policy::{context, fake_jira, id, seed, upn, Env};
 
 fn env() -> Env {
     Env::new(MemoryHost::new().with_jira(fake_jira("agent-1", vec!["approved"])))

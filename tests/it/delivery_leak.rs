@@ -3,9 +3,7 @@
 //! comment as an entry point would, and the value is then looked for in
 //! everything the app produced. It may be only in secret storage.
 
-#[path = "support_policy/mod.rs"]
-mod support_policy;
-
+use crate::support::policy::{context, fake_jira, seed, upn, Env};
 use entra_connect::audit::{self, AuditFilter, AuditRecord};
 use entra_connect::config::policy::PolicyConfig;
 use entra_connect::delivery::{self, viewers_for, DeliveryRequest, RecipientAccounts};
@@ -19,7 +17,6 @@ use entra_connect::lifecycle::{
 use entra_connect::pipeline::authorize::authorize_audited;
 use entra_connect::policy::{Operation, RequesterKind};
 use entra_connect::route::Route;
-use support_policy::{context, fake_jira, seed, upn, Env};
 
 fn hire(given: &str, credential: FirstCredential) -> NewHire {
     NewHire {

@@ -1,9 +1,7 @@
 //! Audit records: refusals recorded, queries by every filter, retention
 //! purge, and no secret in any stored record.
 
-#[path = "support_policy/mod.rs"]
-mod support_policy;
-
+use crate::support::policy::{context, fake_jira, id, seed, Env};
 use entra_connect::audit::{
     self, AuditFilter, AuditRecord, AuditResult, CommentVisibility, ResultKind,
 };
@@ -15,7 +13,6 @@ use entra_connect::pipeline::authorize::authorize_audited;
 use entra_connect::policy::{Operation, RequesterKind, RuleName};
 use entra_connect::route::Route;
 use serde_json::json;
-use support_policy::{context, fake_jira, id, seed, Env};
 
 const DAY_MS: u64 = 86_400_000;
 

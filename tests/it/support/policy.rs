@@ -1,57 +1,21 @@
-//! Shared fixtures for the policy, audit and delivery tests: the demo
-//! emulator in process, a MemoryHost with a fake Jira, and seed identities.
-#![allow(dead_code)]
+//! Fixtures for the policy, audit and delivery modules: the demo emulator
+//! behind the shared [`InProcessTransport`], a `MemoryHost` with a fake
+//! Jira, request contexts and seed identities.
 
 use entra_connect::graph::{Deadline, GraphClient, GraphSettings};
 use entra_connect::host::memory::MemoryHost;
 use entra_connect::host::{Host, JiraRequest};
-use entra_connect::http::{HttpRequest, HttpResponse, Transport, TransportError};
+use entra_connect::http::HttpResponse;
 use entra_connect::policy::{EntryPoint, RequestContext, Requester, RequesterKind};
 use entra_connect::secret::Secret;
-
 use entra_emulator::Emulator;
 use serde_json::{json, Value};
 
-pub struct InProcess(pub Emulator);
-
-impl Transport for InProcess {
-    async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
-        let path = request
-            .url
-            .strip_prefix("http://emu")
-            .unwrap_or(&request.url)
-            .to_string();
-        let mut builder = http::Request::builder()
-            .method(request.method.as_str())
-            .uri(path);
-        for (k, v) in &request.headers {
-            builder = builder.header(k, v);
-        }
-        let req = builder
-            .body(request.body.clone().unwrap_or_default().into_bytes())
-            .expect("valid request");
-        let resp = self.0.handle(req).await;
-        if resp.status().as_u16() == 599 {
-            return Err(TransportError::Network {
-                url: request.url,
-                reason: "dropped".into(),
-            });
-        }
-        Ok(HttpResponse {
-            status: resp.status().as_u16(),
-            headers: resp
-                .headers()
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or_default().to_string()))
-                .collect(),
-            body: String::from_utf8_lossy(resp.body()).into_owned(),
-        })
-    }
-}
+use super::transport::{InProcessTransport, BASE};
 
 pub struct Env {
     pub emu: Emulator,
-    pub transport: InProcess,
+    pub transport: InProcessTransport,
     pub host: MemoryHost,
 }
 
@@ -59,16 +23,16 @@ impl Env {
     pub fn new(host: MemoryHost) -> Self {
         let emu = Emulator::demo();
         Env {
-            transport: InProcess(emu.clone()),
+            transport: InProcessTransport(emu.clone()),
             emu,
             host,
         }
     }
 
-    pub fn client(&self) -> GraphClient<'_, InProcess, MemoryHost> {
+    pub fn client(&self) -> GraphClient<'_, InProcessTransport, MemoryHost> {
         let creds = self.emu.credentials();
-        let settings = GraphSettings::new(&creds.tenant_id, &creds.client_id)
-            .with_bases("http://emu", "http://emu");
+        let settings =
+            GraphSettings::new(&creds.tenant_id, &creds.client_id).with_bases(BASE, BASE);
         GraphClient::new(
             &self.transport,
             &self.host,
@@ -163,7 +127,6 @@ pub mod seed {
     pub const ALEX_ID: &str = "672c6525-3604-464b-bf21-dc03f837fc1e";
     pub const MEGAN: &str = "megan.bowen@contoso.example";
     pub const DIEGO: &str = "diego.siciliani@contoso.example";
-    pub const ALL_STAFF: &str = "a3b8ee86-3cd8-454e-8fda-073d3f077f1b";
     pub const SALES_TEAM: &str = "0c288728-6125-4718-9bca-70d96f316501";
     pub const ENGINEERING: &str = "c89deaae-0c7c-4ab9-830c-d164b8f8b182";
     pub const HR: &str = "e6f2c9d5-a5b7-441f-bcb5-d6fc836689f9";

@@ -1,13 +1,13 @@
 //! `secret.reveal`: a credential is shown once, to an allowed person only,
 //! and never after it expired.
 
-mod support;
-
+use crate::support::{
+    configure, jira_with_assigned_request, json_body, post, run, InProcessTransport, AGENT,
+};
 use entra_connect::resolver::{handle, ResolverContext};
 use entra_connect::service_api;
 use entra_emulator::Emulator;
 use serde_json::{json, Value};
-use support::{json_body, post, run, InProcessTransport, AGENT};
 
 const LEE: &str = "lee.gu@contoso.example";
 
@@ -19,7 +19,7 @@ fn as_person(account: &str) -> ResolverContext {
 }
 
 async fn reset(emulator: &Emulator) -> (entra_connect::host::memory::MemoryHost, String) {
-    let (host, key) = support::configure(support::jira_with_assigned_request(), emulator).await;
+    let (host, key) = configure(jira_with_assigned_request(), emulator).await;
     let transport = InProcessTransport(emulator.clone());
     let res = service_api::handle(
         &post(

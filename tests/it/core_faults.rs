@@ -2,8 +2,7 @@
 //! throttling, 503s, replication delay, token expiry, dropped connections,
 //! resuming after a partial failure, and hostile filter input.
 
-mod support;
-
+use crate::support::*;
 use entra_connect::graph::model::UserAttributes;
 use entra_connect::graph::Deadline;
 use entra_connect::host::Host;
@@ -13,7 +12,6 @@ use entra_connect::lifecycle::*;
 use entra_emulator::{Faults, RequestKind, ThrottleFault, UnavailableFault};
 use percent_encoding::percent_decode_str;
 use serde_json::json;
-use support::*;
 
 const ADELE: &str = "adele.vance@contoso.example";
 const ALEX: &str = "alex.wilber@contoso.example";
@@ -482,7 +480,9 @@ const HOSTILE: [&str; 10] = [
 fn logged_equality(query: &str) -> (String, String) {
     match parse_filter(query) {
         Ok(Filter::Eq(prop, value)) => (prop, value),
-        Ok(Filter::StartsWith(..)) => panic!("expected an equality: {query}"),
+        Ok(Filter::StartsWith(prop, value)) => {
+            panic!("expected an equality, got startswith({prop}, '{value}'): {query}")
+        }
         Err(e) => panic!("malformed filter {query}: {e}"),
     }
 }

@@ -2,13 +2,11 @@
 //! through `IssuedCredential`: never in plans, outcomes, Debug output, host
 //! logs or anything the emulator logged.
 
-mod support;
-
+use crate::support::*;
 use entra_connect::graph::model::UserAttributes;
 use entra_connect::lifecycle::provisioning::{FirstCredential, ProvisioningRules};
 use entra_connect::lifecycle::*;
 use serde_json::json;
-use support::*;
 
 const ADELE: &str = "adele.vance@contoso.example";
 

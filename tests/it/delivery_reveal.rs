@@ -1,9 +1,7 @@
 //! One-time reveal: once only, by an allowed person only, never after the
 //! expiry; every attempt audited without the value.
 
-#[path = "support_policy/mod.rs"]
-mod support_policy;
-
+use crate::support::policy::{context, seed};
 use entra_connect::audit::{self, AuditAction, AuditFilter, AuditResult};
 use entra_connect::config::policy::PolicyConfig;
 use entra_connect::config::policy::SecretRecipient;
@@ -16,7 +14,6 @@ use entra_connect::lifecycle::{CredentialKind, IssuedCredential};
 use entra_connect::policy::{RequesterKind, ServiceApiAuth};
 use entra_connect::route::Route;
 use entra_connect::secret::Secret;
-use support_policy::{context, seed};
 
 const HOUR_MS: u64 = 3_600_000;
 const VALUE: &str = "Tmp-Pass-Value-7781!";

@@ -1,8 +1,7 @@
 //! Enrichment: the reporter's Entra attributes land in the mapped Jira
 //! fields when a request is created.
 
-mod support;
-
+use crate::support::{configure, run, InProcessTransport};
 use entra_connect::config::{self};
 use entra_connect::enrichment::{enrich, Enriched};
 use entra_connect::graph::Deadline;
@@ -11,7 +10,6 @@ use entra_connect::host::Host;
 use entra_connect::http::{HttpResponse, Method};
 use entra_emulator::Emulator;
 use serde_json::json;
-use support::{run, InProcessTransport};
 
 fn jira() -> MemoryHost {
     MemoryHost::new().with_jira(|_| HttpResponse {
@@ -25,7 +23,7 @@ fn jira() -> MemoryHost {
 fn mapped_attributes_and_the_account_field_are_written_to_the_request() {
     run(async {
         let emulator = Emulator::demo();
-        let (host, _) = support::configure(jira(), &emulator).await;
+        let (host, _) = configure(jira(), &emulator).await;
         let mut app = config::load(&host).await.unwrap();
         app.enrichment = serde_json::from_value(json!({
             "fields": {"department": "customfield_10200", "manager": "customfield_10201", "accountEnabled": "customfield_10202"},
@@ -72,7 +70,7 @@ fn mapped_attributes_and_the_account_field_are_written_to_the_request() {
 fn unknown_reporters_and_unconfigured_apps_write_nothing() {
     run(async {
         let emulator = Emulator::demo();
-        let (host, _) = support::configure(jira(), &emulator).await;
+        let (host, _) = configure(jira(), &emulator).await;
         let transport = InProcessTransport(emulator);
         let app = config::load(&host).await.unwrap();
         let deadline = Deadline::after(host.now_ms(), 10_000);

@@ -1,25 +1,34 @@
-//! Test harness: the real in-process Entra emulator behind the core's
-//! `Transport`, and a `Host` whose virtual clock drives the emulator's clock
-//! too, so replication delay, token expiry and `Retry-After` all run on
-//! virtual time. Users and groups are the demo tenant's own, found by name.
-#![allow(dead_code)]
+//! Test support shared by every module.
+//!
+//! - [`transport`]: the one in-process `Transport` over the emulator.
+//! - this module: [`Harness`], the emulator behind that transport and a
+//!   `Host` whose virtual clock drives the emulator's clock too, so
+//!   replication delay, token expiry and `Retry-After` all run on virtual
+//!   time (users and groups are the demo tenant's own, found by name); and
+//!   the Service API and resolver helpers (a configured app, a Jira with an
+//!   assigned request, web-trigger requests).
+//! - [`policy`]: [`policy::Env`], the demo emulator with a plain
+//!   `MemoryHost` and a fake Jira, request contexts and seed identities,
+//!   for the policy, audit and delivery modules.
+
+pub mod policy;
+pub mod transport;
+
+pub use transport::{InProcessTransport, BASE};
 
 use entra_connect::config::{self, AppConfig};
 use entra_connect::graph::{Deadline, GraphClient, GraphSettings};
 use entra_connect::host::memory::MemoryHost;
 use entra_connect::host::{Host, HostError, JiraRequest, LogLevel};
-use entra_connect::http::{HttpRequest, HttpResponse, Transport, TransportError};
+use entra_connect::http::HttpResponse;
 use entra_connect::lifecycle::ObjectId;
 use entra_connect::secret::Secret;
 use entra_connect::service_api::service_key;
 use entra_connect::service_api::webtrigger::{WebTriggerRequest, WebTriggerResponse};
-use entra_emulator::{Emulator, LoggedRequest, RequestKind, DROPPED_HEADER, DROPPED_STATUS};
+use entra_emulator::{Emulator, LoggedRequest, RequestKind};
 use percent_encoding::percent_decode_str;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
-
-/// Base URL the core is configured with; the transport strips it.
-pub const BASE: &str = "http://emulator.invalid";
 
 /// Two extra assignable security groups beside the demo tenant's ten
 /// serviceable ones, so an onboarding can join twelve groups.
@@ -41,52 +50,6 @@ pub const SERVICEABLE: [&str; 10] = [
     "App - GitHub Enterprise",
     "App - Jira Service Management Agents",
 ];
-
-/// Sends requests to `Emulator::handle`; a dropped connection (599 +
-/// `x-emulator-dropped`) becomes `TransportError::Network`, as a socket
-/// closed without a response would.
-pub struct InProcessTransport(pub Emulator);
-
-impl Transport for InProcessTransport {
-    async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
-        let path = request
-            .url
-            .strip_prefix(BASE)
-            .unwrap_or(&request.url)
-            .to_string();
-        let mut builder = http::Request::builder()
-            .method(request.method.as_str())
-            .uri(path);
-        for (name, value) in &request.headers {
-            builder = builder.header(name, value);
-        }
-        let built = builder.body(request.body.clone().unwrap_or_default().into_bytes());
-        let Ok(http_request) = built else {
-            return Err(TransportError::Network {
-                url: request.url,
-                reason: "request could not be built".into(),
-            });
-        };
-        let response = self.0.handle(http_request).await;
-        if response.status().as_u16() == DROPPED_STATUS
-            && response.headers().contains_key(DROPPED_HEADER)
-        {
-            return Err(TransportError::Network {
-                url: request.url,
-                reason: "connection dropped".into(),
-            });
-        }
-        Ok(HttpResponse {
-            status: response.status().as_u16(),
-            headers: response
-                .headers()
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or_default().to_string()))
-                .collect(),
-            body: String::from_utf8_lossy(response.body()).into_owned(),
-        })
-    }
-}
 
 /// A [`MemoryHost`] whose `sleep_ms` also advances the emulator's clock.
 pub struct EmulatorHost {
@@ -155,7 +118,7 @@ impl Harness {
     /// The demo tenant plus [`EXTRA_GROUPS`].
     pub fn new() -> Self {
         let mut seed: Value =
-            serde_json::from_str(include_str!("../../emulator/seed/demo-tenant.json"))
+            serde_json::from_str(include_str!("../../../emulator/seed/demo-tenant.json"))
                 .expect("demo seed is JSON");
         if let Some(groups) = seed["groups"].as_array_mut() {
             for (id, name) in EXTRA_GROUPS {

@@ -1,14 +1,12 @@
 //! The Service API gate, natively: method, size, authentication, envelope.
 
-mod support;
-
+use crate::support::{run, InProcessTransport};
 use entra_connect::host::memory::MemoryHost;
 use entra_connect::host::Host;
 use entra_connect::service_api::webtrigger::{WebTriggerRequest, WebTriggerResponse};
 use entra_connect::service_api::{service_key, MAX_BODY_BYTES};
 use serde_json::Value;
 use std::collections::BTreeMap;
-use support::InProcessTransport;
 
 fn request(method: &str, auth: Option<&str>, body: &str) -> WebTriggerRequest {
     let mut headers = BTreeMap::new();
@@ -37,13 +35,6 @@ async fn host_with_key() -> (MemoryHost, String) {
     let host = MemoryHost::new();
     let (key, _) = service_key::rotate(&host).await.unwrap();
     (host, key.expose().to_string())
-}
-
-fn run<F: std::future::Future>(f: F) -> F::Output {
-    tokio::runtime::Builder::new_current_thread()
-        .build()
-        .unwrap()
-        .block_on(f)
 }
 
 #[test]

@@ -1,12 +1,13 @@
 //! Service API routes end to end against the in-process emulator: the gate,
 //! the route's input, the operation and what Entra ends up holding.
 
-mod support;
-
+use crate::support::{
+    configure, configured_host, jira_with_assigned_request, json_body, post, run,
+    InProcessTransport, AGENT,
+};
 use entra_connect::service_api::handle;
 use entra_emulator::{Emulator, Faults, ThrottleFault};
 use serde_json::json;
-use support::{configured_host, json_body, post, run, InProcessTransport};
 
 const ADELE: &str = "adele.vance@contoso.example";
 const ADELE_ID: &str = "7bbae7fa-8c4a-4c31-a223-6cdb301c14bb";
@@ -350,8 +351,7 @@ fn a_group_that_is_not_serviceable_is_refused_with_the_rule_and_audited() {
 fn reset_password_is_revealed_once_to_the_assignee_and_never_answered() {
     run(async {
         let emulator = Emulator::demo();
-        let (host, key) =
-            support::configure(support::jira_with_assigned_request(), &emulator).await;
+        let (host, key) = configure(jira_with_assigned_request(), &emulator).await;
         let transport = InProcessTransport(emulator.clone());
         // Without a request, nobody could receive the password: refused
         // before anything changes.
@@ -380,7 +380,7 @@ fn reset_password_is_revealed_once_to_the_assignee_and_never_answered() {
         let id = credential["id"].as_str().unwrap();
         assert!(body["auditId"].is_string());
 
-        let secret = entra_connect::delivery::reveal(&host, id, support::AGENT)
+        let secret = entra_connect::delivery::reveal(&host, id, AGENT)
             .await
             .expect("the assignee reveals it");
         assert!(
@@ -388,7 +388,7 @@ fn reset_password_is_revealed_once_to_the_assignee_and_never_answered() {
             "the revealed password is the one Entra holds"
         );
         assert!(
-            entra_connect::delivery::reveal(&host, id, support::AGENT)
+            entra_connect::delivery::reveal(&host, id, AGENT)
                 .await
                 .is_err(),
             "only once"
@@ -427,8 +427,7 @@ fn reset_password_is_revealed_once_to_the_assignee_and_never_answered() {
 fn user_create_onboards_with_rule_groups_and_delivers_the_first_password() {
     run(async {
         let emulator = Emulator::demo();
-        let (host, key) =
-            support::configure(support::jira_with_assigned_request(), &emulator).await;
+        let (host, key) = configure(jira_with_assigned_request(), &emulator).await;
         let transport = InProcessTransport(emulator.clone());
         let hire = json!({
             "route": "user.create",

@@ -1,13 +1,11 @@
 //! Admin resolvers for configuration and the Entra connection.
 
-mod support;
-
+use crate::support::{run, InProcessTransport, BASE};
 use entra_connect::host::memory::MemoryHost;
 use entra_connect::http::HttpResponse;
 use entra_connect::resolver::{handle, ResolverContext};
 use entra_emulator::Emulator;
 use serde_json::{json, Value};
-use support::{run, InProcessTransport, BASE};
 
 fn admin_host() -> MemoryHost {
     MemoryHost::new().with_jira(|_| HttpResponse {

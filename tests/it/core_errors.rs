@@ -1,11 +1,9 @@
 //! Each Graph refusal the emulator produces, mapped to the right `OpError`
 //! or step outcome.
 
-mod support;
-
+use crate::support::*;
 use entra_connect::lifecycle::*;
 use serde_json::Value;
-use support::*;
 
 const ADELE: &str = "adele.vance@contoso.example";
 const JONI: &str = "joni.sherman@contoso.example"; // synced from on-premises AD
@@ -167,7 +165,7 @@ async fn privileged_targets_are_refused_by_graph() {
 #[tokio::test(flavor = "current_thread")]
 async fn temporary_access_pass_policy_off_is_a_failed_step() {
     let mut seed: Value =
-        serde_json::from_str(include_str!("../emulator/seed/demo-tenant.json")).unwrap();
+        serde_json::from_str(include_str!("../../emulator/seed/demo-tenant.json")).unwrap();
     seed["tenant"]["temporaryAccessPassEnabled"] = Value::Bool(false);
     let h = Harness::on(entra_emulator::Emulator::from_seed_json(&seed.to_string()).unwrap());
     let c = h.client();

@@ -1,13 +1,11 @@
 //! Every lifecycle operation end to end against the in-process Entra
 //! emulator (demo tenant), with round trips counted in its request log.
 
-mod support;
-
+use crate::support::*;
 use entra_connect::graph::model::UserAttributes;
 use entra_connect::lifecycle::provisioning::{FirstCredential, ProvisioningRules};
 use entra_connect::lifecycle::*;
 use serde_json::json;
-use support::*;
 
 const ALEX: &str = "alex.wilber@contoso.example"; // VP Sales
 const ADELE: &str = "adele.vance@contoso.example"; // Sales, reports to Alex

@@ -2,14 +2,14 @@
 //! stores and queues, the consumer runs the queued events, `job.status`
 //! reports, a redelivered event changes nothing.
 
-mod support;
-
+use crate::support::{
+    configure, jira_with_assigned_request, json_body, post, run, InProcessTransport,
+};
 use entra_connect::host::memory::MemoryHost;
 use entra_connect::jobs::consume::{handle_event, EventResult};
 use entra_connect::service_api::handle;
 use entra_emulator::{Emulator, Faults, ThrottleFault};
 use serde_json::{json, Value};
-use support::{configure, jira_with_assigned_request, json_body, post, run, InProcessTransport};
 
 fn hires(count: usize) -> Vec<Value> {
     (0..count)

@@ -2,8 +2,7 @@
 //! emulator: what they show, that changes go through the operation
 //! pipeline (dry run first, exactly once), and who may call them.
 
-mod support;
-
+use crate::support::{configured_host, run, InProcessTransport};
 use entra_connect::config;
 use entra_connect::host::memory::MemoryHost;
 use entra_connect::host::{JiraAs, JiraRequest};
@@ -11,7 +10,6 @@ use entra_connect::http::HttpResponse;
 use entra_connect::resolver::{handle, ResolverContext};
 use entra_emulator::Emulator;
 use serde_json::{json, Value};
-use support::{configured_host, run, InProcessTransport};
 
 const ADAPTERS_ISSUE: &str = "ITSM-42";
 const AGENT_GROUP: &str = "jira-servicedesk-agents";

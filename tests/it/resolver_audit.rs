@@ -1,6 +1,7 @@
 //! The admin page's audit log resolvers: filters, CSV that spreadsheets
 //! read safely, and that only Jira administrators get either.
 
+use crate::support::{run, InProcessTransport};
 use entra_connect::audit::{
     self, AuditAction, AuditActor, AuditRecord, AuditResult, AuditTarget, CredentialNote,
     CredentialType,
@@ -11,8 +12,6 @@ use entra_connect::policy::EntryPoint;
 use entra_connect::resolver::ResolverContext;
 use entra_connect::route::Route;
 use serde_json::{json, Value};
-
-mod support;
 
 const DAY_MS: u64 = 86_400_000;
 
@@ -32,15 +31,8 @@ fn caller() -> ResolverContext {
 }
 
 async fn handle(key: &str, payload: Value, host: &MemoryHost) -> Value {
-    let transport = support::InProcessTransport(entra_emulator::Emulator::demo());
+    let transport = InProcessTransport(entra_emulator::Emulator::demo());
     entra_connect::resolver::handle(key, &payload, &caller(), host, &transport).await
-}
-
-fn run<F: std::future::Future>(f: F) -> F::Output {
-    tokio::runtime::Builder::new_current_thread()
-        .build()
-        .unwrap()
-        .block_on(f)
 }
 
 fn record(at_ms: u64, route: Route, target: &str, issue: &str, result: AuditResult) -> AuditRecord {

@@ -1,8 +1,9 @@
 //! HMAC-signed Service API calls for HR systems: valid, stale, tampered,
 //! replayed; and the one case a credential may travel in a response.
 
-mod support;
-
+use crate::support::{
+    configure, jira_with_assigned_request, json_body, post, run, InProcessTransport,
+};
 use entra_connect::config;
 use entra_connect::host::memory::MemoryHost;
 use entra_connect::host::Host;
@@ -11,7 +12,6 @@ use entra_connect::service_api::{handle, webtrigger::WebTriggerRequest};
 use entra_emulator::Emulator;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
-use support::{json_body, run, InProcessTransport};
 
 const ADELE: &str = "adele.vance@contoso.example";
 const ADELE_ID: &str = "7bbae7fa-8c4a-4c31-a223-6cdb301c14bb";
@@ -36,7 +36,7 @@ fn signed(secret: &str, timestamp: u64, body: &Value) -> WebTriggerRequest {
 
 async fn setup() -> (Emulator, MemoryHost, String) {
     let emulator = Emulator::demo();
-    let (host, _key) = support::configure(support::jira_with_assigned_request(), &emulator).await;
+    let (host, _key) = configure(jira_with_assigned_request(), &emulator).await;
     let secret = signature::rotate(&host).await.unwrap();
     (emulator, host, secret.expose().to_string())
 }
@@ -156,7 +156,7 @@ fn only_a_signed_call_with_the_admins_consent_receives_the_credential() {
             .await
             .map(|(k, i)| (i, k.expose().to_string()))
             .unwrap();
-        let keyed = handle(&support::post(&key, &json!({"route": "user.resetPassword", "data": {"user": ADELE}, "issueKey": "ITSM-1", "idempotencyKey": "k-2"})), &host, &transport).await;
+        let keyed = handle(&post(&key, &json!({"route": "user.resetPassword", "data": {"user": ADELE}, "issueKey": "ITSM-1", "idempotencyKey": "k-2"})), &host, &transport).await;
         let keyed_answer = json_body(&keyed);
         assert_eq!(keyed.status_code, 200, "{keyed_answer}");
         assert!(keyed_answer["result"]["credential"]["value"].is_null());

@@ -1,0 +1,62 @@
+//! The integration tests: one crate, so the library and the emulator are
+//! linked once, not once per file. Run them all with `cargo test --test it`,
+//! one module with `cargo test --test it core_faults::`.
+//!
+//! Core (lifecycle operations against the in-process emulator, on the
+//! [`support::Harness`]):
+//! - `core_ops`: every lifecycle operation end to end, round trips counted.
+//! - `core_errors`: each Graph refusal mapped to the right error or outcome.
+//! - `core_faults`: throttling, 503s, replication delay, token expiry,
+//!   dropped connections, resuming, hostile filter input; virtual time.
+//! - `core_secrets`: generated passwords and TAPs reach only the caller.
+//!
+//! Policy, audit and delivery (on [`support::policy::Env`]):
+//! - `policy_rules`: protected targets, manager and self-service rules,
+//!   agent and serviceable groups, approvals.
+//! - `audit_trail`: refusals recorded, queries, retention purge, no secret.
+//! - `delivery_reveal`: one-time reveal, allowed people only, expiry.
+//! - `delivery_leak`: no credential value anywhere but secret storage.
+//! - `enrichment`: the reporter's Entra attributes in mapped Jira fields.
+//!
+//! Service API (the web trigger):
+//! - `service_api_gate`: method, size, authentication, envelope.
+//! - `service_api_routes`: routes end to end, what Entra ends up holding.
+//! - `service_api_jobs`: bulk jobs submitted, consumed, reported, redelivered.
+//! - `service_api_signature`: HMAC-signed calls for HR systems.
+//! - `service_api_openapi`: the committed OpenAPI document is the generated
+//!   one and documents exactly the inputs each route accepts.
+//!
+//! Resolvers (the app's pages):
+//! - `resolver_pages`: issue panel and admin tabs, changes via the pipeline.
+//! - `resolver_settings`: configuration and the Entra connection.
+//! - `resolver_admin`: only Jira administrators see or rotate the service key.
+//! - `resolver_audit`: the audit log page, its filters and safe CSV.
+//! - `resolver_reveal`: `secret.reveal`, once, to an allowed person only.
+//!
+//! `support`: the one in-process transport over the emulator and the
+//! fixtures built on it.
+
+mod support;
+
+mod core_errors;
+mod core_faults;
+mod core_ops;
+mod core_secrets;
+
+mod audit_trail;
+mod delivery_leak;
+mod delivery_reveal;
+mod enrichment;
+mod policy_rules;
+
+mod service_api_gate;
+mod service_api_jobs;
+mod service_api_openapi;
+mod service_api_routes;
+mod service_api_signature;
+
+mod resolver_admin;
+mod resolver_audit;
+mod resolver_pages;
+mod resolver_reveal;
+mod resolver_settings;
