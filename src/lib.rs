@@ -10,6 +10,8 @@
 //! imports only modules declared before it; `ARCHITECTURE.md` draws the map
 //! and `tests/it/layers.rs` keeps the rule.
 
+#![warn(missing_docs)]
+
 // Foundations.
 pub mod secret; // a credential value that cannot be displayed or serialised
 pub mod random; // random ids and passwords from the platform's CSPRNG

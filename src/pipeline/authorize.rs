@@ -1,4 +1,4 @@
-//! Stage 3, authorize: the policy ([`crate::policy::authorize`]) decides,
+//! Stage 3, authorize: the policy ([`crate::policy::authorize()`]) decides,
 //! and this stage writes the audit record every refusal needs, so no entry
 //! point can refuse without leaving a trace (the policy itself writes
 //! nothing).

@@ -35,6 +35,11 @@
 //!
 //! `support`: the one in-process transport over the emulator and the
 //! fixtures built on it.
+//!
+//! Architecture:
+//! - `layers`: the invariants of ARCHITECTURE.md (layer order, no I/O
+//!   outside the ports, one pipeline, Graph paths only in graph::resources,
+//!   `Secret` neither displayed nor serialised).
 
 mod support;
 
@@ -60,3 +65,5 @@ mod resolver_audit;
 mod resolver_pages;
 mod resolver_reveal;
 mod resolver_settings;
+
+mod layers;
