@@ -1,4 +1,4 @@
-//! Stage 4, execute: a resolved, authorized request runs through its
+//! Stage 5, execute: a resolved, authorized request runs through its
 //! lifecycle procedure (or, in a dry run, only plans). Reads answer their
 //! result; changes answer the procedure's [`Outcome`] and any credential it
 //! issued, which the next stage hands to one-time delivery.

@@ -1,4 +1,4 @@
-//! Stage 5, record: after a real run (never a dry run) the credential goes
+//! Stage 6, record: after a real run (never a dry run) the credential goes
 //! to one-time delivery, the attempt to the audit trail, and a summary to
 //! the request as a comment. Refusals are recorded by the authorize stage;
 //! failures here are logged, never lose the change that was made.
