@@ -146,15 +146,7 @@ impl Harness {
     }
 
     pub fn client(&self) -> GraphClient<'_, InProcessTransport, EmulatorHost> {
-        let creds = self.emu.credentials();
-        let settings =
-            GraphSettings::new(&creds.tenant_id, &creds.client_id).with_bases(BASE, BASE);
-        GraphClient::new(
-            &self.transport,
-            &self.host,
-            settings,
-            Secret::new(creds.client_secret),
-        )
+        self.transport.client(&self.host)
     }
 
     pub fn client_secret(&self) -> String {

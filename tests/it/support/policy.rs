@@ -2,16 +2,15 @@
 //! behind the shared [`InProcessTransport`], a `MemoryHost` with a fake
 //! Jira, request contexts and seed identities.
 
-use entra_connect::graph::{Deadline, GraphClient, GraphSettings};
+use entra_connect::graph::{Deadline, GraphClient};
 use entra_connect::host::memory::MemoryHost;
 use entra_connect::host::{Host, JiraRequest};
 use entra_connect::http::HttpResponse;
 use entra_connect::policy::{EntryPoint, RequestContext, Requester, RequesterKind};
-use entra_connect::secret::Secret;
 use entra_emulator::Emulator;
 use serde_json::{json, Value};
 
-use super::transport::{InProcessTransport, BASE};
+use super::transport::InProcessTransport;
 
 pub struct Env {
     pub emu: Emulator,
@@ -30,15 +29,7 @@ impl Env {
     }
 
     pub fn client(&self) -> GraphClient<'_, InProcessTransport, MemoryHost> {
-        let creds = self.emu.credentials();
-        let settings =
-            GraphSettings::new(&creds.tenant_id, &creds.client_id).with_bases(BASE, BASE);
-        GraphClient::new(
-            &self.transport,
-            &self.host,
-            settings,
-            Secret::new(creds.client_secret.clone()),
-        )
+        self.transport.client(&self.host)
     }
 
     pub fn deadline(&self) -> Deadline {

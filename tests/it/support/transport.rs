@@ -1,7 +1,10 @@
 //! The one in-process `Transport` every module uses: the core's HTTP
 //! requests go straight to `Emulator::handle`, no socket involved.
 
+use entra_connect::graph::{GraphClient, GraphSettings};
+use entra_connect::host::Host;
 use entra_connect::http::{HttpRequest, HttpResponse, Transport, TransportError};
+use entra_connect::secret::Secret;
 use entra_emulator::{Emulator, DROPPED_HEADER, DROPPED_STATUS};
 
 /// Base URL the core is configured with; the transport strips it.
@@ -12,6 +15,17 @@ pub const BASE: &str = "http://emulator.invalid";
 /// `TransportError::Network`, as a socket closed without a response would;
 /// so does a request that cannot be built.
 pub struct InProcessTransport(pub Emulator);
+
+impl InProcessTransport {
+    /// A Graph client for the emulator's app registration, through this
+    /// transport, on `host`.
+    pub fn client<'a, H: Host>(&'a self, host: &'a H) -> GraphClient<'a, InProcessTransport, H> {
+        let creds = self.0.credentials();
+        let settings =
+            GraphSettings::new(&creds.tenant_id, &creds.client_id).with_bases(BASE, BASE);
+        GraphClient::new(self, host, settings, Secret::new(creds.client_secret))
+    }
+}
 
 impl Transport for InProcessTransport {
     async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
