@@ -135,6 +135,18 @@ pub fn summary_comment(record: &AuditRecord) -> Value {
     if !steps.is_empty() {
         content.push(list("bulletList", steps));
     }
+    if !record.remainder.is_empty() {
+        // Never let a request look finished while access or work remains.
+        content.push(paragraph(vec![strong("Left for a person:")]));
+        content.push(list(
+            "bulletList",
+            record
+                .remainder
+                .iter()
+                .map(|r| vec![text(&r.summary)])
+                .collect(),
+        ));
+    }
     if let Some(note) = &record.credential {
         content.push(paragraph(vec![text(&format!(
             "A {} was issued. The authorized person can reveal it once in the request's Entra ID panel until {}. It is not shown here.",

@@ -2,7 +2,7 @@
 //! included. Records hold no secret values: every JSON part is redacted
 //! before it is stored (see [`crate::audit::store::record`]).
 
-use crate::lifecycle::{CredentialKind, OpError, Outcome, StepOutcome};
+use crate::lifecycle::{CredentialKind, OpError, Outcome, Remainder, StepOutcome};
 use crate::policy::{Denial, EntryPoint, Operation, RequestContext, RequesterKind, ResolvedUser};
 use crate::route::Route;
 use serde::{Deserialize, Serialize};
@@ -230,6 +230,10 @@ pub struct AuditRecord {
     pub steps: Vec<Value>,
     /// How it ended.
     pub result: AuditResult,
+    /// What the operation left for a person (access through nested or
+    /// dynamic groups, Active Directory changes, a pending credential).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub remainder: Vec<Remainder>,
     /// Graph `request-id`s of failed requests, for Microsoft support.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub graph_request_ids: Vec<String>,
@@ -279,6 +283,7 @@ impl AuditRecord {
             plan: None,
             steps: Vec::new(),
             result: AuditResult::Planned,
+            remainder: Vec::new(),
             graph_request_ids: Vec::new(),
             idempotency_key: ctx.idempotency_key.clone(),
             credential: None,
@@ -324,6 +329,7 @@ impl AuditRecord {
             .iter()
             .filter_map(|s| serde_json::to_value(s).ok())
             .collect();
+        self.remainder = outcome.remainder.clone();
         self.graph_request_ids
             .extend(outcome.steps.iter().filter_map(|s| match &s.outcome {
                 StepOutcome::Failed { request_id, .. } => request_id.clone(),

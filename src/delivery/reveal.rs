@@ -180,6 +180,7 @@ async fn audit<H: Host>(
         plan: None,
         steps: Vec::new(),
         result,
+        remainder: Vec::new(),
         graph_request_ids: Vec::new(),
         idempotency_key: None,
         credential: None,

@@ -204,6 +204,7 @@ pub async fn create_temporary_access_pass<T: Transport, H: Host>(
         plan: Plan::from_changes([&change]),
         steps: vec![],
         user: Some(summary_of(&target)),
+        remainder: Vec::new(),
     };
     if mode == RunMode::DryRun {
         return Ok(CredentialOutcome {

@@ -71,6 +71,7 @@ pub async fn finish<T: Transport, H: Host>(
         plan,
         steps,
         user,
+        remainder: Vec::new(),
     }
 }
 

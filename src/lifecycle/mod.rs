@@ -34,7 +34,7 @@ pub use ids::{ObjectId, UserRef};
 pub use lookup::lookup;
 pub use naming::NamingTemplate;
 pub use offboard::{offboard, OffboardRequest};
-pub use outcome::{Outcome, StepOutcome, StepReport, UserSummary};
+pub use outcome::{Outcome, Remainder, RemainderKind, StepOutcome, StepReport, UserSummary};
 pub use plan::{Plan, PlannedStep};
 pub use provisioning::{FirstCredential, ProvisioningRules};
 pub use rules::GroupRules;

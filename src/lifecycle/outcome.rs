@@ -3,7 +3,7 @@
 
 use crate::graph::ClientError;
 use crate::lifecycle::plan::Plan;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// What happened to one step.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -115,6 +115,49 @@ pub struct UserSummary {
     pub user_principal_name: Option<String>,
 }
 
+/// What a remainder is about: the kinds of access or work an operation
+/// cannot finish through Graph and a person must.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum RemainderKind {
+    /// Access that stays through a group the user is not a direct member of
+    /// (a nested group): removing the direct membership elsewhere is needed.
+    NestedGroup,
+    /// Membership of a dynamic group: its membership rule, not the app,
+    /// decides; the attribute that drives it must change.
+    DynamicGroup,
+    /// Membership of a group outside the serviceable groups of the policy,
+    /// or one Graph cannot change (mail-enabled, distribution, synced).
+    UnserviceableGroup,
+    /// A change that must also be made in on-premises Active Directory: the
+    /// user is synced, and Entra Connect's next cycle overwrites the cloud.
+    ActiveDirectory,
+    /// A credential that was not issued and still must be.
+    CredentialPending,
+}
+
+/// Something the operation could not do itself, listed so that a request
+/// is never closed as complete while access or work remains. Shown in the
+/// answer (`result.remainder`), the internal comment and the audit record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Remainder {
+    /// What kind of work is left.
+    pub kind: RemainderKind,
+    /// One line for people, naming the group, attribute or system.
+    pub summary: String,
+}
+
+impl Remainder {
+    /// A remainder of `kind` described by `summary`.
+    pub fn new(kind: RemainderKind, summary: impl Into<String>) -> Self {
+        Remainder {
+            kind,
+            summary: summary.into(),
+        }
+    }
+}
+
 /// The result of any mutating operation: the plan, and (unless a dry run)
 /// what each step did. Never contains a secret.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -130,6 +173,9 @@ pub struct Outcome {
     /// The user acted on, when known.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub user: Option<UserSummary>,
+    /// What is left for a person (empty when the operation finished it all).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub remainder: Vec<Remainder>,
 }
 
 impl Outcome {
@@ -149,8 +195,12 @@ impl Outcome {
             .max()
     }
 
-    /// One line per step, for comments and logs.
+    /// One line per step, then one per remainder, for comments and logs.
     pub fn render_text(&self) -> String {
+        let remainder = self
+            .remainder
+            .iter()
+            .map(|r| format!("Left for a person: {}", r.summary));
         self.steps
             .iter()
             .map(|s| {
@@ -175,6 +225,7 @@ impl Outcome {
                 };
                 format!("{}: {status}", s.summary)
             })
+            .chain(remainder)
             .collect::<Vec<_>>()
             .join("\n")
     }
@@ -201,9 +252,18 @@ mod tests {
             plan: Plan::default(),
             steps: vec![s],
             user: None,
+            remainder: vec![Remainder::new(
+                RemainderKind::NestedGroup,
+                "Still a member of App - GitHub Enterprise through Engineering",
+            )],
         };
         assert_eq!(o.deferred_ms(), Some(1500));
         assert!(!o.is_complete());
         assert!(o.render_text().contains("deferred"));
+        assert!(o.render_text().ends_with(
+            "Left for a person: Still a member of App - GitHub Enterprise through Engineering"
+        ));
+        let v = serde_json::to_value(&o).unwrap();
+        assert_eq!(v["remainder"][0]["kind"], "nestedGroup");
     }
 }

@@ -70,6 +70,10 @@ pub fn outcome_answer(call: &OperationCall, executed: &Executed) -> CallAnswer {
         "plan": outcome.plan.changes,
         "result": { "user": outcome.user, "steps": outcome.steps },
     });
+    if !outcome.remainder.is_empty() {
+        // What a person still has to do: the call is not the whole job.
+        body["result"]["remainder"] = json!(outcome.remainder);
+    }
     if let Some(audit_id) = &executed.audit_id {
         body["auditId"] = json!(audit_id);
     }

@@ -8,7 +8,9 @@ use entra_connect::audit::{
 use entra_connect::config::policy::PolicyConfig;
 use entra_connect::host::memory::MemoryHost;
 use entra_connect::host::Host;
-use entra_connect::lifecycle::{Outcome, Plan, StepOutcome, StepReport, UserRef};
+use entra_connect::lifecycle::{
+    Outcome, Plan, Remainder, RemainderKind, StepOutcome, StepReport, UserRef,
+};
 use entra_connect::pipeline::authorize::authorize_audited;
 use entra_connect::policy::{Operation, RequesterKind, RuleName};
 use entra_connect::route::Route;
@@ -352,14 +354,20 @@ fn comments_are_internal_unless_allowed_and_secret_free() {
             },
         )],
         user: None,
+        remainder: vec![Remainder::new(
+            RemainderKind::ActiveDirectory,
+            "Disable the account in Active Directory too",
+        )],
     };
     let record = disable.completed(&outcome);
+    assert_eq!(record.remainder, outcome.remainder);
     assert_eq!(record.result, AuditResult::PartiallyFailed);
     assert_eq!(record.graph_request_ids, vec!["rid-7".to_string()]);
     let adf = audit::summary_comment(&record).to_string();
     assert!(
         adf.contains("Disable the account") && adf.contains("rid-7") && adf.contains(&record.id)
     );
+    assert!(adf.contains("Left for a person:") && adf.contains("in Active Directory too"));
     assert!(adf.contains("\"type\":\"doc\""));
 }
 

@@ -56,6 +56,7 @@ fn record(at_ms: u64, route: Route, target: &str, issue: &str, result: AuditResu
         plan: Some(json!([{"summary": "Disable sign-in", "method": "PATCH", "path": "/users/x"}])),
         steps: vec![],
         result,
+        remainder: Vec::new(),
         graph_request_ids: vec!["req-1".into()],
         idempotency_key: None,
         credential: None,
