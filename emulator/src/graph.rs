@@ -116,6 +116,13 @@ pub(crate) fn route(tenant: &mut Tenant, call: &Call) -> GraphResult {
     if !permissions::allows(&call.claims.roles, &template, call.method.as_str()) {
         return Err(GraphError::AccessDenied);
     }
+    if template == "/users/{id}" && call.method == Method::PATCH {
+        // Graph checks the body's properties, not only the path.
+        let body: serde_json::Value = serde_json::from_slice(call.body).unwrap_or_default();
+        if permissions::user_property_denied(&call.claims.roles, &body).is_some() {
+            return Err(GraphError::AccessDenied);
+        }
+    }
     let m = &call.method;
     match segs.as_slice() {
         [u] if is(u, "users") && m == Method::GET => users::list(tenant, call),

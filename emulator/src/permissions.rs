@@ -120,6 +120,16 @@ fn expand(granted: &[String]) -> Vec<String> {
     all
 }
 
+/// Entries the map has that the operation's Learn page does not list for
+/// application permissions; Entra is taken to follow the page. Each is
+/// (template, method, permission, why).
+pub const MAP_OVERRIDES: &[(&str, &str, &str, &str)] = &[(
+    "/organization",
+    "GET",
+    "User.Read.All",
+    "organization-get lists Organization.Read.All (least), Directory.Read.All, Organization.ReadWrite.All and Directory.ReadWrite.All for application access; User.Read(.All) only for delegated access",
+)];
+
 /// The permissions that allow `method` on `template`, map and gap-fills together.
 pub fn allowing(template: &str, method: &str) -> Vec<String> {
     let mut names: Vec<String> = map()
@@ -128,6 +138,11 @@ pub fn allowing(template: &str, method: &str) -> Vec<String> {
         .and_then(|m| m.get(&method.to_ascii_uppercase()))
         .cloned()
         .unwrap_or_default();
+    names.retain(|name| {
+        !MAP_OVERRIDES.iter().any(|(t, m, p, _)| {
+            *t == template && m.eq_ignore_ascii_case(method) && p.eq_ignore_ascii_case(name)
+        })
+    });
     for (t, m, perms, _) in GAP_FILLS {
         if *t == template && m.eq_ignore_ascii_case(method) {
             names.extend(perms.iter().map(|p| p.to_string()));
@@ -150,4 +165,63 @@ pub fn holds(granted: &[String], permission: &str) -> bool {
     expand(granted)
         .iter()
         .any(|h| h.eq_ignore_ascii_case(permission))
+}
+
+/// Properties of a user that a PATCH may set only with a particular
+/// permission (or one implying it), whatever else the token holds: Graph
+/// checks the body, not just the path. Each row is (property, permissions
+/// that allow writing it).
+///
+/// Sources: user-update ("To update the passwordProfile property ...
+/// User-PasswordProfile.ReadWrite.All ... User.ReadWrite.All"; accountEnabled
+/// with User.EnableDisableAccount.All + User.Read.All), and "Set
+/// employeeLeaveDateTime" (Application: User.Read.All and
+/// User-LifeCycleInfo.ReadWrite.All; higher privileged: not available),
+/// <https://learn.microsoft.com/en-us/graph/tutorial-lifecycle-workflows-set-employeeleavedatetime>.
+pub const USER_PROPERTY_PERMISSIONS: &[(&str, &[&str])] = &[
+    (
+        "employeeLeaveDateTime",
+        &["User-LifeCycleInfo.ReadWrite.All"],
+    ),
+    (
+        "passwordProfile",
+        &[
+            "User-PasswordProfile.ReadWrite.All",
+            "User.ReadWrite.All",
+            "Directory.ReadWrite.All",
+        ],
+    ),
+    (
+        "accountEnabled",
+        &[
+            "User.EnableDisableAccount.All",
+            "User.ReadWrite.All",
+            "Directory.ReadWrite.All",
+        ],
+    ),
+];
+
+/// For `PATCH /users/{id}`: the first property in `body` that `granted`
+/// may not write, if any. A property in [`USER_PROPERTY_PERMISSIONS`]
+/// needs one of its permissions; any other property needs a general user
+/// write permission (`User.ReadWrite.All`, `Directory.ReadWrite.All`). A
+/// per-property permission works only beside `User.Read.All` (both Learn
+/// pages list "User.Read.All and ..."), which the general ones imply.
+pub fn user_property_denied(granted: &[String], body: &serde_json::Value) -> Option<String> {
+    let object = body.as_object()?;
+    let general = ["User.ReadWrite.All", "Directory.ReadWrite.All"];
+    let can_read_users = holds(granted, "User.Read.All");
+    for key in object.keys() {
+        let allowed: &[&str] = match USER_PROPERTY_PERMISSIONS.iter().find(|(p, _)| p == key) {
+            Some((_, perms)) => perms,
+            None => &general,
+        };
+        let ok = allowed
+            .iter()
+            .any(|p| holds(granted, p) && (general.contains(p) || can_read_users));
+        if !ok {
+            return Some(key.clone());
+        }
+    }
+    None
 }

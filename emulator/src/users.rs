@@ -406,6 +406,21 @@ pub(crate) fn container_json(
     Some(Value::Object(m))
 }
 
+/// A directory role in a `memberOf` answer, cut to `@odata.type` and `id`
+/// when the token may not read directory roles: "Limited information
+/// returned for inaccessible member objects"
+/// (<https://learn.microsoft.com/en-us/graph/permissions-overview#limited-information-returned-for-inaccessible-member-objects>).
+fn limited_unless_readable(item: Value, roles: &[String]) -> Value {
+    let is_role = item["@odata.type"] == "#microsoft.graph.directoryRole";
+    let readable = ["RoleManagement.Read.Directory", "Directory.Read.All"]
+        .iter()
+        .any(|p| crate::permissions::holds(roles, p));
+    if !is_role || readable {
+        return item;
+    }
+    json!({"@odata.type": item["@odata.type"], "id": item["id"]})
+}
+
 pub(crate) fn member_of(
     tenant: &mut Tenant,
     call: &Call,
@@ -436,6 +451,7 @@ pub(crate) fn member_of(
                 || (want_roles && tenant.role_index(i).is_some())
         })
         .filter_map(|i| container_json(tenant, i, select.as_deref()))
+        .map(|item| limited_unless_readable(item, &call.claims.roles))
         .collect();
     let options = odata::ListOptions::navigation(&call.params, select);
     let relation = if transitive {

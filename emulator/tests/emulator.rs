@@ -344,6 +344,126 @@ async fn calls_outside_granted_permissions_get_403() {
     );
 }
 
+/// Graph checks a user PATCH's properties, not just the path:
+/// employeeLeaveDateTime needs User-LifeCycleInfo.ReadWrite.All with
+/// User.Read.All and nothing broader stands in for it
+/// (learn.microsoft.com/graph/tutorial-lifecycle-workflows-set-employeeleavedatetime);
+/// accountEnabled needs User.EnableDisableAccount.All (with User.Read.All)
+/// or User.ReadWrite.All (user-update).
+#[tokio::test(flavor = "current_thread")]
+async fn user_patch_permissions_follow_the_properties() {
+    let uid = user_id(&Emulator::demo(), "adele.vance@contoso.example");
+    let path = format!("/users/{uid}");
+    let leave = json!({"employeeLeaveDateTime": "2027-01-01T00:00:00Z"});
+    let emu = seed_with_permissions(&["User.ReadWrite.All"]);
+    let tok = token(&emu).await;
+    let r = graph(&emu, &tok, "PATCH", &path, Some(leave.clone())).await;
+    assert_eq!(
+        r.status, 403,
+        "User.ReadWrite.All does not cover the leave date"
+    );
+    assert_eq!(code(&r), "Authorization_RequestDenied");
+    assert_eq!(
+        graph(
+            &emu,
+            &tok,
+            "PATCH",
+            &path,
+            Some(json!({"accountEnabled": false}))
+        )
+        .await
+        .status,
+        204
+    );
+
+    let emu = seed_with_permissions(&["User.Read.All", "User-LifeCycleInfo.ReadWrite.All"]);
+    let tok = token(&emu).await;
+    assert_eq!(
+        graph(&emu, &tok, "PATCH", &path, Some(leave.clone()))
+            .await
+            .status,
+        204
+    );
+    let r = graph(
+        &emu,
+        &tok,
+        "PATCH",
+        &path,
+        Some(json!({"jobTitle": "Lead"})),
+    )
+    .await;
+    assert_eq!(
+        r.status, 403,
+        "a per-property permission writes only its property"
+    );
+
+    let emu = seed_with_permissions(&["User-LifeCycleInfo.ReadWrite.All"]);
+    let tok = token(&emu).await;
+    let r = graph(&emu, &tok, "PATCH", &path, Some(leave)).await;
+    assert_eq!(r.status, 403, "the page lists User.Read.All beside it");
+
+    let emu = seed_with_permissions(&["User.Read.All", "User.EnableDisableAccount.All"]);
+    let tok = token(&emu).await;
+    assert_eq!(
+        graph(
+            &emu,
+            &tok,
+            "PATCH",
+            &path,
+            Some(json!({"accountEnabled": false}))
+        )
+        .await
+        .status,
+        204
+    );
+}
+
+/// Reading the organization takes Organization.Read.All (or Directory-wide
+/// reads) for applications: organization-get lists no User.Read.All for
+/// application access, though Microsoft's permission map does.
+#[tokio::test(flavor = "current_thread")]
+async fn organization_needs_an_organization_permission_for_apps() {
+    let emu = seed_with_permissions(&["User.ReadWrite.All"]);
+    let tok = token(&emu).await;
+    assert_eq!(
+        graph(&emu, &tok, "GET", "/organization", None).await.status,
+        403
+    );
+    let emu = seed_with_permissions(&["Organization.Read.All"]);
+    let tok = token(&emu).await;
+    assert_eq!(
+        graph(&emu, &tok, "GET", "/organization", None).await.status,
+        200
+    );
+}
+
+/// Without a permission to read directory roles, memberOf lists them with
+/// only `@odata.type` and `id`: "Limited information returned for
+/// inaccessible member objects" (learn.microsoft.com/graph/permissions-overview).
+#[tokio::test(flavor = "current_thread")]
+async fn member_of_limits_directory_roles_the_token_cannot_read() {
+    let path = format!(
+        "/users/{}/transitiveMemberOf/microsoft.graph.directoryRole?$select=id,displayName,roleTemplateId",
+        enc(GLOBAL_ADMIN)
+    );
+    let emu = seed_with_permissions(&["User.Read.All"]);
+    let tok = token(&emu).await;
+    let r = graph(&emu, &tok, "GET", &path, None).await;
+    assert_eq!(r.status, 200);
+    let role = &r.body["value"][0];
+    assert_eq!(role["@odata.type"], "#microsoft.graph.directoryRole");
+    assert!(role["id"].is_string());
+    assert!(role.get("roleTemplateId").is_none(), "{role}");
+
+    let emu = seed_with_permissions(&["User.Read.All", "RoleManagement.Read.Directory"]);
+    let tok = token(&emu).await;
+    let r = graph(&emu, &tok, "GET", &path, None).await;
+    assert_eq!(
+        r.body["value"][0]["roleTemplateId"],
+        "62e90394-69f5-4237-9190-012177145e10"
+    );
+}
+
 // ---------- users: read ----------
 
 #[tokio::test(flavor = "current_thread")]

@@ -8,6 +8,7 @@ pub mod error;
 pub mod model;
 pub mod odata;
 pub mod paging;
+pub mod permissions;
 pub mod request;
 pub mod resources;
 pub mod retry;

@@ -1,18 +1,18 @@
-//! The permission doctor: the least Graph application permissions the app's
-//! features need (from Microsoft's permission map, see
-//! `doctor/least-permissions.json`), next to what the token actually holds.
+//! The permission doctor: what the app's features need (the one list in
+//! [`crate::graph::permissions`], built from the calls the code makes) next
+//! to what the token actually holds, with the directory role for password
+//! resets.
 
 use super::page_call::{from_api_error, PAGE_BUDGET_MS};
 use super::{settings, ResolverError};
+use crate::graph::permissions::{covers, least_set, Feature};
 use crate::graph::resources::role_management;
 use crate::host::Host;
 use crate::http::Transport;
 use crate::pipeline::context::RouteContext;
 use serde::Deserialize;
 use serde_json::{json, Value};
-use std::collections::{BTreeMap, BTreeSet};
-
-const LEAST_PERMISSIONS: &str = include_str!("doctor/least-permissions.json");
+use std::collections::BTreeSet;
 
 /// Directory roles (template ids) that may reset passwords of non-admins.
 const PASSWORD_RESET_ROLES: [(&str, &str); 4] = [
@@ -31,71 +31,97 @@ const PASSWORD_RESET_ROLES: [(&str, &str); 4] = [
     ),
 ];
 
-#[derive(Deserialize)]
-struct PermissionMap {
-    features: BTreeMap<String, Feature>,
-}
-
-#[derive(Deserialize)]
-struct Feature {
-    label: String,
-    least: Vec<String>,
-    #[serde(default)]
-    note: Option<String>,
-}
-
-fn permission_map() -> PermissionMap {
-    serde_json::from_str(LEAST_PERMISSIONS).expect("least-permissions.json is valid")
-}
-
-/// Whether `granted` gives at least what `needed` does: the same
-/// permission, its ReadWrite form, or Directory-wide read/write for reads.
-pub fn satisfies(granted: &str, needed: &str) -> bool {
-    if granted == needed {
-        return true;
-    }
-    if let Some(base) = needed.strip_suffix(".Read.All") {
-        if granted == format!("{base}.ReadWrite.All") {
-            return true;
-        }
-        if granted == "Directory.Read.All" || granted == "Directory.ReadWrite.All" {
-            return true;
-        }
-    }
-    // User.ReadWrite.All covers the per-property user permissions
-    // (User-PasswordProfile..., User.EnableDisableAccount.All), not session
-    // revocation, which has its own permission.
-    let user_property = needed.starts_with("User-") || needed == "User.EnableDisableAccount.All";
-    user_property && (granted == "User.ReadWrite.All" || granted == "Directory.ReadWrite.All")
-}
-
-/// The doctor's verdict for a set of granted roles.
+/// The doctor's verdict for the permissions the token holds, from the one
+/// list in [`crate::graph::permissions`]:
+/// - `features`: per feature, its label, note, the permissions its calls
+///   need, whether all are covered and which are not;
+/// - `required`: the least set to grant for every feature;
+/// - `missing`: `[{permission, features}]`, permissions of the least set
+///   that must be added (each with the features that fail without it);
+/// - `excessive`: `[{permission, reason}]`, granted permissions no feature
+///   needs, or whose every use another granted permission already gives;
+/// - `broader`: `[{permission, insteadOf}]`, granted permissions in use
+///   that are broader than the least set's (grant `insteadOf`, then remove);
+/// - `grantList`: the least set, one per line, to copy.
 pub fn assess(granted: &[String]) -> Value {
-    let map = permission_map();
-    let mut required = BTreeSet::new();
-    let features: Vec<Value> = map
-        .features
+    let all = Feature::ALL;
+    let required = least_set(all);
+    let covered = |need: &str, by: &[&String]| by.iter().any(|g| covers(g, need));
+    let granted_refs: Vec<&String> = granted.iter().collect();
+    let features: Vec<Value> = all
         .iter()
-        .map(|(key, f)| {
-            required.extend(f.least.iter().cloned());
-            let satisfied = f
-                .least
+        .map(|f| {
+            let needs = f.needs();
+            let uncovered: Vec<&str> = needs
                 .iter()
-                .all(|n| granted.iter().any(|g| satisfies(g, n)));
-            json!({ "key": key, "label": f.label, "least": f.least, "note": f.note, "satisfied": satisfied })
+                .copied()
+                .filter(|n| !covered(n, &granted_refs))
+                .collect();
+            json!({
+                "key": f.key(),
+                "label": f.label(),
+                "note": f.note(),
+                "needs": needs,
+                "satisfied": uncovered.is_empty(),
+                "uncovered": uncovered,
+            })
         })
         .collect();
-    let missing: Vec<&String> = required
+    // A permission of the least set is missing when some need it covers is
+    // not covered by anything granted.
+    let missing: Vec<Value> = required
         .iter()
-        .filter(|n| !granted.iter().any(|g| satisfies(g, n)))
+        .filter_map(|p| {
+            let failing: Vec<&str> = all
+                .iter()
+                .filter(|f| {
+                    f.needs()
+                        .iter()
+                        .any(|n| covers(p, n) && !covered(n, &granted_refs))
+                })
+                .map(|f| f.label())
+                .collect();
+            (!failing.is_empty()).then(|| json!({"permission": p, "features": failing}))
+        })
         .collect();
-    let excessive: Vec<&String> = granted.iter().filter(|g| !required.contains(*g)).collect();
+    let needs: BTreeSet<&str> = all.iter().flat_map(|f| f.needs()).collect();
+    let mut excessive = Vec::new();
+    let mut broader = Vec::new();
+    for g in granted {
+        let serves: Vec<&str> = needs.iter().copied().filter(|n| covers(g, n)).collect();
+        if serves.is_empty() {
+            excessive.push(json!({"permission": g, "reason": "No feature of the app needs it."}));
+            continue;
+        }
+        let others: Vec<&String> = granted.iter().filter(|o| *o != g).collect();
+        let given_by_others: Vec<&String> = others
+            .iter()
+            .copied()
+            .filter(|o| serves.iter().any(|n| covers(o, n)))
+            .collect();
+        if serves.iter().all(|n| covered(n, &others)) {
+            let names: Vec<&str> = given_by_others.iter().map(|o| o.as_str()).collect();
+            excessive.push(json!({
+                "permission": g,
+                "reason": format!("Everything it allows the app to do, {} already allows.", names.join(" and ")),
+            }));
+        } else if !required.iter().any(|r| r.eq_ignore_ascii_case(g)) {
+            let instead: Vec<&str> = required
+                .iter()
+                .copied()
+                .filter(|r| serves.iter().any(|n| covers(r, n)))
+                .collect();
+            broader.push(json!({"permission": g, "insteadOf": instead}));
+        }
+    }
     json!({
         "features": features,
         "required": required,
         "granted": granted,
         "missing": missing,
         "excessive": excessive,
+        "broader": broader,
+        "grantList": required.join("\n"),
     })
 }
 

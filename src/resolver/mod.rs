@@ -28,6 +28,7 @@ use std::fmt;
 
 /// CSV cell escaping of the audit export, public for its tests.
 pub use audit_log::csv_cell as audit_csv_cell;
+pub use doctor::assess as doctor_assessment;
 
 /// What Forge tells a resolver about its caller.
 #[derive(Debug, Clone, Default, Deserialize)]

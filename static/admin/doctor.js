@@ -1,6 +1,52 @@
-// Permission doctor: least permissions per feature next to the token's roles.
+// Permission doctor: what each feature needs (the app's one list of Graph
+// calls) next to the roles in the app's token.
 import { call } from '../shared/bridge.js';
 import { h, replace, loading, errorMessage, lozenge } from '../shared/dom.js';
+
+const codes = (list) => list.map((p) => h('div', {}, h('code', {}, p)));
+
+function featureTable(features) {
+  return h('table', {},
+    h('thead', {}, h('tr', {}, h('th', {}, 'Feature'), h('th', {}, 'Needs'), h('th', {}, 'Status'))),
+    h('tbody', {}, features.map((f) => h('tr', {},
+      h('td', {}, f.label, f.note ? h('div', { class: 'subtlest' }, f.note) : null),
+      h('td', {}, codes(f.needs)),
+      h('td', {}, f.satisfied ? lozenge('Granted', 'success') : lozenge(`Missing: ${f.uncovered.join(', ')}`, 'danger'))))));
+}
+
+function missingCard(missing) {
+  return h('div', { class: 'card' }, h('h3', {}, `Missing (${missing.length})`),
+    missing.length
+      ? h('ul', {}, missing.map((m) => h('li', {}, h('code', {}, m.permission), ` — needed for ${m.features.join('; ')}`)))
+      : h('p', { class: 'ok' }, 'Nothing missing.'));
+}
+
+function excessCard(excessive, broader) {
+  return h('div', { class: 'card' }, h('h3', {}, `More than needed (${excessive.length + broader.length})`),
+    excessive.length || broader.length
+      ? h('ul', {},
+        excessive.map((e) => h('li', {}, h('code', {}, e.permission), ` — ${e.reason}`)),
+        broader.map((b) => h('li', {}, h('code', {}, b.permission), ' — broader than needed; grant ', b.insteadOf.map((p) => h('code', {}, p)), ' instead, then remove it.')))
+      : h('p', { class: 'ok' }, 'No excess.'),
+    h('p', { class: 'subtlest' }, 'Remove these from the app registration unless another tool needs them.'));
+}
+
+function grantCard(grantList) {
+  const text = h('textarea', { readonly: true, rows: String(grantList.split('\n').length), 'aria-label': 'Permissions to grant', class: 'mono' }, grantList);
+  const copy = async () => {
+    try { await navigator.clipboard.writeText(grantList); } catch { text.select(); }
+  };
+  return h('div', { class: 'card' }, h('h3', {}, 'Exactly what to grant'),
+    h('p', { class: 'subtle' }, 'Application permissions, with admin consent: the least set that runs every feature.'),
+    text, h('button', { class: 'btn', type: 'button', onclick: copy }, 'Copy'));
+}
+
+function roleCard(role) {
+  return h('div', { class: 'card' }, h('h3', {}, 'Directory role for password resets'),
+    role?.checked
+      ? (role.passwordResetRoles.length ? h('p', { class: 'ok' }, `The app holds: ${role.passwordResetRoles.join(', ')}.`) : h('p', { class: 'bad' }, 'The app holds no role that may reset passwords; password resets will fail.'))
+      : h('p', { class: 'subtle' }, role?.note ?? 'Not checked.'));
+}
 
 export function doctorTab(panel) {
   const out = h('div', { class: 'stack' });
@@ -12,20 +58,13 @@ export function doctorTab(panel) {
         replace(out, h('div', { class: 'message error', role: 'alert' }, h('h3', {}, 'Not connected'), h('p', {}, r.problem)));
         return;
       }
-      replace(out,
-        h('table', {}, h('thead', {}, h('tr', {}, h('th', {}, 'Feature'), h('th', {}, 'Least permission'), h('th', {}, 'Status'))),
-          h('tbody', {}, r.features.map((f) => h('tr', {}, h('td', {}, f.label, f.note ? h('div', { class: 'subtlest' }, f.note) : null), h('td', {}, f.least.map((p) => h('div', {}, h('code', {}, p)))), h('td', {}, f.satisfied ? lozenge('Granted', 'success') : lozenge('Missing', 'danger')))))),
-        h('div', { class: 'grid2' },
-          h('div', { class: 'card' }, h('h3', {}, `Missing (${r.missing.length})`), r.missing.length ? h('ul', {}, r.missing.map((p) => h('li', {}, h('code', {}, p)))) : h('p', { class: 'ok' }, 'Nothing missing.')),
-          h('div', { class: 'card' }, h('h3', {}, `More than needed (${r.excessive.length})`), r.excessive.length ? h('ul', {}, r.excessive.map((p) => h('li', {}, h('code', {}, p)))) : h('p', { class: 'ok' }, 'No excess.'), h('p', { class: 'subtlest' }, 'Remove these from the app registration unless another tool needs them.'))),
-        h('div', { class: 'card' }, h('h3', {}, 'Directory role for password resets'),
-          r.directoryRole?.checked
-            ? (r.directoryRole.passwordResetRoles.length ? h('p', { class: 'ok' }, `The app holds: ${r.directoryRole.passwordResetRoles.join(', ')}.`) : h('p', { class: 'bad' }, 'The app holds no role that may reset passwords; password resets will fail.'))
-            : h('p', { class: 'subtle' }, r.directoryRole?.note ?? 'Not checked.')));
+      replace(out, featureTable(r.features),
+        h('div', { class: 'grid2' }, missingCard(r.missing), excessCard(r.excessive, r.broader ?? [])),
+        grantCard(r.grantList), roleCard(r.directoryRole));
     } catch (error) {
       replace(out, errorMessage(error, run));
     }
   };
-  replace(panel, h('div', { class: 'stack' }, h('div', { class: 'row' }, h('h2', { style: 'margin:0' }, 'Permission doctor'), h('button', { class: 'btn', type: 'button', onclick: run }, 'Check again')), h('p', { class: 'subtle' }, 'The least Microsoft Graph application permissions each feature needs, from Microsoft\u2019s permission map, compared with the roles in the app\u2019s token.'), out));
+  replace(panel, h('div', { class: 'stack' }, h('div', { class: 'row' }, h('h2', { style: 'margin:0' }, 'Permission doctor'), h('button', { class: 'btn', type: 'button', onclick: run }, 'Check again')), h('p', { class: 'subtle' }, 'What each feature needs, from the Graph calls the app makes (each with its Microsoft Learn page), compared with the roles in the app\u2019s token.'), out));
   run();
 }

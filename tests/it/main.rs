@@ -47,6 +47,7 @@ mod core_errors;
 mod core_faults;
 mod core_ops;
 mod core_secrets;
+mod permissions;
 
 mod audit_trail;
 mod delivery_leak;

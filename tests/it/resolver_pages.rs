@@ -307,7 +307,7 @@ fn admin_functions_refuse_everyone_else() {
 }
 
 #[test]
-fn doctor_compares_least_permissions_with_the_token() {
+fn doctor_compares_what_the_features_need_with_the_token() {
     run(async {
         let page = Page::new(ADMIN, "lee.gu@contoso.example").await;
         let answer = page.call("doctor.check", json!({}), false).await;
@@ -318,23 +318,29 @@ fn doctor_compares_least_permissions_with_the_token() {
                 .as_array()
                 .unwrap()
                 .iter()
-                .map(|v| v.as_str().unwrap().to_string())
+                .map(|v| v["permission"].as_str().unwrap().to_string())
                 .collect::<Vec<_>>()
         };
-        // The demo app lacks the directory-wide read the map names for memberOf,
-        // and holds Organization.Read.All, which no feature needs.
-        assert!(
-            list("missing").contains(&"Directory.Read.All".to_string()),
+        // The demo grant has everything the features need, and three
+        // permissions whose every use another granted one already covers.
+        assert_eq!(list("missing"), Vec::<String>::new(), "{report}");
+        assert_eq!(
+            list("excessive"),
+            vec![
+                "User-PasswordProfile.ReadWrite.All",
+                "User.RevokeSessions.All",
+                "Group.Read.All"
+            ],
             "{report}"
         );
-        assert!(
-            list("excessive").contains(&"Organization.Read.All".to_string()),
-            "{report}"
-        );
-        assert!(
-            !list("missing").contains(&"User.Read.All".to_string()),
-            "User.ReadWrite.All covers it"
-        );
+        assert!(report["excessive"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("User.ReadWrite.All"));
+        assert!(report["grantList"]
+            .as_str()
+            .unwrap()
+            .contains("User-LifeCycleInfo.ReadWrite.All"));
         assert_eq!(report["directoryRole"]["checked"], true);
         assert_eq!(
             report["directoryRole"]["passwordResetRoles"],

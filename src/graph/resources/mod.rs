@@ -50,10 +50,18 @@ impl GraphCall {
     /// `{id}` matching any one segment. The `users('$…')` key form of
     /// [`crate::graph::odata::user_path`] counts as `users/{id}`.
     pub fn matches(&self, request: &GraphRequest) -> bool {
-        if request.method != self.method {
-            return false;
-        }
-        let path = request.path_only();
+        request.method == self.method && self.matches_path(request.path_only())
+    }
+
+    /// Whether a request sent with this call's method to `path` (relative
+    /// to the `/v1.0` root, query string already removed, still
+    /// percent-encoded as sent) is an instance of this call. For checks of
+    /// what was actually sent, e.g. an emulator's request log.
+    pub fn matches_sent(&self, method: &str, path: &str) -> bool {
+        self.method.as_str().eq_ignore_ascii_case(method) && self.matches_path(path)
+    }
+
+    fn matches_path(&self, path: &str) -> bool {
         let path = match path.strip_prefix("/users(") {
             Some(rest) => match rest.split_once(')') {
                 Some((_, tail)) => format!("/users/{{key}}{tail}"),

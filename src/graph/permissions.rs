@@ -1,0 +1,372 @@
+//! What the app's features need from Entra: each feature is a set of the
+//! Graph calls declared in [`super::resources::CALLS`], and what a feature
+//! needs is the least permission (plus `also_needs`) of each of its calls.
+//! The permission doctor, the README's permission table and the least-set
+//! proof test all read this one list.
+//!
+//! Whether a granted permission *covers* a needed one is data too:
+//! [`IMPLIED`] lists, for each broader application permission, the narrower
+//! ones it includes, each from Microsoft's permissions reference
+//! (<https://learn.microsoft.com/en-us/graph/permissions-reference>) and the
+//! "higher privileged permissions" columns of the operations' Learn pages.
+//! Some permissions have no broader form at all: `User-LifeCycleInfo.ReadWrite.All`
+//! ("Higher privileged permissions: Not available" on
+//! <https://learn.microsoft.com/en-us/graph/tutorial-lifecycle-workflows-set-employeeleavedatetime>)
+//! and `UserAuthMethod-TAP.ReadWrite.All` (only
+//! `UserAuthenticationMethod.ReadWrite.All`), so `User.ReadWrite.All` or
+//! `Directory.ReadWrite.All` do not stand in for them.
+
+use super::resources::{
+    authentication_methods as auth, groups, organization, role_management, users, GraphCall,
+};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// A feature an admin recognises: one line of the permission doctor and of
+/// the README's permission table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Feature {
+    /// `user.get`, `user.groups`, the issue panel, pickers: read users,
+    /// managers, groups and memberships.
+    Lookups,
+    /// `user.create`: UPN probe, verified domains, create, manager, groups.
+    Onboarding,
+    /// `user.offboard`: disable, revoke sessions, leave groups, leave date.
+    Offboarding,
+    /// `user.transfer` and `user.update`: profile, manager, re-derived groups.
+    ProfileChanges,
+    /// `user.disable` and `user.enable`.
+    EnableDisable,
+    /// `user.revokeSessions`.
+    RevokeSessions,
+    /// `user.resetPassword`.
+    PasswordReset,
+    /// `user.createTemporaryAccessPass`.
+    TemporaryAccessPass,
+    /// `group.addMember` and `group.removeMember`.
+    GroupMembership,
+    /// The privileged-target guard every change passes: directory roles of
+    /// the target and of the app itself (for the doctor).
+    PrivilegedTargetGuard,
+}
+
+impl Feature {
+    /// Every feature, in the order the doctor and the README list them.
+    pub const ALL: &'static [Feature] = &[
+        Feature::Lookups,
+        Feature::Onboarding,
+        Feature::Offboarding,
+        Feature::ProfileChanges,
+        Feature::EnableDisable,
+        Feature::RevokeSessions,
+        Feature::PasswordReset,
+        Feature::TemporaryAccessPass,
+        Feature::GroupMembership,
+        Feature::PrivilegedTargetGuard,
+    ];
+
+    /// Stable key for JSON (`"offboarding"`).
+    pub fn key(self) -> &'static str {
+        match self {
+            Feature::Lookups => "lookups",
+            Feature::Onboarding => "onboarding",
+            Feature::Offboarding => "offboarding",
+            Feature::ProfileChanges => "profileChanges",
+            Feature::EnableDisable => "enableDisable",
+            Feature::RevokeSessions => "revokeSessions",
+            Feature::PasswordReset => "passwordReset",
+            Feature::TemporaryAccessPass => "temporaryAccessPass",
+            Feature::GroupMembership => "groupMembership",
+            Feature::PrivilegedTargetGuard => "privilegedTargetGuard",
+        }
+    }
+
+    /// One line for people.
+    pub fn label(self) -> &'static str {
+        match self {
+            Feature::Lookups => "Look up users, managers, groups and memberships",
+            Feature::Onboarding => "Onboarding (create accounts)",
+            Feature::Offboarding => "Offboarding (disable, revoke, leave groups, leave date)",
+            Feature::ProfileChanges => "Transfers and profile updates",
+            Feature::EnableDisable => "Disable and enable accounts",
+            Feature::RevokeSessions => "Revoke sign-in sessions",
+            Feature::PasswordReset => "Reset passwords",
+            Feature::TemporaryAccessPass => "Issue Temporary Access Passes",
+            Feature::GroupMembership => "Add and remove group members",
+            Feature::PrivilegedTargetGuard => "Privileged-target guard (directory roles)",
+        }
+    }
+
+    /// A note the doctor shows beside the feature: what permissions alone
+    /// do not give.
+    pub fn note(self) -> Option<&'static str> {
+        match self {
+            Feature::PasswordReset => Some("Entra also requires the app's service principal to hold a directory role that may reset the target: Helpdesk Administrator or User Administrator for non-administrators (Privileged Authentication Administrator only if administrators' passwords are to be reset). Synced users need password writeback."),
+            Feature::TemporaryAccessPass => Some("The tenant's Temporary Access Pass policy must enable the method."),
+            _ => None,
+        }
+    }
+
+    /// The Graph calls the feature makes. Each one is in
+    /// [`super::resources::CALLS`]; the tests in `tests/it/permissions.rs`
+    /// run each feature against the emulator and fail if it makes a call
+    /// not listed here.
+    pub fn calls(self) -> &'static [GraphCall] {
+        match self {
+            Feature::Lookups => &[
+                users::GET_USER,
+                users::LIST_USERS_WHERE,
+                users::LIST_USERS_BY_MAIL_OR_UPN,
+                users::SEARCH_USERS,
+                users::GET_MANAGER,
+                users::LIST_DIRECT_GROUPS,
+                users::LIST_TRANSITIVE_GROUPS,
+                groups::GET_GROUP,
+                groups::SEARCH_GROUPS,
+                groups::LIST_GROUPS_BY_ID,
+                groups::FIND_GROUPS_BY_DISPLAY_NAME,
+            ],
+            Feature::Onboarding => &[
+                users::LIST_USERS_WHERE,
+                users::LIST_USERS_UPN_STARTING_WITH,
+                organization::GET_VERIFIED_DOMAINS,
+                users::CREATE_USER,
+                users::SET_MANAGER,
+                groups::ADD_MEMBER,
+            ],
+            Feature::Offboarding => &[
+                users::SET_ACCOUNT_ENABLED,
+                users::REVOKE_SIGN_IN_SESSIONS,
+                users::LIST_DIRECT_GROUPS,
+                groups::REMOVE_MEMBER,
+                users::SET_EMPLOYEE_LEAVE_DATE,
+            ],
+            Feature::ProfileChanges => &[
+                users::UPDATE_USER,
+                users::SET_MANAGER,
+                users::LIST_DIRECT_GROUPS,
+                groups::ADD_MEMBER,
+                groups::REMOVE_MEMBER,
+            ],
+            Feature::EnableDisable => &[users::SET_ACCOUNT_ENABLED],
+            Feature::RevokeSessions => &[users::REVOKE_SIGN_IN_SESSIONS],
+            Feature::PasswordReset => &[users::SET_PASSWORD],
+            Feature::TemporaryAccessPass => &[auth::CREATE_TEMPORARY_ACCESS_PASS],
+            Feature::GroupMembership => &[
+                users::LIST_DIRECT_GROUPS,
+                groups::ADD_MEMBER,
+                groups::REMOVE_MEMBER,
+            ],
+            Feature::PrivilegedTargetGuard => &[
+                users::LIST_TRANSITIVE_DIRECTORY_ROLES,
+                users::LIST_TRANSITIVE_GROUPS,
+                role_management::LIST_ROLE_ASSIGNMENTS_OF,
+            ],
+        }
+    }
+
+    /// The feature with the ones its routes always use too: every route
+    /// resolves the people and groups it names ([`Feature::Lookups`]), and
+    /// every change passes the privileged-target guard.
+    pub fn with_prerequisites(self) -> Vec<Feature> {
+        match self {
+            Feature::Lookups => vec![Feature::Lookups],
+            Feature::PrivilegedTargetGuard => {
+                vec![Feature::PrivilegedTargetGuard, Feature::Lookups]
+            }
+            other => vec![other, Feature::Lookups, Feature::PrivilegedTargetGuard],
+        }
+    }
+
+    /// Every permission the feature's calls name (least plus `also_needs`),
+    /// sorted.
+    pub fn needs(self) -> BTreeSet<&'static str> {
+        self.calls()
+            .iter()
+            .flat_map(|c| std::iter::once(c.least_permission).chain(c.also_needs.iter().copied()))
+            .collect()
+    }
+}
+
+/// Broader application permissions and the narrower ones each includes.
+/// Transitive: a permission covers what the ones it includes cover.
+/// Sources: Microsoft's permissions reference (the descriptions of each
+/// permission) and the "higher privileged permissions" columns of the Learn
+/// pages of the calls in [`super::resources::CALLS`]; the emulator
+/// (`emulator/src/permissions.rs`) grants by the same rule, and
+/// `tests/it/permissions.rs` checks every pair against Microsoft's
+/// permission map where the map lists the call.
+pub const IMPLIED: &[(&str, &[&str])] = &[
+    (
+        "Directory.ReadWrite.All",
+        &[
+            "Directory.Read.All",
+            "User.ReadWrite.All",
+            "GroupMember.ReadWrite.All",
+        ],
+    ),
+    (
+        "Directory.Read.All",
+        &[
+            "User.Read.All",
+            "GroupMember.Read.All",
+            "Group.Read.All",
+            "Organization.Read.All",
+            "RoleManagement.Read.Directory",
+        ],
+    ),
+    // user-update: passwordProfile, accountEnabled and revokeSignInSessions
+    // all list User.ReadWrite.All as a higher privileged permission.
+    (
+        "User.ReadWrite.All",
+        &[
+            "User.Read.All",
+            "User-PasswordProfile.ReadWrite.All",
+            "User.EnableDisableAccount.All",
+            "User.RevokeSessions.All",
+        ],
+    ),
+    ("User.Read.All", &["User.ReadBasic.All"]),
+    (
+        "Group.ReadWrite.All",
+        &["Group.Read.All", "GroupMember.ReadWrite.All"],
+    ),
+    (
+        "Group.Read.All",
+        &["Group.ReadBasic.All", "GroupMember.Read.All"],
+    ),
+    ("GroupMember.ReadWrite.All", &["GroupMember.Read.All"]),
+    // "Read all group memberships: list groups, read basic group
+    // properties and read memberships of all groups".
+    ("GroupMember.Read.All", &["Group.ReadBasic.All"]),
+    ("Organization.ReadWrite.All", &["Organization.Read.All"]),
+    (
+        "RoleManagement.ReadWrite.Directory",
+        &["RoleManagement.Read.Directory"],
+    ),
+    (
+        "UserAuthenticationMethod.ReadWrite.All",
+        &["UserAuthMethod-TAP.ReadWrite.All"],
+    ),
+];
+
+/// Whether holding `granted` gives what `needed` does: the same permission
+/// or one that includes it through [`IMPLIED`] (case-insensitive, as Entra
+/// compares role values).
+pub fn covers(granted: &str, needed: &str) -> bool {
+    if granted.eq_ignore_ascii_case(needed) {
+        return true;
+    }
+    IMPLIED
+        .iter()
+        .filter(|(broad, _)| broad.eq_ignore_ascii_case(granted))
+        .flat_map(|(_, narrower)| narrower.iter())
+        .any(|n| covers(n, needed))
+}
+
+/// The smallest list of permissions to grant for `features`: every needed
+/// permission, less those another needed permission covers. Sorted.
+pub fn least_set(features: &[Feature]) -> Vec<&'static str> {
+    let needed: BTreeSet<&'static str> = features.iter().flat_map(|f| f.needs()).collect();
+    needed
+        .iter()
+        .copied()
+        .filter(|n| !needed.iter().any(|other| other != n && covers(other, n)))
+        .collect()
+}
+
+/// Which features need each permission of [`least_set`], for the doctor
+/// and the README table.
+pub fn features_by_permission(features: &[Feature]) -> BTreeMap<&'static str, Vec<Feature>> {
+    let mut map: BTreeMap<&'static str, Vec<Feature>> = BTreeMap::new();
+    for permission in least_set(features) {
+        let served = features
+            .iter()
+            .copied()
+            .filter(|f| f.needs().iter().any(|n| covers(permission, n)))
+            .collect();
+        map.insert(permission, served);
+    }
+    map
+}
+
+/// The README's permission table, Markdown, generated from the list: one
+/// row per feature with the least permissions it needs on its own (with its
+/// [`Feature::with_prerequisites`]), then the
+/// least set for all features together (fewer than the rows' union: one
+/// broader permission can serve several features).
+pub fn readme_table() -> String {
+    let code = |set: Vec<&str>| {
+        set.iter()
+            .map(|p| format!("`{p}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut out = String::from("| Feature | Least application permissions |\n|---|---|\n");
+    for feature in Feature::ALL {
+        out.push_str(&format!(
+            "| {} | {} |\n",
+            feature.label(),
+            code(least_set(&feature.with_prerequisites()))
+        ));
+    }
+    out.push_str(&format!(
+        "| **All features** | {} |\n",
+        code(least_set(Feature::ALL))
+    ));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::graph::resources::CALLS;
+
+    #[test]
+    fn covering_follows_the_table_transitively() {
+        assert!(covers("User.ReadWrite.All", "User.ReadBasic.All"));
+        assert!(covers("Directory.ReadWrite.All", "Group.ReadBasic.All"));
+        assert!(covers("GroupMember.ReadWrite.All", "Group.ReadBasic.All"));
+        assert!(!covers(
+            "User.ReadWrite.All",
+            "User-LifeCycleInfo.ReadWrite.All"
+        ));
+        assert!(!covers(
+            "Directory.ReadWrite.All",
+            "UserAuthMethod-TAP.ReadWrite.All"
+        ));
+        assert!(!covers("Group.Read.All", "GroupMember.ReadWrite.All"));
+        assert!(!covers("User.Read.All", "Organization.Read.All"));
+    }
+
+    #[test]
+    fn every_feature_call_is_declared_and_every_call_serves_a_feature() {
+        for feature in Feature::ALL {
+            for call in feature.calls() {
+                assert!(
+                    CALLS.contains(call),
+                    "{feature:?}: {} not in CALLS",
+                    call.name
+                );
+            }
+        }
+        for call in CALLS {
+            assert!(
+                Feature::ALL.iter().any(|f| f.calls().contains(call)),
+                "{} serves no feature",
+                call.name
+            );
+        }
+    }
+
+    #[test]
+    fn the_least_set_needs_no_directory_wide_permission() {
+        let set = least_set(Feature::ALL);
+        assert!(set.iter().all(|p| !p.starts_with("Directory.")), "{set:?}");
+        assert!(set.contains(&"User-LifeCycleInfo.ReadWrite.All"));
+        assert!(set.contains(&"Organization.Read.All"));
+        assert!(
+            !set.contains(&"User.Read.All"),
+            "User.ReadWrite.All covers it"
+        );
+    }
+}
