@@ -17,6 +17,7 @@ pub mod secret; // a credential value that cannot be displayed or serialised
 pub mod random; // random ids and passwords from the platform's CSPRNG
 pub mod http; // the Transport port: outbound HTTPS requests and responses
 pub mod host; // the Host port: Forge KVS, secrets, Jira REST, queue, clock, log
+pub mod dates; // the one reader of date inputs: ISO 8601 forms to RFC 3339 UTC
 
 // Microsoft Graph and the procedures that change Entra.
 pub mod graph; // Graph client: token, requests, errors, retries, $batch, paging

@@ -59,6 +59,13 @@ const BANNED_TERMS: &[&str] = &[
     "contoso",
 ];
 
+/// An assigned ISO 3166-1 alpha-2 code, upper case (`US`, `GB`; not `UK`).
+fn iso_3166_alpha2(code: &str) -> bool {
+    code.len() == 2
+        && code.chars().all(|c| c.is_ascii_uppercase())
+        && celes::Country::from_alpha2(code).is_ok()
+}
+
 pub fn password_complexity(password: &str) -> Result<(), GraphError> {
     let weak = || {
         GraphError::bad_request(
@@ -187,6 +194,15 @@ pub fn user_write(
         if !schema::value_fits(edm, value) {
             return Err(GraphError::invalid_value(key, "User"));
         }
+        // Graph refuses "" for a user string property; `null` is how a value
+        // is cleared. PATCH {"givenName": ""} answers 400 Request_BadRequest
+        // "Invalid value specified for property 'givenName' of resource
+        // 'User'." (microsoftgraph/msgraph-sdk-dotnet#187, "Cannot set
+        // GivenName/Surname to string.empty": "That error you saw is based on
+        // the service, not the client library").
+        if edm == "Edm.String" && value.as_str() == Some("") {
+            return Err(GraphError::invalid_value(key, "User"));
+        }
         if let (Some(limit), Some(text)) = (
             MAX_LENGTHS.iter().find(|(n, _)| n == key).map(|(_, l)| *l),
             value.as_str(),
@@ -205,11 +221,11 @@ pub fn user_write(
         if key == "businessPhones" && value.as_array().is_some_and(|a| a.len() > 1) {
             return Err(GraphError::invalid_value(key, "User"));
         }
-        if key == "usageLocation"
-            && value
-                .as_str()
-                .is_some_and(|s| s.len() != 2 || !s.chars().all(|c| c.is_ascii_uppercase()))
-        {
+        // "A two-letter country code (ISO standard 3166). Required for users
+        // that are assigned licenses" (user resource, learn.microsoft.com/
+        // graph/api/resources/user): a code outside ISO 3166-1 alpha-2
+        // ("UK", "USA") is refused on create and update.
+        if key == "usageLocation" && value.as_str().is_some_and(|s| !iso_3166_alpha2(s)) {
             return Err(GraphError::invalid_value(key, "User"));
         }
     }

@@ -865,6 +865,103 @@ async fn patch_user_attributes_password_and_lifecycle() {
     );
 }
 
+/// Graph refuses `""` for user string properties on create and update;
+/// `null` clears. Source: microsoftgraph/msgraph-sdk-dotnet#187 ("Cannot
+/// set GivenName/Surname to string.empty": PATCH answers 400
+/// Request_BadRequest "Invalid value specified for property 'givenName' of
+/// resource 'User'.", which the maintainers confirm is the service's answer).
+#[tokio::test(flavor = "current_thread")]
+async fn empty_strings_are_refused_and_null_clears() {
+    let emu = Emulator::demo();
+    let tok = token(&emu).await;
+    let shane = user_id(&emu, SHANE);
+    for property in [
+        "jobTitle",
+        "department",
+        "officeLocation",
+        "givenName",
+        "employeeType",
+    ] {
+        let r = graph(
+            &emu,
+            &tok,
+            "PATCH",
+            &format!("/users/{shane}"),
+            Some(json!({ property: "" })),
+        )
+        .await;
+        assert_eq!(r.status, 400, "{property}: {}", r.body);
+        assert_eq!(code(&r), "Request_BadRequest");
+        assert_eq!(
+            r.body["error"]["message"],
+            format!("Invalid value specified for property '{property}' of resource 'User'.")
+        );
+    }
+    let mut body = new_user("empty.title@contoso.example");
+    body["jobTitle"] = json!("");
+    let r = graph(&emu, &tok, "POST", "/users", Some(body)).await;
+    assert_eq!(r.status, 400, "{}", r.body);
+    assert!(emu.user("empty.title@contoso.example").is_none());
+    let r = graph(
+        &emu,
+        &tok,
+        "PATCH",
+        &format!("/users/{shane}"),
+        Some(json!({"jobTitle": null})),
+    )
+    .await;
+    assert_eq!(r.status, 204, "{}", r.body);
+    assert_eq!(emu.user(&shane).unwrap()["jobTitle"], Value::Null);
+}
+
+/// usageLocation is "A two-letter country code (ISO standard 3166).
+/// Required for users that are assigned licenses due to legal requirements
+/// to check for availability of services in countries." (Graph v1.0 user
+/// resource, learn.microsoft.com/graph/api/resources/user). A value outside
+/// ISO 3166-1 alpha-2 is refused on create and on update.
+#[tokio::test(flavor = "current_thread")]
+async fn usage_location_must_be_iso_3166_alpha_2() {
+    let emu = Emulator::demo();
+    let tok = token(&emu).await;
+    let shane = user_id(&emu, SHANE);
+    for bad in ["UK", "USA", "us", "XX", "U1", ""] {
+        let r = graph(
+            &emu,
+            &tok,
+            "PATCH",
+            &format!("/users/{shane}"),
+            Some(json!({"usageLocation": bad})),
+        )
+        .await;
+        assert_eq!(r.status, 400, "{bad}: {}", r.body);
+        assert_eq!(
+            r.body["error"]["message"],
+            "Invalid value specified for property 'usageLocation' of resource 'User'."
+        );
+        let mut body = new_user("usage.location@contoso.example");
+        body["usageLocation"] = json!(bad);
+        let r = graph(&emu, &tok, "POST", "/users", Some(body)).await;
+        assert_eq!(r.status, 400, "{bad}: {}", r.body);
+    }
+    for good in ["GB", "US", "DE"] {
+        let r = graph(
+            &emu,
+            &tok,
+            "PATCH",
+            &format!("/users/{shane}"),
+            Some(json!({"usageLocation": good})),
+        )
+        .await;
+        assert_eq!(r.status, 204, "{good}: {}", r.body);
+    }
+    let mut body = new_user("usage.location@contoso.example");
+    body["usageLocation"] = json!("GB");
+    assert_eq!(
+        graph(&emu, &tok, "POST", "/users", Some(body)).await.status,
+        201
+    );
+}
+
 #[tokio::test(flavor = "current_thread")]
 async fn synced_users_refuse_mastered_properties() {
     let emu = Emulator::demo();

@@ -1,9 +1,9 @@
 //! Calendar dates from `Host::now_ms` milliseconds (UTC): day keys for the
-//! audit indexes, readable times, and parsing the dates people type.
+//! audit indexes and readable times. Dates people type are read by
+//! [`crate::dates`].
 
-use time::format_description::well_known::Rfc3339;
 use time::macros::format_description;
-use time::{Date, OffsetDateTime, PrimitiveDateTime, Time};
+use time::OffsetDateTime;
 
 const MS_PER_DAY: u64 = 86_400_000;
 
@@ -40,17 +40,6 @@ pub fn iso8601(ms: u64) -> String {
         .unwrap_or_default()
 }
 
-/// Milliseconds of an RFC 3339 date-time, or of midnight UTC of a plain
-/// `YYYY-MM-DD` date; `None` for anything else (or before 1970).
-pub fn parse_iso8601_ms(text: &str) -> Option<u64> {
-    let text = text.trim();
-    let at = OffsetDateTime::parse(text, &Rfc3339).ok().or_else(|| {
-        let date = Date::parse(text, format_description!("[year]-[month]-[day]")).ok()?;
-        Some(PrimitiveDateTime::new(date, Time::MIDNIGHT).assume_utc())
-    })?;
-    u64::try_from(at.unix_timestamp_nanos() / 1_000_000).ok()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -61,20 +50,5 @@ mod tests {
         assert_eq!(iso8601(1_767_225_600_000), "2026-01-01T00:00:00Z");
         assert_eq!(iso8601(951_782_400_000 + 3_723_000), "2000-02-29T01:02:03Z");
         assert_eq!(date_of_day(day_number(1_767_225_600_000) - 1), "2025-12-31");
-    }
-
-    #[test]
-    fn parsing() {
-        assert_eq!(parse_iso8601_ms("2026-01-01"), Some(1_767_225_600_000));
-        assert_eq!(
-            parse_iso8601_ms("2026-01-01T00:00:01Z"),
-            Some(1_767_225_601_000)
-        );
-        assert_eq!(
-            parse_iso8601_ms("2026-01-01T02:00:00+02:00"),
-            Some(1_767_225_600_000)
-        );
-        assert_eq!(parse_iso8601_ms("next tuesday"), None);
-        assert_eq!(parse_iso8601_ms("1969-12-31"), None);
     }
 }

@@ -15,6 +15,7 @@ pub use store::{
     load, load_client_secret, save, save_client_secret, StoreError, CLIENT_SECRET_KEY, CONFIG_KEY,
 };
 
+use crate::dates::SiteZone;
 use crate::graph::GraphSettings;
 use policy::PolicyConfig;
 use serde::{Deserialize, Serialize};
@@ -40,6 +41,11 @@ pub struct AppConfig {
     /// Entra attributes of the reporter written to Jira fields.
     #[serde(default)]
     pub enrichment: enrichment::EnrichmentSettings,
+    /// The IANA time zone (`Europe/Berlin`) a date-time input without a
+    /// zone is read in (`2026-12-31T17:00:00` from an HR system); `None` or
+    /// blank is UTC. See [`crate::dates`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub site_time_zone: Option<String>,
 }
 
 /// A configuration value that failed validation; `field` is its JSON path.
@@ -99,7 +105,20 @@ impl AppConfig {
         self.policy.validate().map_err(first_policy_error)?;
         request_types::validate(&self.request_types)?;
         self.enrichment.validate()?;
+        if let Some(zone) = &self.site_time_zone {
+            SiteZone::parse(zone).map_err(|e| ConfigError::new("siteTimeZone", e.message))?;
+        }
         Ok(())
+    }
+
+    /// The site time zone ([`Self::site_time_zone`]); UTC when unset (or,
+    /// for a stored value that no longer names a zone, UTC too: it was
+    /// validated on save).
+    pub fn site_zone(&self) -> SiteZone {
+        self.site_time_zone
+            .as_deref()
+            .and_then(|name| SiteZone::parse(name).ok())
+            .unwrap_or_default()
     }
 }
 
@@ -141,5 +160,14 @@ mod tests {
             AppConfig::from_json(&json!({"provisioning": {"namingTemplate": "{nope}@x.example"}}))
                 .unwrap_err();
         assert_eq!(err.field, "provisioning.namingTemplate");
+        let err = AppConfig::from_json(&json!({"siteTimeZone": "Mars/Olympus"})).unwrap_err();
+        assert_eq!(err.field, "siteTimeZone");
+    }
+
+    #[test]
+    fn site_time_zone_defaults_to_utc() {
+        assert_eq!(AppConfig::default().site_zone().name(), "UTC");
+        let config = AppConfig::from_json(&json!({"siteTimeZone": "Europe/Berlin"})).unwrap();
+        assert_eq!(config.site_zone().name(), "Europe/Berlin");
     }
 }

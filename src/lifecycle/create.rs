@@ -107,61 +107,36 @@ fn validate(hire: &NewHire) -> Result<Validated, OpError> {
 
 /// Checks lengths and formats Entra documents; returns trimmed values.
 pub(crate) fn validate_attributes(a: &UserAttributes) -> Result<UserAttributes, OpError> {
+    // Empty or blank means "not given": Graph refuses "" for user strings.
+    fn given(v: &Option<String>) -> Option<&str> {
+        v.as_deref().filter(|s| !s.trim().is_empty())
+    }
     fn text(v: &Option<String>, field: &str, max: usize) -> Result<Option<String>, OpError> {
-        v.as_deref()
-            .map(|s| checked_text(s, field, max))
-            .transpose()
+        given(v).map(|s| checked_text(s, field, max)).transpose()
     }
-    let usage_location = text(&a.usage_location, "usageLocation", 2)?;
-    if let Some(u) = &usage_location {
-        if u.len() != 2 || !u.chars().all(|c| c.is_ascii_alphabetic()) {
-            return Err(OpError::invalid(
-                "usageLocation",
-                "must be a two-letter ISO 3166 country code",
-            ));
-        }
-    }
-    let employee_hire_date = text(&a.employee_hire_date, "employeeHireDate", 40)?;
-    if let Some(d) = &employee_hire_date {
-        if !looks_like_iso_date(d) {
-            return Err(OpError::invalid(
-                "employeeHireDate",
-                "must be an ISO 8601 date or date-time",
-            ));
-        }
-    }
+    let usage_location = given(&a.usage_location)
+        .map(|u| crate::lifecycle::country::usage_location(u, "usageLocation"))
+        .transpose()?;
+    // Dates normally arrive normalised (the pipeline reads them in the site
+    // time zone first); a zone-less one reaching here directly is UTC.
+    let employee_hire_date = given(&a.employee_hire_date)
+        .map(|d| {
+            crate::dates::normalize(d, &crate::dates::SiteZone::utc())
+                .map(|n| n.utc)
+                .map_err(|e| OpError::invalid("employeeHireDate", &e.message))
+        })
+        .transpose()?;
     Ok(UserAttributes {
         department: text(&a.department, "department", 64)?,
         job_title: text(&a.job_title, "jobTitle", 128)?,
         employee_id: text(&a.employee_id, "employeeId", 16)?,
         employee_type: text(&a.employee_type, "employeeType", 64)?,
-        employee_hire_date: employee_hire_date.map(|d| normalize_date(&d)),
+        employee_hire_date,
         company_name: text(&a.company_name, "companyName", 64)?,
         office_location: text(&a.office_location, "officeLocation", 128)?,
-        usage_location: usage_location.map(|u| u.to_ascii_uppercase()),
+        usage_location,
         mobile_phone: text(&a.mobile_phone, "mobilePhone", 64)?,
     })
-}
-
-/// `YYYY-MM-DD` optionally followed by `T...`.
-pub(crate) fn looks_like_iso_date(d: &str) -> bool {
-    let b = d.as_bytes();
-    b.len() >= 10
-        && b[..4].iter().all(u8::is_ascii_digit)
-        && b[4] == b'-'
-        && b[5..7].iter().all(u8::is_ascii_digit)
-        && b[7] == b'-'
-        && b[8..10].iter().all(u8::is_ascii_digit)
-        && (b.len() == 10 || b[10] == b'T')
-}
-
-/// A bare date becomes midnight UTC (`Edm.DateTimeOffset`).
-pub(crate) fn normalize_date(d: &str) -> String {
-    if d.len() == 10 {
-        format!("{d}T00:00:00Z")
-    } else {
-        d.to_string()
-    }
 }
 
 /// Results of the first round trip.

@@ -3,6 +3,7 @@
 //! reporting every step.
 
 pub mod account;
+pub mod country;
 pub mod create;
 pub mod credentials;
 pub mod error;
@@ -39,4 +40,4 @@ pub use plan::{Plan, PlannedStep};
 pub use provisioning::{FirstCredential, ProvisioningRules};
 pub use rules::GroupRules;
 pub use transfer::{transfer, TransferRequest};
-pub use update::{parse_changes, update};
+pub use update::{parse_changes, parse_changes_in, update, AttributeChanges};

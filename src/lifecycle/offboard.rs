@@ -10,7 +10,6 @@ use crate::http::Transport;
 use crate::lifecycle::account::{
     account_enabled_change, display_name, revoke_change, summary_of, TARGET_SELECT,
 };
-use crate::lifecycle::create::{looks_like_iso_date, normalize_date};
 use crate::lifecycle::error::OpError;
 use crate::lifecycle::exec::{finish, no_change, RunMode};
 use crate::lifecycle::groups::remove_member_change;
@@ -33,22 +32,20 @@ pub struct OffboardRequest {
 /// Offboards a leaver in two round trips (one read, one `$batch`): disable
 /// the account (no change if already disabled), revoke sessions, leave the
 /// listed groups (at most 100), and record `employeeLeaveDateTime` (a bare
-/// date becomes midnight UTC; no change if already recorded). A date that is
-/// not ISO 8601 is [`OpError::InvalidInput`] on `leaveDateTime`.
+/// date becomes midnight UTC; no change if already recorded). A date that
+/// [`crate::dates::normalize`] refuses is [`OpError::InvalidInput`] on
+/// `leaveDateTime`.
 pub async fn offboard<T: Transport, H: Host>(
     client: &GraphClient<'_, T, H>,
     request: &OffboardRequest,
     mode: RunMode,
     deadline: Deadline,
 ) -> Result<Outcome, OpError> {
-    let leave = request.leave_date_time.trim();
-    if !looks_like_iso_date(leave) {
-        return Err(OpError::invalid(
-            "leaveDateTime",
-            "must be an ISO 8601 date or date-time",
-        ));
-    }
-    let leave = normalize_date(leave);
+    // The pipeline normalises in the site time zone first; here a zone-less
+    // date-time is UTC.
+    let leave = crate::dates::normalize(&request.leave_date_time, &crate::dates::SiteZone::utc())
+        .map_err(|e| OpError::invalid("leaveDateTime", &e.message))?
+        .utc;
     if request.groups.len() > 100 {
         return Err(OpError::invalid("groups", "may list at most 100 groups"));
     }

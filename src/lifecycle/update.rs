@@ -1,6 +1,7 @@
 //! `update` of allow-listed profile attributes; only changed values are
 //! sent, and unchanged ones are reported as no change.
 
+use crate::dates::{normalize, SiteZone};
 use crate::graph::model::{UserAttributes, UserView};
 use crate::graph::resources::users;
 use crate::graph::{Deadline, GraphClient};
@@ -30,26 +31,85 @@ pub const UPDATABLE_FIELDS: [&str; 9] = [
 
 const UPDATE_SELECT: &str = "id,userPrincipalName,onPremisesSyncEnabled,department,jobTitle,employeeId,employeeType,employeeHireDate,companyName,officeLocation,usageLocation,mobilePhone";
 
-/// Parses the caller's changes; a field outside the allow-list is refused
-/// by name.
-pub fn parse_changes(input: &Value) -> Result<UserAttributes, OpError> {
+/// What `update` writes: values to set, and fields to clear (Graph `null`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AttributeChanges {
+    /// New values, validated and trimmed; `None` leaves a field as it is.
+    pub set: UserAttributes,
+    /// Fields to clear (CSDL names from [`UPDATABLE_FIELDS`], all nullable
+    /// in the v1.0 CSDL), sent to Graph as `null`.
+    pub clear: Vec<String>,
+}
+
+impl AttributeChanges {
+    /// The CSDL names this change writes, set or cleared, for the policy.
+    pub fn names(&self) -> Vec<String> {
+        let set = serde_json::to_value(&self.set).unwrap_or_default();
+        let mut names: Vec<String> = set
+            .as_object()
+            .map(|m| {
+                m.iter()
+                    .filter(|(_, v)| !v.is_null())
+                    .map(|(k, _)| k.clone())
+                    .collect()
+            })
+            .unwrap_or_default();
+        names.extend(self.clear.iter().cloned());
+        names
+    }
+}
+
+/// Parses the caller's changes (a zone-less `employeeHireDate` is read in
+/// UTC); see [`parse_changes_in`].
+pub fn parse_changes(input: &Value) -> Result<AttributeChanges, OpError> {
+    parse_changes_in(input, &SiteZone::utc())
+}
+
+/// Parses the caller's changes: a field outside the allow-list is refused
+/// by name; a string sets the field (empty or blank means "not given" and
+/// is left out); `null` clears it; dates are read by
+/// [`crate::dates::normalize`] in `zone`. Nothing left to change is an
+/// error on `changes`.
+pub fn parse_changes_in(input: &Value, zone: &SiteZone) -> Result<AttributeChanges, OpError> {
     let object = input
         .as_object()
         .ok_or_else(|| OpError::invalid("changes", "must be an object"))?;
-    if object.is_empty() {
-        return Err(OpError::invalid("changes", "must name at least one field"));
-    }
+    let mut set = serde_json::Map::new();
+    let mut clear = Vec::new();
     for (key, value) in object {
         if !UPDATABLE_FIELDS.contains(&key.as_str()) {
             return Err(OpError::invalid(key, "is not a field this app may update"));
         }
-        if !value.is_string() {
-            return Err(OpError::invalid(key, "must be a string"));
+        match value {
+            Value::Null => clear.push(key.clone()),
+            Value::String(text) if text.trim().is_empty() => {}
+            Value::String(text) if key == "employeeHireDate" => {
+                let date = normalize(text, zone).map_err(|e| OpError::invalid(key, &e.message))?;
+                set.insert(key.clone(), Value::String(date.utc));
+            }
+            Value::String(_) => {
+                set.insert(key.clone(), value.clone());
+            }
+            _ => {
+                return Err(OpError::invalid(
+                    key,
+                    "must be a string, or null to clear it",
+                ))
+            }
         }
     }
-    let parsed: UserAttributes = serde_json::from_value(input.clone())
+    if set.is_empty() && clear.is_empty() {
+        return Err(OpError::invalid(
+            "changes",
+            "must name at least one field with a value (or null to clear it)",
+        ));
+    }
+    let parsed: UserAttributes = serde_json::from_value(Value::Object(set))
         .map_err(|e| OpError::invalid("changes", &e.to_string()))?;
-    validate_attributes(&parsed)
+    Ok(AttributeChanges {
+        set: validate_attributes(&parsed)?,
+        clear,
+    })
 }
 
 /// The fields of `wanted` that differ from `current`, as a PATCH body.
@@ -92,16 +152,17 @@ pub(crate) fn attributes_of(user: &UserView, extra: &Value) -> UserAttributes {
 
 /// Updates allow-listed profile attributes ([`UPDATABLE_FIELDS`]) in two
 /// round trips: one read, then one `PATCH /users/{id}` carrying only the
-/// values that differ (none differing is a no-change step). A synced user
+/// values that differ and `null` for fields to clear that hold a value
+/// (none differing is a no-change step). A synced user
 /// is [`OpError::Conflict`].
 pub async fn update<T: Transport, H: Host>(
     client: &GraphClient<'_, T, H>,
     user: &UserRef,
-    changes: &UserAttributes,
+    changes: &AttributeChanges,
     mode: RunMode,
     deadline: Deadline,
 ) -> Result<Outcome, OpError> {
-    let changes = validate_attributes(changes)?;
+    let wanted = validate_attributes(&changes.set)?;
     let request = crate::lifecycle::resolve::user_read(user, UPDATE_SELECT, None);
     let response = client.send(&request, deadline).await;
     let raw = response
@@ -123,7 +184,15 @@ pub async fn update<T: Transport, H: Host>(
             ),
         });
     }
-    let body = diff(&attributes_of(&target, &raw), &changes);
+    let current = attributes_of(&target, &raw);
+    let mut body = diff(&current, &wanted);
+    // Clearing what is already empty is no change.
+    let current = serde_json::to_value(&current).unwrap_or_default();
+    for field in &changes.clear {
+        if current.get(field).is_some_and(|v| !v.is_null()) {
+            body.insert(field.clone(), Value::Null);
+        }
+    }
     let summary = format!("Update the profile of {}", display_name(&target));
     let (settled, planned) = if body.is_empty() {
         (vec![no_change("profile.update", &summary)], vec![])
@@ -160,6 +229,32 @@ mod tests {
         let e = parse_changes(&json!({"usageLocation": "USA"})).unwrap_err();
         assert_eq!(e.field(), Some("usageLocation"));
         assert!(parse_changes(&json!({"jobTitle": "Rep"})).is_ok());
+    }
+
+    #[test]
+    fn empty_is_not_given_and_null_clears() {
+        let c = parse_changes(&json!({"jobTitle": "", "department": "  ", "officeLocation": null, "mobilePhone": "+1 425"})).unwrap();
+        assert_eq!(c.set.job_title, None);
+        assert_eq!(c.set.department, None);
+        assert_eq!(c.set.mobile_phone.as_deref(), Some("+1 425"));
+        assert_eq!(c.clear, vec!["officeLocation".to_string()]);
+        assert_eq!(
+            c.names(),
+            vec!["mobilePhone".to_string(), "officeLocation".to_string()]
+        );
+        let e = parse_changes(&json!({"jobTitle": ""})).unwrap_err();
+        assert_eq!(e.field(), Some("changes"));
+        let e = parse_changes(&json!({"jobTitle": 5})).unwrap_err();
+        assert_eq!(e.field(), Some("jobTitle"));
+        let berlin = SiteZone::parse("Europe/Berlin").unwrap();
+        let c =
+            parse_changes_in(&json!({"employeeHireDate": "2027-01-04T09:00:00"}), &berlin).unwrap();
+        assert_eq!(
+            c.set.employee_hire_date.as_deref(),
+            Some("2027-01-04T08:00:00Z")
+        );
+        let e = parse_changes(&json!({"employeeHireDate": "04/01/2027"})).unwrap_err();
+        assert_eq!(e.field(), Some("employeeHireDate"));
     }
 
     #[test]

@@ -5,6 +5,7 @@
 
 use super::context::RouteContext;
 use super::error::ApiError;
+use super::parse::InputNote;
 use super::request::{Resolved, RouteRequest, WithRules};
 use crate::graph::resources::users;
 use crate::graph::GraphClient;
@@ -91,6 +92,31 @@ pub async fn change<H: Host, T: Transport>(
             (done.outcome, done.credential)
         }
     })
+}
+
+/// Adds each note on how an input was read (a zone-less date-time read in
+/// the site time zone) to the summary of the plan step, and the step
+/// report, that writes it: the plan says how the value was read.
+pub fn annotate(mut outcome: Outcome, notes: &[InputNote]) -> Outcome {
+    for note in notes {
+        let add = |summary: &mut String| {
+            if !summary.contains(&note.text) {
+                summary.push_str(&format!(" ({})", note.text));
+            }
+        };
+        for planned in outcome
+            .plan
+            .changes
+            .iter_mut()
+            .filter(|c| c.key == note.step_key)
+        {
+            add(&mut planned.summary);
+        }
+        for step in outcome.steps.iter_mut().filter(|s| s.key == note.step_key) {
+            add(&mut step.summary);
+        }
+    }
+    outcome
 }
 
 /// Direct group memberships (roles and administrative units left out).

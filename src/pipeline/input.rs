@@ -3,6 +3,7 @@
 
 use super::error::ApiError;
 use crate::lifecycle::{ObjectId, OpError, UserRef};
+pub use crate::route::inputs::MAX_GROUPS;
 use serde_json::{Map, Value};
 
 /// How a caller names a group: by object id, or by display name (resolved
@@ -36,8 +37,11 @@ impl<'a> Data<'a> {
         Ok(Data { map })
     }
 
+    /// The field's value; `null`, `""` and whitespace-only strings are "not
+    /// given" (Jira prints an unfilled form field as `""`), so an optional
+    /// field is absent and a required one is "required".
     fn get(&self, field: &str) -> Option<&'a Value> {
-        self.map.get(field).filter(|v| !v.is_null())
+        self.map.get(field).filter(|v| !is_blank(v))
     }
 
     /// A user: a UPN or object id as a string, or an object with exactly one
@@ -65,26 +69,39 @@ impl<'a> Data<'a> {
         }
     }
 
-    /// An optional array of groups (absent: none); an error names the item, e.g. `data.groups[2]`.
+    /// An optional array of at most [`MAX_GROUPS`] groups (absent: none;
+    /// `""` and blank items are left out, as Jira prints unfilled values);
+    /// an error names the item, e.g. `data.groups[2]`, or the array when it
+    /// is too long (before any item is read).
     pub fn groups(&self, field: &str) -> Result<Vec<GroupRef>, ApiError> {
         let path = format!("data.{field}");
         match self.get(field) {
             None => Ok(Vec::new()),
-            Some(Value::Array(items)) => items
-                .iter()
-                .enumerate()
-                .map(|(i, v)| group_ref(v, &format!("{path}[{i}]")))
-                .collect(),
+            Some(Value::Array(items)) => {
+                let given = items.iter().filter(|v| !is_blank(v)).count();
+                if given > MAX_GROUPS {
+                    return Err(ApiError::invalid(
+                        &path,
+                        format!("'{path}' may name at most {MAX_GROUPS} groups; it names {given}."),
+                    ));
+                }
+                items
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, v)| !is_blank(v))
+                    .map(|(i, v)| group_ref(v, &format!("{path}[{i}]")))
+                    .collect()
+            }
             Some(other) => Err(wrong_type(&path, "an array", other)),
         }
     }
 
-    /// An optional string, as given.
+    /// An optional string, trimmed; absent, `null` or blank is `None`.
     pub fn optional_string(&self, field: &str) -> Result<Option<String>, ApiError> {
         let path = format!("data.{field}");
         match self.get(field) {
             None => Ok(None),
-            Some(Value::String(s)) => Ok(Some(s.clone())),
+            Some(Value::String(s)) => Ok(Some(s.trim().to_string())),
             Some(other) => Err(wrong_type(&path, "a string", other)),
         }
     }
@@ -138,6 +155,15 @@ impl<'a> Data<'a> {
             None => Err(ApiError::invalid(&path, format!("'{path}' is required."))),
             Some(other) => Err(wrong_type(&path, "an object", other)),
         }
+    }
+}
+
+/// `null`, `""` or a whitespace-only string: a value nobody gave.
+pub fn is_blank(value: &Value) -> bool {
+    match value {
+        Value::Null => true,
+        Value::String(s) => s.trim().is_empty(),
+        _ => false,
     }
 }
 

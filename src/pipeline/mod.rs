@@ -105,7 +105,7 @@ async fn run_stages<H: Host, T: Transport>(
     } else {
         RunMode::Execute
     };
-    let parsed = parse::parse(call)?;
+    let (parsed, notes) = parse::parse_in(call, &ctx.config.site_zone())?;
     let client = ctx.graph().await?;
     let resolved = resolve::resolve(&client, parsed, ctx).await?;
     let operation = resolved.policy_operation(call.route);
@@ -119,7 +119,9 @@ async fn run_stages<H: Host, T: Transport>(
     } else {
         None
     };
-    let result = execute::change(&client, resolved, mode, ctx).await;
+    let result = execute::change(&client, resolved, mode, ctx)
+        .await
+        .map(|(outcome, credential)| (execute::annotate(outcome, &notes), credential));
     let executed = if mode == RunMode::DryRun {
         let (outcome, _) = result.map_err(ApiError::Operation)?;
         Executed {

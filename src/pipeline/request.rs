@@ -9,7 +9,8 @@ use super::input::GroupRef;
 use crate::graph::model::UserAttributes;
 use crate::lifecycle::credentials::TapOptions;
 use crate::lifecycle::{
-    NewHire, ObjectId, OffboardRequest, ProvisioningRules, TransferRequest, UserRef,
+    AttributeChanges, NewHire, ObjectId, OffboardRequest, ProvisioningRules, TransferRequest,
+    UserRef,
 };
 use crate::policy::Operation;
 use crate::route::Route;
@@ -57,9 +58,9 @@ pub enum RouteRequest<S: Stage> {
     Update {
         /// The user changed.
         user: UserRef,
-        /// The new values (boxed: the largest variant otherwise).
-        changes: Box<UserAttributes>,
-        /// The Graph property names the caller sent (for the policy).
+        /// The values to set and fields to clear (boxed: the largest variant otherwise).
+        changes: Box<AttributeChanges>,
+        /// The Graph property names the call writes, set or cleared (for the policy).
         names: Vec<String>,
     },
     /// `user.disable`.
@@ -119,7 +120,8 @@ pub struct NewHireInput {
 pub struct OffboardInput {
     /// The leaver.
     pub user: UserRef,
-    /// `leaveDateTime` as given; the time of the run when absent.
+    /// `leaveDateTime` normalised to RFC 3339 UTC ([`crate::dates`]); the
+    /// time of the run when absent.
     pub leave_date_time: Option<String>,
 }
 

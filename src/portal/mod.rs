@@ -163,7 +163,7 @@ pub async fn on_created(
         );
     }
     let mut pending = pending;
-    pending.not_before_ms = not_before(&pending);
+    pending.not_before_ms = not_before(&pending, &config.site_zone());
     if let Err(e) = pending::save(host, &pending).await {
         host.log(
             LogLevel::Error,
@@ -369,13 +369,15 @@ fn context_of(p: &PendingOperation, dry_run: bool) -> RequestContext {
     call_of(p, dry_run).context(p.requester.clone(), EntryPoint::Portal)
 }
 
-/// An offboarding waits for its leave date.
-fn not_before(p: &PendingOperation) -> Option<u64> {
+/// An offboarding waits for its leave date, read as the operation reads it
+/// ([`crate::dates::normalize`], a zone-less one in the site time zone).
+fn not_before(p: &PendingOperation, zone: &crate::dates::SiteZone) -> Option<u64> {
     if p.route != Route::UserOffboard {
         return None;
     }
     let date = p.data.get("leaveDateTime")?.as_str()?;
-    crate::audit::time::parse_iso8601_ms(date)
+    let leave = crate::dates::normalize(date, zone).ok()?;
+    u64::try_from(leave.epoch_ms).ok()
 }
 
 async fn invalid_form(

@@ -1,10 +1,15 @@
 //! Every route's `data` inputs: name, whether required, JSON schema and a
 //! description. The parser accepts exactly these names, and the OpenAPI
 //! document (`crate::service_api::openapi`) is generated from them, so the
-//! two cannot disagree.
+//! two cannot disagree. An optional input given as `null`, `""` or only
+//! spaces is not given (Jira prints an unfilled form field as `""`).
 
 use super::Route;
 use serde_json::{json, Value};
+
+/// The most groups a `groups` input may name (`user.create`): more is a 400
+/// on the array before any group is looked up.
+pub const MAX_GROUPS: usize = 50;
 
 /// One input of a route's `data`.
 pub struct Input {
@@ -47,11 +52,14 @@ fn group() -> Value {
 fn string() -> Value {
     json!({"type": "string"})
 }
+fn country() -> Value {
+    json!({"type": "string", "minLength": 2, "maxLength": 2, "example": "US"})
+}
 fn date() -> Value {
-    json!({"type": "string", "description": "ISO 8601 date or date-time", "example": "2026-12-31"})
+    json!({"type": "string", "description": "ISO 8601 date or date-time: 2026-12-31 (midnight UTC), 2026-12-31T17:00:00Z, 2027-01-04T09:00:00.000+0100, or 2026-12-31T17:00:00 (no zone: read in the site time zone). Sent to Entra as RFC 3339 UTC.", "example": "2026-12-31"})
 }
 fn groups() -> Value {
-    json!({"type": "array", "items": group(), "maxItems": 100})
+    json!({"type": "array", "items": group(), "maxItems": MAX_GROUPS})
 }
 fn changes() -> Value {
     json!({"$ref": "#/components/schemas/AttributeChanges"})
@@ -76,13 +84,13 @@ pub fn routes() -> Vec<(Route, &'static str, Vec<Input>)> {
             opt("jobTitle", string, "Job title (drives group rules)"),
             opt("employeeId", string, "HR id; the same id never creates two accounts"),
             opt("employeeType", string, "Employee type"),
-            opt("employeeHireDate", date, "Hire date"),
+            opt("employeeHireDate", date, "Hire date (any form the date schema lists; normalised to UTC)"),
             opt("companyName", string, "Company"),
             opt("officeLocation", string, "Office"),
-            opt("usageLocation", string, "ISO 3166 alpha-2 country, e.g. US"),
+            opt("usageLocation", country, "ISO 3166-1 alpha-2 country code, e.g. US, GB (not UK), DE; needed before licences can be assigned"),
             opt("mobilePhone", string, "Mobile phone"),
             opt("manager", user, "Manager"),
-            opt("groups", groups, "Extra serviceable groups"),
+            opt("groups", groups, "Extra serviceable groups, at most 50"),
         ]),
         (Route::UserUpdate, "Change allow-listed attributes", vec![req("user", user, "The user"), req("changes", changes, "Attributes to set")]),
         (Route::UserDisable, "Block sign-in", user_only()),
@@ -96,7 +104,7 @@ pub fn routes() -> Vec<(Route, &'static str, Vec<Input>)> {
         ]),
         (Route::UserOffboard, "Disable, revoke sessions, leave serviceable groups, record the leave date", vec![
             req("user", user, "The leaver"),
-            opt("leaveDateTime", date, "Leave date; default now"),
+            opt("leaveDateTime", date, "Leave date (any form the date schema lists; normalised to UTC); default now"),
         ]),
         (Route::UserTransfer, "New department, job title or manager; group rules re-derived", vec![
             req("user", user, "The user"),

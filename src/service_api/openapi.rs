@@ -128,9 +128,14 @@ pub fn document() -> Value {
     }));
     let change_props: Map<String, Value> = crate::lifecycle::update::UPDATABLE_FIELDS
         .iter()
-        .map(|name| (name.to_string(), json!({"type": "string"})))
+        .map(|name| {
+            (
+                name.to_string(),
+                json!({"type": "string", "nullable": true}),
+            )
+        })
         .collect();
-    schemas.insert("AttributeChanges".into(), json!({"type": "object", "additionalProperties": false, "minProperties": 1, "properties": change_props}));
+    schemas.insert("AttributeChanges".into(), json!({"type": "object", "additionalProperties": false, "minProperties": 1, "properties": change_props, "description": "A string sets the attribute (\"\" or only spaces: not given, left as it is); null clears it. employeeHireDate takes the date forms of user.create; usageLocation an ISO 3166-1 alpha-2 code."}));
     schemas.insert("IdempotencyKey".into(), json!({"type": "string", "minLength": 1, "maxLength": 128, "pattern": "^[!-~]+$", "description": "A repeated call with the same key returns the first complete answer and changes nothing"}));
     schemas.insert("IssueKey".into(), json!({"type": "string", "pattern": "^[A-Z][A-Z0-9_]*-[1-9][0-9]*$", "description": "The JSM request this call belongs to (audit, approvals, credential recipients)"}));
     schemas.insert("Step".into(), json!({"type": "object", "properties": {

@@ -25,6 +25,9 @@
 //! - `service_api_signature`: HMAC-signed calls for HR systems.
 //! - `service_api_openapi`: the committed OpenAPI document is the generated
 //!   one and documents exactly the inputs each route accepts.
+//! - `fidelity_inputs`: values as Jira prints them (empty, `+0100`,
+//!   zone-less), `null` clearing, usageLocation, capped lists; every
+//!   invalid input refused before any Graph write.
 //!
 //! Resolvers (the app's pages):
 //! - `resolver_pages`: issue panel and admin tabs, changes via the pipeline.
@@ -60,6 +63,7 @@ mod service_api_jobs;
 mod service_api_openapi;
 mod service_api_routes;
 mod service_api_signature;
+mod fidelity_inputs;
 
 mod resolver_admin;
 mod resolver_audit;

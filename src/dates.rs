@@ -1,0 +1,289 @@
+//! The one reader of date inputs. Every date a caller gives (`leaveDateTime`,
+//! `employeeHireDate`, from any entry point) goes through [`normalize`]
+//! before any plan is made, and Graph only ever receives its result: an
+//! RFC 3339 date-time in UTC to the second, `2026-12-31T16:00:00Z`
+//! (`Edm.DateTimeOffset`).
+//!
+//! Accepted, after trimming:
+//! - RFC 3339 with `Z` or an offset: `2026-12-31T17:00:00Z`,
+//!   `2026-12-31T17:00:00+01:00`;
+//! - ISO 8601 basic offsets, as Jira automation prints them:
+//!   `2027-01-04T09:00:00.000+0100`, `+01`;
+//! - fractional seconds (dropped: Entra keeps whole seconds);
+//! - a date alone, `2026-12-31`: midnight UTC of that day;
+//! - a date-time without a zone, as HR systems send it,
+//!   `2026-12-31T17:00:00`: read in the site time zone ([`SiteZone`], UTC
+//!   unless the admin sets one), with [`NormalizedDate::note`] saying so.
+//!
+//! Anything else is a [`DateError`]. Parsing is `jiff`'s (Temporal's ISO 8601
+//! grammar); the IANA time zone database is the one bundled with `jiff`, so
+//! the wasm build and native tests read the same zones and nothing is read
+//! from the file system. Imports nothing of this crate.
+
+use jiff::civil::{DateTime, Time};
+use jiff::fmt::temporal::Pieces;
+use jiff::tz::TimeZone;
+use jiff::Timestamp;
+use std::fmt;
+
+/// The time zone a date-time without one is read in: an IANA name such as
+/// `Europe/Berlin`, or `UTC` (the default).
+#[derive(Clone)]
+pub struct SiteZone {
+    name: String,
+    zone: TimeZone,
+}
+
+impl SiteZone {
+    /// UTC, the default until an admin sets a site time zone.
+    pub fn utc() -> Self {
+        SiteZone {
+            name: "UTC".to_string(),
+            zone: TimeZone::UTC,
+        }
+    }
+
+    /// An IANA time zone name from the bundled database (`Europe/Berlin`,
+    /// `America/New_York`, `UTC`); a blank name is UTC. An unknown name is a
+    /// [`DateError`].
+    pub fn parse(name: &str) -> Result<Self, DateError> {
+        let name = name.trim();
+        if name.is_empty() {
+            return Ok(SiteZone::utc());
+        }
+        let zone = TimeZone::get(name).map_err(|_| DateError {
+            message: "must be an IANA time zone name such as Europe/Berlin or UTC".to_string(),
+        })?;
+        Ok(SiteZone {
+            name: zone.iana_name().unwrap_or(name).to_string(),
+            zone,
+        })
+    }
+
+    /// The zone's IANA name as configured, e.g. `Europe/Berlin`.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+}
+
+impl Default for SiteZone {
+    fn default() -> Self {
+        SiteZone::utc()
+    }
+}
+
+impl fmt::Debug for SiteZone {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "SiteZone({})", self.name)
+    }
+}
+
+impl PartialEq for SiteZone {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name
+    }
+}
+
+/// A date input read and normalised.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NormalizedDate {
+    /// RFC 3339 in UTC to the second, e.g. `2026-12-31T16:00:00Z`: the value
+    /// Graph receives.
+    pub utc: String,
+    /// The same instant in milliseconds since the Unix epoch.
+    pub epoch_ms: i64,
+    /// How the input was read when that is not plain from it: set for a
+    /// date-time without a zone ("2026-12-31T17:00:00 has no time zone:
+    /// read in the site time zone Europe/Berlin (+01:00) as
+    /// 2026-12-31T16:00:00Z"), `None` otherwise.
+    pub note: Option<String>,
+}
+
+/// A date input that is not one of the accepted forms (see the module
+/// comment). The message reads after the field's name: "must be ...".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DateError {
+    /// What is wrong, e.g. "must be an ISO 8601 date or date-time ...".
+    pub message: String,
+}
+
+impl fmt::Display for DateError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for DateError {}
+
+fn not_a_date() -> DateError {
+    DateError {
+        message: "must be an ISO 8601 date or date-time, such as 2026-12-31, 2026-12-31T17:00:00Z, 2027-01-04T09:00:00.000+0100 or 2026-12-31T17:00:00 (read in the site time zone)".to_string(),
+    }
+}
+
+/// Reads `raw` (see the module comment for the accepted forms) into UTC.
+/// Errors: [`DateError`] for anything else, including out-of-range values
+/// (month 13, 25 o'clock), bracketed zone annotations and years before 1.
+pub fn normalize(raw: &str, site: &SiteZone) -> Result<NormalizedDate, DateError> {
+    let text = raw.trim();
+    // Bounded, plain ISO 8601: digits, separators, T/Z, sign, fraction.
+    let plain = |c: char| c.is_ascii_digit() || "-:+.,TtZz ".contains(c);
+    if text.len() < 10 || text.len() > 40 || !text.chars().all(plain) {
+        return Err(not_a_date());
+    }
+    let pieces = Pieces::parse(text).map_err(|_| not_a_date())?;
+    if pieces.time_zone_annotation().is_some() {
+        return Err(not_a_date());
+    }
+    let date = pieces.date();
+    let (instant, note) = match (pieces.time(), pieces.to_numeric_offset()) {
+        // A date alone is midnight UTC of that day, whatever the site zone.
+        (None, None) => (at(date.to_datetime(Time::midnight()), TimeZone::UTC)?, None),
+        (None, Some(_)) => return Err(not_a_date()),
+        (Some(time), Some(offset)) => {
+            // Real offsets run from -12:00 to +14:00 (jiff allows +-25:59).
+            if offset.seconds().abs() > 14 * 3600 {
+                return Err(not_a_date());
+            }
+            (at(date.to_datetime(time), TimeZone::fixed(offset))?, None)
+        }
+        (Some(time), None) => {
+            let zoned = date
+                .to_datetime(time)
+                .to_zoned_datetime(site.zone.clone())
+                .map_err(|_| not_a_date())?;
+            let instant = zoned.timestamp();
+            let note = format!(
+                "{text} has no time zone: read in the site time zone {} ({}) as {}",
+                site.name,
+                zoned.offset(),
+                utc_text(instant)
+            );
+            (instant, Some(note))
+        }
+    };
+    if instant.to_zoned_datetime(TimeZone::UTC).year() < 1 {
+        return Err(not_a_date());
+    }
+    Ok(NormalizedDate {
+        utc: utc_text(instant),
+        epoch_ms: instant.as_millisecond(),
+        note,
+    })
+}
+
+fn at(local: DateTime, zone: TimeZone) -> Result<Timestamp, DateError> {
+    local
+        .to_zoned_datetime(zone)
+        .map(|z| z.timestamp())
+        .map_err(|_| not_a_date())
+}
+
+fn utc_text(instant: Timestamp) -> String {
+    instant.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn utc(raw: &str) -> String {
+        normalize(raw, &SiteZone::utc()).unwrap().utc
+    }
+
+    #[test]
+    fn rfc3339_with_z_and_offsets() {
+        assert_eq!(utc("2026-12-31T17:00:00Z"), "2026-12-31T17:00:00Z");
+        assert_eq!(utc("2026-12-31t17:00:00z"), "2026-12-31T17:00:00Z");
+        assert_eq!(utc("2026-12-31T17:00:00+01:00"), "2026-12-31T16:00:00Z");
+        assert_eq!(utc("2026-12-31T17:00:00-05:30"), "2026-12-31T22:30:00Z");
+        assert_eq!(utc(" 2026-12-31T17:00:00Z "), "2026-12-31T17:00:00Z");
+    }
+
+    #[test]
+    fn basic_offsets_and_fractions_as_jira_prints_them() {
+        assert_eq!(utc("2027-01-04T09:00:00.000+0100"), "2027-01-04T08:00:00Z");
+        assert_eq!(utc("2027-01-04T09:00:00+01"), "2027-01-04T08:00:00Z");
+        assert_eq!(utc("2027-01-04T09:00:00.999Z"), "2027-01-04T09:00:00Z");
+        assert_eq!(
+            utc("2027-01-04T09:00:00.123456789-0000"),
+            "2027-01-04T09:00:00Z"
+        );
+        let jira = normalize("2027-01-04T09:00:00.000+0100", &SiteZone::utc()).unwrap();
+        assert_eq!(jira.note, None);
+        let same = normalize("2027-01-04T08:00:00Z", &SiteZone::utc()).unwrap();
+        assert_eq!(jira.epoch_ms, same.epoch_ms);
+    }
+
+    #[test]
+    fn date_only_is_midnight_utc_in_any_site_zone() {
+        assert_eq!(utc("2026-12-31"), "2026-12-31T00:00:00Z");
+        let berlin = SiteZone::parse("Europe/Berlin").unwrap();
+        let d = normalize("2026-12-31", &berlin).unwrap();
+        assert_eq!(d.utc, "2026-12-31T00:00:00Z");
+        assert_eq!(d.note, None);
+    }
+
+    #[test]
+    fn zone_less_is_read_in_the_site_zone_and_said_so() {
+        let d = normalize("2026-12-31T17:00:00", &SiteZone::utc()).unwrap();
+        assert_eq!(d.utc, "2026-12-31T17:00:00Z");
+        assert!(d.note.unwrap().contains("site time zone UTC"));
+        let berlin = SiteZone::parse("Europe/Berlin").unwrap();
+        // Winter: UTC+1; summer (DST): UTC+2.
+        let winter = normalize("2026-12-31T17:00:00", &berlin).unwrap();
+        assert_eq!(winter.utc, "2026-12-31T16:00:00Z");
+        let note = winter.note.unwrap();
+        assert!(
+            note.contains("Europe/Berlin") && note.contains("+01"),
+            "{note}"
+        );
+        let summer = normalize("2026-07-01T17:00:00.000", &berlin).unwrap();
+        assert_eq!(summer.utc, "2026-07-01T15:00:00Z");
+        let ny = SiteZone::parse("America/New_York").unwrap();
+        assert_eq!(
+            normalize("2026-12-31T17:00", &ny).unwrap().utc,
+            "2026-12-31T22:00:00Z"
+        );
+        // In the spring-forward gap 02:30 does not exist; it is read as the
+        // same distance after the gap (03:30 CEST), as Temporal does.
+        assert_eq!(
+            normalize("2026-03-29T02:30:00", &berlin).unwrap().utc,
+            "2026-03-29T01:30:00Z"
+        );
+    }
+
+    #[test]
+    fn anything_else_is_refused() {
+        for bad in [
+            "",
+            "   ",
+            "tomorrow",
+            "31/12/2026",
+            "2026-13-01",
+            "2026-02-30",
+            "2026-12-31T25:00:00Z",
+            "2026-12-31T17:00:00+25:00",
+            "2026-12-31T17:00:00[Europe/Berlin]",
+            "2026-12-31T17:00:00 CET",
+            "20261231",
+            "2026-12",
+            "0000-01-01",
+            "2026-12-31T17:00:00Z and more text to be long enough",
+        ] {
+            let e = normalize(bad, &SiteZone::utc()).unwrap_err();
+            assert!(e.to_string().starts_with("must be"), "{bad}: {e}");
+        }
+    }
+
+    #[test]
+    fn site_zones_are_iana_names() {
+        assert_eq!(SiteZone::parse("").unwrap(), SiteZone::utc());
+        assert_eq!(
+            SiteZone::parse("Europe/Berlin").unwrap().name(),
+            "Europe/Berlin"
+        );
+        assert!(SiteZone::parse("Mars/Olympus").is_err());
+        assert!(SiteZone::parse("+01:00").is_err());
+    }
+}
