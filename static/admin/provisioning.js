@@ -1,5 +1,6 @@
-// Provisioning: naming template with a live preview, group rules with a
-// preview against a sample user, first credential.
+// Provisioning: naming template with a live preview, the site time zone
+// zone-less date-times are read in, group rules with a preview against a
+// sample user, first credential.
 import { call } from '../shared/bridge.js';
 import { h, replace, loading, errorMessage } from '../shared/dom.js';
 import { field, showFieldError, clearFieldErrors } from './form.js';
@@ -18,6 +19,10 @@ export function provisioningTab(panel, store) {
   const sampleDept = field({ id: 'sampleDepartment', label: 'Sample department', path: 'sample.department', value: 'Sales' });
   const sampleTitle = field({ id: 'sampleJobTitle', label: 'Sample job title', path: 'sample.jobTitle', value: '' });
   const rulesPreview = h('div', { 'aria-live': 'polite' });
+  const zones = typeof Intl.supportedValuesOf === 'function' ? Intl.supportedValuesOf('timeZone') : [];
+  const siteTimeZone = field({ id: 'siteTimeZone', label: 'Site time zone', path: 'config.siteTimeZone', value: store.config.siteTimeZone ?? '', placeholder: 'UTC', help: 'An IANA time zone such as Europe/Berlin. A date-time without a zone (2026-12-31T17:00:00 from an HR system) is read in it; the plan says so. Empty: UTC.' });
+  siteTimeZone.input.setAttribute('list', 'site-time-zones');
+  const zoneList = h('datalist', { id: 'site-time-zones' }, zones.map((z) => h('option', { value: z })));
   const status = h('div', { 'aria-live': 'polite' });
 
   const previewNaming = debounce(async () => {
@@ -43,6 +48,7 @@ export function provisioningTab(panel, store) {
 
   const form = h('form', { class: 'stack', novalidate: true, 'aria-label': 'Provisioning settings' },
     h('div', { class: 'card stack' }, h('h2', {}, 'Naming'), template.wrap, domain.wrap, namingPreview),
+    h('div', { class: 'card stack' }, h('h2', {}, 'Dates'), siteTimeZone.wrap, zoneList),
     h('div', { class: 'card stack' }, h('h2', {}, 'Group rules'), rules.wrap, h('div', { class: 'grid2' }, sampleDept.wrap, sampleTitle.wrap), h('button', { class: 'btn', type: 'button', onclick: previewRules }, 'Preview for the sample'), rulesPreview),
     h('div', { class: 'row' }, h('button', { class: 'btn primary', type: 'submit' }, 'Save provisioning')), status);
   form.addEventListener('submit', async (event) => {
@@ -55,7 +61,7 @@ export function provisioningTab(panel, store) {
     }
     replace(status, loading('Saving…'));
     try {
-      await store.save({ ...store.config, provisioning: { ...p, namingTemplate: template.input.value, defaultDomain: domain.input.value || null, groupRules } });
+      await store.save({ ...store.config, siteTimeZone: siteTimeZone.input.value.trim() || null, provisioning: { ...p, namingTemplate: template.input.value, defaultDomain: domain.input.value || null, groupRules } });
       replace(status, h('div', { class: 'message success', role: 'status' }, h('p', {}, 'Saved.')));
     } catch (error) {
       if (!showFieldError(form, error)) replace(status, errorMessage(error)); else replace(status);

@@ -194,3 +194,19 @@ test('the portal panel tells the manager what was done and reveals the password 
   const again = await asPortal('customer-debra', 'secret.reveal', { credentialId: id });
   assert.equal(again.error.code, 'gone');
 });
+
+test('form fields left empty are not given: the request runs and nothing empty reaches Entra', async () => {
+  await emulator.clearLog();
+  const issue = jsm.createRequest({
+    requestType: 'onboarding',
+    reporter: 'customer-emily',
+    fields: { givenName: 'Ines', surname: 'Moreau', department: 'HR', jobTitle: '', employeeId: '  ', manager: '' },
+  });
+  const result = await created(issue);
+  assert.equal(result.result, 'ran', JSON.stringify(result));
+  const ines = await userByUpn('ines.moreau@contoso.example');
+  assert.ok(ines, 'account created in Entra');
+  assert.equal(ines.department, 'HR');
+  const bodies = (await emulator.log()).filter((r) => r.kind !== 'token').map((r) => JSON.stringify(r.body ?? null));
+  assert.ok(bodies.every((b) => !b.includes('""')), 'no empty string sent to Graph');
+});
