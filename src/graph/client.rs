@@ -3,7 +3,7 @@
 
 use crate::graph::error::{ClientError, GraphError};
 use crate::graph::request::{GraphRequest, GraphResponse};
-use crate::graph::retry::{is_throttle_status, retry_after_ms, Deadline, RetryPolicy};
+use crate::graph::retry::{is_throttle_status, retry_after_ms, Deadline, Retries, RetryPolicy};
 use crate::graph::settings::GraphSettings;
 use crate::graph::token::TokenProvider;
 use crate::host::{Host, LogLevel};
@@ -101,6 +101,7 @@ impl<'a, T: Transport, H: Host> GraphClient<'a, T, H> {
     ) -> Result<GraphResponse, ClientError> {
         let started_ms = self.host.now_ms();
         let mut attempt = 0u32;
+        let mut retries = Retries::new();
         let mut refreshed_token = false;
         loop {
             attempt += 1;
@@ -139,9 +140,7 @@ impl<'a, T: Transport, H: Host> GraphClient<'a, T, H> {
                 Next::Fail(e) => return Err(e),
                 Next::Retry { wait_ms } => {
                     let now = self.host.now_ms();
-                    if attempt >= self.policy.max_attempts
-                        || !deadline.allows_wait(now, wait_ms, self.policy.request_allowance_ms)
-                    {
+                    if !retries.may_wait(&self.policy, deadline, now, wait_ms) {
                         return Err(ClientError::Deferred {
                             retry_after_ms: wait_ms,
                         });
