@@ -78,14 +78,23 @@ pub(crate) fn object_body(body: &[u8]) -> Result<Map<String, Value>, GraphError>
     }
 }
 
-/// Throttling and scheduled 503s, applied to each call (each `$batch` item too).
+/// Throttling, scheduled 503s and scheduled refusals, applied to each call
+/// (each `$batch` item too).
 pub(crate) fn injected_fault(faults: &mut FaultState, call: &Call) -> Option<GraphError> {
     if let Some(retry_after) = faults.take_throttle(call.now_ms) {
         return Some(GraphError::Throttled { retry_after });
     }
+    if let Some(retry_after) = faults.take_unavailable(call.method.as_str(), &call.path) {
+        return Some(GraphError::Unavailable { retry_after });
+    }
     faults
-        .take_unavailable(call.method.as_str(), &call.path)
-        .map(|retry_after| GraphError::Unavailable { retry_after })
+        .take_refusal(call.method.as_str(), &call.path)
+        .map(|r| GraphError::Injected {
+            status: r.status,
+            code: r.code,
+            message: r.message,
+            target: r.target,
+        })
 }
 
 fn is(segment: &str, name: &str) -> bool {

@@ -1,6 +1,6 @@
 //! In-process behaviour tests through `Emulator::handle`.
 
-use entra_emulator::{Emulator, Faults, RequestKind, ThrottleFault, UnavailableFault};
+use entra_emulator::{Emulator, Faults, RefuseFault, RequestKind, ThrottleFault, UnavailableFault};
 use http::{HeaderMap, Request};
 use serde_json::{json, Value};
 
@@ -1426,6 +1426,64 @@ async fn error_envelope_and_request_ids() {
     let ok = graph(&emu, &tok, "GET", "/organization", None).await;
     assert!(ok.headers.contains_key("request-id"));
     assert_eq!(emu.request_log().last().unwrap().client_request_id, None);
+}
+
+/// Graph answers a path segment it cannot route with 400 `BadRequest`
+/// "Resource not found for the segment '…'.", not 404: see the responses
+/// quoted in microsoftgraph/microsoft-graph-docs#21648 (`BadRequest`,
+/// "Resource not found for the segment 'deviceStatuses'.") and #4052 (a 400
+/// naming the segment 'contacts'), and Learn's error page, where 400 is a
+/// request that "is malformed or incorrect"
+/// (<https://learn.microsoft.com/en-us/graph/errors>).
+#[tokio::test(flavor = "current_thread")]
+async fn unknown_segments_are_400_bad_request_naming_the_segment() {
+    let emu = Emulator::demo();
+    let tok = token(&emu).await;
+    for (path, segment) in [
+        ("/contacts", "contacts"),
+        ("/users/nobody/calendars", "calendars"),
+        ("/groups/x/owners/y/z", "z"),
+    ] {
+        let r = graph(&emu, &tok, "GET", path, None).await;
+        assert_eq!(r.status, 400, "{path}: {}", r.body);
+        assert_eq!(code(&r), "BadRequest", "{path}");
+        assert_eq!(
+            r.body["error"]["message"],
+            format!("Resource not found for the segment '{segment}'."),
+            "{path}"
+        );
+        assert!(r.body["error"]["innerError"]["request-id"].is_string());
+    }
+}
+
+/// The `refuse` fault answers matching calls with the scheduled Graph error
+/// (status, code, message, details target) and then stops.
+#[tokio::test(flavor = "current_thread")]
+async fn scheduled_refusals_carry_graphs_envelope() {
+    let emu = Emulator::demo();
+    let tok = token(&emu).await;
+    emu.set_faults(Faults {
+        refuse: Some(RefuseFault {
+            count: 1,
+            status: 409,
+            code: "Request_MultipleObjectsWithSameKeyValue".into(),
+            message: "An object with the same key already exists.".into(),
+            target: Some("mailNickname".into()),
+            method: Some("PATCH".into()),
+            path_prefix: Some("/v1.0/users".into()),
+        }),
+        ..Faults::default()
+    });
+    let adele = "/users/adele.vance@contoso.example";
+    assert_eq!(graph(&emu, &tok, "GET", adele, None).await.status, 200);
+    let body = json!({"jobTitle": "Lead"});
+    let r = graph(&emu, &tok, "PATCH", adele, Some(body.clone())).await;
+    assert_eq!(r.status, 409);
+    assert_eq!(code(&r), "Request_MultipleObjectsWithSameKeyValue");
+    assert_eq!(r.body["error"]["details"][0]["target"], "mailNickname");
+    assert!(r.body["error"]["innerError"]["request-id"].is_string());
+    let again = graph(&emu, &tok, "PATCH", adele, Some(body)).await;
+    assert_eq!(again.status, 204, "the refusal was used up");
 }
 
 #[tokio::test(flavor = "current_thread")]
