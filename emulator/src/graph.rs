@@ -58,16 +58,34 @@ impl Reply {
 pub(crate) type GraphResult = Result<Reply, GraphError>;
 
 /// Splits `/v1.0/users/a%40b` into decoded segments `["users", "a@b"]`.
+/// The OData key form `users('$a@b')`, which Graph requires for a
+/// userPrincipalName starting with `$` (user-get, "Get a user": "remove the
+/// slash (/) after /users and enclose the userPrincipalName in parentheses
+/// and single quotes"), becomes the same two segments, `''` read as `'`.
 pub(crate) fn segments_of(path_after_version: &str) -> Vec<String> {
-    path_after_version
-        .split('/')
-        .filter(|s| !s.is_empty())
-        .map(|s| {
-            percent_encoding::percent_decode_str(s)
-                .decode_utf8_lossy()
-                .into_owned()
-        })
-        .collect()
+    let mut segments = Vec::new();
+    for raw in path_after_version.split('/').filter(|s| !s.is_empty()) {
+        let decoded = percent_encoding::percent_decode_str(raw)
+            .decode_utf8_lossy()
+            .into_owned();
+        match key_form(&decoded) {
+            Some((set, key)) => {
+                segments.push(set.to_string());
+                segments.push(key);
+            }
+            None => segments.push(decoded),
+        }
+    }
+    segments
+}
+
+/// `users('k''ey')` -> `("users", "k'ey")`.
+fn key_form(segment: &str) -> Option<(&str, String)> {
+    let (set, rest) = segment.split_once("('")?;
+    let literal = rest.strip_suffix("')")?;
+    let valid = set.chars().all(|c| c.is_ascii_alphabetic())
+        && literal.replace("''", "").find('\'').is_none();
+    valid.then(|| (set, literal.replace("''", "'")))
 }
 
 /// Parses a JSON object body, Graph-style errors otherwise.

@@ -1456,6 +1456,31 @@ async fn unknown_segments_are_400_bad_request_naming_the_segment() {
     }
 }
 
+/// A userPrincipalName starting with `$` is addressed as `users('$…')`
+/// (Learn, "Get a user", user-get: "If the userPrincipalName begins with a
+/// `$` character, remove the slash (/) after `/users` and enclose the
+/// userPrincipalName in parentheses and single quotes"); a missing one is
+/// then an ordinary 404 `Request_ResourceNotFound`.
+/// <https://learn.microsoft.com/en-us/graph/api/user-get?view=graph-rest-1.0>
+#[tokio::test(flavor = "current_thread")]
+async fn users_key_form_addresses_dollar_upns() {
+    let emu = Emulator::demo();
+    let tok = token(&emu).await;
+    let missing = graph(&emu, &tok, "GET", "/users('%24x%40contoso.example')", None).await;
+    assert_eq!(missing.status, 404, "{}", missing.body);
+    assert_eq!(code(&missing), "Request_ResourceNotFound");
+    let quoted = graph(
+        &emu,
+        &tok,
+        "GET",
+        "/users('shane.o''neil%40contoso.example')?$select=id",
+        None,
+    )
+    .await;
+    assert_eq!(quoted.status, 200, "{}", quoted.body);
+    assert_eq!(quoted.body["id"], user_id(&emu, SHANE));
+}
+
 /// The `refuse` fault answers matching calls with the scheduled Graph error
 /// (status, code, message, details target) and then stops.
 #[tokio::test(flavor = "current_thread")]
