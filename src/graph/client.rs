@@ -93,7 +93,10 @@ impl<'a, T: Transport, H: Host> GraphClient<'a, T, H> {
     /// Sends one request, retrying throttling (429/503/504, honouring
     /// `Retry-After`), replication-delay 404s on just-created objects,
     /// transport failures of idempotent requests, and one 401 with a fresh
-    /// token. Any other non-2xx is returned as [`ClientError::Graph`].
+    /// token, until [`Retries`] gives up: then throttling is
+    /// [`ClientError::Deferred`] and a connection that kept failing
+    /// [`ClientError::Transport`]. Any other non-2xx is returned as
+    /// [`ClientError::Graph`].
     pub async fn send(
         &self,
         request: &GraphRequest,
@@ -102,6 +105,8 @@ impl<'a, T: Transport, H: Host> GraphClient<'a, T, H> {
         let started_ms = self.host.now_ms();
         let mut attempt = 0u32;
         let mut retries = Retries::new();
+        // The connection failure behind the pending retry, if that is why.
+        let mut dropped = None;
         let mut refreshed_token = false;
         loop {
             attempt += 1;
@@ -117,12 +122,14 @@ impl<'a, T: Transport, H: Host> GraphClient<'a, T, H> {
                         LogLevel::Warn,
                         &format!("{} {}: {e}; retrying", request.method, request.path_only()),
                     );
+                    dropped = Some(e);
                     Next::Retry {
                         wait_ms: self.policy.backoff_ms(attempt),
                     }
                 }
                 Err(e) => Next::Fail(ClientError::Transport(e)),
                 Ok(resp) => {
+                    dropped = None;
                     self.log_response(request, &resp);
                     if (200..300).contains(&resp.status) {
                         return Ok(to_graph_response(resp));
@@ -141,8 +148,12 @@ impl<'a, T: Transport, H: Host> GraphClient<'a, T, H> {
                 Next::Retry { wait_ms } => {
                     let now = self.host.now_ms();
                     if !retries.may_wait(&self.policy, deadline, now, wait_ms) {
-                        return Err(ClientError::Deferred {
-                            retry_after_ms: wait_ms,
+                        // A network that stays down is a failure, not throttling.
+                        return Err(match dropped {
+                            Some(e) => ClientError::Transport(e),
+                            None => ClientError::Deferred {
+                                retry_after_ms: wait_ms,
+                            },
                         });
                     }
                     self.host.sleep_ms(wait_ms).await;

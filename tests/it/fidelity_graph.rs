@@ -6,9 +6,10 @@
 
 use crate::support::{configure, json_body, post, EmulatorHost, InProcessTransport};
 use entra_connect::host::memory::MemoryHost;
+use entra_connect::http::{HttpRequest, HttpResponse, Transport, TransportError};
 use entra_connect::service_api::handle;
 use entra_connect::service_api::webtrigger::WebTriggerResponse;
-use entra_emulator::{Emulator, Faults, LoggedRequest, RequestKind, ThrottleFault};
+use entra_emulator::{Emulator, Faults, LoggedRequest, RefuseFault, RequestKind, ThrottleFault};
 use serde_json::{json, Value};
 
 const MIRIAM: &str = "miriam.graham@contoso.example";
@@ -117,5 +118,155 @@ fn an_offboarding_under_throttling_retries_its_policy_reads_and_completes() {
             "offboarding at 2 req/s: {} Graph requests, {throttled} throttled",
             app.graph_calls().len()
         );
+    });
+}
+
+// ---- 8: Graph's 4xx is the caller's 4xx; 502 only for upstream failures ----
+
+const ADELE: &str = "adele.vance@contoso.example";
+
+fn refuse(status: u16, code: &str, message: &str, target: Option<&str>) -> Faults {
+    Faults {
+        refuse: Some(RefuseFault {
+            count: 1,
+            status,
+            code: code.into(),
+            message: message.into(),
+            target: target.map(str::to_string),
+            method: Some("PATCH".into()),
+            path_prefix: Some("/v1.0/users".into()),
+        }),
+        ..Faults::default()
+    }
+}
+
+/// The request id Graph gave the refused PATCH.
+fn refused_request_id(app: &App, status: u16) -> String {
+    app.graph_calls()
+        .iter()
+        .find(|r| r.method == "PATCH" && r.status == status)
+        .expect("the refused PATCH is logged")
+        .request_id
+        .clone()
+}
+
+#[test]
+fn a_step_graph_refuses_is_answered_with_graphs_4xx_code_message_and_request_id() {
+    run(async {
+        let cases = [
+            (400, "Request_BadRequest", "Invalid value specified for property 'jobTitle' of resource 'User'.", Some("jobTitle"), "invalid_input"),
+            (403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.", None, "forbidden"),
+            (404, "Request_ResourceNotFound", "Resource 'x' does not exist or one of its queried reference-property objects are not present.", None, "not_found"),
+            (409, "Request_MultipleObjectsWithSameKeyValue", "Another object with the same value for property jobTitle already exists.", None, "conflict"),
+        ];
+        for (status, graph_code, message, target, code) in cases {
+            let app = App::new().await;
+            app.emulator
+                .set_faults(refuse(status, graph_code, message, target));
+            let (res, body) = app
+                .call(json!({"route": "user.update", "data": {"user": ADELE, "changes": {"jobTitle": "Lead"}}}))
+                .await;
+            assert_eq!(res.status_code, status, "{body}");
+            let error = &body["error"];
+            assert_eq!(error["code"], code, "{body}");
+            assert_eq!(error["graphCode"], graph_code, "{body}");
+            assert_eq!(error["graphMessage"], message, "{body}");
+            assert!(
+                error["message"].as_str().unwrap().contains(message),
+                "{body}"
+            );
+            assert_eq!(error["graphRequestId"], refused_request_id(&app, status));
+            let step = &body["result"]["steps"][0]["outcome"];
+            assert_eq!(step["status"], "failed", "the step stays visible: {body}");
+            assert_eq!(step["httpStatus"], status);
+            if target.is_some() {
+                assert_eq!(error["field"], "data.changes.jobTitle", "{body}");
+            }
+        }
+    });
+}
+
+#[test]
+fn a_403_that_names_the_missing_permission_says_which() {
+    run(async {
+        let app = App::new().await;
+        app.emulator.set_faults(refuse(
+            403,
+            "Authorization_RequestDenied",
+            "Missing role permissions on the request. API requires one of 'User.EnableDisableAccount.All, User.ReadWrite.All'. Roles on the request ''.",
+            None,
+        ));
+        let (res, body) = app
+            .call(json!({"route": "user.disable", "data": {"user": ADELE}}))
+            .await;
+        assert_eq!(res.status_code, 403, "{body}");
+        assert_eq!(
+            body["error"]["permissions"],
+            json!(["User.EnableDisableAccount.All", "User.ReadWrite.All"])
+        );
+        let message = body["error"]["message"].as_str().unwrap();
+        assert!(
+            message.contains("User.EnableDisableAccount.All, User.ReadWrite.All"),
+            "{message}"
+        );
+        assert!(message.contains("admin consent"), "{message}");
+    });
+}
+
+#[test]
+fn graph_5xx_on_a_step_stays_502() {
+    run(async {
+        let app = App::new().await;
+        app.emulator.set_faults(refuse(
+            500,
+            "generalException",
+            "An internal server error occurred.",
+            None,
+        ));
+        let (res, body) = app
+            .call(json!({"route": "user.disable", "data": {"user": ADELE}}))
+            .await;
+        assert_eq!(res.status_code, 502, "{body}");
+        assert_eq!(body["error"]["code"], "partial_failure");
+        assert_eq!(
+            body["error"]["graphRequestId"],
+            refused_request_id(&app, 500)
+        );
+    });
+}
+
+/// Every PATCH fails as a closed connection would.
+struct NoPatches<'a>(&'a InProcessTransport);
+
+impl Transport for NoPatches<'_> {
+    async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
+        if request.method.as_str() == "PATCH" {
+            return Err(TransportError::Network {
+                url: request.url,
+                reason: "connection reset".into(),
+            });
+        }
+        self.0.send(request).await
+    }
+}
+
+#[test]
+fn a_network_failure_on_a_step_is_502_not_throttling() {
+    run(async {
+        let app = App::new().await;
+        let transport = NoPatches(&app.transport);
+        let res = handle(
+            &post(
+                &app.key,
+                &json!({"route": "user.disable", "data": {"user": ADELE}}),
+            ),
+            &app.host,
+            &transport,
+        )
+        .await;
+        let body = json_body(&res);
+        assert_eq!(res.status_code, 502, "{body}");
+        assert_eq!(body["error"]["code"], "partial_failure");
+        assert_eq!(body["result"]["steps"][0]["outcome"]["code"], "network");
     });
 }
