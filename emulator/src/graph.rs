@@ -196,7 +196,15 @@ pub(crate) fn route(tenant: &mut Tenant, call: &Call) -> GraphResult {
         [g, id] if is(g, "groups") && m == Method::GET => groups::get(tenant, call, id),
         [g, id] if is(g, "groups") && m == Method::PATCH => groups::update(tenant, call, id),
         [g, id, mem] if is(g, "groups") && is(mem, "members") && m == Method::GET => {
-            groups::list_members(tenant, call, id)
+            groups::list_members(tenant, call, id, None)
+        }
+        [g, id, mem, cast]
+            if is(g, "groups")
+                && is(mem, "members")
+                && cast.to_ascii_lowercase().starts_with("microsoft.graph.")
+                && m == Method::GET =>
+        {
+            groups::list_members(tenant, call, id, Some(cast))
         }
         [g, id, mem, r]
             if is(g, "groups") && is(mem, "members") && *r == "$ref" && m == Method::POST =>

@@ -1481,6 +1481,41 @@ async fn users_key_form_addresses_dollar_upns() {
     assert_eq!(quoted.body["id"], user_id(&emu, SHANE));
 }
 
+/// `members/microsoft.graph.group` lists only the groups nested in a group
+/// (Learn, "List group members": an OData cast returns members of one type,
+/// <https://learn.microsoft.com/en-us/graph/api/group-list-members?view=graph-rest-1.0>).
+#[tokio::test(flavor = "current_thread")]
+async fn group_members_cast_to_groups_lists_nested_groups() {
+    let emu = Emulator::demo();
+    let tok = token(&emu).await;
+    let github = group_id(&emu, "App - GitHub Enterprise");
+    let r = graph(
+        &emu,
+        &tok,
+        "GET",
+        &format!("/groups/{github}/members/microsoft.graph.group?$select=id,displayName"),
+        None,
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body["value"][0]["displayName"], "Engineering");
+    assert_eq!(r.body["value"].as_array().unwrap().len(), 1);
+    let engineering = group_id(&emu, "Engineering");
+    let users = graph(
+        &emu,
+        &tok,
+        "GET",
+        &format!("/groups/{engineering}/members/microsoft.graph.group"),
+        None,
+    )
+    .await;
+    assert_eq!(
+        users.body["value"],
+        json!([]),
+        "only users are in Engineering"
+    );
+}
+
 /// The `refuse` fault answers matching calls with the scheduled Graph error
 /// (status, code, message, details target) and then stops.
 #[tokio::test(flavor = "current_thread")]
