@@ -270,3 +270,141 @@ fn a_network_failure_on_a_step_is_502_not_throttling() {
         assert_eq!(body["result"]["steps"][0]["outcome"]["code"], "network");
     });
 }
+
+// ---- 4 and 10: nested membership, and removing only what is there ----
+
+/// The demo tenant with Raul Razo (direct member of All Staff, Engineering
+/// and the dynamic Engineering Contractors group) also in the mail-enabled
+/// Security Alerts group, and the dynamic group nested in App - Salesforce
+/// Users: he keeps Salesforce access through it.
+fn tenant_with_nested_access() -> Emulator {
+    let mut seed: Value =
+        serde_json::from_str(include_str!("../../emulator/seed/demo-tenant.json")).unwrap();
+    let id_of = |seed: &Value, kind: &str, key: &str, value: &str| -> String {
+        seed[kind]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o[key] == value)
+            .unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let raul = id_of(&seed, "users", "userPrincipalName", RAUL);
+    let dynamic = id_of(
+        &seed,
+        "groups",
+        "displayName",
+        "Dynamic - Engineering Contractors",
+    );
+    for group in seed["groups"].as_array_mut().unwrap() {
+        match group["displayName"].as_str() {
+            Some("Security Alerts") => group["members"].as_array_mut().unwrap().push(json!(raul)),
+            Some("App - Salesforce Users") => group["members"]
+                .as_array_mut()
+                .unwrap()
+                .push(json!(dynamic)),
+            _ => {}
+        }
+    }
+    Emulator::from_seed_json(&seed.to_string()).expect("seed")
+}
+
+#[test]
+fn removing_a_member_who_has_access_only_through_a_nested_group_is_409_naming_it() {
+    run(async {
+        let app = App::new().await;
+        let github = app.group_id(GITHUB);
+        let miriam = app.user_id(MIRIAM);
+        let (res, body) = app
+            .call(json!({"route": "group.removeMember", "data": {"user": MIRIAM, "group": GITHUB}}))
+            .await;
+        assert_eq!(res.status_code, 409, "{body}");
+        assert_eq!(body["error"]["code"], "conflict");
+        let message = body["error"]["message"].as_str().unwrap();
+        assert!(message.contains("'Engineering'"), "{message}");
+        assert!(message.contains(&format!("'{GITHUB}'")), "{message}");
+        assert_eq!(app.writes(), 0, "nothing is written");
+        assert!(app.deletes().is_empty());
+        let engineering = app.group_id("Engineering");
+        assert!(app
+            .emulator
+            .group_member_ids(&engineering)
+            .contains(&miriam));
+        assert!(app
+            .emulator
+            .group_member_ids(&github)
+            .contains(&engineering));
+    });
+}
+
+#[test]
+fn removing_a_direct_member_deletes_and_a_non_member_sends_nothing() {
+    run(async {
+        let app = App::new().await;
+        let (res, body) = app
+            .call(json!({"route": "group.removeMember", "data": {"user": MIRIAM, "group": "Engineering"}}))
+            .await;
+        assert_eq!(res.status_code, 200, "{body}");
+        assert_eq!(body["result"]["steps"][0]["outcome"]["status"], "done");
+        assert_eq!(app.deletes().len(), 1);
+        app.emulator.clear_log();
+        let (res, body) = app
+            .call(json!({"route": "group.removeMember", "data": {"user": MIRIAM, "group": "Finance"}}))
+            .await;
+        assert_eq!(res.status_code, 200, "{body}");
+        assert_eq!(body["result"]["steps"][0]["outcome"]["status"], "noChange");
+        assert!(
+            app.deletes().is_empty(),
+            "no DELETE for a membership that is not there"
+        );
+    });
+}
+
+#[test]
+fn an_offboarding_deletes_only_real_memberships_and_lists_the_access_that_stays() {
+    run(async {
+        let app = App::on(tenant_with_nested_access()).await;
+        let (res, body) = app
+            .call(json!({"route": "user.offboard", "data": {"user": RAUL}}))
+            .await;
+        assert_eq!(res.status_code, 200, "{body}");
+        let deletes = app.deletes();
+        let all_staff = app.group_id("All Staff");
+        let engineering = app.group_id("Engineering");
+        assert_eq!(deletes.len(), 2, "{deletes:?}");
+        assert!(deletes.iter().all(|d| d.status == 204), "{deletes:?}");
+        assert!(deletes.iter().any(|d| d.path.contains(&all_staff)));
+        assert!(deletes.iter().any(|d| d.path.contains(&engineering)));
+        let remainder = body["result"]["remainder"].as_array().expect("remainder");
+        let of = |kind: &str| -> Vec<&str> {
+            remainder
+                .iter()
+                .filter(|r| r["kind"] == kind)
+                .map(|r| r["summary"].as_str().unwrap())
+                .collect()
+        };
+        let dynamic = of("dynamicGroup");
+        assert_eq!(dynamic.len(), 1, "{remainder:?}");
+        assert!(dynamic[0].contains("'Dynamic - Engineering Contractors'"));
+        let unserviceable = of("unserviceableGroup");
+        assert_eq!(unserviceable.len(), 1, "{remainder:?}");
+        assert!(unserviceable[0].contains("'Security Alerts'"));
+        assert!(unserviceable[0].contains("Exchange"));
+        let nested = of("nestedGroup");
+        assert_eq!(nested.len(), 1, "{remainder:?}");
+        assert!(nested[0].contains("'App - Salesforce Users'"));
+        assert!(nested[0].contains("'Dynamic - Engineering Contractors'"));
+        assert!(
+            !remainder
+                .iter()
+                .any(|r| r["summary"].as_str().unwrap().contains(GITHUB)),
+            "GitHub came through Engineering, which is left: {remainder:?}"
+        );
+        println!(
+            "offboarding Raul: {} membership DELETEs (was one per serviceable group: 10)",
+            deletes.len()
+        );
+    });
+}

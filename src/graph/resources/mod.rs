@@ -94,6 +94,7 @@ pub const CALLS: &[GraphCall] = &[
     groups::SEARCH_GROUPS,
     groups::LIST_GROUPS_BY_ID,
     groups::FIND_GROUPS_BY_DISPLAY_NAME,
+    groups::LIST_MEMBER_GROUPS,
     groups::ADD_MEMBER,
     groups::REMOVE_MEMBER,
     authentication_methods::CREATE_TEMPORARY_ACCESS_PASS,
