@@ -214,6 +214,7 @@ mod tests {
                 groups::FIND_GROUPS_BY_DISPLAY_NAME,
                 groups::find_groups_by_display_name("Sales"),
             ),
+            (groups::LIST_MEMBER_GROUPS, groups::list_member_groups(ID)),
             (groups::ADD_MEMBER, groups::add_member(ID, "https://x/y")),
             (groups::REMOVE_MEMBER, groups::remove_member(ID, ID)),
             (
