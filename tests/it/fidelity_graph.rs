@@ -408,3 +408,62 @@ fn an_offboarding_deletes_only_real_memberships_and_lists_the_access_that_stays(
         );
     });
 }
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_transfer_leaves_only_the_rule_groups_the_user_is_in() {
+    use crate::support::Harness;
+    use entra_connect::lifecycle::{
+        transfer, GroupRules, NamingTemplate, ProvisioningRules, RunMode, TransferRequest, UserRef,
+    };
+    let h = Harness::new();
+    let ids =
+        |names: &[&str]| -> Vec<String> { names.iter().map(|n| h.group(n).to_string()).collect() };
+    // Adele (Sales) is in Sales Team and App - Salesforce Users, not in the
+    // two project groups her old rule also names.
+    let sales = ids(&[
+        "Sales Team",
+        "App - Salesforce Users",
+        "Project - Atlas",
+        "Project - Borealis",
+    ]);
+    let engineering = ids(&["Engineering", "IT"]);
+    let rules = json!([
+        {"name": "sales", "when": [{"attribute": "department", "equals": "Sales"}], "groups": sales},
+        {"name": "engineering", "when": [{"attribute": "department", "equals": "Engineering"}], "groups": engineering},
+    ]);
+    let config = ProvisioningRules {
+        naming: NamingTemplate::parse("{given}.{surname}@contoso.example", None).unwrap(),
+        rules: GroupRules::from_json(&rules).unwrap(),
+    };
+    let request = TransferRequest {
+        user: UserRef::Upn(ADELE.into()),
+        department: Some("Engineering".into()),
+        job_title: None,
+        manager: None,
+    };
+    h.emu.clear_log();
+    let out = transfer(
+        &h.client(),
+        &config,
+        &request,
+        RunMode::Execute,
+        h.deadline(),
+    )
+    .await
+    .unwrap();
+    assert!(out.is_complete(), "{}", out.render_text());
+    let log = h.emu.request_log();
+    let deletes: Vec<_> = log.iter().filter(|r| r.method == "DELETE").collect();
+    assert_eq!(deletes.len(), 2, "{deletes:?}");
+    assert!(deletes.iter().all(|d| d.status == 204), "{deletes:?}");
+    let no_change = out
+        .steps
+        .iter()
+        .filter(|s| {
+            s.key.starts_with("group.remove:")
+                && s.outcome == entra_connect::lifecycle::StepOutcome::NoChange
+        })
+        .count();
+    assert_eq!(no_change, 2, "{}", out.render_text());
+    assert!(h.round_trips() <= 2, "{}", h.round_trips());
+}
