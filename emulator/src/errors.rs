@@ -22,7 +22,8 @@ pub(crate) enum GraphError {
     AccessDenied,
     /// 404 `Request_ResourceNotFound` for a directory object id or UPN.
     ResourceNotFound(String),
-    /// 404 for a path the emulator does not serve (Graph: "Resource not found for the segment").
+    /// 400 `BadRequest` for a path the emulator does not serve (Graph:
+    /// "Resource not found for the segment '…'.").
     UnknownSegment(String),
     /// 405 for a known path with an unsupported method.
     MethodNotAllowed,
@@ -40,6 +41,14 @@ pub(crate) enum GraphError {
     Throttled { retry_after: String },
     /// 503 with an optional `Retry-After`.
     Unavailable { retry_after: Option<String> },
+    /// A refusal scheduled by the `refuse` fault: any 4xx with Graph's
+    /// envelope.
+    Injected {
+        status: u16,
+        code: String,
+        message: String,
+        target: Option<String>,
+    },
 }
 
 impl GraphError {
@@ -94,16 +103,19 @@ impl GraphError {
         match self {
             GraphError::InvalidToken | GraphError::ExpiredToken => 401,
             GraphError::AccessDenied => 403,
-            GraphError::ResourceNotFound(_) | GraphError::UnknownSegment(_) => 404,
+            GraphError::ResourceNotFound(_) => 404,
+            // Graph answers a path it cannot route 400 BadRequest, not 404.
+            GraphError::UnknownSegment(_) => 400,
             GraphError::MethodNotAllowed => 405,
             GraphError::BadRequest { .. } | GraphError::UnsupportedQuery(_) => 400,
             GraphError::FailedDependency => 424,
             GraphError::Throttled { .. } => 429,
             GraphError::Unavailable { .. } => 503,
+            GraphError::Injected { status, .. } => *status,
         }
     }
 
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> &str {
         match self {
             GraphError::InvalidToken | GraphError::ExpiredToken => "InvalidAuthenticationToken",
             GraphError::AccessDenied => "Authorization_RequestDenied",
@@ -115,6 +127,7 @@ impl GraphError {
             GraphError::FailedDependency => "FailedDependency",
             GraphError::Throttled { .. } => "TooManyRequests",
             GraphError::Unavailable { .. } => "serviceNotAvailable",
+            GraphError::Injected { code, .. } => code,
         }
     }
 
@@ -141,6 +154,7 @@ impl GraphError {
                 "Too many requests. The application has been throttled; retry after the Retry-After interval.".into()
             }
             GraphError::Unavailable { .. } => "Service unavailable, please retry later.".into(),
+            GraphError::Injected { message, .. } => message.clone(),
         }
     }
 
@@ -170,6 +184,15 @@ impl GraphError {
                     .map(|d| json!({"code": d.code, "message": d.message, "target": d.target}))
                     .collect();
             }
+        }
+        if let GraphError::Injected {
+            code,
+            message,
+            target: Some(target),
+            ..
+        } = self
+        {
+            error["details"] = json!([{"code": code, "message": message, "target": target}]);
         }
         json!({ "error": error })
     }

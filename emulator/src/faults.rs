@@ -12,6 +12,10 @@ pub struct Faults {
     pub throttle: Option<ThrottleFault>,
     /// The next `count` matching Graph requests get 503.
     pub unavailable: Option<UnavailableFault>,
+    /// The next `count` matching Graph requests are refused with the given
+    /// Graph error (a 400, 403, 404 or 409 as Entra would send it), to test
+    /// how the app answers a refusal of one step among several.
+    pub refuse: Option<RefuseFault>,
     /// The next N token or Graph requests are dropped without a response.
     pub drop_connections: u32,
     /// Newly created objects 404 on reads and reference writes for this long (emulator clock).
@@ -43,6 +47,38 @@ pub struct UnavailableFault {
     /// Only requests whose path (`/v1.0/...`) starts with this match, if set.
     #[serde(default)]
     pub path_prefix: Option<String>,
+}
+
+/// A scheduled Graph refusal: status, `error.code`, `error.message` and,
+/// optionally, the `error.details[0].target` property.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RefuseFault {
+    /// How many matching requests are still refused (counts down).
+    pub count: u32,
+    /// HTTP status (400 to 499).
+    pub status: u16,
+    /// Graph's `error.code`, e.g. `Request_BadRequest`.
+    pub code: String,
+    /// Graph's `error.message`.
+    pub message: String,
+    /// The property named in `error.details`, if any.
+    #[serde(default)]
+    pub target: Option<String>,
+    /// Only requests with this method (case-insensitive) match, if set.
+    #[serde(default)]
+    pub method: Option<String>,
+    /// Only requests whose path (`/v1.0/...`) starts with this match, if set.
+    #[serde(default)]
+    pub path_prefix: Option<String>,
+}
+
+fn matches(method_filter: Option<&str>, prefix: Option<&str>, method: &str, path: &str) -> bool {
+    method_filter.is_none_or(|m| m.eq_ignore_ascii_case(method))
+        && prefix.is_none_or(|p| {
+            path.to_ascii_lowercase()
+                .starts_with(&p.to_ascii_lowercase())
+        })
 }
 
 fn one_second() -> f64 {
@@ -101,15 +137,14 @@ impl FaultState {
     /// `Some(retry_after)` when a scheduled 503 applies to this request.
     pub fn take_unavailable(&mut self, method: &str, path: &str) -> Option<Option<String>> {
         let fault = self.faults.unavailable.as_mut()?;
-        let method_matches = fault
-            .method
-            .as_deref()
-            .is_none_or(|m| m.eq_ignore_ascii_case(method));
-        let path_matches = fault.path_prefix.as_deref().is_none_or(|p| {
-            path.to_ascii_lowercase()
-                .starts_with(&p.to_ascii_lowercase())
-        });
-        if fault.count == 0 || !method_matches || !path_matches {
+        if fault.count == 0
+            || !matches(
+                fault.method.as_deref(),
+                fault.path_prefix.as_deref(),
+                method,
+                path,
+            )
+        {
             return None;
         }
         fault.count -= 1;
@@ -118,5 +153,26 @@ impl FaultState {
             self.faults.unavailable = None;
         }
         Some(retry_after)
+    }
+
+    /// The scheduled refusal for this request, if one applies.
+    pub fn take_refusal(&mut self, method: &str, path: &str) -> Option<RefuseFault> {
+        let fault = self.faults.refuse.as_mut()?;
+        if fault.count == 0
+            || !matches(
+                fault.method.as_deref(),
+                fault.path_prefix.as_deref(),
+                method,
+                path,
+            )
+        {
+            return None;
+        }
+        fault.count -= 1;
+        let refusal = fault.clone();
+        if fault.count == 0 {
+            self.faults.refuse = None;
+        }
+        Some(refusal)
     }
 }

@@ -58,16 +58,34 @@ impl Reply {
 pub(crate) type GraphResult = Result<Reply, GraphError>;
 
 /// Splits `/v1.0/users/a%40b` into decoded segments `["users", "a@b"]`.
+/// The OData key form `users('$a@b')`, which Graph requires for a
+/// userPrincipalName starting with `$` (user-get, "Get a user": "remove the
+/// slash (/) after /users and enclose the userPrincipalName in parentheses
+/// and single quotes"), becomes the same two segments, `''` read as `'`.
 pub(crate) fn segments_of(path_after_version: &str) -> Vec<String> {
-    path_after_version
-        .split('/')
-        .filter(|s| !s.is_empty())
-        .map(|s| {
-            percent_encoding::percent_decode_str(s)
-                .decode_utf8_lossy()
-                .into_owned()
-        })
-        .collect()
+    let mut segments = Vec::new();
+    for raw in path_after_version.split('/').filter(|s| !s.is_empty()) {
+        let decoded = percent_encoding::percent_decode_str(raw)
+            .decode_utf8_lossy()
+            .into_owned();
+        match key_form(&decoded) {
+            Some((set, key)) => {
+                segments.push(set.to_string());
+                segments.push(key);
+            }
+            None => segments.push(decoded),
+        }
+    }
+    segments
+}
+
+/// `users('k''ey')` -> `("users", "k'ey")`.
+fn key_form(segment: &str) -> Option<(&str, String)> {
+    let (set, rest) = segment.split_once("('")?;
+    let literal = rest.strip_suffix("')")?;
+    let valid = set.chars().all(|c| c.is_ascii_alphabetic())
+        && literal.replace("''", "").find('\'').is_none();
+    valid.then(|| (set, literal.replace("''", "'")))
 }
 
 /// Parses a JSON object body, Graph-style errors otherwise.
@@ -78,14 +96,23 @@ pub(crate) fn object_body(body: &[u8]) -> Result<Map<String, Value>, GraphError>
     }
 }
 
-/// Throttling and scheduled 503s, applied to each call (each `$batch` item too).
+/// Throttling, scheduled 503s and scheduled refusals, applied to each call
+/// (each `$batch` item too).
 pub(crate) fn injected_fault(faults: &mut FaultState, call: &Call) -> Option<GraphError> {
     if let Some(retry_after) = faults.take_throttle(call.now_ms) {
         return Some(GraphError::Throttled { retry_after });
     }
+    if let Some(retry_after) = faults.take_unavailable(call.method.as_str(), &call.path) {
+        return Some(GraphError::Unavailable { retry_after });
+    }
     faults
-        .take_unavailable(call.method.as_str(), &call.path)
-        .map(|retry_after| GraphError::Unavailable { retry_after })
+        .take_refusal(call.method.as_str(), &call.path)
+        .map(|r| GraphError::Injected {
+            status: r.status,
+            code: r.code,
+            message: r.message,
+            target: r.target,
+        })
 }
 
 fn is(segment: &str, name: &str) -> bool {
@@ -176,7 +203,15 @@ pub(crate) fn route(tenant: &mut Tenant, call: &Call) -> GraphResult {
         [g, id] if is(g, "groups") && m == Method::GET => groups::get(tenant, call, id),
         [g, id] if is(g, "groups") && m == Method::PATCH => groups::update(tenant, call, id),
         [g, id, mem] if is(g, "groups") && is(mem, "members") && m == Method::GET => {
-            groups::list_members(tenant, call, id)
+            groups::list_members(tenant, call, id, None)
+        }
+        [g, id, mem, cast]
+            if is(g, "groups")
+                && is(mem, "members")
+                && cast.to_ascii_lowercase().starts_with("microsoft.graph.")
+                && m == Method::GET =>
+        {
+            groups::list_members(tenant, call, id, Some(cast))
         }
         [g, id, mem, r]
             if is(g, "groups") && is(mem, "members") && *r == "$ref" && m == Method::POST =>

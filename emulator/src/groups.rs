@@ -79,12 +79,31 @@ pub(crate) fn get(tenant: &mut Tenant, call: &Call, id: &str) -> GraphResult {
     Ok(Reply::json(200, Value::Object(body)))
 }
 
-pub(crate) fn list_members(tenant: &mut Tenant, call: &Call, id: &str) -> GraphResult {
+/// `GET /groups/{id}/members[/microsoft.graph.user|group]`: the OData cast
+/// keeps only members of that type (Learn, "List group members": "use OData
+/// cast to get only members of a particular type",
+/// <https://learn.microsoft.com/en-us/graph/api/group-list-members?view=graph-rest-1.0>).
+pub(crate) fn list_members(
+    tenant: &mut Tenant,
+    call: &Call,
+    id: &str,
+    cast: Option<&str>,
+) -> GraphResult {
     let index = find(tenant, id)?;
-    let select = parse_select(&call.params, "user")?;
+    let (want_users, want_groups, type_name) = match cast {
+        None => (true, true, "user"),
+        Some(c) if c.eq_ignore_ascii_case("microsoft.graph.user") => (true, false, "user"),
+        Some(c) if c.eq_ignore_ascii_case("microsoft.graph.group") => (false, true, "group"),
+        Some(other) => return Err(GraphError::UnknownSegment(other.to_string())),
+    };
+    let select = parse_select(&call.params, type_name)?;
     let items: Vec<Value> = tenant.groups[index]
         .members
         .iter()
+        .filter(|member| {
+            let is_user = tenant.user_index(member, call.now_ms).is_some();
+            (is_user && want_users) || (!is_user && want_groups)
+        })
         .filter_map(|member| {
             if let Some(u) = tenant.user_index(member, call.now_ms) {
                 let mut m = Map::new();
@@ -110,11 +129,14 @@ pub(crate) fn list_members(tenant: &mut Tenant, call: &Call, id: &str) -> GraphR
         })
         .collect();
     let options = odata::ListOptions::navigation(&call.params, select);
-    let base = format!(
+    let mut base = format!(
         "{}/groups/{}/members",
         call.base_url,
         tenant.groups[index].id()
     );
+    if let Some(c) = cast {
+        base = format!("{base}/{c}");
+    }
     Ok(Reply::json(
         200,
         odata::page(

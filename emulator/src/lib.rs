@@ -28,7 +28,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use serde_json::Value;
 
 pub use dispatch::{DROPPED_HEADER, DROPPED_STATUS};
-pub use faults::{Faults, ThrottleFault, UnavailableFault};
+pub use faults::{Faults, RefuseFault, ThrottleFault, UnavailableFault};
 pub use log::{LoggedRequest, RequestKind};
 pub use seed::SeedError;
 

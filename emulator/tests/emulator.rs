@@ -1,6 +1,6 @@
 //! In-process behaviour tests through `Emulator::handle`.
 
-use entra_emulator::{Emulator, Faults, RequestKind, ThrottleFault, UnavailableFault};
+use entra_emulator::{Emulator, Faults, RefuseFault, RequestKind, ThrottleFault, UnavailableFault};
 use http::{HeaderMap, Request};
 use serde_json::{json, Value};
 
@@ -1643,6 +1643,124 @@ async fn error_envelope_and_request_ids() {
     let ok = graph(&emu, &tok, "GET", "/organization", None).await;
     assert!(ok.headers.contains_key("request-id"));
     assert_eq!(emu.request_log().last().unwrap().client_request_id, None);
+}
+
+/// Graph answers a path segment it cannot route with 400 `BadRequest`
+/// "Resource not found for the segment '…'.", not 404: see the responses
+/// quoted in microsoftgraph/microsoft-graph-docs#21648 (`BadRequest`,
+/// "Resource not found for the segment 'deviceStatuses'.") and #4052 (a 400
+/// naming the segment 'contacts'), and Learn's error page, where 400 is a
+/// request that "is malformed or incorrect"
+/// (<https://learn.microsoft.com/en-us/graph/errors>).
+#[tokio::test(flavor = "current_thread")]
+async fn unknown_segments_are_400_bad_request_naming_the_segment() {
+    let emu = Emulator::demo();
+    let tok = token(&emu).await;
+    for (path, segment) in [
+        ("/contacts", "contacts"),
+        ("/users/nobody/calendars", "calendars"),
+        ("/groups/x/owners/y/z", "z"),
+    ] {
+        let r = graph(&emu, &tok, "GET", path, None).await;
+        assert_eq!(r.status, 400, "{path}: {}", r.body);
+        assert_eq!(code(&r), "BadRequest", "{path}");
+        assert_eq!(
+            r.body["error"]["message"],
+            format!("Resource not found for the segment '{segment}'."),
+            "{path}"
+        );
+        assert!(r.body["error"]["innerError"]["request-id"].is_string());
+    }
+}
+
+/// A userPrincipalName starting with `$` is addressed as `users('$…')`
+/// (Learn, "Get a user", user-get: "If the userPrincipalName begins with a
+/// `$` character, remove the slash (/) after `/users` and enclose the
+/// userPrincipalName in parentheses and single quotes"); a missing one is
+/// then an ordinary 404 `Request_ResourceNotFound`.
+/// <https://learn.microsoft.com/en-us/graph/api/user-get?view=graph-rest-1.0>
+#[tokio::test(flavor = "current_thread")]
+async fn users_key_form_addresses_dollar_upns() {
+    let emu = Emulator::demo();
+    let tok = token(&emu).await;
+    let missing = graph(&emu, &tok, "GET", "/users('%24x%40contoso.example')", None).await;
+    assert_eq!(missing.status, 404, "{}", missing.body);
+    assert_eq!(code(&missing), "Request_ResourceNotFound");
+    let quoted = graph(
+        &emu,
+        &tok,
+        "GET",
+        "/users('shane.o''neil%40contoso.example')?$select=id",
+        None,
+    )
+    .await;
+    assert_eq!(quoted.status, 200, "{}", quoted.body);
+    assert_eq!(quoted.body["id"], user_id(&emu, SHANE));
+}
+
+/// `members/microsoft.graph.group` lists only the groups nested in a group
+/// (Learn, "List group members": an OData cast returns members of one type,
+/// <https://learn.microsoft.com/en-us/graph/api/group-list-members?view=graph-rest-1.0>).
+#[tokio::test(flavor = "current_thread")]
+async fn group_members_cast_to_groups_lists_nested_groups() {
+    let emu = Emulator::demo();
+    let tok = token(&emu).await;
+    let github = group_id(&emu, "App - GitHub Enterprise");
+    let r = graph(
+        &emu,
+        &tok,
+        "GET",
+        &format!("/groups/{github}/members/microsoft.graph.group?$select=id,displayName"),
+        None,
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body["value"][0]["displayName"], "Engineering");
+    assert_eq!(r.body["value"].as_array().unwrap().len(), 1);
+    let engineering = group_id(&emu, "Engineering");
+    let users = graph(
+        &emu,
+        &tok,
+        "GET",
+        &format!("/groups/{engineering}/members/microsoft.graph.group"),
+        None,
+    )
+    .await;
+    assert_eq!(
+        users.body["value"],
+        json!([]),
+        "only users are in Engineering"
+    );
+}
+
+/// The `refuse` fault answers matching calls with the scheduled Graph error
+/// (status, code, message, details target) and then stops.
+#[tokio::test(flavor = "current_thread")]
+async fn scheduled_refusals_carry_graphs_envelope() {
+    let emu = Emulator::demo();
+    let tok = token(&emu).await;
+    emu.set_faults(Faults {
+        refuse: Some(RefuseFault {
+            count: 1,
+            status: 409,
+            code: "Request_MultipleObjectsWithSameKeyValue".into(),
+            message: "An object with the same key already exists.".into(),
+            target: Some("mailNickname".into()),
+            method: Some("PATCH".into()),
+            path_prefix: Some("/v1.0/users".into()),
+        }),
+        ..Faults::default()
+    });
+    let adele = "/users/adele.vance@contoso.example";
+    assert_eq!(graph(&emu, &tok, "GET", adele, None).await.status, 200);
+    let body = json!({"jobTitle": "Lead"});
+    let r = graph(&emu, &tok, "PATCH", adele, Some(body.clone())).await;
+    assert_eq!(r.status, 409);
+    assert_eq!(code(&r), "Request_MultipleObjectsWithSameKeyValue");
+    assert_eq!(r.body["error"]["details"][0]["target"], "mailNickname");
+    assert!(r.body["error"]["innerError"]["request-id"].is_string());
+    let again = graph(&emu, &tok, "PATCH", adele, Some(body)).await;
+    assert_eq!(again.status, 204, "the refusal was used up");
 }
 
 #[tokio::test(flavor = "current_thread")]

@@ -4,7 +4,7 @@
 use crate::graph::client::GraphClient;
 use crate::graph::error::{ClientError, GraphError};
 use crate::graph::request::{GraphRequest, GraphResponse};
-use crate::graph::retry::{is_throttle_status, retry_after_ms, Deadline};
+use crate::graph::retry::{is_throttle_status, retry_after_ms, Deadline, Retries};
 use crate::host::Host;
 use crate::http::Transport;
 use serde_json::{json, Map, Value};
@@ -56,8 +56,10 @@ impl<T: Transport, H: Host> GraphClient<'_, T, H> {
     /// Runs the items in as few round trips as possible: one item is sent
     /// directly, more go in `$batch` requests of at most 20. Items answered
     /// 429/503/504 (or 404 while a just-created target replicates) are
-    /// re-sent alone, together, after the longest `Retry-After`; when that
-    /// would pass the deadline they come back as [`ClientError::Deferred`].
+    /// re-sent alone, together, after the longest `Retry-After`, by the
+    /// same rule as a single request ([`Retries`]: rounds that finish
+    /// something do not use up attempts); when the next wait would pass the
+    /// deadline they come back as [`ClientError::Deferred`].
     pub async fn execute(&self, items: &[BatchItem], deadline: Deadline) -> BatchResults {
         if items.len() == 1 {
             return vec![self.send(&items[0].request, deadline).await];
@@ -66,6 +68,7 @@ impl<T: Transport, H: Host> GraphClient<'_, T, H> {
         let mut results: Vec<Option<Result<GraphResponse, ClientError>>> = vec![None; items.len()];
         let mut pending: Vec<usize> = (0..items.len()).collect();
         let mut attempt = 0u32;
+        let mut retries = Retries::new();
         while !pending.is_empty() {
             attempt += 1;
             let mut retry: Vec<usize> = Vec::new();
@@ -100,10 +103,11 @@ impl<T: Transport, H: Host> GraphClient<'_, T, H> {
             if retry.is_empty() {
                 break;
             }
+            if retry.len() < pending.len() {
+                retries.progressed();
+            }
             let now = self.host().now_ms();
-            if attempt >= self.policy().max_attempts
-                || !deadline.allows_wait(now, wait_ms, self.policy().request_allowance_ms)
-            {
+            if !retries.may_wait(self.policy(), deadline, now, wait_ms) {
                 for index in retry {
                     results[index] = Some(Err(ClientError::Deferred {
                         retry_after_ms: wait_ms,

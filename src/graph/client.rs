@@ -3,7 +3,7 @@
 
 use crate::graph::error::{ClientError, GraphError};
 use crate::graph::request::{GraphRequest, GraphResponse};
-use crate::graph::retry::{is_throttle_status, retry_after_ms, Deadline, RetryPolicy};
+use crate::graph::retry::{is_throttle_status, retry_after_ms, Deadline, Retries, RetryPolicy};
 use crate::graph::settings::GraphSettings;
 use crate::graph::token::TokenProvider;
 use crate::host::{Host, LogLevel};
@@ -93,7 +93,10 @@ impl<'a, T: Transport, H: Host> GraphClient<'a, T, H> {
     /// Sends one request, retrying throttling (429/503/504, honouring
     /// `Retry-After`), replication-delay 404s on just-created objects,
     /// transport failures of idempotent requests, and one 401 with a fresh
-    /// token. Any other non-2xx is returned as [`ClientError::Graph`].
+    /// token, until [`Retries`] gives up: then throttling is
+    /// [`ClientError::Deferred`] and a connection that kept failing
+    /// [`ClientError::Transport`]. Any other non-2xx is returned as
+    /// [`ClientError::Graph`].
     pub async fn send(
         &self,
         request: &GraphRequest,
@@ -101,6 +104,9 @@ impl<'a, T: Transport, H: Host> GraphClient<'a, T, H> {
     ) -> Result<GraphResponse, ClientError> {
         let started_ms = self.host.now_ms();
         let mut attempt = 0u32;
+        let mut retries = Retries::new();
+        // The connection failure behind the pending retry, if that is why.
+        let mut dropped = None;
         let mut refreshed_token = false;
         loop {
             attempt += 1;
@@ -116,12 +122,14 @@ impl<'a, T: Transport, H: Host> GraphClient<'a, T, H> {
                         LogLevel::Warn,
                         &format!("{} {}: {e}; retrying", request.method, request.path_only()),
                     );
+                    dropped = Some(e);
                     Next::Retry {
                         wait_ms: self.policy.backoff_ms(attempt),
                     }
                 }
                 Err(e) => Next::Fail(ClientError::Transport(e)),
                 Ok(resp) => {
+                    dropped = None;
                     self.log_response(request, &resp);
                     if (200..300).contains(&resp.status) {
                         return Ok(to_graph_response(resp));
@@ -139,11 +147,13 @@ impl<'a, T: Transport, H: Host> GraphClient<'a, T, H> {
                 Next::Fail(e) => return Err(e),
                 Next::Retry { wait_ms } => {
                     let now = self.host.now_ms();
-                    if attempt >= self.policy.max_attempts
-                        || !deadline.allows_wait(now, wait_ms, self.policy.request_allowance_ms)
-                    {
-                        return Err(ClientError::Deferred {
-                            retry_after_ms: wait_ms,
+                    if !retries.may_wait(&self.policy, deadline, now, wait_ms) {
+                        // A network that stays down is a failure, not throttling.
+                        return Err(match dropped {
+                            Some(e) => ClientError::Transport(e),
+                            None => ClientError::Deferred {
+                                retry_after_ms: wait_ms,
+                            },
                         });
                     }
                     self.host.sleep_ms(wait_ms).await;

@@ -131,6 +131,40 @@ impl GraphError {
                 .contains(&format!("'{}'", id.to_ascii_lowercase()))
     }
 
+    /// Whether a response with this status is Graph refusing what was
+    /// asked (400 bad request, 403 forbidden, 404 no such object, 409
+    /// conflict), which the caller can act on, rather than Graph failing
+    /// (5xx) or the app's own state (401 token, 429 throttling).
+    pub fn status_is_caused_by_request(status: u16) -> bool {
+        matches!(status, 400 | 403 | 404 | 409)
+    }
+
+    /// See [`GraphError::status_is_caused_by_request`].
+    pub fn is_caused_by_request(&self) -> bool {
+        Self::status_is_caused_by_request(self.status)
+    }
+
+    /// The property Graph names as at fault (the first `error.details`
+    /// entry with a `target`), e.g. `userPrincipalName`.
+    pub fn field(&self) -> Option<&str> {
+        self.details
+            .iter()
+            .find_map(|d| d.target.as_deref().filter(|t| !t.is_empty()))
+    }
+
+    /// The permissions a 403 says the call needs, when its message names
+    /// them (Graph's "Missing role permissions on the request. API requires
+    /// one of 'A, B'. Roles on the request ''."); empty otherwise: the
+    /// directory's "Insufficient privileges to complete the operation."
+    /// names none, and then none is guessed.
+    pub fn required_permissions(&self) -> Vec<String> {
+        if self.status == 403 {
+            permissions_named(&self.message)
+        } else {
+            Vec::new()
+        }
+    }
+
     /// Adding a member that is already there. Graph gives this no code of
     /// its own (it is a plain `Request_BadRequest`), so the documented
     /// message is the only signal.
@@ -156,6 +190,22 @@ impl fmt::Display for GraphError {
         }
         Ok(())
     }
+}
+
+/// The permissions a Graph 403 message names ("... API requires one of
+/// 'A, B'. ..."), in its order; empty when it names none.
+pub fn permissions_named(message: &str) -> Vec<String> {
+    let Some((_, rest)) = message.split_once("requires one of '") else {
+        return Vec::new();
+    };
+    let Some((list, _)) = rest.split_once('\'') else {
+        return Vec::new();
+    };
+    list.split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(str::to_string)
+        .collect()
 }
 
 fn truncate(text: &str, max: usize) -> String {
@@ -263,6 +313,25 @@ mod tests {
         assert_eq!(e.status, 502);
         assert!(e.code.is_empty());
         assert!(e.message.contains("bad gateway"));
+    }
+
+    #[test]
+    fn caller_errors_fields_and_named_permissions() {
+        let body = r#"{"error":{"code":"Request_BadRequest","message":"Invalid value specified for property 'mobilePhone' of resource 'User'.","details":[{"code":"InvalidValue","message":"x","target":"mobilePhone"}]}}"#;
+        let e = GraphError::from_parts(400, body, no_headers);
+        assert!(e.is_caused_by_request());
+        assert_eq!(e.field(), Some("mobilePhone"));
+        assert!(!GraphError::from_parts(503, "{}", no_headers).is_caused_by_request());
+        assert!(!GraphError::from_parts(401, "{}", no_headers).is_caused_by_request());
+        let denied = r#"{"error":{"code":"Authorization_RequestDenied","message":"Missing role permissions on the request. API requires one of 'User.Read.All, Directory.Read.All'. Roles on the request ''."}}"#;
+        assert_eq!(
+            GraphError::from_parts(403, denied, no_headers).required_permissions(),
+            vec!["User.Read.All", "Directory.Read.All"]
+        );
+        let plain = r#"{"error":{"code":"Authorization_RequestDenied","message":"Insufficient privileges to complete the operation."}}"#;
+        assert!(GraphError::from_parts(403, plain, no_headers)
+            .required_permissions()
+            .is_empty());
     }
 
     #[test]

@@ -19,6 +19,6 @@ pub use batch::{BatchItem, BatchResults};
 pub use client::GraphClient;
 pub use error::{ClientError, ErrorDetail, GraphError};
 pub use request::{GraphRequest, GraphResponse};
-pub use retry::{Deadline, RetryPolicy};
+pub use retry::{Deadline, Retries, RetryPolicy};
 pub use settings::GraphSettings;
 pub use token::{TokenError, TokenProvider};

@@ -2,7 +2,7 @@
 
 use crate::graph::client::GraphClient;
 use crate::graph::error::ClientError;
-use crate::graph::request::GraphRequest;
+use crate::graph::request::{GraphRequest, GraphResponse};
 use crate::graph::retry::Deadline;
 use crate::host::Host;
 use crate::http::Transport;
@@ -47,5 +47,25 @@ impl<T: Transport, H: Host> GraphClient<'_, T, H> {
             what: "collection",
             reason: format!("more than {max_pages} pages"),
         })
+    }
+
+    /// All items of a collection whose first page was already answered (a
+    /// `$batch` item): the items of that page, then the pages its
+    /// `@odata.nextLink` leads to (at most `max_pages` more).
+    pub async fn rest_of<V: DeserializeOwned>(
+        &self,
+        first: Result<GraphResponse, ClientError>,
+        max_pages: usize,
+        deadline: Deadline,
+    ) -> Result<Vec<V>, ClientError> {
+        let page: Page<V> = first?.json("collection page")?;
+        let mut items = page.value;
+        if let Some(next) = page.next_link {
+            items.extend(
+                self.get_all::<V>(GraphRequest::get(next), max_pages, deadline)
+                    .await?,
+            );
+        }
+        Ok(items)
     }
 }

@@ -32,6 +32,48 @@ impl Deadline {
     }
 }
 
+/// The one rule every Graph retry loop gives up by (a single request in
+/// [`crate::graph::GraphClient::send`], the throttled items of a `$batch` in
+/// [`crate::graph::GraphClient::execute`], reads and writes alike): wait
+/// while the deadline leaves room for one more request, and stop after
+/// [`RetryPolicy::max_attempts`] rounds in a row that finished nothing.
+/// Counting only rounds without progress matters for batches: at 2
+/// requests/s a batch of ten reads finishes two items per second, and a
+/// cap on all rounds would give up on a call that is steadily getting
+/// through.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Retries {
+    stalled: u32,
+}
+
+impl Retries {
+    /// A loop that has not waited yet.
+    pub fn new() -> Self {
+        Retries::default()
+    }
+
+    /// A round finished at least one request: the count of rounds without
+    /// progress starts again.
+    pub fn progressed(&mut self) {
+        self.stalled = 0;
+    }
+
+    /// Records a round that must be repeated and says whether waiting
+    /// `wait_ms` from `now_ms` is still allowed; `false` means give up and
+    /// report the wait as a deferral.
+    pub fn may_wait(
+        &mut self,
+        policy: &RetryPolicy,
+        deadline: Deadline,
+        now_ms: u64,
+        wait_ms: u64,
+    ) -> bool {
+        self.stalled += 1;
+        self.stalled < policy.max_attempts
+            && deadline.allows_wait(now_ms, wait_ms, policy.request_allowance_ms)
+    }
+}
+
 /// Tunables of the retry loop. Defaults follow Microsoft's guidance
 /// (1, 2, 4, 8, 16 s when no `Retry-After` is given).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,7 +83,8 @@ pub struct RetryPolicy {
     pub base_backoff_ms: u64,
     /// Ceiling of the back-off, in ms (default 16000).
     pub max_backoff_ms: u64,
-    /// Upper bound on attempts even if the clock never moves.
+    /// Upper bound on rounds in a row that finish nothing, even if the
+    /// clock never moves (see [`Retries`]).
     pub max_attempts: u32,
     /// How long a 404 on a just-created object counts as replication delay.
     pub replication_window_ms: u64,
@@ -193,6 +236,24 @@ mod tests {
             assert!((2000..=4000).contains(&b3));
             assert!(p.backoff_ms(30) <= 16_000);
         }
+    }
+
+    #[test]
+    fn retries_stop_after_rounds_without_progress_or_at_the_deadline() {
+        let policy = RetryPolicy {
+            max_attempts: 3,
+            ..RetryPolicy::default()
+        };
+        let deadline = Deadline::after(0, 10_000);
+        let mut retries = Retries::new();
+        assert!(retries.may_wait(&policy, deadline, 0, 250));
+        assert!(retries.may_wait(&policy, deadline, 0, 250));
+        retries.progressed();
+        assert!(retries.may_wait(&policy, deadline, 0, 250));
+        assert!(retries.may_wait(&policy, deadline, 0, 250));
+        assert!(!retries.may_wait(&policy, deadline, 0, 250), "three stalls");
+        let mut fresh = Retries::new();
+        assert!(!fresh.may_wait(&policy, deadline, 9_800, 250), "deadline");
     }
 
     #[test]

@@ -172,11 +172,10 @@ pub(crate) async fn issue_tap<T: Transport, H: Host>(
                 StepReport::new(
                     &change.key,
                     &change.summary,
-                    StepOutcome::Failed {
-                        code: "unexpected".into(),
-                        message: "the response carried no temporaryAccessPass".into(),
-                        request_id: None,
-                    },
+                    StepOutcome::failed(
+                        "unexpected",
+                        "the response carried no temporaryAccessPass",
+                    ),
                 ),
                 None,
             ),

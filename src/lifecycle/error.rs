@@ -35,7 +35,8 @@ pub enum OpError {
         /// Why, for the requester (e.g. the user is synced from on-premises).
         message: String,
     },
-    /// Graph refused or failed (403 for authorization errors, else 502).
+    /// Graph refused (its 400, 403, 404 or 409: the request's content is at
+    /// fault) or failed (502).
     Graph(Box<GraphError>),
     /// No token: the app's Entra configuration is wrong or Entra is down (502).
     Token(TokenError),
@@ -74,8 +75,7 @@ impl OpError {
             OpError::InvalidInput { .. } => 400,
             OpError::NotFound { .. } => 404,
             OpError::Ambiguous { .. } | OpError::Conflict { .. } => 409,
-            OpError::Graph(e) if e.status == 403 => 403,
-            OpError::Graph(e) if e.status == 404 => 404,
+            OpError::Graph(e) if e.is_caused_by_request() => e.status,
             OpError::Deadline { .. } => 429,
             OpError::Graph(_)
             | OpError::Token(_)
@@ -91,8 +91,7 @@ impl OpError {
             OpError::NotFound { .. } => "not_found",
             OpError::Ambiguous { .. } => "ambiguous",
             OpError::Conflict { .. } => "conflict",
-            OpError::Graph(e) if e.status == 403 => "forbidden",
-            OpError::Graph(_) => "graph_error",
+            OpError::Graph(e) => graph_refusal_code(e.status),
             OpError::Token(_) => "entra_sign_in_failed",
             OpError::Deadline { .. } => "throttled",
             OpError::Transport { .. } => "network_error",
@@ -107,6 +106,19 @@ impl OpError {
             OpError::Ambiguous { field, .. } => Some(field),
             _ => None,
         }
+    }
+}
+
+/// The Service API's `error.code` for a Graph error with this status:
+/// the refusals the caller can act on get the code of the same status the
+/// app itself uses; anything else is `graph_error` (a 502).
+pub fn graph_refusal_code(status: u16) -> &'static str {
+    match status {
+        400 => "invalid_input",
+        403 => "forbidden",
+        404 => "not_found",
+        409 => "conflict",
+        _ => "graph_error",
     }
 }
 
@@ -177,5 +189,17 @@ mod tests {
             |_| None,
         );
         assert_eq!(OpError::Graph(Box::new(denied)).http_status(), 403);
+        for (status, code) in [
+            (400, "invalid_input"),
+            (404, "not_found"),
+            (409, "conflict"),
+            (500, "graph_error"),
+            (401, "graph_error"),
+        ] {
+            let e = OpError::Graph(Box::new(GraphError::from_parts(status, "{}", |_| None)));
+            assert_eq!(e.code(), code, "{status}");
+            let expected = if code == "graph_error" { 502 } else { status };
+            assert_eq!(e.http_status(), expected, "{status}");
+        }
     }
 }

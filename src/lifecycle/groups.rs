@@ -1,17 +1,21 @@
 //! `addToGroup` / `removeFromGroup`, idempotent: "already a member" and
-//! "not a member" are reported as no change.
+//! "not a member" are reported as no change; a removal is sent only for a
+//! direct membership, and a membership through a nested group is a 409.
 
+use crate::graph::model::UserView;
 use crate::graph::resources::groups;
+use crate::graph::{BatchItem, ClientError, GraphRequest, GraphResponse};
 use crate::graph::{Deadline, GraphClient};
 use crate::host::Host;
 use crate::http::Transport;
 use crate::lifecycle::account::{summary_of, TARGET_SELECT};
 use crate::lifecycle::error::OpError;
-use crate::lifecycle::exec::{finish, RunMode};
+use crate::lifecycle::exec::{finish, no_change, RunMode};
 use crate::lifecycle::ids::{ObjectId, UserRef};
+use crate::lifecycle::memberships::{access_through, MemberGroup, Memberships};
 use crate::lifecycle::outcome::Outcome;
 use crate::lifecycle::plan::{AlreadyDoneWhen, Step};
-use crate::lifecycle::resolve::read_user;
+use crate::lifecycle::resolve::{read_result, read_user, user_read};
 
 /// `POST /groups/{g}/members/$ref`. `just_created` marks a user created in
 /// this run, whose 404 is replication delay.
@@ -83,8 +87,13 @@ pub async fn add_to_group<T: Transport, H: Host>(
     Ok(finish(client, mode, deadline, vec![], vec![change], summary).await)
 }
 
-/// Removes the user from `group` (`DELETE /groups/{id}/members/{user}/$ref`);
-/// "not a member" (404 naming the user) is reported as no change.
+/// Removes the user from `group` (`DELETE /groups/{id}/members/{user}/$ref`)
+/// only where the user is a direct member: one read round trip (the user,
+/// their direct and transitive memberships) comes first. Not a member at
+/// all is reported as no change, without a request. A user who is a member
+/// only through a nested group cannot be removed here: that is
+/// [`OpError::Conflict`] naming the nested group(s) the access comes
+/// through (one more read), and nothing is written.
 pub async fn remove_from_group<T: Transport, H: Host>(
     client: &GraphClient<'_, T, H>,
     user: &UserRef,
@@ -92,7 +101,99 @@ pub async fn remove_from_group<T: Transport, H: Host>(
     mode: RunMode,
     deadline: Deadline,
 ) -> Result<Outcome, OpError> {
-    let (id, label, summary) = target(client, user, deadline).await?;
-    let change = remove_member_change(group, &id, &label);
-    Ok(finish(client, mode, deadline, vec![], vec![change], summary).await)
+    let (view, memberships, mut also) = read_with_memberships(
+        client,
+        user,
+        &[groups::get_group(group.as_str(), "id,displayName")],
+        deadline,
+    )
+    .await?;
+    // A group that does not exist is an error, not "not a member".
+    match also.pop() {
+        Some(Err(ClientError::Graph(g))) if g.is_not_found() => {
+            return Err(OpError::NotFound {
+                what: format!("group {group}"),
+            })
+        }
+        Some(result) => {
+            result?;
+        }
+        None => {}
+    }
+    let label = match user {
+        UserRef::Id(_) => view.id.clone(),
+        _ => user.value().to_string(),
+    };
+    let change = remove_member_change(group, &view.id, &label);
+    let summary = Some(summary_of(&view));
+    if memberships.direct_in(group).is_some() {
+        return Ok(finish(client, mode, deadline, vec![], vec![change], summary).await);
+    }
+    let Some(held) = memberships.transitive_in(group) else {
+        let settled = vec![no_change(&change.key, &change.summary)];
+        return Ok(finish(client, mode, deadline, settled, vec![], summary).await);
+    };
+    let through = access_through(client, &memberships, group, deadline).await?;
+    let names: Vec<String> = through.iter().map(MemberGroup::label).collect();
+    Err(OpError::Conflict {
+        message: format!(
+            "{label} is not a direct member of group {}: the access comes through the nested group{} {}. Remove {label} from {} (or {} from {}) instead",
+            held.label(),
+            if names.len() == 1 { "" } else { "s" },
+            names.join(", "),
+            if names.len() == 1 { "it" } else { "them" },
+            if names.len() == 1 { "it" } else { "them" },
+            held.label(),
+        ),
+    })
+}
+
+/// The answers to the extra reads of [`read_with_memberships`], in order.
+pub(crate) type AlsoRead = Vec<Result<GraphResponse, ClientError>>;
+
+/// The user (by [`TARGET_SELECT`]), their memberships and the answers to
+/// `also` (reads the caller needs in the same round trip): one `$batch`
+/// for an object id or UPN; a mail or employeeId is read first (one more
+/// round trip), since only an id or UPN can address the membership lists.
+pub(crate) async fn read_with_memberships<T: Transport, H: Host>(
+    client: &GraphClient<'_, T, H>,
+    user: &UserRef,
+    also: &[GraphRequest],
+    deadline: Deadline,
+) -> Result<(UserView, Memberships, AlsoRead), OpError> {
+    let (known, key) = match user {
+        UserRef::Id(_) | UserRef::Upn(_) => (None, user.value().to_string()),
+        UserRef::Mail(_) | UserRef::EmployeeId(_) => {
+            let view = read_user(client, user, TARGET_SELECT, None, deadline).await?;
+            let id = view.id.clone();
+            (Some(view), id)
+        }
+    };
+    let [direct, transitive] = Memberships::requests(&key);
+    let mut items = vec![
+        BatchItem::new("direct", direct),
+        BatchItem::new("transitive", transitive),
+    ];
+    if known.is_none() {
+        items.push(BatchItem::new("user", user_read(user, TARGET_SELECT, None)));
+    }
+    items.extend(
+        also.iter()
+            .enumerate()
+            .map(|(i, r)| BatchItem::new(format!("also{i}"), r.clone())),
+    );
+    let mut results = client.execute(&items, deadline).await.into_iter();
+    let missing = || ClientError::Decode {
+        what: "$batch",
+        reason: "missing item".into(),
+    };
+    let direct = results.next().unwrap_or(Err(missing()));
+    let transitive = results.next().unwrap_or(Err(missing()));
+    let view = match known {
+        Some(view) => view,
+        // The user's 404 says more than the lists' 404 for the same user.
+        None => read_result(user, results.next().unwrap_or(Err(missing())))?,
+    };
+    let memberships = Memberships::from_results(client, direct, transitive, deadline).await?;
+    Ok((view, memberships, results.collect()))
 }

@@ -11,6 +11,7 @@ pub mod exec;
 pub mod groups;
 pub mod ids;
 pub mod lookup;
+pub mod memberships;
 pub mod naming;
 pub mod offboard;
 pub mod outcome;

@@ -1,22 +1,23 @@
 //! `offboard`: disable, revoke sessions, remove from the serviceable groups
-//! the caller names, record the leave date. Two round trips: one read, one
-//! `$batch` of every change. Steps already in place are reported as no
-//! change, so a re-run resumes.
+//! the caller names that the user is really a direct member of, record the
+//! leave date, and list the access that stays (dynamic, unserviceable and
+//! nested memberships) as the remainder. Two round trips: one read batch
+//! (the user and their memberships), one `$batch` of every change; a third
+//! read only when nested memberships must be traced. Steps already in place
+//! are reported as no change, so a re-run resumes.
 
 use crate::graph::resources::users;
 use crate::graph::{Deadline, GraphClient};
 use crate::host::Host;
 use crate::http::Transport;
-use crate::lifecycle::account::{
-    account_enabled_change, display_name, revoke_change, summary_of, TARGET_SELECT,
-};
+use crate::lifecycle::account::{account_enabled_change, display_name, revoke_change, summary_of};
 use crate::lifecycle::error::OpError;
 use crate::lifecycle::exec::{finish, no_change, RunMode};
-use crate::lifecycle::groups::remove_member_change;
+use crate::lifecycle::groups::{read_with_memberships, remove_member_change};
 use crate::lifecycle::ids::{ObjectId, UserRef};
+use crate::lifecycle::memberships::{member_groups, remaining_access};
 use crate::lifecycle::outcome::Outcome;
 use crate::lifecycle::plan::Step;
-use crate::lifecycle::resolve::read_user;
 
 /// What to do for a leaver.
 #[derive(Debug, Clone)]
@@ -29,9 +30,11 @@ pub struct OffboardRequest {
     pub leave_date_time: String,
 }
 
-/// Offboards a leaver in two round trips (one read, one `$batch`): disable
-/// the account (no change if already disabled), revoke sessions, leave the
-/// listed groups (at most 100), and record `employeeLeaveDateTime` (a bare
+/// Offboards a leaver in two round trips (one read batch, one `$batch` of
+/// changes): disable the account (no change if already disabled), revoke
+/// sessions, leave those of the listed groups (at most 100) the user is a
+/// direct member of (no request for the others), list every membership that
+/// stays in [`Outcome::remainder`], and record `employeeLeaveDateTime` (a bare
 /// date becomes midnight UTC; no change if already recorded). A date that
 /// [`crate::dates::normalize`] refuses is [`OpError::InvalidInput`] on
 /// `leaveDateTime`.
@@ -49,8 +52,28 @@ pub async fn offboard<T: Transport, H: Host>(
     if request.groups.len() > 100 {
         return Err(OpError::invalid("groups", "may list at most 100 groups"));
     }
-    let target = read_user(client, &request.user, TARGET_SELECT, None, deadline).await?;
+    let (target, memberships, _) =
+        read_with_memberships(client, &request.user, &[], deadline).await?;
     let label = display_name(&target).to_string();
+    // Only real direct memberships are removed; what stays is listed.
+    let leaving: Vec<ObjectId> = request
+        .groups
+        .iter()
+        .filter(|g| memberships.direct_in(g).is_some())
+        .cloned()
+        .collect();
+    let kept_any = memberships.direct.len() > leaving.len();
+    let nested_only: Vec<&str> = memberships
+        .nested_only()
+        .iter()
+        .map(|g| g.id.as_str())
+        .collect();
+    let nested = if kept_any && !nested_only.is_empty() {
+        member_groups(client, &nested_only, deadline).await?
+    } else {
+        Default::default()
+    };
+    let remainder = remaining_access(&memberships, &leaving, &nested, &label);
     let mut settled = Vec::new();
     let mut changes = Vec::new();
 
@@ -61,7 +84,7 @@ pub async fn offboard<T: Transport, H: Host>(
         changes.push(disable);
     }
     changes.push(revoke_change(&target));
-    for group in &request.groups {
+    for group in &leaving {
         changes.push(remove_member_change(group, &target.id, &label));
     }
     let leave_change = Step::new(
@@ -78,7 +101,7 @@ pub async fn offboard<T: Transport, H: Host>(
     } else {
         changes.push(leave_change);
     }
-    Ok(finish(
+    let mut outcome = finish(
         client,
         mode,
         deadline,
@@ -86,5 +109,7 @@ pub async fn offboard<T: Transport, H: Host>(
         changes,
         Some(summary_of(&target)),
     )
-    .await)
+    .await;
+    outcome.remainder.extend(remainder);
+    Ok(outcome)
 }

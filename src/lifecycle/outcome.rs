@@ -23,6 +23,14 @@ pub enum StepOutcome {
         /// Graph's `request-id`, when Graph answered.
         #[serde(rename = "requestId", skip_serializing_if = "Option::is_none")]
         request_id: Option<String>,
+        /// Graph's HTTP status, when Graph answered: a 4xx the request's
+        /// content caused makes the call's answer that 4xx, anything else
+        /// (5xx, no answer) a 502.
+        #[serde(rename = "httpStatus", skip_serializing_if = "Option::is_none")]
+        http_status: Option<u16>,
+        /// The property Graph named as at fault (`error.details[].target`).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        field: Option<String>,
     },
     /// Not attempted because an earlier step failed (e.g. follow-ups of a
     /// create that did not happen).
@@ -40,7 +48,7 @@ pub enum StepOutcome {
 
 impl StepOutcome {
     /// The outcome of a failed request: a Graph error becomes
-    /// [`StepOutcome::Failed`] with Graph's code, a deferral
+    /// [`StepOutcome::Failed`] with Graph's code, status and field, a deferral
     /// [`StepOutcome::Deferred`], token, network and decoding failures
     /// `Failed` with code `token`, `network` or `unexpected`.
     pub fn from_error(error: &ClientError) -> Self {
@@ -53,25 +61,42 @@ impl StepOutcome {
                 },
                 message: g.message.clone(),
                 request_id: g.request_id.clone(),
+                http_status: Some(g.status),
+                field: g.field().map(str::to_string),
             },
             ClientError::Deferred { retry_after_ms } => StepOutcome::Deferred {
                 retry_after_ms: *retry_after_ms,
             },
-            ClientError::Token(t) => StepOutcome::Failed {
-                code: "token".into(),
-                message: t.to_string(),
-                request_id: None,
-            },
-            ClientError::Transport(t) => StepOutcome::Failed {
-                code: "network".into(),
-                message: t.to_string(),
-                request_id: None,
-            },
-            ClientError::Decode { what, reason } => StepOutcome::Failed {
-                code: "unexpected".into(),
-                message: format!("{what}: {reason}"),
-                request_id: None,
-            },
+            ClientError::Token(t) => StepOutcome::failed("token", t.to_string()),
+            ClientError::Transport(t) => StepOutcome::failed("network", t.to_string()),
+            ClientError::Decode { what, reason } => {
+                StepOutcome::failed("unexpected", format!("{what}: {reason}"))
+            }
+        }
+    }
+
+    /// A failure Graph did not answer (a token, network or decoding
+    /// problem): no status, no request id.
+    pub fn failed(code: impl Into<String>, message: impl Into<String>) -> Self {
+        StepOutcome::Failed {
+            code: code.into(),
+            message: message.into(),
+            request_id: None,
+            http_status: None,
+            field: None,
+        }
+    }
+
+    /// The 4xx of a step Graph refused because of what was asked (see
+    /// [`GraphError::is_caused_by_request`]); `None` for success, deferral,
+    /// a 5xx or no answer from Graph.
+    pub fn refusal_status(&self) -> Option<u16> {
+        match self {
+            StepOutcome::Failed {
+                http_status: Some(status),
+                ..
+            } if crate::graph::GraphError::status_is_caused_by_request(*status) => Some(*status),
+            _ => None,
         }
     }
 
@@ -211,6 +236,7 @@ impl Outcome {
                         code,
                         message,
                         request_id,
+                        ..
                     } => format!(
                         "FAILED {code}: {message}{}",
                         request_id

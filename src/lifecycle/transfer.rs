@@ -1,9 +1,9 @@
 //! `transfer`: new department / job title / manager. Rule groups are
 //! diffed (old rule groups removed, new ones added) and attributes updated.
-//! Two round trips: a `$batch` of reads (user with manager, new manager),
-//! then a `$batch` of every change.
+//! Two round trips: a `$batch` of reads (user with manager, new manager,
+//! direct memberships), then a `$batch` of every change.
 
-use crate::graph::model::UserView;
+use crate::graph::model::{DirectoryObjectId, UserView};
 use crate::graph::resources::users;
 use crate::graph::{BatchItem, ClientError, Deadline, GraphClient};
 use crate::host::Host;
@@ -12,7 +12,7 @@ use crate::lifecycle::account::{display_name, summary_of};
 use crate::lifecycle::error::OpError;
 use crate::lifecycle::exec::{finish, no_change, RunMode};
 use crate::lifecycle::groups::{add_member_change, remove_member_change};
-use crate::lifecycle::ids::{checked_text, UserRef};
+use crate::lifecycle::ids::{checked_text, ObjectId, UserRef};
 use crate::lifecycle::outcome::Outcome;
 use crate::lifecycle::plan::Step;
 use crate::lifecycle::provisioning::ProvisioningRules;
@@ -47,10 +47,13 @@ fn subject(u: &UserView) -> RuleSubject<'_> {
 }
 
 /// Transfers a user in two round trips: a `$batch` reading the user (with
-/// manager) and the new manager, then a `$batch` of the changes: attribute
-/// PATCH, manager PUT, removal from groups the old attributes' rules gave,
-/// addition to groups the new ones give. Unchanged values are reported as
-/// no change. A synced user is [`OpError::Conflict`]; a manager naming no
+/// manager), the new manager and the user's direct memberships, then a
+/// `$batch` of the changes: attribute PATCH, manager PUT, removal from
+/// groups the old attributes' rules gave (only where the user is a
+/// member), addition to groups the new ones give (only where not yet).
+/// Unchanged values are reported as no change. A user named by mail or
+/// employeeId needs one more read for the memberships when rule groups
+/// change. A synced user is [`OpError::Conflict`]; a manager naming no
 /// user [`OpError::InvalidInput`] on `manager`.
 pub async fn transfer<T: Transport, H: Host>(
     client: &GraphClient<'_, T, H>,
@@ -85,6 +88,15 @@ pub async fn transfer<T: Transport, H: Host>(
             user_read(m, "id,userPrincipalName", None),
         ));
     }
+    // The direct memberships, so rule groups are left and joined only where
+    // that changes something; a mail or employeeId cannot address them yet.
+    let addressable = matches!(request.user, UserRef::Id(_) | UserRef::Upn(_));
+    if addressable {
+        items.push(BatchItem::new(
+            "groups",
+            users::list_direct_groups(request.user.value(), "id"),
+        ));
+    }
     let mut results = client.execute(&items, deadline).await.into_iter();
     let missing = || ClientError::Decode {
         what: "$batch",
@@ -104,6 +116,7 @@ pub async fn transfer<T: Transport, H: Host>(
         ),
         None => None,
     };
+    let groups_read = if addressable { results.next() } else { None };
     if current.on_premises_sync_enabled == Some(true) {
         return Err(OpError::Conflict {
             message: format!(
@@ -156,11 +169,33 @@ pub async fn transfer<T: Transport, H: Host>(
             ));
         }
     }
-    for g in old_groups.difference(&new_groups) {
-        changes.push(remove_member_change(g, &current.id, &label));
-    }
-    for g in new_groups.difference(&old_groups) {
-        changes.push(add_member_change(client, g, &current.id, &label, false));
+    if old_groups != new_groups {
+        let first = match groups_read {
+            Some(read) => read,
+            None => {
+                client
+                    .send(&users::list_direct_groups(&current.id, "id"), deadline)
+                    .await
+            }
+        };
+        let direct: Vec<DirectoryObjectId> = client.rest_of(first, 20, deadline).await?;
+        let member = |g: &ObjectId| direct.iter().any(|d| d.id.eq_ignore_ascii_case(g.as_str()));
+        for g in old_groups.difference(&new_groups) {
+            let change = remove_member_change(g, &current.id, &label);
+            if member(g) {
+                changes.push(change);
+            } else {
+                settled.push(no_change(&change.key, &change.summary));
+            }
+        }
+        for g in new_groups.difference(&old_groups) {
+            let change = add_member_change(client, g, &current.id, &label, false);
+            if member(g) {
+                settled.push(no_change(&change.key, &change.summary));
+            } else {
+                changes.push(change);
+            }
+        }
     }
     Ok(finish(
         client,

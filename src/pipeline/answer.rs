@@ -3,7 +3,7 @@
 
 use super::call::OperationCall;
 use crate::delivery::DeliveryReceipt;
-use crate::lifecycle::{Outcome, StepOutcome};
+use crate::lifecycle::{Outcome, StepOutcome, StepReport};
 use crate::secret::Secret;
 use serde_json::{json, Value};
 
@@ -59,9 +59,11 @@ pub fn read_answer(call: &OperationCall, result: Value) -> CallAnswer {
 }
 
 /// A change's answer: 200 when every step succeeded (or, in a dry run, the
-/// plan); 429 when Entra throttled past the deadline; 502 when a step
-/// failed. Each carries the plan and every step, so a caller sees exactly
-/// what was done and can re-send the same call to resume.
+/// plan); 429 when Entra throttled past the deadline; Graph's 400, 403, 404
+/// or 409 when Graph refused a step because of what was asked; 502 when a
+/// step failed upstream (Graph 5xx, network, an unknown state). Each carries
+/// the plan and every step, so a caller sees exactly what was done and can
+/// re-send the same call to resume.
 pub fn outcome_answer(call: &OperationCall, executed: &Executed) -> CallAnswer {
     let outcome = &executed.outcome;
     let mut body = json!({
@@ -120,7 +122,21 @@ pub fn outcome_answer(call: &OperationCall, executed: &Executed) -> CallAnswer {
             replay: false,
         };
     }
-    let request_id = outcome.steps.iter().find_map(|s| match &s.outcome {
+    let failures: Vec<&StepReport> = outcome
+        .steps
+        .iter()
+        .filter(|s| matches!(s.outcome, StepOutcome::Failed { .. }))
+        .collect();
+    if let Some(refused) = refusal(call, &failures, failed, total) {
+        body["error"] = refused.error;
+        return CallAnswer {
+            status: refused.status,
+            body,
+            retry_after_seconds: None,
+            replay: false,
+        };
+    }
+    let request_id = failures.iter().find_map(|s| match &s.outcome {
         StepOutcome::Failed { request_id, .. } => request_id.clone(),
         _ => None,
     });
@@ -134,5 +150,99 @@ pub fn outcome_answer(call: &OperationCall, executed: &Executed) -> CallAnswer {
         body,
         retry_after_seconds: None,
         replay: false,
+    }
+}
+
+/// A change Graph refused because of what was asked: its status and error.
+struct Refused {
+    status: u16,
+    error: Value,
+}
+
+/// When every failed step is a Graph 4xx caused by the request (see
+/// [`StepOutcome::refusal_status`]), the call answers the first one's
+/// status with Graph's code, message, request id, the input field Graph
+/// named and the permissions a 403 names: the caller must change the
+/// request (or the app's permissions), and retrying as is would not help.
+/// Any 5xx, network failure or unknown state among them keeps the 502.
+fn refusal(
+    call: &OperationCall,
+    failures: &[&StepReport],
+    failed: usize,
+    total: usize,
+) -> Option<Refused> {
+    let first = failures.first()?;
+    if failures
+        .iter()
+        .any(|s| s.outcome.refusal_status().is_none())
+    {
+        return None;
+    }
+    let StepOutcome::Failed {
+        code,
+        message,
+        request_id,
+        http_status: Some(status),
+        field,
+    } = &first.outcome
+    else {
+        return None;
+    };
+    let permissions = if *status == 403 {
+        crate::graph::error::permissions_named(message)
+    } else {
+        Vec::new()
+    };
+    let mut text = format!(
+        "Graph refused to {}: {message}",
+        lower_first(&first.summary)
+    );
+    if !permissions.is_empty() {
+        text.push_str(&format!(
+            " The app's registration in Entra needs one of these application permissions, with admin consent: {}.",
+            permissions.join(", ")
+        ));
+    }
+    text.push_str(&format!(
+        " {failed} of {total} steps failed; the others are done (see result.steps). Correct the request and re-send it to finish only what is not done."
+    ));
+    let mut error = json!({
+        "code": crate::lifecycle::error::graph_refusal_code(*status),
+        "message": text,
+        "graphStatus": status,
+        "graphCode": code,
+        "graphMessage": message,
+        "graphRequestId": request_id,
+    });
+    if let Some(path) = field.as_deref().and_then(|f| input_field(call, f)) {
+        error["field"] = json!(path);
+    }
+    if !permissions.is_empty() {
+        error["permissions"] = json!(permissions);
+    }
+    Some(Refused {
+        status: *status,
+        error,
+    })
+}
+
+/// Graph's property name as the call's input path: `data.{name}` when the
+/// route takes it directly, `data.changes.{name}` for attribute changes.
+fn input_field(call: &OperationCall, property: &str) -> Option<String> {
+    let names = crate::route::inputs::names(call.route);
+    if names.contains(&property) {
+        Some(format!("data.{property}"))
+    } else if names.contains(&"changes") {
+        Some(format!("data.changes.{property}"))
+    } else {
+        None
+    }
+}
+
+fn lower_first(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(c) => c.to_lowercase().chain(chars).collect(),
+        None => String::new(),
     }
 }

@@ -55,7 +55,8 @@ pub enum ApiError {
         /// What an administrator must set.
         message: String,
     },
-    /// The operation refused or failed: 400/403/404/409/429/502 by kind.
+    /// The operation refused or failed: 400/403/404/409/429/502 by kind
+    /// (a Graph 400, 403, 404 or 409 keeps its status).
     Operation(OpError),
     /// 403: refused by policy; `rule` names the rule.
     Refused {
@@ -179,6 +180,15 @@ impl ApiError {
         }
         if let Some(request_id) = self.graph_request_id() {
             error["graphRequestId"] = json!(request_id);
+        }
+        if let ApiError::Operation(OpError::Graph(g)) = self {
+            // Graph's own words beside the app's code, for the caller to act on.
+            error["graphStatus"] = json!(g.status);
+            error["graphCode"] = json!(g.code);
+            let permissions = g.required_permissions();
+            if !permissions.is_empty() {
+                error["permissions"] = json!(permissions);
+            }
         }
         match self {
             ApiError::Refused { rule, .. } => error["rule"] = json!(rule),

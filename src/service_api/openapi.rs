@@ -179,15 +179,15 @@ pub fn document() -> Value {
             "responses": {
                 "200": {"description": "Done (or the dry-run plan)", "headers": {"Idempotent-Replay": {"schema": {"type": "string"}, "description": "true when this is a stored answer"}}, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Success"}}}},
                 "202": {"description": "jobs.submit: the job is queued (result.jobId). Other routes: waiting for the request's approvals; nothing changed", "content": {"application/json": {"schema": {"oneOf": [{"$ref": "#/components/schemas/Success"}, {"$ref": "#/components/schemas/Error"}]}}}},
-                "400": error("Invalid input; error.field names it"),
+                "400": error("Invalid input; error.field names it. Also Graph refusing a step for its content (error.graphCode, error.graphMessage, error.graphRequestId; result.steps)"),
                 "401": error("Missing or wrong credentials"),
-                "403": error("Refused by policy (error.rule) or declined"),
-                "404": error("No such user or group"),
+                "403": error("Refused by policy (error.rule) or declined, or Graph refused a step (error.graphCode; error.permissions when Graph names the permission the app lacks)"),
+                "404": error("No such user or group (also when Graph answers 404 for a step)"),
                 "405": error("Only POST is accepted"),
-                "409": error("Conflict (for example two users with this mail)"),
+                "409": error("Conflict (for example two users with this mail, a membership held only through a nested group, or Graph's 409 for a step)"),
                 "413": error("Body over 256 KiB"),
                 "429": {"description": "Entra is throttling; retry after Retry-After", "headers": {"Retry-After": {"schema": {"type": "integer"}}}, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
-                "502": error("Entra failed (error.graphRequestId), or some steps failed (result.steps); re-send to resume"),
+                "502": error("Entra failed: a Graph 5xx, a network failure or an unknown state (error.graphRequestId), with the steps in result.steps; re-send to resume"),
                 "503": error("The app is not connected to Entra yet")
             }
         }}},

@@ -351,6 +351,8 @@ fn comments_are_internal_unless_allowed_and_secret_free() {
                 code: "Request_BadRequest".into(),
                 message: "nope".into(),
                 request_id: Some("rid-7".into()),
+                http_status: Some(400),
+                field: None,
             },
         )],
         user: None,

@@ -65,6 +65,8 @@ mod service_api_routes;
 mod service_api_signature;
 mod fidelity_inputs;
 
+mod fidelity_graph;
+
 mod resolver_admin;
 mod resolver_audit;
 mod resolver_pages;

@@ -101,6 +101,33 @@ pub const FIND_GROUPS_BY_DISPLAY_NAME: GraphCall = GraphCall {
     learn_url: "https://learn.microsoft.com/en-us/graph/api/group-list?view=graph-rest-1.0",
 };
 
+/// The groups nested directly in a group (its members of type group):
+/// `GET /groups/{id}/members/microsoft.graph.group?$select=id,displayName&$top=999`.
+/// Used to say through which nested group a user keeps access.
+///
+/// Learn: <https://learn.microsoft.com/en-us/graph/api/group-list-members?view=graph-rest-1.0>.
+/// Permission: `GroupMember.Read.All` (Learn's least; the map also lists
+/// `Group.ReadBasic.All`, but members of other types than basic groups are
+/// not promised with it, and the app holds `GroupMember.Read.All` for
+/// [`get_group`] anyway).
+pub fn list_member_groups(group_id: &str) -> GraphRequest {
+    GraphRequest::get(format!(
+        "/groups/{}/members/microsoft.graph.group",
+        encode_component(group_id)
+    ))
+    .query("$select=id,displayName&$top=999")
+}
+
+/// Entry of [`list_member_groups`] in [`super::CALLS`].
+pub const LIST_MEMBER_GROUPS: GraphCall = GraphCall {
+    name: "groups::list_member_groups",
+    method: Method::Get,
+    path_template: "/groups/{id}/members/microsoft.graph.group",
+    least_permission: "GroupMember.Read.All",
+    also_needs: &[],
+    learn_url: "https://learn.microsoft.com/en-us/graph/api/group-list-members?view=graph-rest-1.0",
+};
+
 /// Adds a member: `POST /groups/{group_id}/members/$ref` with
 /// `{"@odata.id": member_url}` (a `…/directoryObjects/{id}` URL, see
 /// [`crate::graph::GraphClient::directory_object_url`]); 204 on success.

@@ -102,6 +102,7 @@ pub const CALLS: &[GraphCall] = &[
     groups::SEARCH_GROUPS,
     groups::LIST_GROUPS_BY_ID,
     groups::FIND_GROUPS_BY_DISPLAY_NAME,
+    groups::LIST_MEMBER_GROUPS,
     groups::ADD_MEMBER,
     groups::REMOVE_MEMBER,
     authentication_methods::CREATE_TEMPORARY_ACCESS_PASS,
@@ -221,6 +222,7 @@ mod tests {
                 groups::FIND_GROUPS_BY_DISPLAY_NAME,
                 groups::find_groups_by_display_name("Sales"),
             ),
+            (groups::LIST_MEMBER_GROUPS, groups::list_member_groups(ID)),
             (groups::ADD_MEMBER, groups::add_member(ID, "https://x/y")),
             (groups::REMOVE_MEMBER, groups::remove_member(ID, ID)),
             (

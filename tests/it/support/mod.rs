@@ -58,6 +58,15 @@ pub struct EmulatorHost {
 }
 
 impl EmulatorHost {
+    /// `inner` (a configured app's host) in front of `emulator`, so the
+    /// core's waits move the emulator's clock too.
+    pub fn over(inner: MemoryHost, emulator: &Emulator) -> Self {
+        EmulatorHost {
+            inner,
+            emulator: emulator.clone(),
+        }
+    }
+
     /// Moves both clocks (a pause between two runs, a token ageing).
     pub fn advance(&self, ms: u64) {
         self.inner.advance(ms);
