@@ -71,16 +71,12 @@ impl TapOptions {
     }
 }
 
+/// A synced user's password is mastered in AD: Graph's `passwordProfile`
+/// PATCH is refused for it, and Graph has no property telling whether
+/// password writeback is on (writeback serves SSPR and the delegated
+/// `resetPassword` API, not this app-only write), so it is refused up front.
 fn refuse_synced(user: &crate::graph::model::UserView) -> Result<(), OpError> {
-    if user.on_premises_sync_enabled == Some(true) {
-        return Err(OpError::Conflict {
-            message: format!(
-                "{} is synchronised from on-premises Active Directory; its password is managed there",
-                display_name(user)
-            ),
-        });
-    }
-    Ok(())
+    crate::lifecycle::hybrid::refuse_ad_mastered(user, ["passwordProfile"])
 }
 
 /// The PATCH that sets a new password the user must change at next sign-in.

@@ -8,6 +8,7 @@ pub mod credentials;
 pub mod error;
 pub mod exec;
 pub mod groups;
+pub mod hybrid;
 pub mod ids;
 pub mod lookup;
 pub mod naming;

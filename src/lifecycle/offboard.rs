@@ -81,7 +81,7 @@ pub async fn offboard<T: Transport, H: Host>(
     } else {
         changes.push(leave_change);
     }
-    Ok(finish(
+    let mut outcome = finish(
         client,
         mode,
         deadline,
@@ -89,5 +89,12 @@ pub async fn offboard<T: Transport, H: Host>(
         changes,
         Some(summary_of(&target)),
     )
-    .await)
+    .await;
+    // A synced leaver is re-enabled by the next sync unless AD disables it.
+    outcome
+        .remainder
+        .extend(crate::lifecycle::hybrid::account_state_remainder(
+            &target, false,
+        ));
+    Ok(outcome)
 }

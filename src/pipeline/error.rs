@@ -180,6 +180,11 @@ impl ApiError {
         if let Some(request_id) = self.graph_request_id() {
             error["graphRequestId"] = json!(request_id);
         }
+        if let ApiError::Operation(e) = self {
+            if let Some(properties) = e.on_premises_properties() {
+                error["properties"] = json!(properties);
+            }
+        }
         match self {
             ApiError::Refused { rule, .. } => error["rule"] = json!(rule),
             ApiError::Denied { denial, .. } => {
