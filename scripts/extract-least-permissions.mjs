@@ -25,6 +25,7 @@ const FEATURES = {
   revokeSessions: { label: 'Revoke sign-in sessions', requests: [['POST', '/users/{id}/revokesigninsessions']] },
   resetPassword: { label: 'Reset passwords', requests: [['PATCH', '/users/{id}']], prefer: 'User-PasswordProfile.ReadWrite.All', note: 'Entra also requires the app to hold a directory role that may reset the target (Helpdesk Administrator or User Administrator for non-administrators).' },
   temporaryAccessPass: { label: 'Issue Temporary Access Passes', requests: [['POST', '/users/{id}/authentication/temporaryaccesspassmethods']] },
+  temporaryAccessPassPolicy: { label: 'Read the tenant\u2019s Temporary Access Pass policy (lifetimes, one-time use)', requests: [['GET', '/policies/authenticationmethodspolicy/authenticationmethodconfigurations/temporaryaccesspass']] },
   protectedTargets: { label: 'Detect privileged targets (directory role assignments)', requests: [['GET', '/rolemanagement/directory/roleassignments']] },
 };
 

@@ -19,6 +19,7 @@ pub mod plan;
 pub mod provisioning;
 pub mod resolve;
 pub mod rules;
+pub mod tap_policy;
 pub mod transfer;
 pub mod update;
 

@@ -11,9 +11,6 @@ use crate::lifecycle::{self, credentials::TapOptions, TransferRequest, UserRef};
 use crate::route::inputs::names;
 use crate::route::Route;
 
-/// Default TAP lifetime in minutes when the caller gives none: one working day.
-pub const DEFAULT_TAP_MINUTES: u32 = 480;
-
 /// Reads `call.data` into its route's typed request. Every name in `data`
 /// must be one the route declares ([`crate::route::inputs`]); an error names
 /// the field (`data.changes.department`) and nothing has been sent to Entra.
@@ -68,11 +65,11 @@ pub fn parse(call: &OperationCall) -> Result<RouteRequest<Parsed>, ApiError> {
         }
         Route::UserCreateTemporaryAccessPass => {
             let input = input()?;
-            let minutes = input
-                .optional_u32("lifetimeInMinutes")?
-                .unwrap_or(DEFAULT_TAP_MINUTES);
-            let once = input.optional_bool("isUsableOnce")?.unwrap_or(true);
-            let options = TapOptions::new(minutes, once)
+            // What is left out comes from the tenant's policy, read when
+            // the request is resolved.
+            let minutes = input.optional_u32("lifetimeInMinutes")?;
+            let once = input.optional_bool("isUsableOnce")?;
+            let options = TapOptions::requested(minutes, once)
                 .map_err(|e| op_input_error(e, "data.lifetimeInMinutes"))?;
             RouteRequest::TemporaryAccessPass {
                 user: input.user("user")?,

@@ -113,6 +113,7 @@ pub async fn check(host: &impl Host, transport: &impl Transport) -> Result<Value
         .collect();
     let mut report = assess(&granted);
     report["connected"] = json!(true);
+    report["temporaryAccessPassPolicy"] = tap_policy(host, transport).await?;
     report["directoryRole"] = match connection["servicePrincipalId"].as_str() {
         Some(principal) => directory_roles(principal, host, transport).await?,
         None => {
@@ -120,6 +121,22 @@ pub async fn check(host: &impl Host, transport: &impl Transport) -> Result<Value
         }
     };
     Ok(report)
+}
+
+/// The tenant's Temporary Access Pass policy, the range every pass the app
+/// issues must fit. A refusal (the permission is missing) is reported.
+async fn tap_policy(host: &impl Host, transport: &impl Transport) -> Result<Value, ResolverError> {
+    let ctx = RouteContext::load(host, transport, PAGE_BUDGET_MS)
+        .await
+        .map_err(|e| from_api_error(&e))?;
+    let client = ctx.graph().await.map_err(|e| from_api_error(&e))?;
+    Ok(
+        match crate::lifecycle::tap_policy::read_tap_policy(&client, ctx.deadline).await {
+            Ok(Some(policy)) => json!({ "checked": true, "policy": policy }),
+            Ok(None) => json!({ "checked": false, "note": "The policy could not be read; grant Policy.Read.AuthenticationMethod so the app checks pass lifetimes before Entra refuses them." }),
+            Err(e) => json!({ "checked": false, "note": format!("The policy could not be read ({e}).") }),
+        },
+    )
 }
 
 #[derive(Deserialize)]

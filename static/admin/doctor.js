@@ -18,6 +18,10 @@ export function doctorTab(panel) {
         h('div', { class: 'grid2' },
           h('div', { class: 'card' }, h('h3', {}, `Missing (${r.missing.length})`), r.missing.length ? h('ul', {}, r.missing.map((p) => h('li', {}, h('code', {}, p)))) : h('p', { class: 'ok' }, 'Nothing missing.')),
           h('div', { class: 'card' }, h('h3', {}, `More than needed (${r.excessive.length})`), r.excessive.length ? h('ul', {}, r.excessive.map((p) => h('li', {}, h('code', {}, p)))) : h('p', { class: 'ok' }, 'No excess.'), h('p', { class: 'subtlest' }, 'Remove these from the app registration unless another tool needs them.'))),
+        h('div', { class: 'card' }, h('h3', {}, 'Temporary Access Pass policy'),
+          r.temporaryAccessPassPolicy?.checked
+            ? (({ state, minimumLifetimeInMinutes: min, maximumLifetimeInMinutes: max, defaultLifetimeInMinutes: def, isUsableOnce }) => h('p', { class: state === 'enabled' ? 'ok' : 'bad' }, state === 'enabled' ? `Enabled: ${min} to ${max} minutes (default ${def}), ${isUsableOnce ? 'one-time passes only' : 'one-time or reusable'}.` : 'Disabled in the tenant: no pass can be issued.'))(r.temporaryAccessPassPolicy.policy)
+            : h('p', { class: 'subtle' }, r.temporaryAccessPassPolicy?.note ?? 'Not checked.')),
         h('div', { class: 'card' }, h('h3', {}, 'Directory role for password resets'),
           r.directoryRole?.checked
             ? (r.directoryRole.passwordResetRoles.length ? h('p', { class: 'ok' }, `The app holds: ${r.directoryRole.passwordResetRoles.join(', ')}.`) : h('p', { class: 'bad' }, 'The app holds no role that may reset passwords; password resets will fail.'))

@@ -335,6 +335,16 @@ fn doctor_compares_least_permissions_with_the_token() {
             !list("missing").contains(&"User.Read.All".to_string()),
             "User.ReadWrite.All covers it"
         );
+        // The tenant's Temporary Access Pass policy, and its permission.
+        assert!(
+            !list("missing").contains(&"Policy.Read.AuthenticationMethod".to_string()),
+            "{report}"
+        );
+        assert_eq!(
+            report["temporaryAccessPassPolicy"]["policy"]["maximumLifetimeInMinutes"],
+            480,
+            "{report}"
+        );
         assert_eq!(report["directoryRole"]["checked"], true);
         assert_eq!(
             report["directoryRole"]["passwordResetRoles"],
