@@ -133,8 +133,12 @@ async fn tap_policy(host: &impl Host, transport: &impl Transport) -> Result<Valu
     Ok(
         match crate::lifecycle::tap_policy::read_tap_policy(&client, ctx.deadline).await {
             Ok(Some(policy)) => json!({ "checked": true, "policy": policy }),
-            Ok(None) => json!({ "checked": false, "note": "The policy could not be read; grant Policy.Read.AuthenticationMethod so the app checks pass lifetimes before Entra refuses them." }),
-            Err(e) => json!({ "checked": false, "note": format!("The policy could not be read ({e}).") }),
+            Ok(None) => {
+                json!({ "checked": false, "note": "The policy could not be read; grant Policy.Read.AuthenticationMethod so the app checks pass lifetimes before Entra refuses them." })
+            }
+            Err(e) => {
+                json!({ "checked": false, "note": format!("The policy could not be read ({e}).") })
+            }
         },
     )
 }

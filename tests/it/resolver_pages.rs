@@ -341,8 +341,7 @@ fn doctor_compares_least_permissions_with_the_token() {
             "{report}"
         );
         assert_eq!(
-            report["temporaryAccessPassPolicy"]["policy"]["maximumLifetimeInMinutes"],
-            480,
+            report["temporaryAccessPassPolicy"]["policy"]["maximumLifetimeInMinutes"], 480,
             "{report}"
         );
         assert_eq!(report["directoryRole"]["checked"], true);
