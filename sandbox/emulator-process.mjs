@@ -97,6 +97,11 @@ export class EmulatorProcess {
     return this.control('reset', { method: 'POST' });
   }
 
+  /** Runs one Entra Connect sync cycle: synced users' AD-mastered properties go back to AD's values. */
+  syncCycle() {
+    return this.control('sync', { method: 'POST' });
+  }
+
   /** Stops the child and waits until it is gone (SIGKILL after a grace period). */
   async stop() {
     if (this.child.exitCode === null && this.child.signalCode === null) {

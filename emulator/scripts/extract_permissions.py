@@ -37,6 +37,8 @@ SERVED = [
     "/directoryroles",
     "/directoryroles/{id}/members",
     "/rolemanagement/directory/roleassignments",
+    "/policies/authenticationmethodspolicy/authenticationmethodconfigurations/{id}",
+    "/policies/authenticationmethodspolicy/authenticationmethodconfigurations/temporaryaccesspass",
 ]
 
 

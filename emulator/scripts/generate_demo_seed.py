@@ -185,7 +185,15 @@ def main():
             ],
             "countryLetterCode": "US",
             "city": "Redmond",
-            "temporaryAccessPassEnabled": True,
+            # The authentication methods policy's TAP configuration (Entra's defaults).
+            "temporaryAccessPassPolicy": {
+                "state": "enabled",
+                "minimumLifetimeInMinutes": 60,
+                "maximumLifetimeInMinutes": 480,
+                "defaultLifetimeInMinutes": 60,
+                "isUsableOnce": False,
+                "defaultLength": 8,
+            },
             "tokenLifetimeSeconds": 3599,
         },
         "app": {
@@ -203,6 +211,7 @@ def main():
                 "User-LifeCycleInfo.ReadWrite.All",
                 "Group.Read.All",
                 "Organization.Read.All",
+                "Policy.Read.AuthenticationMethod",
             ],
         },
         "directoryRoles": roles,

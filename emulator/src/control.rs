@@ -1,4 +1,5 @@
-//! `/_emulator/...`: request log, reset, faults, virtual clock, tenant summary.
+//! `/_emulator/...`: request log, reset, faults, virtual clock, tenant
+//! summary, an Entra Connect sync cycle.
 
 use http::Method;
 use serde::Deserialize;
@@ -49,6 +50,17 @@ pub(crate) fn handle(state: &mut State, method: &Method, path: &str, body: &[u8]
             Err(e) => bad(&format!("invalid time body: {e}")),
         },
         ("GET", "tenant") => (200, tenant_summary(state)),
+        ("POST", "sync") => {
+            let reverted: Vec<Value> = state
+                .tenant
+                .sync_cycle()
+                .into_iter()
+                .map(|(id, upn, properties)| {
+                    json!({"id": id, "userPrincipalName": upn, "properties": properties})
+                })
+                .collect();
+            (200, json!({"reverted": reverted}))
+        }
         _ => (
             404,
             json!({"error": format!("no control endpoint {method} /_emulator/{path}")}),

@@ -9,7 +9,7 @@ use crate::odata::QueryParams;
 use crate::permissions;
 use crate::tenant::Tenant;
 use crate::token::Claims;
-use crate::{directory, groups, users};
+use crate::{directory, groups, policies, users};
 
 /// One Graph call (a top-level request or a `$batch` item), already authenticated.
 pub(crate) struct Call<'a> {
@@ -131,6 +131,7 @@ pub(crate) fn route(tenant: &mut Tenant, call: &Call) -> GraphResult {
         "organization",
         "directoryRoles",
         "roleManagement",
+        "policies",
     ];
     if !known.iter().any(|k| is(first, k)) {
         return Err(GraphError::UnknownSegment(first.to_string()));
@@ -235,6 +236,14 @@ pub(crate) fn route(tenant: &mut Tenant, call: &Call) -> GraphResult {
                 && m == Method::GET =>
         {
             directory::role_assignments(tenant, call)
+        }
+        [p, a, c, id]
+            if is(p, "policies")
+                && is(a, "authenticationMethodsPolicy")
+                && is(c, "authenticationMethodConfigurations")
+                && m == Method::GET =>
+        {
+            policies::method_configuration(tenant, call, id)
         }
         _ => Err(GraphError::MethodNotAllowed),
     }

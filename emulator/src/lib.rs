@@ -14,6 +14,7 @@ mod groups;
 pub mod log;
 pub mod odata;
 pub mod permissions;
+mod policies;
 mod privileged;
 pub mod schema;
 pub mod seed;

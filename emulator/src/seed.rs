@@ -94,15 +94,41 @@ pub struct SeedTenant {
     pub country_letter_code: Option<String>,
     #[serde(default)]
     pub city: Option<String>,
-    /// The authentication methods policy switch for Temporary Access Pass.
-    #[serde(default = "yes")]
-    pub temporary_access_pass_enabled: bool,
+    /// The authentication methods policy's Temporary Access Pass
+    /// configuration (Graph's property names; absent: Entra's defaults).
+    #[serde(default)]
+    pub temporary_access_pass_policy: SeedTapPolicy,
     #[serde(default = "default_token_lifetime")]
     pub token_lifetime_seconds: u64,
 }
 
-fn yes() -> bool {
-    true
+/// `temporaryAccessPassAuthenticationMethodConfiguration` as seeded. The
+/// defaults are Entra's own for a tenant that enabled the method:
+/// <https://learn.microsoft.com/en-us/entra/identity/authentication/howto-authentication-temporary-access-pass>
+/// (minimum 1 hour, maximum 8 hours, default 1 hour, length 8, not one-time).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
+pub struct SeedTapPolicy {
+    /// `enabled` or `disabled`.
+    pub state: String,
+    pub minimum_lifetime_in_minutes: i64,
+    pub maximum_lifetime_in_minutes: i64,
+    pub default_lifetime_in_minutes: i64,
+    pub is_usable_once: bool,
+    pub default_length: i64,
+}
+
+impl Default for SeedTapPolicy {
+    fn default() -> Self {
+        SeedTapPolicy {
+            state: "enabled".into(),
+            minimum_lifetime_in_minutes: 60,
+            maximum_lifetime_in_minutes: 480,
+            default_lifetime_in_minutes: 60,
+            is_usable_once: false,
+            default_length: 8,
+        }
+    }
 }
 
 fn default_token_lifetime() -> u64 {

@@ -2,7 +2,20 @@
 
 use serde_json::{Map, Value};
 
-use crate::seed::Seed;
+use crate::seed::{Seed, SeedTapPolicy};
+
+/// Properties Entra Connect does not master: a cloud write sticks on a
+/// synced user and a sync cycle leaves it alone. From the user resource
+/// ("Returned only on $select ... can be updated for synced users") and
+/// Entra Connect's synchronised-attribute list:
+/// <https://learn.microsoft.com/en-us/entra/identity/hybrid/connect/reference-connect-sync-attributes-synchronized>.
+/// `accountEnabled` is not here: Graph accepts it on a synced user, but it
+/// is mastered by `userAccountControl` in AD and the next cycle reverts it.
+pub(crate) const CLOUD_MASTERED_WHEN_SYNCED: &[&str] = &[
+    "usageLocation",
+    "employeeLeaveDateTime",
+    "preferredLanguage",
+];
 
 #[derive(Debug, Clone)]
 pub(crate) struct App {
@@ -41,6 +54,10 @@ pub(crate) struct User {
     /// never logged or returned.
     pub password: Option<String>,
     pub tap: Option<TemporaryAccessPass>,
+    /// For a user synced from on-premises AD: the values AD holds for the
+    /// properties it masters (taken from the seed), which a sync cycle
+    /// (`POST /_emulator/sync`) writes back over any cloud change.
+    pub on_premises: Option<Map<String, Value>>,
     /// Replication delay: reads before this instant behave as if the object is absent.
     pub visible_at_ms: u64,
 }
@@ -58,7 +75,7 @@ pub(crate) struct Tenant {
     pub verified_domains: Vec<Map<String, Value>>,
     pub country_letter_code: Option<String>,
     pub city: Option<String>,
-    pub tap_enabled: bool,
+    pub tap_policy: SeedTapPolicy,
     pub token_lifetime_seconds: u64,
     pub app: App,
     pub roles: Vec<DirectoryRole>,
@@ -135,11 +152,23 @@ impl Tenant {
                 let password = props
                     .remove("password")
                     .and_then(|v| v.as_str().map(str::to_string));
+                let on_premises = bool_prop(&props, "onPremisesSyncEnabled").then(|| {
+                    props
+                        .iter()
+                        .filter(|(k, _)| !CLOUD_MASTERED_WHEN_SYNCED.contains(&k.as_str()))
+                        .map(|(k, v)| (k.clone(), v.clone()))
+                        .collect()
+                });
                 User {
                     props,
-                    manager,
+                    manager: manager.clone(),
                     password,
                     tap: None,
+                    on_premises: on_premises.map(|mut ad: Map<String, Value>| {
+                        // The manager is mastered in AD too.
+                        ad.insert("manager".into(), manager.map_or(Value::Null, Value::String));
+                        ad
+                    }),
                     visible_at_ms: 0,
                 }
             })
@@ -165,7 +194,7 @@ impl Tenant {
             verified_domains: seed.tenant.verified_domains.clone(),
             country_letter_code: seed.tenant.country_letter_code.clone(),
             city: seed.tenant.city.clone(),
-            tap_enabled: seed.tenant.temporary_access_pass_enabled,
+            tap_policy: seed.tenant.temporary_access_pass_policy.clone(),
             token_lifetime_seconds: seed.tenant.token_lifetime_seconds,
             app: App {
                 display_name: seed.app.display_name.clone(),
@@ -263,6 +292,35 @@ impl Tenant {
             .filter(|r| containers.iter().any(|c| c.eq_ignore_ascii_case(&r.id)))
             .map(|r| r.role_template_id.to_ascii_lowercase())
             .collect()
+    }
+
+    /// One Entra Connect sync cycle: every synced user's AD-mastered
+    /// properties (and manager) are set back to the values AD holds.
+    /// Returns, per user changed, the properties it reverted.
+    pub fn sync_cycle(&mut self) -> Vec<(String, String, Vec<String>)> {
+        let mut changed = Vec::new();
+        for user in &mut self.users {
+            let Some(ad) = user.on_premises.clone() else {
+                continue;
+            };
+            let mut reverted = Vec::new();
+            for (key, value) in ad {
+                if key == "manager" {
+                    let wanted = value.as_str().map(str::to_string);
+                    if user.manager != wanted {
+                        user.manager = wanted;
+                        reverted.push(key);
+                    }
+                } else if user.props.get(&key) != Some(&value) {
+                    user.props.insert(key.clone(), value);
+                    reverted.push(key);
+                }
+            }
+            if !reverted.is_empty() {
+                changed.push((user.id().to_string(), user.upn().to_string(), reverted));
+            }
+        }
+        changed
     }
 
     /// Is the user a member of a role-assignable group (a privileged target in Entra)?

@@ -9,7 +9,7 @@ use crate::graph::{object_body, Call, GraphResult, Reply};
 use crate::odata::filter::{FilterTarget, PropertyKind};
 use crate::odata::{self, parse_select, project};
 use crate::privileged;
-use crate::tenant::{TemporaryAccessPass, Tenant, User};
+use crate::tenant::{TemporaryAccessPass, Tenant, User, CLOUD_MASTERED_WHEN_SYNCED};
 use crate::validation;
 
 const CONTEXT: &str = "https://graph.microsoft.com/v1.0/$metadata";
@@ -58,12 +58,14 @@ pub const USER_FILTER: FilterTarget = FilterTarget {
     ],
 };
 
-/// Properties that stay cloud-writable on users synchronised from on-premises AD.
-const CLOUD_WRITABLE_WHEN_SYNCED: &[&str] = &[
-    "usageLocation",
-    "employeeLeaveDateTime",
-    "preferredLanguage",
-];
+/// Graph accepts these on a user synchronised from on-premises AD: the
+/// cloud-mastered ones ([`CLOUD_MASTERED_WHEN_SYNCED`]) and `accountEnabled`,
+/// which Graph writes although AD masters it: Entra Connect derives it from
+/// `userAccountControl`, so the next sync cycle writes AD's value back
+/// (<https://learn.microsoft.com/en-us/entra/identity/hybrid/connect/reference-connect-sync-attributes-synchronized>).
+fn cloud_writable_when_synced(property: &str) -> bool {
+    property == "accountEnabled" || CLOUD_MASTERED_WHEN_SYNCED.contains(&property)
+}
 
 /// Sensitive properties: on privileged targets they need a matching directory role.
 const SENSITIVE_PROPERTIES: &[&str] = &[
@@ -210,6 +212,7 @@ pub(crate) fn create(tenant: &mut Tenant, call: &Call) -> GraphResult {
         manager: None,
         password,
         tap: None,
+        on_premises: None,
         visible_at_ms: call.now_ms + call.replication_delay_ms,
     };
     let mut out = Map::new();
@@ -241,7 +244,7 @@ pub(crate) fn update(tenant: &mut Tenant, call: &Call, id: &str) -> GraphResult 
     if tenant.users[index].is_synced()
         && body
             .keys()
-            .any(|k| !k.starts_with('@') && !CLOUD_WRITABLE_WHEN_SYNCED.contains(&k.as_str()))
+            .any(|k| !k.starts_with('@') && !cloud_writable_when_synced(k))
     {
         return Err(GraphError::on_premises_mastered());
     }
@@ -538,14 +541,15 @@ fn tap_json(user_id: &str, tap: &TemporaryAccessPass, now_ms: u64, reveal: bool)
     })
 }
 
-/// A readable one-time pass: letters and digits without look-alikes, plus symbols.
-fn generate_pass() -> String {
+/// A readable pass of the policy's `defaultLength` (8 to 48): letters and
+/// digits without look-alikes, plus symbols.
+fn generate_pass(length: i64) -> String {
     const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789!#%+?";
-    uuid::Uuid::new_v4()
-        .as_bytes()
-        .iter()
-        .take(8)
-        .map(|b| ALPHABET[(*b as usize) % ALPHABET.len()] as char)
+    let length = length.clamp(8, 48) as usize;
+    std::iter::repeat_with(|| *uuid::Uuid::new_v4().as_bytes())
+        .flatten()
+        .take(length)
+        .map(|b| ALPHABET[(b as usize) % ALPHABET.len()] as char)
         .collect()
 }
 
@@ -576,7 +580,12 @@ pub(crate) fn create_tap(tenant: &mut Tenant, call: &Call, id: &str) -> GraphRes
     {
         return Err(GraphError::AccessDenied);
     }
-    if !tenant.tap_enabled {
+    // The authentication methods policy decides, as in Entra: the method
+    // must be enabled, the lifetime within the policy's minimum and maximum,
+    // and the pass one-time when the policy requires it.
+    // https://learn.microsoft.com/en-us/entra/identity/authentication/howto-authentication-temporary-access-pass
+    let policy = &tenant.tap_policy;
+    if policy.state != "enabled" {
         return Err(GraphError::bad_request(
             "badRequest",
             "The Temporary Access Pass authentication method is not enabled for this user by the authentication methods policy.",
@@ -585,11 +594,25 @@ pub(crate) fn create_tap(tenant: &mut Tenant, call: &Call, id: &str) -> GraphRes
     let lifetime = body
         .get("lifetimeInMinutes")
         .and_then(Value::as_i64)
-        .unwrap_or(60);
-    if !(10..=43200).contains(&lifetime) {
+        .unwrap_or(policy.default_lifetime_in_minutes);
+    let (min, max) = (
+        policy.minimum_lifetime_in_minutes,
+        policy.maximum_lifetime_in_minutes,
+    );
+    if !(min..=max).contains(&lifetime) {
         return Err(GraphError::bad_request(
             "badRequest",
-            "The lifetime of the Temporary Access Pass must be between 10 and 43200 minutes.",
+            format!("The lifetimeInMinutes of the Temporary Access Pass must be between {min} and {max} minutes as set in the Temporary Access Pass authentication methods policy."),
+        ));
+    }
+    let usable_once = body
+        .get("isUsableOnce")
+        .and_then(Value::as_bool)
+        .unwrap_or(policy.is_usable_once);
+    if policy.is_usable_once && !usable_once {
+        return Err(GraphError::bad_request(
+            "badRequest",
+            "The Temporary Access Pass authentication methods policy allows one-time passes only: isUsableOnce must be true.",
         ));
     }
     let start_ms = match body.get("startDateTime").and_then(Value::as_str) {
@@ -603,14 +626,11 @@ pub(crate) fn create_tap(tenant: &mut Tenant, call: &Call, id: &str) -> GraphRes
     };
     let tap = TemporaryAccessPass {
         id: uuid::Uuid::new_v4().to_string(),
-        pass: generate_pass(),
+        pass: generate_pass(policy.default_length),
         created_ms: call.now_ms,
         start_ms,
         lifetime_minutes: lifetime,
-        usable_once: body
-            .get("isUsableOnce")
-            .and_then(Value::as_bool)
-            .unwrap_or(false),
+        usable_once,
     };
     let reply = tap_json(&user_id, &tap, call.now_ms, true);
     // One Temporary Access Pass per user: a new one replaces the old.

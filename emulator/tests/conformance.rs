@@ -188,6 +188,20 @@ async fn every_property_the_emulator_speaks_is_declared_in_the_csdl() {
         tap.as_object().unwrap(),
         &mut seen,
     );
+    let policy = call(
+        &emu,
+        &tok,
+        "GET",
+        "/policies/authenticationMethodsPolicy/authenticationMethodConfigurations/TemporaryAccessPass",
+        None,
+    )
+    .await;
+    check(
+        &schema,
+        "temporaryAccessPassAuthenticationMethodConfiguration",
+        policy.as_object().unwrap(),
+        &mut seen,
+    );
     for role in objects(&call(&emu, &tok, "GET", "/directoryRoles", None).await) {
         check(&schema, "directoryRole", &role, &mut seen);
     }

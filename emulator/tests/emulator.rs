@@ -962,6 +962,12 @@ async fn usage_location_must_be_iso_3166_alpha_2() {
     );
 }
 
+/// Graph refuses AD-mastered properties of a synced user with its
+/// on-premises-mastered message (Microsoft Q&A "Error updating user records
+/// in Entra via Graph API", and the user resource's note that synced
+/// properties are managed on-premises:
+/// https://learn.microsoft.com/en-us/graph/api/resources/user?view=graph-rest-1.0),
+/// while the cloud-mastered ones stay writable.
 #[tokio::test(flavor = "current_thread")]
 async fn synced_users_refuse_mastered_properties() {
     let emu = Emulator::demo();
@@ -969,22 +975,59 @@ async fn synced_users_refuse_mastered_properties() {
     let joni = user_id(&emu, SYNCED_USER);
     for body in [
         json!({"jobTitle": "x"}),
+        json!({"department": "Sales"}),
         json!({"passwordProfile": {"password": STRONG}}),
-        json!({"accountEnabled": false}),
+        json!({"usageLocation": "DE", "jobTitle": "x"}),
     ] {
         let r = graph(&emu, &tok, "PATCH", &format!("/users/{joni}"), Some(body)).await;
         assert_eq!(r.status, 400);
         assert_eq!(r.body["error"]["message"], "Unable to update the specified properties for on-premises mastered Directory Sync objects or objects currently undergoing migration.");
     }
+    assert_eq!(emu.user(&joni).unwrap()["jobTitle"], "Controller");
+    for body in [
+        json!({"employeeLeaveDateTime": "2026-12-01T00:00:00Z"}),
+        json!({"usageLocation": "DE"}),
+        json!({"preferredLanguage": "de-DE"}),
+    ] {
+        let r = graph(&emu, &tok, "PATCH", &format!("/users/{joni}"), Some(body)).await;
+        assert_eq!(r.status, 204, "{}", r.body);
+    }
+    assert_eq!(emu.user(&joni).unwrap()["usageLocation"], "DE");
+}
+
+/// Graph accepts `accountEnabled` on a synced user, but AD masters it
+/// (Entra Connect derives it from `userAccountControl`), so the next sync
+/// cycle writes AD's value back:
+/// https://learn.microsoft.com/en-us/entra/identity/hybrid/connect/reference-connect-sync-attributes-synchronized
+/// The `POST /_emulator/sync` control runs such a cycle; cloud-mastered
+/// properties (usageLocation) survive it.
+#[tokio::test(flavor = "current_thread")]
+async fn a_sync_cycle_reverts_cloud_changes_to_ad_mastered_values() {
+    let emu = Emulator::demo();
+    let tok = token(&emu).await;
+    let joni = user_id(&emu, SYNCED_USER);
     let r = graph(
         &emu,
         &tok,
         "PATCH",
         &format!("/users/{joni}"),
-        Some(json!({"employeeLeaveDateTime": "2026-12-01T00:00:00Z"})),
+        Some(json!({"accountEnabled": false, "usageLocation": "DE"})),
     )
     .await;
     assert_eq!(r.status, 204, "{}", r.body);
+    assert_eq!(emu.user(&joni).unwrap()["accountEnabled"], false);
+    let sync = send(&emu, "POST", "/_emulator/sync", &[], Vec::new()).await;
+    assert_eq!(sync.status, 200);
+    assert_eq!(
+        sync.body,
+        json!({"reverted": [{"id": joni, "userPrincipalName": SYNCED_USER, "properties": ["accountEnabled"]}]})
+    );
+    let after = emu.user(&joni).unwrap();
+    assert_eq!(after["accountEnabled"], true);
+    assert_eq!(after["usageLocation"], "DE");
+    // Nothing left to revert; cloud-only users are never touched.
+    let again = send(&emu, "POST", "/_emulator/sync", &[], Vec::new()).await;
+    assert_eq!(again.body, json!({"reverted": []}));
 }
 
 #[tokio::test(flavor = "current_thread")]
@@ -1221,6 +1264,8 @@ async fn revoke_sessions_and_temporary_access_pass() {
     for bad in [
         json!({"lifetimeInMinutes": 5}),
         json!({"lifetimeInMinutes": 43201}),
+        json!({"lifetimeInMinutes": 59}),
+        json!({"lifetimeInMinutes": 481}),
         json!({"bogus": 1}),
     ] {
         assert_eq!(
@@ -1230,7 +1275,7 @@ async fn revoke_sessions_and_temporary_access_pass() {
     }
     // The tenant policy switch.
     let mut seed: Value = serde_json::from_str(include_str!("../seed/demo-tenant.json")).unwrap();
-    seed["tenant"]["temporaryAccessPassEnabled"] = json!(false);
+    seed["tenant"]["temporaryAccessPassPolicy"]["state"] = json!("disabled");
     let off = Emulator::from_seed_json(&seed.to_string()).unwrap();
     let tok = token(&off).await;
     assert_eq!(
@@ -1238,6 +1283,103 @@ async fn revoke_sessions_and_temporary_access_pass() {
             .await
             .status,
         400
+    );
+}
+
+/// The Temporary Access Pass configuration of the authentication methods
+/// policy, as Graph serves it:
+/// https://learn.microsoft.com/en-us/graph/api/temporaryaccesspassauthenticationmethodconfiguration-get?view=graph-rest-1.0
+/// (least application permission Policy.Read.AuthenticationMethod, per the
+/// page and Microsoft's permission map).
+#[tokio::test(flavor = "current_thread")]
+async fn the_tap_policy_is_served_and_needs_the_policy_read_permission() {
+    let emu = Emulator::demo();
+    let tok = token(&emu).await;
+    let path = "/policies/authenticationMethodsPolicy/authenticationMethodConfigurations/TemporaryAccessPass";
+    let r = graph(&emu, &tok, "GET", path, None).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(
+        r.body["@odata.type"],
+        "#microsoft.graph.temporaryAccessPassAuthenticationMethodConfiguration"
+    );
+    for (key, value) in [
+        ("id", json!("TemporaryAccessPass")),
+        ("state", json!("enabled")),
+        ("minimumLifetimeInMinutes", json!(60)),
+        ("maximumLifetimeInMinutes", json!(480)),
+        ("defaultLifetimeInMinutes", json!(60)),
+        ("isUsableOnce", json!(false)),
+        ("defaultLength", json!(8)),
+    ] {
+        assert_eq!(r.body[key], value, "{key}");
+    }
+    let lower = graph(&emu, &tok, "GET", &path.to_ascii_lowercase(), None).await;
+    assert_eq!(lower.status, 200, "the id is case-insensitive");
+    // Without Policy.Read.AuthenticationMethod (or a broader policy read).
+    let mut seed: Value = serde_json::from_str(include_str!("../seed/demo-tenant.json")).unwrap();
+    let perms = seed["app"]["applicationPermissions"]
+        .as_array_mut()
+        .unwrap();
+    perms.retain(|p| p != "Policy.Read.AuthenticationMethod");
+    let bare = Emulator::from_seed_json(&seed.to_string()).unwrap();
+    let tok = token(&bare).await;
+    let r = graph(&bare, &tok, "GET", path, None).await;
+    assert_eq!(r.status, 403, "{}", r.body);
+    assert_eq!(r.body["error"]["code"], "Authorization_RequestDenied");
+}
+
+/// Creating a pass outside the policy is a 400 naming the allowed range:
+/// the lifetime must lie between the policy's minimum and maximum, and a
+/// one-time-only policy refuses reusable passes
+/// (https://learn.microsoft.com/en-us/entra/identity/authentication/howto-authentication-temporary-access-pass,
+/// https://learn.microsoft.com/en-us/graph/api/authentication-post-temporaryaccesspassmethods?view=graph-rest-1.0).
+/// Without a lifetime the policy's default applies.
+#[tokio::test(flavor = "current_thread")]
+async fn tap_creation_outside_the_policy_is_refused_with_400() {
+    let mut seed: Value = serde_json::from_str(include_str!("../seed/demo-tenant.json")).unwrap();
+    seed["tenant"]["temporaryAccessPassPolicy"] = json!({
+        "state": "enabled", "minimumLifetimeInMinutes": 30, "maximumLifetimeInMinutes": 120,
+        "defaultLifetimeInMinutes": 45, "isUsableOnce": true, "defaultLength": 12
+    });
+    let emu = Emulator::from_seed_json(&seed.to_string()).unwrap();
+    let tok = token(&emu).await;
+    let adele = user_id(&emu, "adele.vance@contoso.example");
+    let path = format!("/users/{adele}/authentication/temporaryAccessPassMethods");
+    let r = graph(
+        &emu,
+        &tok,
+        "POST",
+        &path,
+        Some(json!({"lifetimeInMinutes": 480, "isUsableOnce": true})),
+    )
+    .await;
+    assert_eq!(r.status, 400, "{}", r.body);
+    let message = r.body["error"]["message"].as_str().unwrap();
+    assert!(message.contains("between 30 and 120"), "{message}");
+    let r = graph(
+        &emu,
+        &tok,
+        "POST",
+        &path,
+        Some(json!({"lifetimeInMinutes": 60, "isUsableOnce": false})),
+    )
+    .await;
+    assert_eq!(r.status, 400, "{}", r.body);
+    assert!(r.body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("isUsableOnce"));
+    let r = graph(&emu, &tok, "POST", &path, Some(json!({}))).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(r.body["lifetimeInMinutes"], 45);
+    assert_eq!(r.body["isUsableOnce"], true);
+    assert_eq!(
+        r.body["temporaryAccessPass"]
+            .as_str()
+            .unwrap()
+            .chars()
+            .count(),
+        12
     );
 }
 

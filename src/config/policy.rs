@@ -191,6 +191,17 @@ pub struct PolicyConfig {
     /// A signed HR integration (HMAC) may receive the credential in the
     /// Service API response. Never applies to any other caller.
     pub return_secret_in_response_for_signed_hr: bool,
+    /// Refuse `user.disable`, `user.enable` and `user.offboard` of a user
+    /// synced from on-premises AD (403, rule `syncedUserAccountChange`).
+    /// Off (the default): they run, and the answer, comment and audit
+    /// record say that AD must be changed too, since Entra Connect's next
+    /// sync reverts `accountEnabled`.
+    pub refuse_account_changes_of_synced_users: bool,
+    /// Refuse `user.create` (403, rule `noSecretRecipient`) when nobody
+    /// could receive the first credential. Off (the default): the account
+    /// is created with a random password nobody sees, and the first
+    /// credential is left pending for an agent or the manager to issue.
+    pub require_first_credential_recipient: bool,
     /// Days an audit record is kept: the `retention_days` for
     /// [`crate::audit::purge`]. 1 to [`MAX_AUDIT_RETENTION_DAYS`], default
     /// 365.
@@ -223,6 +234,8 @@ impl Default for PolicyConfig {
             agent_jira_groups: Vec::new(),
             public_comments_for_non_secret_outcomes: false,
             return_secret_in_response_for_signed_hr: false,
+            refuse_account_changes_of_synced_users: false,
+            require_first_credential_recipient: false,
             audit_retention_days: 365,
         }
     }
@@ -411,6 +424,8 @@ fn schema() -> Shape {
         ("agentJiraGroups", StringList),
         ("publicCommentsForNonSecretOutcomes", Bool),
         ("returnSecretInResponseForSignedHr", Bool),
+        ("refuseAccountChangesOfSyncedUsers", Bool),
+        ("requireFirstCredentialRecipient", Bool),
         ("auditRetentionDays", Number),
     ])
 }

@@ -77,7 +77,8 @@ pub enum FirstCredentialSetting {
 impl FirstCredentialSetting {
     /// The lifecycle's form of the setting. A TAP lifetime outside
     /// 10..=43200 minutes is a [`ConfigError`] at
-    /// `provisioning.firstCredential.lifetimeInMinutes`.
+    /// `provisioning.firstCredential.lifetimeMinutes` (the setting's own
+    /// name; the tenant's narrower policy is checked when a pass is made).
     pub fn to_first_credential(self) -> Result<FirstCredential, ConfigError> {
         Ok(match self {
             FirstCredentialSetting::TemporaryPassword => FirstCredential::TemporaryPassword,
@@ -85,8 +86,16 @@ impl FirstCredentialSetting {
                 lifetime_minutes,
                 usable_once,
             } => {
-                TapOptions::new(lifetime_minutes, usable_once)
-                    .map_err(|e| nested("provisioning.firstCredential", e))?;
+                TapOptions::new(lifetime_minutes, usable_once).map_err(|e| {
+                    // The setting is `lifetimeMinutes`, not Graph's name.
+                    ConfigError::new(
+                        "provisioning.firstCredential.lifetimeMinutes",
+                        format!(
+                            "lifetimeMinutes {}",
+                            e.to_string().trim_start_matches("lifetimeInMinutes ")
+                        ),
+                    )
+                })?;
                 FirstCredential::TemporaryAccessPass {
                     lifetime_minutes,
                     usable_once,

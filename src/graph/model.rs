@@ -233,6 +233,34 @@ impl fmt::Debug for TemporaryAccessPassMethod {
     }
 }
 
+/// The tenant's Temporary Access Pass policy: the authentication methods
+/// policy's `temporaryAccessPassAuthenticationMethodConfiguration`
+/// (<https://learn.microsoft.com/en-us/graph/api/resources/temporaryaccesspassauthenticationmethodconfiguration?view=graph-rest-1.0>).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TemporaryAccessPassPolicy {
+    /// `enabled` or `disabled` for the tenant.
+    pub state: String,
+    /// Shortest lifetime a pass may have, in minutes.
+    pub minimum_lifetime_in_minutes: u32,
+    /// Longest lifetime a pass may have, in minutes.
+    pub maximum_lifetime_in_minutes: u32,
+    /// Lifetime of a pass created without one, in minutes.
+    pub default_lifetime_in_minutes: u32,
+    /// `true`: every pass is one-time; `false`: either kind may be created.
+    pub is_usable_once: bool,
+    /// Characters in a pass.
+    #[serde(default)]
+    pub default_length: Option<u32>,
+}
+
+impl TemporaryAccessPassPolicy {
+    /// Whether the tenant lets passes be created at all.
+    pub fn is_enabled(&self) -> bool {
+        self.state.eq_ignore_ascii_case("enabled")
+    }
+}
+
 /// Profile attributes whose change Entra treats as a sensitive action
 /// (graph.md §6): only an administrator as privileged as the target may
 /// change them, so they trigger the protected-target check.

@@ -129,6 +129,7 @@ impl Feature {
                 users::LIST_USERS_WHERE,
                 users::LIST_USERS_UPN_STARTING_WITH,
                 organization::GET_VERIFIED_DOMAINS,
+                auth::GET_TEMPORARY_ACCESS_PASS_POLICY,
                 users::CREATE_USER,
                 users::SET_MANAGER,
                 groups::ADD_MEMBER,
@@ -150,7 +151,10 @@ impl Feature {
             Feature::EnableDisable => &[users::SET_ACCOUNT_ENABLED],
             Feature::RevokeSessions => &[users::REVOKE_SIGN_IN_SESSIONS],
             Feature::PasswordReset => &[users::SET_PASSWORD],
-            Feature::TemporaryAccessPass => &[auth::CREATE_TEMPORARY_ACCESS_PASS],
+            Feature::TemporaryAccessPass => &[
+                auth::GET_TEMPORARY_ACCESS_PASS_POLICY,
+                auth::CREATE_TEMPORARY_ACCESS_PASS,
+            ],
             Feature::GroupMembership => &[
                 users::LIST_DIRECT_GROUPS,
                 groups::ADD_MEMBER,
@@ -186,6 +190,13 @@ impl Feature {
             .collect()
     }
 }
+
+/// Permissions of the least set without which the app still works, less
+/// well: each with what is lost. The doctor still names them as missing.
+pub const DEGRADES_WITHOUT: &[(&str, &str)] = &[(
+    "Policy.Read.AuthenticationMethod",
+    "Temporary Access Pass lifetimes are then checked against Graph's own range (10 to 43,200 minutes) instead of the tenant's policy, and Entra refuses a pass the policy does not allow with a less precise error",
+)];
 
 /// Broader application permissions and the narrower ones each includes.
 /// Transitive: a permission covers what the ones it includes cover.
@@ -247,6 +258,11 @@ pub const IMPLIED: &[(&str, &[&str])] = &[
         "UserAuthenticationMethod.ReadWrite.All",
         &["UserAuthMethod-TAP.ReadWrite.All"],
     ),
+    (
+        "Policy.ReadWrite.AuthenticationMethod",
+        &["Policy.Read.AuthenticationMethod"],
+    ),
+    ("Policy.Read.All", &["Policy.Read.AuthenticationMethod"]),
 ];
 
 /// Whether holding `granted` gives what `needed` does: the same permission

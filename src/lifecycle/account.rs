@@ -7,6 +7,7 @@ use crate::host::Host;
 use crate::http::Transport;
 use crate::lifecycle::error::OpError;
 use crate::lifecycle::exec::{finish, no_change, RunMode};
+use crate::lifecycle::hybrid::account_state_remainder;
 use crate::lifecycle::ids::UserRef;
 use crate::lifecycle::outcome::{Outcome, UserSummary};
 use crate::lifecycle::plan::Step;
@@ -65,7 +66,7 @@ async fn set_enabled<T: Transport, H: Host>(
     } else {
         (vec![], vec![change])
     };
-    Ok(finish(
+    let mut outcome = finish(
         client,
         mode,
         deadline,
@@ -73,10 +74,19 @@ async fn set_enabled<T: Transport, H: Host>(
         changes,
         Some(summary_of(&target)),
     )
-    .await)
+    .await;
+    // Even when the cloud already holds the wanted state, AD decides at the
+    // next sync: the remainder stays until AD is changed too.
+    outcome
+        .remainder
+        .extend(account_state_remainder(&target, enabled));
+    Ok(outcome)
 }
 
-/// Sets `accountEnabled: false` (no change if already disabled).
+/// Sets `accountEnabled: false` (no change if already disabled). For a user
+/// synced from on-premises AD, Graph accepts it but the next sync reverts
+/// it: the outcome carries an [`crate::lifecycle::RemainderKind::ActiveDirectory`]
+/// remainder (the same for [`enable`]).
 pub async fn disable<T: Transport, H: Host>(
     client: &GraphClient<'_, T, H>,
     user: &UserRef,

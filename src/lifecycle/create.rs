@@ -25,7 +25,9 @@ use crate::lifecycle::exec::{run_changes_keeping_responses, RunMode};
 use crate::lifecycle::groups::add_member_change;
 use crate::lifecycle::ids::{checked_text, ObjectId, UserRef};
 use crate::lifecycle::naming::{NameParts, NamingTemplate};
-use crate::lifecycle::outcome::{Outcome, StepOutcome, StepReport, UserSummary};
+use crate::lifecycle::outcome::{
+    Outcome, Remainder, RemainderKind, StepOutcome, StepReport, UserSummary,
+};
 use crate::lifecycle::password::generate_password;
 use crate::lifecycle::plan::{Plan, Step};
 use crate::lifecycle::provisioning::{FirstCredential, ProvisioningRules};
@@ -90,7 +92,7 @@ fn validate(hire: &NewHire) -> Result<Validated, OpError> {
         return Err(OpError::invalid("groups", "may list at most 100 groups"));
     }
     let tap = match hire.credential {
-        FirstCredential::TemporaryPassword => None,
+        FirstCredential::TemporaryPassword | FirstCredential::Pending => None,
         FirstCredential::TemporaryAccessPass {
             lifetime_minutes,
             usable_once,
@@ -472,13 +474,23 @@ pub async fn create<T: Transport, H: Host>(
     // The plan shows the real id and final name now that they are known.
     let mut plan = Plan::from_changes([&create_step]);
     followups.iter().for_each(|c| plan.push(c));
-    let mut credential = match v.tap {
-        None => Some(IssuedCredential {
+    let mut remainder = Vec::new();
+    let mut credential = match hire.credential {
+        FirstCredential::TemporaryPassword => Some(IssuedCredential {
             kind: CredentialKind::TemporaryPassword,
             secret: password,
             lifetime_minutes: None,
         }),
-        Some(_) => None,
+        FirstCredential::TemporaryAccessPass { .. } => None,
+        FirstCredential::Pending => {
+            // The random password is dropped here, unseen and unstored.
+            drop(password);
+            remainder.push(Remainder::new(
+                RemainderKind::CredentialPending,
+                format!("First credential pending: nobody to receive it. {label} has a random password nobody knows; an agent or the manager issues a Temporary Access Pass from the issue panel or the user.createTemporaryAccessPass route"),
+            ));
+            None
+        }
     };
     for (step, response) in run_changes_keeping_responses(client, &followups, deadline).await {
         if step.key == "tap.create" {
@@ -506,7 +518,7 @@ pub async fn create<T: Transport, H: Host>(
                 id: created.id,
                 user_principal_name: Some(label),
             }),
-            remainder: Vec::new(),
+            remainder,
         },
         credential,
         already_existed: false,

@@ -1,7 +1,9 @@
 //! `resetPassword` and `createTemporaryAccessPass`. The secret is returned
 //! beside the outcome, never inside it.
 
-use crate::graph::model::{NewTemporaryAccessPass, TemporaryAccessPassMethod};
+use crate::graph::model::{
+    NewTemporaryAccessPass, TemporaryAccessPassMethod, TemporaryAccessPassPolicy,
+};
 use crate::graph::resources::{authentication_methods, users};
 use crate::graph::{Deadline, GraphClient};
 use crate::host::Host;
@@ -48,39 +50,105 @@ pub struct CredentialOutcome {
     pub credential: Option<IssuedCredential>,
 }
 
-/// TAP options, validated.
+/// TAP options, validated against Graph's absolute range; a value the
+/// caller left out is taken from the tenant's policy by
+/// [`TapOptions::within`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TapOptions {
-    lifetime_minutes: u32,
-    usable_once: bool,
+    lifetime_minutes: Option<u32>,
+    usable_once: Option<bool>,
 }
 
+/// Lifetime used when neither the caller nor a readable policy gives one:
+/// Entra's own default (one hour).
+const FALLBACK_LIFETIME_MINUTES: u32 = 60;
+
 impl TapOptions {
-    /// Entra accepts 10..=43200 minutes (30 days).
+    /// Entra accepts 10..=43200 minutes (30 days) at most; the tenant's
+    /// policy may narrow that ([`TapOptions::within`]).
     pub fn new(lifetime_minutes: u32, usable_once: bool) -> Result<Self, OpError> {
-        if !(10..=43_200).contains(&lifetime_minutes) {
-            return Err(OpError::invalid(
-                "lifetimeInMinutes",
-                "must be between 10 and 43200",
-            ));
+        Self::requested(Some(lifetime_minutes), Some(usable_once))
+    }
+
+    /// Options as a caller asked for them; `None` takes the policy's value.
+    pub fn requested(
+        lifetime_minutes: Option<u32>,
+        usable_once: Option<bool>,
+    ) -> Result<Self, OpError> {
+        if let Some(minutes) = lifetime_minutes {
+            if !(10..=43_200).contains(&minutes) {
+                return Err(OpError::invalid(
+                    "lifetimeInMinutes",
+                    "must be between 10 and 43200",
+                ));
+            }
         }
         Ok(TapOptions {
             lifetime_minutes,
             usable_once,
         })
     }
+
+    /// The options under the tenant's policy: missing values take the
+    /// policy's defaults (a pass is one-time unless asked otherwise); a
+    /// lifetime outside the policy's range is [`OpError::InvalidInput`] on
+    /// `lifetimeInMinutes` naming the range, a reusable pass under a
+    /// one-time policy on `isUsableOnce`, a disabled method
+    /// [`OpError::Conflict`]. `None` (policy unreadable) keeps Graph's
+    /// absolute range only.
+    pub fn within(self, policy: Option<&TemporaryAccessPassPolicy>) -> Result<Self, OpError> {
+        let Some(policy) = policy else {
+            return Ok(TapOptions {
+                lifetime_minutes: Some(self.lifetime_minutes.unwrap_or(FALLBACK_LIFETIME_MINUTES)),
+                usable_once: Some(self.usable_once.unwrap_or(true)),
+            });
+        };
+        if !policy.is_enabled() {
+            return Err(OpError::Conflict {
+                message: "Temporary Access Pass is not enabled in the tenant's authentication methods policy, so no pass can be issued. An Entra administrator enables it under Protection > Authentication methods > Policies > Temporary Access Pass. Nothing was changed.".into(),
+            });
+        }
+        let (min, max) = (
+            policy.minimum_lifetime_in_minutes,
+            policy.maximum_lifetime_in_minutes,
+        );
+        let lifetime = self
+            .lifetime_minutes
+            .unwrap_or(policy.default_lifetime_in_minutes);
+        if !(min..=max).contains(&lifetime) {
+            return Err(OpError::invalid(
+                "lifetimeInMinutes",
+                &format!("must be between {min} and {max}: the tenant's Temporary Access Pass policy allows {min} to {max} minutes (an Entra administrator can change the range)"),
+            ));
+        }
+        let usable_once = self.usable_once.unwrap_or(true);
+        if policy.is_usable_once && !usable_once {
+            return Err(OpError::invalid(
+                "isUsableOnce",
+                "must be true: the tenant's Temporary Access Pass policy allows one-time passes only",
+            ));
+        }
+        Ok(TapOptions {
+            lifetime_minutes: Some(lifetime),
+            usable_once: Some(usable_once),
+        })
+    }
+
+    fn lifetime(self) -> u32 {
+        self.lifetime_minutes.unwrap_or(FALLBACK_LIFETIME_MINUTES)
+    }
+
+    fn once(self) -> bool {
+        self.usable_once.unwrap_or(true)
+    }
 }
 
+/// A synced user's password is mastered in AD: Graph's `passwordProfile`
+/// PATCH is refused for it, and Graph has no property telling whether
+/// password writeback is on (writeback serves SSPR and the delegated
+/// `resetPassword` API, not this app-only write), so it is refused up front.
 fn refuse_synced(user: &crate::graph::model::UserView) -> Result<(), OpError> {
-    if user.on_premises_sync_enabled == Some(true) {
-        return Err(OpError::Conflict {
-            message: format!(
-                "{} is synchronised from on-premises Active Directory; its password is managed there",
-                display_name(user)
-            ),
-        });
-    }
-    Ok(())
+    crate::lifecycle::hybrid::refuse_ad_mastered(user, ["passwordProfile"])
 }
 
 /// The PATCH that sets a new password the user must change at next sign-in.
@@ -127,19 +195,15 @@ pub async fn reset_password<T: Transport, H: Host>(
 
 pub(crate) fn tap_change(user_id: &str, label: &str, options: TapOptions) -> Step {
     let body = NewTemporaryAccessPass {
-        lifetime_in_minutes: options.lifetime_minutes,
-        is_usable_once: options.usable_once,
+        lifetime_in_minutes: options.lifetime(),
+        is_usable_once: options.once(),
     };
     Step::new(
         "tap.create",
         format!(
             "Create a Temporary Access Pass for {label} valid {} minutes{}",
-            options.lifetime_minutes,
-            if options.usable_once {
-                ", usable once"
-            } else {
-                ""
-            }
+            options.lifetime(),
+            if options.once() { ", usable once" } else { "" }
         ),
         authentication_methods::create_temporary_access_pass(user_id, &body),
     )
@@ -163,9 +227,7 @@ pub(crate) async fn issue_tap<T: Transport, H: Host>(
                 Some(IssuedCredential {
                     kind: CredentialKind::TemporaryAccessPass,
                     secret: Secret::new(pass),
-                    lifetime_minutes: method
-                        .lifetime_in_minutes
-                        .or(Some(options.lifetime_minutes)),
+                    lifetime_minutes: method.lifetime_in_minutes.or(Some(options.lifetime())),
                 }),
             ),
             None => (
@@ -231,6 +293,48 @@ mod tests {
         assert_eq!(
             TapOptions::new(43_201, true).unwrap_err().field(),
             Some("lifetimeInMinutes")
+        );
+    }
+
+    #[test]
+    fn tap_options_within_the_policy() {
+        let policy = TemporaryAccessPassPolicy {
+            state: "enabled".into(),
+            minimum_lifetime_in_minutes: 60,
+            maximum_lifetime_in_minutes: 480,
+            default_lifetime_in_minutes: 90,
+            is_usable_once: false,
+            default_length: Some(8),
+        };
+        let asked = TapOptions::requested(None, None).unwrap();
+        assert_eq!(
+            asked.within(Some(&policy)).unwrap(),
+            TapOptions::new(90, true).unwrap()
+        );
+        let e = TapOptions::new(30, true)
+            .unwrap()
+            .within(Some(&policy))
+            .unwrap_err();
+        assert_eq!(e.field(), Some("lifetimeInMinutes"));
+        assert!(e.to_string().contains("between 60 and 480"), "{e}");
+        let once = TemporaryAccessPassPolicy {
+            is_usable_once: true,
+            ..policy.clone()
+        };
+        let e = TapOptions::new(60, false)
+            .unwrap()
+            .within(Some(&once))
+            .unwrap_err();
+        assert_eq!(e.field(), Some("isUsableOnce"));
+        let off = TemporaryAccessPassPolicy {
+            state: "disabled".into(),
+            ..policy
+        };
+        let e = asked.within(Some(&off)).unwrap_err();
+        assert_eq!(e.http_status(), 409);
+        assert_eq!(
+            asked.within(None).unwrap(),
+            TapOptions::new(60, true).unwrap()
         );
     }
 

@@ -35,6 +35,16 @@ pub enum OpError {
         /// Why, for the requester (e.g. the user is synced from on-premises).
         message: String,
     },
+    /// The user is synced from on-premises Active Directory, which masters
+    /// these properties: the change belongs in AD (409). Decided before any
+    /// write.
+    OnPremisesMastered {
+        /// The user, as messages name it (UPN or id).
+        user: String,
+        /// The AD-mastered properties the request would change (Graph's
+        /// names, `manager` and `passwordProfile` included).
+        properties: Vec<String>,
+    },
     /// Graph refused (its 400, 403, 404 or 409: the request's content is at
     /// fault) or failed (502).
     Graph(Box<GraphError>),
@@ -74,7 +84,9 @@ impl OpError {
         match self {
             OpError::InvalidInput { .. } => 400,
             OpError::NotFound { .. } => 404,
-            OpError::Ambiguous { .. } | OpError::Conflict { .. } => 409,
+            OpError::Ambiguous { .. }
+            | OpError::Conflict { .. }
+            | OpError::OnPremisesMastered { .. } => 409,
             OpError::Graph(e) if e.is_caused_by_request() => e.status,
             OpError::Deadline { .. } => 429,
             OpError::Graph(_)
@@ -91,11 +103,20 @@ impl OpError {
             OpError::NotFound { .. } => "not_found",
             OpError::Ambiguous { .. } => "ambiguous",
             OpError::Conflict { .. } => "conflict",
+            OpError::OnPremisesMastered { .. } => "on_premises_mastered",
             OpError::Graph(e) => graph_refusal_code(e.status),
             OpError::Token(_) => "entra_sign_in_failed",
             OpError::Deadline { .. } => "throttled",
             OpError::Transport { .. } => "network_error",
             OpError::Unexpected { .. } => "unexpected_response",
+        }
+    }
+
+    /// The AD-mastered properties of an [`OpError::OnPremisesMastered`].
+    pub fn on_premises_properties(&self) -> Option<&[String]> {
+        match self {
+            OpError::OnPremisesMastered { properties, .. } => Some(properties),
+            _ => None,
         }
     }
 
@@ -134,6 +155,21 @@ impl fmt::Display for OpError {
                 )
             }
             OpError::Conflict { message } => f.write_str(message),
+            OpError::OnPremisesMastered { user, properties } => {
+                write!(
+                    f,
+                    "{user} is synced from on-premises Active Directory, which masters {}; Entra ID would refuse the change or the next sync would undo it. Change it in on-premises Active Directory (Entra Connect then syncs it to Entra ID). Nothing was changed.",
+                    properties.join(", ")
+                )?;
+                if properties.iter().any(|p| p == "passwordProfile") {
+                    // Graph's passwordProfile write never reaches AD, with or
+                    // without password writeback (only the delegated
+                    // resetPassword API and SSPR write back):
+                    // https://learn.microsoft.com/en-us/entra/identity/authentication/concept-sspr-writeback
+                    f.write_str(" A password set through Graph's passwordProfile is not written back to AD even where password writeback is enabled: reset it in AD, or issue a Temporary Access Pass, which works for synced users.")?;
+                }
+                Ok(())
+            }
             OpError::Graph(e) => e.fmt(f),
             OpError::Token(e) => e.fmt(f),
             OpError::Deadline { retry_after_ms } => {

@@ -9,6 +9,7 @@ pub mod credentials;
 pub mod error;
 pub mod exec;
 pub mod groups;
+pub mod hybrid;
 pub mod ids;
 pub mod lookup;
 pub mod memberships;
@@ -20,6 +21,7 @@ pub mod plan;
 pub mod provisioning;
 pub mod resolve;
 pub mod rules;
+pub mod tap_policy;
 pub mod transfer;
 pub mod update;
 

@@ -111,5 +111,11 @@ pub async fn offboard<T: Transport, H: Host>(
     )
     .await;
     outcome.remainder.extend(remainder);
+    // A synced leaver is re-enabled by the next sync unless AD disables it.
+    outcome
+        .remainder
+        .extend(crate::lifecycle::hybrid::account_state_remainder(
+            &target, false,
+        ));
     Ok(outcome)
 }

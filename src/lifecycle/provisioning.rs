@@ -16,6 +16,12 @@ pub enum FirstCredential {
         /// Whether the first sign-in consumes the pass.
         usable_once: bool,
     },
+    /// None now: nobody can receive it yet. The account gets a random
+    /// password (Graph requires a `passwordProfile` on create) that is
+    /// never stored or shown, and the outcome carries a
+    /// [`crate::lifecycle::RemainderKind::CredentialPending`] remainder; an
+    /// agent or the manager issues a Temporary Access Pass later.
+    Pending,
 }
 
 /// Everything `create` and `transfer` need besides the Graph client.

@@ -12,6 +12,7 @@ use crate::lifecycle::account::{display_name, summary_of};
 use crate::lifecycle::error::OpError;
 use crate::lifecycle::exec::{finish, no_change, RunMode};
 use crate::lifecycle::groups::{add_member_change, remove_member_change};
+use crate::lifecycle::hybrid::refuse_ad_mastered;
 use crate::lifecycle::ids::{checked_text, ObjectId, UserRef};
 use crate::lifecycle::outcome::Outcome;
 use crate::lifecycle::plan::Step;
@@ -53,7 +54,9 @@ fn subject(u: &UserView) -> RuleSubject<'_> {
 /// member), addition to groups the new ones give (only where not yet).
 /// Unchanged values are reported as no change. A user named by mail or
 /// employeeId needs one more read for the memberships when rule groups
-/// change. A synced user is [`OpError::Conflict`]; a manager naming no
+/// change. For a user synced from on-premises AD, a changing department,
+/// job title or manager is [`OpError::OnPremisesMastered`] naming them,
+/// before any write; a manager naming no
 /// user [`OpError::InvalidInput`] on `manager`.
 pub async fn transfer<T: Transport, H: Host>(
     client: &GraphClient<'_, T, H>,
@@ -117,14 +120,26 @@ pub async fn transfer<T: Transport, H: Host>(
         None => None,
     };
     let groups_read = if addressable { results.next() } else { None };
-    if current.on_premises_sync_enabled == Some(true) {
-        return Err(OpError::Conflict {
-            message: format!(
-                "{} is synchronised from on-premises Active Directory; change it there",
-                display_name(&current)
-            ),
-        });
-    }
+    // AD masters all three for a synced user: refuse the ones that would
+    // change, naming them, before any write.
+    let changing = [
+        (
+            "department",
+            department.is_some() && !same_text(&current.department, &department),
+        ),
+        (
+            "jobTitle",
+            job_title.is_some() && !same_text(&current.job_title, &job_title),
+        ),
+        (
+            "manager",
+            manager_id.is_some() && current.manager.as_ref().map(|x| &x.id) != manager_id.as_ref(),
+        ),
+    ];
+    refuse_ad_mastered(
+        &current,
+        changing.iter().filter(|(_, c)| *c).map(|(name, _)| *name),
+    )?;
     let label = display_name(&current).to_string();
     let mut moved = current.clone();
     if department.is_some() {

@@ -11,6 +11,7 @@ use crate::lifecycle::account::{display_name, summary_of};
 use crate::lifecycle::create::validate_attributes;
 use crate::lifecycle::error::OpError;
 use crate::lifecycle::exec::{finish, no_change, RunMode};
+use crate::lifecycle::hybrid::refuse_ad_mastered;
 use crate::lifecycle::ids::UserRef;
 use crate::lifecycle::outcome::Outcome;
 use crate::lifecycle::plan::Step;
@@ -153,8 +154,10 @@ pub(crate) fn attributes_of(user: &UserView, extra: &Value) -> UserAttributes {
 /// Updates allow-listed profile attributes ([`UPDATABLE_FIELDS`]) in two
 /// round trips: one read, then one `PATCH /users/{id}` carrying only the
 /// values that differ and `null` for fields to clear that hold a value
-/// (none differing is a no-change step). A synced user
-/// is [`OpError::Conflict`].
+/// (none differing is a no-change step). For a user synced from
+/// on-premises AD, a differing AD-mastered value is
+/// [`OpError::OnPremisesMastered`] before any write; `usageLocation` is
+/// cloud-mastered and written.
 pub async fn update<T: Transport, H: Host>(
     client: &GraphClient<'_, T, H>,
     user: &UserRef,
@@ -176,14 +179,6 @@ pub async fn update<T: Transport, H: Host>(
         .and_then(|v| v.get(0))
         .cloned()
         .unwrap_or(raw);
-    if target.on_premises_sync_enabled == Some(true) {
-        return Err(OpError::Conflict {
-            message: format!(
-                "{} is synchronised from on-premises Active Directory; change it there",
-                display_name(&target)
-            ),
-        });
-    }
     let current = attributes_of(&target, &raw);
     let mut body = diff(&current, &wanted);
     // Clearing what is already empty is no change.
@@ -193,6 +188,9 @@ pub async fn update<T: Transport, H: Host>(
             body.insert(field.clone(), Value::Null);
         }
     }
+    // Only values that would change count: an HR system re-sending a
+    // synced user's unchanged department is not refused.
+    refuse_ad_mastered(&target, body.keys().map(String::as_str))?;
     let summary = format!("Update the profile of {}", display_name(&target));
     let (settled, planned) = if body.is_empty() {
         (vec![no_change("profile.update", &summary)], vec![])

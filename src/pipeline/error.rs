@@ -190,6 +190,11 @@ impl ApiError {
                 error["permissions"] = json!(permissions);
             }
         }
+        if let ApiError::Operation(e) = self {
+            if let Some(properties) = e.on_premises_properties() {
+                error["properties"] = json!(properties);
+            }
+        }
         match self {
             ApiError::Refused { rule, .. } => error["rule"] = json!(rule),
             ApiError::Denied { denial, .. } => {

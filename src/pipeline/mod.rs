@@ -31,7 +31,7 @@ pub mod error;
 
 use crate::host::{Host, LogLevel};
 use crate::http::Transport;
-use crate::lifecycle::RunMode;
+use crate::lifecycle::{self, RunMode};
 use crate::policy::RequestContext;
 use answer::{outcome_answer, read_answer, Answer, CallAnswer, Executed};
 use call::OperationCall;
@@ -107,7 +107,7 @@ async fn run_stages<H: Host, T: Transport>(
     };
     let (parsed, notes) = parse::parse_in(call, &ctx.config.site_zone())?;
     let client = ctx.graph().await?;
-    let resolved = resolve::resolve(&client, parsed, ctx).await?;
+    let mut resolved = resolve::resolve(&client, parsed, ctx).await?;
     let operation = resolved.policy_operation(call.route);
     let authorized = authorize::authorize_call(request, &operation, &client, ctx).await?;
     if let Some(result) = execute::read(&client, &resolved, ctx).await? {
@@ -115,7 +115,16 @@ async fn run_stages<H: Host, T: Transport>(
     }
     let viewers = if call.route.issues_credential() && mode == RunMode::Execute {
         let manager = recipients::manager_email(&client, &resolved, ctx).await?;
-        Some(recipients::viewers(call.route, request, manager.as_deref(), ctx).await?)
+        match recipients::viewers(call.route, request, manager.as_deref(), ctx).await? {
+            Some(viewers) => Some(viewers),
+            None => {
+                // Nobody to receive it: create the account, credential pending.
+                if let request::RouteRequest::Create(create) = &mut resolved {
+                    create.request.credential = lifecycle::FirstCredential::Pending;
+                }
+                Some(Vec::new())
+            }
+        }
     } else {
         None
     };

@@ -174,11 +174,11 @@ fn parse_route(
         }
         Route::UserCreateTemporaryAccessPass => {
             let input = input()?;
-            let minutes = input
-                .optional_u32("lifetimeInMinutes")?
-                .unwrap_or(DEFAULT_TAP_MINUTES);
-            let once = input.optional_bool("isUsableOnce")?.unwrap_or(true);
-            let options = TapOptions::new(minutes, once)
+            // What is left out comes from the tenant's policy, read when
+            // the request is resolved.
+            let minutes = input.optional_u32("lifetimeInMinutes")?;
+            let once = input.optional_bool("isUsableOnce")?;
+            let options = TapOptions::requested(minutes, once)
                 .map_err(|e| op_input_error(e, "data.lifetimeInMinutes"))?;
             RouteRequest::TemporaryAccessPass {
                 user: input.user("user")?,

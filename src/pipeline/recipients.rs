@@ -16,14 +16,17 @@ use crate::policy::{RequestContext, RequesterKind};
 use crate::route::Route;
 use serde_json::Value;
 
-/// The Jira account ids allowed to reveal the credential `kind` issues, or
-/// a refusal that says how to configure one.
+/// The Jira account ids allowed to reveal the credential `kind` issues;
+/// `None` for a new hire nobody can receive a first credential for, when
+/// the policy lets the account be created with it pending
+/// ([`crate::config::policy::PolicyConfig::require_first_credential_recipient`]
+/// off); else a refusal that says how to configure a recipient.
 pub async fn viewers<H: Host, T: Transport>(
     kind: Route,
     request: &RequestContext,
     manager_email: Option<&str>,
     ctx: &RouteContext<'_, H, T>,
-) -> Result<Vec<String>, ApiError> {
+) -> Result<Option<Vec<String>>, ApiError> {
     let roles = ctx.config.policy.secret_recipients.for_operation(kind);
     // A Service API caller is not a Jira account: it can never reveal.
     let requester = (request.requester.kind != RequesterKind::ServiceApi)
@@ -49,6 +52,11 @@ pub async fn viewers<H: Host, T: Transport>(
     };
     let viewers = delivery::viewers_for(&ctx.config.policy, kind, &accounts);
     if viewers.is_empty() && !ctx.config.policy.return_secret_in_response_for_signed_hr {
+        if kind == Route::UserCreate && !ctx.config.policy.require_first_credential_recipient {
+            // An HR feed must not stall on a manager without a Jira
+            // account: the account is made, the credential issued later.
+            return Ok(None);
+        }
         let wanted: Vec<&str> = roles
             .iter()
             .map(|r| match r {
@@ -68,7 +76,7 @@ pub async fn viewers<H: Host, T: Transport>(
             audit_id: None,
         });
     }
-    Ok(viewers)
+    Ok(Some(viewers))
 }
 
 async fn assignee_of(host: &impl Host, issue_key: &str) -> Result<Option<String>, ApiError> {

@@ -7,13 +7,15 @@
 
 use super::context::RouteContext;
 use super::error::ApiError;
-use super::input::{printable, GroupRef};
+use super::input::{op_input_error, printable, GroupRef};
 use super::request::{NewHireInput, OffboardInput, Parsed, Resolved, RouteRequest, WithRules};
 use crate::graph::resources::groups;
 use crate::graph::GraphClient;
 use crate::host::Host;
 use crate::http::Transport;
-use crate::lifecycle::{NewHire, ObjectId, OffboardRequest, OpError, ProvisioningRules};
+use crate::lifecycle::{
+    self, FirstCredential, NewHire, ObjectId, OffboardRequest, OpError, ProvisioningRules,
+};
 use serde::Deserialize;
 
 /// Resolves a parsed request. Errors: 404 for a group name that matches no
@@ -41,6 +43,15 @@ pub async fn resolve<H: Host, T: Transport>(
         RouteRequest::RevokeSessions(u) => RouteRequest::RevokeSessions(u),
         RouteRequest::ResetPassword(u) => RouteRequest::ResetPassword(u),
         RouteRequest::TemporaryAccessPass { user, options } => {
+            let policy = lifecycle::tap_policy::read_tap_policy(client, ctx.deadline)
+                .await
+                .map_err(ApiError::Operation)?;
+            let options = options
+                .within(policy.as_ref())
+                .map_err(|e| match e.field() {
+                    Some(field) => op_input_error(e.clone(), &format!("data.{field}")),
+                    None => ApiError::Operation(e),
+                })?;
             RouteRequest::TemporaryAccessPass { user, options }
         }
         RouteRequest::AddMember { user, group } => RouteRequest::AddMember {
@@ -91,6 +102,24 @@ async fn new_hire<H: Host, T: Transport>(
         .map_err(|e| ApiError::NotConfigured {
             message: format!("The provisioning settings are incomplete: {e}"),
         })?;
+    if let FirstCredential::TemporaryAccessPass {
+        lifetime_minutes,
+        usable_once,
+    } = credential
+    {
+        // The admin's first-pass setting must fit the tenant's policy too;
+        // it is the admin's to fix, not the caller's.
+        let policy = lifecycle::tap_policy::read_tap_policy(client, ctx.deadline)
+            .await
+            .map_err(ApiError::Operation)?;
+        lifecycle::TapOptions::new(lifetime_minutes, usable_once)
+            .and_then(|o| o.within(policy.as_ref()))
+            .map_err(|e| ApiError::NotConfigured {
+                message: format!(
+                    "The first credential setting (provisioning.firstCredential) does not fit the tenant: {e}"
+                ),
+            })?;
+    }
     Ok(NewHire {
         given_name: input.given_name,
         surname: input.surname,

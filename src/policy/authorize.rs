@@ -76,7 +76,9 @@ pub async fn authorize<T: Transport, H: Host>(
     }
     if op.touches_sensitive_target() {
         if let Some(user) = &op.target {
-            target = Some(check_target(client, config, user, deadline).await?);
+            let checked = check_target(client, config, user, deadline).await?;
+            check_synced_account_change(op.kind, config, &checked)?;
+            target = Some(checked);
         }
     }
     let approval = check_approvals(ctx, op.kind, config, client.host()).await?;
@@ -86,6 +88,33 @@ pub async fn authorize<T: Transport, H: Host>(
         target,
         requester_entra_user,
     })
+}
+
+/// With [`PolicyConfig::refuse_account_changes_of_synced_users`], the
+/// account state of a user synced from on-premises AD is changed in AD
+/// only: Entra ID would take the change, and the next sync undo it.
+fn check_synced_account_change(
+    kind: Route,
+    config: &PolicyConfig,
+    target: &ResolvedUser,
+) -> Result<(), Refusal> {
+    let account_change = matches!(
+        kind,
+        Route::UserDisable | Route::UserEnable | Route::UserOffboard
+    );
+    if account_change
+        && config.refuse_account_changes_of_synced_users
+        && target.on_premises_sync_enabled == Some(true)
+    {
+        return Err(Refusal::new(
+            RuleName::SyncedUserAccountChange,
+            format!(
+                "{} is synced from on-premises Active Directory and the administrator has the app leave its account state to AD: change it in on-premises Active Directory (Entra Connect then syncs it to Entra ID)",
+                target.label()
+            ),
+        ));
+    }
+    Ok(())
 }
 
 type RequesterVerdict = (AllowedBy, Option<ResolvedUser>, Option<ResolvedUser>);
@@ -185,6 +214,7 @@ async fn resolve<T: Transport, H: Host>(
         display_name: view.display_name,
         user_principal_name: view.user_principal_name,
         mail: view.mail,
+        on_premises_sync_enabled: None,
     })
 }
 

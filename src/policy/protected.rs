@@ -105,7 +105,7 @@ pub fn is_privileged_role(template_id: &str) -> bool {
         .any(|h| h.eq_ignore_ascii_case(template_id))
 }
 
-const TARGET_SELECT: &str = "id,displayName,userPrincipalName,mail";
+const TARGET_SELECT: &str = "id,displayName,userPrincipalName,mail,onPremisesSyncEnabled";
 /// Bounds paging of role and group lists (999 per page).
 const MAX_PAGES: usize = 20;
 
@@ -124,6 +124,10 @@ pub struct ResolvedUser {
     /// `mail`, when read.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mail: Option<String>,
+    /// `onPremisesSyncEnabled`, when read: the user is mastered in
+    /// on-premises AD.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub on_premises_sync_enabled: Option<bool>,
 }
 
 impl ResolvedUser {
@@ -219,6 +223,7 @@ pub async fn check_target<T: Transport, H: Host>(
         display_name: view.display_name,
         user_principal_name: view.user_principal_name,
         mail: view.mail,
+        on_premises_sync_enabled: view.on_premises_sync_enabled,
     };
     let roles: Vec<RoleEntry> = all_items(client, roles, deadline).await?;
     let groups: Vec<GroupEntry> = all_items(client, groups, deadline).await?;

@@ -37,6 +37,9 @@ pub enum RuleName {
     RequesterNotAllowed,
     /// Approval is required but the call belongs to no JSM request.
     ApprovalNeedsRequest,
+    /// The admin refuses account changes (disable, enable, offboard) of
+    /// users synced from on-premises AD: they belong in AD.
+    SyncedUserAccountChange,
 }
 
 impl RuleName {
@@ -57,6 +60,7 @@ impl RuleName {
             RuleName::AgentGroupRequired => "agentGroupRequired",
             RuleName::RequesterNotAllowed => "requesterNotAllowed",
             RuleName::ApprovalNeedsRequest => "approvalNeedsRequest",
+            RuleName::SyncedUserAccountChange => "syncedUserAccountChange",
         }
     }
 }

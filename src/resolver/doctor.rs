@@ -5,7 +5,7 @@
 
 use super::page_call::{from_api_error, PAGE_BUDGET_MS};
 use super::{settings, ResolverError};
-use crate::graph::permissions::{covers, least_set, Feature};
+use crate::graph::permissions::{covers, least_set, Feature, DEGRADES_WITHOUT};
 use crate::graph::resources::role_management;
 use crate::host::Host;
 use crate::http::Transport;
@@ -36,8 +36,9 @@ const PASSWORD_RESET_ROLES: [(&str, &str); 4] = [
 /// - `features`: per feature, its label, note, the permissions its calls
 ///   need, whether all are covered and which are not;
 /// - `required`: the least set to grant for every feature;
-/// - `missing`: `[{permission, features}]`, permissions of the least set
-///   that must be added (each with the features that fail without it);
+/// - `missing`: `[{permission, features, withoutIt}]`, permissions of the
+///   least set to add, each with the features that need it (`withoutIt`:
+///   what still works, for the few the app can do without);
 /// - `excessive`: `[{permission, reason}]`, granted permissions no feature
 ///   needs, or whose every use another granted permission already gives;
 /// - `broader`: `[{permission, insteadOf}]`, granted permissions in use
@@ -81,7 +82,12 @@ pub fn assess(granted: &[String]) -> Value {
                 })
                 .map(|f| f.label())
                 .collect();
-            (!failing.is_empty()).then(|| json!({"permission": p, "features": failing}))
+            let without = DEGRADES_WITHOUT
+                .iter()
+                .find(|(d, _)| d == p)
+                .map(|(_, w)| *w);
+            (!failing.is_empty())
+                .then(|| json!({"permission": p, "features": failing, "withoutIt": without}))
         })
         .collect();
     let needs: BTreeSet<&str> = all.iter().flat_map(|f| f.needs()).collect();
@@ -139,6 +145,7 @@ pub async fn check(host: &impl Host, transport: &impl Transport) -> Result<Value
         .collect();
     let mut report = assess(&granted);
     report["connected"] = json!(true);
+    report["temporaryAccessPassPolicy"] = tap_policy(host, transport).await?;
     report["directoryRole"] = match connection["servicePrincipalId"].as_str() {
         Some(principal) => directory_roles(principal, host, transport).await?,
         None => {
@@ -146,6 +153,26 @@ pub async fn check(host: &impl Host, transport: &impl Transport) -> Result<Value
         }
     };
     Ok(report)
+}
+
+/// The tenant's Temporary Access Pass policy, the range every pass the app
+/// issues must fit. A refusal (the permission is missing) is reported.
+async fn tap_policy(host: &impl Host, transport: &impl Transport) -> Result<Value, ResolverError> {
+    let ctx = RouteContext::load(host, transport, PAGE_BUDGET_MS)
+        .await
+        .map_err(|e| from_api_error(&e))?;
+    let client = ctx.graph().await.map_err(|e| from_api_error(&e))?;
+    Ok(
+        match crate::lifecycle::tap_policy::read_tap_policy(&client, ctx.deadline).await {
+            Ok(Some(policy)) => json!({ "checked": true, "policy": policy }),
+            Ok(None) => {
+                json!({ "checked": false, "note": "The policy could not be read; grant Policy.Read.AuthenticationMethod so the app checks pass lifetimes before Entra refuses them." })
+            }
+            Err(e) => {
+                json!({ "checked": false, "note": format!("The policy could not be read ({e}).") })
+            }
+        },
+    )
 }
 
 #[derive(Deserialize)]

@@ -65,7 +65,7 @@ fn changes() -> Value {
     json!({"$ref": "#/components/schemas/AttributeChanges"})
 }
 fn minutes() -> Value {
-    json!({"type": "integer", "minimum": 10, "maximum": 43200, "default": 480})
+    json!({"type": "integer", "minimum": 10, "maximum": 43200})
 }
 fn boolean() -> Value {
     json!({"type": "boolean"})
@@ -99,8 +99,8 @@ pub fn routes() -> Vec<(Route, &'static str, Vec<Input>)> {
         (Route::UserResetPassword, "Set a generated temporary password (revealed once in the app)", user_only()),
         (Route::UserCreateTemporaryAccessPass, "Issue a Temporary Access Pass (revealed once in the app)", vec![
             req("user", user, "The user"),
-            opt("lifetimeInMinutes", minutes, "Lifetime, 10 to 43200 minutes"),
-            opt("isUsableOnce", boolean, "One sign-in only (default true)"),
+            opt("lifetimeInMinutes", minutes, "Lifetime in minutes, within the tenant's Temporary Access Pass policy (Entra's default policy: 60 to 480); default: the policy's default"),
+            opt("isUsableOnce", boolean, "One sign-in only (default true; must be true when the policy allows one-time passes only)"),
         ]),
         (Route::UserOffboard, "Disable, revoke sessions, leave serviceable groups, record the leave date", vec![
             req("user", user, "The leaver"),

@@ -17,7 +17,7 @@ function featureTable(features) {
 function missingCard(missing) {
   return h('div', { class: 'card' }, h('h3', {}, `Missing (${missing.length})`),
     missing.length
-      ? h('ul', {}, missing.map((m) => h('li', {}, h('code', {}, m.permission), ` — needed for ${m.features.join('; ')}`)))
+      ? h('ul', {}, missing.map((m) => h('li', {}, h('code', {}, m.permission), ` — needed for ${m.features.join('; ')}`, m.withoutIt ? h('div', { class: 'subtlest' }, `Without it: ${m.withoutIt}.`) : null)))
       : h('p', { class: 'ok' }, 'Nothing missing.'));
 }
 
@@ -41,6 +41,17 @@ function grantCard(grantList) {
     text, h('button', { class: 'btn', type: 'button', onclick: copy }, 'Copy'));
 }
 
+function tapPolicyCard(tap) {
+  const body = () => {
+    const { state, minimumLifetimeInMinutes: min, maximumLifetimeInMinutes: max, defaultLifetimeInMinutes: def, isUsableOnce } = tap.policy;
+    return state === 'enabled'
+      ? h('p', { class: 'ok' }, `Enabled: ${min} to ${max} minutes (default ${def}), ${isUsableOnce ? 'one-time passes only' : 'one-time or reusable'}.`)
+      : h('p', { class: 'bad' }, 'Disabled in the tenant: no pass can be issued.');
+  };
+  return h('div', { class: 'card' }, h('h3', {}, 'Temporary Access Pass policy'),
+    tap?.checked ? body() : h('p', { class: 'subtle' }, tap?.note ?? 'Not checked.'));
+}
+
 function roleCard(role) {
   return h('div', { class: 'card' }, h('h3', {}, 'Directory role for password resets'),
     role?.checked
@@ -60,7 +71,7 @@ export function doctorTab(panel) {
       }
       replace(out, featureTable(r.features),
         h('div', { class: 'grid2' }, missingCard(r.missing), excessCard(r.excessive, r.broader ?? [])),
-        grantCard(r.grantList), roleCard(r.directoryRole));
+        grantCard(r.grantList), tapPolicyCard(r.temporaryAccessPassPolicy), roleCard(r.directoryRole));
     } catch (error) {
       replace(out, errorMessage(error, run));
     }

@@ -71,13 +71,15 @@ function render(panel, store, options) {
   const publicComments = flag('publicComments', 'Tell the customer in a public comment', 'publicCommentsForNonSecretOutcomes', 'Outcomes that carry no credential are also posted as a public comment on the request.');
   const signedHr = flag('signedHrSecret', 'Return credentials in signed HR responses', 'returnSecretInResponseForSignedHr', 'Signed Service API calls from the HR system get the new account\u2019s first password in the response.',
     'The password then leaves the app: the HR system must deliver it and must not log it. Leave this off unless the HR system is built for it.');
+  const syncedAccounts = flag('refuseSyncedAccountChanges', 'Leave synced users\u2019 account state to Active Directory', 'refuseAccountChangesOfSyncedUsers', 'Refuse disabling, enabling and offboarding users synced from on-premises AD. Off: the app changes Entra ID and says that AD must be changed too, since the next sync reverts it.');
+  const strictFirst = flag('requireFirstCredentialRecipient', 'Refuse onboarding when nobody can receive the first credential', 'requireFirstCredentialRecipient', 'Off: the account is created with a random password nobody knows, and the first credential is left pending for an agent or the manager to issue as a Temporary Access Pass.');
   const status = h('div', { 'aria-live': 'polite' });
   const save = h('button', { class: 'btn primary', type: 'submit' }, 'Save policy');
   const form = h('form', { class: 'stack', novalidate: true, 'aria-label': 'Policy' },
     h('div', { class: 'card stack' }, h('h2', {}, 'Approvals'), h('p', { class: 'subtle' }, 'Checked operations run only after every approval on the request is approved.'), h('div', { class: 'grid2' }, approvalBoxes.map((b) => b.wrap))),
     h('div', { class: 'card stack' }, h('h2', {}, 'Who may reveal generated credentials'), h('p', { class: 'subtle' }, 'Each credential is revealed once, to one of these people.'), h('div', { class: 'grid2' }, recipientBoxes.map((r) => r.box.wrap))),
     h('div', { class: 'card stack' }, h('h2', {}, 'Self-service and managers'), selfService.wrap, depth.wrap),
-    h('div', { class: 'card stack' }, h('h2', {}, 'Agents, credentials and audit'), agentGroups.wrap, h('div', { class: 'grid2' }, lifetime.wrap, retention.wrap), publicComments.wrap, signedHr.wrap),
+    h('div', { class: 'card stack' }, h('h2', {}, 'Agents, credentials and audit'), agentGroups.wrap, h('div', { class: 'grid2' }, lifetime.wrap, retention.wrap), publicComments.wrap, signedHr.wrap, strictFirst.wrap, syncedAccounts.wrap),
     h('div', { class: 'row' }, save), status);
 
   form.addEventListener('submit', async (event) => {
@@ -94,6 +96,8 @@ function render(panel, store, options) {
       agentJiraGroups: agentGroups.input.value.split('\n').map((s) => s.trim()).filter(Boolean),
       publicCommentsForNonSecretOutcomes: publicComments.input.checked,
       returnSecretInResponseForSignedHr: signedHr.input.checked,
+      requireFirstCredentialRecipient: strictFirst.input.checked,
+      refuseAccountChangesOfSyncedUsers: syncedAccounts.input.checked,
     };
     save.disabled = true;
     replace(status, loading('Saving…'));

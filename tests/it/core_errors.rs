@@ -94,14 +94,14 @@ async fn groups_an_app_may_not_change_are_refused_with_graphs_codes() {
 }
 
 #[tokio::test(flavor = "current_thread")]
-async fn synced_users_are_refused_before_or_by_graph() {
+async fn synced_users_are_refused_before_any_write_or_left_a_remainder() {
     let h = Harness::new();
     let c = h.client();
     // Checked before any change: the password and department live on-premises.
     let e = reset_password(&c, &upn(JONI), RunMode::Execute, h.deadline())
         .await
         .unwrap_err();
-    assert!(matches!(e, OpError::Conflict { .. }), "{e:?}");
+    assert!(matches!(e, OpError::OnPremisesMastered { .. }), "{e:?}");
     assert_eq!(e.http_status(), 409);
     let cfg = ProvisioningRules {
         naming: NamingTemplate::parse("{given}.{surname}@contoso.example", None).unwrap(),
@@ -123,12 +123,14 @@ async fn synced_users_are_refused_before_or_by_graph() {
         .unwrap_err();
     assert_eq!(e.http_status(), 409, "{e:?}");
     assert_eq!(h.user_prop(JONI, "jobTitle"), "Controller");
-    // accountEnabled is mastered on-premises too; Graph itself refuses it.
+    // accountEnabled is mastered on-premises too, but Graph accepts it: the
+    // next sync reverts it, so AD is left for a person.
     let out = disable(&c, &upn(JONI), RunMode::Execute, h.deadline())
         .await
         .unwrap();
-    assert_eq!(failed_code(&out), "Request_BadRequest");
-    assert_eq!(h.user_prop(JONI, "accountEnabled"), true);
+    assert!(out.is_complete(), "{}", out.render_text());
+    assert_eq!(h.user_prop(JONI, "accountEnabled"), false);
+    assert_eq!(out.remainder[0].kind, RemainderKind::ActiveDirectory);
 }
 
 #[tokio::test(flavor = "current_thread")]
@@ -165,7 +167,7 @@ async fn privileged_targets_are_refused_by_graph() {
 async fn temporary_access_pass_policy_off_is_a_failed_step() {
     let mut seed: Value =
         serde_json::from_str(include_str!("../../emulator/seed/demo-tenant.json")).unwrap();
-    seed["tenant"]["temporaryAccessPassEnabled"] = Value::Bool(false);
+    seed["tenant"]["temporaryAccessPassPolicy"]["state"] = Value::String("disabled".into());
     let h = Harness::on(entra_emulator::Emulator::from_seed_json(&seed.to_string()).unwrap());
     let c = h.client();
     let tap = create_temporary_access_pass(

@@ -122,10 +122,10 @@ fn empty_values_are_not_given_on_every_route() {
         assert_eq!(status, 200, "{body}");
         assert!(!plan_summaries(&body).contains("group"), "{body}");
         assert_eq!(body["plan"][0]["body"]["displayName"], "Rowan Ellery");
-        // TAP lifetime "" is the default lifetime.
+        // TAP lifetime "" is the tenant policy's default lifetime (60 in the demo).
         let (status, body) = call(&host, &key, &emulator, json!({"route":"user.createTemporaryAccessPass","dryRun":true,"data":{"user":ADELE,"lifetimeInMinutes":"","isUsableOnce":""}})).await;
         assert_eq!(status, 200, "{body}");
-        assert_eq!(body["plan"][0]["body"]["lifetimeInMinutes"], 480, "{body}");
+        assert_eq!(body["plan"][0]["body"]["lifetimeInMinutes"], 60, "{body}");
         // user.update: "" is not given; only the real change is sent.
         let (status, body) = call(&host, &key, &emulator, json!({"route":"user.update","data":{"user":ADELE,"changes":{"jobTitle":"","department":"Finance","mobilePhone":"  "}}})).await;
         assert_eq!(status, 200, "{body}");

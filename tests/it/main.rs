@@ -73,4 +73,6 @@ mod resolver_pages;
 mod resolver_reveal;
 mod resolver_settings;
 
+mod fidelity_hybrid;
+
 mod layers;

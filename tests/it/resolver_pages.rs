@@ -341,6 +341,11 @@ fn doctor_compares_what_the_features_need_with_the_token() {
             .as_str()
             .unwrap()
             .contains("User-LifeCycleInfo.ReadWrite.All"));
+        // The tenant's Temporary Access Pass policy, read with its permission.
+        assert_eq!(
+            report["temporaryAccessPassPolicy"]["policy"]["maximumLifetimeInMinutes"], 480,
+            "{report}"
+        );
         assert_eq!(report["directoryRole"]["checked"], true);
         assert_eq!(
             report["directoryRole"]["passwordResetRoles"],

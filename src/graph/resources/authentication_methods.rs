@@ -1,4 +1,5 @@
-//! `authentication` (a user's authentication methods): Temporary Access Pass.
+//! `authentication` (a user's authentication methods): Temporary Access Pass,
+//! and the tenant's policy for it.
 
 use crate::graph::model::NewTemporaryAccessPass;
 use crate::graph::odata::user_path;
@@ -34,4 +35,28 @@ pub const CREATE_TEMPORARY_ACCESS_PASS: GraphCall = GraphCall {
     least_permission: "UserAuthMethod-TAP.ReadWrite.All",
     also_needs: &[],
     learn_url: "https://learn.microsoft.com/en-us/graph/api/authentication-post-temporaryaccesspassmethods?view=graph-rest-1.0",
+};
+
+/// The tenant's Temporary Access Pass policy:
+/// `GET /policies/authenticationMethodsPolicy/authenticationMethodConfigurations/TemporaryAccessPass`,
+/// a `temporaryAccessPassAuthenticationMethodConfiguration` (state, minimum,
+/// maximum and default lifetime, one-time only or not).
+///
+/// Learn: <https://learn.microsoft.com/en-us/graph/api/temporaryaccesspassauthenticationmethodconfiguration-get?view=graph-rest-1.0>.
+/// Permission: `Policy.Read.AuthenticationMethod` (the map's least for
+/// this path).
+pub fn get_temporary_access_pass_policy() -> GraphRequest {
+    GraphRequest::get(
+        "/policies/authenticationMethodsPolicy/authenticationMethodConfigurations/TemporaryAccessPass",
+    )
+}
+
+/// Entry of [`get_temporary_access_pass_policy`] in [`super::CALLS`].
+pub const GET_TEMPORARY_ACCESS_PASS_POLICY: GraphCall = GraphCall {
+    name: "authentication_methods::get_temporary_access_pass_policy",
+    method: Method::Get,
+    path_template: "/policies/authenticationMethodsPolicy/authenticationMethodConfigurations/TemporaryAccessPass",
+    least_permission: "Policy.Read.AuthenticationMethod",
+    also_needs: &[],
+    learn_url: "https://learn.microsoft.com/en-us/graph/api/temporaryaccesspassauthenticationmethodconfiguration-get?view=graph-rest-1.0",
 };

@@ -106,6 +106,7 @@ pub const CALLS: &[GraphCall] = &[
     groups::ADD_MEMBER,
     groups::REMOVE_MEMBER,
     authentication_methods::CREATE_TEMPORARY_ACCESS_PASS,
+    authentication_methods::GET_TEMPORARY_ACCESS_PASS_POLICY,
     organization::GET_VERIFIED_DOMAINS,
     role_management::LIST_ROLE_ASSIGNMENTS_OF,
 ];
@@ -228,6 +229,10 @@ mod tests {
             (
                 authentication_methods::CREATE_TEMPORARY_ACCESS_PASS,
                 authentication_methods::create_temporary_access_pass(ID, &tap),
+            ),
+            (
+                authentication_methods::GET_TEMPORARY_ACCESS_PASS_POLICY,
+                authentication_methods::get_temporary_access_pass_policy(),
             ),
             (
                 organization::GET_VERIFIED_DOMAINS,
