@@ -295,7 +295,7 @@ fn mail_to_proxy_addresses(props: &mut Map<String, Value>) {
         .flatten()
         .filter_map(Value::as_str)
         .map(|p| match p.split_once(':') {
-            Some((kind, rest)) if kind == "SMTP" => format!("smtp:{rest}"),
+            Some(("SMTP", rest)) => format!("smtp:{rest}"),
             _ => p.to_string(),
         })
         .filter(|p| !p.eq_ignore_ascii_case(&format!("smtp:{mail}")))
