@@ -67,3 +67,5 @@ mod resolver_reveal;
 mod resolver_settings;
 
 mod layers;
+
+mod fidelity_identity;
