@@ -6,6 +6,7 @@
 // sandbox lights up feature by feature as the app grows.
 import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { loadTenantSeed, DEMO_SEED } from './tenant-seed.mjs';
 
 // Beyond a department's own group, the demo tenant gives some departments an
 // application group too; used only where the tenant has groups of these names.
@@ -42,8 +43,8 @@ export function tenantPolicy(tenant) {
   };
 }
 
-/** The configuration the sandbox saves, for the emulator and the tenant it was seeded with. */
-export function sandboxConfig({ emulator, jsm, tenant }) {
+/** The configuration the sandbox saves, for the emulator and the tenant it was seeded with (the demo tenant unless given). */
+export function sandboxConfig({ emulator, jsm, tenant = loadTenantSeed(DEMO_SEED) }) {
   const { groupRules, serviceableGroups, protectedGroups } = tenantPolicy(tenant);
   return {
     connection: { tenantId: emulator.tenantId, clientId: emulator.clientId, loginBase: emulator.url, graphBase: emulator.url },
@@ -78,7 +79,7 @@ export function sandboxConfig({ emulator, jsm, tenant }) {
  * Runs the configuration steps; returns one status per step for the console and the page.
  * @returns {Promise<{steps: {name, state: 'done'|'missing'|'failed', message}[], serviceKey: string|null}>}
  */
-export async function configureApp({ app, admin, emulator, jsm, dataDir, tenant }) {
+export async function configureApp({ app, admin, emulator, jsm, dataDir, tenant = loadTenantSeed(DEMO_SEED) }) {
   const steps = [];
   const record = (name, state, message) => steps.push({ name, state, message });
 
