@@ -1,48 +1,62 @@
 // Configures the app at start through its own admin resolvers, as an admin
 // would on the admin page: connection pointing at the emulator, provisioning
-// and policy for the demo tenant, the client secret, and the service key.
+// and policy for the tenant it was seeded with (derived from the seed, so
+// another tenant works too), the client secret, and the service key.
 // A resolver the app does not have yet is reported, not fatal, so the
 // sandbox lights up feature by feature as the app grows.
 import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { loadTenantSeed, DEMO_SEED } from './tenant-seed.mjs';
 
-// Demo tenant groups (emulator/seed/demo-tenant.json).
-const GROUP = {
-  allStaff: 'a3b8ee86-3cd8-454e-8fda-073d3f077f1b',
-  sales: '0c288728-6125-4718-9bca-70d96f316501',
-  engineering: 'c89deaae-0c7c-4ab9-830c-d164b8f8b182',
-  finance: 'bdd2a752-3648-4d22-bc60-cf30125032dc',
-  hr: 'e6f2c9d5-a5b7-441f-bcb5-d6fc836689f9',
-  it: 'd6377fd6-78bb-4598-8d0f-f6d64c475e40',
-  marketing: '4edd140c-cb48-4852-8f8b-1bdee8682a91',
-  github: 'd2a9de52-0e5a-48ef-a10a-32d04bd64854',
-  salesforce: 'b1a22e53-dcd8-4137-ac08-c901277f27e3',
-  jsmAgents: 'f201e890-9530-4a30-99e3-c279f61881e1',
-  privilegedSupport: 'e9d3dd26-6b80-4382-960e-0305d0fb7771',
+// Beyond a department's own group, the demo tenant gives some departments an
+// application group too; used only where the tenant has groups of these names.
+const EXTRA_GROUPS = {
+  Engineering: ['App - GitHub Enterprise'],
+  Sales: ['App - Salesforce Users'],
+  IT: ['App - Jira Service Management Agents'],
 };
+const EVERYONE = ['all staff', 'all employees', 'everyone'];
 
 const byDepartment = (department, groups) => ({ name: `${department} staff`, when: [{ attribute: 'department', equals: department }], groups });
 
-/** The configuration the sandbox saves, for the emulator at `emulatorUrl`. */
-export function sandboxConfig({ emulator, jsm }) {
+/**
+ * Group rules, serviceable and protected groups from what the tenant holds
+ * (`tenant` from `loadTenantSeed`): every department gets the tenant-wide
+ * group, the group named like the department ("Sales", "Sales Team", "Sales
+ * Staff") and the demo's application groups where present.
+ */
+export function tenantPolicy(tenant) {
+  const serviceable = tenant.groups.filter((g) => g.serviceable);
+  const named = (name) => serviceable.find((g) => g.displayName.toLowerCase() === name.toLowerCase())?.id;
+  const everyone = EVERYONE.map(named).filter(Boolean);
+  const groupRules = tenant.departments
+    .map((department) => {
+      const own = [department, `${department} Team`, `${department} Staff`].map(named).filter(Boolean);
+      const extra = (EXTRA_GROUPS[department] ?? []).map(named).filter(Boolean);
+      return byDepartment(department, [...new Set([...everyone, ...own, ...extra])]);
+    })
+    .filter((rule) => rule.groups.length > 0);
+  return {
+    groupRules,
+    serviceableGroups: serviceable.map((g) => g.id),
+    protectedGroups: tenant.groups.filter((g) => g.roleAssignable).map((g) => g.id),
+  };
+}
+
+/** The configuration the sandbox saves, for the emulator and the tenant it was seeded with (the demo tenant unless given). */
+export function sandboxConfig({ emulator, jsm, tenant = loadTenantSeed(DEMO_SEED) }) {
+  const { groupRules, serviceableGroups, protectedGroups } = tenantPolicy(tenant);
   return {
     connection: { tenantId: emulator.tenantId, clientId: emulator.clientId, loginBase: emulator.url, graphBase: emulator.url },
     provisioning: {
       namingTemplate: '{given}.{surname}@{domain}',
-      defaultDomain: 'contoso.example',
-      groupRules: [
-        byDepartment('Engineering', [GROUP.allStaff, GROUP.engineering, GROUP.github]),
-        byDepartment('Sales', [GROUP.allStaff, GROUP.sales, GROUP.salesforce]),
-        byDepartment('Finance', [GROUP.allStaff, GROUP.finance]),
-        byDepartment('HR', [GROUP.allStaff, GROUP.hr]),
-        byDepartment('IT', [GROUP.allStaff, GROUP.it, GROUP.jsmAgents]),
-        byDepartment('Marketing', [GROUP.allStaff, GROUP.marketing]),
-      ],
+      defaultDomain: tenant.defaultDomain,
+      groupRules,
       firstCredential: { kind: 'temporaryAccessPass', lifetimeMinutes: 480, usableOnce: true },
     },
     policy: {
-      serviceableGroups: Object.entries(GROUP).filter(([name]) => name !== 'privilegedSupport').map(([, id]) => id),
-      protectedGroups: [GROUP.privilegedSupport],
+      serviceableGroups,
+      protectedGroups,
       approvals: { user: { offboard: true, transfer: true } },
       agentJiraGroups: ['jira-servicemanagement-users'],
       selfServiceAttributes: ['mobilePhone', 'officeLocation'],
@@ -65,11 +79,11 @@ export function sandboxConfig({ emulator, jsm }) {
  * Runs the configuration steps; returns one status per step for the console and the page.
  * @returns {Promise<{steps: {name, state: 'done'|'missing'|'failed', message}[], serviceKey: string|null}>}
  */
-export async function configureApp({ app, admin, emulator, jsm, dataDir }) {
+export async function configureApp({ app, admin, emulator, jsm, dataDir, tenant = loadTenantSeed(DEMO_SEED) }) {
   const steps = [];
   const record = (name, state, message) => steps.push({ name, state, message });
 
-  await saveConfig({ app, admin, config: sandboxConfig({ emulator, jsm }), record });
+  await saveConfig({ app, admin, config: sandboxConfig({ emulator, jsm, tenant }), record, tenant });
 
   const secret = await app.resolver(admin, 'connection.setClientSecret', { clientSecret: emulator.clientSecret });
   recordResolver(record, 'connection.setClientSecret', secret, 'client secret stored in the app\'s secret storage');
@@ -85,7 +99,7 @@ export async function configureApp({ app, admin, emulator, jsm, dataDir }) {
 // Saves the whole configuration; when the app refuses a section it does not
 // know yet (an unknown top-level field), saves again without that section.
 // Any other refusal is a mistake in the sandbox's configuration: reported.
-async function saveConfig({ app, admin, config, record }) {
+async function saveConfig({ app, admin, config, record, tenant }) {
   const dropped = [];
   let current = { ...config };
   for (;;) {
@@ -97,7 +111,7 @@ async function saveConfig({ app, admin, config, record }) {
       continue;
     }
     const note = dropped.length ? `; left out what the app refused: ${dropped.join('; ')}` : '';
-    recordResolver(record, 'config.save', answer, `connection -> emulator, provisioning and policy for the demo tenant${note}`);
+    recordResolver(record, 'config.save', answer, `connection -> emulator, provisioning and policy for ${tenant.file} (domain ${tenant.defaultDomain}, ${config.provisioning.groupRules.length} department rules, ${config.policy.serviceableGroups.length} serviceable groups)${note}`);
     return;
   }
 }

@@ -10,6 +10,7 @@ import { FakeJsm } from './fake-jsm.mjs';
 import { FakeJira } from './runtime/fake-jira.mjs';
 import { KeyValueStore } from './runtime/kvs-store.mjs';
 import { configureApp } from './configure.mjs';
+import { loadTenantSeed, DEMO_SEED } from './tenant-seed.mjs';
 import { Site } from './site.mjs';
 import { startServer, SERVICE_API_PATH } from './server.mjs';
 import { SANDBOX_ADMIN } from './sample-data.mjs';
@@ -20,19 +21,24 @@ import { SANDBOX_ADMIN } from './sample-data.mjs';
  * @param {string} options.dataDir where app storage, requests and the service key persist
  * @param {number} options.port 0: a free port
  * @param {(line: string) => void} [options.log]
+ * @param {string} [options.seed] an emulator seed file instead of the demo tenant
  */
-export async function startSandbox({ root, dataDir, port, host = '127.0.0.1', log = () => {} }) {
+export async function startSandbox({ root, dataDir, port, host = '127.0.0.1', log = () => {}, seed }) {
+  // Read and checked before anything starts: a bad file fails naming itself.
+  const tenant = loadTenantSeed(seed ?? DEMO_SEED);
   mkdirSync(dataDir, { recursive: true });
   const store = new KeyValueStore({ file: path.join(dataDir, 'kvs.json') });
   const jsm = new FakeJsm({ file: path.join(dataDir, 'jsm.json') });
   const jira = new FakeJira({ jsm });
-  const emulator = await startEmulator({ binary: path.join(root, 'target', 'release', 'entra-emulator') });
+  const emulator = await startEmulator({ binary: path.join(root, 'target', 'release', 'entra-emulator'), seed }).catch((error) => {
+    throw seed ? new Error(`The Entra emulator refused the tenant seed ${seed}: ${error.message}`) : error;
+  });
   let server;
   try {
     const app = new ForgeApp({ bundleDir: path.join(root, 'build', 'forge'), manifestFile: path.join(root, 'manifest.yml'), store, jira, log });
-    const { steps, serviceKey } = await configureApp({ app, admin: SANDBOX_ADMIN, emulator, jsm, dataDir });
+    const { steps, serviceKey } = await configureApp({ app, admin: SANDBOX_ADMIN, emulator, jsm, dataDir, tenant });
     const endpoints = { serviceKey };
-    const notes = persistenceNotes({ dataDir, restored: jsm.restored });
+    const notes = persistenceNotes({ dataDir, restored: jsm.restored, seed });
     const site = new Site({ app, jsm, emulator, endpoints, setup: steps, notes });
     server = await startServer({ site, port, host, log });
     // The app asks Forge for its web trigger URL; here it is the sandbox's.
@@ -58,8 +64,9 @@ export async function startSandbox({ root, dataDir, port, host = '127.0.0.1', lo
   }
 }
 
-function persistenceNotes({ dataDir, restored }) {
+function persistenceNotes({ dataDir, restored, seed }) {
   return [
+    ...(seed ? [`Entra tenant from the tenant seed ${seed} (SANDBOX_TENANT_SEED); the sample requests name demo-tenant people.`] : []),
     restored ? `Reusing the data in ${dataDir}.` : `New data folder ${dataDir}.`,
     'Kept across restarts: app storage and secrets (kvs.json), the JSM requests (jsm.json), the service key (service-key.json).',
     'Not kept: the Entra tenant lives in the emulator\'s memory and starts again from the demo tenant on every start. Delete the data folder (or run with --reset) for a clean site.',

@@ -4,6 +4,7 @@
 //
 //   SANDBOX_PORT      port of the web page and Service API (default 8787; 0: a free port)
 //   SANDBOX_DATA_DIR  where data persists (default build/sandbox-data)
+//   SANDBOX_TENANT_SEED  an emulator seed file to use instead of the demo tenant
 //   --reset           start with an empty data folder
 import { rmSync } from 'node:fs';
 import path from 'node:path';
@@ -12,6 +13,7 @@ import { ROOT, run, step } from './lib/run.mjs';
 const args = new Set(process.argv.slice(2));
 const dataDir = path.resolve(process.env.SANDBOX_DATA_DIR ?? path.join(ROOT, 'build', 'sandbox-data'));
 const port = Number(process.env.SANDBOX_PORT ?? 8787);
+const seed = process.env.SANDBOX_TENANT_SEED ? path.resolve(process.env.SANDBOX_TENANT_SEED) : undefined;
 if (!Number.isInteger(port) || port < 0 || port > 65535) {
   console.error(`SANDBOX_PORT must be a port number (0 for a free one), not '${process.env.SANDBOX_PORT}'`);
   process.exit(2);
@@ -32,7 +34,7 @@ const { startSandbox } = await import('../sandbox/sandbox.mjs');
 const log = (line) => console.log(`[sandbox] ${line}`);
 let sandbox;
 try {
-  sandbox = await startSandbox({ root: ROOT, dataDir, port, log });
+  sandbox = await startSandbox({ root: ROOT, dataDir, port, log, seed });
 } catch (error) {
   console.error(`The sandbox did not start: ${error.message}`);
   process.exit(1);
@@ -46,7 +48,7 @@ Entra ID Connect for JSM: local sandbox
   Web page       ${endpoints.ui}
   Service API    ${endpoints.serviceApi}
   Service key    ${endpoints.serviceKey ?? '(none: the app could not issue one, see above)'}
-  Graph          ${endpoints.graph}   (Entra emulator, demo tenant)
+  Graph          ${endpoints.graph}   (Entra emulator, ${seed ? `tenant seed ${seed}` : 'demo tenant'})
   Emulator       ${endpoints.emulatorControl}/tenant, /log
   Endpoints file ${endpointsFile}
 

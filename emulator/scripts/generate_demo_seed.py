@@ -44,6 +44,71 @@ def ascii_fold(s):
     return s.replace("á", "a").replace("é", "e").replace("ó", "o").replace("í", "i").replace("ú", "u")
 
 
+def identity_users(find):
+    """People whose sign-in name is not their address, added after the others.
+
+    Jordan Lee signs in with an employee-number UPN; their mail and an alias
+    are proxy addresses. Avery Kim is a B2B guest from a partner: the UPN is
+    derived from the invited address with `#EXT#` at the initial domain, the
+    mail is the partner address. Entra keeps proxy addresses unique across the
+    directory and adds every mail to them, so no two users share an address
+    here; the ambiguous case is built by hand in the tests.
+    """
+    engineering_head = find("johanna.lorenz")
+    jordan = {
+        "id": oid("user", "e1051@" + DOMAIN),
+        "displayName": "Jordan Lee",
+        "givenName": "Jordan",
+        "surname": "Lee",
+        "userPrincipalName": "e1051@" + DOMAIN,
+        "mail": "jordan.lee@" + DOMAIN,
+        "proxyAddresses": ["SMTP:jordan.lee@" + DOMAIN, "smtp:jlee@" + DOMAIN],
+        "mailNickname": "jordan.lee",
+        "userType": "Member",
+        "jobTitle": "Platform Engineer",
+        "department": "Engineering",
+        "companyName": "Contoso Ltd",
+        "officeLocation": OFFICES["Engineering"],
+        "businessPhones": ["+1 425 555 1051"],
+        "mobilePhone": None,
+        "preferredLanguage": "en-US",
+        "accountEnabled": True,
+        "employeeId": "E1051",
+        "employeeType": "Employee",
+        "employeeHireDate": "2023-03-06T00:00:00Z",
+        "usageLocation": "US",
+        "createdDateTime": "2024-03-06T09:00:00Z",
+        "onPremisesSyncEnabled": None,
+        "manager": engineering_head["id"],
+    }
+    guest_upn = "avery.kim_northwind.example#EXT#@contosodemo.onmicrosoft.com"
+    guest = {
+        "id": oid("user", guest_upn),
+        "displayName": "Avery Kim (Northwind)",
+        "givenName": "Avery",
+        "surname": "Kim",
+        "userPrincipalName": guest_upn,
+        "mail": "avery.kim@northwind.example",
+        "proxyAddresses": ["SMTP:avery.kim@northwind.example"],
+        "otherMails": ["avery.kim@northwind.example"],
+        "mailNickname": "avery.kim_northwind.example#EXT#",
+        "userType": "Guest",
+        "creationType": "Invitation",
+        "externalUserState": "Accepted",
+        "externalUserStateChangeDateTime": "2025-02-11T15:20:00Z",
+        "companyName": "Northwind Traders",
+        "jobTitle": "Implementation Consultant",
+        "department": None,
+        "businessPhones": [],
+        "accountEnabled": True,
+        "usageLocation": "US",
+        "createdDateTime": "2025-02-10T10:00:00Z",
+        "onPremisesSyncEnabled": None,
+        "manager": None,
+    }
+    return [jordan, guest]
+
+
 def main():
     users, heads = [], {}
     employee_no = 1000
@@ -108,10 +173,13 @@ def main():
     fab["userPrincipalName"] = fab["mail"] = "olivia.brown@fabrikam.example"
     fab["id"] = oid("user", fab["userPrincipalName"])
 
+    users.extend(identity_users(find))
+
     by_dept = {}
     for u in users:
-        by_dept.setdefault(u["department"], []).append(u["id"])
-    all_ids = [u["id"] for u in users]
+        if u["department"]:
+            by_dept.setdefault(u["department"], []).append(u["id"])
+    all_ids = [u["id"] for u in users if u.get("userType") != "Guest"]
 
     def group(name, nick, members, security=True, mail=False, types=None, **extra):
         g = {

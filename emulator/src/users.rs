@@ -198,6 +198,9 @@ pub(crate) fn create(tenant: &mut Tenant, call: &Call) -> GraphResult {
         .unwrap_or_default()
         .to_string();
     validation::duplicate_upn(tenant, &upn, None)?;
+    if let Some(mail) = body.get("mail").and_then(Value::as_str) {
+        validation::duplicate_mail(tenant, mail, None)?;
+    }
     let id = uuid::Uuid::new_v4().to_string();
     let mut props: Map<String, Value> = body
         .into_iter()
@@ -207,6 +210,8 @@ pub(crate) fn create(tenant: &mut Tenant, call: &Call) -> GraphResult {
     props.insert("createdDateTime".into(), json!(clock::iso(call.now_ms)));
     props.entry("businessPhones").or_insert_with(|| json!([]));
     props.insert("onPremisesSyncEnabled".into(), Value::Null);
+    props.entry("userType").or_insert_with(|| json!("Member"));
+    mail_to_proxy_addresses(&mut props);
     let user = User {
         props,
         manager: None,
@@ -251,12 +256,19 @@ pub(crate) fn update(tenant: &mut Tenant, call: &Call, id: &str) -> GraphResult 
     if let Some(upn) = body.get("userPrincipalName").and_then(Value::as_str) {
         validation::duplicate_upn(tenant, upn, Some(&user_id))?;
     }
+    if let Some(mail) = body.get("mail").and_then(Value::as_str) {
+        validation::duplicate_mail(tenant, mail, Some(&user_id))?;
+    }
+    let mail_written = body.contains_key("mail");
     let user = &mut tenant.users[index];
     for (key, value) in body {
         if key.starts_with('@') || key == "passwordProfile" {
             continue;
         }
         user.props.insert(key, value);
+    }
+    if mail_written {
+        mail_to_proxy_addresses(&mut user.props);
     }
     if password.is_some() {
         user.password = password;
@@ -266,6 +278,33 @@ pub(crate) fn update(tenant: &mut Tenant, call: &Call, id: &str) -> GraphResult 
         );
     }
     Ok(Reply::no_content())
+}
+
+/// Entra adds a user's `mail` to its proxyAddresses as the primary SMTP
+/// address (`SMTP:`), keeping the others as secondary (`smtp:`); see `mail`
+/// on <https://learn.microsoft.com/en-us/graph/api/resources/user?view=graph-rest-1.0>.
+fn mail_to_proxy_addresses(props: &mut Map<String, Value>) {
+    let Some(mail) = props
+        .get("mail")
+        .and_then(Value::as_str)
+        .map(str::to_string)
+    else {
+        return;
+    };
+    let mut addresses: Vec<String> = props
+        .get("proxyAddresses")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .map(|p| match p.split_once(':') {
+            Some(("SMTP", rest)) => format!("smtp:{rest}"),
+            _ => p.to_string(),
+        })
+        .filter(|p| !p.eq_ignore_ascii_case(&format!("smtp:{mail}")))
+        .collect();
+    addresses.insert(0, format!("SMTP:{mail}"));
+    props.insert("proxyAddresses".into(), json!(addresses));
 }
 
 pub(crate) fn delete(tenant: &mut Tenant, call: &Call, id: &str) -> GraphResult {

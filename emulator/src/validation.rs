@@ -29,6 +29,7 @@ pub const READ_ONLY_USER_PROPERTIES: &[&str] = &[
     "externalUserStateChangeDateTime",
     "refreshTokensValidFromDateTime",
     "signInActivity",
+    "proxyAddresses",
 ];
 
 const MAX_LENGTHS: &[(&str, usize)] = &[
@@ -170,6 +171,64 @@ pub fn duplicate_upn(
         });
     }
     Ok(())
+}
+
+/// Whether `address` is a proxy address of any user but `except_id`; the
+/// `SMTP:`/`smtp:` prefix is ignored, the comparison is case-insensitive.
+pub fn proxy_address_holder<'a>(
+    tenant: &'a Tenant,
+    address: &str,
+    except_id: Option<&str>,
+) -> Option<&'a str> {
+    tenant
+        .users
+        .iter()
+        .filter(|u| except_id.is_none_or(|id| !u.id().eq_ignore_ascii_case(id)))
+        .find(|u| {
+            u.props
+                .get("proxyAddresses")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .filter_map(|p| p.split_once(':'))
+                .any(|(kind, a)| {
+                    kind.eq_ignore_ascii_case("smtp") && a.eq_ignore_ascii_case(address)
+                })
+        })
+        .map(|u| u.id())
+}
+
+/// A `mail` that is already another user's proxy address. Entra adds every
+/// mail to the user's proxyAddresses and keeps proxy addresses unique across
+/// the directory, so the write is refused with `ObjectConflict` on
+/// `proxyAddresses`; see `mail` on
+/// <https://learn.microsoft.com/en-us/graph/api/resources/user?view=graph-rest-1.0>.
+pub fn duplicate_mail(
+    tenant: &Tenant,
+    mail: &str,
+    except_id: Option<&str>,
+) -> Result<(), GraphError> {
+    let Some(holder) = proxy_address_holder(tenant, mail, except_id) else {
+        return Ok(());
+    };
+    let message = "Another object with the same value for property proxyAddresses already exists.";
+    Err(GraphError::BadRequest {
+        code: "Request_BadRequest",
+        message: message.into(),
+        details: vec![
+            ErrorDetail {
+                code: "ObjectConflict",
+                message: message.into(),
+                target: "proxyAddresses".into(),
+            },
+            ErrorDetail {
+                code: "ConflictingObjects",
+                message: format!("Conflicting object: {holder}"),
+                target: "proxyAddresses".into(),
+            },
+        ],
+    })
 }
 
 /// Checks each property of a user write: declared, writable, right JSON type, within limits.

@@ -592,7 +592,7 @@ async fn advanced_queries_need_eventual_consistency_and_count() {
     )
     .await;
     assert_eq!(r.status, 200, "{}", r.body);
-    assert_eq!(r.body["@odata.count"], 42);
+    assert_eq!(r.body["@odata.count"], 44);
     let ends = format!(
         "/users?$filter={}",
         enc("endswith(userPrincipalName,'@fabrikam.example')")
@@ -659,7 +659,7 @@ async fn paging_follows_absolute_next_links() {
         }
     }
     assert_eq!(pages, 8);
-    assert_eq!(seen.len(), 50);
+    assert_eq!(seen.len(), 52);
     assert_eq!(
         graph(&emu, &tok, "GET", "/users?$top=0", None).await.status,
         400
@@ -1381,6 +1381,201 @@ async fn tap_creation_outside_the_policy_is_refused_with_400() {
             .count(),
         12
     );
+}
+
+// ---------- users: addresses and guests ----------
+
+const JORDAN_UPN: &str = "e1051@contoso.example";
+const GUEST_UPN: &str = "avery.kim_northwind.example#EXT#@contosodemo.onmicrosoft.com";
+
+async fn filter_ids(emu: &Emulator, tok: &str, filter: &str, extra: &[(&str, &str)]) -> Reply {
+    graph_h(
+        emu,
+        tok,
+        "GET",
+        &format!(
+            "/users?$filter={}&$select=id,userPrincipalName",
+            enc(filter)
+        ),
+        None,
+        extra,
+    )
+    .await
+}
+
+fn upns(r: &Reply) -> Vec<String> {
+    r.body["value"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|u| u["userPrincipalName"].as_str().map(str::to_string))
+        .collect()
+}
+
+/// `mail` and `proxyAddresses` (with `any` and `eq`, or `startsWith` inside
+/// the lambda) filter by default, `or` joins the clauses, and strings compare
+/// case-insensitively, so `smtp:` finds the primary `SMTP:` address too.
+/// Learn: <https://learn.microsoft.com/en-us/graph/aad-advanced-queries>
+/// ("Support for filter by properties": mail eq, proxyAddresses eq and
+/// startsWith work by default) and the lambda syntax on
+/// <https://learn.microsoft.com/en-us/graph/filter-query-parameter>.
+#[tokio::test(flavor = "current_thread")]
+async fn users_filter_by_mail_and_proxy_addresses() {
+    let emu = Emulator::demo();
+    let tok = token(&emu).await;
+    let jordan = vec![JORDAN_UPN.to_string()];
+    for filter in [
+        "mail eq 'jordan.lee@contoso.example'",
+        "mail eq 'Jordan.Lee@Contoso.Example'",
+        "proxyAddresses/any(p:p eq 'smtp:jlee@contoso.example')",
+        "proxyAddresses/any(p:p eq 'smtp:jordan.lee@contoso.example')",
+        "proxyAddresses/any(p:startswith(p,'smtp:jlee@'))",
+        "userPrincipalName eq 'jlee@contoso.example' or mail eq 'jlee@contoso.example' or proxyAddresses/any(p:p eq 'smtp:jlee@contoso.example')",
+    ] {
+        let r = filter_ids(&emu, &tok, filter, &[]).await;
+        assert_eq!(r.status, 200, "{filter}: {}", r.body);
+        assert_eq!(upns(&r), jordan, "{filter}");
+    }
+    let r = filter_ids(&emu, &tok, "mail eq 'avery.kim@northwind.example'", &[]).await;
+    assert_eq!(upns(&r), vec![GUEST_UPN.to_string()]);
+    let r = filter_ids(
+        &emu,
+        &tok,
+        "userPrincipalName eq 'jordan.lee@contoso.example'",
+        &[],
+    )
+    .await;
+    assert!(upns(&r).is_empty(), "the UPN is not the mail: {}", r.body);
+}
+
+/// Graph refuses what its index cannot answer: a collection compared
+/// without `any`, `endsWith` inside the lambda without `ConsistencyLevel:
+/// eventual` and `$count=true` (the page's "Use of $filter on a collection
+/// with endsWith operator"), `in` on a collection.
+/// Learn: <https://learn.microsoft.com/en-us/graph/aad-advanced-queries>.
+#[tokio::test(flavor = "current_thread")]
+async fn users_filter_on_proxy_addresses_refuses_what_graph_refuses() {
+    let emu = Emulator::demo();
+    let tok = token(&emu).await;
+    for filter in [
+        "proxyAddresses eq 'smtp:jlee@contoso.example'",
+        "proxyAddresses in ('smtp:jlee@contoso.example')",
+        "proxyAddresses/any(p:endswith(p,'@northwind.example'))",
+        "proxyAddresses/any(p:q eq 'smtp:jlee@contoso.example')",
+    ] {
+        let r = filter_ids(&emu, &tok, filter, &[]).await;
+        assert_eq!(r.status, 400, "{filter}: {}", r.body);
+        assert!(
+            ["BadRequest", "Request_UnsupportedQuery"].contains(&code(&r)),
+            "{filter}: {}",
+            r.body
+        );
+    }
+    let r = graph_h(
+        &emu,
+        &tok,
+        "GET",
+        &format!(
+            "/users?$filter={}&$count=true&$select=userPrincipalName",
+            enc("proxyAddresses/any(p:endswith(p,'@northwind.example'))")
+        ),
+        None,
+        &[("ConsistencyLevel", "eventual")],
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(upns(&r), vec![GUEST_UPN.to_string()]);
+}
+
+/// A B2B guest: `#EXT#` UPN at the initial domain, `userType` Guest,
+/// `creationType` Invitation, mail at the partner's domain; addressed by
+/// UPN only with `#` percent-encoded (a raw `#` starts the URL fragment).
+/// Learn: <https://learn.microsoft.com/en-us/entra/external-id/user-properties>
+/// and <https://learn.microsoft.com/en-us/graph/api/user-get?view=graph-rest-1.0>.
+#[tokio::test(flavor = "current_thread")]
+async fn guest_user_shape_and_encoded_upn_path() {
+    let emu = Emulator::demo();
+    let tok = token(&emu).await;
+    let path = format!(
+        "/users/{}?$select=id,userType,creationType,externalUserState,mail,proxyAddresses,userPrincipalName",
+        enc(GUEST_UPN)
+    );
+    assert!(path.contains("%23EXT%23"));
+    let r = graph(&emu, &tok, "GET", &path, None).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body["userPrincipalName"], GUEST_UPN);
+    assert_eq!(r.body["userType"], "Guest");
+    assert_eq!(r.body["creationType"], "Invitation");
+    assert_eq!(r.body["externalUserState"], "Accepted");
+    assert_eq!(r.body["mail"], "avery.kim@northwind.example");
+    assert_eq!(
+        r.body["proxyAddresses"],
+        json!(["SMTP:avery.kim@northwind.example"])
+    );
+    // Without the encoding the path ends at '#': only the local part is left.
+    let cut = GUEST_UPN.split('#').next().unwrap();
+    let r = graph(&emu, &tok, "GET", &format!("/users/{cut}"), None).await;
+    assert_eq!(r.status, 404, "{}", r.body);
+    assert_eq!(code(&r), "Request_ResourceNotFound");
+}
+
+/// Writing `mail` adds it to proxyAddresses as the primary `SMTP:` address;
+/// an address another user already holds is refused (`ObjectConflict` on
+/// proxyAddresses), and proxyAddresses itself is read-only.
+/// Learn: `mail` and `proxyAddresses` on
+/// <https://learn.microsoft.com/en-us/graph/api/resources/user?view=graph-rest-1.0>.
+#[tokio::test(flavor = "current_thread")]
+async fn mail_writes_keep_proxy_addresses_unique() {
+    let emu = Emulator::demo();
+    let tok = token(&emu).await;
+    let adele = user_id(&emu, "adele.vance@contoso.example");
+    let path = format!("/users/{adele}");
+    let r = graph(
+        &emu,
+        &tok,
+        "PATCH",
+        &path,
+        Some(json!({"mail": "jlee@contoso.example"})),
+    )
+    .await;
+    assert_eq!(r.status, 400, "{}", r.body);
+    assert_eq!(r.body["error"]["details"][0]["code"], "ObjectConflict");
+    assert_eq!(r.body["error"]["details"][0]["target"], "proxyAddresses");
+    let mut created = new_user("new.starter@contoso.example");
+    created["mail"] = json!("Jordan.Lee@contoso.example");
+    let r = graph(&emu, &tok, "POST", "/users", Some(created)).await;
+    assert_eq!(r.status, 400, "{}", r.body);
+    assert_eq!(r.body["error"]["details"][0]["target"], "proxyAddresses");
+    let r = graph(
+        &emu,
+        &tok,
+        "PATCH",
+        &path,
+        Some(json!({"proxyAddresses": ["smtp:adele@contoso.example"]})),
+    )
+    .await;
+    assert_eq!(r.status, 400, "{}", r.body);
+    let r = graph(
+        &emu,
+        &tok,
+        "PATCH",
+        &path,
+        Some(json!({"mail": "a.vance@contoso.example"})),
+    )
+    .await;
+    assert_eq!(r.status, 204, "{}", r.body);
+    assert_eq!(
+        emu.user(&adele).unwrap()["proxyAddresses"],
+        json!(["SMTP:a.vance@contoso.example"])
+    );
+    let r = filter_ids(
+        &emu,
+        &tok,
+        "proxyAddresses/any(p:p eq 'smtp:a.vance@contoso.example')",
+        &[],
+    )
+    .await;
+    assert_eq!(upns(&r), vec!["adele.vance@contoso.example".to_string()]);
 }
 
 // ---------- groups ----------
@@ -2109,7 +2304,7 @@ async fn log_redacts_secrets_and_control_endpoints_work() {
     .await;
     assert!(t.body["nowMs"].as_u64().unwrap() >= before + 60_000);
     let summary = send(&emu, "GET", "/_emulator/tenant", &[], vec![]).await;
-    assert_eq!(summary.body["users"].as_array().unwrap().len(), 50);
+    assert_eq!(summary.body["users"].as_array().unwrap().len(), 52);
     assert!(summary.body["groups"][0]["memberIds"].is_array());
     assert_eq!(
         send(&emu, "DELETE", "/_emulator/log", &[], vec![])

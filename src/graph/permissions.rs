@@ -115,7 +115,7 @@ impl Feature {
             Feature::Lookups => &[
                 users::GET_USER,
                 users::LIST_USERS_WHERE,
-                users::LIST_USERS_BY_MAIL_OR_UPN,
+                users::LIST_USERS_BY_ADDRESS,
                 users::SEARCH_USERS,
                 users::GET_MANAGER,
                 users::LIST_DIRECT_GROUPS,

@@ -153,8 +153,9 @@ pub(crate) type AlsoRead = Vec<Result<GraphResponse, ClientError>>;
 
 /// The user (by [`TARGET_SELECT`]), their memberships and the answers to
 /// `also` (reads the caller needs in the same round trip): one `$batch`
-/// for an object id or UPN; a mail or employeeId is read first (one more
-/// round trip), since only an id or UPN can address the membership lists.
+/// for an object id or UPN; an address, mail or employeeId is read first
+/// (one more round trip), since only an id or UPN can address the
+/// membership lists.
 pub(crate) async fn read_with_memberships<T: Transport, H: Host>(
     client: &GraphClient<'_, T, H>,
     user: &UserRef,
@@ -163,7 +164,8 @@ pub(crate) async fn read_with_memberships<T: Transport, H: Host>(
 ) -> Result<(UserView, Memberships, AlsoRead), OpError> {
     let (known, key) = match user {
         UserRef::Id(_) | UserRef::Upn(_) => (None, user.value().to_string()),
-        UserRef::Mail(_) | UserRef::EmployeeId(_) => {
+        // An address may be a UPN, a mail or an alias: resolve it first.
+        UserRef::Address(_) | UserRef::Mail(_) | UserRef::EmployeeId(_) => {
             let view = read_user(client, user, TARGET_SELECT, None, deadline).await?;
             let id = view.id.clone();
             (Some(view), id)

@@ -50,6 +50,11 @@ pub enum UserRef {
     Id(ObjectId),
     /// userPrincipalName; addresses `/users/{upn}` directly.
     Upn(String),
+    /// A bare address (`someone@domain`): the one user whose
+    /// userPrincipalName, mail or an SMTP proxy address it is, found with one
+    /// `$filter` over the three (UPNs often differ from mail: employee-number
+    /// UPNs, aliases, guests).
+    Address(String),
     /// Primary mail; found with `$filter=mail eq ...` (must match one user).
     Mail(String),
     /// HR employee id; found with `$filter=employeeId eq ...`.
@@ -60,8 +65,9 @@ pub enum UserRef {
 const MAX_UPN: usize = 113;
 
 impl UserRef {
-    /// A GUID is an object id, anything with `@` a UPN. Mail and employeeId
-    /// must be asked for explicitly (the two would otherwise be ambiguous).
+    /// A GUID is an object id, anything with `@` an address (matched against
+    /// userPrincipalName, mail and proxy addresses). An employeeId, or one
+    /// property only, must be asked for explicitly.
     pub fn parse(value: &str, field: &str) -> Result<Self, OpError> {
         let v = value.trim();
         if v.is_empty() {
@@ -71,11 +77,11 @@ impl UserRef {
             return Ok(UserRef::Id(id));
         }
         if v.contains('@') {
-            return UserRef::upn(v, field);
+            return UserRef::address(v, field);
         }
         Err(OpError::invalid(
             field,
-            "must be an object id, a userPrincipalName, or {\"employeeId\": ...}",
+            "must be an object id, an address (userPrincipalName, mail or proxy address), or {\"employeeId\": ...}",
         ))
     }
 
@@ -87,6 +93,16 @@ impl UserRef {
             return Err(OpError::invalid(field, "must contain exactly one '@'"));
         }
         Ok(UserRef::Upn(v))
+    }
+
+    /// A bare address: trimmed, at most 256 characters (mail's limit; a UPN
+    /// is shorter), exactly one `@`, no control characters.
+    pub fn address(value: &str, field: &str) -> Result<Self, OpError> {
+        let v = checked_text(value, field, 256)?;
+        if v.matches('@').count() != 1 {
+            return Err(OpError::invalid(field, "must contain exactly one '@'"));
+        }
+        Ok(UserRef::Address(v))
     }
 
     /// A mail address: trimmed, at most 256 characters, no control characters.
@@ -104,6 +120,7 @@ impl UserRef {
         match self {
             UserRef::Id(_) => "id",
             UserRef::Upn(_) => "userPrincipalName",
+            UserRef::Address(_) => "address",
             UserRef::Mail(_) => "mail",
             UserRef::EmployeeId(_) => "employeeId",
         }
@@ -113,14 +130,18 @@ impl UserRef {
     pub fn value(&self) -> &str {
         match self {
             UserRef::Id(id) => id.as_str(),
-            UserRef::Upn(v) | UserRef::Mail(v) | UserRef::EmployeeId(v) => v,
+            UserRef::Upn(v) | UserRef::Address(v) | UserRef::Mail(v) | UserRef::EmployeeId(v) => v,
         }
     }
 }
 
 impl fmt::Display for UserRef {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} '{}'", self.field(), self.value())
+        match self {
+            // Says what was tried, so a miss is not read as "no such UPN".
+            UserRef::Address(v) => write!(f, "userPrincipalName, mail or proxy address '{v}'"),
+            _ => write!(f, "{} '{}'", self.field(), self.value()),
+        }
     }
 }
 
@@ -154,8 +175,9 @@ mod tests {
         ));
         assert!(matches!(
             UserRef::parse("a@b.com", "user").unwrap(),
-            UserRef::Upn(_)
+            UserRef::Address(_)
         ));
+        assert!(UserRef::parse("a@b@c.com", "user").is_err());
         assert!(UserRef::parse("nobody", "user").is_err());
         assert!(UserRef::upn("a@@b", "user").is_err());
         assert!(UserRef::mail("a\n@b", "user").is_err());

@@ -10,11 +10,13 @@ use crate::lifecycle::error::OpError;
 use crate::lifecycle::ids::UserRef;
 
 /// The request that reads `user` with the given `$select` (and `$expand`).
-/// Ids and UPNs address the user directly; mail and employeeId filter the
-/// collection (and must then match exactly one user).
+/// Ids and UPNs address the user directly; an address, a mail or an
+/// employeeId filters the collection (and must then match exactly one user:
+/// an address held by two users is ambiguous, never a guess).
 pub fn user_read(user: &UserRef, select: &str, expand: Option<&str>) -> GraphRequest {
     match user {
         UserRef::Id(_) | UserRef::Upn(_) => users::get_user(user.value(), select, expand),
+        UserRef::Address(v) => users::list_users_by_address(v, select, expand),
         UserRef::Mail(v) => users::list_users_where("mail", v, select, expand),
         UserRef::EmployeeId(v) => users::list_users_where("employeeId", v, select, expand),
     }
@@ -35,7 +37,7 @@ pub fn read_result(
     };
     match user {
         UserRef::Id(_) | UserRef::Upn(_) => Ok(response.json("user")?),
-        UserRef::Mail(_) | UserRef::EmployeeId(_) => {
+        UserRef::Address(_) | UserRef::Mail(_) | UserRef::EmployeeId(_) => {
             let page: Page<UserView> = response.json("users")?;
             match page.value.len() {
                 0 => Err(OpError::NotFound {

@@ -128,7 +128,7 @@ async fn user_groups<H: Host, T: Transport>(
     let key = match user {
         UserRef::Id(id) => id.to_string(),
         UserRef::Upn(upn) => upn.clone(),
-        UserRef::Mail(_) | UserRef::EmployeeId(_) => {
+        UserRef::Address(_) | UserRef::Mail(_) | UserRef::EmployeeId(_) => {
             lifecycle::lookup(client, user, ctx.deadline)
                 .await
                 .map_err(ApiError::Operation)?

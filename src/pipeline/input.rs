@@ -44,8 +44,9 @@ impl<'a> Data<'a> {
         self.map.get(field).filter(|v| !is_blank(v))
     }
 
-    /// A user: a UPN or object id as a string, or an object with exactly one
-    /// of `id`, `userPrincipalName`, `mail`, `employeeId`.
+    /// A user: an object id or an address (userPrincipalName, mail or proxy
+    /// address) as a string, or an object with exactly one of `id`,
+    /// `userPrincipalName`, `mail`, `employeeId`.
     pub fn user(&self, field: &str) -> Result<UserRef, ApiError> {
         let path = format!("data.{field}");
         match self.get(field) {
@@ -54,7 +55,7 @@ impl<'a> Data<'a> {
         }
     }
 
-    /// A user named by UPN, mail, object id or `{"employeeId": "..."}`, if present.
+    /// A user named as [`Data::user`] accepts, if present.
     pub fn optional_user(&self, field: &str) -> Result<Option<UserRef>, ApiError> {
         let path = format!("data.{field}");
         self.get(field).map(|v| user_ref(v, &path)).transpose()
@@ -283,10 +284,11 @@ mod tests {
     #[test]
     fn users_by_every_form() {
         let m = data(
-            json!({"a": "adele@contoso.example", "b": {"employeeId": "E1"}, "c": {"mail": "x@y.example"}, "d": "6e7b768e-07e2-4810-8459-485f84f8f204"}),
+            json!({"a": "adele@contoso.example", "b": {"employeeId": "E1"}, "c": {"mail": "x@y.example"}, "d": "6e7b768e-07e2-4810-8459-485f84f8f204", "e": {"userPrincipalName": "e1@contoso.example"}}),
         );
-        let d = Data::new(&m, &["a", "b", "c", "d"]).unwrap();
-        assert!(matches!(d.user("a").unwrap(), UserRef::Upn(_)));
+        let d = Data::new(&m, &["a", "b", "c", "d", "e"]).unwrap();
+        assert!(matches!(d.user("a").unwrap(), UserRef::Address(_)));
+        assert!(matches!(d.user("e").unwrap(), UserRef::Upn(_)));
         assert!(matches!(d.user("b").unwrap(), UserRef::EmployeeId(_)));
         assert!(matches!(d.user("c").unwrap(), UserRef::Mail(_)));
         assert!(matches!(d.user("d").unwrap(), UserRef::Id(_)));

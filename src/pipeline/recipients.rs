@@ -158,7 +158,9 @@ pub async fn manager_email<H: Host, T: Transport>(
     }
     let manager = match request {
         RouteRequest::Create(create) => match &create.request.manager {
-            Some(UserRef::Upn(v)) | Some(UserRef::Mail(v)) => return Ok(Some(v.clone())),
+            // A UPN or an alias need not be where mail reaches the manager
+            // (employee-number UPNs): read the manager's mail.
+            Some(UserRef::Mail(v)) => return Ok(Some(v.clone())),
             Some(other) => other.clone(),
             None => return Ok(None),
         },

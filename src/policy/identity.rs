@@ -1,5 +1,7 @@
-//! The Entra account of a Jira requester: the one user whose `mail` or
-//! `userPrincipalName` equals the Jira account's email (case-insensitive).
+//! The Entra account of a Jira requester: the one user whose
+//! `userPrincipalName`, `mail` or an SMTP proxy address is the Jira
+//! account's email (case-insensitive; the same lookup as a bare address
+//! anywhere else, so an alias in Jira finds its owner).
 
 use crate::graph::paging::Page;
 use crate::graph::resources::users;
@@ -11,9 +13,13 @@ use crate::policy::protected::ResolvedUser;
 use crate::policy::refusal::{Denial, Refusal, RuleName};
 use crate::policy::requester::Requester;
 
-/// `GET /users?$filter=mail eq '<email>' or userPrincipalName eq '<email>'`.
+/// `GET /users?$filter=userPrincipalName eq '<email>' or mail eq '<email>' or proxyAddresses/any(p:p eq 'smtp:<email>')`.
 pub fn identity_request(email: &str) -> GraphRequest {
-    users::list_users_by_mail_or_upn(&email.to_lowercase())
+    users::list_users_by_address(
+        &email.to_lowercase(),
+        "id,displayName,userPrincipalName,mail",
+        None,
+    )
 }
 
 /// Finds the requester's Entra account. No email, no match or several
@@ -41,17 +47,9 @@ pub async fn entra_account_of<T: Transport, H: Host>(
         .map_err(OpError::from)?
         .json("users")
         .map_err(OpError::from)?;
-    let wanted = email.trim().to_lowercase();
-    let mut matches: Vec<ResolvedUser> = page
-        .value
-        .into_iter()
-        .filter(|u| {
-            [&u.mail, &u.user_principal_name]
-                .into_iter()
-                .flatten()
-                .any(|v| v.to_lowercase() == wanted)
-        })
-        .collect();
+    // Graph matched the address; one user may match it more than once.
+    let mut matches: Vec<ResolvedUser> = page.value;
+    matches.sort_by(|a, b| a.id.cmp(&b.id));
     matches.dedup_by(|a, b| a.id == b.id);
     match matches.len() {
         1 => Ok(matches.remove(0)),

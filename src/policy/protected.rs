@@ -163,7 +163,7 @@ struct GroupEntry {
 fn path_key(user: &UserRef) -> Option<&str> {
     match user {
         UserRef::Id(_) | UserRef::Upn(_) => Some(user.value()),
-        UserRef::Mail(_) | UserRef::EmployeeId(_) => None,
+        UserRef::Address(_) | UserRef::Mail(_) | UserRef::EmployeeId(_) => None,
     }
 }
 
@@ -192,15 +192,18 @@ pub async fn check_target<T: Transport, H: Host>(
     target: &UserRef,
     deadline: Deadline,
 ) -> Result<ResolvedUser, Denial> {
-    // Mail and employeeId cannot address a user in a path: resolve first.
-    let resolved_key;
-    let key = match path_key(target) {
-        Some(k) => k,
+    // An address, a mail or an employeeId cannot address a user in a path:
+    // resolve first, then read the user by id (an answer to a path read, not
+    // a filtered page).
+    let resolved;
+    let (key, by_key) = match path_key(target) {
+        Some(k) => (k, target),
         None => {
-            resolved_key = read_user(client, target, TARGET_SELECT, None, deadline)
+            let id = read_user(client, target, TARGET_SELECT, None, deadline)
                 .await?
                 .id;
-            resolved_key.as_str()
+            resolved = UserRef::Id(ObjectId::parse(&id, "id")?);
+            (resolved.value(), &resolved)
         }
     };
     let items = [
@@ -217,7 +220,7 @@ pub async fn check_target<T: Transport, H: Host>(
         }
         .into());
     };
-    let view = read_result(target, user)?;
+    let view = read_result(by_key, user)?;
     let user = ResolvedUser {
         id: view.id,
         display_name: view.display_name,

@@ -71,11 +71,9 @@ async fn fresh_view(
         view["notFound"] = json!("The reporter's email address is not visible to the app, so no Entra account can be matched.");
         return Ok(view);
     };
-    // Mail first (what Jira knows), then the same text as a UPN.
-    let mut found = summary(&UserKey::Mail(email.clone()), who, host, transport).await?;
-    if found.is_none() {
-        found = summary(&UserKey::Upn(email.clone()), who, host, transport).await?;
-    }
+    // What Jira knows may be the mail, an alias or the UPN: one lookup
+    // tries all three.
+    let found = summary(&UserKey::Address(email.clone()), who, host, transport).await?;
     match found {
         Some(account) => {
             view["account"] = account;
@@ -84,7 +82,7 @@ async fn fresh_view(
         None => {
             view["account"] = Value::Null;
             view["notFound"] = json!(format!(
-                "No Entra account has the mail or user principal name {email}."
+                "No Entra account has {email} as its user principal name, mail or proxy address."
             ));
         }
     }

@@ -21,20 +21,21 @@ const MAX_QUERY_CHARS: usize = 120;
 const SEARCH_SELECT: &str =
     "id,displayName,userPrincipalName,mail,accountEnabled,department,jobTitle";
 
-/// How a page names the user it wants: UPN, mail or object id.
+/// How a page names the user it wants: an address (matched against
+/// userPrincipalName, mail and proxy addresses in one request) or an
+/// object id.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum UserKey {
-    Mail(String),
-    Upn(String),
+    /// `someone@domain`, as a person or Jira knows it.
+    Address(String),
+    /// Object id (GUID), lowercase.
     Id(String),
 }
 
 impl UserKey {
     fn data(&self) -> Value {
         match self {
-            UserKey::Mail(m) => json!({ "user": { "mail": m } }),
-            UserKey::Upn(u) => json!({ "user": { "userPrincipalName": u } }),
-            UserKey::Id(id) => json!({ "user": id }),
+            UserKey::Address(a) | UserKey::Id(a) => json!({ "user": a }),
         }
     }
 }
@@ -202,7 +203,7 @@ fn user_key(payload: &Value) -> Result<UserKey, ResolverError> {
         return Ok(UserKey::Id(raw.to_ascii_lowercase()));
     }
     if raw.contains('@') {
-        return Ok(UserKey::Upn(raw.to_string()));
+        return Ok(UserKey::Address(raw.to_string()));
     }
     Err(invalid("Name the user by UPN, mail or object id."))
 }

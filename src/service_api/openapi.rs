@@ -115,9 +115,9 @@ pub fn document() -> Value {
     }
     schemas.insert("Call".into(), json!({"oneOf": call_variants, "discriminator": {"propertyName": "route", "mapping": mapping}}));
     schemas.insert("UserRef".into(), json!({
-        "description": "A user: a UPN or object id, or an object naming exactly one of id, userPrincipalName, mail, employeeId",
+        "description": "A user: an object id, or an address matched in one lookup against userPrincipalName, mail and SMTP proxy addresses (an address two users hold is 409 ambiguous; an unknown one 404), or an object naming exactly one of id, userPrincipalName, mail, employeeId to match that property only",
         "oneOf": [
-            {"type": "string", "example": "adele.vance@contoso.com"},
+            {"type": "string", "example": "jordan.lee@contoso.com"},
             {"type": "object", "additionalProperties": false, "minProperties": 1, "maxProperties": 1, "properties": {
                 "id": {"type": "string", "format": "uuid"},
                 "userPrincipalName": {"type": "string"},

@@ -76,3 +76,5 @@ mod resolver_settings;
 mod fidelity_hybrid;
 
 mod layers;
+
+mod fidelity_identity;

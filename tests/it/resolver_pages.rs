@@ -181,6 +181,27 @@ fn panel_says_when_no_account_matches_the_reporter() {
     });
 }
 
+/// A reporter Jira knows by an alias or a guest's partner address: one
+/// lookup over userPrincipalName, mail and proxy addresses finds them.
+#[test]
+fn panel_finds_a_reporter_by_alias_or_guest_mail() {
+    run(async {
+        for (email, upn) in [
+            ("jlee@contoso.example", "e1051@contoso.example"),
+            (
+                "avery.kim@northwind.example",
+                "avery.kim_northwind.example#EXT#@contosodemo.onmicrosoft.com",
+            ),
+        ] {
+            let page = Page::new(AGENT, email).await;
+            let answer = page.call("panel.load", json!({}), true).await;
+            assert_eq!(answer["ok"], true, "{answer}");
+            let user = &answer["value"]["account"]["user"];
+            assert_eq!(user["userPrincipalName"], upn, "{email}: {answer}");
+        }
+    });
+}
+
 #[test]
 fn panel_needs_an_issue_from_forge() {
     run(async {

@@ -1,6 +1,7 @@
 //! A small OData `$filter` parser and evaluator for the subset Graph supports on
 //! directory objects: `eq`, `ne`, `in`, `and`, `or`, `not`, `startswith`,
-//! `endswith`, and `collection/any(x:x eq '...')`. Hostile input yields an error,
+//! `endswith`, and `collection/any(x:x eq '...')` (or `startswith(x,'...')`,
+//! `endswith(x,'...')` inside the lambda). Hostile input yields an error,
 //! never a panic: input length and nesting depth are bounded.
 
 use serde_json::{Map, Value};
@@ -45,6 +46,16 @@ pub enum Expr {
     Any {
         property: String,
         value: Literal,
+    },
+    /// `collection/any(x: startswith(x, 'prefix'))`
+    AnyStartsWith {
+        property: String,
+        prefix: String,
+    },
+    /// `collection/any(x: endswith(x, 'suffix'))`: an advanced query.
+    AnyEndsWith {
+        property: String,
+        suffix: String,
     },
     And(Box<Expr>, Box<Expr>),
     Or(Box<Expr>, Box<Expr>),
@@ -302,6 +313,30 @@ impl Parser {
                     let var = self.property()?;
                     self.expect(Token::Colon)?;
                     let used = self.property()?;
+                    let function = used.to_ascii_lowercase();
+                    if (function == "startswith" || function == "endswith")
+                        && self.peek() == Some(&Token::LParen)
+                    {
+                        self.pos += 1;
+                        if self.property()? != var {
+                            return Err(self.syntax());
+                        }
+                        self.expect(Token::Comma)?;
+                        let text = self.string_literal()?;
+                        self.expect(Token::RParen)?;
+                        self.expect(Token::RParen)?;
+                        return Ok(if function == "startswith" {
+                            Expr::AnyStartsWith {
+                                property,
+                                prefix: text,
+                            }
+                        } else {
+                            Expr::AnyEndsWith {
+                                property,
+                                suffix: text,
+                            }
+                        });
+                    }
                     if used != var || !self.keyword("eq") {
                         return Err(self.syntax());
                     }
@@ -492,6 +527,22 @@ impl FilterTarget {
                 }
                 (name, _) => Err(self.unsupported(name)),
             },
+            Expr::AnyStartsWith { property, .. } => match self.kind(property)? {
+                (_, PropertyKind::StringCollection) => Ok(()),
+                (name, _) => Err(self.unsupported(name)),
+            },
+            // Of the collections only proxyAddresses is indexed for endsWith,
+            // and only in advanced queries.
+            Expr::AnyEndsWith { property, .. } => match self.kind(property)? {
+                (name, PropertyKind::StringCollection) if name == "proxyAddresses" => {
+                    if advanced {
+                        Ok(())
+                    } else {
+                        Err(needs_advanced(name))
+                    }
+                }
+                (name, _) => Err(self.unsupported(name)),
+            },
             Expr::And(a, b) | Expr::Or(a, b) => {
                 self.validate(a, advanced)?;
                 self.validate(b, advanced)
@@ -527,6 +578,12 @@ fn text<'a>(object: &'a Map<String, Value>, property: &str) -> Option<&'a str> {
     lookup(object, property).and_then(Value::as_str)
 }
 
+fn any_text(object: &Map<String, Value>, property: &str, test: impl Fn(&str) -> bool) -> bool {
+    lookup(object, property)
+        .and_then(Value::as_array)
+        .is_some_and(|items| items.iter().filter_map(Value::as_str).any(&test))
+}
+
 /// Evaluates a validated expression against an object's properties.
 /// String comparisons are case-insensitive, as in the directory.
 pub fn matches(expr: &Expr, object: &Map<String, Value>) -> bool {
@@ -550,6 +607,12 @@ pub fn matches(expr: &Expr, object: &Map<String, Value>) -> bool {
         Expr::Any { property, value } => lookup(object, property)
             .and_then(Value::as_array)
             .is_some_and(|items| items.iter().any(|i| equals(Some(i), value))),
+        Expr::AnyStartsWith { property, prefix } => any_text(object, property, |t| {
+            t.to_lowercase().starts_with(&prefix.to_lowercase())
+        }),
+        Expr::AnyEndsWith { property, suffix } => any_text(object, property, |t| {
+            t.to_lowercase().ends_with(&suffix.to_lowercase())
+        }),
         Expr::And(a, b) => matches(a, object) && matches(b, object),
         Expr::Or(a, b) => matches(a, object) || matches(b, object),
         Expr::Not(inner) => !matches(inner, object),
@@ -560,7 +623,7 @@ pub fn matches(expr: &Expr, object: &Map<String, Value>) -> bool {
 pub fn is_advanced(expr: &Expr) -> bool {
     match expr {
         Expr::Compare { op, .. } => *op == CompareOp::Ne,
-        Expr::EndsWith { .. } | Expr::Not(_) => true,
+        Expr::EndsWith { .. } | Expr::AnyEndsWith { .. } | Expr::Not(_) => true,
         Expr::And(a, b) | Expr::Or(a, b) => is_advanced(a) || is_advanced(b),
         _ => false,
     }

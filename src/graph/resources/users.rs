@@ -95,26 +95,37 @@ pub const LIST_USERS_UPN_STARTING_WITH: GraphCall = GraphCall {
     learn_url: "https://learn.microsoft.com/en-us/graph/api/user-list?view=graph-rest-1.0",
 };
 
-/// At most 5 users whose `mail` or `userPrincipalName` equals `email`
-/// (compared by Graph case-insensitively; callers pass it lower-cased):
-/// `GET /users?$filter=mail eq '{email}' or userPrincipalName eq '{email}'&$select=id,displayName,userPrincipalName,mail&$top=5`.
+/// Users whose userPrincipalName, mail or an SMTP proxy address is `address`
+/// (Graph compares case-insensitively, so `smtp:` also finds the primary
+/// `SMTP:` address):
+/// `GET /users?$filter=userPrincipalName eq '{a}' or mail eq '{a}' or proxyAddresses/any(p:p eq 'smtp:{a}')&$select={select}[&$expand={expand}]`.
+/// All three work without `ConsistencyLevel: eventual` (the advanced-query
+/// page lists `eq` on them and `any` on proxyAddresses as default), so
+/// `$expand` stays allowed. The answer is a page; callers count the users.
 ///
-/// Learn: <https://learn.microsoft.com/en-us/graph/api/user-list?view=graph-rest-1.0>.
-/// Permission: `User.ReadBasic.All` (the map's least; only basic properties
-/// are filtered on and selected).
-pub fn list_users_by_mail_or_upn(email: &str) -> GraphRequest {
-    let literal = string_literal(email);
-    GraphRequest::get("/users").query(&format!(
-        "$filter=mail%20eq%20{literal}%20or%20userPrincipalName%20eq%20{literal}&$select=id,displayName,userPrincipalName,mail&$top=5"
-    ))
+/// Learn: <https://learn.microsoft.com/en-us/graph/api/user-list?view=graph-rest-1.0>;
+/// filter support on <https://learn.microsoft.com/en-us/graph/aad-advanced-queries>.
+/// Permission: `User.Read.All` (not the map's `User.ReadBasic.All`:
+/// proxyAddresses is not part of the basic profile).
+pub fn list_users_by_address(address: &str, select: &str, expand: Option<&str>) -> GraphRequest {
+    let literal = string_literal(address);
+    let proxy = string_literal(&format!("smtp:{address}"));
+    with_expand(
+        GraphRequest::get("/users")
+            .query(&format!(
+                "$filter=userPrincipalName%20eq%20{literal}%20or%20mail%20eq%20{literal}%20or%20proxyAddresses/any(p:p%20eq%20{proxy})"
+            ))
+            .query(&format!("$select={select}")),
+        expand,
+    )
 }
 
-/// Entry of [`list_users_by_mail_or_upn`] in [`super::CALLS`].
-pub const LIST_USERS_BY_MAIL_OR_UPN: GraphCall = GraphCall {
-    name: "users::list_users_by_mail_or_upn",
+/// Entry of [`list_users_by_address`] in [`super::CALLS`].
+pub const LIST_USERS_BY_ADDRESS: GraphCall = GraphCall {
+    name: "users::list_users_by_address",
     method: Method::Get,
     path_template: "/users",
-    least_permission: "User.ReadBasic.All",
+    least_permission: "User.Read.All",
     also_needs: &[],
     learn_url: "https://learn.microsoft.com/en-us/graph/api/user-list?view=graph-rest-1.0",
 };
@@ -429,8 +440,8 @@ mod tests {
             "/users?$filter=startswith(displayName,'a%20b')%20or%20startswith(userPrincipalName,'a%20b')&$select=id&$top=25"
         );
         assert_eq!(
-            list_users_by_mail_or_upn("a@b.c").path,
-            "/users?$filter=mail%20eq%20'a%40b.c'%20or%20userPrincipalName%20eq%20'a%40b.c'&$select=id,displayName,userPrincipalName,mail&$top=5"
+            list_users_by_address("a'b#c@d.e", "id", None).path,
+            "/users?$filter=userPrincipalName%20eq%20'a%27%27b%23c%40d.e'%20or%20mail%20eq%20'a%27%27b%23c%40d.e'%20or%20proxyAddresses/any(p:p%20eq%20'smtp%3Aa%27%27b%23c%40d.e')&$select=id"
         );
         let r = set_manager("u", "https://g/v1.0", "m");
         assert_eq!(r.path, "/users/u/manager/$ref");

@@ -16,12 +16,12 @@ process.on('exit', () => {
   for (const child of running) child.kill('SIGKILL');
 });
 
-export async function startSandboxProcess({ dataDir }) {
+export async function startSandboxProcess({ dataDir, env = {} }) {
   const endpointsFile = path.join(dataDir, 'endpoints.json');
   rmSync(endpointsFile, { force: true });
   const child = spawn(process.execPath, [path.join(ROOT, 'scripts', 'start.mjs'), '--no-setup'], {
     cwd: ROOT,
-    env: { ...process.env, SANDBOX_PORT: '0', SANDBOX_DATA_DIR: dataDir },
+    env: { ...process.env, SANDBOX_PORT: '0', SANDBOX_DATA_DIR: dataDir, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   running.add(child);
