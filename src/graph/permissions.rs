@@ -138,6 +138,8 @@ impl Feature {
                 users::SET_ACCOUNT_ENABLED,
                 users::REVOKE_SIGN_IN_SESSIONS,
                 users::LIST_DIRECT_GROUPS,
+                users::LIST_TRANSITIVE_GROUPS,
+                groups::LIST_MEMBER_GROUPS,
                 groups::REMOVE_MEMBER,
                 users::SET_EMPLOYEE_LEAVE_DATE,
             ],
@@ -157,6 +159,8 @@ impl Feature {
             ],
             Feature::GroupMembership => &[
                 users::LIST_DIRECT_GROUPS,
+                users::LIST_TRANSITIVE_GROUPS,
+                groups::LIST_MEMBER_GROUPS,
                 groups::ADD_MEMBER,
                 groups::REMOVE_MEMBER,
             ],
