@@ -100,7 +100,7 @@ impl Feature {
     /// do not give.
     pub fn note(self) -> Option<&'static str> {
         match self {
-            Feature::PasswordReset => Some("Entra also requires the app's service principal to hold a directory role that may reset the target: Helpdesk Administrator or User Administrator for non-administrators (Privileged Authentication Administrator only if administrators' passwords are to be reset). Synced users need password writeback."),
+            Feature::PasswordReset => Some("Entra also requires the app's service principal to hold a directory role that may reset the target: Helpdesk Administrator or User Administrator for non-administrators (Privileged Authentication Administrator only if administrators' passwords are to be reset). Synced users are refused (409 on_premises_mastered): issue a Temporary Access Pass instead."),
             Feature::TemporaryAccessPass => Some("The tenant's Temporary Access Pass policy must enable the method."),
             _ => None,
         }
