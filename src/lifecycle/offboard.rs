@@ -95,7 +95,10 @@ pub async fn offboard<T: Transport, H: Host>(
     let recorded = target
         .employee_leave_date_time
         .as_deref()
-        .is_some_and(|d| d.get(..19) == leave.get(..19));
+        // Graph may answer with fractions or another offset form: compare
+        // instants through the one date reader, not characters.
+        .and_then(|d| crate::dates::normalize(d, &crate::dates::SiteZone::utc()).ok())
+        .is_some_and(|d| d.utc == leave);
     if recorded {
         settled.push(no_change(&leave_change.key, &leave_change.summary));
     } else {

@@ -19,9 +19,6 @@ use crate::route::inputs::names;
 use crate::route::Route;
 use serde_json::Value;
 
-/// Default TAP lifetime in minutes when the caller gives none: one working day.
-pub const DEFAULT_TAP_MINUTES: u32 = 480;
-
 /// How an input was read when that is not plain from it (a date-time
 /// without a zone, read in the site time zone), for the plan step that
 /// writes it.
