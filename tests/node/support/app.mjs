@@ -20,7 +20,8 @@ export function loadApp({ admins = [ADMIN], jsm } = {}) {
   const runtime = new ForgeRuntime({ jira: jira.handle }).install();
   const app = ForgeRuntime.loadBundle(BUNDLE_DIR, 'index');
   const invoke = (accountId, functionKey, payload = {}) =>
-    jira.as(accountId, () => app.resolver({ call: { functionKey, payload }, context: { moduleKey: 'admin-page' } }, { principal: { accountId } }));
+    jira.as(accountId, () => runtime.invoke({ kind: 'resolver' }, () =>
+      app.resolver({ call: { functionKey, payload }, context: { moduleKey: 'admin-page' } }, { principal: { accountId } })));
   return { app, runtime, jira, invoke };
 }
 
