@@ -52,7 +52,7 @@ export function sqliteLoads() {
   return spawnSync(process.execPath, ['-e', probe], { cwd: ROOT, stdio: 'ignore' }).status === 0;
 }
 
-function buildSqlite() {
+export function buildSqlite() {
   if (sqliteLoads()) return;
   console.log('better-sqlite3: compiling the native module from source (a few minutes, once)');
   // Node's own headers when it was installed with them (Debian's nodejs,
