@@ -216,7 +216,7 @@ export class KeyValueStore {
       args.push(sqlValue(after.rng), after.key);
     }
     const order = desc ? 'DESC' : 'ASC';
-    const stmt = this.db.prepare(`SELECT i.rng AS rng, e.key, e.value, e.created_at, e.updated_at, e.expire_at
+    const stmt = this.#statement(`SELECT i.rng AS rng, e.key, e.value, e.created_at, e.updated_at, e.expire_at
       FROM entity_index i JOIN entity e ON e.entity = i.entity AND e.key = i.key
       WHERE ${where.join(' AND ')} ORDER BY i.rng ${order}, i.key ${order}`);
     for (const row of stmt.iterate(...args)) yield { rng: row.rng, ...record(row) };
@@ -253,6 +253,14 @@ export class KeyValueStore {
   /** Closes the database file. */
   close() {
     this.db.close();
+  }
+
+  // Index scans come in a handful of shapes: each is prepared once.
+  #statement(sql) {
+    this.statements ??= new Map();
+    let stmt = this.statements.get(sql);
+    if (!stmt) this.statements.set(sql, (stmt = this.db.prepare(sql)));
+    return stmt;
   }
 
   #live(row) {
