@@ -41,10 +41,14 @@ export class ForgeRuntime {
    * @param {object[]} [options.entities] entity declarations in the manifest's shape, instead of the manifest's
    * @param {() => number} [options.now] clock, Unix milliseconds (storage metadata, TTLs, rate windows, invocation time)
    * @param {boolean} [options.enforceStorageRate] count the installation's storage rate (default on)
+   * @param {boolean} [options.allowSlashInKeys] accept '/' in storage keys. Forge refuses them
+   *   (forge-limits.mjs KEY_PATTERN), but the app still writes `config/app`,
+   *   `graph/client-secret`, `service-api/*`, `job/*` and `ui/panel/*`: the
+   *   app's tests and the sandbox set this until those keys use ':' instead.
    * @param {(request: {method, path, headers, body, asUser}) => Promise<{status, headers?, body?}>} [options.jira]
    * @param {(event) => void} [options.onQueuePush]
    */
-  constructor({ store, manifestFile = DEFAULT_MANIFEST, entities, now = Date.now, enforceStorageRate = true, jira, onQueuePush, webTriggerUrls = {} } = {}) {
+  constructor({ store, manifestFile = DEFAULT_MANIFEST, entities, now = Date.now, enforceStorageRate = true, allowSlashInKeys = false, jira, onQueuePush, webTriggerUrls = {} } = {}) {
     this.manifest = existsSync(manifestFile) ? YAML.parse(readFileSync(manifestFile, 'utf8')) ?? {} : {};
     this.entities = declareEntities(entities ?? this.manifest.app?.storage?.entities ?? []);
     this.now = now;
@@ -53,7 +57,7 @@ export class ForgeRuntime {
     this.store = store ?? new KeyValueStore({ now });
     // The store keeps index rows for the declared entities: one source of truth.
     this.store.entities = this.entities;
-    this.kvs = new KvsService({ store: this.store, entities: this.entities, now, enforceRate: enforceStorageRate });
+    this.kvs = new KvsService({ store: this.store, entities: this.entities, now, enforceRate: enforceStorageRate, allowSlashInKeys });
     this.jira = jira ?? (async () => ({ status: 404, body: JSON.stringify({ errorMessages: ['No fake Jira configured'] }) }));
     this.onQueuePush = onQueuePush ?? (() => {});
     this.queueMinute = { start: -1, events: 0 };
@@ -126,8 +130,8 @@ export class ForgeRuntime {
     this.deadline = started + seconds * 1000;
     let timer;
     const timeout = new Promise((_, reject) => {
+      // Not unref'd: an invocation in progress keeps the process alive, as it would on Forge.
       timer = setTimeout(() => reject(new InvocationTimeoutError(kind, seconds)), seconds * 1000);
-      timer.unref?.();
     });
     try {
       const result = await Promise.race([Promise.resolve().then(run), timeout]);

@@ -27,9 +27,11 @@ export class KvsService {
    * @param {Map<string, import('./entity-declarations.mjs').EntityDeclaration>} options.entities
    * @param {() => number} [options.now] clock, Unix milliseconds
    * @param {boolean} [options.enforceRate] count the installation's storage rate (on unless turned off)
+   * @param {boolean} [options.allowSlashInKeys] accept '/' in keys, which Forge refuses: only while the app still writes such keys (see forge-runtime.mjs)
    */
-  constructor({ store, entities, now = Date.now, enforceRate = true }) {
+  constructor({ store, entities, now = Date.now, enforceRate = true, allowSlashInKeys = false }) {
     this.store = store;
+    this.allowSlashInKeys = allowSlashInKeys;
     this.entities = entities;
     this.now = now;
     this.rate = enforceRate ? new StorageRate(now) : null;
@@ -55,12 +57,12 @@ export class KvsService {
       case 'secret/get': return this.#get(req, { secret: true });
       case 'set': return this.#set(req, { secret: false });
       case 'secret/set': return this.#set(req, { secret: true });
-      case 'delete': checkKey(req.key); this.store.delete(req.key); return undefined;
-      case 'secret/delete': checkKey(req.key); this.store.delete(req.key, { secret: true }); return undefined;
+      case 'delete': this.#checkKey(req.key); this.store.delete(req.key); return undefined;
+      case 'secret/delete': this.#checkKey(req.key); this.store.delete(req.key, { secret: true }); return undefined;
       case 'query': return this.#query(req);
       case 'entity/get': return this.#entityGet(req);
       case 'entity/set': return this.#entitySet(req);
-      case 'entity/delete': this.#entity(req.entityName); checkKey(req.key); this.store.deleteEntity(req.entityName, req.key); return undefined;
+      case 'entity/delete': this.#entity(req.entityName); this.#checkKey(req.key); this.store.deleteEntity(req.entityName, req.key); return undefined;
       case 'entity/query': return this.#entityQuery(req);
       case 'transaction': return this.#transaction(req);
       case 'batch/set': return this.#batch(req, (item) => { this.#validateSet(item); this.#write(item); });
@@ -70,10 +72,14 @@ export class KvsService {
     }
   }
 
+  #checkKey(key) {
+    checkKey(key, this.allowSlashInKeys);
+  }
+
   // --- Key-Value Store and secrets ---
 
   #get({ key, options }, { secret }) {
-    checkKey(key);
+    this.#checkKey(key);
     const found = this.store.getRecord(key, { secret });
     if (!found) throw new KvsError(404, 'KEY_NOT_FOUND', 'Key not found');
     return withMetadata(found, options?.metadataFields);
@@ -87,12 +93,12 @@ export class KvsService {
   #validateSet({ key, value, entityName, options }) {
     if (entityName !== undefined) {
       const entity = this.#entity(entityName);
-      checkKey(key);
+      this.#checkKey(key);
       checkValue(value);
       const problem = entityValueProblem(entity, value);
       if (problem) throw new KvsError(400, 'INVALID_ENTITY_VALUE', problem);
     } else {
-      checkKey(key);
+      this.#checkKey(key);
       checkValue(value);
     }
     expireAt(options?.ttl, this.now);
@@ -145,12 +151,12 @@ export class KvsService {
 
   #target({ key, entityName }) {
     if (entityName !== undefined) this.#entity(entityName);
-    checkKey(key);
+    this.#checkKey(key);
   }
 
   #entityGet({ entityName, key, options }) {
     this.#entity(entityName);
-    checkKey(key);
+    this.#checkKey(key);
     const found = this.store.getEntity(entityName, key);
     if (!found) throw new KvsError(404, 'KEY_NOT_FOUND', 'Key not found');
     return { ...withMetadata(found, options?.metadataFields), entityName };
@@ -205,7 +211,7 @@ export class KvsService {
     for (const item of deletes) this.#target(item);
     for (const item of check) {
       this.#entity(item.entityName);
-      checkKey(item.key);
+      this.#checkKey(item.key);
       if (!item.conditions) throw new KvsError(400, 'EMPTY_FILTER_OPERATOR', 'A check needs conditions');
     }
     const conditional = [...set, ...deletes, ...check].filter((i) => i.conditions);
@@ -263,10 +269,10 @@ export class KvsService {
 // --- Checks ---
 
 /** Refuses a key Forge refuses: empty, longer than 500 characters, or outside the documented pattern. */
-export function checkKey(key) {
+export function checkKey(key, allowSlash = false) {
   if (typeof key !== 'string' || key.length === 0) throw new KvsError(400, 'EMPTY_KEY', 'Key cannot be empty');
   if (key.length > L.KEY_MAX_LENGTH) throw new KvsError(400, 'KEY_TOO_LONG', `The key has ${key.length} characters; at most ${L.KEY_MAX_LENGTH} (${L.SOURCES.KVS_LIMITS})`);
-  if (!L.KEY_PATTERN.test(key)) throw new KvsError(400, 'INVALID_KEY', `The key ${JSON.stringify(key)} does not match ${L.KEY_PATTERN} (${L.SOURCES.KVS_LIMITS})`);
+  if (!L.KEY_PATTERN.test(allowSlash ? key.replaceAll('/', ':') : key)) throw new KvsError(400, 'INVALID_KEY', `The key ${JSON.stringify(key)} does not match ${L.KEY_PATTERN} (${L.SOURCES.KVS_LIMITS})`);
 }
 
 /** Refuses a value Forge refuses: absent, over 240 KiB as JSON, or nested deeper than 31 levels. */
