@@ -175,8 +175,14 @@ test('the request view: the app\'s panel in the right-hand column, automation ac
 
 /** The frame's element height and its document's content height, once they agree (or the last pair). */
 async function frameSizes(frameLocator) {
-  const element = await frameLocator.elementHandle();
-  const frame = await element.contentFrame();
+  // The page re-renders its views: take the frame as it is once loaded.
+  let element;
+  let frame;
+  for (let i = 0; i < 50 && !frame; i += 1) {
+    element = await frameLocator.elementHandle();
+    frame = await element.contentFrame();
+    if (!frame) await new Promise((resolve) => setTimeout(resolve, 100));
+  }
   await frame.waitForFunction(() => document.querySelector('#app')?.children.length > 0 && !document.querySelector('.loading'));
   let sizes;
   for (let i = 0; i < 50; i += 1) {
@@ -192,6 +198,7 @@ async function frameSizes(frameLocator) {
 test('Custom UI frames size to their content: issue panel and admin page, no inner scrollbar', async () => {
   await page.locator('#tabs button[data-view=queue]').click();
   await page.getByTestId('queue').getByText('Transfer: Patti Fernandez').click();
+  await page.getByTestId('request-title').getByText('Patti Fernandez').waitFor();
   const panel = page.getByTestId('request-side').locator('iframe.custom-ui');
   const panelSizes = await frameSizes(panel);
   assert.ok(Math.abs(panelSizes.content - panelSizes.element) <= 1, `panel ${JSON.stringify(panelSizes)}`);

@@ -56,6 +56,10 @@ export class UiFakeJira extends FakeJira {
       const agent = this.agents.has(url.searchParams.get('accountId'));
       return json(200, agent ? [{ name: AGENT_GROUP, groupId: 'agents-group-id' }] : []);
     }
+    // A test sets this to see the admin page without Jira's catalogue (typed ids).
+    if (this.catalogUnavailable && method === 'GET' && (url.pathname.startsWith('/rest/servicedeskapi/servicedesk') || url.pathname === '/rest/api/3/field')) {
+      return json(403, { errorMessages: ['The app is not allowed to read this.'] });
+    }
     if (method === 'GET' && url.pathname === '/rest/servicedeskapi/servicedesk') return json(200, paged(serviceDesks(PROJECT), url));
     if (method === 'GET' && (match = url.pathname.match(/^\/rest\/servicedeskapi\/servicedesk\/([^/]+)\/requesttype$/))) {
       if (match[1] !== PROJECT.serviceDeskId) return json(404, { errorMessage: `No service desk ${match[1]}` });
