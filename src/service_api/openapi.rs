@@ -36,7 +36,7 @@ fn job_calls() -> Vec<(&'static str, Value)> {
             JOB_STATUS,
             json!({
                 "type": "object",
-                "description": "A job's progress: result.counts (queued, done, failed, refused, waiting) and result.outcomes (per item: route, status, httpStatus, errorCode, errorMessage, auditId, userId, userPrincipalName; never a credential)",
+                "description": "A job's progress: result.counts (queued, done, failed, refused, waiting), result.progress for a progress bar (total; done: items finished or handed to their request's approval; failed: failed or refused; remaining; percent, rounded down; etaSeconds: seconds left at the rate so far, rounded up, 0 when nothing remains, null before the first item finishes) and result.outcomes (per item: route, status, httpStatus, errorCode, errorMessage, auditId, userId, userPrincipalName; never a credential)",
                 "additionalProperties": false,
                 "required": ["route", "data"],
                 "properties": {

@@ -35,6 +35,8 @@
 //! - `resolver_admin`: only Jira administrators see or rotate the service key.
 //! - `resolver_audit`: the audit log page, its filters and safe CSV.
 //! - `resolver_reveal`: `secret.reveal`, once, to an allowed person only.
+//! - `resolver_activity`: request type and field pickers, the Jobs tab's
+//!   progress, the Activity tab's days by outcome and slowest operations.
 //!
 //! `support`: the one in-process transport over the emulator and the
 //! fixtures built on it.
@@ -78,3 +80,5 @@ mod fidelity_hybrid;
 mod layers;
 
 mod fidelity_identity;
+
+mod resolver_activity;
