@@ -128,9 +128,13 @@ async fn run_stages<H: Host, T: Transport>(
     } else {
         None
     };
-    let result = execute::change(&client, resolved, mode, ctx)
-        .await
-        .map(|(outcome, credential)| (execute::annotate(outcome, &notes), credential));
+    let result =
+        execute::change(&client, resolved, mode, ctx)
+            .await
+            .map(|(mut outcome, credential)| {
+                outcome.name_groups(&authorized.group_names());
+                (execute::annotate(outcome, &notes), credential)
+            });
     let executed = if mode == RunMode::DryRun {
         let (outcome, _) = result.map_err(ApiError::Operation)?;
         Executed {

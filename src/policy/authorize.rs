@@ -7,7 +7,7 @@ use crate::host::Host;
 use crate::http::Transport;
 use crate::lifecycle::resolve::read_user;
 use crate::lifecycle::UserRef;
-use crate::policy::groups::check_groups;
+use crate::policy::groups::{check_groups, GroupClassification};
 use crate::policy::identity::entra_account_of;
 use crate::policy::jira::{approvals_of, groups_of, ApprovalState};
 use crate::policy::manager::is_manager_within;
@@ -58,6 +58,20 @@ pub struct Authorized {
     /// The requester's own Entra account (self-service and manager rules).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub requester_entra_user: Option<ResolvedUser>,
+    /// The groups the operation touches as the group check read them (with
+    /// their display names, which the plan shows).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub groups: Vec<GroupClassification>,
+}
+
+impl Authorized {
+    /// The display names the checks read, by lower-cased group id.
+    pub fn group_names(&self) -> std::collections::BTreeMap<String, String> {
+        self.groups
+            .iter()
+            .filter_map(|g| Some((g.id.to_ascii_lowercase(), g.display_name.clone()?)))
+            .collect()
+    }
 }
 
 /// Decides whether `op` may run for `ctx`. Reads Entra through `client`
@@ -71,9 +85,11 @@ pub async fn authorize<T: Transport, H: Host>(
 ) -> Result<Authorized, Denial> {
     let (allowed_by, mut target, requester_entra_user) =
         check_requester(ctx, op, config, client, deadline).await?;
-    if !op.groups.is_empty() {
-        check_groups(client, config, &op.groups, deadline).await?;
-    }
+    let groups = if op.groups.is_empty() {
+        Vec::new()
+    } else {
+        check_groups(client, config, &op.groups, deadline).await?
+    };
     if op.touches_sensitive_target() {
         if let Some(user) = &op.target {
             let checked = check_target(client, config, user, deadline).await?;
@@ -87,6 +103,7 @@ pub async fn authorize<T: Transport, H: Host>(
         approval,
         target,
         requester_entra_user,
+        groups,
     })
 }
 

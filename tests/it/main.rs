@@ -78,3 +78,5 @@ mod fidelity_hybrid;
 mod layers;
 
 mod fidelity_identity;
+
+mod human_plans;
