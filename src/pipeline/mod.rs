@@ -32,6 +32,7 @@ pub mod error;
 use crate::host::{Host, LogLevel};
 use crate::http::Transport;
 use crate::lifecycle::{self, RunMode};
+use crate::policy::authorize::ApprovalGate;
 use crate::policy::RequestContext;
 use answer::{outcome_answer, read_answer, Answer, CallAnswer, Executed};
 use call::OperationCall;
@@ -142,6 +143,10 @@ async fn run_stages<H: Host, T: Transport>(
             audit_id: None,
             credential: None,
             response_secret: None,
+            approvals_pending: match authorized.approval {
+                ApprovalGate::DryRunPending { pending } => Some(pending),
+                _ => None,
+            },
         }
     } else {
         let viewers = viewers.unwrap_or_default();

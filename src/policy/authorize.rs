@@ -13,7 +13,7 @@ use crate::policy::jira::{approvals_of, groups_of, ApprovalState};
 use crate::policy::manager::is_manager_within;
 use crate::policy::operation::Operation;
 use crate::policy::protected::{check_target, ResolvedUser};
-use crate::policy::refusal::{Denial, Refusal, RuleName};
+use crate::policy::refusal::{CheckError, Denial, Refusal, RuleName};
 use crate::policy::requester::{RequestContext, RequesterKind};
 use crate::route::Route;
 use serde::Serialize;
@@ -42,6 +42,12 @@ pub enum ApprovalGate {
     Approved,
     /// A dry run changes nothing, so it does not wait for approval.
     DryRun,
+    /// A dry run on a request whose approvals are still pending: the plan
+    /// is answered, and the real run will wait.
+    DryRunPending {
+        /// How many approvals are still undecided.
+        pending: usize,
+    },
 }
 
 /// Permission to run one operation, with what the checks learned.
@@ -318,29 +324,55 @@ async fn check_manager<T: Transport, H: Host>(
     .into())
 }
 
+/// The approvals gate. A call on a JSM request waits for the request's
+/// approvals whatever the policy says: an approver who sees "Waiting for
+/// approval" must be able to trust that nothing happened yet. Without a
+/// request, the policy's per-operation setting decides (and a required
+/// approval then refuses, as there is nothing to approve). Reads never wait.
 async fn check_approvals<H: Host>(
     ctx: &RequestContext,
     kind: Route,
     config: &PolicyConfig,
     host: &H,
 ) -> Result<ApprovalGate, Denial> {
-    if !config.approvals.required_for(kind) {
+    if kind.is_read_only() {
         return Ok(ApprovalGate::NotRequired);
     }
-    if ctx.dry_run {
-        return Ok(ApprovalGate::DryRun);
-    }
+    let required = config.approvals.required_for(kind);
     let Some(issue_key) = ctx.issue_key.as_deref() else {
-        return Err(Refusal::new(
-            RuleName::ApprovalNeedsRequest,
-            format!("{kind} requires JSM approval, but the call belongs to no request"),
-        )
-        .into());
+        return if !required {
+            Ok(ApprovalGate::NotRequired)
+        } else if ctx.dry_run {
+            Ok(ApprovalGate::DryRun)
+        } else {
+            Err(Refusal::new(
+                RuleName::ApprovalNeedsRequest,
+                format!("{kind} requires JSM approval, but the call belongs to no request"),
+            )
+            .into())
+        };
     };
-    match approvals_of(host, issue_key).await? {
+    let state = match approvals_of(host, issue_key).await {
+        Ok(state) => state,
+        // A Jira issue that is not a service request has no approvals
+        // (JSM answers 404); only a required approval needs a request.
+        Err(CheckError::JiraAnswer { status: 404, .. }) if !required => ApprovalState::NoApprovals,
+        Err(e) => return Err(e.into()),
+    };
+    match state {
+        // A dry run changes nothing, so it never waits; it says what it would wait for.
+        ApprovalState::Pending { pending } if ctx.dry_run => {
+            Ok(ApprovalGate::DryRunPending { pending })
+        }
+        _ if ctx.dry_run => Ok(if required {
+            ApprovalGate::DryRun
+        } else {
+            ApprovalGate::NotRequired
+        }),
         ApprovalState::Approved => Ok(ApprovalGate::Approved),
         ApprovalState::Declined => Err(Denial::ApprovalDeclined),
         ApprovalState::Pending { pending } => Err(Denial::AwaitingApproval { pending }),
+        ApprovalState::NoApprovals if !required => Ok(ApprovalGate::NotRequired),
         // Fail closed: a request type without an approval step must not
         // turn "approval required" into "no approval needed".
         ApprovalState::NoApprovals => Err(Refusal::new(

@@ -162,6 +162,16 @@ pub async fn on_created(
             &format!("portal: plan comment not posted on {issue_key}: {e}"),
         );
     }
+    if let Some(waiting) = answer.body["approval"]["pending"].as_u64() {
+        internal_note(
+            host,
+            &issue_key,
+            &[&format!(
+                "Waiting for {waiting} JSM approval(s): nothing changes in Entra until every approver approves; if one declines, nothing runs."
+            )],
+        )
+        .await;
+    }
     let mut pending = pending;
     pending.not_before_ms = not_before(&pending, &config.site_zone());
     if let Err(e) = pending::save(host, &pending).await {
@@ -173,6 +183,8 @@ pub async fn on_created(
             code: "storage".into(),
         };
     }
+    // Pending JSM approvals make the run answer 202 (waiting) whatever the
+    // policy says; the policy's own approval setting holds it here too.
     if config.policy.approvals.required_for(mapping.route) || pending.not_before_ms.is_some() {
         return PortalResult::Waiting;
     }

@@ -80,3 +80,4 @@ mod layers;
 mod fidelity_identity;
 
 mod human_plans;
+mod jsm_approvals;
