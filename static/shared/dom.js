@@ -93,8 +93,7 @@ export function named(summary, targets) {
 
 export function planList(plan) {
   if (!plan?.length) return h('p', { class: 'subtle' }, 'Nothing to change: Entra already matches.');
-  return h('ol', { class: 'plan', 'aria-label': 'Planned changes' }, plan.map((c) => h('li', {}, ...named(c.summary, c.targets), ' ',
-    h('details', { class: 'subtlest' }, h('summary', {}, 'Graph request'), h('code', {}, `${c.method} ${c.path}`)))));
+  return h('ol', { class: 'plan', 'aria-label': 'Planned changes' }, plan.map((c) => h('li', {}, ...named(c.summary, c.targets), ' ', h('code', {}, `${c.method} ${c.path}`))));
 }
 
 const STEP_WORDS = { done: 'Done', noChange: 'No change needed', failed: 'Failed', skipped: 'Skipped', deferred: 'Deferred' };
