@@ -21,6 +21,7 @@ pub mod request;
 pub mod parse;
 pub mod resolve;
 pub mod authorize;
+pub mod approval;
 pub mod recipients;
 pub mod execute;
 pub mod record;
@@ -110,7 +111,25 @@ async fn run_stages<H: Host, T: Transport>(
     let client = ctx.graph().await?;
     let mut resolved = resolve::resolve(&client, parsed, ctx).await?;
     let operation = resolved.policy_operation(call.route);
-    let authorized = authorize::authorize_call(request, &operation, &client, ctx).await?;
+    let authorized = match authorize::authorize_call(request, &operation, &client, ctx).await {
+        Ok(authorized) => authorized,
+        Err(denied) => {
+            if denied.is_awaiting_approval() {
+                // What the approvers are asked to approve; an edit after
+                // their decision is refused below.
+                if let Err(e) = approval::remember(ctx.host, call).await {
+                    ctx.host.log(
+                        LogLevel::Warn,
+                        &format!("the waiting input was not recorded: {e}"),
+                    );
+                }
+            }
+            return Err(denied);
+        }
+    };
+    if mode == RunMode::Execute && authorized.approval == ApprovalGate::Approved {
+        approval::refuse_if_changed(call, request, &operation, ctx).await?;
+    }
     if let Some(result) = execute::read(&client, &resolved, ctx).await? {
         return Ok(Answer::Read(result));
     }
