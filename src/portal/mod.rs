@@ -227,11 +227,13 @@ pub async fn on_updated(
 
 /// The hourly sweep: approvals decided without an event reaching us,
 /// offboardings whose leave date has come, throttled runs to retry.
-/// Returns each waiting operation's id (`ITSM-42:user.create`) and result;
-/// entries whose operation is gone are dropped from the index.
+/// Returns each waiting operation's request key and result; entries whose
+/// operation is gone are dropped from the index.
 pub async fn sweep(host: &impl Host, transport: &impl Transport) -> Vec<(String, PortalResult)> {
     let mut results = Vec::new();
     for id in pending::index(host).await.unwrap_or_default() {
+        // The id is `{issueKey}:{route}` (or the issue key alone).
+        let issue_key = id.split(':').next().unwrap_or(&id).to_string();
         let result = match pending::load(host, &id).await {
             Ok(Some(p)) => run_pending(&id, &p, host, transport).await,
             _ => {
@@ -239,7 +241,7 @@ pub async fn sweep(host: &impl Host, transport: &impl Transport) -> Vec<(String,
                 PortalResult::Ignored
             }
         };
-        results.push((id, result));
+        results.push((issue_key, result));
     }
     results
 }
