@@ -80,6 +80,12 @@ pub fn no_change(key: &str, summary: &str) -> StepReport {
     StepReport::new(key, summary, StepOutcome::NoChange)
 }
 
+/// A planned step whose goal already holds: reported as no change, with
+/// its targets, and never sent.
+pub fn no_change_step(step: &Step) -> StepReport {
+    StepReport::of(step, StepOutcome::NoChange)
+}
+
 /// Like [`run_changes`], also handing back each successful response (for
 /// changes whose response carries data, such as a new TAP).
 pub async fn run_changes_keeping_responses<T: Transport, H: Host>(
@@ -101,7 +107,7 @@ pub async fn run_changes_keeping_responses<T: Transport, H: Host>(
         .zip(results)
         .map(|(change, result)| {
             let response = result.as_ref().ok().cloned();
-            let step = StepReport::new(&change.key, &change.summary, step_outcome(change, result));
+            let step = StepReport::of(change, step_outcome(change, result));
             (step, response)
         })
         .collect()

@@ -12,7 +12,7 @@ use crate::host::Host;
 use crate::http::Transport;
 use crate::lifecycle::account::{account_enabled_change, display_name, revoke_change, summary_of};
 use crate::lifecycle::error::OpError;
-use crate::lifecycle::exec::{finish, no_change, RunMode};
+use crate::lifecycle::exec::{finish, no_change_step, RunMode};
 use crate::lifecycle::groups::{read_with_memberships, remove_member_change};
 use crate::lifecycle::ids::{ObjectId, UserRef};
 use crate::lifecycle::memberships::{member_groups, remaining_access};
@@ -79,13 +79,16 @@ pub async fn offboard<T: Transport, H: Host>(
 
     let disable = account_enabled_change(&target, false);
     if target.account_enabled == Some(false) {
-        settled.push(no_change(&disable.key, &disable.summary));
+        settled.push(no_change_step(&disable));
     } else {
         changes.push(disable);
     }
     changes.push(revoke_change(&target));
     for group in &leaving {
-        changes.push(remove_member_change(group, &target.id, &label));
+        let name = memberships
+            .direct_in(group)
+            .and_then(|g| g.display_name.clone());
+        changes.push(remove_member_change(group, name.as_deref(), &target.id));
     }
     let leave_change = Step::new(
         "leaveDate.set",
@@ -100,7 +103,7 @@ pub async fn offboard<T: Transport, H: Host>(
         .and_then(|d| crate::dates::normalize(d, &crate::dates::SiteZone::utc()).ok())
         .is_some_and(|d| d.utc == leave);
     if recorded {
-        settled.push(no_change(&leave_change.key, &leave_change.summary));
+        settled.push(no_change_step(&leave_change));
     } else {
         changes.push(leave_change);
     }

@@ -77,6 +77,7 @@ pub async fn record<H: Host, T: Transport>(
         audit_id,
         credential: receipt,
         response_secret,
+        approvals_pending: None,
     })
 }
 

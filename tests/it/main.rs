@@ -82,3 +82,5 @@ mod layers;
 mod fidelity_identity;
 
 mod resolver_activity;
+mod human_plans;
+mod jsm_approvals;
