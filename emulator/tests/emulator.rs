@@ -1924,9 +1924,19 @@ async fn batch_runs_independent_items_out_of_order_and_dependants_after() {
     let read = format!("{user}?$select=jobTitle");
     // Independent: the later request in the array does not run last.
     emu.clear_log();
-    let r = graph(&emu, &tok, "POST", "/$batch", Some(json!({"requests": [set("1", "First", &[]), set("2", "Second", &[])]}))).await;
+    let r = graph(
+        &emu,
+        &tok,
+        "POST",
+        "/$batch",
+        Some(json!({"requests": [set("1", "First", &[]), set("2", "Second", &[])]})),
+    )
+    .await;
     assert_eq!(r.status, 200);
-    assert_eq!(graph(&emu, &tok, "GET", &read, None).await.body["jobTitle"], "First");
+    assert_eq!(
+        graph(&emu, &tok, "GET", &read, None).await.body["jobTitle"],
+        "First"
+    );
     let ran: Vec<_> = emu
         .request_log()
         .into_iter()
@@ -1935,17 +1945,44 @@ async fn batch_runs_independent_items_out_of_order_and_dependants_after() {
         .collect();
     assert_eq!(ran, vec![json!("Second"), json!("First")]);
     // With dependsOn the order is the one asked for.
-    let r = graph(&emu, &tok, "POST", "/$batch", Some(json!({"requests": [set("1", "First", &[]), set("2", "Second", &["1"])]}))).await;
+    let r = graph(
+        &emu,
+        &tok,
+        "POST",
+        "/$batch",
+        Some(json!({"requests": [set("1", "First", &[]), set("2", "Second", &["1"])]})),
+    )
+    .await;
     assert_eq!(r.status, 200);
-    assert_eq!(graph(&emu, &tok, "GET", &read, None).await.body["jobTitle"], "Second");
+    assert_eq!(
+        graph(&emu, &tok, "GET", &read, None).await.body["jobTitle"],
+        "Second"
+    );
     // A chain: 3 after 2 after 1; 1 fails, so 2 and 3 answer 424 and nothing changes.
     let bad = json!({"id": "1", "method": "PATCH", "url": "/users/nobody@contoso.example", "headers": {"Content-Type": "application/json"}, "body": {"jobTitle": "X"}});
-    let r = graph(&emu, &tok, "POST", "/$batch", Some(json!({"requests": [bad, set("2", "Third", &["1"]), set("3", "Fourth", &["2"])]}))).await;
+    let r = graph(
+        &emu,
+        &tok,
+        "POST",
+        "/$batch",
+        Some(json!({"requests": [bad, set("2", "Third", &["1"]), set("3", "Fourth", &["2"])]})),
+    )
+    .await;
     let status = |id: &str| {
-        r.body["responses"].as_array().unwrap().iter().find(|x| x["id"] == id).unwrap()["status"].as_u64().unwrap()
+        r.body["responses"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["id"] == id)
+            .unwrap()["status"]
+            .as_u64()
+            .unwrap()
     };
     assert_eq!((status("1"), status("2"), status("3")), (404, 424, 424));
-    assert_eq!(graph(&emu, &tok, "GET", &read, None).await.body["jobTitle"], "Second");
+    assert_eq!(
+        graph(&emu, &tok, "GET", &read, None).await.body["jobTitle"],
+        "Second"
+    );
 }
 
 #[tokio::test(flavor = "current_thread")]

@@ -32,6 +32,10 @@ pub struct Step {
     pub request: GraphRequest,
     /// Which failure means the goal already holds (reported as no change).
     pub already_done_when: AlreadyDoneWhen,
+    /// Keys of earlier steps of the same plan that must succeed before this
+    /// one is sent (`dependsOn` in a `$batch`: Graph runs independent items
+    /// in no promised order, and answers 424 when a dependency failed).
+    pub after: Vec<String>,
 }
 
 impl Step {
@@ -42,7 +46,15 @@ impl Step {
             summary: summary.into(),
             request,
             already_done_when: AlreadyDoneWhen::Never,
+            after: Vec::new(),
         }
+    }
+
+    /// Adds `key` to [`Step::after`]: this step runs only once the step
+    /// with that key succeeded.
+    pub fn after(mut self, key: impl Into<String>) -> Self {
+        self.after.push(key.into());
+        self
     }
 
     /// Sets [`Step::already_done_when`].
