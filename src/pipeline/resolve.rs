@@ -42,6 +42,17 @@ pub async fn resolve<H: Host, T: Transport>(
         RouteRequest::Enable(u) => RouteRequest::Enable(u),
         RouteRequest::RevokeSessions(u) => RouteRequest::RevokeSessions(u),
         RouteRequest::ResetPassword(u) => RouteRequest::ResetPassword(u),
+        RouteRequest::AssignLicenses(mut request) => {
+            // Saved settings were validated; normalised here (`us` is `US`).
+            request.default_usage_location = ctx
+                .config
+                .provisioning
+                .default_usage_location
+                .as_deref()
+                .and_then(|c| lifecycle::country::usage_location(c, "defaultUsageLocation").ok());
+            RouteRequest::AssignLicenses(request)
+        }
+        RouteRequest::RemoveLicenses(request) => RouteRequest::RemoveLicenses(request),
         RouteRequest::TemporaryAccessPass { user, options } => {
             let policy = lifecycle::tap_policy::read_tap_policy(client, ctx.deadline)
                 .await
