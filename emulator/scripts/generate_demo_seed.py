@@ -335,7 +335,6 @@ def main():
                 "Group.Read.All",
                 "Organization.Read.All",
                 "Policy.Read.AuthenticationMethod",
-                "LicenseAssignment.ReadWrite.All",
             ],
         },
         "directoryRoles": roles,

@@ -90,7 +90,7 @@ impl Tenant {
     /// free (or the user already holds the SKU another way), else it stays
     /// in error with `CountViolation`. Run after every change.
     pub(crate) fn reconcile_group_licences(&mut self, now_ms: u64) {
-        let licensing: Vec<(String, Vec<(String, Vec<String>)>)> = self
+        let licensing: Vec<(String, Vec<SkuWithPlans>)> = self
             .groups
             .iter()
             .filter_map(|g| {
@@ -150,6 +150,9 @@ impl Tenant {
         }
     }
 }
+
+/// A SKU id and the ids of its disabled plans.
+type SkuWithPlans = (String, Vec<String>);
 
 fn plans_of(value: Option<&Value>) -> Vec<String> {
     value

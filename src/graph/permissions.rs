@@ -252,6 +252,10 @@ pub const IMPLIED: &[(&str, &[&str])] = &[
             "User-PasswordProfile.ReadWrite.All",
             "User.EnableDisableAccount.All",
             "User.RevokeSessions.All",
+            // user-assignlicense lists User.ReadWrite.All as a higher
+            // privileged permission (for users; the app assigns no group
+            // licences).
+            "LicenseAssignment.ReadWrite.All",
         ],
     ),
     ("User.Read.All", &["User.ReadBasic.All"]),
@@ -281,10 +285,6 @@ pub const IMPLIED: &[(&str, &[&str])] = &[
         &["Policy.Read.AuthenticationMethod"],
     ),
     ("Policy.Read.All", &["Policy.Read.AuthenticationMethod"]),
-    (
-        "LicenseAssignment.ReadWrite.All",
-        &["LicenseAssignment.Read.All"],
-    ),
 ];
 
 /// Whether holding `granted` gives what `needed` does: the same permission

@@ -107,8 +107,10 @@ impl LicenseAssignmentState {
 /// `GET /subscribedSkus`.
 ///
 /// Learn: <https://learn.microsoft.com/en-us/graph/api/subscribedsku-list?view=graph-rest-1.0>.
-/// Permission: `LicenseAssignment.Read.All` (the map's least;
-/// `Organization.Read.All` and `Directory.Read.All` also work).
+/// Permission: `Organization.Read.All`, which the page and the map list
+/// beside the map's least, `LicenseAssignment.Read.All`: onboarding needs
+/// `Organization.Read.All` already (verified domains), so declaring it here
+/// keeps the least set one permission shorter.
 pub fn list_subscribed_skus() -> GraphRequest {
     GraphRequest::get("/subscribedSkus")
 }
@@ -118,7 +120,7 @@ pub const LIST_SUBSCRIBED_SKUS: GraphCall = GraphCall {
     name: "licenses::list_subscribed_skus",
     method: Method::Get,
     path_template: "/subscribedSkus",
-    least_permission: "LicenseAssignment.Read.All",
+    least_permission: "Organization.Read.All",
     also_needs: &[],
     learn_url: "https://learn.microsoft.com/en-us/graph/api/subscribedsku-list?view=graph-rest-1.0",
 };
