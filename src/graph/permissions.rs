@@ -149,6 +149,9 @@ impl Feature {
                 groups::LIST_MEMBER_GROUPS,
                 groups::REMOVE_MEMBER,
                 users::SET_EMPLOYEE_LEAVE_DATE,
+                users::GET_USER,
+                licenses::LIST_SUBSCRIBED_SKUS,
+                licenses::ASSIGN_LICENSE,
             ],
             Feature::ProfileChanges => &[
                 users::UPDATE_USER,

@@ -127,6 +127,12 @@ fn missing() -> ClientError {
     }
 }
 
+/// The `licenseAssignmentStates` of a user read (an entity, or a one-item
+/// list for a lookup by address); empty when absent.
+pub(crate) fn licensed_states(response: &GraphResponse) -> Vec<LicenseAssignmentState> {
+    licensed_of(response).license_assignment_states
+}
+
 /// The licence properties of a user read (an entity, or a one-item list
 /// for a lookup by address).
 fn licensed_of(response: &GraphResponse) -> LicensedUser {

@@ -92,6 +92,7 @@ pub async fn resolve<H: Host, T: Transport>(
             groups: ctx.config.policy.serviceable_groups.clone(),
             leave_date_time: leave_date_time
                 .unwrap_or_else(|| crate::audit::time::iso8601(ctx.host.now_ms())),
+            licence_removal_grace_days: ctx.config.provisioning.licence_removal_grace_days,
         }),
     })
 }

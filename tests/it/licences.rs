@@ -446,3 +446,63 @@ fn an_assignment_state_in_error_is_left_for_a_person() {
         }
     });
 }
+
+#[test]
+fn offboarding_removes_direct_licences_at_once_or_after_the_grace_period() {
+    run(async {
+        let emulator = Emulator::demo();
+        // Grace 0 (the default): Adele's direct E3 goes in the same batch.
+        let (host, key) = app(&emulator, |_| {}).await;
+        let (status, body) = call(&host, &key, &emulator, json!({"route": "user.offboard", "data": {"user": ADELE, "leaveDateTime": "2026-12-31"}})).await;
+        assert_eq!(status, 200, "{body}");
+        let step = body["result"]["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["key"] == "licences.remove")
+            .expect("a licence step")
+            .clone();
+        assert_eq!(
+            step["summary"],
+            format!("Remove {ADELE}'s licences ENTERPRISEPACK")
+        );
+        assert_eq!(step["outcome"]["status"], "done");
+        assert!(skus_of(&emulator, ADELE).await.is_empty());
+
+        // Grace 30: nothing removed, a remainder with the date.
+        let emulator = Emulator::demo();
+        let (host, key) = app(&emulator, |c| {
+            c.provisioning.licence_removal_grace_days = 30
+        })
+        .await;
+        let (status, body) = call(&host, &key, &emulator, json!({"route": "user.offboard", "data": {"user": ADELE, "leaveDateTime": "2026-12-31"}})).await;
+        assert_eq!(status, 200, "{body}");
+        assert!(!body["plan"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["key"] == "licences.remove"));
+        let remainder = body["result"]["remainder"].as_array().unwrap();
+        let licence = remainder
+            .iter()
+            .find(|r| r["kind"] == "licence")
+            .expect("a licence remainder");
+        assert!(
+            licence["summary"]
+                .as_str()
+                .unwrap()
+                .contains("ENTERPRISEPACK on 2027-01-30"),
+            "{licence}"
+        );
+        assert_eq!(skus_of(&emulator, ADELE).await, vec![E3.to_string()]);
+
+        // The setting is held to 0..=365 on save.
+        let mut cfg = config::load(&host).await.unwrap();
+        cfg.provisioning.licence_removal_grace_days = 400;
+        let err = config::save(&host, &cfg).await.unwrap_err();
+        assert!(
+            format!("{err:?}").contains("licenceRemovalGraceDays"),
+            "{err:?}"
+        );
+    });
+}
