@@ -245,6 +245,14 @@ mod tests {
                 role_management::LIST_ROLE_ASSIGNMENTS_OF,
                 role_management::list_role_assignments_of(ID),
             ),
+            (
+                licenses::LIST_SUBSCRIBED_SKUS,
+                licenses::list_subscribed_skus(),
+            ),
+            (
+                licenses::ASSIGN_LICENSE,
+                licenses::assign_license(ID, &[], &[ID.to_string()]),
+            ),
         ];
         assert_eq!(built.len(), CALLS.len());
         for (call, request) in &built {
