@@ -39,6 +39,9 @@ SERVED = [
     "/rolemanagement/directory/roleassignments",
     "/policies/authenticationmethodspolicy/authenticationmethodconfigurations/{id}",
     "/policies/authenticationmethodspolicy/authenticationmethodconfigurations/temporaryaccesspass",
+    "/subscribedskus",
+    "/users/{id}/assignlicense",
+    "/users/{id}/licensedetails",
 ]
 
 

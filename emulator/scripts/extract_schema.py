@@ -32,6 +32,11 @@ TYPES = [
     "assignedPlan",
     "assignedLicense",
     "onPremisesExtensionAttributes",
+    "subscribedSku",
+    "licenseUnitsDetail",
+    "servicePlanInfo",
+    "licenseAssignmentState",
+    "licenseDetails",
 ]
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, "..", "schema", "graph-subset.json")

@@ -9,7 +9,7 @@ use crate::odata::QueryParams;
 use crate::permissions;
 use crate::tenant::Tenant;
 use crate::token::Claims;
-use crate::{directory, groups, policies, users};
+use crate::{directory, groups, licences, policies, users};
 
 /// One Graph call (a top-level request or a `$batch` item), already authenticated.
 pub(crate) struct Call<'a> {
@@ -132,6 +132,7 @@ pub(crate) fn route(tenant: &mut Tenant, call: &Call) -> GraphResult {
         "directoryRoles",
         "roleManagement",
         "policies",
+        "subscribedSkus",
     ];
     if !known.iter().any(|k| is(first, k)) {
         return Err(GraphError::UnknownSegment(first.to_string()));
@@ -199,6 +200,13 @@ pub(crate) fn route(tenant: &mut Tenant, call: &Call) -> GraphResult {
             } else {
                 users::list_taps(tenant, call, id)
             }
+        }
+        [s] if is(s, "subscribedSkus") && m == Method::GET => licences::list_skus(tenant, call),
+        [u, id, a] if is(u, "users") && is(a, "assignLicense") && m == Method::POST => {
+            licences::assign_license(tenant, call, id)
+        }
+        [u, id, l] if is(u, "users") && is(l, "licenseDetails") && m == Method::GET => {
+            licences::license_details(tenant, call, id)
         }
         [g] if is(g, "groups") && m == Method::GET => groups::list(tenant, call),
         [g, id] if is(g, "groups") && m == Method::GET => groups::get(tenant, call, id),

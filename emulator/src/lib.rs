@@ -11,6 +11,7 @@ mod errors;
 pub mod faults;
 mod graph;
 mod groups;
+mod licences;
 pub mod log;
 pub mod odata;
 pub mod permissions;

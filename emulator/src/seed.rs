@@ -80,6 +80,9 @@ pub struct Seed {
     pub users: Vec<Map<String, Value>>,
     #[serde(default)]
     pub groups: Vec<Map<String, Value>>,
+    /// The tenant's subscriptions (`subscribedSku` without `consumedUnits`).
+    #[serde(default)]
+    pub subscribed_skus: Vec<Map<String, Value>>,
     #[serde(default)]
     pub faults: Faults,
 }

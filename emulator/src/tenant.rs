@@ -60,6 +60,8 @@ pub(crate) struct User {
     pub on_premises: Option<Map<String, Value>>,
     /// Replication delay: reads before this instant behave as if the object is absent.
     pub visible_at_ms: u64,
+    /// Licences held directly and through licensing groups ([`crate::licences`]).
+    pub licences: Vec<crate::licences::LicenceAssignment>,
 }
 
 #[derive(Debug, Clone)]
@@ -81,6 +83,9 @@ pub(crate) struct Tenant {
     pub roles: Vec<DirectoryRole>,
     pub users: Vec<User>,
     pub groups: Vec<Group>,
+    /// The tenant's subscriptions as `subscribedSku` objects (without
+    /// `consumedUnits`, which is counted from the assignments).
+    pub skus: Vec<Map<String, Value>>,
 }
 
 pub(crate) fn str_prop<'a>(props: &'a Map<String, Value>, name: &str) -> Option<&'a str> {
@@ -152,6 +157,7 @@ impl Tenant {
                 let password = props
                     .remove("password")
                     .and_then(|v| v.as_str().map(str::to_string));
+                let licences = crate::licences::direct_from_seed(props.remove("assignedLicenses"));
                 let on_premises = bool_prop(&props, "onPremisesSyncEnabled").then(|| {
                     props
                         .iter()
@@ -170,6 +176,7 @@ impl Tenant {
                         ad
                     }),
                     visible_at_ms: 0,
+                    licences,
                 }
             })
             .collect();
@@ -188,7 +195,7 @@ impl Tenant {
                 Group { props, members }
             })
             .collect();
-        Tenant {
+        let mut tenant = Tenant {
             id: seed.tenant.id.clone(),
             display_name: seed.tenant.display_name.clone(),
             verified_domains: seed.tenant.verified_domains.clone(),
@@ -216,7 +223,10 @@ impl Tenant {
                 .collect(),
             users,
             groups,
-        }
+            skus: seed.subscribed_skus.clone(),
+        };
+        tenant.reconcile_group_licences(0);
+        tenant
     }
 
     pub fn domain_names(&self) -> impl Iterator<Item = &str> {

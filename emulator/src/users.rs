@@ -78,7 +78,9 @@ const SENSITIVE_PROPERTIES: &[&str] = &[
 ];
 
 pub(crate) fn user_json(user: &User, select: Option<&[String]>) -> Map<String, Value> {
-    project(&user.props, select, Some(DEFAULT_USER_PROPERTIES))
+    let mut props = user.props.clone();
+    props.extend(crate::licences::user_licence_properties(&user.licences));
+    project(&props, select, Some(DEFAULT_USER_PROPERTIES))
 }
 
 fn find(tenant: &Tenant, call: &Call, id: &str) -> Result<usize, GraphError> {
@@ -219,6 +221,7 @@ pub(crate) fn create(tenant: &mut Tenant, call: &Call) -> GraphResult {
         tap: None,
         on_premises: None,
         visible_at_ms: call.now_ms + call.replication_delay_ms,
+        licences: Vec::new(),
     };
     let mut out = Map::new();
     out.insert(

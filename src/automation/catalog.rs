@@ -293,6 +293,46 @@ pub const ACTIONS: &[ActionDefinition] = &[
             ISSUE,
         ],
     },
+    ActionDefinition {
+        key: "assign-licenses",
+        name: "Assign licences to Entra user",
+        description: "Assigns licences directly; sets the default usage location first if the user has none",
+        verb: "UPDATE",
+        route: Route::UserAssignLicenses,
+        inputs: &[
+            USER,
+            input(
+                "skus",
+                "Licences",
+                "SKU part numbers or ids, comma-separated, e.g. ENTERPRISEPACK",
+                Target::DataList,
+            ),
+            input(
+                "disabledPlans",
+                "Service plans to switch off",
+                "Service plan names or ids, comma-separated, e.g. TEAMS1; empty for none",
+                Target::DataList,
+            ),
+            ISSUE,
+        ],
+    },
+    ActionDefinition {
+        key: "remove-licenses",
+        name: "Remove licences from Entra user",
+        description: "Removes directly assigned licences; one inherited from a group is refused, naming the group",
+        verb: "UPDATE",
+        route: Route::UserRemoveLicenses,
+        inputs: &[
+            USER,
+            input(
+                "skus",
+                "Licences",
+                "SKU part numbers or ids, comma-separated, e.g. ENTERPRISEPACK",
+                Target::DataList,
+            ),
+            ISSUE,
+        ],
+    },
 ];
 
 /// The smart values every action returns (never a secret).

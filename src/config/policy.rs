@@ -57,6 +57,10 @@ pub struct UserApprovals {
     pub offboard: bool,
     /// `user.transfer`.
     pub transfer: bool,
+    /// `user.assignLicenses`.
+    pub assign_licenses: bool,
+    /// `user.removeLicenses`.
+    pub remove_licenses: bool,
 }
 
 /// Approval requirements of the `group.*` routes (same meaning as
@@ -97,6 +101,8 @@ impl ApprovalSettings {
             Route::UserCreateTemporaryAccessPass => u.create_temporary_access_pass,
             Route::UserOffboard => u.offboard,
             Route::UserTransfer => u.transfer,
+            Route::UserAssignLicenses => u.assign_licenses,
+            Route::UserRemoveLicenses => u.remove_licenses,
             Route::GroupAddMember => self.group.add_member,
             Route::GroupRemoveMember => self.group.remove_member,
         }
@@ -402,6 +408,8 @@ fn schema() -> Shape {
                         "createTemporaryAccessPass",
                         "offboard",
                         "transfer",
+                        "assignLicenses",
+                        "removeLicenses",
                     ]),
                 ),
                 ("group", flags(&["addMember", "removeMember"])),

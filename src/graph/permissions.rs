@@ -17,7 +17,8 @@
 //! `Directory.ReadWrite.All` do not stand in for them.
 
 use super::resources::{
-    authentication_methods as auth, groups, organization, role_management, users, GraphCall,
+    authentication_methods as auth, groups, licenses, organization, role_management, users,
+    GraphCall,
 };
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -47,6 +48,9 @@ pub enum Feature {
     /// The privileged-target guard every change passes: directory roles of
     /// the target and of the app itself (for the doctor).
     PrivilegedTargetGuard,
+    /// `user.assignLicenses` and `user.removeLicenses`: seats, usage
+    /// location, the assignment and its states.
+    Licences,
 }
 
 impl Feature {
@@ -62,6 +66,7 @@ impl Feature {
         Feature::TemporaryAccessPass,
         Feature::GroupMembership,
         Feature::PrivilegedTargetGuard,
+        Feature::Licences,
     ];
 
     /// Stable key for JSON (`"offboarding"`).
@@ -77,6 +82,7 @@ impl Feature {
             Feature::TemporaryAccessPass => "temporaryAccessPass",
             Feature::GroupMembership => "groupMembership",
             Feature::PrivilegedTargetGuard => "privilegedTargetGuard",
+            Feature::Licences => "licences",
         }
     }
 
@@ -93,6 +99,7 @@ impl Feature {
             Feature::TemporaryAccessPass => "Issue Temporary Access Passes",
             Feature::GroupMembership => "Add and remove group members",
             Feature::PrivilegedTargetGuard => "Privileged-target guard (directory roles)",
+            Feature::Licences => "Assign and remove licences",
         }
     }
 
@@ -142,6 +149,9 @@ impl Feature {
                 groups::LIST_MEMBER_GROUPS,
                 groups::REMOVE_MEMBER,
                 users::SET_EMPLOYEE_LEAVE_DATE,
+                users::GET_USER,
+                licenses::LIST_SUBSCRIBED_SKUS,
+                licenses::ASSIGN_LICENSE,
             ],
             Feature::ProfileChanges => &[
                 users::UPDATE_USER,
@@ -168,6 +178,13 @@ impl Feature {
                 users::LIST_TRANSITIVE_DIRECTORY_ROLES,
                 users::LIST_TRANSITIVE_GROUPS,
                 role_management::LIST_ROLE_ASSIGNMENTS_OF,
+            ],
+            Feature::Licences => &[
+                users::GET_USER,
+                licenses::LIST_SUBSCRIBED_SKUS,
+                users::UPDATE_USER,
+                licenses::ASSIGN_LICENSE,
+                groups::GET_GROUP,
             ],
         }
     }
@@ -238,6 +255,10 @@ pub const IMPLIED: &[(&str, &[&str])] = &[
             "User-PasswordProfile.ReadWrite.All",
             "User.EnableDisableAccount.All",
             "User.RevokeSessions.All",
+            // user-assignlicense lists User.ReadWrite.All as a higher
+            // privileged permission (for users; the app assigns no group
+            // licences).
+            "LicenseAssignment.ReadWrite.All",
         ],
     ),
     ("User.Read.All", &["User.ReadBasic.All"]),

@@ -99,7 +99,17 @@ pub async fn run_changes_keeping_responses<T: Transport, H: Host>(
     let items: Vec<BatchItem> = changes
         .iter()
         .enumerate()
-        .map(|(i, c)| BatchItem::new((i + 1).to_string(), c.request.clone()))
+        .map(|(i, c)| {
+            // A step's `after` keys become `dependsOn` on the items of the
+            // earlier steps with those keys.
+            c.after
+                .iter()
+                .filter_map(|key| changes[..i].iter().position(|d| &d.key == key))
+                .fold(
+                    BatchItem::new((i + 1).to_string(), c.request.clone()),
+                    |item, d| item.after((d + 1).to_string()),
+                )
+        })
         .collect();
     let results = client.execute(&items, deadline).await;
     changes

@@ -6,8 +6,10 @@
 //! read only when nested memberships must be traced. Steps already in place
 //! are reported as no change, so a re-run resumes.
 
+use crate::graph::paging::Page;
+use crate::graph::resources::licenses::{self, SubscribedSku};
 use crate::graph::resources::users;
-use crate::graph::{Deadline, GraphClient};
+use crate::graph::{ClientError, Deadline, GraphClient};
 use crate::host::Host;
 use crate::http::Transport;
 use crate::lifecycle::account::{account_enabled_change, display_name, revoke_change, summary_of};
@@ -16,8 +18,9 @@ use crate::lifecycle::exec::{finish, no_change_step, RunMode};
 use crate::lifecycle::groups::{read_with_memberships, remove_member_change};
 use crate::lifecycle::ids::{ObjectId, UserRef};
 use crate::lifecycle::memberships::{member_groups, remaining_access};
-use crate::lifecycle::outcome::Outcome;
+use crate::lifecycle::outcome::{Outcome, Remainder, RemainderKind};
 use crate::lifecycle::plan::Step;
+use crate::lifecycle::resolve::user_read;
 
 /// What to do for a leaver.
 #[derive(Debug, Clone)]
@@ -28,6 +31,10 @@ pub struct OffboardRequest {
     pub groups: Vec<ObjectId>,
     /// ISO 8601 date or date-time written to `employeeLeaveDateTime`.
     pub leave_date_time: String,
+    /// Days after the leave date before directly assigned licences are
+    /// removed: 0 removes them in this run; more leaves the removal as a
+    /// [`crate::lifecycle::RemainderKind::Licence`] remainder naming the date.
+    pub licence_removal_grace_days: u32,
 }
 
 /// Offboards a leaver in two round trips (one read batch, one `$batch` of
@@ -52,8 +59,14 @@ pub async fn offboard<T: Transport, H: Host>(
     if request.groups.len() > 100 {
         return Err(OpError::invalid("groups", "may list at most 100 groups"));
     }
-    let (target, memberships, _) =
-        read_with_memberships(client, &request.user, &[], deadline).await?;
+    // The licences and the tenant's SKU names come in the same batch.
+    let also = [
+        user_read(&request.user, "id,licenseAssignmentStates", None),
+        licenses::list_subscribed_skus(),
+    ];
+    let (target, memberships, also) =
+        read_with_memberships(client, &request.user, &also, deadline).await?;
+    let direct_licences = direct_licences(also)?;
     let label = display_name(&target).to_string();
     // Only real direct memberships are removed; what stays is listed.
     let leaving: Vec<ObjectId> = request
@@ -107,6 +120,28 @@ pub async fn offboard<T: Transport, H: Host>(
     } else {
         changes.push(leave_change);
     }
+    let mut licence_remainder = Vec::new();
+    if !direct_licences.is_empty() {
+        let names: Vec<&str> = direct_licences.iter().map(|(_, n)| n.as_str()).collect();
+        let days = request.licence_removal_grace_days;
+        if days == 0 {
+            let ids: Vec<String> = direct_licences.iter().map(|(id, _)| id.clone()).collect();
+            changes.push(Step::new(
+                "licences.remove",
+                format!("Remove {label}'s licences {}", names.join(", ")),
+                licenses::assign_license(&target.id, &[], &ids),
+            ));
+        } else {
+            let when = crate::dates::date_after_days(&leave, days).unwrap_or_else(|| leave.clone());
+            licence_remainder.push(Remainder::new(
+                RemainderKind::Licence,
+                format!(
+                    "Remove {label}'s licences {} on {when} ({days} days after the leave date, provisioning.licenceRemovalGraceDays)",
+                    names.join(", ")
+                ),
+            ));
+        }
+    }
     let mut outcome = finish(
         client,
         mode,
@@ -117,6 +152,7 @@ pub async fn offboard<T: Transport, H: Host>(
     )
     .await;
     outcome.remainder.extend(remainder);
+    outcome.remainder.extend(licence_remainder);
     // A synced leaver is re-enabled by the next sync unless AD disables it.
     outcome
         .remainder
@@ -124,4 +160,39 @@ pub async fn offboard<T: Transport, H: Host>(
             &target, false,
         ));
     Ok(outcome)
+}
+
+/// The leaver's directly assigned licences (SKU id, part number) from the
+/// extra reads: the user's `licenseAssignmentStates` and `subscribedSkus`.
+/// Inherited licences go with the group memberships.
+fn direct_licences(
+    also: crate::lifecycle::groups::AlsoRead,
+) -> Result<Vec<(String, String)>, OpError> {
+    let mut results = also.into_iter();
+    let missing = || ClientError::Decode {
+        what: "$batch",
+        reason: "missing item".into(),
+    };
+    let licensed =
+        crate::lifecycle::licences::licensed_states(&results.next().unwrap_or(Err(missing()))?);
+    let skus: Page<SubscribedSku> = results
+        .next()
+        .unwrap_or(Err(missing()))?
+        .json("subscribedSkus")?;
+    let mut out: Vec<(String, String)> = Vec::new();
+    for state in licensed.iter().filter(|s| s.assigned_by_group.is_none()) {
+        if out
+            .iter()
+            .any(|(id, _)| id.eq_ignore_ascii_case(&state.sku_id))
+        {
+            continue;
+        }
+        let name = skus
+            .value
+            .iter()
+            .find(|s| s.sku_id.eq_ignore_ascii_case(&state.sku_id))
+            .map_or_else(|| state.sku_id.clone(), |s| s.sku_part_number.clone());
+        out.push((state.sku_id.clone(), name));
+    }
+    Ok(out)
 }

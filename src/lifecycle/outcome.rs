@@ -172,6 +172,9 @@ pub enum RemainderKind {
     ActiveDirectory,
     /// A credential that was not issued and still must be.
     CredentialPending,
+    /// A licence still held through a group, or assigned but in error
+    /// (`licenseAssignmentStates[].error`, e.g. `CountViolation`).
+    Licence,
 }
 
 /// Something the operation could not do itself, listed so that a request

@@ -110,6 +110,10 @@ pub struct Step {
     pub already_done_when: AlreadyDoneWhen,
     /// The groups and people the change touches, with their names.
     pub targets: Vec<StepTarget>,
+    /// Keys of earlier steps of the same plan that must succeed before this
+    /// one is sent (`dependsOn` in a `$batch`: Graph runs independent items
+    /// in no promised order, and answers 424 when a dependency failed).
+    pub after: Vec<String>,
 }
 
 impl Step {
@@ -121,12 +125,20 @@ impl Step {
             request,
             already_done_when: AlreadyDoneWhen::Never,
             targets: Vec::new(),
+            after: Vec::new(),
         }
     }
 
     /// Sets [`Step::targets`].
     pub fn with_targets(mut self, targets: Vec<StepTarget>) -> Self {
         self.targets = targets;
+        self
+    }
+
+    /// Adds `key` to [`Step::after`]: this step runs only once the step
+    /// with that key succeeded.
+    pub fn after(mut self, key: impl Into<String>) -> Self {
+        self.after.push(key.into());
         self
     }
 

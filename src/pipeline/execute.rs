@@ -77,6 +77,12 @@ pub async fn change<H: Host, T: Transport>(
         RouteRequest::Offboard(request) => {
             plain(lifecycle::offboard(client, &request, mode, d).await?)
         }
+        RouteRequest::AssignLicenses(request) => {
+            plain(lifecycle::assign_licences(client, &request, mode, d).await?)
+        }
+        RouteRequest::RemoveLicenses(request) => {
+            plain(lifecycle::remove_licences(client, &request, mode, d).await?)
+        }
         RouteRequest::Create(create) => {
             let WithRules { request, rules } = *create;
             let done = lifecycle::create(client, &rules, &request, mode, d).await?;

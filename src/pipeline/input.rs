@@ -97,6 +97,44 @@ impl<'a> Data<'a> {
         }
     }
 
+    /// An array of at most `max` strings (blank items left out); `None`
+    /// when absent. An error names the array or the item, e.g.
+    /// `data.skus[1]`; `required` refuses an absent or empty array.
+    pub fn strings(
+        &self,
+        field: &str,
+        max: usize,
+        required: bool,
+    ) -> Result<Vec<String>, ApiError> {
+        let path = format!("data.{field}");
+        let items = match self.get(field) {
+            None => Vec::new(),
+            Some(Value::Array(items)) => {
+                let given = items.iter().filter(|v| !is_blank(v)).count();
+                if given > max {
+                    return Err(ApiError::invalid(
+                        &path,
+                        format!("'{path}' may name at most {max} items; it names {given}."),
+                    ));
+                }
+                items
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, v)| !is_blank(v))
+                    .map(|(i, v)| match v {
+                        Value::String(s) => Ok(s.trim().to_string()),
+                        other => Err(wrong_type(&format!("{path}[{i}]"), "a string", other)),
+                    })
+                    .collect::<Result<Vec<_>, _>>()?
+            }
+            Some(other) => return Err(wrong_type(&path, "an array", other)),
+        };
+        if required && items.is_empty() {
+            return Err(ApiError::invalid(&path, format!("'{path}' is required.")));
+        }
+        Ok(items)
+    }
+
     /// An optional string, trimmed; absent, `null` or blank is `None`.
     pub fn optional_string(&self, field: &str) -> Result<Option<String>, ApiError> {
         let path = format!("data.{field}");

@@ -110,6 +110,37 @@ fn parse_route(
         Route::UserEnable => RouteRequest::Enable(only_user()?),
         Route::UserRevokeSessions => RouteRequest::RevokeSessions(only_user()?),
         Route::UserResetPassword => RouteRequest::ResetPassword(only_user()?),
+        Route::UserAssignLicenses | Route::UserRemoveLicenses => {
+            let input = input()?;
+            let names =
+                |field: &str, required: bool| -> Result<Vec<lifecycle::LicenceName>, ApiError> {
+                    input
+                        .strings(field, lifecycle::licences::MAX_SKUS, required)?
+                        .iter()
+                        .enumerate()
+                        .map(|(i, s)| {
+                            let path = format!("{field}[{i}]");
+                            lifecycle::LicenceName::parse(s, &path)
+                                .map_err(|e| op_input_error(e, &format!("data.{path}")))
+                        })
+                        .collect()
+                };
+            let request = lifecycle::LicenceRequest {
+                user: input.user("user")?,
+                skus: names("skus", true)?,
+                disabled_plans: if call.route == Route::UserAssignLicenses {
+                    names("disabledPlans", false)?
+                } else {
+                    Vec::new()
+                },
+                default_usage_location: None,
+            };
+            if call.route == Route::UserAssignLicenses {
+                RouteRequest::AssignLicenses(request)
+            } else {
+                RouteRequest::RemoveLicenses(request)
+            }
+        }
         Route::UserUpdate => {
             let input = input()?;
             let user = input.user("user")?;

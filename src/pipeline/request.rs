@@ -9,8 +9,8 @@ use super::input::GroupRef;
 use crate::graph::model::UserAttributes;
 use crate::lifecycle::credentials::TapOptions;
 use crate::lifecycle::{
-    AttributeChanges, NewHire, ObjectId, OffboardRequest, ProvisioningRules, TransferRequest,
-    UserRef,
+    AttributeChanges, LicenceRequest, NewHire, ObjectId, OffboardRequest, ProvisioningRules,
+    TransferRequest, UserRef,
 };
 use crate::policy::Operation;
 use crate::route::Route;
@@ -98,6 +98,11 @@ pub enum RouteRequest<S: Stage> {
     Create(S::Create),
     /// `user.offboard`.
     Offboard(S::Offboard),
+    /// `user.assignLicenses` (the tenant default usage location is taken
+    /// from the configuration when resolved).
+    AssignLicenses(LicenceRequest),
+    /// `user.removeLicenses`.
+    RemoveLicenses(LicenceRequest),
 }
 
 /// `user.create` as parsed; groups are resolved (names to ids) later.
@@ -145,7 +150,9 @@ impl RouteRequest<Resolved> {
             | RouteRequest::Enable(u)
             | RouteRequest::RevokeSessions(u)
             | RouteRequest::ResetPassword(u)
-            | RouteRequest::TemporaryAccessPass { user: u, .. } => {
+            | RouteRequest::TemporaryAccessPass { user: u, .. }
+            | RouteRequest::AssignLicenses(LicenceRequest { user: u, .. })
+            | RouteRequest::RemoveLicenses(LicenceRequest { user: u, .. }) => {
                 Operation::on_user(route, u.clone())
             }
             RouteRequest::Update { user, names, .. } => {

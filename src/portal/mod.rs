@@ -404,7 +404,7 @@ fn data_of(mapping: &RequestTypeMapping, request: &PortalRequest) -> Map<String,
                 nested[child] = Value::String(value);
             }
             None => {
-                let value = if input == "groups" {
+                let value = if is_list_input(mapping.route, input) {
                     Value::Array(
                         value
                             .split([',', '\n'])
@@ -421,6 +421,16 @@ fn data_of(mapping: &RequestTypeMapping, request: &PortalRequest) -> Map<String,
         }
     }
     data
+}
+
+/// Whether the route declares `input` as an array (`groups`, `skus`,
+/// `disabledPlans`): a form field gives it as comma- or newline-separated text.
+fn is_list_input(route: Route, input: &str) -> bool {
+    crate::route::inputs::routes()
+        .into_iter()
+        .filter(|(r, _, _)| *r == route)
+        .flat_map(|(_, _, inputs)| inputs)
+        .any(|i| i.name == input && (i.schema)()["type"] == "array")
 }
 
 /// Portal customers are held to the self-service and manager rules for the
@@ -564,5 +574,35 @@ async fn public_note(host: &impl Host, issue_key: &str, text: &str) {
             LogLevel::Warn,
             &format!("portal: public comment not posted on {issue_key}"),
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// A form field for a list input (`groups`, `skus`, `disabledPlans`)
+    /// becomes the array the route declares; other inputs stay text.
+    #[test]
+    fn list_inputs_from_form_fields_become_arrays() {
+        let mapping: RequestTypeMapping = serde_json::from_value(json!({
+            "requestTypeId": "31", "route": "user.assignLicenses",
+            "fields": {"user": "customfield_1", "skus": "customfield_2", "disabledPlans": "customfield_3"}
+        }))
+        .unwrap();
+        let request: PortalRequest = serde_json::from_value(json!({
+            "issueKey": "ITSM-9", "requestTypeId": "31", "reporter": {"accountId": "a"},
+            "requestFieldValues": [
+                {"fieldId": "customfield_1", "value": "lee.gu@contoso.example"},
+                {"fieldId": "customfield_2", "value": "ENTERPRISEPACK, SPE_E5"},
+                {"fieldId": "customfield_3", "value": "TEAMS1"}
+            ]
+        }))
+        .unwrap();
+        let data = data_of(&mapping, &request);
+        assert_eq!(data["user"], "lee.gu@contoso.example");
+        assert_eq!(data["skus"], json!(["ENTERPRISEPACK", "SPE_E5"]));
+        assert_eq!(data["disabledPlans"], json!(["TEAMS1"]));
     }
 }

@@ -70,6 +70,12 @@ fn minutes() -> Value {
 fn boolean() -> Value {
     json!({"type": "boolean"})
 }
+fn skus() -> Value {
+    json!({"type": "array", "minItems": 1, "maxItems": 20, "items": {"type": "string", "maxLength": 128, "description": "SKU part number (skuPartNumber, e.g. ENTERPRISEPACK) or SKU id (GUID)"}})
+}
+fn plans() -> Value {
+    json!({"type": "array", "maxItems": 20, "items": {"type": "string", "maxLength": 128, "description": "Service plan name (servicePlanName, e.g. TEAMS1) or id (GUID)"}})
+}
 
 /// Each route's summary and inputs, in documentation order.
 pub fn routes() -> Vec<(Route, &'static str, Vec<Input>)> {
@@ -115,6 +121,15 @@ pub fn routes() -> Vec<(Route, &'static str, Vec<Input>)> {
         (Route::GroupAddMember, "Add to a serviceable group (already a member: no change)", vec![req("user", user, "The user"), req("group", group, "The group")]),
         (Route::GroupRemoveMember, "Remove from a serviceable group (not a member: no change)", vec![req("user", user, "The user"), req("group", group, "The group")]),
         (Route::UserGroups, "List direct group memberships", user_only()),
+        (Route::UserAssignLicenses, "Assign licences directly (usageLocation set first from the tenant default when missing; 409 when a SKU has no free seat)", vec![
+            req("user", user, "The user"),
+            req("skus", skus, "SKUs to assign, at most 20"),
+            opt("disabledPlans", plans, "Service plans to switch off in the assigned SKUs"),
+        ]),
+        (Route::UserRemoveLicenses, "Remove directly assigned licences (one inherited from a group: 409 naming the group)", vec![
+            req("user", user, "The user"),
+            req("skus", skus, "SKUs to remove, at most 20"),
+        ]),
     ]
 }
 

@@ -66,6 +66,12 @@ routes! {
     GroupRemoveMember => "group.removeMember",
     /// `user.groups`: list a user's direct group memberships. Read-only.
     UserGroups => "user.groups",
+    /// `user.assignLicenses`: assign licences (SKUs) directly, setting
+    /// `usageLocation` first when the user has none.
+    UserAssignLicenses => "user.assignLicenses",
+    /// `user.removeLicenses`: remove directly assigned licences (inherited
+    /// ones are refused, naming the group).
+    UserRemoveLicenses => "user.removeLicenses",
 }
 
 impl Route {
@@ -123,7 +129,7 @@ mod tests {
         for route in Route::ALL {
             assert_eq!(Route::parse(route.name()), Some(*route));
         }
-        assert_eq!(Route::ALL.len(), 13);
+        assert_eq!(Route::ALL.len(), 15);
         assert_eq!(Route::parse("user.Create"), None);
     }
 }

@@ -84,3 +84,4 @@ mod fidelity_identity;
 mod resolver_activity;
 mod human_plans;
 mod jsm_approvals;
+mod licences;

@@ -97,6 +97,14 @@ fn scenarios() -> Vec<Scenario> {
             json!({"route": "user.enable", "data": {"user": DIEGO}}),
             EnableDisable,
         ),
+        s(
+            json!({"route": "user.assignLicenses", "data": {"user": LEE, "skus": ["ENTERPRISEPACK"]}}),
+            Licences,
+        ),
+        s(
+            json!({"route": "user.removeLicenses", "data": {"user": ADELE, "skus": ["ENTERPRISEPACK"]}}),
+            Licences,
+        ),
     ]
 }
 

@@ -27,6 +27,8 @@ fn sample(name: &str, schema: &Value) -> Value {
         "group" => json!("Engineering"),
         "leaveDateTime" | "employeeHireDate" => json!("2026-12-31"),
         "usageLocation" => json!("US"),
+        "skus" => json!(["ENTERPRISEPACK"]),
+        "disabledPlans" => json!(["TEAMS1"]),
         _ => match schema["type"].as_str() {
             Some("integer") => json!(60),
             Some("boolean") => json!(true),

@@ -13,6 +13,7 @@
 
 pub mod authentication_methods;
 pub mod groups;
+pub mod licenses;
 pub mod organization;
 pub mod role_management;
 pub mod users;
@@ -109,6 +110,8 @@ pub const CALLS: &[GraphCall] = &[
     authentication_methods::GET_TEMPORARY_ACCESS_PASS_POLICY,
     organization::GET_VERIFIED_DOMAINS,
     role_management::LIST_ROLE_ASSIGNMENTS_OF,
+    licenses::LIST_SUBSCRIBED_SKUS,
+    licenses::ASSIGN_LICENSE,
 ];
 
 #[cfg(test)]
@@ -241,6 +244,14 @@ mod tests {
             (
                 role_management::LIST_ROLE_ASSIGNMENTS_OF,
                 role_management::list_role_assignments_of(ID),
+            ),
+            (
+                licenses::LIST_SUBSCRIBED_SKUS,
+                licenses::list_subscribed_skus(),
+            ),
+            (
+                licenses::ASSIGN_LICENSE,
+                licenses::assign_license(ID, &[], &[ID.to_string()]),
             ),
         ];
         assert_eq!(built.len(), CALLS.len());
