@@ -54,6 +54,13 @@ pub(crate) struct User {
     /// never logged or returned.
     pub password: Option<String>,
     pub tap: Option<TemporaryAccessPass>,
+    /// Registered authentication methods other than the password and the
+    /// Temporary Access Pass, as Graph serialises them (`@odata.type`,
+    /// `id`, the type's properties); the first is the user's default
+    /// sign-in method ([`crate::auth_methods`]).
+    pub auth_methods: Vec<Map<String, Value>>,
+    /// Object ids of the user's sponsors (`/users/{id}/sponsors`).
+    pub sponsors: Vec<String>,
     /// For a user synced from on-premises AD: the values AD holds for the
     /// properties it masters (taken from the seed), which a sync cycle
     /// (`POST /_emulator/sync`) writes back over any cloud change.
@@ -81,6 +88,9 @@ pub(crate) struct Tenant {
     pub roles: Vec<DirectoryRole>,
     pub users: Vec<User>,
     pub groups: Vec<Group>,
+    /// Soft-deleted users with the instant they were deleted
+    /// ([`crate::deleted`]).
+    pub deleted_users: Vec<(User, u64)>,
 }
 
 pub(crate) fn str_prop<'a>(props: &'a Map<String, Value>, name: &str) -> Option<&'a str> {
@@ -152,6 +162,13 @@ impl Tenant {
                 let password = props
                     .remove("password")
                     .and_then(|v| v.as_str().map(str::to_string));
+                let auth_methods = props
+                    .remove("authenticationMethods")
+                    .and_then(|v| v.as_array().cloned())
+                    .unwrap_or_default()
+                    .into_iter()
+                    .filter_map(|m| m.as_object().cloned())
+                    .collect();
                 let on_premises = bool_prop(&props, "onPremisesSyncEnabled").then(|| {
                     props
                         .iter()
@@ -164,6 +181,8 @@ impl Tenant {
                     manager: manager.clone(),
                     password,
                     tap: None,
+                    auth_methods,
+                    sponsors: Vec::new(),
                     on_premises: on_premises.map(|mut ad: Map<String, Value>| {
                         // The manager is mastered in AD too.
                         ad.insert("manager".into(), manager.map_or(Value::Null, Value::String));
@@ -216,6 +235,7 @@ impl Tenant {
                 .collect(),
             users,
             groups,
+            deleted_users: Vec::new(),
         }
     }
 
