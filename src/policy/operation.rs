@@ -61,7 +61,9 @@ impl Operation {
             | Route::UserCreateTemporaryAccessPass
             | Route::UserDisable
             | Route::UserEnable
-            | Route::UserOffboard => true,
+            | Route::UserOffboard
+            | Route::UserResetMfa
+            | Route::UserDelete => true,
             Route::UserUpdate | Route::UserTransfer => self
                 .attributes
                 .iter()

@@ -66,6 +66,17 @@ routes! {
     GroupRemoveMember => "group.removeMember",
     /// `user.groups`: list a user's direct group memberships. Read-only.
     UserGroups => "user.groups",
+    /// `user.resetMfa`: remove the user's authentication methods other than
+    /// the password (all, or the types named), optionally issuing a
+    /// Temporary Access Pass to register again, revealed once.
+    UserResetMfa => "user.resetMfa",
+    /// `user.delete`: soft-delete a disabled account (restorable for 30 days).
+    UserDelete => "user.delete",
+    /// `user.restore`: restore a deleted account by object id, disabled,
+    /// listing the groups it had.
+    UserRestore => "user.restore",
+    /// `guest.invite`: invite a B2B guest with sponsors and groups.
+    GuestInvite => "guest.invite",
 }
 
 impl Route {
@@ -123,7 +134,7 @@ mod tests {
         for route in Route::ALL {
             assert_eq!(Route::parse(route.name()), Some(*route));
         }
-        assert_eq!(Route::ALL.len(), 13);
+        assert_eq!(Route::ALL.len(), 17);
         assert_eq!(Route::parse("user.Create"), None);
     }
 }
