@@ -426,9 +426,13 @@ fn schema() -> Shape {
                         "createTemporaryAccessPass",
                         "offboard",
                         "transfer",
+                        "resetMfa",
+                        "delete",
+                        "restore",
                     ]),
                 ),
                 ("group", flags(&["addMember", "removeMember"])),
+                ("guest", flags(&["invite"])),
             ]),
         ),
         (

@@ -44,38 +44,15 @@ async fn read_deleted<T: Transport, H: Host>(
 
 /// Soft-deletes `user` in two round trips (read, delete). An enabled
 /// account is [`OpError::Conflict`] (409): disable or offboard it first,
-/// so nobody loses access by a deletion alone. A user already in deleted
-/// items (named by object id) is no change, so a re-run after success
-/// answers the same.
+/// so nobody loses access by a deletion alone. A user already deleted is
+/// not found (404); the pipeline's idempotency key replays a repeated call.
 pub async fn delete<T: Transport, H: Host>(
     client: &GraphClient<'_, T, H>,
     user: &UserRef,
     mode: RunMode,
     deadline: Deadline,
 ) -> Result<Outcome, OpError> {
-    let target = match read_user(client, user, TARGET_SELECT, None, deadline).await {
-        Ok(target) => target,
-        Err(OpError::NotFound { what }) => {
-            let UserRef::Id(id) = user else {
-                return Err(OpError::NotFound { what });
-            };
-            let Some(gone) = read_deleted(client, id.as_str(), deadline).await? else {
-                return Err(OpError::NotFound { what });
-            };
-            let label = display_name(&gone).to_string();
-            return Ok(Outcome {
-                dry_run: mode == RunMode::DryRun,
-                plan: Plan::default(),
-                steps: vec![no_change(
-                    "account.delete",
-                    &format!("{label} is already deleted (restorable for 30 days from deletion)"),
-                )],
-                user: Some(summary_of(&gone)),
-                remainder: Vec::new(),
-            });
-        }
-        Err(e) => return Err(e),
-    };
+    let target = read_user(client, user, TARGET_SELECT, None, deadline).await?;
     let label = display_name(&target).to_string();
     if target.account_enabled != Some(false) {
         return Err(OpError::Conflict {
@@ -127,7 +104,9 @@ pub async fn restore<T: Transport, H: Host>(
         if live.account_enabled == Some(true) {
             steps.push(no_change(
                 "account.disable",
-                &format!("{label} is enabled: the app leaves an account that is not deleted as it is"),
+                &format!(
+                    "{label} is enabled: the app leaves an account that is not deleted as it is"
+                ),
             ));
         }
         return Ok(Outcome {

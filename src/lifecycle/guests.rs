@@ -87,8 +87,14 @@ pub async fn invite_guest<T: Transport, H: Host>(
     let mut sponsors = Vec::new();
     let mut sponsor_names = Vec::new();
     for sponsor in &request.sponsors {
-        let view = read_user(client, sponsor, "id,userPrincipalName,displayName", None, deadline)
-            .await?;
+        let view = read_user(
+            client,
+            sponsor,
+            "id,userPrincipalName,displayName",
+            None,
+            deadline,
+        )
+        .await?;
         sponsor_names.push(
             view.display_name
                 .clone()
@@ -201,7 +207,13 @@ mod tests {
     fn redirect_urls_are_https_with_a_host() {
         assert!(check_redirect_url("https://myapps.microsoft.com").is_ok());
         assert!(check_redirect_url("https://contoso.example/welcome?x=1").is_ok());
-        for bad in ["http://contoso.example", "https://", "https://local host", "javascript:alert(1)", "https://nodot/"] {
+        for bad in [
+            "http://contoso.example",
+            "https://",
+            "https://local host",
+            "javascript:alert(1)",
+            "https://nodot/",
+        ] {
             let e = check_redirect_url(bad).unwrap_err();
             assert_eq!(e.field(), Some("redirectUrl"), "{bad}");
         }

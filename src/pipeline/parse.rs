@@ -13,15 +13,15 @@ use super::input::{op_input_error, Data};
 use super::request::{NewHireInput, OffboardInput, Parsed, RouteRequest};
 use crate::dates::{self, SiteZone};
 use crate::graph::model::UserAttributes;
-use crate::lifecycle::ids::checked_text;
 use crate::graph::resources::authentication_methods::MethodType;
 use crate::lifecycle::guests::GuestInvitation;
+use crate::lifecycle::ids::checked_text;
 use crate::lifecycle::mfa::MfaResetRequest;
 use crate::lifecycle::{self, credentials::TapOptions, TransferRequest, UserRef};
-use std::collections::BTreeSet;
 use crate::route::inputs::names;
 use crate::route::Route;
 use serde_json::Value;
+use std::collections::BTreeSet;
 
 /// How an input was read when that is not plain from it (a date-time
 /// without a zone, read in the site time zone), for the plan step that

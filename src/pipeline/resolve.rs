@@ -59,12 +59,12 @@ pub async fn resolve<H: Host, T: Transport>(
                 let policy = lifecycle::tap_policy::read_tap_policy(client, ctx.deadline)
                     .await
                     .map_err(ApiError::Operation)?;
-                request.tap = Some(options.within(policy.as_ref()).map_err(|e| {
-                    match e.field() {
+                request.tap = Some(options.within(policy.as_ref()).map_err(
+                    |e| match e.field() {
                         Some(field) => op_input_error(e.clone(), &format!("data.{field}")),
                         None => ApiError::Operation(e),
-                    }
-                })?);
+                    },
+                )?);
             }
             RouteRequest::ResetMfa(request)
         }

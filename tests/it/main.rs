@@ -78,3 +78,9 @@ mod fidelity_hybrid;
 mod layers;
 
 mod fidelity_identity;
+
+// Lifecycle depth: MFA reset, delete and restore, guests.
+mod accounts_support;
+mod delete_restore;
+mod guests;
+mod mfa_reset;

@@ -47,7 +47,8 @@ pub const GET_DELETED_USER: GraphCall = GraphCall {
     path_template: "/directory/deletedItems/{id}",
     least_permission: "User.Read.All",
     also_needs: &[],
-    learn_url: "https://learn.microsoft.com/en-us/graph/api/directory-deleteditems-get?view=graph-rest-1.0",
+    learn_url:
+        "https://learn.microsoft.com/en-us/graph/api/directory-deleteditems-get?view=graph-rest-1.0",
 };
 
 /// Restores a deleted user: `POST /directory/deletedItems/{id}/restore`,

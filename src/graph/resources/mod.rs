@@ -275,11 +275,12 @@ mod tests {
         ];
         let built: Vec<(GraphCall, GraphRequest)> = built
             .into_iter()
-            .chain(
-                authentication_methods::MethodType::ALL
-                    .iter()
-                    .map(|t| (t.delete_call(), authentication_methods::delete_method(ID, *t, "m1"))),
-            )
+            .chain(authentication_methods::MethodType::ALL.iter().map(|t| {
+                (
+                    t.delete_call(),
+                    authentication_methods::delete_method(ID, *t, "m1"),
+                )
+            }))
             .collect();
         assert_eq!(built.len(), CALLS.len());
         for (call, request) in &built {
