@@ -105,6 +105,18 @@ async fn remove<T: Transport, H: Host>(
             report.outcome = StepOutcome::NoChange;
         }
     }
+    // The default method stays while another removal failed for its own
+    // reason: that failure is the one to fix, the default follows it.
+    let other_failed = reports
+        .iter()
+        .any(|r| matches!(r.outcome, StepOutcome::Failed { .. }) && !is_refused(r));
+    if other_failed {
+        for report in reports.iter_mut().filter(|r| is_refused(r)) {
+            report.outcome = StepOutcome::Skipped {
+                reason: "Entra removes the default method last, and another removal did not succeed: fix that one and send the same call again".into(),
+            };
+        }
+    }
     reports
 }
 
