@@ -146,6 +146,45 @@ def subscribed_sku(sku_id, part_number, seats, plans):
             for pid, name in plans
         ],
     }
+# Authentication methods (user.resetMfa): the first of a user's list is the
+# default sign-in method. Ids are stable, from the user's UPN and the type.
+AUTH_METHOD_TYPES = {
+    "phone": "phoneAuthenticationMethod",
+    "authenticator": "microsoftAuthenticatorAuthenticationMethod",
+    "fido2": "fido2AuthenticationMethod",
+}
+
+
+def add_authentication_methods(seed, find):
+    """Phone and Microsoft Authenticator for the demo's plain users, FIDO2 too
+    for one; and the least per-type permissions an MFA reset needs."""
+    def method(user, kind, **props):
+        m = {"@odata.type": "#microsoft.graph." + AUTH_METHOD_TYPES[kind],
+             "id": oid("authMethod", user["userPrincipalName"] + "/" + kind),
+             "createdDateTime": "2025-03-0%dT10:00:00Z" % (1 + len(kind) % 8)}
+        m.update(props)
+        return m
+
+    def phone(user):
+        return method(user, "phone", phoneNumber=user["businessPhones"][0], phoneType="mobile", smsSignInState="notAllowedByPolicy")
+
+    def authenticator(user):
+        return method(user, "authenticator", displayName="iPhone 15", deviceTag="SoftwareTokenActivated", phoneAppVersion="6.8.12")
+
+    for prefix in ["adele.vance", "alex.wilber", "megan.bowen", "diego.siciliani", "lee.gu", "isaiah.langer"]:
+        user = find(prefix)
+        user["authenticationMethods"] = [phone(user), authenticator(user)]
+    fido = find("alex.wilber")
+    fido["authenticationMethods"].append(method(fido, "fido2", displayName="YubiKey 5 NFC", aaGuid="cb69481e-8ff7-4039-93ec-0a2729a154a8", model="YubiKey 5 Series", attestationLevel="attested"))
+    seed["app"]["applicationPermissions"].extend([
+        "UserAuthenticationMethod.Read.All",
+        "UserAuthMethod-Phone.ReadWrite.All",
+        "UserAuthMethod-MicrosoftAuthApp.ReadWrite.All",
+        "UserAuthMethod-Passkey.ReadWrite.All",
+        "UserAuthMethod-SoftwareOATH.ReadWrite.All",
+        "UserAuthMethod-Email.ReadWrite.All",
+        "UserAuthMethod-WindowsHello.ReadWrite.All",
+    ])
 
 
 def main():
@@ -346,6 +385,7 @@ def main():
         ],
         "faults": {},
     }
+    add_authentication_methods(seed, find)
     with open(OUT, "w", encoding="utf-8") as f:
         json.dump(seed, f, indent=1, ensure_ascii=False)
         f.write("\n")

@@ -162,7 +162,7 @@ pub struct SeedRole {
 }
 
 /// Keys a seed object may carry besides Graph properties.
-const USER_SEED_KEYS: &[&str] = &["manager", "password"];
+const USER_SEED_KEYS: &[&str] = &["manager", "password", "authenticationMethods"];
 const GROUP_SEED_KEYS: &[&str] = &["members"];
 
 impl Seed {

@@ -54,6 +54,13 @@ pub(crate) struct User {
     /// never logged or returned.
     pub password: Option<String>,
     pub tap: Option<TemporaryAccessPass>,
+    /// Registered authentication methods other than the password and the
+    /// Temporary Access Pass, as Graph serialises them (`@odata.type`,
+    /// `id`, the type's properties); the first is the user's default
+    /// sign-in method ([`crate::auth_methods`]).
+    pub auth_methods: Vec<Map<String, Value>>,
+    /// Object ids of the user's sponsors (`/users/{id}/sponsors`).
+    pub sponsors: Vec<String>,
     /// For a user synced from on-premises AD: the values AD holds for the
     /// properties it masters (taken from the seed), which a sync cycle
     /// (`POST /_emulator/sync`) writes back over any cloud change.
@@ -86,6 +93,9 @@ pub(crate) struct Tenant {
     /// The tenant's subscriptions as `subscribedSku` objects (without
     /// `consumedUnits`, which is counted from the assignments).
     pub skus: Vec<Map<String, Value>>,
+    /// Soft-deleted users with the instant they were deleted
+    /// ([`crate::deleted`]).
+    pub deleted_users: Vec<(User, u64)>,
 }
 
 pub(crate) fn str_prop<'a>(props: &'a Map<String, Value>, name: &str) -> Option<&'a str> {
@@ -158,6 +168,13 @@ impl Tenant {
                     .remove("password")
                     .and_then(|v| v.as_str().map(str::to_string));
                 let licences = crate::licences::direct_from_seed(props.remove("assignedLicenses"));
+                let auth_methods = props
+                    .remove("authenticationMethods")
+                    .and_then(|v| v.as_array().cloned())
+                    .unwrap_or_default()
+                    .into_iter()
+                    .filter_map(|m| m.as_object().cloned())
+                    .collect();
                 let on_premises = bool_prop(&props, "onPremisesSyncEnabled").then(|| {
                     props
                         .iter()
@@ -170,6 +187,8 @@ impl Tenant {
                     manager: manager.clone(),
                     password,
                     tap: None,
+                    auth_methods,
+                    sponsors: Vec::new(),
                     on_premises: on_premises.map(|mut ad: Map<String, Value>| {
                         // The manager is mastered in AD too.
                         ad.insert("manager".into(), manager.map_or(Value::Null, Value::String));
@@ -224,6 +243,7 @@ impl Tenant {
             users,
             groups,
             skus: seed.subscribed_skus.clone(),
+            deleted_users: Vec::new(),
         };
         tenant.reconcile_group_licences(0);
         tenant

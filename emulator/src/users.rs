@@ -219,6 +219,8 @@ pub(crate) fn create(tenant: &mut Tenant, call: &Call) -> GraphResult {
         manager: None,
         password,
         tap: None,
+        auth_methods: Vec::new(),
+        sponsors: Vec::new(),
         on_premises: None,
         visible_at_ms: call.now_ms + call.replication_delay_ms,
         licences: Vec::new(),
@@ -321,7 +323,13 @@ pub(crate) fn delete(tenant: &mut Tenant, call: &Call, id: &str) -> GraphResult 
     if tenant.users[index].is_synced() {
         return Err(GraphError::on_premises_mastered());
     }
-    tenant.users.remove(index);
+    // Soft delete: the user waits in deletedItems for 30 days
+    // (https://learn.microsoft.com/en-us/graph/api/user-delete?view=graph-rest-1.0).
+    let mut removed = tenant.users.remove(index);
+    removed
+        .props
+        .insert("deletedDateTime".into(), json!(clock::iso(call.now_ms)));
+    tenant.deleted_users.push((removed, call.now_ms));
     for group in &mut tenant.groups {
         group.members.retain(|m| !m.eq_ignore_ascii_case(&user_id));
     }

@@ -61,6 +61,21 @@ pub struct UserApprovals {
     pub assign_licenses: bool,
     /// `user.removeLicenses`.
     pub remove_licenses: bool,
+    /// `user.resetMfa`.
+    pub reset_mfa: bool,
+    /// `user.delete`.
+    pub delete: bool,
+    /// `user.restore`.
+    pub restore: bool,
+}
+
+/// Approval requirements of the `guest.*` routes (same meaning as
+/// [`UserApprovals`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct GuestApprovals {
+    /// `guest.invite`.
+    pub invite: bool,
 }
 
 /// Approval requirements of the `group.*` routes (same meaning as
@@ -84,6 +99,8 @@ pub struct ApprovalSettings {
     pub user: UserApprovals,
     /// The `group.*` routes.
     pub group: GroupApprovals,
+    /// The `guest.*` routes.
+    pub guest: GuestApprovals,
 }
 
 impl ApprovalSettings {
@@ -105,6 +122,10 @@ impl ApprovalSettings {
             Route::UserRemoveLicenses => u.remove_licenses,
             Route::GroupAddMember => self.group.add_member,
             Route::GroupRemoveMember => self.group.remove_member,
+            Route::UserResetMfa => u.reset_mfa,
+            Route::UserDelete => u.delete,
+            Route::UserRestore => u.restore,
+            Route::GuestInvite => self.guest.invite,
         }
     }
 }
@@ -161,7 +182,10 @@ impl SecretRecipientSettings {
         match kind {
             Route::UserCreate => &self.user.create,
             Route::UserResetPassword => &self.user.reset_password,
-            Route::UserCreateTemporaryAccessPass => &self.user.create_temporary_access_pass,
+            // An MFA reset's pass goes to whom any pass goes.
+            Route::UserCreateTemporaryAccessPass | Route::UserResetMfa => {
+                &self.user.create_temporary_access_pass
+            }
             _ => &NONE,
         }
     }
@@ -410,9 +434,13 @@ fn schema() -> Shape {
                         "transfer",
                         "assignLicenses",
                         "removeLicenses",
+                        "resetMfa",
+                        "delete",
+                        "restore",
                     ]),
                 ),
                 ("group", flags(&["addMember", "removeMember"])),
+                ("guest", flags(&["invite"])),
             ]),
         ),
         (

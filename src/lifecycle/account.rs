@@ -15,12 +15,13 @@ use crate::lifecycle::resolve::read_user;
 
 /// Properties every account operation reads about its target.
 pub(crate) const TARGET_SELECT: &str =
-    "id,userPrincipalName,accountEnabled,onPremisesSyncEnabled,employeeLeaveDateTime";
+    "id,userPrincipalName,accountEnabled,onPremisesSyncEnabled,employeeLeaveDateTime,userType";
 
 pub(crate) fn summary_of(user: &UserView) -> UserSummary {
     UserSummary {
         id: user.id.clone(),
         user_principal_name: user.user_principal_name.clone(),
+        invite_redeem_url: None,
     }
 }
 

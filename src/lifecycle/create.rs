@@ -517,6 +517,7 @@ pub async fn create<T: Transport, H: Host>(
             user: Some(UserSummary {
                 id: created.id,
                 user_principal_name: Some(label),
+                invite_redeem_url: None,
             }),
             remainder,
         },
@@ -568,6 +569,7 @@ async fn resume_existing<T: Transport, H: Host>(
         Some(UserSummary {
             id: existing.id.clone(),
             user_principal_name: existing.user_principal_name.clone(),
+            invite_redeem_url: None,
         }),
     )
     .await;

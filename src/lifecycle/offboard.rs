@@ -153,6 +153,14 @@ pub async fn offboard<T: Transport, H: Host>(
     .await;
     outcome.remainder.extend(remainder);
     outcome.remainder.extend(licence_remainder);
+    if target.user_type.as_deref() == Some("Guest") {
+        // A guest is usually deleted once its grace period is over; the
+        // app does not schedule that.
+        outcome.remainder.push(crate::lifecycle::Remainder::new(
+            crate::lifecycle::RemainderKind::DeletionPending,
+            format!("{label} is a guest: delete the account with user.delete once its grace period is over (it is restorable for 30 days after)"),
+        ));
+    }
     // A synced leaver is re-enabled by the next sync unless AD disables it.
     outcome
         .remainder

@@ -151,6 +151,11 @@ pub struct UserSummary {
     /// UPN, when it was read.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub user_principal_name: Option<String>,
+    /// For an invited guest: the link that redeems the invitation
+    /// (`inviteRedeemUrl`). Not a secret: it works only for the invited
+    /// address.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub invite_redeem_url: Option<String>,
 }
 
 /// What a remainder is about: the kinds of access or work an operation
@@ -175,6 +180,15 @@ pub enum RemainderKind {
     /// A licence still held through a group, or assigned but in error
     /// (`licenseAssignmentStates[].error`, e.g. `CountViolation`).
     Licence,
+    /// An authentication method the app does not remove (a type outside
+    /// `user.resetMfa`'s, such as a hardware OATH token): an administrator
+    /// removes it in the Entra admin center.
+    AuthenticationMethod,
+    /// Group memberships a restored account had (from the audit trail),
+    /// not given back automatically: each is a decision for a person.
+    GroupsNotRestored,
+    /// An account to delete later (a guest after its grace period).
+    DeletionPending,
 }
 
 /// Something the operation could not do itself, listed so that a request

@@ -133,7 +133,10 @@ async fn run_stages<H: Host, T: Transport>(
     if let Some(result) = execute::read(&client, &resolved, ctx).await? {
         return Ok(Answer::Read(result));
     }
-    let viewers = if call.route.issues_credential() && mode == RunMode::Execute {
+    // An MFA reset issues a credential only when a pass is asked for.
+    let issues_credential = call.route.issues_credential()
+        || matches!(&resolved, request::RouteRequest::ResetMfa(r) if r.tap.is_some());
+    let viewers = if issues_credential && mode == RunMode::Execute {
         let manager = recipients::manager_email(&client, &resolved, ctx).await?;
         match recipients::viewers(call.route, request, manager.as_deref(), ctx).await? {
             Some(viewers) => Some(viewers),

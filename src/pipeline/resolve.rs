@@ -65,6 +65,36 @@ pub async fn resolve<H: Host, T: Transport>(
                 })?;
             RouteRequest::TemporaryAccessPass { user, options }
         }
+        RouteRequest::ResetMfa(mut request) => {
+            if let Some(options) = request.tap {
+                let policy = lifecycle::tap_policy::read_tap_policy(client, ctx.deadline)
+                    .await
+                    .map_err(ApiError::Operation)?;
+                request.tap = Some(options.within(policy.as_ref()).map_err(
+                    |e| match e.field() {
+                        Some(field) => op_input_error(e.clone(), &format!("data.{field}")),
+                        None => ApiError::Operation(e),
+                    },
+                )?);
+            }
+            RouteRequest::ResetMfa(request)
+        }
+        RouteRequest::Delete(u) => RouteRequest::Delete(u),
+        RouteRequest::Restore(id) => RouteRequest::Restore(id),
+        RouteRequest::InviteGuest {
+            mut invitation,
+            groups,
+        } => {
+            let mut resolved = Vec::with_capacity(groups.len());
+            for group in &groups {
+                resolved.push(resolve_group(client, group, "data.groups", ctx).await?);
+            }
+            invitation.groups = resolved.clone();
+            RouteRequest::InviteGuest {
+                invitation,
+                groups: resolved,
+            }
+        }
         RouteRequest::AddMember { user, group } => RouteRequest::AddMember {
             user,
             group: resolve_group(client, &group, "data.group", ctx).await?,

@@ -62,6 +62,8 @@ impl Operation {
             | Route::UserDisable
             | Route::UserEnable
             | Route::UserOffboard
+            | Route::UserResetMfa
+            | Route::UserDelete
             // Taking licences away stops a person's mail and apps, as
             // disabling the account does.
             | Route::UserRemoveLicenses => true,

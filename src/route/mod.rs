@@ -72,6 +72,17 @@ routes! {
     /// `user.removeLicenses`: remove directly assigned licences (inherited
     /// ones are refused, naming the group).
     UserRemoveLicenses => "user.removeLicenses",
+    /// `user.resetMfa`: remove the user's authentication methods other than
+    /// the password (all, or the types named), optionally issuing a
+    /// Temporary Access Pass to register again, revealed once.
+    UserResetMfa => "user.resetMfa",
+    /// `user.delete`: soft-delete a disabled account (restorable for 30 days).
+    UserDelete => "user.delete",
+    /// `user.restore`: restore a deleted account by object id, disabled,
+    /// listing the groups it had.
+    UserRestore => "user.restore",
+    /// `guest.invite`: invite a B2B guest with sponsors and groups.
+    GuestInvite => "guest.invite",
 }
 
 impl Route {
@@ -129,7 +140,7 @@ mod tests {
         for route in Route::ALL {
             assert_eq!(Route::parse(route.name()), Some(*route));
         }
-        assert_eq!(Route::ALL.len(), 15);
+        assert_eq!(Route::ALL.len(), 19);
         assert_eq!(Route::parse("user.Create"), None);
     }
 }

@@ -85,3 +85,9 @@ mod resolver_activity;
 mod human_plans;
 mod jsm_approvals;
 mod licences;
+
+// Lifecycle depth: MFA reset, delete and restore, guests.
+mod accounts_support;
+mod delete_restore;
+mod guests;
+mod mfa_reset;
