@@ -192,11 +192,19 @@ async fn former_groups<H: Host>(host: &H, user_id: &str) -> Vec<Remainder> {
             let done = step["outcome"]["status"] == "done";
             if let (Some(group), true) = (key.strip_prefix("group.remove:"), done) {
                 if seen.insert(group.to_string()) {
+                    // The step's target keeps the group's displayName beside
+                    // its id (the plans' names); older records have only the id.
+                    let name = step["targets"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .find(|t| t["id"] == group)
+                        .and_then(|t| t["displayName"].as_str())
+                        .unwrap_or(group);
                     out.push(Remainder::new(
                         RemainderKind::GroupsNotRestored,
                         format!(
-                            "Was removed from group {group} ({}, audit record {}): not restored; add it back with group.addMember if it is still needed",
-                            step["summary"].as_str().unwrap_or_default(),
+                            "Was removed from group {name} (audit record {}): not restored; add it back with group.addMember if it is still needed",
                             record.id
                         ),
                     ));

@@ -85,16 +85,15 @@ fn an_offboarded_leaver_is_restored_disabled_with_its_former_groups_listed() {
             .call(&json!({"route": "user.offboard", "data": {"user": DIEGO}}))
             .await;
         assert_eq!(status, 200, "{body}");
-        let left: Vec<String> = body["result"]["steps"]
+        // (id, displayName) of each group the offboarding left.
+        let left: Vec<(String, String)> = body["result"]["steps"]
             .as_array()
             .unwrap()
             .iter()
             .filter_map(|s| {
-                s["key"]
-                    .as_str()
-                    .unwrap()
-                    .strip_prefix("group.remove:")
-                    .map(str::to_string)
+                let id = s["key"].as_str().unwrap().strip_prefix("group.remove:")?;
+                let name = s["targets"][0]["displayName"].as_str()?;
+                Some((id.to_string(), name.to_string()))
             })
             .collect();
         assert!(!left.is_empty(), "{body}");
@@ -118,11 +117,22 @@ fn an_offboarded_leaver_is_restored_disabled_with_its_former_groups_listed() {
         let remainder = body["result"]["remainder"]
             .as_array()
             .expect("former groups listed");
-        for group in &left {
+        // Named as the plans name them (the audit trail keeps the names
+        // beside the ids), so the request's comment shows no group id.
+        for (id, name) in &left {
             assert!(
                 remainder.iter().any(|r| r["kind"] == "groupsNotRestored"
-                    && r["summary"].as_str().unwrap().contains(group.as_str())),
-                "{group} listed: {body}"
+                    && r["summary"]
+                        .as_str()
+                        .unwrap()
+                        .starts_with(&format!("Was removed from group {name} "))),
+                "{name} listed: {body}"
+            );
+            assert!(
+                remainder
+                    .iter()
+                    .all(|r| !r["summary"].as_str().unwrap().contains(id.as_str())),
+                "no group id in {body}"
             );
         }
         app.emulator.clear_log();
