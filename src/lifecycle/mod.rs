@@ -11,6 +11,7 @@ pub mod exec;
 pub mod groups;
 pub mod hybrid;
 pub mod ids;
+pub mod licence_rules;
 pub mod licences;
 pub mod lookup;
 pub mod memberships;

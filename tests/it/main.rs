@@ -85,3 +85,4 @@ mod resolver_activity;
 mod human_plans;
 mod jsm_approvals;
 mod licences;
+mod licence_rules;
