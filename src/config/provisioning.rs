@@ -3,6 +3,7 @@
 
 use super::ConfigError;
 use crate::lifecycle::credentials::TapOptions;
+use crate::lifecycle::licence_rules::{LicenceRule, LicenceRules};
 use crate::lifecycle::naming::NamingTemplate;
 use crate::lifecycle::provisioning::FirstCredential;
 use crate::lifecycle::rules::{GroupRule, GroupRules};
@@ -32,6 +33,13 @@ pub struct ProvisioningSettings {
     /// and `user.transfer`.
     #[serde(default)]
     pub group_rules: Vec<GroupRule>,
+    /// Licence rules: the same conditions as group rules, giving SKUs
+    /// (`skuPartNumber` or `skuId`) and optional `disabledPlans`, assigned
+    /// directly by `user.create` and diffed by `user.transfer`. The shape
+    /// is checked on save; the names against the tenant's subscriptions at
+    /// run time (a 409 naming the rule).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub licence_rules: Vec<LicenceRule>,
     /// The first credential of a new account.
     #[serde(default)]
     pub first_credential: FirstCredentialSetting,
@@ -54,6 +62,7 @@ impl Default for ProvisioningSettings {
             naming_template: default_template(),
             default_domain: None,
             group_rules: Vec::new(),
+            licence_rules: Vec::new(),
             first_credential: FirstCredentialSetting::default(),
             default_usage_location: None,
             licence_removal_grace_days: 0,
@@ -130,6 +139,7 @@ impl ProvisioningSettings {
         NamingTemplate::parse(&self.naming_template, domain)
             .map_err(|e| nested_field("provisioning.namingTemplate", e))?;
         self.rules()?;
+        self.licences()?;
         self.first_credential.to_first_credential()?;
         if self.licence_removal_grace_days > 365 {
             return Err(ConfigError::new(
@@ -155,6 +165,25 @@ impl ProvisioningSettings {
     /// `provisioning.groupRules`.
     pub fn rules(&self) -> Result<GroupRules, ConfigError> {
         GroupRules::new(self.group_rules.clone()).map_err(|e| nested("provisioning.groupRules", e))
+    }
+}
+
+impl ProvisioningSettings {
+    /// The validated licence rules with the default usage location;
+    /// errors are rooted at `provisioning.licenceRules`.
+    pub fn licences(&self) -> Result<LicenceRules, ConfigError> {
+        let rules = LicenceRules::new(self.licence_rules.clone()).map_err(|e| {
+            // The lifecycle names `licenceRules[i]...`; the config path adds
+            // the section.
+            match e.field() {
+                Some(field) => ConfigError::new(format!("provisioning.{field}"), e.to_string()),
+                None => ConfigError::new("provisioning.licenceRules", e.to_string()),
+            }
+        })?;
+        let location = self.default_usage_location.as_deref().and_then(|c| {
+            crate::lifecycle::country::usage_location(c, "defaultUsageLocation").ok()
+        });
+        Ok(rules.with_default_usage_location(location))
     }
 }
 

@@ -159,6 +159,10 @@ impl Feature {
                 users::CREATE_USER,
                 users::SET_MANAGER,
                 groups::ADD_MEMBER,
+                // Licence rules (provisioning.licenceRules).
+                licenses::LIST_SUBSCRIBED_SKUS,
+                licenses::ASSIGN_LICENSE,
+                users::GET_USER,
             ],
             Feature::Offboarding => &[
                 users::SET_ACCOUNT_ENABLED,
@@ -178,6 +182,9 @@ impl Feature {
                 users::LIST_DIRECT_GROUPS,
                 groups::ADD_MEMBER,
                 groups::REMOVE_MEMBER,
+                // Licence rules (provisioning.licenceRules).
+                licenses::LIST_SUBSCRIBED_SKUS,
+                licenses::ASSIGN_LICENSE,
             ],
             Feature::EnableDisable => &[users::SET_ACCOUNT_ENABLED],
             Feature::RevokeSessions => &[users::REVOKE_SIGN_IN_SESSIONS],

@@ -7,6 +7,11 @@
 //! 2. `POST /users` (optimistic: a UPN conflict moves to the next name);
 //! 3. `$batch` of manager, group adds (and TAP), retrying replication 404s.
 //!
+//! Licence rules add no round trip: `/subscribedSkus` joins the first
+//! batch (seats checked before the create), the create body carries the
+//! `usageLocation` licences need, and the third batch assigns the rules'
+//! SKUs and reads their `licenseAssignmentStates` back (`dependsOn`).
+//!
 //! The same employeeId never yields two accounts: an existing holder is
 //! returned as "already exists" and the remaining steps resume on it.
 
@@ -14,16 +19,20 @@ use crate::graph::model::{
     NewUser, Organization, PasswordProfile, TemporaryAccessPassMethod, UserAttributes, UserView,
 };
 use crate::graph::paging::Page;
-use crate::graph::resources::{organization, users};
+use crate::graph::resources::licenses::SubscribedSku;
+use crate::graph::resources::{licenses, organization, users};
 use crate::graph::{BatchItem, ClientError, Deadline, GraphClient};
 use crate::host::Host;
 use crate::http::Transport;
 use crate::lifecycle::account::display_name;
 use crate::lifecycle::credentials::{tap_change, CredentialKind, IssuedCredential, TapOptions};
 use crate::lifecycle::error::OpError;
-use crate::lifecycle::exec::{run_changes_keeping_responses, RunMode};
+use crate::lifecycle::exec::RunMode;
 use crate::lifecycle::groups::add_member_change;
 use crate::lifecycle::ids::{checked_text, ObjectId, UserRef};
+use crate::lifecycle::licence_rules::{
+    check_seats, rule_licences_step, run_with_state_check, RuleLicence,
+};
 use crate::lifecycle::naming::{NameParts, NamingTemplate};
 use crate::lifecycle::outcome::{
     Outcome, Remainder, RemainderKind, StepOutcome, StepReport, UserSummary,
@@ -32,6 +41,7 @@ use crate::lifecycle::password::generate_password;
 use crate::lifecycle::plan::{Plan, Step, StepTarget, TargetKind};
 use crate::lifecycle::provisioning::{FirstCredential, ProvisioningRules};
 use crate::lifecycle::resolve::{read_result, user_read};
+use crate::lifecycle::rules::RuleSubject;
 use crate::secret::Secret;
 use std::collections::{BTreeSet, HashSet};
 
@@ -146,6 +156,8 @@ struct Probe {
     taken: HashSet<String>,
     existing: Option<UserView>,
     manager: Option<UserView>,
+    /// The tenant's subscriptions, read only when licence rules match.
+    skus: Vec<SubscribedSku>,
 }
 
 async fn probe<T: Transport, H: Host>(
@@ -154,6 +166,7 @@ async fn probe<T: Transport, H: Host>(
     base: &str,
     employee_id: Option<&str>,
     manager: Option<&UserRef>,
+    read_skus: bool,
     deadline: Deadline,
 ) -> Result<Probe, OpError> {
     let mut items = vec![
@@ -175,6 +188,9 @@ async fn probe<T: Transport, H: Host>(
             "mgr",
             user_read(m, "id,displayName,userPrincipalName,mail", None),
         ));
+    }
+    if read_skus {
+        items.push(BatchItem::new("skus", licenses::list_subscribed_skus()));
     }
     let mut results = client.execute(&items, deadline).await.into_iter();
     let upn_page: Page<UserView> = results.next().unwrap_or(Err(missing()))?.json("users")?;
@@ -224,6 +240,15 @@ async fn probe<T: Transport, H: Host>(
         ),
         None => None,
     };
+    let skus = if read_skus {
+        let page: Page<SubscribedSku> = results
+            .next()
+            .unwrap_or(Err(missing()))?
+            .json("subscribedSkus")?;
+        page.value
+    } else {
+        Vec::new()
+    };
     Ok(Probe {
         taken: upn_page
             .value
@@ -233,6 +258,7 @@ async fn probe<T: Transport, H: Host>(
             .collect(),
         existing,
         manager,
+        skus,
     })
 }
 
@@ -284,13 +310,22 @@ fn manager_change<T: Transport, H: Host>(
     .with_targets(vec![target])
 }
 
-/// Post-create changes: manager, groups, TAP.
+/// The licences the rules give a new hire.
+struct Licences<'a> {
+    adds: &'a [&'a RuleLicence],
+    /// The `usageLocation` the create sets (for the plan's words only).
+    usage_location: Option<String>,
+}
+
+/// Post-create changes: manager, groups, rule licences, TAP.
+#[allow(clippy::too_many_arguments)]
 fn follow_up_changes<T: Transport, H: Host>(
     client: &GraphClient<'_, T, H>,
     user_id: &str,
     label: &str,
     manager: Option<&UserView>,
     groups: &BTreeSet<ObjectId>,
+    licences: &Licences<'_>,
     tap: Option<TapOptions>,
     just_created: bool,
 ) -> Vec<Step> {
@@ -301,6 +336,16 @@ fn follow_up_changes<T: Transport, H: Host>(
     // Group names come from the pipeline's reads ([`Outcome::name_groups`]).
     for g in groups {
         changes.push(add_member_change(client, g, None, user_id, just_created));
+    }
+    if !licences.adds.is_empty() {
+        let mut step = rule_licences_step(user_id, label, licences.adds, &[]);
+        if let Some(country) = &licences.usage_location {
+            step.summary = format!("{} (usage location {country})", step.summary);
+        }
+        if just_created {
+            step.request = step.request.just_created();
+        }
+        changes.push(step);
     }
     if let Some(options) = tap {
         let mut change = tap_change(user_id, label, options);
@@ -330,6 +375,7 @@ pub async fn create<T: Transport, H: Host>(
     let groups = config
         .rules
         .groups_for_new_hire(&hire.groups, &v.attributes);
+    let licence_rules = config.licences.matching(&RuleSubject::of(&v.attributes));
 
     let probe = probe(
         client,
@@ -337,12 +383,49 @@ pub async fn create<T: Transport, H: Host>(
         &base,
         employee_id,
         hire.manager.as_ref(),
+        !licence_rules.is_empty(),
         deadline,
     )
     .await?;
+    let rule_licences = config.licences.resolve(&licence_rules, &probe.skus)?;
+    let adds: Vec<&RuleLicence> = rule_licences.iter().collect();
     if let Some(existing) = probe.existing {
-        return resume_existing(client, existing, &probe.manager, &groups, mode, deadline).await;
+        let licences = Licences {
+            adds: &adds,
+            usage_location: None,
+        };
+        return resume_existing(
+            client,
+            existing,
+            &probe.manager,
+            &groups,
+            &licences,
+            mode,
+            deadline,
+        )
+        .await;
     }
+    check_seats(&adds, &format!("{} {}", v.given, v.surname))?;
+    let mut attributes = v.attributes.clone();
+    if !adds.is_empty() && attributes.usage_location.is_none() {
+        // In the create body itself: Entra refuses licences without one.
+        attributes.usage_location = Some(
+            config
+                .licences
+                .default_usage_location()
+                .ok_or_else(|| OpError::Conflict {
+                    message: format!(
+                        "The licence rules give {} a licence, which needs a usageLocation: give usageLocation, or set a default usage location (provisioning.defaultUsageLocation).",
+                        v.display
+                    ),
+                })?
+                .to_string(),
+        );
+    }
+    let licences = Licences {
+        adds: &adds,
+        usage_location: attributes.usage_location.clone(),
+    };
 
     let (mut attempt, local) =
         next_free(&config.naming, &base, &probe.taken, 1).ok_or_else(|| OpError::Conflict {
@@ -360,7 +443,7 @@ pub async fn create<T: Transport, H: Host>(
             password: password.expose().to_string(),
             force_change_password_next_sign_in: true,
         },
-        attributes: v.attributes.clone(),
+        attributes,
     };
     // Placeholder id in the plan: the real one exists only after creation.
     let planned_followups = follow_up_changes(
@@ -369,6 +452,7 @@ pub async fn create<T: Transport, H: Host>(
         &new_user.user_principal_name,
         probe.manager.as_ref(),
         &groups,
+        &licences,
         v.tap,
         true,
     );
@@ -406,11 +490,16 @@ pub async fn create<T: Transport, H: Host>(
                         client.send(&holder, deadline).await,
                     )?;
                     if employee_id.is_some() && holder.employee_id.as_deref() == employee_id {
+                        let licences = Licences {
+                            adds: &adds,
+                            usage_location: None,
+                        };
                         return resume_existing(
                             client,
                             holder,
                             &probe.manager,
                             &groups,
+                            &licences,
                             mode,
                             deadline,
                         )
@@ -468,6 +557,7 @@ pub async fn create<T: Transport, H: Host>(
         &label,
         probe.manager.as_ref(),
         &groups,
+        &licences,
         v.tap,
         true,
     );
@@ -492,7 +582,10 @@ pub async fn create<T: Transport, H: Host>(
             None
         }
     };
-    for (step, response) in run_changes_keeping_responses(client, &followups, deadline).await {
+    let (results, licence_remainder) =
+        run_with_state_check(client, &followups, &created.id, &label, &adds, deadline).await;
+    remainder.extend(licence_remainder);
+    for (step, response) in results {
         if step.key == "tap.create" {
             credential = response
                 .and_then(|r| {
@@ -533,6 +626,7 @@ async fn resume_existing<T: Transport, H: Host>(
     existing: UserView,
     manager: &Option<UserView>,
     groups: &BTreeSet<ObjectId>,
+    licences: &Licences<'_>,
     mode: RunMode,
     deadline: Deadline,
 ) -> Result<CreateOutcome, OpError> {
@@ -557,6 +651,7 @@ async fn resume_existing<T: Transport, H: Host>(
         &label,
         manager_to_set,
         groups,
+        licences,
         None,
         false,
     );

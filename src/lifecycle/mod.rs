@@ -13,6 +13,7 @@ pub mod groups;
 pub mod guests;
 pub mod hybrid;
 pub mod ids;
+pub mod licence_rules;
 pub mod licences;
 pub mod lookup;
 pub mod memberships;

@@ -1,5 +1,6 @@
 //! Configuration types of the operations, in one place.
 
+use crate::lifecycle::licence_rules::LicenceRules;
 use crate::lifecycle::naming::NamingTemplate;
 use crate::lifecycle::rules::GroupRules;
 
@@ -31,4 +32,7 @@ pub struct ProvisioningRules {
     pub naming: NamingTemplate,
     /// Which groups follow from department, job title, company, employee type.
     pub rules: GroupRules,
+    /// Which SKUs follow from the same attributes, and the tenant default
+    /// `usageLocation` licences need.
+    pub licences: LicenceRules,
 }

@@ -30,6 +30,16 @@ pub struct Condition {
     pub equals: String,
 }
 
+impl Condition {
+    /// Whether `subject`'s attribute equals the value (case-insensitive,
+    /// surrounding spaces ignored); an unset attribute never does.
+    pub fn holds(&self, subject: &RuleSubject<'_>) -> bool {
+        subject
+            .get(self.attribute)
+            .is_some_and(|v| v.trim().eq_ignore_ascii_case(self.equals.trim()))
+    }
+}
+
 /// A rule: when all conditions hold, the user belongs in `groups`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -170,13 +180,7 @@ impl GroupRules {
     pub fn groups_for(&self, subject: &RuleSubject<'_>) -> BTreeSet<ObjectId> {
         self.rules
             .iter()
-            .filter(|rule| {
-                rule.when.iter().all(|c| {
-                    subject
-                        .get(c.attribute)
-                        .is_some_and(|v| v.trim().eq_ignore_ascii_case(c.equals.trim()))
-                })
-            })
+            .filter(|rule| rule.when.iter().all(|c| c.holds(subject)))
             .flat_map(|rule| rule.groups.iter().cloned())
             .collect()
     }

@@ -1,11 +1,18 @@
 //! `transfer`: new department / job title / manager. Rule groups are
 //! diffed (old rule groups removed, new ones added) and attributes updated.
 //! Two round trips: a `$batch` of reads (user with manager, new manager,
-//! direct memberships), then a `$batch` of every change.
+//! direct memberships), then a `$batch` of every change. Licence rules
+//! add no round trip: the user read selects its licences, `/subscribedSkus`
+//! joins the first batch, and one `assignLicense` (removing the direct
+//! licences the old rules gave and the new do not, adding the new ones)
+//! joins the second, with the states read back after it (`dependsOn`).
+//! Licences inherited from a group are never touched; a licence assigned
+//! directly that no old rule gave is left alone.
 
 use crate::graph::model::UserView;
 use crate::graph::paging::Page;
-use crate::graph::resources::{groups, users};
+use crate::graph::resources::licenses::{LicenseAssignmentState, SubscribedSku};
+use crate::graph::resources::{groups, licenses, users};
 use crate::graph::{BatchItem, ClientError, Deadline, GraphClient};
 use crate::host::Host;
 use crate::http::Transport;
@@ -15,7 +22,12 @@ use crate::lifecycle::exec::{finish, no_change, no_change_step, RunMode};
 use crate::lifecycle::groups::{add_member_change, remove_member_change};
 use crate::lifecycle::hybrid::refuse_ad_mastered;
 use crate::lifecycle::ids::{checked_text, ObjectId, UserRef};
-use crate::lifecycle::outcome::Outcome;
+use crate::lifecycle::licence_rules::{
+    check_seats, rule_licences_step, run_with_state_check, RuleLicence, RULE_LICENCES_KEY,
+};
+use crate::lifecycle::licences::licensed_states;
+use crate::lifecycle::outcome::{Outcome, Remainder, RemainderKind};
+use crate::lifecycle::plan::Plan;
 use crate::lifecycle::plan::{Step, StepTarget, TargetKind};
 use crate::lifecycle::provisioning::ProvisioningRules;
 use crate::lifecycle::resolve::{read_result, user_read};
@@ -86,9 +98,15 @@ pub async fn transfer<T: Transport, H: Host>(
             "needs a new department, jobTitle or manager",
         ));
     }
+    let with_licences = !config.licences.is_empty();
+    let select = if with_licences {
+        format!("{TRANSFER_SELECT},usageLocation,licenseAssignmentStates")
+    } else {
+        TRANSFER_SELECT.to_string()
+    };
     let mut items = vec![BatchItem::new(
         "user",
-        user_read(&request.user, TRANSFER_SELECT, Some("manager($select=id)")),
+        user_read(&request.user, &select, Some("manager($select=id)")),
     )];
     if let Some(m) = &request.manager {
         items.push(BatchItem::new("mgr", user_read(m, MANAGER_SELECT, None)));
@@ -118,12 +136,33 @@ pub async fn transfer<T: Transport, H: Host>(
             groups::list_groups_by_id(&rule_groups, "id,displayName"),
         ));
     }
+    if with_licences {
+        items.push(BatchItem::new("skus", licenses::list_subscribed_skus()));
+    }
     let mut results = client.execute(&items, deadline).await.into_iter();
     let missing = || ClientError::Decode {
         what: "$batch",
         reason: "missing item".into(),
     };
-    let current = read_result(&request.user, results.next().unwrap_or(Err(missing())))?;
+    let user_result = results.next().unwrap_or(Err(missing()));
+    let states = user_result
+        .as_ref()
+        .map(licensed_states)
+        .unwrap_or_default();
+    let usage_location = user_result
+        .as_ref()
+        .ok()
+        .and_then(|r| {
+            r.body
+                .get("value")
+                .and_then(|v| v.get(0))
+                .unwrap_or(&r.body)
+                .get("usageLocation")
+                .and_then(|u| u.as_str())
+                .map(str::to_string)
+        })
+        .filter(|u| !u.trim().is_empty());
+    let current = read_result(&request.user, user_result)?;
     let manager = match &request.manager {
         Some(m) => Some(
             read_result(m, results.next().unwrap_or(Err(missing()))).map_err(|e| match e {
@@ -138,11 +177,24 @@ pub async fn transfer<T: Transport, H: Host>(
     let manager_id = manager.as_ref().map(|m| m.id.clone());
     let groups_read = if addressable { results.next() } else { None };
     // Names are a courtesy: a failed read leaves the ids in the plan.
+    let names_read = if rule_groups.is_empty() {
+        None
+    } else {
+        results.next()
+    };
+    let tenant: Vec<SubscribedSku> = if with_licences {
+        results
+            .next()
+            .unwrap_or(Err(missing()))?
+            .json::<Page<SubscribedSku>>("subscribedSkus")?
+            .value
+    } else {
+        Vec::new()
+    };
     let mut names: BTreeMap<String, String> = if rule_groups.is_empty() {
         BTreeMap::new()
     } else {
-        results
-            .next()
+        names_read
             .and_then(Result::ok)
             .and_then(|r| r.json::<Page<NamedGroup>>("groups").ok())
             .map(|page| {
@@ -184,6 +236,15 @@ pub async fn transfer<T: Transport, H: Host>(
     let old_groups: BTreeSet<_> = config.rules.groups_for(&subject(&current));
     let new_groups: BTreeSet<_> = config.rules.groups_for(&subject(&moved));
 
+    let old_licences = config
+        .licences
+        .resolve(&config.licences.matching(&subject(&current)), &tenant)?;
+    let new_licences = config
+        .licences
+        .resolve(&config.licences.matching(&subject(&moved)), &tenant)?;
+    let diff = diff_licences(&old_licences, &new_licences, &states, &label);
+    check_seats(&diff.adds, &label)?;
+
     let mut settled = Vec::new();
     let mut changes = Vec::new();
     let mut body = Map::new();
@@ -193,7 +254,18 @@ pub async fn transfer<T: Transport, H: Host>(
     if job_title.is_some() && !same_text(&current.job_title, &job_title) {
         body.insert("jobTitle".into(), json!(job_title));
     }
-    let summary = format!("Update department/job title of {label}");
+    let mut summary = format!("Update department/job title of {label}");
+    if !diff.adds.is_empty() && usage_location.is_none() {
+        let Some(country) = config.licences.default_usage_location() else {
+            return Err(OpError::Conflict {
+                message: format!(
+                    "The licence rules give {label} a licence, which needs a usageLocation, and {label} has none and no default usage location is set (provisioning.defaultUsageLocation): set the user's usageLocation first."
+                ),
+            });
+        };
+        body.insert("usageLocation".into(), json!(country));
+        summary = format!("{summary}; usage location {country} (licences need one)");
+    }
     if body.is_empty() {
         if department.is_some() || job_title.is_some() {
             settled.push(no_change("profile.update", &summary));
@@ -249,15 +321,95 @@ pub async fn transfer<T: Transport, H: Host>(
             }
         }
     }
-    Ok(finish(
-        client,
-        mode,
-        deadline,
-        settled,
-        changes,
-        Some(summary_of(&current)),
-    )
-    .await)
+    if !diff.adds.is_empty() || !diff.removes.is_empty() {
+        let mut step = rule_licences_step(&current.id, &label, &diff.adds, &diff.removes);
+        if changes.iter().any(|c: &Step| c.key == "profile.update") {
+            step = step.after("profile.update");
+        }
+        changes.push(step);
+    }
+    settled.extend(diff.settled);
+    if mode == RunMode::DryRun || !changes.iter().any(|c| c.key == RULE_LICENCES_KEY) {
+        let mut outcome = finish(
+            client,
+            mode,
+            deadline,
+            settled,
+            changes,
+            Some(summary_of(&current)),
+        )
+        .await;
+        outcome.remainder.extend(diff.remainder);
+        return Ok(outcome);
+    }
+    let (results, mut remainder) =
+        run_with_state_check(client, &changes, &current.id, &label, &diff.adds, deadline).await;
+    remainder.extend(diff.remainder);
+    settled.extend(results.into_iter().map(|(step, _)| step));
+    Ok(Outcome {
+        dry_run: false,
+        plan: Plan::from_changes(&changes),
+        steps: settled,
+        user: Some(summary_of(&current)),
+        remainder,
+    })
+}
+
+/// What a transfer does with the rule licences.
+struct LicenceDiff<'a> {
+    adds: Vec<&'a RuleLicence>,
+    removes: Vec<&'a RuleLicence>,
+    settled: Vec<crate::lifecycle::outcome::StepReport>,
+    remainder: Vec<Remainder>,
+}
+
+/// Old rules' SKUs the new rules do not give are removed where the user
+/// holds them directly; a SKU the user holds only through a group stays
+/// (a remainder says so). New rules' SKUs the user does not hold yet are
+/// added. Licences no old rule gives are never looked at.
+fn diff_licences<'a>(
+    old: &'a [RuleLicence],
+    new: &'a [RuleLicence],
+    states: &[LicenseAssignmentState],
+    who: &str,
+) -> LicenceDiff<'a> {
+    let held = |l: &RuleLicence, direct: bool| {
+        states.iter().any(|s| {
+            s.sku_id.eq_ignore_ascii_case(&l.sku.sku_id) && s.assigned_by_group.is_none() == direct
+        })
+    };
+    let given_by =
+        |list: &[RuleLicence], l: &RuleLicence| list.iter().any(|o| o.sku.sku_id == l.sku.sku_id);
+    let mut diff = LicenceDiff {
+        adds: Vec::new(),
+        removes: Vec::new(),
+        settled: Vec::new(),
+        remainder: Vec::new(),
+    };
+    for l in old.iter().filter(|l| !given_by(new, l)) {
+        if held(l, true) {
+            diff.removes.push(l);
+        } else if held(l, false) {
+            diff.remainder.push(Remainder::new(
+                RemainderKind::Licence,
+                format!(
+                    "{who} keeps {} through a group although the new attributes' rules do not give it: remove the membership or the group's licence if it should go.",
+                    l.sku.sku_part_number
+                ),
+            ));
+        }
+    }
+    for l in new {
+        if held(l, true) || held(l, false) {
+            diff.settled.push(no_change(
+                &format!("{RULE_LICENCES_KEY}:{}", l.sku.sku_part_number),
+                &format!("{who} already holds {}", l.label()),
+            ));
+        } else {
+            diff.adds.push(l);
+        }
+    }
+    diff
 }
 
 /// A group as listed with `$select=id,displayName`.

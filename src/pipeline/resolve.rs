@@ -183,6 +183,7 @@ fn provisioning_rules<H: Host, T: Transport>(
     Ok(ProvisioningRules {
         naming: settings.naming().map_err(not_configured)?,
         rules: settings.rules().map_err(not_configured)?,
+        licences: settings.licences().map_err(not_configured)?,
     })
 }
 

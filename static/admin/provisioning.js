@@ -1,6 +1,6 @@
 // Provisioning: naming template with a live preview, the site time zone
 // zone-less date-times are read in, group rules with a preview against a
-// sample user, first credential.
+// sample user, licence rules, first credential.
 import { call } from '../shared/bridge.js';
 import { h, replace, loading, errorMessage } from '../shared/dom.js';
 import { field, showFieldError, clearFieldErrors } from './form.js';
@@ -16,6 +16,7 @@ export function provisioningTab(panel, store) {
   const domain = field({ id: 'defaultDomain', label: 'Domain', path: 'config.provisioning.defaultDomain', value: p.defaultDomain, help: 'A verified domain of the tenant.' });
   const namingPreview = h('p', { class: 'subtle', 'aria-live': 'polite', id: 'naming-preview' });
   const rules = field({ id: 'groupRules', label: 'Group rules (JSON)', path: 'config.provisioning.groupRules', multiline: true, value: JSON.stringify(p.groupRules ?? [], null, 2), help: 'A list of {"name", "when": [{"attribute": "department", "equals": "Sales"}], "groups": ["<object id>"]}.' });
+  const licenceRules = field({ id: 'licenceRules', label: 'Licence rules (JSON)', path: 'config.provisioning.licenceRules', multiline: true, value: JSON.stringify(p.licenceRules ?? [], null, 2), help: 'A list of {"name", "when": [{"attribute": "department", "equals": "Finance"}], "skus": ["ENTERPRISEPACK"], "disabledPlans": ["TEAMS1"]}. Assigned on create, diffed on transfer; names are checked against the tenant\u2019s subscriptions when a rule is used.' });
   const sampleDept = field({ id: 'sampleDepartment', label: 'Sample department', path: 'sample.department', value: 'Sales' });
   const sampleTitle = field({ id: 'sampleJobTitle', label: 'Sample job title', path: 'sample.jobTitle', value: '' });
   const rulesPreview = h('div', { 'aria-live': 'polite' });
@@ -51,7 +52,7 @@ export function provisioningTab(panel, store) {
   const form = h('form', { class: 'stack', novalidate: true, 'aria-label': 'Provisioning settings' },
     h('div', { class: 'card stack' }, h('h2', {}, 'Naming'), template.wrap, domain.wrap, namingPreview),
     h('div', { class: 'card stack' }, h('h2', {}, 'Dates'), siteTimeZone.wrap, zoneList),
-    h('div', { class: 'card stack' }, h('h2', {}, 'Licences'), usageLocation.wrap, graceDays.wrap),
+    h('div', { class: 'card stack' }, h('h2', {}, 'Licences'), usageLocation.wrap, graceDays.wrap, licenceRules.wrap),
     h('div', { class: 'card stack' }, h('h2', {}, 'Group rules'), rules.wrap, h('div', { class: 'grid2' }, sampleDept.wrap, sampleTitle.wrap), h('button', { class: 'btn', type: 'button', onclick: previewRules }, 'Preview for the sample'), rulesPreview),
     h('div', { class: 'row' }, h('button', { class: 'btn primary', type: 'submit' }, 'Save provisioning')), status);
   form.addEventListener('submit', async (event) => {
@@ -62,9 +63,14 @@ export function provisioningTab(panel, store) {
       showFieldError(form, { field: 'config.provisioning.groupRules', message: `Not valid JSON: ${e.message}` });
       return;
     }
+    let parsedLicenceRules;
+    try { parsedLicenceRules = JSON.parse(licenceRules.input.value || '[]'); } catch (e) {
+      showFieldError(form, { field: 'config.provisioning.licenceRules', message: `Not valid JSON: ${e.message}` });
+      return;
+    }
     replace(status, loading('Saving…'));
     try {
-      await store.save({ ...store.config, siteTimeZone: siteTimeZone.input.value.trim() || null, provisioning: { ...p, namingTemplate: template.input.value, defaultDomain: domain.input.value || null, groupRules, defaultUsageLocation: usageLocation.input.value.trim() || null, licenceRemovalGraceDays: Number(graceDays.input.value || 0) } });
+      await store.save({ ...store.config, siteTimeZone: siteTimeZone.input.value.trim() || null, provisioning: { ...p, namingTemplate: template.input.value, defaultDomain: domain.input.value || null, groupRules, licenceRules: parsedLicenceRules, defaultUsageLocation: usageLocation.input.value.trim() || null, licenceRemovalGraceDays: Number(graceDays.input.value || 0) } });
       replace(status, h('div', { class: 'message success', role: 'status' }, h('p', {}, 'Saved.')));
     } catch (error) {
       if (!showFieldError(form, error)) replace(status, errorMessage(error)); else replace(status);

@@ -104,6 +104,7 @@ async fn synced_users_are_refused_before_any_write_or_left_a_remainder() {
     assert!(matches!(e, OpError::OnPremisesMastered { .. }), "{e:?}");
     assert_eq!(e.http_status(), 409);
     let cfg = ProvisioningRules {
+        licences: Default::default(),
         naming: NamingTemplate::parse("{given}.{surname}@contoso.example", None).unwrap(),
         rules: GroupRules::from_json(&serde_json::json!([])).unwrap(),
     };

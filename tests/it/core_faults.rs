@@ -25,6 +25,7 @@ fn config(h: &Harness) -> ProvisioningRules {
     let mut groups: Vec<String> = SERVICEABLE.iter().map(|g| h.group(g).to_string()).collect();
     groups.extend(EXTRA_GROUPS.iter().map(|(id, _)| id.to_string()));
     ProvisioningRules {
+        licences: Default::default(),
         naming: NamingTemplate::parse("{given}.{surname}@contoso.example", None).unwrap(),
         rules: GroupRules::from_json(&json!([
             {"name": "sales", "when": [{"attribute": "department", "equals": "Sales"}], "groups": groups}

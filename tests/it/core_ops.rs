@@ -44,6 +44,7 @@ fn config(h: &Harness) -> ProvisioningRules {
          "groups": ids(h, &ENGINEERING_RULE)},
     ]);
     ProvisioningRules {
+        licences: Default::default(),
         naming: NamingTemplate::parse("{given}.{surname}@contoso.example", None).unwrap(),
         rules: GroupRules::from_json(&rules).unwrap(),
     }

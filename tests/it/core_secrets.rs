@@ -31,6 +31,7 @@ async fn issued_secrets_appear_only_in_the_issued_credential() {
     let h = Harness::new();
     let c = h.client();
     let config = ProvisioningRules {
+        licences: Default::default(),
         naming: NamingTemplate::parse("{given}.{surname}@contoso.example", None).unwrap(),
         rules: GroupRules::from_json(&json!([])).unwrap(),
     };

@@ -96,6 +96,7 @@ async fn credentials_appear_only_in_secret_storage() {
     };
     let ctx = context(RequesterKind::Agent, "agent-1", None);
     let provisioning = ProvisioningRules {
+        licences: Default::default(),
         naming: NamingTemplate::parse("{given}.{surname}@contoso.example", None).unwrap(),
         rules: GroupRules::new(Vec::new()).unwrap(),
     };

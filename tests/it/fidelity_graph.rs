@@ -432,6 +432,7 @@ async fn a_transfer_leaves_only_the_rule_groups_the_user_is_in() {
         {"name": "engineering", "when": [{"attribute": "department", "equals": "Engineering"}], "groups": engineering},
     ]);
     let config = ProvisioningRules {
+        licences: Default::default(),
         naming: NamingTemplate::parse("{given}.{surname}@contoso.example", None).unwrap(),
         rules: GroupRules::from_json(&rules).unwrap(),
     };

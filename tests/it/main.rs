@@ -91,3 +91,4 @@ mod accounts_support;
 mod delete_restore;
 mod guests;
 mod mfa_reset;
+mod licence_rules;

@@ -11,12 +11,13 @@ import { startEmulator, SERVICEABLE } from './support/emulator.mjs';
 const NOAH = 'noah.schmidt@contoso.example'; // no usageLocation, no licence
 const LEE = 'lee.gu@contoso.example'; // no licence
 const MEGAN = 'megan.bowen@contoso.example'; // E5 through the licensing group
-let app, emulator, key;
+let app, emulator, key, serviceableGroups;
 
 before(async () => {
   app = loadApp();
   emulator = await startEmulator();
   const groups = (await emulator.tenant()).groups;
+  serviceableGroups = SERVICEABLE.map((name) => groups.find((g) => g.displayName === name).id);
   const saved = await app.invoke(ADMIN, 'config.save', {
     config: {
       connection: { tenantId: emulator.tenantId, clientId: emulator.clientId, loginBase: emulator.url, graphBase: emulator.url },
@@ -81,4 +82,39 @@ test('assign-licenses and remove-licenses automation actions return smart values
   console.log(`round trips: assign ${assignTrips}, remove ${await roundTrips()}`);
   const refused = await app.app.removeLicenses({ user: MEGAN, skus: 'SPE_E5', issueKey: 'ITSM-32' });
   assert.match(refused.errors[0].message, /Licensing - Microsoft 365 E5/);
+});
+
+test('licence rules: user.create assigns the rule SKU after the account exists, with the default usageLocation in the create body', async () => {
+  const saved = await app.invoke(ADMIN, 'config.save', {
+    config: {
+      connection: { tenantId: emulator.tenantId, clientId: emulator.clientId, loginBase: emulator.url, graphBase: emulator.url },
+      provisioning: {
+        defaultDomain: 'contoso.example',
+        defaultUsageLocation: 'US',
+        licenceRules: [{ name: 'Finance', when: [{ attribute: 'department', equals: 'Finance' }], skus: ['ENTERPRISEPACK'] }],
+      },
+      policy: { serviceableGroups },
+    },
+  });
+  assert.equal(saved.ok, true, JSON.stringify(saved));
+  const refused = await app.invoke(ADMIN, 'config.save', { config: { provisioning: { licenceRules: [{ name: 'x', when: [{ attribute: 'department', equals: 'HR' }], skus: [] }] } } });
+  assert.equal(refused.ok, false);
+  assert.match(JSON.stringify(refused.error), /provisioning\.licenceRules\[0\]\.skus/);
+  await emulator.clearLog();
+  const res = await call({ route: 'user.create', data: { givenName: 'Rhea', surname: 'Lindqvist', department: 'Finance', manager: LEE } });
+  assert.equal(res.status, 200, JSON.stringify(res.body));
+  const step = res.body.result.steps.find((s) => s.key === 'licences.rules');
+  assert.equal(step?.outcome.status, 'done', JSON.stringify(res.body));
+  assert.match(step.summary, /^Assign ENTERPRISEPACK \(rule Finance\) to rhea\.lindqvist@contoso\.example/);
+  const items = (await graphLog()).filter((r) => r.kind === 'batch-item');
+  assert.equal(items.find((r) => r.path.endsWith('/assignLicense')).status, 200);
+  const create = (await graphLog()).find((r) => r.method === 'POST' && r.path === '/v1.0/users');
+  assert.equal(create.body.usageLocation, 'US');
+  // No round trip of their own: the subscriptions read joins the first batch,
+  // the assignment and its state read the batch after the create.
+  const own = (await graphLog()).filter((r) => r.kind === 'graph' && /subscribedSkus|assignLicense|licenseAssignmentStates/.test(r.path + (r.query ?? '')));
+  assert.deepEqual(own, []);
+  assert.ok(items.some((r) => r.path === '/v1.0/subscribedSkus'));
+  assert.ok(items.some((r) => /licenseAssignmentStates/.test(r.query ?? '')));
+  console.log(`user.create with a licence rule, round trips: ${await roundTrips()}`);
 });
