@@ -80,10 +80,13 @@ test('1. Onboard from the portal: Jordan Rivera is created with the Engineering 
   await page.getByTestId('portal-submit').click();
   await page.getByTestId('request-title').getByText('Onboard a new hire').waitFor();
   await internalComments().first().waitFor();
-  // Where the request waits for its JSM approval, the approver approves it.
+  // The request type has an approver: nothing is created until the approval
+  // is decided (the plan comment is already there for the approver to read).
   const created = () => page.getByTestId('tenant-users').locator('[data-upn="jordan.rivera@contoso.example"]');
-  await page.waitForTimeout(300);
-  if (!(await created().count()) && (await page.getByTestId('approve').count())) await page.getByTestId('approve').first().click();
+  await page.getByTestId('request-title').locator('.lozenge', { hasText: 'Waiting for approval' }).waitFor();
+  const waiting = await sandboxApi('/api/tenant');
+  assert.ok(!waiting.users.some((u) => u.userPrincipalName === 'jordan.rivera@contoso.example'), 'no account before the approval');
+  await page.getByTestId('approve').first().click();
   await created().waitFor();
   const { user, tenant } = await tenantUntil((t) => {
     const u = t.users.find((x) => x.userPrincipalName === 'jordan.rivera@contoso.example');
