@@ -31,7 +31,8 @@ pub enum Feature {
     Lookups,
     /// `user.create`: UPN probe, verified domains, create, manager, groups.
     Onboarding,
-    /// `user.offboard`: disable, revoke sessions, leave groups, leave date.
+    /// `user.offboard`: disable, revoke sessions, leave groups, remove
+    /// licences, leave date.
     Offboarding,
     /// `user.transfer` and `user.update`: profile, manager, re-derived groups.
     ProfileChanges,
@@ -105,7 +106,9 @@ impl Feature {
         match self {
             Feature::Lookups => "Look up users, managers, groups and memberships",
             Feature::Onboarding => "Onboarding (create accounts)",
-            Feature::Offboarding => "Offboarding (disable, revoke, leave groups, leave date)",
+            Feature::Offboarding => {
+                "Offboarding (disable, revoke, leave groups, remove licences, leave date)"
+            }
             Feature::ProfileChanges => "Transfers and profile updates",
             Feature::EnableDisable => "Disable and enable accounts",
             Feature::RevokeSessions => "Revoke sign-in sessions",
