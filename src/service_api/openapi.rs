@@ -154,7 +154,12 @@ pub fn document() -> Value {
         "replay": {"type": "boolean", "description": "This is the stored answer of an earlier call with the same idempotency key"},
         "result": {"type": "object", "description": "Reads: the user or groups. Changes: the user, each step, and for credentials the one-time reveal id (never the value, except for signed HR calls when the admin allows it)"},
         "plan": {"type": "array", "items": {"type": "object", "properties": {"key": {"type": "string"}, "method": {"type": "string"}, "path": {"type": "string"}, "body": {}, "summary": {"type": "string"}, "targets": {"type": "array", "items": {"$ref": "#/components/schemas/StepTarget"}}}}},
-        "auditId": {"type": "string"}
+        "auditId": {"type": "string"},
+        "approval": {"type": "object", "required": ["status", "pending", "message"], "description": "A dry run on a request whose JSM approvals are still pending: the real run waits for them", "properties": {
+            "status": {"type": "string", "enum": ["pending"]},
+            "pending": {"type": "integer", "description": "JSM approvals still pending on the request"},
+            "message": {"type": "string"}
+        }}
     }}));
     schemas.insert("Error".into(), json!({"type": "object", "required": ["ok", "error"], "properties": {
         "ok": {"type": "boolean", "enum": [false]},
@@ -162,7 +167,12 @@ pub fn document() -> Value {
             "code": {"type": "string"}, "message": {"type": "string"},
             "field": {"type": "string", "description": "The input at fault, e.g. data.user"},
             "rule": {"type": "string", "description": "The policy rule that refused the call"},
-            "graphRequestId": {"type": "string"}, "retryAfterMs": {"type": "integer"}
+            "graphRequestId": {"type": "string"}, "retryAfterMs": {"type": "integer"},
+            "graphStatus": {"type": "integer", "description": "Graph's HTTP status, when Graph refused"},
+            "graphCode": {"type": "string", "description": "Graph's error code"},
+            "graphMessage": {"type": "string", "description": "Graph's error message, when a step was refused"},
+            "permissions": {"type": "array", "items": {"type": "string"}, "description": "Application permissions the app lacks, when Graph's 403 names them"},
+            "properties": {"type": "array", "items": {"type": "string"}, "description": "on_premises_mastered (409): the properties the request would change that on-premises AD masters"}
         }},
         "result": {"type": "object", "description": "On partial failure: every step and its outcome"},
         "plan": {"type": "array", "items": {"type": "object"}},
@@ -183,10 +193,10 @@ pub fn document() -> Value {
             "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Call"}}}},
             "responses": {
                 "200": {"description": "Done (or the dry-run plan)", "headers": {"Idempotent-Replay": {"schema": {"type": "string"}, "description": "true when this is a stored answer"}}, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Success"}}}},
-                "202": {"description": "jobs.submit: the job is queued (result.jobId). Other routes: waiting for the request's approvals; nothing changed", "content": {"application/json": {"schema": {"oneOf": [{"$ref": "#/components/schemas/Success"}, {"$ref": "#/components/schemas/Error"}]}}}},
+                "202": {"description": "jobs.submit: the job is queued (result.jobId). Other routes: error.code awaiting_approval, waiting for the request's approvals; nothing changed", "content": {"application/json": {"schema": {"oneOf": [{"$ref": "#/components/schemas/Success"}, {"$ref": "#/components/schemas/Error"}]}}}},
                 "400": error("Invalid input; error.field names it. Also Graph refusing a step for its content (error.graphCode, error.graphMessage, error.graphRequestId; result.steps)"),
                 "401": error("Missing or wrong credentials"),
-                "403": error("Refused by policy (error.rule) or declined, or Graph refused a step (error.graphCode; error.permissions when Graph names the permission the app lacks)"),
+                "403": error("Refused by policy (error.code refused_by_policy, error.rule; rule changedAfterApproval when the input changed after its approval), declined by an approver (approval_declined), or Graph refused a step (error.graphCode; error.permissions when Graph names the permission the app lacks)"),
                 "404": error("No such user or group (also when Graph answers 404 for a step)"),
                 "405": error("Only POST is accepted"),
                 "409": error("Conflict (for example two users with this mail, a membership held only through a nested group, or Graph's 409 for a step)"),
