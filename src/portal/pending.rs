@@ -1,16 +1,20 @@
 //! Operations a portal request is waiting to run (for approval, or for a
-//! leave date), kept in KVS with an index so a scheduled sweep finds them.
+//! leave date): one `pending-operation` entity per request (key: the issue
+//! key), whose `dueAtMs` attribute (the leave date, else the request's
+//! creation) the hourly sweep queries through the `by-due` index. Saving
+//! or removing one is one write, whatever the number waiting.
 
-use crate::host::{Host, HostError};
+use crate::host::{EntityQuery, Host, HostError, Range, Sort};
+use crate::layout::{self, PENDING_ENTITY};
 use crate::policy::Requester;
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
+use serde_json::{json, Map, Value};
 
-const INDEX_KEY: &str = "portal:pending:index";
-/// Bounds the index document far below a KVS value's size.
-pub const MAX_PENDING: usize = 2_000;
+/// Most operations one sweep runs (oldest due first); the rest wait for
+/// the next hour.
+pub const MAX_PER_SWEEP: usize = 100;
 
-/// One operation waiting to run, under KVS key `portal:pending:{issueKey}`.
+/// One operation waiting to run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PendingOperation {
@@ -30,28 +34,37 @@ pub struct PendingOperation {
     pub not_before_ms: Option<u64>,
 }
 
-fn key_of(issue_key: &str) -> String {
-    format!("portal:pending:{issue_key}")
+impl PendingOperation {
+    /// When the sweep should first try it: the leave date, else the
+    /// request's creation (approvals are checked from then on).
+    pub fn due_at_ms(&self) -> u64 {
+        self.not_before_ms.unwrap_or(self.created_at_ms)
+    }
 }
 
-/// Stores (or replaces) the waiting operation and adds its request to the
-/// index. Past [`MAX_PENDING`] entries the oldest leave the index: they no
-/// longer run from the sweep, only from an update event.
+fn key_of(issue_key: &str) -> String {
+    layout::key_part(issue_key)
+}
+
+/// Stores (or replaces) the waiting operation: one entity write.
 pub async fn save(host: &impl Host, pending: &PendingOperation) -> Result<(), HostError> {
-    host.kvs_set(
-        &key_of(&pending.issue_key),
-        &serde_json::to_value(pending).expect("pending serialises"),
-    )
-    .await?;
-    let mut index = index(host).await?;
-    if !index.contains(&pending.issue_key) {
-        index.push(pending.issue_key.clone());
-        // Oldest first out: a request that waited this long is swept by an agent.
-        let overflow = index.len().saturating_sub(MAX_PENDING);
-        index.drain(..overflow);
-        host.kvs_set(INDEX_KEY, &serde_json::json!(index)).await?;
-    }
-    Ok(())
+    postpone(host, pending, pending.due_at_ms()).await
+}
+
+/// Stores the waiting operation due at `due_at_ms`: the sweep moves an
+/// operation still waiting (for approvers, or after throttling) behind the
+/// others, so a long queue of waiting requests is worked through in turn.
+pub async fn postpone(
+    host: &impl Host,
+    pending: &PendingOperation,
+    due_at_ms: u64,
+) -> Result<(), HostError> {
+    let value = json!({
+        "dueAtMs": due_at_ms,
+        "operation": pending,
+    });
+    host.entity_set(PENDING_ENTITY, &key_of(&pending.issue_key), &value)
+        .await
 }
 
 /// The waiting operation of a request; `None` when there is none or it no
@@ -61,29 +74,40 @@ pub async fn load(
     issue_key: &str,
 ) -> Result<Option<PendingOperation>, HostError> {
     Ok(host
-        .kvs_get(&key_of(issue_key))
+        .entity_get(PENDING_ENTITY, &key_of(issue_key))
         .await?
-        .and_then(|v| serde_json::from_value(v).ok()))
+        .and_then(|v| serde_json::from_value(v["operation"].clone()).ok()))
 }
 
-/// Deletes the waiting operation and its index entry.
+/// Deletes the waiting operation.
 pub async fn remove(host: &impl Host, issue_key: &str) -> Result<(), HostError> {
-    host.kvs_delete(&key_of(issue_key)).await?;
-    let mut index = index(host).await?;
-    let before = index.len();
-    index.retain(|k| k != issue_key);
-    if index.len() != before {
-        host.kvs_set(INDEX_KEY, &serde_json::json!(index)).await?;
-    }
-    Ok(())
+    host.entity_delete(PENDING_ENTITY, &key_of(issue_key)).await
 }
 
-/// Issue keys of every indexed waiting operation, oldest first (an
-/// unreadable index reads as empty).
-pub async fn index(host: &impl Host) -> Result<Vec<String>, HostError> {
-    Ok(host
-        .kvs_get(INDEX_KEY)
-        .await?
-        .and_then(|v| serde_json::from_value(v).ok())
-        .unwrap_or_default())
+/// Operations due by `now_ms`, soonest due first, at most
+/// [`MAX_PER_SWEEP`]. Each is the stored entity key and the operation
+/// (`None` when it no longer parses).
+pub async fn due(
+    host: &impl Host,
+    now_ms: u64,
+) -> Result<Vec<(String, Option<PendingOperation>)>, HostError> {
+    let page = host
+        .entity_query(&EntityQuery {
+            entity_name: PENDING_ENTITY.to_string(),
+            index_name: "by-due".to_string(),
+            partition: Vec::new(),
+            range: Some(Range::LessThanEqualTo(json!(now_ms))),
+            sort: Sort::Asc,
+            limit: MAX_PER_SWEEP,
+            cursor: None,
+        })
+        .await?;
+    Ok(page
+        .results
+        .into_iter()
+        .map(|e| {
+            let operation = serde_json::from_value(e.value["operation"].clone()).ok();
+            (e.key, operation)
+        })
+        .collect())
 }

@@ -19,7 +19,7 @@ pub const TIMESTAMP_HEADER: &str = "x-entra-connect-timestamp";
 pub const SIGNATURE_HEADER: &str = "x-entra-connect-signature";
 /// Where the shared secret lives (it must be readable to verify, unlike the
 /// bearer key, of which only a verifier is kept).
-pub const HMAC_SECRET_KEY: &str = "service-api/hmac-secret";
+pub const HMAC_SECRET_KEY: &str = crate::layout::HMAC_SECRET_KEY;
 const SEEN_KEY: &str = "service-api:hmac-seen";
 /// Largest accepted difference between the timestamp and the app's clock,
 /// either way, in seconds.
