@@ -251,6 +251,38 @@ pub fn entity(name: &str) -> Option<&'static EntityDecl> {
     ENTITIES.iter().find(|e| e.name == name)
 }
 
+/// [`ENTITIES`] in the shape of `manifest.yml`'s `app.storage.entities`:
+/// `[{"name", "attributes": {name: {"type"}}, "indexes": [{"name",
+/// "partition"?, "range": [attribute]}]}]`, so a test can hold the two
+/// together.
+pub fn entities_json() -> serde_json::Value {
+    use serde_json::{json, Map, Value};
+    Value::Array(
+        ENTITIES
+            .iter()
+            .map(|e| {
+                let attributes: Map<String, Value> = e
+                    .attributes
+                    .iter()
+                    .map(|(n, t)| (n.to_string(), json!({"type": t.as_str()})))
+                    .collect();
+                let indexes: Vec<Value> = e
+                    .indexes
+                    .iter()
+                    .map(|i| {
+                        let mut index = json!({"name": i.name, "range": [i.range]});
+                        if !i.partition.is_empty() {
+                            index["partition"] = json!(i.partition);
+                        }
+                        index
+                    })
+                    .collect();
+                json!({"name": e.name, "attributes": attributes, "indexes": indexes})
+            })
+            .collect(),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -127,6 +127,14 @@ impl MemoryHost {
         self.kvs.borrow_mut().insert(key.to_string(), value);
     }
 
+    /// Writes a secret without going through [`Host::secret_set`]: secrets
+    /// as an older version of the app stored them (for migration tests).
+    pub fn secrets_insert(&self, key: &str, value: &str) {
+        self.secrets
+            .borrow_mut()
+            .insert(key.to_string(), value.to_string());
+    }
+
     /// Makes every storage call yield to the executor once before it runs,
     /// so joined tasks interleave between storage calls.
     pub fn interleaving(self, on: bool) -> Self {

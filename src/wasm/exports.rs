@@ -110,6 +110,13 @@ pub fn automation_catalog() -> Result<JsValue, JsValue> {
     }))
 }
 
+/// The Custom Entity Store entities the core uses, so tests can hold
+/// `manifest.yml`'s `app.storage.entities` to them.
+#[wasm_bindgen(js_name = storageEntities)]
+pub fn storage_entities() -> Result<JsValue, JsValue> {
+    to_js(&crate::layout::entities_json())
+}
+
 /// Product events: `created` for `avi:jira:created:issue`, `updated` for
 /// `avi:jira:updated:issue`.
 #[wasm_bindgen(js_name = handleIssueEvent)]

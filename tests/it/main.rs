@@ -78,3 +78,4 @@ mod fidelity_hybrid;
 mod layers;
 
 mod fidelity_identity;
+mod storage;
