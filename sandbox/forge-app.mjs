@@ -37,7 +37,8 @@ export class ForgeApp {
     this.manifest = YAML.parse(readFileSync(manifestFile, 'utf8'));
     this.manifestDir = path.dirname(manifestFile);
     this.pendingJobs = new Set();
-    this.runtime = new ForgeRuntime({ store, jira: jira.handle, onQueuePush: (push) => this.#deliver(push) }).install();
+    // allowSlashInKeys: the app's keys still hold '/' (see ForgeRuntime).
+    this.runtime = new ForgeRuntime({ store, manifestFile, allowSlashInKeys: true, jira: jira.handle, onQueuePush: (push) => this.#deliver(push) }).install();
     this.modules = this.#describeModules();
   }
 
@@ -46,11 +47,11 @@ export class ForgeApp {
     const m = this.manifest.modules ?? {};
     const fn = (key) => this.#functionHandler(key);
     return {
-      webtriggers: (m.webtrigger ?? []).map((w) => ({ key: w.key, handler: fn(w.function) })),
-      actions: (m.action ?? []).map((a) => ({ key: a.key, name: a.name ?? a.key, description: a.description, verb: a.actionVerb, inputs: inputsOf(a.inputs), handler: fn(a.function) })),
-      triggers: (m.trigger ?? []).map((t) => ({ key: t.key, events: t.events ?? [], handler: fn(t.function ?? t.endpoint) })),
-      scheduled: (m.scheduledTrigger ?? []).map((s) => ({ key: s.key, interval: s.interval, handler: fn(s.function) })),
-      consumers: (m.consumer ?? []).map((c) => ({ key: c.key, queue: c.queue, handler: fn(c.function ?? c.resolver?.function) })),
+      webtriggers: (m.webtrigger ?? []).map((w) => ({ key: w.key, handler: fn(w.function), functionKey: w.function })),
+      actions: (m.action ?? []).map((a) => ({ key: a.key, name: a.name ?? a.key, description: a.description, verb: a.actionVerb, inputs: inputsOf(a.inputs), handler: fn(a.function), functionKey: a.function })),
+      triggers: (m.trigger ?? []).map((t) => ({ key: t.key, events: t.events ?? [], handler: fn(t.function ?? t.endpoint), functionKey: t.function })),
+      scheduled: (m.scheduledTrigger ?? []).map((s) => ({ key: s.key, interval: s.interval, handler: fn(s.function), functionKey: s.function })),
+      consumers: (m.consumer ?? []).map((c) => ({ key: c.key, queue: c.queue, handler: fn(c.function ?? c.resolver?.function), functionKey: c.function ?? c.resolver?.function })),
       pages: Object.entries(PAGE_MODULES).flatMap(([type, title]) =>
         (m[type] ?? []).map((p) => ({ type, title: p.title ?? title, key: p.key, resource: p.resource, resolver: fn(p.resolver?.function) }))),
       resources: (this.manifest.resources ?? []).map((r) => ({ key: r.key, path: path.join(this.manifestDir, r.path) })),
@@ -82,7 +83,7 @@ export class ForgeApp {
     const trigger = this.modules.webtriggers[0];
     const handle = this.handler(trigger?.handler);
     if (!handle) throw new Error('The app declares no web trigger');
-    return handle(request, this.#context(trigger.key));
+    return this.runtime.invoke({ kind: 'webtrigger', functionKey: trigger.functionKey }, () => handle(request, this.#context(trigger.key)));
   }
 
   /** A Custom UI `invoke(functionKey, payload)` by `accountId`. */
@@ -90,8 +91,8 @@ export class ForgeApp {
     const page = this.modules.pages.find((p) => p.key === moduleKey);
     const handle = this.handler(page?.resolver ?? 'index.resolver');
     if (!handle) return { ok: false, error: { code: 'unknown_function', message: 'The app has no resolver' } };
-    return this.jira.as(accountId, () =>
-      handle({ call: { functionKey, payload }, context: { moduleKey, accountId, ...extraContext } }, { principal: { accountId } }));
+    return this.jira.as(accountId, () => this.runtime.invoke({ kind: 'resolver' }, () =>
+      handle({ call: { functionKey, payload }, context: { moduleKey, accountId, ...extraContext } }, { principal: { accountId } })));
   }
 
   /** Runs an automation action as the rule's actor, inputs as top-level keys. */
@@ -99,7 +100,8 @@ export class ForgeApp {
     const action = this.modules.actions.find((a) => a.key === actionKey);
     const handle = this.handler(action?.handler);
     if (!handle) throw new Error(`The app has no automation action ${actionKey}`);
-    return this.jira.as(accountId, () => handle({ ...inputs, context: this.#context(actionKey) }, this.#context(actionKey, { principal: { accountId } })));
+    return this.jira.as(accountId, () => this.runtime.invoke({ kind: 'action', functionKey: action.functionKey }, () =>
+      handle({ ...inputs, context: this.#context(actionKey) }, this.#context(actionKey, { principal: { accountId } }))));
   }
 
   /** Delivers a product event to every trigger that listens to it; returns what each answered. */
@@ -109,7 +111,8 @@ export class ForgeApp {
     for (const trigger of listeners) {
       const handle = this.handler(trigger.handler);
       if (!handle) continue;
-      results.push({ trigger: trigger.key, result: await handle({ eventType, ...event }, this.#context(trigger.key)) });
+      const result = await this.runtime.invoke({ kind: 'trigger', functionKey: trigger.functionKey }, () => handle({ eventType, ...event }, this.#context(trigger.key)));
+      results.push({ trigger: trigger.key, result });
     }
     return results;
   }
@@ -120,7 +123,8 @@ export class ForgeApp {
     for (const trigger of this.modules.scheduled.filter((s) => !key || s.key === key)) {
       const handle = this.handler(trigger.handler);
       if (!handle) continue;
-      results.push({ trigger: trigger.key, result: await handle({ context: this.#context(trigger.key) }, this.#context(trigger.key)) });
+      const result = await this.runtime.invoke({ kind: 'scheduledTrigger', functionKey: trigger.functionKey }, () => handle({ context: this.#context(trigger.key) }, this.#context(trigger.key)));
+      results.push({ trigger: trigger.key, result });
     }
     return results;
   }
@@ -143,7 +147,8 @@ export class ForgeApp {
       await new Promise((resolve) => setImmediate(resolve));
       for (const event of body.payload ?? []) {
         try {
-          await handle({ ...event, queueName: body.queueName, jobId: body.jobId, eventId: randomUUID(), retryContext: { retryCount: 0 } }, this.#context(consumer.key));
+          await this.runtime.invoke({ kind: 'consumer', functionKey: consumer.functionKey }, () =>
+            handle({ ...event, queueName: body.queueName, jobId: body.jobId, eventId: randomUUID(), retryContext: { retryCount: 0 } }, this.#context(consumer.key)));
         } catch (error) {
           this.log(`queue ${body.queueName}: consumer failed: ${error.message}`);
         }

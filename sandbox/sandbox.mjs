@@ -15,6 +15,9 @@ import { Site } from './site.mjs';
 import { startServer, SERVICE_API_PATH } from './server.mjs';
 import { SANDBOX_ADMIN } from './sample-data.mjs';
 
+/** The app's Forge storage (KVS, secrets, Custom Entity Store) inside the data folder: a SQLite database. */
+export const STORAGE_FILE = 'forge-storage.sqlite';
+
 /**
  * @param {object} options
  * @param {string} options.root the project folder (manifest.yml, build/, target/)
@@ -27,7 +30,9 @@ export async function startSandbox({ root, dataDir, port, host = '127.0.0.1', lo
   // Read and checked before anything starts: a bad file fails naming itself.
   const tenant = loadTenantSeed(seed ?? DEMO_SEED);
   mkdirSync(dataDir, { recursive: true });
-  const store = new KeyValueStore({ file: path.join(dataDir, 'kvs.json') });
+  // App storage in SQLite; a kvs.json from the earlier JSON-file store is
+  // imported once on the first start, so a sandbox user keeps their data.
+  const store = new KeyValueStore({ file: path.join(dataDir, STORAGE_FILE), importJson: path.join(dataDir, 'kvs.json') });
   const jsm = new FakeJsm({ file: path.join(dataDir, 'jsm.json') });
   const jira = new FakeJira({ jsm });
   const emulator = await startEmulator({ binary: path.join(root, 'target', 'release', 'entra-emulator'), seed }).catch((error) => {
@@ -55,11 +60,12 @@ export async function startSandbox({ root, dataDir, port, host = '127.0.0.1', lo
     const endpointsFile = path.join(dataDir, 'endpoints.json');
     writeFileSync(endpointsFile, `${JSON.stringify(endpoints, null, 1)}\n`, { mode: 0o600 });
     let stopping;
-    const stop = () => (stopping ??= Promise.all([server.close(), emulator.stop()]).then(() => {}));
+    const stop = () => (stopping ??= Promise.all([server.close(), emulator.stop()]).then(() => store.close()));
     return { endpoints, endpointsFile, steps, notes, emulator, app, stop };
   } catch (error) {
     await server?.close();
     await emulator.stop();
+    store.close();
     throw error;
   }
 }
@@ -68,7 +74,7 @@ function persistenceNotes({ dataDir, restored, seed }) {
   return [
     ...(seed ? [`Entra tenant from the tenant seed ${seed} (SANDBOX_TENANT_SEED); the sample requests name demo-tenant people.`] : []),
     restored ? `Reusing the data in ${dataDir}.` : `New data folder ${dataDir}.`,
-    'Kept across restarts: app storage and secrets (kvs.json), the JSM requests (jsm.json), the service key (service-key.json).',
+    `Kept across restarts: app storage and secrets in the SQLite database ${path.join(dataDir, STORAGE_FILE)}, the JSM requests (jsm.json), the service key (service-key.json).`,
     'Not kept: the Entra tenant lives in the emulator\'s memory and starts again from the demo tenant on every start. Delete the data folder (or run with --reset) for a clean site.',
   ];
 }

@@ -1,8 +1,10 @@
 // Installs what the build and tests need, skipping what is already there:
 // the wasm32 target, the wasm-bindgen CLI at exactly the version in
-// Cargo.lock, npm packages (scripts ignored: see README), and, with
+// Cargo.lock, npm packages (scripts ignored: see README) and the one native
+// module the local Forge runtime needs (better-sqlite3), and, with
 // --browser, Debian's chromium for the browser tests.
 import { readFileSync, existsSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { ROOT, run, has, cargoBin, step } from './lib/run.mjs';
 
@@ -30,6 +32,7 @@ export function setup({ browser = false } = {}) {
     // binary; nothing here needs it, so scripts stay off.
     run('npm', ['ci', '--ignore-scripts', '--no-audit', '--no-fund']);
   }
+  buildSqlite();
   if (browser && !existsSync('/usr/bin/chromium')) {
     if (process.getuid?.() !== 0) {
       throw new Error("The browser tests need Debian's chromium: run 'sudo apt-get install -y chromium' once.");
@@ -37,6 +40,27 @@ export function setup({ browser = false } = {}) {
     run('apt-get', ['update', '-q']);
     run('apt-get', ['install', '-y', '-q', 'chromium'], { env: { DEBIAN_FRONTEND: 'noninteractive' } });
   }
+}
+
+// The local Forge runtime's storage is SQLite through better-sqlite3, a
+// native module. With scripts off, npm ci leaves it unbuilt; its prebuilt
+// binaries come from GitHub, which set-up may not reach, so it is compiled
+// here from source with node-gyp (npm's own) against the running Node's
+// headers, once: skipped when the module already loads.
+export function sqliteLoads() {
+  const probe = "new (require('better-sqlite3'))(':memory:').close()";
+  return spawnSync(process.execPath, ['-e', probe], { cwd: ROOT, stdio: 'ignore' }).status === 0;
+}
+
+export function buildSqlite() {
+  if (sqliteLoads()) return;
+  console.log('better-sqlite3: compiling the native module from source (a few minutes, once)');
+  // Node's own headers when it was installed with them (Debian's nodejs,
+  // official tarballs): node-gyp then needs no download.
+  const prefix = path.dirname(path.dirname(process.execPath));
+  const headers = existsSync(path.join(prefix, 'include', 'node', 'node.h')) ? { npm_config_nodedir: prefix } : {};
+  run('npm', ['rebuild', 'better-sqlite3', '--foreground-scripts'], { env: headers });
+  if (!sqliteLoads()) throw new Error('better-sqlite3 did not build: see the compiler output above (it needs make, a C++ compiler and python3)');
 }
 
 // npm writes node_modules/.package-lock.json on install; if it lists the same

@@ -133,13 +133,14 @@ test('a portal request reaches the app through its avi:jira:created:issue trigge
   assert.ok((await tenant()).users.some((u) => u.userPrincipalName === 'sam.quinn@contoso.example'));
 });
 
-test('a restart reuses the data: same service key, same requests, KVS file kept', async () => {
+test('a restart reuses the data: same service key, same requests, storage database kept', async () => {
   const { serviceKey, emulatorPid } = sandbox.endpoints;
   const requestsBefore = (await sandboxApi('/api/state')).requests.length;
   await sandbox.stop();
   assert.ok(await waitGone(emulatorPid), 'the emulator child is gone after the stop');
-  assert.ok(existsSync(path.join(dataDir, 'kvs.json')));
-  const kvsBefore = readFileSync(path.join(dataDir, 'kvs.json'), 'utf8');
+  const storage = path.join(dataDir, 'forge-storage.sqlite');
+  assert.ok(existsSync(storage));
+  const kvsBefore = readFileSync(storage, 'latin1');
   assert.ok(!kvsBefore.includes(serviceKey), 'the app stores only a verifier of the key');
 
   sandbox = await startSandboxProcess({ dataDir });

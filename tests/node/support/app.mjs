@@ -17,10 +17,11 @@ export function loadApp({ admins = [ADMIN], jsm } = {}) {
   }
   process.chdir(mkdtempSync(path.join(tmpdir(), 'entra-connect-test-')));
   const jira = new FakeJira({ admins, jsm });
-  const runtime = new ForgeRuntime({ jira: jira.handle }).install();
+  const runtime = new ForgeRuntime({ jira: jira.handle, allowSlashInKeys: true }).install();
   const app = ForgeRuntime.loadBundle(BUNDLE_DIR, 'index');
   const invoke = (accountId, functionKey, payload = {}) =>
-    jira.as(accountId, () => app.resolver({ call: { functionKey, payload }, context: { moduleKey: 'admin-page' } }, { principal: { accountId } }));
+    jira.as(accountId, () => runtime.invoke({ kind: 'resolver' }, () =>
+      app.resolver({ call: { functionKey, payload }, context: { moduleKey: 'admin-page' } }, { principal: { accountId } })));
   return { app, runtime, jira, invoke };
 }
 
