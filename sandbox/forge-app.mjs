@@ -37,8 +37,7 @@ export class ForgeApp {
     this.manifest = YAML.parse(readFileSync(manifestFile, 'utf8'));
     this.manifestDir = path.dirname(manifestFile);
     this.pendingJobs = new Set();
-    // allowSlashInKeys: the app's keys still hold '/' (see ForgeRuntime).
-    this.runtime = new ForgeRuntime({ store, manifestFile, allowSlashInKeys: true, jira: jira.handle, onQueuePush: (push) => this.#deliver(push) }).install();
+    this.runtime = new ForgeRuntime({ store, manifestFile, jira: jira.handle, onQueuePush: (push) => this.#deliver(push) }).install();
     this.modules = this.#describeModules();
   }
 

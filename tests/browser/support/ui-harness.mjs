@@ -34,7 +34,7 @@ export async function startUi() {
   }
   process.chdir(mkdtempSync(path.join(tmpdir(), 'entra-connect-ui-')));
   const jira = new UiFakeJira({ admins: [ADMIN], agents: [AGENT] });
-  new ForgeRuntime({ jira: jira.handle, allowSlashInKeys: true }).install();
+  new ForgeRuntime({ jira: jira.handle }).install();
   const app = ForgeRuntime.loadBundle(BUNDLE_DIR, 'index');
   const viewer = { accountId: ADMIN, extension: {} };
   const invoke = (accountId, functionKey, payload = {}, extension = {}) =>
