@@ -17,7 +17,7 @@
 //! | idempotency records | entity `idempotency`, key = SHA-256 of the call's identity | key; `by-stored-at` for the purge |
 //! | portal operations waiting | entity `pending-operation`, key = issue key | key; `by-due` (range `dueAtMs`) for the sweep |
 //! | credentials awaiting reveal | secret `delivery:{id}`; KVS `delivery:expiry:{expiresAtMs, 15 digits}:{id}` | prefix `delivery:expiry:`, in expiry order |
-//! | bulk jobs | KVS `job:{id}`; `job:{id}:items:{chunk, 4 digits}`; each item's outcome `job:{id}:outcome:{chunk}:{index, 5 digits}`; each item's delivery count `job:{id}:attempt:{chunk}:{index}` | key; prefix `job:{id}:outcome:` |
+//! | bulk jobs | KVS `job:{id}`; `job:{id}:items:{chunk, 4 digits}`; each item's outcome `job:{id}:outcome:{chunk}:{index, 5 digits}`; each chunk's count of deliveries that started at its first unfinished item `job:{id}:attempt:{chunk}` | key; prefix `job:{id}:outcome:` |
 //! | jobs by age | KVS `jobs:created:{createdAtMs, 15 digits}:{id}` | prefix, oldest first, for retention |
 //! | caches | KVS `ui:panel:{issueKey}`, `cache:tap-policy` | key |
 //! | HMAC replay window | KVS `service-api:hmac-seen` | key |
@@ -96,9 +96,10 @@ pub fn job_outcome_prefix(job_id: &str, chunk: Option<usize>) -> String {
 pub fn job_outcome_key(job_id: &str, chunk: usize, index: usize) -> String {
     format!("{}{index:05}", job_outcome_prefix(job_id, Some(chunk)))
 }
-/// KVS key counting the deliveries that started one item.
-pub fn job_attempt_key(job_id: &str, chunk: usize, index: usize) -> String {
-    format!("job:{}:attempt:{chunk:04}:{index:05}", key_part(job_id))
+/// KVS key counting the deliveries of a chunk that started at the same
+/// unfinished item.
+pub fn job_attempt_key(job_id: &str, chunk: usize) -> String {
+    format!("job:{}:attempt:{chunk:04}", key_part(job_id))
 }
 /// Prefix of every key of a job but its record (items, outcomes, attempts).
 pub fn job_children_prefix(job_id: &str) -> String {

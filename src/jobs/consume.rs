@@ -109,16 +109,23 @@ async fn run_chunk(
     let items = store::load_chunk(host, job_id, chunk).await?;
     let outcomes = store::load_outcomes(host, job_id, chunk).await?;
     let (mut ran, mut skipped) = (0, 0);
+    // Counted before the run: a delivery that traps or times out still
+    // counts, so an item that ends every delivery ends as a dead letter.
+    let first_unfinished = range
+        .clone()
+        .take(items.len())
+        .find(|index| !outcomes.iter().any(|o| o.index == *index));
+    let attempts = match first_unfinished {
+        Some(index) => store::start_delivery(host, job_id, chunk, index).await?,
+        None => 0,
+    };
     for (item, index) in items.iter().zip(range) {
         if outcomes.iter().any(|o| o.index == index) {
             skipped += 1;
             continue;
         }
         ran += 1;
-        // Counted before the run: a delivery that traps or times out on
-        // this item still counts, so a poison item ends as a dead letter.
-        let attempt = store::start_attempt(host, job_id, chunk, index).await?;
-        if attempt > MAX_ITEM_ATTEMPTS {
+        if Some(index) == first_unfinished && attempts > MAX_ITEM_ATTEMPTS {
             host.log(
                 LogLevel::Error,
                 &format!(
@@ -161,7 +168,7 @@ async fn run_chunk(
             );
             // A throttled run is not a failed delivery: it must not count
             // towards the dead letter.
-            store::reset_attempts(host, job_id, chunk, index).await?;
+            store::reset_attempts(host, job_id, chunk).await?;
             return Ok(EventResult::Retry {
                 retry_after_seconds: seconds,
                 reason: "Entra is throttling".into(),

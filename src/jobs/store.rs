@@ -92,8 +92,8 @@ pub struct ChunkItems {
     pub items: Vec<JobItem>,
 }
 
-/// How many deliveries of an event may start one item before it is given
-/// up as a dead letter (an item that traps or times out the consumer every
+/// How many deliveries of an event may start at one item before it is
+/// given up as a dead letter (an item that traps or times out the consumer every
 /// time must not hold its chunk forever).
 pub const MAX_ITEM_ATTEMPTS: u64 = 3;
 
@@ -305,29 +305,37 @@ pub async fn save_outcome(
     .await
 }
 
-/// Counts one more delivery starting item `index` and returns the count
-/// (1 on the first). Only the consumer of that chunk writes this key.
-pub async fn start_attempt(
+/// The deliveries of one chunk that started at the same unfinished item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+struct Attempts {
+    index: usize,
+    count: u64,
+}
+
+/// Counts one more delivery of chunk `chunk` starting at item `index` (its
+/// first item without an outcome) and returns the count: 1 the first time
+/// a delivery starts there, more when earlier deliveries starting there
+/// never finished it (trapped or timed out). One write per delivery, not
+/// per item; only the consumer of that chunk writes this key.
+pub async fn start_delivery(
     host: &impl Host,
     job_id: &str,
     chunk: usize,
     index: usize,
 ) -> Result<u64, JobError> {
-    let key = layout::job_attempt_key(job_id, chunk, index);
-    let count = read::<u64>(host, &key, "count attempt").await?.unwrap_or(0) + 1;
-    write(host, &key, &count, "count attempt").await?;
+    let key = layout::job_attempt_key(job_id, chunk);
+    let count = match read::<Attempts>(host, &key, "count attempt").await? {
+        Some(earlier) if earlier.index == index => earlier.count + 1,
+        _ => 1,
+    };
+    write(host, &key, &Attempts { index, count }, "count attempt").await?;
     Ok(count)
 }
 
-/// Forgets the deliveries counted for item `index` (after a throttled run,
-/// which is no failure of the item).
-pub async fn reset_attempts(
-    host: &impl Host,
-    job_id: &str,
-    chunk: usize,
-    index: usize,
-) -> Result<(), JobError> {
-    host.kvs_delete(&layout::job_attempt_key(job_id, chunk, index))
+/// Forgets the deliveries counted for chunk `chunk` (after a throttled
+/// run, which is no failure of the item).
+pub async fn reset_attempts(host: &impl Host, job_id: &str, chunk: usize) -> Result<(), JobError> {
+    host.kvs_delete(&layout::job_attempt_key(job_id, chunk))
         .await
         .map_err(host_error("count attempt"))
 }

@@ -195,7 +195,7 @@ fn every_key_builder_yields_a_key_forge_accepts() {
             layout::job_key(value),
             layout::job_items_key(value, 19),
             layout::job_outcome_key(value, 19, 499),
-            layout::job_attempt_key(value, 19, 499),
+            layout::job_attempt_key(value, 19),
             layout::job_created_key(u64::MAX / 1000, value),
             layout::credential_expiry_key(u64::MAX / 1000, value),
             layout::panel_cache_key(value),
@@ -320,6 +320,7 @@ fn two_queue_consumers_and_a_resolver_writing_at_once_lose_nothing() {
                 .await;
             }
         };
+        let calls_before = host.storage_calls();
         let (a, b, ()) = tokio::join!(
             handle_event(&events[0], &host, &transport),
             handle_event(&events[1], &host, &transport),
@@ -327,6 +328,10 @@ fn two_queue_consumers_and_a_resolver_writing_at_once_lose_nothing() {
         );
         assert!(matches!(a, EventResult::Finished { ran: 25, .. }), "{a:?}");
         assert!(matches!(b, EventResult::Finished { ran: 5, .. }), "{b:?}");
+        // About six storage calls a hire (200 in all when written), none
+        // of which reads a list that grows with the job or the trail.
+        let calls = host.storage_calls() - calls_before;
+        assert!(calls <= 30 * 8 + 10 * 2, "{calls} storage calls");
 
         let status = entra_connect::jobs::status::status(
             json!({"jobId": job_id}).as_object().unwrap(),
@@ -380,18 +385,19 @@ fn an_item_that_cannot_be_read_or_never_finishes_ends_as_a_dead_letter() {
         let record = JobRecord {
             id: "deadjob".into(),
             created_at_ms: host.now_ms(),
-            items: 2,
+            items: 3,
             chunk_starts: vec![0],
             auth: entra_connect::policy::ServiceApiAuth::ServiceKey,
         };
-        // Item 0: a route this version does not know. Item 1: readable,
-        // but three earlier deliveries already started it and never
-        // finished (the consumer trapped or timed out each time).
+        // Item 0 finished earlier. Item 1: three deliveries started at it
+        // and never finished it (the consumer trapped or timed out each
+        // time). Item 2: a route this version does not know.
         host.kvs_set(
             &layout::job_items_key("deadjob", 0),
             &json!({"items": [
-                {"route": "user.teleport", "data": {}},
                 {"route": "user.get", "data": {"user": "adele.vance@contoso.example"}},
+                {"route": "user.get", "data": {"user": "adele.vance@contoso.example"}},
+                {"route": "user.teleport", "data": {}},
             ]}),
         )
         .await
@@ -402,23 +408,52 @@ fn an_item_that_cannot_be_read_or_never_finishes_ends_as_a_dead_letter() {
         )
         .await
         .unwrap();
-        host.kvs_set(&layout::job_attempt_key("deadjob", 0, 1), &json!(3))
-            .await
-            .unwrap();
+        host.kvs_set(
+            &layout::job_outcome_key("deadjob", 0, 0),
+            &json!({"index": 0, "state": "done", "httpStatus": 200, "finishedAtMs": 1}),
+        )
+        .await
+        .unwrap();
+        host.kvs_set(
+            &layout::job_attempt_key("deadjob", 0),
+            &json!({"index": 1, "count": 3}),
+        )
+        .await
+        .unwrap();
         let event = json!({"body": {"jobId": "deadjob", "chunk": 0}});
         let result = handle_event(&event, &host, &transport).await;
         assert!(
-            matches!(result, EventResult::Finished { ran: 2, .. }),
+            matches!(
+                result,
+                EventResult::Finished {
+                    ran: 2,
+                    skipped: 1,
+                    ..
+                }
+            ),
             "{result:?}"
         );
         let outcomes = entra_connect::jobs::store::load_all_outcomes(&host, "deadjob")
             .await
             .unwrap();
-        let codes: Vec<_> = outcomes
-            .iter()
-            .map(|o| o.error_code.clone().unwrap())
-            .collect();
-        assert_eq!(codes, ["unreadable_item", "dead_letter"]);
+        let codes: Vec<_> = outcomes.iter().map(|o| o.error_code.clone()).collect();
+        assert_eq!(
+            codes,
+            [
+                None,
+                Some("dead_letter".into()),
+                Some("unreadable_item".into())
+            ]
+        );
+        assert_eq!(
+            emulator
+                .request_log()
+                .iter()
+                .filter(|r| !r.path.contains("oauth2"))
+                .count(),
+            0,
+            "neither was run"
+        );
         // Redelivered: nothing left to run, nothing retried.
         let again = handle_event(&event, &host, &transport).await;
         assert!(
@@ -426,7 +461,7 @@ fn an_item_that_cannot_be_read_or_never_finishes_ends_as_a_dead_letter() {
                 again,
                 EventResult::Finished {
                     ran: 0,
-                    skipped: 2,
+                    skipped: 3,
                     ..
                 }
             ),
