@@ -20,7 +20,7 @@
 //! | bulk jobs | KVS `job:{id}`; `job:{id}:items:{chunk, 4 digits}`; each item's outcome `job:{id}:outcome:{chunk}:{index, 5 digits}`; each chunk's count of deliveries that started at its first unfinished item `job:{id}:attempt:{chunk}` | key; prefix `job:{id}:outcome:` |
 //! | jobs by age | KVS `jobs:created:{createdAtMs, 15 digits}:{id}` | prefix, oldest first, for retention |
 //! | caches | KVS `ui:panel:{issueKey}`, `cache:tap-policy` | key |
-//! | HMAC replay window | KVS `service-api:hmac-seen` | key |
+//! | HMAC replay window | KVS `hmac-seen:{timestamp, 12 digits}:{sha256}` per used signature | key; prefix, oldest first, to prune |
 //! | app secrets | secrets `graph:client-secret`, `service-api:key-verifier`, `service-api:hmac-secret` | key |
 //! | reserved: schedules | KVS prefix `schedule:` (and an entity `schedule` with a `by-due` index when they come) | |
 //! | reserved: import checkpoints | KVS prefix `import:` (`import:{source}:checkpoint`) | |
@@ -122,6 +122,17 @@ pub fn credential_expiry_key(expires_at_ms: u64, delivery_id: &str) -> String {
     format!(
         "{CREDENTIAL_EXPIRY_PREFIX}{expires_at_ms:015}:{}",
         key_part(delivery_id)
+    )
+}
+
+/// Prefix of the HMAC replay-window keys.
+pub const HMAC_SEEN_PREFIX: &str = "hmac-seen:";
+/// KVS key recording one used request signature (by its SHA-256, hex) and
+/// its timestamp (seconds), so a replay is refused.
+pub fn hmac_seen_key(sent_at_seconds: u64, digest: &str) -> String {
+    format!(
+        "{HMAC_SEEN_PREFIX}{sent_at_seconds:012}:{}",
+        key_part(digest)
     )
 }
 

@@ -10,7 +10,8 @@
 //! credential list `delivery:pending` (`{"entries": [{"id",
 //! "expiresAtMs"}]}`); waiting portal operations under
 //! `portal:pending:{issueKey}` with the list `portal:pending:index`; the
-//! configuration under `config/app`; panel caches under `ui/panel/{issue}`;
+//! configuration under `config/app`; the HMAC replay list
+//! `service-api:hmac-seen` (`[{"digest", "at"}]`); panel caches under `ui/panel/{issue}`;
 //! and in secret storage `graph/client-secret`, `service-api/key-verifier`
 //! and `service-api/hmac-secret`.
 //!
@@ -46,8 +47,9 @@ const SECRETS: [(&str, &str); 3] = [
 /// KVS prefixes of version 1, in the order they are moved: what every
 /// invocation needs first (settings, replay records, waiting work), the
 /// bulk of the audit trail after, the old index documents last.
-const OLD_PREFIXES: [&str; 9] = [
+const OLD_PREFIXES: [&str; 10] = [
     "config/app",
+    "service-api:hmac-seen",
     "idem/",
     "portal:pending:",
     "delivery:pending",
@@ -269,6 +271,18 @@ fn convert(key: &str, value: &Value) -> Result<Vec<TxOp>, String> {
             layout::key_part(&pending.issue_key),
             json!({"dueAtMs": pending.due_at_ms(), "operation": pending}),
         )]);
+    }
+    if key == "service-api:hmac-seen" {
+        #[derive(Deserialize)]
+        struct Seen {
+            digest: String,
+            at: u64,
+        }
+        let seen: Vec<Seen> = parse(value)?;
+        return Ok(seen
+            .iter()
+            .map(|s| TxOp::set(layout::hmac_seen_key(s.at, &s.digest), json!({"at": s.at})))
+            .collect());
     }
     if key == "config/app" {
         return Ok(vec![TxOp::set(layout::CONFIG_KEY, value.clone())]);

@@ -199,6 +199,7 @@ fn every_key_builder_yields_a_key_forge_accepts() {
             layout::job_created_key(u64::MAX / 1000, value),
             layout::credential_expiry_key(u64::MAX / 1000, value),
             layout::panel_cache_key(value),
+            layout::hmac_seen_key(u64::MAX / 1000, value),
             layout::key_part(value),
             audit::store::record_key(&audit_record(value, 1, value, value)),
         ]);
@@ -598,6 +599,10 @@ fn seed_old_layout(host: &MemoryHost, now: u64) {
     host.seed_kvs("portal:pending:index", json!(["ITSM-7"]));
 
     host.seed_kvs("ui/panel/ITSM-7", json!({"atMs": now, "view": {}}));
+    host.seed_kvs(
+        "service-api:hmac-seen",
+        json!([{"digest": "cd".repeat(32), "at": now / 1000}]),
+    );
     host.secrets_insert("service-api/hmac-secret", "hmac-secret-value");
 }
 
@@ -659,6 +664,13 @@ fn data_written_by_the_previous_layout_is_migrated_in_resumable_chunks() {
         for key in host.secrets_snapshot().keys() {
             assert!(layout::is_valid_key(key), "old secret left: {key}");
         }
+
+        // The HMAC replay window goes on refusing a used signature.
+        assert!(host
+            .kvs_get(&layout::hmac_seen_key(now / 1000, &"cd".repeat(32)))
+            .await
+            .unwrap()
+            .is_some());
 
         // Settings and app secrets under their new names.
         assert_eq!(
