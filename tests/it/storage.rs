@@ -769,3 +769,45 @@ fn data_written_by_the_previous_layout_is_migrated_in_resumable_chunks() {
         assert_eq!(host.storage_calls() - before, 1);
     });
 }
+
+// ---------------------------------------------------------------- HMAC replay window
+
+#[tokio::test(flavor = "current_thread")]
+async fn used_signatures_are_refused_then_pruned_after_the_window() {
+    use entra_connect::service_api::signature::{self, Verified, WINDOW_SECONDS};
+    let host = MemoryHost::new();
+    let secret = signature::rotate(&host).await.unwrap();
+    let send = |body: &'static str| {
+        let host = &host;
+        let secret = secret.expose().to_string();
+        async move {
+            let ts = (host.now_ms() / 1000).to_string();
+            let sig = format!("v1={}", signature::sign(&secret, &ts, body));
+            signature::verify(host, &ts, &sig, body).await.unwrap()
+        }
+    };
+    let seen = |host: &MemoryHost| {
+        host.kvs_keys_snapshot()
+            .keys()
+            .filter(|k| k.starts_with(layout::HMAC_SEEN_PREFIX))
+            .count()
+    };
+    let ts = (host.now_ms() / 1000).to_string();
+    let sig = format!("v1={}", signature::sign(secret.expose(), &ts, "a"));
+    assert!(matches!(
+        signature::verify(&host, &ts, &sig, "a").await.unwrap(),
+        Verified::Valid
+    ));
+    assert!(
+        matches!(
+            signature::verify(&host, &ts, &sig, "a").await.unwrap(),
+            Verified::Refused(_)
+        ),
+        "a replay is refused"
+    );
+    assert!(matches!(send("b").await, Verified::Valid));
+    assert_eq!(seen(&host), 2);
+    host.advance((2 * WINDOW_SECONDS + 1) * 1000);
+    assert!(matches!(send("c").await, Verified::Valid));
+    assert_eq!(seen(&host), 1, "the two expired entries were pruned");
+}
