@@ -136,6 +136,17 @@ pub fn hmac_seen_key(sent_at_seconds: u64, digest: &str) -> String {
     )
 }
 
+/// Prefix reserved for scheduled operations (a `schedule` entity with a
+/// `by-due` index joins [`ENTITIES`] when they come).
+pub const SCHEDULE_PREFIX: &str = "schedule:";
+/// Prefix reserved for import checkpoints.
+pub const IMPORT_PREFIX: &str = "import:";
+/// KVS key of the checkpoint of an import from `source` (where a resumed
+/// import picks up).
+pub fn import_checkpoint_key(source: &str) -> String {
+    format!("{IMPORT_PREFIX}{}:checkpoint", key_part(source))
+}
+
 /// KVS key of the issue panel's cached view of one request.
 pub fn panel_cache_key(issue_key: &str) -> String {
     format!("ui:panel:{}", key_part(issue_key))

@@ -200,6 +200,7 @@ fn every_key_builder_yields_a_key_forge_accepts() {
             layout::credential_expiry_key(u64::MAX / 1000, value),
             layout::panel_cache_key(value),
             layout::hmac_seen_key(u64::MAX / 1000, value),
+            layout::import_checkpoint_key(value),
             layout::key_part(value),
             audit::store::record_key(&audit_record(value, 1, value, value)),
         ]);
