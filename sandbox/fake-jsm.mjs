@@ -4,7 +4,7 @@
 // (runtime/fake-jira.mjs) and the web page both read and change it here.
 import { readFileSync, writeFileSync, renameSync, mkdirSync, existsSync } from 'node:fs';
 import path from 'node:path';
-import { PEOPLE, REQUEST_TYPES, sampleRequests } from './sample-data.mjs';
+import { PEOPLE, REQUEST_TYPES } from './sample-data.mjs';
 
 export const PROJECT = { id: '10000', key: 'ITSM', name: 'IT Service Desk', serviceDeskId: '1' };
 const FIRST_FIELD_NUMBER = 10100;
@@ -21,8 +21,9 @@ export class FakeJsm {
       this.data = JSON.parse(readFileSync(file, 'utf8'));
       this.restored = true;
     } else {
+      // A new site starts empty: the sandbox raises its sample requests
+      // through the app's triggers (Site.raiseSamples), as a customer would.
       this.data = { nextIssue: 1, nextId: 1, issues: [] };
-      for (const sample of sampleRequests()) this.createRequest(sample);
       this.restored = false;
     }
   }

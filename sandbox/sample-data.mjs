@@ -94,13 +94,16 @@ export const REQUEST_TYPES = [
 
 const inDays = (days) => new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
 
+// Raised through the app's `avi:jira:created:issue` trigger when the site is
+// new (Site.raiseSamples), so each carries what the app posts on creation.
+// Jordan Rivera is left for the README's first walkthrough (the Portal tab).
 export function sampleRequests() {
   return [
     {
       requestType: 'onboarding',
-      summary: 'New hire: Jordan Rivera, Software Engineer',
-      reporter: 'customer-emily',
-      fields: { givenName: 'Jordan', surname: 'Rivera', department: 'Engineering', jobTitle: 'Software Engineer', employeeId: 'E2001', manager: 'emily.braun@contoso.example' },
+      summary: 'New hire: Morgan Blake, Content Designer',
+      reporter: 'customer-debra',
+      fields: { givenName: 'Morgan', surname: 'Blake', department: 'Marketing', jobTitle: 'Content Designer', employeeId: 'E2001', manager: 'lena.fischer@contoso.example' },
       approvers: ['customer-debra'],
     },
     {

@@ -13,7 +13,7 @@ import { configureApp } from './configure.mjs';
 import { loadTenantSeed, DEMO_SEED } from './tenant-seed.mjs';
 import { Site } from './site.mjs';
 import { startServer, SERVICE_API_PATH } from './server.mjs';
-import { SANDBOX_ADMIN } from './sample-data.mjs';
+import { SANDBOX_ADMIN, sampleRequests } from './sample-data.mjs';
 
 /** The app's Forge storage (KVS, secrets, Custom Entity Store) inside the data folder: a SQLite database. */
 export const STORAGE_FILE = 'forge-storage.sqlite';
@@ -45,6 +45,8 @@ export async function startSandbox({ root, dataDir, port, host = '127.0.0.1', lo
     const endpoints = { serviceKey };
     const notes = persistenceNotes({ dataDir, restored: jsm.restored, seed });
     const site = new Site({ app, jsm, emulator, endpoints, setup: steps, notes });
+    // A new site demos itself: the samples go through the app's own triggers.
+    if (!jsm.restored) steps.push(await site.raiseSamples(sampleRequests()));
     server = await startServer({ site, port, host, log });
     // The app asks Forge for its web trigger URL; here it is the sandbox's.
     app.runtime.webTriggerUrls['service-api'] = `${server.url}${SERVICE_API_PATH}`;

@@ -55,6 +55,20 @@ export class Site {
     return { issue, triggered };
   }
 
+  /**
+   * Raises each sample request as a customer would on the portal, so the
+   * app hears of it through its trigger (plan comment, waiting approval, or
+   * the change itself). Returns one setup step for the page and console.
+   */
+  async raiseSamples(samples) {
+    const raised = [];
+    for (const sample of samples) {
+      const { issue, triggered } = await this.raiseRequest(sample);
+      raised.push(`${issue.key} (${triggered.length ? 'trigger ran' : 'no trigger'})`);
+    }
+    return { name: 'sample requests', state: 'done', message: `raised through the app's avi:jira:created:issue trigger: ${raised.join(', ')}` };
+  }
+
   comment(key, { body, public: isPublic = false, author = SANDBOX_ADMIN }) {
     if (!body) throw httpError(400, 'A comment needs a body');
     return this.jsm.addComment(key, { author, body: String(body), isPublic: !!isPublic });

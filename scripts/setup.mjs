@@ -69,7 +69,12 @@ function packagesMatchLock() {
   try {
     const wanted = JSON.parse(readFileSync(path.join(ROOT, 'package-lock.json'), 'utf8')).packages;
     const have = JSON.parse(readFileSync(path.join(ROOT, 'node_modules', '.package-lock.json'), 'utf8')).packages;
-    return Object.entries(wanted).every(([name, meta]) => name === '' || have[name]?.version === meta.version || meta.peer || meta.optional);
+    // A package counts only when its folder is really there: the hidden lock
+    // can list a package that was never unpacked (npm --package-lock-only).
+    const present = (name) => existsSync(path.join(ROOT, name, 'package.json'));
+    return Object.entries(wanted).every(
+      ([name, meta]) => name === '' || (have[name]?.version === meta.version && present(name)) || meta.peer || meta.optional,
+    );
   } catch {
     return false;
   }

@@ -183,6 +183,16 @@ fn utc_text(instant: Timestamp) -> String {
     instant.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
+/// The calendar date (`YYYY-MM-DD`, UTC) `days` days after the RFC 3339
+/// instant `utc`; `None` when `utc` is not one.
+pub fn date_after_days(utc: &str, days: u32) -> Option<String> {
+    let at: Timestamp = utc.parse().ok()?;
+    let later = at
+        .checked_add(jiff::SignedDuration::from_hours(24 * i64::from(days)))
+        .ok()?;
+    Some(later.strftime("%Y-%m-%d").to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

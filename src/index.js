@@ -37,6 +37,12 @@ export const addToGroup = automationAction('add-to-group');
 export const removeFromGroup = automationAction('remove-from-group');
 export const offboardUser = automationAction('offboard-user');
 export const transferUser = automationAction('transfer-user');
+export const assignLicenses = automationAction('assign-licenses');
+export const removeLicenses = automationAction('remove-licenses');
+export const resetMfa = automationAction('reset-mfa');
+export const deleteUser = automationAction('delete-user');
+export const restoreUser = automationAction('restore-user');
+export const inviteGuest = automationAction('invite-guest');
 
 // Product events and the scheduled sweep of waiting portal operations.
 export async function requestCreated(event) {

@@ -15,10 +15,12 @@
 //! | configuration | KVS `config:app` | key |
 //! | audit records | entity `audit-record`, key = record id | indexes `by-target`, `by-target-id`, `by-requester`, `by-issue`, `by-operation`, `by-outcome`, `by-time` (range `atMs`) |
 //! | idempotency records | entity `idempotency`, key = SHA-256 of the call's identity | key; `by-stored-at` for the purge |
-//! | portal operations waiting | entity `pending-operation`, key = issue key | key; `by-due` (range `dueAtMs`) for the sweep |
+//! | portal operations waiting | entity `pending-operation`, key = `{issueKey}:{route}` as a key part | key; `by-due` (range `dueAtMs`) for the sweep; `by-issue` (partition `issueKey`) for a request's operations |
 //! | credentials awaiting reveal | secret `delivery:{id}`; KVS `delivery:expiry:{expiresAtMs, 15 digits}:{id}` | prefix `delivery:expiry:`, in expiry order |
 //! | bulk jobs | KVS `job:{id}`; `job:{id}:items:{chunk, 4 digits}`; each item's outcome `job:{id}:outcome:{chunk}:{index, 5 digits}`; each chunk's count of deliveries that started at its first unfinished item `job:{id}:attempt:{chunk}` | key; prefix `job:{id}:outcome:` |
 //! | jobs by age | KVS `jobs:created:{createdAtMs, 15 digits}:{id}` | prefix, oldest first, for retention |
+//! | jobs newest first | KVS `jobs:newest:{999999999999999 - createdAtMs, 15 digits}:{id}` | prefix, newest first, for the admin page's Jobs tab (`jobs::recent`) |
+//! | inputs waiting for JSM approval | KVS `approval:{issueKey}:{route}:{operation}` (operation: 16 hex digits of the idempotency key's SHA-256, `-` without one) | key |
 //! | caches | KVS `ui:panel:{issueKey}`, `cache:tap-policy` | key |
 //! | HMAC replay window | KVS `hmac-seen:{timestamp, 12 digits}:{sha256}` per used signature | key; prefix, oldest first, to prune |
 //! | app secrets | secrets `graph:client-secret`, `service-api:key-verifier`, `service-api:hmac-secret` | key |
@@ -115,6 +117,20 @@ pub fn job_created_key(created_at_ms: u64, job_id: &str) -> String {
     )
 }
 
+/// Prefix of the newest-first job keys.
+pub const JOBS_NEWEST_PREFIX: &str = "jobs:newest:";
+/// Largest time a newest-first key can invert (15 digits of milliseconds).
+const NEWEST_MAX_MS: u64 = 999_999_999_999_999;
+/// KVS key listing a job newest first (value: the job id): the creation
+/// time is inverted so that ascending key order is newest first.
+pub fn job_newest_key(created_at_ms: u64, job_id: &str) -> String {
+    format!(
+        "{JOBS_NEWEST_PREFIX}{:015}:{}",
+        NEWEST_MAX_MS.saturating_sub(created_at_ms),
+        key_part(job_id)
+    )
+}
+
 /// Prefix of the credential expiry keys.
 pub const CREDENTIAL_EXPIRY_PREFIX: &str = "delivery:expiry:";
 /// KVS key listing an unrevealed credential by its expiry.
@@ -145,6 +161,19 @@ pub const IMPORT_PREFIX: &str = "import:";
 /// import picks up).
 pub fn import_checkpoint_key(source: &str) -> String {
     format!("{IMPORT_PREFIX}{}:checkpoint", key_part(source))
+}
+
+/// KVS key of the input digests recorded while a call on a request waits
+/// for JSM approval (`pipeline::approval`): one per request, route and
+/// operation (`operation`: 16 hex digits of the idempotency key's SHA-256,
+/// `-` without one).
+pub fn approval_key(issue_key: &str, route: &str, operation: &str) -> String {
+    format!(
+        "approval:{}:{}:{}",
+        key_part(issue_key),
+        key_part(route),
+        key_part(operation)
+    )
 }
 
 /// KVS key of the issue panel's cached view of one request.
@@ -263,9 +292,13 @@ pub const ENTITIES: &[EntityDecl] = &[
         name: PENDING_ENTITY,
         attributes: &[
             ("dueAtMs", AttributeType::Float),
+            ("issueKey", AttributeType::String),
             ("operation", AttributeType::Any),
         ],
-        indexes: &[by("by-due", &[], "dueAtMs")],
+        indexes: &[
+            by("by-due", &[], "dueAtMs"),
+            by("by-issue", &["issueKey"], "dueAtMs"),
+        ],
     },
 ];
 

@@ -39,6 +39,20 @@ SERVED = [
     "/rolemanagement/directory/roleassignments",
     "/policies/authenticationmethodspolicy/authenticationmethodconfigurations/{id}",
     "/policies/authenticationmethodspolicy/authenticationmethodconfigurations/temporaryaccesspass",
+    "/subscribedskus",
+    "/users/{id}/assignlicense",
+    "/users/{id}/licensedetails",
+    # MFA reset, deletion and guests.
+    "/users/{id}/authentication/methods",
+    "/users/{id}/authentication/phonemethods/{id}",
+    "/users/{id}/authentication/microsoftauthenticatormethods/{id}",
+    "/users/{id}/authentication/fido2methods/{id}",
+    "/users/{id}/authentication/softwareoathmethods/{id}",
+    "/users/{id}/authentication/emailmethods/{id}",
+    "/users/{id}/authentication/windowshelloforbusinessmethods/{id}",
+    "/directory/deleteditems/{id}/restore",
+    "/invitations",
+    "/users/{id}/sponsors",
 ]
 
 

@@ -32,6 +32,22 @@ TYPES = [
     "assignedPlan",
     "assignedLicense",
     "onPremisesExtensionAttributes",
+    "subscribedSku",
+    "licenseUnitsDetail",
+    "servicePlanInfo",
+    "licenseAssignmentState",
+    "licenseDetails",
+    # MFA reset, deletion and guests (user.resetMfa, user.delete/restore, guest.invite).
+    "authenticationMethod",
+    "passwordAuthenticationMethod",
+    "phoneAuthenticationMethod",
+    "microsoftAuthenticatorAuthenticationMethod",
+    "fido2AuthenticationMethod",
+    "softwareOathAuthenticationMethod",
+    "emailAuthenticationMethod",
+    "windowsHelloForBusinessAuthenticationMethod",
+    "invitation",
+    "invitedUserMessageInfo",
 ]
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, "..", "schema", "graph-subset.json")

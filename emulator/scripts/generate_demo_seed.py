@@ -109,6 +109,84 @@ def identity_users(find):
     return [jordan, guest]
 
 
+TENANT_ID = "8a3f5c2e-4b71-4d0a-9e36-2c5b7d18f4a9"
+# Microsoft's SKU and service plan ids ("Product names and service plan
+# identifiers for licensing", learn.microsoft.com/entra/identity/users/licensing-service-plan-reference).
+E3_SKU = "6fd2c87f-b296-42f0-b197-1e91e994b900"  # Office 365 E3
+E5_SKU = "06ebc4ee-1bb5-47dd-8120-11324bc54e06"  # Microsoft 365 E5
+E3_PLANS = [
+    ("efb87545-963c-4e0d-99df-69c6916d9eb0", "EXCHANGE_S_ENTERPRISE"),
+    ("5dbe027f-2339-4123-9542-606e4d348a72", "SHAREPOINTENTERPRISE"),
+    ("57ff2da0-773e-42df-b2af-ffb7a2317929", "TEAMS1"),
+    ("0feaeb32-d00e-4d66-bd5a-43b5b83db82c", "MCOSTANDARD"),
+    ("43de0ff5-c92c-492b-9116-175376d08c38", "OFFICESUBSCRIPTION"),
+]
+E5_PLANS = [
+    ("efb87545-963c-4e0d-99df-69c6916d9eb0", "EXCHANGE_S_ENTERPRISE"),
+    ("57ff2da0-773e-42df-b2af-ffb7a2317929", "TEAMS1"),
+    ("eec0eb4f-6444-4f95-aba0-50c24d67f998", "AAD_PREMIUM_P2"),
+    ("4828c8ec-dc2e-4779-b502-87ac9ce28ab7", "MCOEV"),
+]
+
+
+def subscribed_sku(sku_id, part_number, seats, plans):
+    """A subscribedSku as Graph lists it; consumedUnits is counted by the emulator."""
+    return {
+        "id": TENANT_ID + "_" + sku_id,
+        "accountId": TENANT_ID,
+        "accountName": "Contoso Ltd",
+        "appliesTo": "User",
+        "capabilityStatus": "Enabled",
+        "skuId": sku_id,
+        "skuPartNumber": part_number,
+        "subscriptionIds": [oid("subscription", part_number)],
+        "prepaidUnits": {"enabled": seats, "suspended": 0, "warning": 0, "lockedOut": 0},
+        "servicePlans": [
+            {"servicePlanId": pid, "servicePlanName": name, "provisioningStatus": "Success", "appliesTo": "User"}
+            for pid, name in plans
+        ],
+    }
+# Authentication methods (user.resetMfa): the first of a user's list is the
+# default sign-in method. Ids are stable, from the user's UPN and the type.
+AUTH_METHOD_TYPES = {
+    "phone": "phoneAuthenticationMethod",
+    "authenticator": "microsoftAuthenticatorAuthenticationMethod",
+    "fido2": "fido2AuthenticationMethod",
+}
+
+
+def add_authentication_methods(seed, find):
+    """Phone and Microsoft Authenticator for the demo's plain users, FIDO2 too
+    for one; and the least per-type permissions an MFA reset needs."""
+    def method(user, kind, **props):
+        m = {"@odata.type": "#microsoft.graph." + AUTH_METHOD_TYPES[kind],
+             "id": oid("authMethod", user["userPrincipalName"] + "/" + kind),
+             "createdDateTime": "2025-03-0%dT10:00:00Z" % (1 + len(kind) % 8)}
+        m.update(props)
+        return m
+
+    def phone(user):
+        return method(user, "phone", phoneNumber=user["businessPhones"][0], phoneType="mobile", smsSignInState="notAllowedByPolicy")
+
+    def authenticator(user):
+        return method(user, "authenticator", displayName="iPhone 15", deviceTag="SoftwareTokenActivated", phoneAppVersion="6.8.12")
+
+    for prefix in ["adele.vance", "alex.wilber", "megan.bowen", "diego.siciliani", "lee.gu", "isaiah.langer"]:
+        user = find(prefix)
+        user["authenticationMethods"] = [phone(user), authenticator(user)]
+    fido = find("alex.wilber")
+    fido["authenticationMethods"].append(method(fido, "fido2", displayName="YubiKey 5 NFC", aaGuid="cb69481e-8ff7-4039-93ec-0a2729a154a8", model="YubiKey 5 Series", attestationLevel="attested"))
+    seed["app"]["applicationPermissions"].extend([
+        "UserAuthenticationMethod.Read.All",
+        "UserAuthMethod-Phone.ReadWrite.All",
+        "UserAuthMethod-MicrosoftAuthApp.ReadWrite.All",
+        "UserAuthMethod-Passkey.ReadWrite.All",
+        "UserAuthMethod-SoftwareOATH.ReadWrite.All",
+        "UserAuthMethod-Email.ReadWrite.All",
+        "UserAuthMethod-WindowsHello.ReadWrite.All",
+    ])
+
+
 def main():
     users, heads = [], {}
     employee_no = 1000
@@ -175,6 +253,16 @@ def main():
 
     users.extend(identity_users(find))
 
+    # Licences: Office 365 E3 assigned directly to Sales, Engineering and
+    # Marketing (seats left); Microsoft 365 E5 through a licensing group with
+    # every seat taken, so its fourth member's inherited licence is in error
+    # (CountViolation); one Marketing user has no usageLocation yet.
+    for u in users:
+        if u["department"] in ("Sales", "Engineering", "Marketing") and u.get("userType") != "Guest":
+            u["assignedLicenses"] = [{"skuId": E3_SKU, "disabledPlans": []}]
+    find("noah.schmidt")["usageLocation"] = None
+    find("noah.schmidt").pop("assignedLicenses", None)
+
     by_dept = {}
     for u in users:
         if u["department"]:
@@ -224,6 +312,11 @@ def main():
               onPremisesSecurityIdentifier="S-1-5-21-1180699209-877415012-3182924384-2201", description="Synchronised from Active Directory"),
         group("Privileged Support Staff", "privsupport", [find("priya.nair")["id"]], isAssignableToRole=True, description="Role-assignable group"),
     ]
+    licensing = group("Licensing - Microsoft 365 E5", "licensing-e5",
+                      [find(p)["id"] for p in ("megan.bowen", "grace.liu", "isaiah.langer", "lena.fischer")],
+                      description="Group-based licensing: Microsoft 365 E5",
+                      assignedLicenses=[{"skuId": E5_SKU, "disabledPlans": []}])
+    # Appended after the role-assignable group, which role_members reads as groups[-1].
 
     app_sp = oid("servicePrincipal", "entra-id-connect-for-jsm")
     roles = []
@@ -233,6 +326,7 @@ def main():
         "Helpdesk Administrator": [find("lynne.robbins")["id"], groups[-1]["id"]],
         "Directory Readers": [],
     }
+    groups.append(licensing)
     for name, (template, description) in ROLE_TEMPLATES.items():
         roles.append({
             "id": oid("directoryRole", template),
@@ -285,8 +379,13 @@ def main():
         "directoryRoles": roles,
         "users": users,
         "groups": groups,
+        "subscribedSkus": [
+            subscribed_sku(E3_SKU, "ENTERPRISEPACK", 30, E3_PLANS),
+            subscribed_sku(E5_SKU, "SPE_E5", 3, E5_PLANS),
+        ],
         "faults": {},
     }
+    add_authentication_methods(seed, find)
     with open(OUT, "w", encoding="utf-8") as f:
         json.dump(seed, f, indent=1, ensure_ascii=False)
         f.write("\n")

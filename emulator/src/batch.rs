@@ -1,6 +1,10 @@
 //! JSON batching (`POST /v1.0/$batch`): up to 20 items, `dependsOn` with 424 for
-//! dependants of failures, per-item throttling, responses in reverse order (Graph
-//! promises no order), each item authorized and logged on its own.
+//! dependants of failures, per-item throttling, each item authorized and logged
+//! on its own. Graph promises no order among independent items
+//! (<https://learn.microsoft.com/en-us/graph/json-batching#sequencing-requests-with-the-dependson-property>),
+//! so the emulator runs them out of request order ([`run_order`]: the latest
+//! ready item first) and answers in the order it ran them: a caller that
+//! needs an order has to say so with `dependsOn`.
 
 use http::{HeaderMap, HeaderName, HeaderValue, Method};
 use serde_json::{json, Map, Value};
@@ -150,7 +154,7 @@ pub(crate) fn run(
     let base_url = batch_base_url(outer_headers, outer_uri);
     let mut statuses: Vec<(String, u16)> = Vec::new();
     let mut responses: Vec<Value> = Vec::new();
-    for item in &items {
+    for item in run_order(&items).into_iter().map(|i| &items[i]) {
         let ids = Ids {
             request_id: uuid::Uuid::new_v4().to_string(),
             client_request_id: item
@@ -221,6 +225,27 @@ pub(crate) fn run(
         }
         responses.push(Value::Object(response));
     }
-    responses.reverse();
     Reply::json(200, json!({ "responses": responses }))
+}
+
+/// The order items run in: each time, the last item (in request order) whose
+/// dependencies have all run. Independent items thus run in reverse, and an
+/// item never runs before one it depends on (`parse_items` only accepts
+/// dependencies on earlier items, so every item becomes ready).
+fn run_order(items: &[Item]) -> Vec<usize> {
+    let mut done: Vec<usize> = Vec::with_capacity(items.len());
+    while done.len() < items.len() {
+        let ready = (0..items.len()).rev().find(|i| {
+            !done.contains(i)
+                && items[*i]
+                    .depends_on
+                    .iter()
+                    .all(|d| done.iter().any(|j| &items[*j].id == d))
+        });
+        match ready {
+            Some(i) => done.push(i),
+            None => break,
+        }
+    }
+    done
 }

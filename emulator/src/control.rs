@@ -92,6 +92,7 @@ pub(crate) fn tenant_summary(state: &State) -> Value {
                 "onPremisesSyncEnabled": u.is_synced(),
                 "groupIds": t.direct_containers(u.id()).into_iter().filter(|c| t.group_index(c).is_some()).collect::<Vec<_>>(),
                 "roleTemplateIds": t.role_templates_of(u.id()),
+                "userType": p.get("userType"),
             })
         })
         .collect();

@@ -369,7 +369,13 @@ pub(crate) fn execute(state: &mut State, call: &Call, ids: &Ids) -> Reply {
         return error_reply(&fault, call.now_ms, ids);
     }
     match graph::route(&mut state.tenant, call) {
-        Ok(reply) => reply,
+        Ok(reply) => {
+            if call.method != Method::GET {
+                // Group-based licensing follows membership changes.
+                state.tenant.reconcile_group_licences(call.now_ms);
+            }
+            reply
+        }
         Err(e) => error_reply(&e, call.now_ms, ids),
     }
 }

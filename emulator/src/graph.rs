@@ -9,7 +9,7 @@ use crate::odata::QueryParams;
 use crate::permissions;
 use crate::tenant::Tenant;
 use crate::token::Claims;
-use crate::{directory, groups, policies, users};
+use crate::{auth_methods, deleted, directory, groups, invitations, licences, policies, users};
 
 /// One Graph call (a top-level request or a `$batch` item), already authenticated.
 pub(crate) struct Call<'a> {
@@ -132,6 +132,9 @@ pub(crate) fn route(tenant: &mut Tenant, call: &Call) -> GraphResult {
         "directoryRoles",
         "roleManagement",
         "policies",
+        "subscribedSkus",
+        "directory",
+        "invitations",
     ];
     if !known.iter().any(|k| is(first, k)) {
         return Err(GraphError::UnknownSegment(first.to_string()));
@@ -199,6 +202,52 @@ pub(crate) fn route(tenant: &mut Tenant, call: &Call) -> GraphResult {
             } else {
                 users::list_taps(tenant, call, id)
             }
+        }
+        [s] if is(s, "subscribedSkus") && m == Method::GET => licences::list_skus(tenant, call),
+        [u, id, a] if is(u, "users") && is(a, "assignLicense") && m == Method::POST => {
+            licences::assign_license(tenant, call, id)
+        }
+        [u, id, l] if is(u, "users") && is(l, "licenseDetails") && m == Method::GET => {
+            licences::license_details(tenant, call, id)
+        }
+        [u, id, a, methods]
+            if is(u, "users")
+                && is(a, "authentication")
+                && is(methods, "methods")
+                && m == Method::GET =>
+        {
+            auth_methods::list(tenant, call, id)
+        }
+        [u, id, a, set, method]
+            if is(u, "users")
+                && is(a, "authentication")
+                && auth_methods::method_type(set).is_some()
+                && m == Method::DELETE =>
+        {
+            auth_methods::delete(tenant, call, id, set, method)
+        }
+        [u, id, s] if is(u, "users") && is(s, "sponsors") && m == Method::GET => {
+            invitations::list_sponsors(tenant, call, id)
+        }
+        [i] if is(i, "invitations") && m == Method::POST => invitations::create(tenant, call),
+        [d, del, cast]
+            if is(d, "directory")
+                && is(del, "deletedItems")
+                && cast.to_ascii_lowercase().starts_with("microsoft.graph.")
+                && m == Method::GET =>
+        {
+            deleted::list_users(tenant, call, cast)
+        }
+        [d, del, id] if is(d, "directory") && is(del, "deletedItems") && m == Method::GET => {
+            deleted::get(tenant, call, id)
+        }
+        [d, del, id, r]
+            if is(d, "directory")
+                && is(del, "deletedItems")
+                && is(r, "restore")
+                && m == Method::POST =>
+        {
+            deleted::restore(tenant, call, id)
         }
         [g] if is(g, "groups") && m == Method::GET => groups::list(tenant, call),
         [g, id] if is(g, "groups") && m == Method::GET => groups::get(tenant, call, id),

@@ -2,15 +2,19 @@
 //! user/group/directory operations the app uses, Graph's errors and edge cases,
 //! fault injection and a request log. See `README.md` for the control endpoints.
 
+mod auth_methods;
 mod batch;
 mod clock;
 mod control;
+mod deleted;
 mod directory;
 mod dispatch;
 mod errors;
 pub mod faults;
 mod graph;
 mod groups;
+mod invitations;
+mod licences;
 pub mod log;
 pub mod odata;
 pub mod permissions;

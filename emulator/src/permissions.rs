@@ -48,6 +48,18 @@ pub const GAP_FILLS: &[(&str, &str, &[&str], &str)] = &[
         &["User-LifeCycleInfo.ReadWrite.All"],
         "employeeLeaveDateTime writes; User-LifeCycleInfo.ReadWrite.All is absent from the map",
     ),
+    (
+        "/directory/deleteditems",
+        "GET",
+        &["User.Read.All", "User.ReadWrite.All", "Directory.Read.All"],
+        "the map has no entry for listing deleted users; directory-deleteditems-list lists User.Read.All (least) for microsoft.graph.user",
+    ),
+    (
+        "/directory/deleteditems/{id}",
+        "GET",
+        &["User.Read.All", "User.ReadWrite.All", "Directory.Read.All"],
+        "the map has no entry for reading a deleted user; directory-deleteditems-get lists User.Read.All (least) for a user",
+    ),
 ];
 
 fn map() -> &'static PermissionMap {

@@ -80,6 +80,9 @@ pub struct Seed {
     pub users: Vec<Map<String, Value>>,
     #[serde(default)]
     pub groups: Vec<Map<String, Value>>,
+    /// The tenant's subscriptions (`subscribedSku` without `consumedUnits`).
+    #[serde(default)]
+    pub subscribed_skus: Vec<Map<String, Value>>,
     #[serde(default)]
     pub faults: Faults,
 }
@@ -159,7 +162,7 @@ pub struct SeedRole {
 }
 
 /// Keys a seed object may carry besides Graph properties.
-const USER_SEED_KEYS: &[&str] = &["manager", "password"];
+const USER_SEED_KEYS: &[&str] = &["manager", "password", "authenticationMethods"];
 const GROUP_SEED_KEYS: &[&str] = &["members"];
 
 impl Seed {

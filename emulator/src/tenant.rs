@@ -54,12 +54,21 @@ pub(crate) struct User {
     /// never logged or returned.
     pub password: Option<String>,
     pub tap: Option<TemporaryAccessPass>,
+    /// Registered authentication methods other than the password and the
+    /// Temporary Access Pass, as Graph serialises them (`@odata.type`,
+    /// `id`, the type's properties); the first is the user's default
+    /// sign-in method ([`crate::auth_methods`]).
+    pub auth_methods: Vec<Map<String, Value>>,
+    /// Object ids of the user's sponsors (`/users/{id}/sponsors`).
+    pub sponsors: Vec<String>,
     /// For a user synced from on-premises AD: the values AD holds for the
     /// properties it masters (taken from the seed), which a sync cycle
     /// (`POST /_emulator/sync`) writes back over any cloud change.
     pub on_premises: Option<Map<String, Value>>,
     /// Replication delay: reads before this instant behave as if the object is absent.
     pub visible_at_ms: u64,
+    /// Licences held directly and through licensing groups ([`crate::licences`]).
+    pub licences: Vec<crate::licences::LicenceAssignment>,
 }
 
 #[derive(Debug, Clone)]
@@ -81,6 +90,12 @@ pub(crate) struct Tenant {
     pub roles: Vec<DirectoryRole>,
     pub users: Vec<User>,
     pub groups: Vec<Group>,
+    /// The tenant's subscriptions as `subscribedSku` objects (without
+    /// `consumedUnits`, which is counted from the assignments).
+    pub skus: Vec<Map<String, Value>>,
+    /// Soft-deleted users with the instant they were deleted
+    /// ([`crate::deleted`]).
+    pub deleted_users: Vec<(User, u64)>,
 }
 
 pub(crate) fn str_prop<'a>(props: &'a Map<String, Value>, name: &str) -> Option<&'a str> {
@@ -152,6 +167,14 @@ impl Tenant {
                 let password = props
                     .remove("password")
                     .and_then(|v| v.as_str().map(str::to_string));
+                let licences = crate::licences::direct_from_seed(props.remove("assignedLicenses"));
+                let auth_methods = props
+                    .remove("authenticationMethods")
+                    .and_then(|v| v.as_array().cloned())
+                    .unwrap_or_default()
+                    .into_iter()
+                    .filter_map(|m| m.as_object().cloned())
+                    .collect();
                 let on_premises = bool_prop(&props, "onPremisesSyncEnabled").then(|| {
                     props
                         .iter()
@@ -164,12 +187,15 @@ impl Tenant {
                     manager: manager.clone(),
                     password,
                     tap: None,
+                    auth_methods,
+                    sponsors: Vec::new(),
                     on_premises: on_premises.map(|mut ad: Map<String, Value>| {
                         // The manager is mastered in AD too.
                         ad.insert("manager".into(), manager.map_or(Value::Null, Value::String));
                         ad
                     }),
                     visible_at_ms: 0,
+                    licences,
                 }
             })
             .collect();
@@ -188,7 +214,7 @@ impl Tenant {
                 Group { props, members }
             })
             .collect();
-        Tenant {
+        let mut tenant = Tenant {
             id: seed.tenant.id.clone(),
             display_name: seed.tenant.display_name.clone(),
             verified_domains: seed.tenant.verified_domains.clone(),
@@ -216,7 +242,11 @@ impl Tenant {
                 .collect(),
             users,
             groups,
-        }
+            skus: seed.subscribed_skus.clone(),
+            deleted_users: Vec::new(),
+        };
+        tenant.reconcile_group_licences(0);
+        tenant
     }
 
     pub fn domain_names(&self) -> impl Iterator<Item = &str> {

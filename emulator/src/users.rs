@@ -78,7 +78,9 @@ const SENSITIVE_PROPERTIES: &[&str] = &[
 ];
 
 pub(crate) fn user_json(user: &User, select: Option<&[String]>) -> Map<String, Value> {
-    project(&user.props, select, Some(DEFAULT_USER_PROPERTIES))
+    let mut props = user.props.clone();
+    props.extend(crate::licences::user_licence_properties(&user.licences));
+    project(&props, select, Some(DEFAULT_USER_PROPERTIES))
 }
 
 fn find(tenant: &Tenant, call: &Call, id: &str) -> Result<usize, GraphError> {
@@ -217,8 +219,11 @@ pub(crate) fn create(tenant: &mut Tenant, call: &Call) -> GraphResult {
         manager: None,
         password,
         tap: None,
+        auth_methods: Vec::new(),
+        sponsors: Vec::new(),
         on_premises: None,
         visible_at_ms: call.now_ms + call.replication_delay_ms,
+        licences: Vec::new(),
     };
     let mut out = Map::new();
     out.insert(
@@ -318,7 +323,13 @@ pub(crate) fn delete(tenant: &mut Tenant, call: &Call, id: &str) -> GraphResult 
     if tenant.users[index].is_synced() {
         return Err(GraphError::on_premises_mastered());
     }
-    tenant.users.remove(index);
+    // Soft delete: the user waits in deletedItems for 30 days
+    // (https://learn.microsoft.com/en-us/graph/api/user-delete?view=graph-rest-1.0).
+    let mut removed = tenant.users.remove(index);
+    removed
+        .props
+        .insert("deletedDateTime".into(), json!(clock::iso(call.now_ms)));
+    tenant.deleted_users.push((removed, call.now_ms));
     for group in &mut tenant.groups {
         group.members.retain(|m| !m.eq_ignore_ascii_case(&user_id));
     }

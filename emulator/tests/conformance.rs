@@ -246,6 +246,57 @@ async fn every_property_the_emulator_speaks_is_declared_in_the_csdl() {
     ) {
         check(&schema, "unifiedRoleAssignment", &a, &mut seen);
     }
+    // Licences: seat counts, the per-user licence properties and details.
+    for sku in objects(&call(&emu, &tok, "GET", "/subscribedSkus", None).await) {
+        check(&schema, "subscribedSku", &sku, &mut seen);
+        check(
+            &schema,
+            "licenseUnitsDetail",
+            sku["prepaidUnits"].as_object().unwrap(),
+            &mut seen,
+        );
+        for plan in sku["servicePlans"].as_array().unwrap() {
+            check(
+                &schema,
+                "servicePlanInfo",
+                plan.as_object().unwrap(),
+                &mut seen,
+            );
+        }
+    }
+    let licensed = "/users?$select=id,assignedLicenses,licenseAssignmentStates&$top=999";
+    for u in objects(&call(&emu, &tok, "GET", licensed, None).await) {
+        check(&schema, "user", &u, &mut seen);
+        for l in u["assignedLicenses"].as_array().unwrap() {
+            check(
+                &schema,
+                "assignedLicense",
+                l.as_object().unwrap(),
+                &mut seen,
+            );
+        }
+        for state in u["licenseAssignmentStates"].as_array().unwrap() {
+            check(
+                &schema,
+                "licenseAssignmentState",
+                state.as_object().unwrap(),
+                &mut seen,
+            );
+        }
+        let uid = u["id"].as_str().unwrap();
+        for d in objects(
+            &call(
+                &emu,
+                &tok,
+                "GET",
+                &format!("/users/{uid}/licenseDetails"),
+                None,
+            )
+            .await,
+        ) {
+            check(&schema, "licenseDetails", &d, &mut seen);
+        }
+    }
     // passwordProfile fields the emulator accepts.
     for name in [
         "password",

@@ -1880,8 +1880,9 @@ async fn batch_runs_items_with_dependencies_and_logs_each() {
         .collect();
     assert_eq!(items.len(), 4);
     assert!(items.iter().all(|i| i.batch_parent_seq == Some(parent.seq)));
+    let create = items.iter().find(|i| i.method == "POST").unwrap();
     assert_eq!(
-        items[0].body.as_ref().unwrap()["passwordProfile"]["password"],
+        create.body.as_ref().unwrap()["passwordProfile"]["password"],
         "[REDACTED]"
     );
     assert!(!serde_json::to_string(&log).unwrap().contains(STRONG));
@@ -1899,6 +1900,88 @@ async fn batch_runs_items_with_dependencies_and_logs_each() {
         .await
         .status,
         400
+    );
+}
+
+/// Graph runs the independent requests of a batch in no promised order and a
+/// request with `dependsOn` only after the ones it names succeeded; a failed
+/// dependency answers 424 Failed Dependency
+/// (https://learn.microsoft.com/en-us/graph/json-batching#sequencing-requests-with-the-dependson-property).
+/// The emulator runs independent items out of request order, so a caller that
+/// needs an order must say so.
+#[tokio::test(flavor = "current_thread")]
+async fn batch_runs_independent_items_out_of_order_and_dependants_after() {
+    let emu = Emulator::demo();
+    let tok = token(&emu).await;
+    let user = format!("/users/{SHANE}");
+    let set = |id: &str, title: &str, deps: &[&str]| {
+        let mut item = json!({"id": id, "method": "PATCH", "url": user, "headers": {"Content-Type": "application/json"}, "body": {"jobTitle": title}});
+        if !deps.is_empty() {
+            item["dependsOn"] = json!(deps);
+        }
+        item
+    };
+    let read = format!("{user}?$select=jobTitle");
+    // Independent: the later request in the array does not run last.
+    emu.clear_log();
+    let r = graph(
+        &emu,
+        &tok,
+        "POST",
+        "/$batch",
+        Some(json!({"requests": [set("1", "First", &[]), set("2", "Second", &[])]})),
+    )
+    .await;
+    assert_eq!(r.status, 200);
+    assert_eq!(
+        graph(&emu, &tok, "GET", &read, None).await.body["jobTitle"],
+        "First"
+    );
+    let ran: Vec<_> = emu
+        .request_log()
+        .into_iter()
+        .filter(|e| e.kind == RequestKind::BatchItem)
+        .map(|e| e.body.unwrap()["jobTitle"].clone())
+        .collect();
+    assert_eq!(ran, vec![json!("Second"), json!("First")]);
+    // With dependsOn the order is the one asked for.
+    let r = graph(
+        &emu,
+        &tok,
+        "POST",
+        "/$batch",
+        Some(json!({"requests": [set("1", "First", &[]), set("2", "Second", &["1"])]})),
+    )
+    .await;
+    assert_eq!(r.status, 200);
+    assert_eq!(
+        graph(&emu, &tok, "GET", &read, None).await.body["jobTitle"],
+        "Second"
+    );
+    // A chain: 3 after 2 after 1; 1 fails, so 2 and 3 answer 424 and nothing changes.
+    let bad = json!({"id": "1", "method": "PATCH", "url": "/users/nobody@contoso.example", "headers": {"Content-Type": "application/json"}, "body": {"jobTitle": "X"}});
+    let r = graph(
+        &emu,
+        &tok,
+        "POST",
+        "/$batch",
+        Some(json!({"requests": [bad, set("2", "Third", &["1"]), set("3", "Fourth", &["2"])]})),
+    )
+    .await;
+    let status = |id: &str| {
+        r.body["responses"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["id"] == id)
+            .unwrap()["status"]
+            .as_u64()
+            .unwrap()
+    };
+    assert_eq!((status("1"), status("2"), status("3")), (404, 424, 424));
+    assert_eq!(
+        graph(&emu, &tok, "GET", &read, None).await.body["jobTitle"],
+        "Second"
     );
 }
 

@@ -78,8 +78,12 @@ export class FakeJira {
     ['GET', /^\/rest\/servicedeskapi\/request\/([^/]+)\/approval$/, ([key]) => json(200, page(this.#must(key).approvals.map((a) => this.#approval(a))))],
     ['POST', /^\/rest\/servicedeskapi\/request\/([^/]+)\/approval\/([^/]+)$/, ([key, id], _u, body, caller) =>
       json(200, this.#approval(this.jsm.decide(key, id, caller, body?.decision)))],
-    ['GET', /^\/rest\/servicedeskapi\/servicedesk\/([^/]+)\/requesttype$/, () =>
-      json(200, page(this.jsm.requestTypes.map((t) => ({ id: t.id, name: t.name, serviceDeskId: this.jsm.project.serviceDeskId }))))],
+    // JSM's paged lists: `start` and `limit` (default 50, at most 100) in, `size`, `isLastPage` out.
+    ['GET', /^\/rest\/servicedeskapi\/servicedesk$/, (_m, url) => json(200, paged(serviceDesks(this.jsm.project), url))],
+    ['GET', /^\/rest\/servicedeskapi\/servicedesk\/([^/]+)\/requesttype$/, ([id], url) => {
+      if (id !== this.jsm.project.serviceDeskId) return json(404, { errorMessage: `No service desk ${id}`, i18nErrorMessage: { i18nKey: 'sd.error.servicedesk.notfound', parameters: [] } });
+      return json(200, paged(this.jsm.requestTypes.map((t) => requestType(t, id)), url));
+    }],
   ];
 
   #jsmRoute(method, url, body, caller) {
@@ -209,6 +213,24 @@ function adfText(node) {
   if (node.type === 'text') return node.text ?? '';
   const inner = (node.content ?? []).map(adfText).join(node.type === 'doc' ? '\n' : '');
   return node.type === 'paragraph' ? inner : inner;
+}
+
+/** The service desk of a fake JSM project, shaped as JSM's `ServiceDeskDTO`. */
+export function serviceDesks(project) {
+  return [{ id: project.serviceDeskId, projectId: project.id, projectKey: project.key, projectName: project.name, _links: { self: `/rest/servicedeskapi/servicedesk/${project.serviceDeskId}` } }];
+}
+
+/** A sandbox request type shaped as JSM's `RequestTypeDTO`. */
+export function requestType(type, serviceDeskId) {
+  return { id: type.id, name: type.name, description: type.description ?? '', helpText: '', issueTypeId: '10004', serviceDeskId, groupIds: [], _links: { self: `/rest/servicedeskapi/servicedesk/${serviceDeskId}/requesttype/${type.id}` } };
+}
+
+/** One page of `values` as JSM's `PagedDTO`, from the request's `start` and `limit`. */
+export function paged(values, url) {
+  const start = Math.max(0, Number.parseInt(url.searchParams.get('start') ?? '0', 10) || 0);
+  const limit = Math.min(100, Math.max(1, Number.parseInt(url.searchParams.get('limit') ?? '50', 10) || 50));
+  const slice = values.slice(start, start + limit);
+  return { size: slice.length, start, limit, isLastPage: start + limit >= values.length, values: slice };
 }
 
 function page(values) {

@@ -1,6 +1,6 @@
 // The sandbox page: a small JSM (queue, request view, portal, admin) beside a
 // live view of the emulated Entra tenant. Talks only to /api/... on its server.
-const state = { site: null, view: 'queue', selected: null, request: null, result: null, tenant: null, log: [], seedUserIds: null, filter: '' };
+const state = { site: null, view: 'queue', selected: null, request: null, result: null, tenant: null, log: [], seedUserIds: null, filter: '', menuOpen: false, actionOpen: null };
 
 const api = async (path, body) => {
   const response = await fetch(path, body === undefined ? {} : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
@@ -30,7 +30,7 @@ async function refreshSite() {
 }
 
 async function select(key) {
-  if (state.selected !== key) state.result = null;
+  if (state.selected !== key) Object.assign(state, { result: null, menuOpen: false, actionOpen: null });
   state.selected = key;
   state.view = 'queue';
   state.request = await api(`/api/requests/${encodeURIComponent(key)}`);
@@ -84,28 +84,62 @@ function requestView({ issue, requestType, operation, approved, actions }) {
     a.finalDecision === 'pending' && h('button', { 'data-testid': 'decline', onclick: () => act('Decline', () => api(`/api/requests/${issue.key}/approvals/${a.id}`, { decision: 'decline' })) }, 'Decline')));
   const run = (dryRun) => act(dryRun ? 'Service API (dry run)' : 'Service API', () => api(`/api/requests/${issue.key}/run`, { dryRun }));
   const issuePanel = page('jira:issueContext') ?? page('jira:issuePanel');
-  return h('div', {},
-    h('div', { class: 'card' },
-      h('div', { class: 'muted' }, `${issue.key} · ${requestType.name} · raised by ${person(issue.reporter)}`),
-      h('h1', { 'data-testid': 'request-title' }, issue.summary, ' ', lozenge(issue.status)),
-      fields),
-    issue.approvals.length > 0 && h('div', { class: 'card' }, h('h3', {}, 'Approvals'), approvals),
-    h('div', { class: 'card' },
-      h('h3', {}, 'Automation'),
-      h('p', { class: 'muted' }, `A "Send web request" rule posts route `, h('code', {}, operation.route), ` with this request's fields to the Service API${pendingApproval ? ', once the request is approved' : ''}.`),
-      h('div', { class: 'row' },
-        h('button', { 'data-testid': 'dry-run', onclick: () => run(true) }, 'Dry run (plan only)'),
-        h('button', { class: 'primary', 'data-testid': 'run-service-api', disabled: !approved, onclick: () => run(false) }, 'Run via Service API')),
-      actions.length > 0 && h('div', {}, h('h3', { style: 'margin-top:12px' }, 'Automation actions of the app'), actions.map((a) => actionForm(issue, a))),
-      actions.length === 0 && h('p', { class: 'muted' }, 'The app declares no automation actions yet.'),
-      state.result && h('div', {}, h('h3', { style: 'margin-top:12px' }, `Result: ${state.result.label}`), h('pre', { class: 'result', 'data-testid': 'result' }, JSON.stringify(state.result.value, null, 2)))),
-    issuePanel && h('div', { class: 'card' }, h('h3', {}, issuePanel.title), customUi(issuePanel, { issueKey: issue.key })),
-    h('div', { class: 'card' }, h('h3', {}, 'Activity'), commentsView(issue)));
+  // As in Jira's request view: the request on the left, the app's issue
+  // panel in the right-hand column.
+  return h('div', { class: 'request-view' },
+    h('div', { class: 'request-main' },
+      h('div', { class: 'card' },
+        h('div', { class: 'muted' }, `${issue.key} · ${requestType.name} · raised by ${person(issue.reporter)}`),
+        h('h1', { 'data-testid': 'request-title' }, issue.summary, ' ', lozenge(issue.status)),
+        fields),
+      issue.approvals.length > 0 && h('div', { class: 'card' }, h('h2', { class: 'section' }, 'Approvals'), approvals),
+      h('div', { class: 'card' },
+        h('h2', { class: 'section' }, 'Automation'),
+        h('p', { class: 'muted' }, 'A "Send web request" rule posts route ', h('code', {}, operation.route), ` with this request's fields to the Service API${pendingApproval ? ', once the request is approved' : ''}.`),
+        h('div', { class: 'row' },
+          h('button', { 'data-testid': 'dry-run', onclick: () => run(true) }, 'Dry run (plan only)'),
+          h('button', { class: 'primary', 'data-testid': 'run-service-api', disabled: !approved, onclick: () => run(false) }, 'Run via Service API'),
+          actions.length > 0 && actionsMenu(actions)),
+        actions.length === 0 && h('p', { class: 'muted' }, 'The app declares no automation actions yet.'),
+        chosenAction(issue, actions),
+        state.result && h('div', {}, h('h3', { style: 'margin-top:12px' }, `Result: ${state.result.label}`), h('pre', { class: 'result', 'data-testid': 'result', tabindex: '0' }, JSON.stringify(state.result.value, null, 2)))),
+      h('div', { class: 'card' }, h('h2', { class: 'section' }, 'Activity'), commentsView(issue))),
+    h('aside', { class: 'request-side', 'data-testid': 'request-side', 'aria-label': 'Apps' },
+      issuePanel && h('div', { class: 'card' }, h('h2', { class: 'section' }, issuePanel.title), customUi(issuePanel, { issueKey: issue.key }))));
+}
+
+// The app's automation actions behind one menu button, as a rule author
+// picks one: choosing an action shows its form.
+function actionsMenu(actions) {
+  const menu = h('ul', { class: 'menu', role: 'menu', id: 'actions-menu', 'aria-label': 'Automation actions of the app', hidden: !state.menuOpen },
+    actions.map((a) => h('li', { role: 'none' }, h('button', {
+      role: 'menuitem', type: 'button', 'data-testid': `menu-action-${a.key}`,
+      onclick: () => { state.actionOpen = a.key; state.menuOpen = false; render(); document.querySelector(`[data-testid="action-${a.key}"] input`)?.focus(); },
+    }, a.name))));
+  menu.addEventListener('keydown', (event) => {
+    const items = [...menu.querySelectorAll('[role=menuitem]')];
+    const at = items.indexOf(document.activeElement);
+    const step = { ArrowDown: 1, ArrowUp: -1 }[event.key];
+    if (step) { event.preventDefault(); items[(at + step + items.length) % items.length].focus(); }
+    if (event.key === 'Escape') { state.menuOpen = false; render(); document.querySelector('[data-testid=actions-menu-button]')?.focus(); }
+  });
+  const button = h('button', {
+    type: 'button', 'data-testid': 'actions-menu-button', 'aria-haspopup': 'menu', 'aria-expanded': String(!!state.menuOpen), 'aria-controls': 'actions-menu',
+    onclick: () => { state.menuOpen = !state.menuOpen; render(); if (state.menuOpen) document.querySelector('#actions-menu [role=menuitem]')?.focus(); },
+  }, `More actions (${actions.length}) ▾`);
+  return h('span', { class: 'menu-wrap' }, button, menu);
+}
+
+function chosenAction(issue, actions) {
+  const action = actions.find((a) => a.key === state.actionOpen);
+  return action ? actionForm(issue, action) : null;
 }
 
 function actionForm(issue, action) {
   const inputs = action.inputs.map((i) => h('label', { class: 'field' }, h('span', {}, i.title), h('input', { name: i.key, value: i.value ?? '' })));
-  const form = h('form', { class: 'card', 'data-testid': `action-${action.key}` }, h('strong', {}, action.name), inputs, h('button', { type: 'submit' }, 'Run action'));
+  const form = h('form', { class: 'card action-form', 'data-testid': `action-${action.key}`, 'aria-label': action.name },
+    h('div', { class: 'row' }, h('strong', {}, action.name), h('button', { type: 'button', class: 'link', onclick: () => { state.actionOpen = null; render(); } }, 'Close')),
+    inputs, h('button', { type: 'submit', class: 'primary' }, 'Run action'));
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     const values = Object.fromEntries(new FormData(form));
@@ -118,8 +152,8 @@ function commentsView(issue) {
   const list = issue.comments.length
     ? issue.comments.map((c) => h('div', { class: `comment ${c.public ? '' : 'internal'}`, 'data-testid': 'comment' }, h('div', { class: 'meta' }, `${person(c.author)} · ${c.public ? 'Reply to customer' : 'Internal note'} · ${new Date(c.created).toLocaleString()}`), c.body))
     : [h('p', { class: 'empty' }, 'No comments yet.')];
-  const body = h('textarea', { name: 'body', rows: 2, placeholder: 'Add a comment…' });
-  const isPublic = h('select', { name: 'public' }, h('option', { value: 'false' }, 'Internal note'), h('option', { value: 'true' }, 'Reply to customer'));
+  const body = h('textarea', { name: 'body', rows: 2, placeholder: 'Add a comment…', 'aria-label': 'Comment' });
+  const isPublic = h('select', { name: 'public', 'aria-label': 'Visibility' }, h('option', { value: 'false' }, 'Internal note'), h('option', { value: 'true' }, 'Reply to customer'));
   const form = h('form', {}, body, h('div', { class: 'row', style: 'margin-top:4px' }, isPublic, h('button', { type: 'submit' }, 'Save')));
   form.addEventListener('submit', (event) => {
     event.preventDefault();
@@ -204,7 +238,7 @@ function renderTenant() {
   if (!t) return;
   if (t.error) return box.replaceChildren(h('div', { class: 'card' }, `Emulator unavailable: ${t.error}`));
   const users = t.users.filter((u) => !state.filter || JSON.stringify(u).toLowerCase().includes(state.filter.toLowerCase()));
-  const filter = h('input', { placeholder: 'Filter users', value: state.filter, 'data-testid': 'tenant-filter' });
+  const filter = h('input', { placeholder: 'Filter users', 'aria-label': 'Filter users', value: state.filter, 'data-testid': 'tenant-filter' });
   filter.addEventListener('input', () => {
     state.filter = filter.value;
     renderTenant();
@@ -218,14 +252,24 @@ function renderTenant() {
   box.replaceChildren(
     h('div', { class: 'card' },
       h('h3', {}, `Entra tenant · ${t.users.length} users`), filter,
-      h('div', { class: 'list', 'data-testid': 'tenant-users' }, sorted.map((u) => h('div', { class: `user ${isNew(u) ? 'changed' : ''}`, 'data-upn': u.userPrincipalName },
+      h('div', { class: 'list', 'data-testid': 'tenant-users', tabindex: '0', role: 'region', 'aria-label': 'Users in the tenant' }, sorted.map((u) => h('div', { class: `user ${isNew(u) ? 'changed' : ''}`, 'data-upn': u.userPrincipalName },
         h('strong', {}, u.displayName), ' ', u.accountEnabled ? '' : lozenge('disabled'), isNew(u) ? lozenge('new') : '',
         h('div', { class: 'muted' }, `${u.userPrincipalName} · ${u.department ?? '—'} · ${u.jobTitle ?? '—'} · ${u.groupIds?.length ?? 0} groups`))))),
     h('div', { class: 'card' }, h('h3', {}, `Groups · ${t.groups.length}`),
-      h('div', { class: 'list' }, t.groups.map((g) => h('div', { class: 'user' }, h('strong', {}, g.displayName), h('span', { class: 'muted' }, ` · ${g.memberIds?.length ?? 0} members`))))),
+      h('div', { class: 'list', tabindex: '0', role: 'region', 'aria-label': 'Groups in the tenant' }, t.groups.map((g) => h('div', { class: 'user' }, h('strong', {}, g.displayName), h('span', { class: 'muted' }, ` · ${g.memberIds?.length ?? 0} members`))))),
     h('div', { class: 'card' }, h('h3', {}, `Graph request log · ${state.log.length}`),
-      h('div', { class: 'list log', 'data-testid': 'emulator-log' }, [...state.log].reverse().slice(0, 40).map((e) => h('div', {}, `${e.status} ${e.method} ${e.path}`)))));
+      h('div', { class: 'list log', 'data-testid': 'emulator-log', tabindex: '0', role: 'region', 'aria-label': 'Graph requests, newest first' }, [...state.log].reverse().slice(0, 40).map((e) => h('div', {}, `${e.status} ${e.method} ${e.path}`)))));
 }
+
+// Custom UI frames size to their content, as in Forge: each frame's bridge
+// (bridge-shim.js) reports its content height.
+window.addEventListener('message', (event) => {
+  if (event.origin !== location.origin || event.data?.type !== 'sandbox:resize') return;
+  const frame = [...document.querySelectorAll('iframe.custom-ui')].find((f) => f.contentWindow === event.source);
+  const height = Number(event.data.height);
+  // The iframe's own border adds to the content height (border-box sizing).
+  if (frame && Number.isFinite(height) && height > 0) frame.style.height = `${height + frame.offsetHeight - frame.clientHeight}px`;
+});
 
 document.getElementById('tabs').addEventListener('click', (event) => {
   const view = event.target.dataset?.view;

@@ -8,6 +8,7 @@ use crate::config::policy::PolicyConfig;
 use crate::graph::odata::encode_component;
 use crate::host::{Host, HostError, JiraAs, JiraRequest};
 use crate::http::Method;
+use crate::lifecycle::plan::StepTarget;
 use crate::lifecycle::Plan;
 use crate::route::Route;
 use serde_json::{json, Value};
@@ -65,8 +66,42 @@ fn doc(content: Vec<Value>) -> Value {
     json!({"type": "doc", "version": 1, "content": content})
 }
 
-fn strip_query(path: &str) -> &str {
-    path.split('?').next().unwrap_or(path)
+/// A step's summary with the names of the groups and people it touches
+/// (its `targets`, as stored) marked strong: "Add to group **All Staff**".
+fn rich(summary: &str, targets: &[Value]) -> Vec<Value> {
+    let mut names: Vec<&str> = targets
+        .iter()
+        .filter_map(|t| {
+            t.get("displayName")
+                .or_else(|| t.get("userPrincipalName"))
+                .and_then(Value::as_str)
+        })
+        .filter(|n| !n.is_empty())
+        .collect();
+    // The longest first, so a name inside another is not split out of it.
+    names.sort_by_key(|n| std::cmp::Reverse(n.len()));
+    let mut content = Vec::new();
+    let mut rest = summary;
+    while !rest.is_empty() {
+        let next = names
+            .iter()
+            .filter_map(|n| rest.find(n).map(|at| (at, *n)))
+            .min_by_key(|(at, n)| (*at, std::cmp::Reverse(n.len())));
+        let Some((at, name)) = next else {
+            content.push(text(rest));
+            break;
+        };
+        if at > 0 {
+            content.push(text(&rest[..at]));
+        }
+        content.push(strong(name));
+        rest = &rest[at + name.len()..];
+    }
+    content
+}
+
+fn targets_json(targets: &[StepTarget]) -> Vec<Value> {
+    targets.iter().map(|t| json!(t)).collect()
 }
 
 /// A plain note in ADF, one paragraph per line.
@@ -90,17 +125,13 @@ pub fn plan_comment(kind: Route, target_label: Option<&str>, plan: &Plan) -> Val
     if plan.changes.is_empty() {
         content.push(paragraph(vec![text("No changes needed.")]));
     } else {
+        // Names for people; the ids and Graph requests stay in the answer
+        // and the audit record.
         content.push(list(
-            "orderedList",
+            "bulletList",
             plan.changes
                 .iter()
-                .map(|c| {
-                    vec![
-                        text(&c.summary),
-                        text(" "),
-                        code(&format!("{} {}", c.method, strip_query(&c.path))),
-                    ]
-                })
+                .map(|c| rich(&c.summary, &targets_json(&c.targets)))
                 .collect(),
         ));
     }
@@ -126,10 +157,10 @@ pub fn summary_comment(record: &AuditRecord) -> Value {
         .filter_map(|s| {
             let summary = s.get("summary")?.as_str()?;
             let outcome = s.get("outcome")?;
-            Some(vec![text(&format!(
-                "{summary}: {}",
-                describe_step(outcome)
-            ))])
+            let targets = s.get("targets").and_then(Value::as_array);
+            let mut line = rich(summary, targets.map(Vec::as_slice).unwrap_or_default());
+            line.push(text(&format!(": {}", describe_step(outcome))));
+            Some(line)
         })
         .collect();
     if !steps.is_empty() {

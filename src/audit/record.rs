@@ -228,6 +228,11 @@ pub struct AuditRecord {
     /// The result of each step.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub steps: Vec<Value>,
+    /// Milliseconds from the start of the call to its record (Graph
+    /// requests, retries and Jira reads included), for the admin page's
+    /// slowest operations; absent on refusals, reveals and older records.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration_ms: Option<u64>,
     /// How it ended.
     pub result: AuditResult,
     /// What the operation left for a person (access through nested or
@@ -282,6 +287,7 @@ impl AuditRecord {
             dry_run: ctx.dry_run,
             plan: None,
             steps: Vec::new(),
+            duration_ms: None,
             result: AuditResult::Planned,
             remainder: Vec::new(),
             graph_request_ids: Vec::new(),

@@ -293,6 +293,135 @@ pub const ACTIONS: &[ActionDefinition] = &[
             ISSUE,
         ],
     },
+    ActionDefinition {
+        key: "assign-licenses",
+        name: "Assign licences to Entra user",
+        description: "Assigns licences directly; sets the default usage location first if the user has none",
+        verb: "UPDATE",
+        route: Route::UserAssignLicenses,
+        inputs: &[
+            USER,
+            input(
+                "skus",
+                "Licences",
+                "SKU part numbers or ids, comma-separated, e.g. ENTERPRISEPACK",
+                Target::DataList,
+            ),
+            input(
+                "disabledPlans",
+                "Service plans to switch off",
+                "Service plan names or ids, comma-separated, e.g. TEAMS1; empty for none",
+                Target::DataList,
+            ),
+            ISSUE,
+        ],
+    },
+    ActionDefinition {
+        key: "remove-licenses",
+        name: "Remove licences from Entra user",
+        description: "Removes directly assigned licences; one inherited from a group is refused, naming the group",
+        verb: "UPDATE",
+        route: Route::UserRemoveLicenses,
+        inputs: &[
+            USER,
+            input(
+                "skus",
+                "Licences",
+                "SKU part numbers or ids, comma-separated, e.g. ENTERPRISEPACK",
+                Target::DataList,
+            ),
+            ISSUE,
+        ],
+    },
+    ActionDefinition {
+        key: "reset-mfa",
+        name: "Reset Entra MFA",
+        description: "Removes the user's authentication methods other than the password (a lost phone); optionally issues a Temporary Access Pass, revealed once in the app",
+        verb: "UPDATE",
+        route: Route::UserResetMfa,
+        inputs: &[
+            USER,
+            input(
+                "methods",
+                "Method types",
+                "Comma-separated: phone, microsoftAuthenticator, fido2, softwareOath, email, windowsHello; empty for all",
+                Target::DataList,
+            ),
+            input(
+                "issueTemporaryAccessPass",
+                "Issue a Temporary Access Pass",
+                "true or false (default false)",
+                Target::Data,
+            ),
+            input(
+                "lifetimeInMinutes",
+                "Pass lifetime (minutes)",
+                "Within the tenant's policy; empty for its default",
+                Target::DataNumber,
+            ),
+            ISSUE,
+        ],
+    },
+    ActionDefinition {
+        key: "delete-user",
+        name: "Delete Entra user",
+        description: "Soft-deletes a disabled Entra ID user (restorable for 30 days)",
+        verb: "UPDATE",
+        route: Route::UserDelete,
+        inputs: &[USER, ISSUE],
+    },
+    ActionDefinition {
+        key: "restore-user",
+        name: "Restore Entra user",
+        description: "Restores a deleted Entra ID user by object id, disabled; lists the groups it had",
+        verb: "UPDATE",
+        route: Route::UserRestore,
+        inputs: &[
+            input(
+                "user",
+                "Deleted user",
+                "Object id of the deleted user",
+                Target::Data,
+            ),
+            ISSUE,
+        ],
+    },
+    ActionDefinition {
+        key: "invite-guest",
+        name: "Invite Entra guest",
+        description: "Invites a guest (B2B) with sponsors and serviceable groups; the redeem URL is a smart value",
+        verb: "CREATE",
+        route: Route::GuestInvite,
+        inputs: &[
+            input("email", "Email", "The guest's email address", Target::Data),
+            input("displayName", "Display name", "Empty for the address", Target::Data),
+            input(
+                "sponsors",
+                "Sponsors",
+                "Comma-separated UPNs or object ids, at most 5",
+                Target::DataList,
+            ),
+            input(
+                "groups",
+                "Groups",
+                "Comma-separated serviceable groups (object id or display name)",
+                Target::DataList,
+            ),
+            input(
+                "redirectUrl",
+                "Redirect URL",
+                "https URL the guest lands on; empty for https://myapps.microsoft.com",
+                Target::Data,
+            ),
+            input(
+                "sendInvitationMessage",
+                "Send invitation email",
+                "true or false (default false)",
+                Target::Data,
+            ),
+            ISSUE,
+        ],
+    },
 ];
 
 /// The smart values every action returns (never a secret).
@@ -308,6 +437,10 @@ pub const OUTPUTS: &[(&str, &str)] = &[
         "One-time reveal id of a generated credential, if any",
     ),
     ("auditId", "Audit record id"),
+    (
+        "inviteRedeemUrl",
+        "For an invited guest: the invitation's redeem URL (not a secret)",
+    ),
 ];
 
 /// The action with this module key.

@@ -154,6 +154,7 @@ fn outputs(answer: &CallAnswer) -> Value {
         "planSummary": plan_summary,
         "credentialId": text(&result["credentialId"]),
         "auditId": text(&body["auditId"]),
+        "inviteRedeemUrl": text(&user["inviteRedeemUrl"]),
     })
 }
 

@@ -57,6 +57,25 @@ pub struct UserApprovals {
     pub offboard: bool,
     /// `user.transfer`.
     pub transfer: bool,
+    /// `user.assignLicenses`.
+    pub assign_licenses: bool,
+    /// `user.removeLicenses`.
+    pub remove_licenses: bool,
+    /// `user.resetMfa`.
+    pub reset_mfa: bool,
+    /// `user.delete`.
+    pub delete: bool,
+    /// `user.restore`.
+    pub restore: bool,
+}
+
+/// Approval requirements of the `guest.*` routes (same meaning as
+/// [`UserApprovals`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct GuestApprovals {
+    /// `guest.invite`.
+    pub invite: bool,
 }
 
 /// Approval requirements of the `group.*` routes (same meaning as
@@ -80,6 +99,8 @@ pub struct ApprovalSettings {
     pub user: UserApprovals,
     /// The `group.*` routes.
     pub group: GroupApprovals,
+    /// The `guest.*` routes.
+    pub guest: GuestApprovals,
 }
 
 impl ApprovalSettings {
@@ -97,8 +118,14 @@ impl ApprovalSettings {
             Route::UserCreateTemporaryAccessPass => u.create_temporary_access_pass,
             Route::UserOffboard => u.offboard,
             Route::UserTransfer => u.transfer,
+            Route::UserAssignLicenses => u.assign_licenses,
+            Route::UserRemoveLicenses => u.remove_licenses,
             Route::GroupAddMember => self.group.add_member,
             Route::GroupRemoveMember => self.group.remove_member,
+            Route::UserResetMfa => u.reset_mfa,
+            Route::UserDelete => u.delete,
+            Route::UserRestore => u.restore,
+            Route::GuestInvite => self.guest.invite,
         }
     }
 }
@@ -155,7 +182,10 @@ impl SecretRecipientSettings {
         match kind {
             Route::UserCreate => &self.user.create,
             Route::UserResetPassword => &self.user.reset_password,
-            Route::UserCreateTemporaryAccessPass => &self.user.create_temporary_access_pass,
+            // An MFA reset's pass goes to whom any pass goes.
+            Route::UserCreateTemporaryAccessPass | Route::UserResetMfa => {
+                &self.user.create_temporary_access_pass
+            }
             _ => &NONE,
         }
     }
@@ -402,9 +432,15 @@ fn schema() -> Shape {
                         "createTemporaryAccessPass",
                         "offboard",
                         "transfer",
+                        "assignLicenses",
+                        "removeLicenses",
+                        "resetMfa",
+                        "delete",
+                        "restore",
                     ]),
                 ),
                 ("group", flags(&["addMember", "removeMember"])),
+                ("guest", flags(&["invite"])),
             ]),
         ),
         (

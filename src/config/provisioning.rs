@@ -35,6 +35,17 @@ pub struct ProvisioningSettings {
     /// The first credential of a new account.
     #[serde(default)]
     pub first_credential: FirstCredentialSetting,
+    /// The `usageLocation` (ISO 3166-1 alpha-2, e.g. `US`) set on a user
+    /// who has none before licences are assigned (Entra refuses licences
+    /// without one). `None`: such a user is refused with a 409.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_usage_location: Option<String>,
+    /// Days after the leave date before `user.offboard` removes a leaver's
+    /// directly assigned licences (0, the default: at once; at most 365).
+    /// Until then the offboarding lists the removal as a remainder with
+    /// its date.
+    #[serde(default)]
+    pub licence_removal_grace_days: u32,
 }
 
 impl Default for ProvisioningSettings {
@@ -44,6 +55,8 @@ impl Default for ProvisioningSettings {
             default_domain: None,
             group_rules: Vec::new(),
             first_credential: FirstCredentialSetting::default(),
+            default_usage_location: None,
+            licence_removal_grace_days: 0,
         }
     }
 }
@@ -118,6 +131,16 @@ impl ProvisioningSettings {
             .map_err(|e| nested_field("provisioning.namingTemplate", e))?;
         self.rules()?;
         self.first_credential.to_first_credential()?;
+        if self.licence_removal_grace_days > 365 {
+            return Err(ConfigError::new(
+                "provisioning.licenceRemovalGraceDays",
+                "licenceRemovalGraceDays must be between 0 and 365",
+            ));
+        }
+        if let Some(code) = &self.default_usage_location {
+            crate::lifecycle::country::usage_location(code, "defaultUsageLocation")
+                .map_err(|e| nested_field("provisioning.defaultUsageLocation", e))?;
+        }
         Ok(())
     }
 

@@ -174,6 +174,7 @@ async fn audit<H: Host>(
         dry_run: false,
         plan: None,
         steps: Vec::new(),
+        duration_ms: None,
         result,
         remainder: Vec::new(),
         graph_request_ids: Vec::new(),

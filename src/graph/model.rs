@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// The user properties the issue panel shows (and lookups `$select`).
-pub const USER_VIEW_SELECT: &str = "id,displayName,userPrincipalName,mail,accountEnabled,department,jobTitle,employeeId,employeeType,companyName,officeLocation,createdDateTime,lastPasswordChangeDateTime,onPremisesSyncEnabled,employeeHireDate,employeeLeaveDateTime";
+pub const USER_VIEW_SELECT: &str = "id,displayName,userPrincipalName,mail,accountEnabled,department,jobTitle,employeeId,employeeType,companyName,officeLocation,createdDateTime,lastPasswordChangeDateTime,onPremisesSyncEnabled,employeeHireDate,employeeLeaveDateTime,userType,externalUserState";
 
 /// `$expand` for the manager with the few properties the panel shows.
 pub const MANAGER_EXPAND: &str = "manager($select=id,displayName,userPrincipalName,mail)";
@@ -63,6 +63,12 @@ pub struct UserView {
     /// ISO 8601 date-time the user leaves (`Edm.DateTimeOffset`).
     #[serde(default)]
     pub employee_leave_date_time: Option<String>,
+    /// `userType`: `Member` or `Guest` (B2B); `None` unless selected.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_type: Option<String>,
+    /// `externalUserState` of a guest: `PendingAcceptance` or `Accepted`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_user_state: Option<String>,
     /// The manager, when read with [`MANAGER_EXPAND`] (or another
     /// `$expand=manager`).
     #[serde(default, skip_serializing_if = "Option::is_none")]

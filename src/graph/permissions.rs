@@ -17,7 +17,8 @@
 //! `Directory.ReadWrite.All` do not stand in for them.
 
 use super::resources::{
-    authentication_methods as auth, groups, organization, role_management, users, GraphCall,
+    authentication_methods as auth, deleted_items, groups, invitations, licenses, organization,
+    role_management, users, GraphCall,
 };
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -47,6 +48,17 @@ pub enum Feature {
     /// The privileged-target guard every change passes: directory roles of
     /// the target and of the app itself (for the doctor).
     PrivilegedTargetGuard,
+    /// `user.assignLicenses` and `user.removeLicenses`: seats, usage
+    /// location, the assignment and its states.
+    Licences,
+    /// `user.resetMfa`: list and delete a user's authentication methods,
+    /// optionally a Temporary Access Pass to register again.
+    MfaReset,
+    /// `user.delete` and `user.restore`: soft delete, read and restore
+    /// deleted users.
+    AccountDeletion,
+    /// `guest.invite`: B2B invitations with sponsors, and the guest's groups.
+    GuestInvitation,
 }
 
 impl Feature {
@@ -62,6 +74,10 @@ impl Feature {
         Feature::TemporaryAccessPass,
         Feature::GroupMembership,
         Feature::PrivilegedTargetGuard,
+        Feature::Licences,
+        Feature::MfaReset,
+        Feature::AccountDeletion,
+        Feature::GuestInvitation,
     ];
 
     /// Stable key for JSON (`"offboarding"`).
@@ -77,6 +93,10 @@ impl Feature {
             Feature::TemporaryAccessPass => "temporaryAccessPass",
             Feature::GroupMembership => "groupMembership",
             Feature::PrivilegedTargetGuard => "privilegedTargetGuard",
+            Feature::Licences => "licences",
+            Feature::MfaReset => "mfaReset",
+            Feature::AccountDeletion => "accountDeletion",
+            Feature::GuestInvitation => "guestInvitation",
         }
     }
 
@@ -93,6 +113,10 @@ impl Feature {
             Feature::TemporaryAccessPass => "Issue Temporary Access Passes",
             Feature::GroupMembership => "Add and remove group members",
             Feature::PrivilegedTargetGuard => "Privileged-target guard (directory roles)",
+            Feature::Licences => "Assign and remove licences",
+            Feature::MfaReset => "Reset MFA (remove authentication methods)",
+            Feature::AccountDeletion => "Delete and restore accounts",
+            Feature::GuestInvitation => "Invite guests",
         }
     }
 
@@ -102,6 +126,8 @@ impl Feature {
         match self {
             Feature::PasswordReset => Some("Entra also requires the app's service principal to hold a directory role that may reset the target: Helpdesk Administrator or User Administrator for non-administrators (Privileged Authentication Administrator only if administrators' passwords are to be reset). Synced users are refused (409 on_premises_mastered): issue a Temporary Access Pass instead."),
             Feature::TemporaryAccessPass => Some("The tenant's Temporary Access Pass policy must enable the method."),
+            Feature::MfaReset => Some("Each method type has its own permission; UserAuthenticationMethod.ReadWrite.All covers them all. Administrators' methods also need the app to hold Privileged Authentication Administrator."),
+            Feature::AccountDeletion => Some("Deleting or restoring an administrator also needs the app to hold Privileged Authentication Administrator; the app refuses privileged targets first."),
             _ => None,
         }
     }
@@ -142,6 +168,9 @@ impl Feature {
                 groups::LIST_MEMBER_GROUPS,
                 groups::REMOVE_MEMBER,
                 users::SET_EMPLOYEE_LEAVE_DATE,
+                users::GET_USER,
+                licenses::LIST_SUBSCRIBED_SKUS,
+                licenses::ASSIGN_LICENSE,
             ],
             Feature::ProfileChanges => &[
                 users::UPDATE_USER,
@@ -169,6 +198,31 @@ impl Feature {
                 users::LIST_TRANSITIVE_GROUPS,
                 role_management::LIST_ROLE_ASSIGNMENTS_OF,
             ],
+            Feature::Licences => &[
+                users::GET_USER,
+                licenses::LIST_SUBSCRIBED_SKUS,
+                users::UPDATE_USER,
+                licenses::ASSIGN_LICENSE,
+                groups::GET_GROUP,
+            ],
+            Feature::MfaReset => &[
+                auth::LIST_METHODS,
+                auth::DELETE_PHONE_METHOD,
+                auth::DELETE_MICROSOFT_AUTHENTICATOR_METHOD,
+                auth::DELETE_FIDO2_METHOD,
+                auth::DELETE_SOFTWARE_OATH_METHOD,
+                auth::DELETE_EMAIL_METHOD,
+                auth::DELETE_WINDOWS_HELLO_METHOD,
+                auth::GET_TEMPORARY_ACCESS_PASS_POLICY,
+                auth::CREATE_TEMPORARY_ACCESS_PASS,
+            ],
+            Feature::AccountDeletion => &[
+                deleted_items::DELETE_USER,
+                deleted_items::GET_DELETED_USER,
+                deleted_items::RESTORE_DELETED_USER,
+                users::SET_ACCOUNT_ENABLED,
+            ],
+            Feature::GuestInvitation => &[invitations::CREATE_INVITATION, groups::ADD_MEMBER],
         }
     }
 
@@ -238,6 +292,14 @@ pub const IMPLIED: &[(&str, &[&str])] = &[
             "User-PasswordProfile.ReadWrite.All",
             "User.EnableDisableAccount.All",
             "User.RevokeSessions.All",
+            // user-assignlicense lists User.ReadWrite.All as a higher
+            // privileged permission (for users; the app assigns no group
+            // licences).
+            "LicenseAssignment.ReadWrite.All",
+            // user-delete, directory-deleteditems-restore and
+            // invitation-post list User.ReadWrite.All as higher privileged.
+            "User.DeleteRestore.All",
+            "User.Invite.All",
         ],
     ),
     ("User.Read.All", &["User.ReadBasic.All"]),
@@ -260,7 +322,18 @@ pub const IMPLIED: &[(&str, &[&str])] = &[
     ),
     (
         "UserAuthenticationMethod.ReadWrite.All",
-        &["UserAuthMethod-TAP.ReadWrite.All"],
+        &[
+            "UserAuthMethod-TAP.ReadWrite.All",
+            // Each per-type delete page lists UserAuthenticationMethod.ReadWrite.All
+            // as higher privileged; the list page lists it beside the Read one.
+            "UserAuthenticationMethod.Read.All",
+            "UserAuthMethod-Phone.ReadWrite.All",
+            "UserAuthMethod-MicrosoftAuthApp.ReadWrite.All",
+            "UserAuthMethod-Passkey.ReadWrite.All",
+            "UserAuthMethod-SoftwareOATH.ReadWrite.All",
+            "UserAuthMethod-Email.ReadWrite.All",
+            "UserAuthMethod-WindowsHello.ReadWrite.All",
+        ],
     ),
     (
         "Policy.ReadWrite.AuthenticationMethod",

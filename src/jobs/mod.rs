@@ -19,6 +19,7 @@
 pub mod consume;
 pub mod error;
 pub mod item;
+pub mod recent;
 pub mod status;
 pub mod store;
 pub mod submit;

@@ -182,6 +182,10 @@ pub async fn save_job(
             layout::job_created_key(record.created_at_ms, &record.id),
             Value::String(record.id.clone()),
         ),
+        TxOp::set(
+            layout::job_newest_key(record.created_at_ms, &record.id),
+            Value::String(record.id.clone()),
+        ),
     ])
     .await
     .map_err(host_error("store job"))
@@ -341,7 +345,7 @@ pub async fn reset_attempts(host: &impl Host, job_id: &str, chunk: usize) -> Res
 }
 
 /// Deletes a job: its items, outcomes and attempts (by key prefix, a page
-/// at a time), then its record and jobs-by-age key together.
+/// at a time), then its record and jobs-by-age keys together.
 pub async fn delete_job(host: &impl Host, record: &JobRecord) -> Result<(), JobError> {
     let prefix = layout::job_children_prefix(&record.id);
     loop {
@@ -362,6 +366,7 @@ pub async fn delete_job(host: &impl Host, record: &JobRecord) -> Result<(), JobE
     }
     host.kvs_transact(&[
         TxOp::delete(layout::job_created_key(record.created_at_ms, &record.id)),
+        TxOp::delete(layout::job_newest_key(record.created_at_ms, &record.id)),
         TxOp::delete(layout::job_key(&record.id)),
     ])
     .await

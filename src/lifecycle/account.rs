@@ -6,7 +6,7 @@ use crate::graph::{Deadline, GraphClient};
 use crate::host::Host;
 use crate::http::Transport;
 use crate::lifecycle::error::OpError;
-use crate::lifecycle::exec::{finish, no_change, RunMode};
+use crate::lifecycle::exec::{finish, no_change_step, RunMode};
 use crate::lifecycle::hybrid::account_state_remainder;
 use crate::lifecycle::ids::UserRef;
 use crate::lifecycle::outcome::{Outcome, UserSummary};
@@ -15,12 +15,13 @@ use crate::lifecycle::resolve::read_user;
 
 /// Properties every account operation reads about its target.
 pub(crate) const TARGET_SELECT: &str =
-    "id,userPrincipalName,accountEnabled,onPremisesSyncEnabled,employeeLeaveDateTime";
+    "id,userPrincipalName,accountEnabled,onPremisesSyncEnabled,employeeLeaveDateTime,userType";
 
 pub(crate) fn summary_of(user: &UserView) -> UserSummary {
     UserSummary {
         id: user.id.clone(),
         user_principal_name: user.user_principal_name.clone(),
+        invite_redeem_url: None,
     }
 }
 
@@ -62,7 +63,7 @@ async fn set_enabled<T: Transport, H: Host>(
     let target = read_user(client, user, TARGET_SELECT, None, deadline).await?;
     let change = account_enabled_change(&target, enabled);
     let (settled, changes) = if target.account_enabled == Some(enabled) {
-        (vec![no_change(&change.key, &change.summary)], vec![])
+        (vec![no_change_step(&change)], vec![])
     } else {
         (vec![], vec![change])
     };

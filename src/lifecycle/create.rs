@@ -29,7 +29,7 @@ use crate::lifecycle::outcome::{
     Outcome, Remainder, RemainderKind, StepOutcome, StepReport, UserSummary,
 };
 use crate::lifecycle::password::generate_password;
-use crate::lifecycle::plan::{Plan, Step};
+use crate::lifecycle::plan::{Plan, Step, StepTarget, TargetKind};
 use crate::lifecycle::provisioning::{FirstCredential, ProvisioningRules};
 use crate::lifecycle::resolve::{read_result, user_read};
 use crate::secret::Secret;
@@ -145,7 +145,7 @@ pub(crate) fn validate_attributes(a: &UserAttributes) -> Result<UserAttributes, 
 struct Probe {
     taken: HashSet<String>,
     existing: Option<UserView>,
-    manager_id: Option<String>,
+    manager: Option<UserView>,
 }
 
 async fn probe<T: Transport, H: Host>(
@@ -170,9 +170,10 @@ async fn probe<T: Transport, H: Host>(
         ));
     }
     if let Some(m) = manager {
+        // The names too, so the plan says who (same request).
         items.push(BatchItem::new(
             "mgr",
-            user_read(m, "id,userPrincipalName", None),
+            user_read(m, "id,displayName,userPrincipalName,mail", None),
         ));
     }
     let mut results = client.execute(&items, deadline).await.into_iter();
@@ -209,19 +210,17 @@ async fn probe<T: Transport, H: Host>(
         }
         None => None,
     };
-    let manager_id = match manager {
+    let manager = match manager {
         Some(m) => Some(
-            read_result(m, results.next().unwrap_or(Err(missing())))
-                .map_err(|e| match e {
-                    OpError::NotFound { what } => {
-                        OpError::invalid("manager", &format!("names no user ({what})"))
-                    }
-                    OpError::Ambiguous { count, .. } => {
-                        OpError::invalid("manager", &format!("matches {count} users"))
-                    }
-                    other => other,
-                })?
-                .id,
+            read_result(m, results.next().unwrap_or(Err(missing()))).map_err(|e| match e {
+                OpError::NotFound { what } => {
+                    OpError::invalid("manager", &format!("names no user ({what})"))
+                }
+                OpError::Ambiguous { count, .. } => {
+                    OpError::invalid("manager", &format!("matches {count} users"))
+                }
+                other => other,
+            })?,
         ),
         None => None,
     };
@@ -233,7 +232,7 @@ async fn probe<T: Transport, H: Host>(
             .map(str::to_ascii_lowercase)
             .collect(),
         existing,
-        manager_id,
+        manager,
     })
 }
 
@@ -269,19 +268,20 @@ fn create_change(user: &NewUser) -> Step {
 fn manager_change<T: Transport, H: Host>(
     client: &GraphClient<'_, T, H>,
     user_id: &str,
-    label: &str,
-    manager_id: &str,
+    manager: &UserView,
     just_created: bool,
 ) -> Step {
-    let mut request = users::set_manager(user_id, &client.settings().graph_root(), manager_id);
+    let mut request = users::set_manager(user_id, &client.settings().graph_root(), &manager.id);
     if just_created {
         request = request.just_created();
     }
+    let target = StepTarget::person(TargetKind::Manager, manager);
     Step::new(
         "manager.set",
-        format!("Set the manager of {label} to {manager_id}"),
+        format!("Set manager to {}", target.label()),
         request,
     )
+    .with_targets(vec![target])
 }
 
 /// Post-create changes: manager, groups, TAP.
@@ -289,17 +289,18 @@ fn follow_up_changes<T: Transport, H: Host>(
     client: &GraphClient<'_, T, H>,
     user_id: &str,
     label: &str,
-    manager_id: Option<&str>,
+    manager: Option<&UserView>,
     groups: &BTreeSet<ObjectId>,
     tap: Option<TapOptions>,
     just_created: bool,
 ) -> Vec<Step> {
     let mut changes = Vec::new();
-    if let Some(m) = manager_id {
-        changes.push(manager_change(client, user_id, label, m, just_created));
+    if let Some(m) = manager {
+        changes.push(manager_change(client, user_id, m, just_created));
     }
+    // Group names come from the pipeline's reads ([`Outcome::name_groups`]).
     for g in groups {
-        changes.push(add_member_change(client, g, user_id, label, just_created));
+        changes.push(add_member_change(client, g, None, user_id, just_created));
     }
     if let Some(options) = tap {
         let mut change = tap_change(user_id, label, options);
@@ -340,7 +341,7 @@ pub async fn create<T: Transport, H: Host>(
     )
     .await?;
     if let Some(existing) = probe.existing {
-        return resume_existing(client, existing, &probe.manager_id, &groups, mode, deadline).await;
+        return resume_existing(client, existing, &probe.manager, &groups, mode, deadline).await;
     }
 
     let (mut attempt, local) =
@@ -366,7 +367,7 @@ pub async fn create<T: Transport, H: Host>(
         client,
         "{new-user-id}",
         &new_user.user_principal_name,
-        probe.manager_id.as_deref(),
+        probe.manager.as_ref(),
         &groups,
         v.tap,
         true,
@@ -408,7 +409,7 @@ pub async fn create<T: Transport, H: Host>(
                         return resume_existing(
                             client,
                             holder,
-                            &probe.manager_id,
+                            &probe.manager,
                             &groups,
                             mode,
                             deadline,
@@ -429,9 +430,8 @@ pub async fn create<T: Transport, H: Host>(
                         StepReport::new(&change.key, &change.summary, StepOutcome::from_error(&e));
                     let mut steps = vec![step];
                     for c in &planned_followups {
-                        steps.push(StepReport::new(
-                            &c.key,
-                            &c.summary,
+                        steps.push(StepReport::of(
+                            c,
                             StepOutcome::Skipped {
                                 reason: "the account was not created".into(),
                             },
@@ -466,7 +466,7 @@ pub async fn create<T: Transport, H: Host>(
         client,
         &created.id,
         &label,
-        probe.manager_id.as_deref(),
+        probe.manager.as_ref(),
         &groups,
         v.tap,
         true,
@@ -517,6 +517,7 @@ pub async fn create<T: Transport, H: Host>(
             user: Some(UserSummary {
                 id: created.id,
                 user_principal_name: Some(label),
+                invite_redeem_url: None,
             }),
             remainder,
         },
@@ -530,7 +531,7 @@ pub async fn create<T: Transport, H: Host>(
 async fn resume_existing<T: Transport, H: Host>(
     client: &GraphClient<'_, T, H>,
     existing: UserView,
-    manager_id: &Option<String>,
+    manager: &Option<UserView>,
     groups: &BTreeSet<ObjectId>,
     mode: RunMode,
     deadline: Deadline,
@@ -542,14 +543,10 @@ async fn resume_existing<T: Transport, H: Host>(
         StepOutcome::NoChange,
     )];
     let current_manager = existing.manager.as_ref().map(|m| m.id.as_str());
-    let manager_to_set = match manager_id.as_deref() {
-        Some(m) if current_manager.is_some_and(|c| c.eq_ignore_ascii_case(m)) => {
-            let change = manager_change(client, &existing.id, &label, m, false);
-            settled.push(StepReport::new(
-                &change.key,
-                &change.summary,
-                StepOutcome::NoChange,
-            ));
+    let manager_to_set = match manager.as_ref() {
+        Some(m) if current_manager.is_some_and(|c| c.eq_ignore_ascii_case(&m.id)) => {
+            let change = manager_change(client, &existing.id, m, false);
+            settled.push(StepReport::of(&change, StepOutcome::NoChange));
             None
         }
         other => other,
@@ -572,6 +569,7 @@ async fn resume_existing<T: Transport, H: Host>(
         Some(UserSummary {
             id: existing.id.clone(),
             user_principal_name: existing.user_principal_name.clone(),
+            invite_redeem_url: None,
         }),
     )
     .await;

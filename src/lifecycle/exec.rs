@@ -80,6 +80,12 @@ pub fn no_change(key: &str, summary: &str) -> StepReport {
     StepReport::new(key, summary, StepOutcome::NoChange)
 }
 
+/// A planned step whose goal already holds: reported as no change, with
+/// its targets, and never sent.
+pub fn no_change_step(step: &Step) -> StepReport {
+    StepReport::of(step, StepOutcome::NoChange)
+}
+
 /// Like [`run_changes`], also handing back each successful response (for
 /// changes whose response carries data, such as a new TAP).
 pub async fn run_changes_keeping_responses<T: Transport, H: Host>(
@@ -93,7 +99,17 @@ pub async fn run_changes_keeping_responses<T: Transport, H: Host>(
     let items: Vec<BatchItem> = changes
         .iter()
         .enumerate()
-        .map(|(i, c)| BatchItem::new((i + 1).to_string(), c.request.clone()))
+        .map(|(i, c)| {
+            // A step's `after` keys become `dependsOn` on the items of the
+            // earlier steps with those keys.
+            c.after
+                .iter()
+                .filter_map(|key| changes[..i].iter().position(|d| &d.key == key))
+                .fold(
+                    BatchItem::new((i + 1).to_string(), c.request.clone()),
+                    |item, d| item.after((d + 1).to_string()),
+                )
+        })
         .collect();
     let results = client.execute(&items, deadline).await;
     changes
@@ -101,7 +117,7 @@ pub async fn run_changes_keeping_responses<T: Transport, H: Host>(
         .zip(results)
         .map(|(change, result)| {
             let response = result.as_ref().ok().cloned();
-            let step = StepReport::new(&change.key, &change.summary, step_outcome(change, result));
+            let step = StepReport::of(change, step_outcome(change, result));
             (step, response)
         })
         .collect()

@@ -10,41 +10,50 @@ use crate::host::Host;
 use crate::http::Transport;
 use crate::lifecycle::account::{summary_of, TARGET_SELECT};
 use crate::lifecycle::error::OpError;
-use crate::lifecycle::exec::{finish, no_change, RunMode};
+use crate::lifecycle::exec::{finish, no_change_step, RunMode};
 use crate::lifecycle::ids::{ObjectId, UserRef};
 use crate::lifecycle::memberships::{access_through, MemberGroup, Memberships};
 use crate::lifecycle::outcome::Outcome;
-use crate::lifecycle::plan::{AlreadyDoneWhen, Step};
+use crate::lifecycle::plan::{AlreadyDoneWhen, Step, StepTarget};
 use crate::lifecycle::resolve::{read_result, read_user, user_read};
 
-/// `POST /groups/{g}/members/$ref`. `just_created` marks a user created in
-/// this run, whose 404 is replication delay.
+/// `POST /groups/{g}/members/$ref`, summarised "Add to group {name}" (the
+/// id until the name is known, see [`Outcome::name_groups`]). `just_created`
+/// marks a user created in this run, whose 404 is replication delay.
 pub(crate) fn add_member_change<T: Transport, H: Host>(
     client: &GraphClient<'_, T, H>,
     group: &ObjectId,
+    group_name: Option<&str>,
     user_id: &str,
-    user_label: &str,
     just_created: bool,
 ) -> Step {
     let mut request = groups::add_member(group.as_str(), &client.directory_object_url(user_id));
     if just_created {
         request = request.just_created();
     }
+    let target = StepTarget::group(group.as_str(), group_name);
     Step::new(
         format!("group.add:{group}"),
-        format!("Add {user_label} to group {group}"),
+        format!("Add to group {}", target.name()),
         request,
     )
+    .with_targets(vec![target])
     .already_done_when(AlreadyDoneWhen::AlreadyMember)
 }
 
-/// `DELETE /groups/{g}/members/{u}/$ref`.
-pub(crate) fn remove_member_change(group: &ObjectId, user_id: &str, user_label: &str) -> Step {
+/// `DELETE /groups/{g}/members/{u}/$ref`, summarised "Remove from group {name}".
+pub(crate) fn remove_member_change(
+    group: &ObjectId,
+    group_name: Option<&str>,
+    user_id: &str,
+) -> Step {
+    let target = StepTarget::group(group.as_str(), group_name);
     Step::new(
         format!("group.remove:{group}"),
-        format!("Remove {user_label} from group {group}"),
+        format!("Remove from group {}", target.name()),
         groups::remove_member(group.as_str(), user_id),
     )
+    .with_targets(vec![target])
     .already_done_when(AlreadyDoneWhen::NotAMemberOf {
         group_id: group.to_string(),
     })
@@ -55,20 +64,12 @@ async fn target<T: Transport, H: Host>(
     client: &GraphClient<'_, T, H>,
     user: &UserRef,
     deadline: Deadline,
-) -> Result<
-    (
-        String,
-        String,
-        Option<crate::lifecycle::outcome::UserSummary>,
-    ),
-    OpError,
-> {
+) -> Result<(String, Option<crate::lifecycle::outcome::UserSummary>), OpError> {
     if let UserRef::Id(id) = user {
-        return Ok((id.to_string(), id.to_string(), None));
+        return Ok((id.to_string(), None));
     }
     let view = read_user(client, user, TARGET_SELECT, None, deadline).await?;
-    let label = user.value().to_string();
-    Ok((view.id.clone(), label, Some(summary_of(&view))))
+    Ok((view.id.clone(), Some(summary_of(&view))))
 }
 
 /// Adds the user to `group` (`POST /groups/{id}/members/$ref`). A user named
@@ -82,8 +83,8 @@ pub async fn add_to_group<T: Transport, H: Host>(
     mode: RunMode,
     deadline: Deadline,
 ) -> Result<Outcome, OpError> {
-    let (id, label, summary) = target(client, user, deadline).await?;
-    let change = add_member_change(client, group, &id, &label, false);
+    let (id, summary) = target(client, user, deadline).await?;
+    let change = add_member_change(client, group, None, &id, false);
     Ok(finish(client, mode, deadline, vec![], vec![change], summary).await)
 }
 
@@ -109,28 +110,30 @@ pub async fn remove_from_group<T: Transport, H: Host>(
     )
     .await?;
     // A group that does not exist is an error, not "not a member".
-    match also.pop() {
+    let group_name = match also.pop() {
         Some(Err(ClientError::Graph(g))) if g.is_not_found() => {
             return Err(OpError::NotFound {
                 what: format!("group {group}"),
             })
         }
-        Some(result) => {
-            result?;
-        }
-        None => {}
-    }
+        Some(result) => result?
+            .body
+            .get("displayName")
+            .and_then(serde_json::Value::as_str)
+            .map(str::to_string),
+        None => None,
+    };
     let label = match user {
         UserRef::Id(_) => view.id.clone(),
         _ => user.value().to_string(),
     };
-    let change = remove_member_change(group, &view.id, &label);
+    let change = remove_member_change(group, group_name.as_deref(), &view.id);
     let summary = Some(summary_of(&view));
     if memberships.direct_in(group).is_some() {
         return Ok(finish(client, mode, deadline, vec![], vec![change], summary).await);
     }
     let Some(held) = memberships.transitive_in(group) else {
-        let settled = vec![no_change(&change.key, &change.summary)];
+        let settled = vec![no_change_step(&change)];
         return Ok(finish(client, mode, deadline, settled, vec![], summary).await);
     };
     let through = access_through(client, &memberships, group, deadline).await?;

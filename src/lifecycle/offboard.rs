@@ -6,18 +6,21 @@
 //! read only when nested memberships must be traced. Steps already in place
 //! are reported as no change, so a re-run resumes.
 
+use crate::graph::paging::Page;
+use crate::graph::resources::licenses::{self, SubscribedSku};
 use crate::graph::resources::users;
-use crate::graph::{Deadline, GraphClient};
+use crate::graph::{ClientError, Deadline, GraphClient};
 use crate::host::Host;
 use crate::http::Transport;
 use crate::lifecycle::account::{account_enabled_change, display_name, revoke_change, summary_of};
 use crate::lifecycle::error::OpError;
-use crate::lifecycle::exec::{finish, no_change, RunMode};
+use crate::lifecycle::exec::{finish, no_change_step, RunMode};
 use crate::lifecycle::groups::{read_with_memberships, remove_member_change};
 use crate::lifecycle::ids::{ObjectId, UserRef};
 use crate::lifecycle::memberships::{member_groups, remaining_access};
-use crate::lifecycle::outcome::Outcome;
+use crate::lifecycle::outcome::{Outcome, Remainder, RemainderKind};
 use crate::lifecycle::plan::Step;
+use crate::lifecycle::resolve::user_read;
 
 /// What to do for a leaver.
 #[derive(Debug, Clone)]
@@ -28,6 +31,10 @@ pub struct OffboardRequest {
     pub groups: Vec<ObjectId>,
     /// ISO 8601 date or date-time written to `employeeLeaveDateTime`.
     pub leave_date_time: String,
+    /// Days after the leave date before directly assigned licences are
+    /// removed: 0 removes them in this run; more leaves the removal as a
+    /// [`crate::lifecycle::RemainderKind::Licence`] remainder naming the date.
+    pub licence_removal_grace_days: u32,
 }
 
 /// Offboards a leaver in two round trips (one read batch, one `$batch` of
@@ -52,8 +59,14 @@ pub async fn offboard<T: Transport, H: Host>(
     if request.groups.len() > 100 {
         return Err(OpError::invalid("groups", "may list at most 100 groups"));
     }
-    let (target, memberships, _) =
-        read_with_memberships(client, &request.user, &[], deadline).await?;
+    // The licences and the tenant's SKU names come in the same batch.
+    let also = [
+        user_read(&request.user, "id,licenseAssignmentStates", None),
+        licenses::list_subscribed_skus(),
+    ];
+    let (target, memberships, also) =
+        read_with_memberships(client, &request.user, &also, deadline).await?;
+    let direct_licences = direct_licences(also)?;
     let label = display_name(&target).to_string();
     // Only real direct memberships are removed; what stays is listed.
     let leaving: Vec<ObjectId> = request
@@ -79,13 +92,16 @@ pub async fn offboard<T: Transport, H: Host>(
 
     let disable = account_enabled_change(&target, false);
     if target.account_enabled == Some(false) {
-        settled.push(no_change(&disable.key, &disable.summary));
+        settled.push(no_change_step(&disable));
     } else {
         changes.push(disable);
     }
     changes.push(revoke_change(&target));
     for group in &leaving {
-        changes.push(remove_member_change(group, &target.id, &label));
+        let name = memberships
+            .direct_in(group)
+            .and_then(|g| g.display_name.clone());
+        changes.push(remove_member_change(group, name.as_deref(), &target.id));
     }
     let leave_change = Step::new(
         "leaveDate.set",
@@ -100,9 +116,31 @@ pub async fn offboard<T: Transport, H: Host>(
         .and_then(|d| crate::dates::normalize(d, &crate::dates::SiteZone::utc()).ok())
         .is_some_and(|d| d.utc == leave);
     if recorded {
-        settled.push(no_change(&leave_change.key, &leave_change.summary));
+        settled.push(no_change_step(&leave_change));
     } else {
         changes.push(leave_change);
+    }
+    let mut licence_remainder = Vec::new();
+    if !direct_licences.is_empty() {
+        let names: Vec<&str> = direct_licences.iter().map(|(_, n)| n.as_str()).collect();
+        let days = request.licence_removal_grace_days;
+        if days == 0 {
+            let ids: Vec<String> = direct_licences.iter().map(|(id, _)| id.clone()).collect();
+            changes.push(Step::new(
+                "licences.remove",
+                format!("Remove {label}'s licences {}", names.join(", ")),
+                licenses::assign_license(&target.id, &[], &ids),
+            ));
+        } else {
+            let when = crate::dates::date_after_days(&leave, days).unwrap_or_else(|| leave.clone());
+            licence_remainder.push(Remainder::new(
+                RemainderKind::Licence,
+                format!(
+                    "Remove {label}'s licences {} on {when} ({days} days after the leave date, provisioning.licenceRemovalGraceDays)",
+                    names.join(", ")
+                ),
+            ));
+        }
     }
     let mut outcome = finish(
         client,
@@ -114,6 +152,15 @@ pub async fn offboard<T: Transport, H: Host>(
     )
     .await;
     outcome.remainder.extend(remainder);
+    outcome.remainder.extend(licence_remainder);
+    if target.user_type.as_deref() == Some("Guest") {
+        // A guest is usually deleted once its grace period is over; the
+        // app does not schedule that.
+        outcome.remainder.push(crate::lifecycle::Remainder::new(
+            crate::lifecycle::RemainderKind::DeletionPending,
+            format!("{label} is a guest: delete the account with user.delete once its grace period is over (it is restorable for 30 days after)"),
+        ));
+    }
     // A synced leaver is re-enabled by the next sync unless AD disables it.
     outcome
         .remainder
@@ -121,4 +168,39 @@ pub async fn offboard<T: Transport, H: Host>(
             &target, false,
         ));
     Ok(outcome)
+}
+
+/// The leaver's directly assigned licences (SKU id, part number) from the
+/// extra reads: the user's `licenseAssignmentStates` and `subscribedSkus`.
+/// Inherited licences go with the group memberships.
+fn direct_licences(
+    also: crate::lifecycle::groups::AlsoRead,
+) -> Result<Vec<(String, String)>, OpError> {
+    let mut results = also.into_iter();
+    let missing = || ClientError::Decode {
+        what: "$batch",
+        reason: "missing item".into(),
+    };
+    let licensed =
+        crate::lifecycle::licences::licensed_states(&results.next().unwrap_or(Err(missing()))?);
+    let skus: Page<SubscribedSku> = results
+        .next()
+        .unwrap_or(Err(missing()))?
+        .json("subscribedSkus")?;
+    let mut out: Vec<(String, String)> = Vec::new();
+    for state in licensed.iter().filter(|s| s.assigned_by_group.is_none()) {
+        if out
+            .iter()
+            .any(|(id, _)| id.eq_ignore_ascii_case(&state.sku_id))
+        {
+            continue;
+        }
+        let name = skus
+            .value
+            .iter()
+            .find(|s| s.sku_id.eq_ignore_ascii_case(&state.sku_id))
+            .map_or_else(|| state.sku_id.clone(), |s| s.sku_part_number.clone());
+        out.push((state.sku_id.clone(), name));
+    }
+    Ok(out)
 }

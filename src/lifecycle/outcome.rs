@@ -2,8 +2,9 @@
 //! resume.
 
 use crate::graph::ClientError;
-use crate::lifecycle::plan::Plan;
+use crate::lifecycle::plan::{Plan, Step, StepTarget, TargetKind};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// What happened to one step.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -116,6 +117,9 @@ pub struct StepReport {
     pub summary: String,
     /// How it ended.
     pub outcome: StepOutcome,
+    /// The groups and people the step touches (see [`Step::targets`]).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub targets: Vec<StepTarget>,
 }
 
 impl StepReport {
@@ -125,6 +129,15 @@ impl StepReport {
             key: key.into(),
             summary: summary.into(),
             outcome,
+            targets: Vec::new(),
+        }
+    }
+
+    /// A report for `step`: its key, summary and targets.
+    pub fn of(step: &Step, outcome: StepOutcome) -> Self {
+        StepReport {
+            targets: step.targets.clone(),
+            ..StepReport::new(&step.key, &step.summary, outcome)
         }
     }
 }
@@ -138,6 +151,11 @@ pub struct UserSummary {
     /// UPN, when it was read.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub user_principal_name: Option<String>,
+    /// For an invited guest: the link that redeems the invitation
+    /// (`inviteRedeemUrl`). Not a secret: it works only for the invited
+    /// address.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub invite_redeem_url: Option<String>,
 }
 
 /// What a remainder is about: the kinds of access or work an operation
@@ -159,6 +177,18 @@ pub enum RemainderKind {
     ActiveDirectory,
     /// A credential that was not issued and still must be.
     CredentialPending,
+    /// A licence still held through a group, or assigned but in error
+    /// (`licenseAssignmentStates[].error`, e.g. `CountViolation`).
+    Licence,
+    /// An authentication method the app does not remove (a type outside
+    /// `user.resetMfa`'s, such as a hardware OATH token): an administrator
+    /// removes it in the Entra admin center.
+    AuthenticationMethod,
+    /// Group memberships a restored account had (from the audit trail),
+    /// not given back automatically: each is a decision for a person.
+    GroupsNotRestored,
+    /// An account to delete later (a guest after its grace period).
+    DeletionPending,
 }
 
 /// Something the operation could not do itself, listed so that a request
@@ -218,6 +248,30 @@ impl Outcome {
                 _ => None,
             })
             .max()
+    }
+
+    /// Names the groups whose steps still show only an id, from `names`
+    /// (lower-cased object id to `displayName`): the group reads the
+    /// pipeline already made (group lookups, the policy's group check), so
+    /// naming costs no request. The id stays in the step's targets.
+    pub fn name_groups(&mut self, names: &BTreeMap<String, String>) {
+        let name = |summary: &mut String, targets: &mut [StepTarget]| {
+            for target in targets.iter_mut().filter(|t| t.kind == TargetKind::Group) {
+                if target.display_name.is_some() {
+                    continue;
+                }
+                if let Some(known) = names.get(&target.id.to_ascii_lowercase()) {
+                    *summary = summary.replace(&target.id, known);
+                    target.display_name = Some(known.clone());
+                }
+            }
+        };
+        for planned in &mut self.plan.changes {
+            name(&mut planned.summary, &mut planned.targets);
+        }
+        for step in &mut self.steps {
+            name(&mut step.summary, &mut step.targets);
+        }
     }
 
     /// One line per step, then one per remainder, for comments and logs.

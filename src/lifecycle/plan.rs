@@ -20,6 +20,82 @@ pub enum AlreadyDoneWhen {
     },
 }
 
+/// What kind of object a step touches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum TargetKind {
+    /// The user the operation acts on.
+    User,
+    /// The user set as someone's manager (`manager` navigation property).
+    Manager,
+    /// A group whose membership changes.
+    Group,
+}
+
+/// One object a step touches, named as Entra names it: the id for machines,
+/// the names for people. Names are those the operation already read (the
+/// target read, manager resolution, group lookups and checks); a name Graph
+/// was never asked for is absent, and the id stands in for it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StepTarget {
+    /// User, manager or group.
+    pub kind: TargetKind,
+    /// Entra object id (GUID); `{new-user-id}` in a plan before creation.
+    pub id: String,
+    /// `displayName`, when read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+    /// `userPrincipalName` of a user, when read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_principal_name: Option<String>,
+    /// `mail` of a user, when read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mail: Option<String>,
+}
+
+impl StepTarget {
+    /// A group, with its `displayName` when known.
+    pub fn group(id: impl Into<String>, display_name: Option<&str>) -> Self {
+        StepTarget {
+            kind: TargetKind::Group,
+            id: id.into(),
+            display_name: display_name.map(str::to_string),
+            user_principal_name: None,
+            mail: None,
+        }
+    }
+
+    /// A person (user or manager) as read from Graph.
+    pub fn person(kind: TargetKind, user: &crate::graph::model::UserView) -> Self {
+        StepTarget {
+            kind,
+            id: user.id.clone(),
+            display_name: user.display_name.clone(),
+            user_principal_name: user.user_principal_name.clone(),
+            mail: user.mail.clone(),
+        }
+    }
+
+    /// The name people read: `displayName`, else the UPN, else the id.
+    pub fn name(&self) -> &str {
+        self.display_name
+            .as_deref()
+            .or(self.user_principal_name.as_deref())
+            .unwrap_or(&self.id)
+    }
+
+    /// The name, with the address in brackets when there is one beside a
+    /// display name: "Emily Braun (emily.braun@contoso.example)".
+    pub fn label(&self) -> String {
+        let address = self.mail.as_deref().or(self.user_principal_name.as_deref());
+        match (&self.display_name, address) {
+            (Some(name), Some(address)) if name != address => format!("{name} ({address})"),
+            _ => self.name().to_string(),
+        }
+    }
+}
+
 /// One planned Graph change. The request may carry a secret; only the
 /// redacted form ever leaves through [`Step::planned`].
 #[derive(Debug, Clone)]
@@ -32,6 +108,12 @@ pub struct Step {
     pub request: GraphRequest,
     /// Which failure means the goal already holds (reported as no change).
     pub already_done_when: AlreadyDoneWhen,
+    /// The groups and people the change touches, with their names.
+    pub targets: Vec<StepTarget>,
+    /// Keys of earlier steps of the same plan that must succeed before this
+    /// one is sent (`dependsOn` in a `$batch`: Graph runs independent items
+    /// in no promised order, and answers 424 when a dependency failed).
+    pub after: Vec<String>,
 }
 
 impl Step {
@@ -42,7 +124,22 @@ impl Step {
             summary: summary.into(),
             request,
             already_done_when: AlreadyDoneWhen::Never,
+            targets: Vec::new(),
+            after: Vec::new(),
         }
+    }
+
+    /// Sets [`Step::targets`].
+    pub fn with_targets(mut self, targets: Vec<StepTarget>) -> Self {
+        self.targets = targets;
+        self
+    }
+
+    /// Adds `key` to [`Step::after`]: this step runs only once the step
+    /// with that key succeeded.
+    pub fn after(mut self, key: impl Into<String>) -> Self {
+        self.after.push(key.into());
+        self
     }
 
     /// Sets [`Step::already_done_when`].
@@ -59,6 +156,7 @@ impl Step {
             path: self.request.path.clone(),
             body: self.request.redacted_body(),
             summary: self.summary.clone(),
+            targets: self.targets.clone(),
         }
     }
 }
@@ -76,8 +174,11 @@ pub struct PlannedStep {
     /// The JSON body with secrets replaced by `[redacted]`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub body: Option<Value>,
-    /// One line for people.
+    /// One line for people, naming groups and people by display name.
     pub summary: String,
+    /// The groups and people the change touches: ids and names.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub targets: Vec<StepTarget>,
 }
 
 /// The ordered list of changes.

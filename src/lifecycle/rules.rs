@@ -158,6 +158,14 @@ impl GroupRules {
             .collect()
     }
 
+    /// Every group any rule names, each once.
+    pub fn all_groups(&self) -> BTreeSet<ObjectId> {
+        self.rules
+            .iter()
+            .flat_map(|rule| rule.groups.iter().cloned())
+            .collect()
+    }
+
     /// The groups every rule matching `subject` yields, each once.
     pub fn groups_for(&self, subject: &RuleSubject<'_>) -> BTreeSet<ObjectId> {
         self.rules

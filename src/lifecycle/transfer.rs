@@ -3,24 +3,29 @@
 //! Two round trips: a `$batch` of reads (user with manager, new manager,
 //! direct memberships), then a `$batch` of every change.
 
-use crate::graph::model::{DirectoryObjectId, UserView};
-use crate::graph::resources::users;
+use crate::graph::model::UserView;
+use crate::graph::paging::Page;
+use crate::graph::resources::{groups, users};
 use crate::graph::{BatchItem, ClientError, Deadline, GraphClient};
 use crate::host::Host;
 use crate::http::Transport;
 use crate::lifecycle::account::{display_name, summary_of};
 use crate::lifecycle::error::OpError;
-use crate::lifecycle::exec::{finish, no_change, RunMode};
+use crate::lifecycle::exec::{finish, no_change, no_change_step, RunMode};
 use crate::lifecycle::groups::{add_member_change, remove_member_change};
 use crate::lifecycle::hybrid::refuse_ad_mastered;
 use crate::lifecycle::ids::{checked_text, ObjectId, UserRef};
 use crate::lifecycle::outcome::Outcome;
-use crate::lifecycle::plan::Step;
+use crate::lifecycle::plan::{Step, StepTarget, TargetKind};
 use crate::lifecycle::provisioning::ProvisioningRules;
 use crate::lifecycle::resolve::{read_result, user_read};
 use crate::lifecycle::rules::RuleSubject;
+use serde::Deserialize;
 use serde_json::{json, Map};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// What a plan shows of the new manager.
+const MANAGER_SELECT: &str = "id,displayName,userPrincipalName,mail";
 
 const TRANSFER_SELECT: &str =
     "id,userPrincipalName,onPremisesSyncEnabled,department,jobTitle,companyName,employeeType";
@@ -86,10 +91,7 @@ pub async fn transfer<T: Transport, H: Host>(
         user_read(&request.user, TRANSFER_SELECT, Some("manager($select=id)")),
     )];
     if let Some(m) = &request.manager {
-        items.push(BatchItem::new(
-            "mgr",
-            user_read(m, "id,userPrincipalName", None),
-        ));
+        items.push(BatchItem::new("mgr", user_read(m, MANAGER_SELECT, None)));
     }
     // The direct memberships, so rule groups are left and joined only where
     // that changes something; a mail or employeeId cannot address them yet.
@@ -97,7 +99,23 @@ pub async fn transfer<T: Transport, H: Host>(
     if addressable {
         items.push(BatchItem::new(
             "groups",
-            users::list_direct_groups(request.user.value(), "id"),
+            users::list_direct_groups(request.user.value(), "id,displayName"),
+        ));
+    }
+    // The rule groups' names, in the same round trip, so the plan names the
+    // groups joined too (Graph's `in` takes at most 15 ids; past that the
+    // id stands in for the name).
+    let rule_groups: Vec<String> = config
+        .rules
+        .all_groups()
+        .iter()
+        .take(15)
+        .map(|g| g.to_string())
+        .collect();
+    if !rule_groups.is_empty() {
+        items.push(BatchItem::new(
+            "names",
+            groups::list_groups_by_id(&rule_groups, "id,displayName"),
         ));
     }
     let mut results = client.execute(&items, deadline).await.into_iter();
@@ -106,20 +124,35 @@ pub async fn transfer<T: Transport, H: Host>(
         reason: "missing item".into(),
     };
     let current = read_result(&request.user, results.next().unwrap_or(Err(missing())))?;
-    let manager_id = match &request.manager {
+    let manager = match &request.manager {
         Some(m) => Some(
-            read_result(m, results.next().unwrap_or(Err(missing())))
-                .map_err(|e| match e {
-                    OpError::NotFound { what } => {
-                        OpError::invalid("manager", &format!("names no user ({what})"))
-                    }
-                    other => other,
-                })?
-                .id,
+            read_result(m, results.next().unwrap_or(Err(missing()))).map_err(|e| match e {
+                OpError::NotFound { what } => {
+                    OpError::invalid("manager", &format!("names no user ({what})"))
+                }
+                other => other,
+            })?,
         ),
         None => None,
     };
+    let manager_id = manager.as_ref().map(|m| m.id.clone());
     let groups_read = if addressable { results.next() } else { None };
+    // Names are a courtesy: a failed read leaves the ids in the plan.
+    let mut names: BTreeMap<String, String> = if rule_groups.is_empty() {
+        BTreeMap::new()
+    } else {
+        results
+            .next()
+            .and_then(Result::ok)
+            .and_then(|r| r.json::<Page<NamedGroup>>("groups").ok())
+            .map(|page| {
+                page.value
+                    .into_iter()
+                    .filter_map(NamedGroup::entry)
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
     // AD masters all three for a synced user: refuse the ones that would
     // change, naming them, before any write.
     let changing = [
@@ -172,16 +205,18 @@ pub async fn transfer<T: Transport, H: Host>(
             users::update_user(&current.id, body),
         ));
     }
-    if let Some(m) = &manager_id {
-        let summary = format!("Set the manager of {label} to {m}");
-        if current.manager.as_ref().map(|x| &x.id) == Some(m) {
-            settled.push(no_change("manager.set", &summary));
+    if let Some(m) = &manager {
+        let target = StepTarget::person(TargetKind::Manager, m);
+        let change = Step::new(
+            "manager.set",
+            format!("Set manager to {}", target.label()),
+            users::set_manager(&current.id, &client.settings().graph_root(), &m.id),
+        )
+        .with_targets(vec![target]);
+        if current.manager.as_ref().map(|x| &x.id) == Some(&m.id) {
+            settled.push(no_change_step(&change));
         } else {
-            changes.push(Step::new(
-                "manager.set",
-                summary,
-                users::set_manager(&current.id, &client.settings().graph_root(), m),
-            ));
+            changes.push(change);
         }
     }
     if old_groups != new_groups {
@@ -193,20 +228,22 @@ pub async fn transfer<T: Transport, H: Host>(
                     .await
             }
         };
-        let direct: Vec<DirectoryObjectId> = client.rest_of(first, 20, deadline).await?;
+        let direct: Vec<NamedGroup> = client.rest_of(first, 20, deadline).await?;
+        names.extend(direct.iter().cloned().filter_map(NamedGroup::entry));
         let member = |g: &ObjectId| direct.iter().any(|d| d.id.eq_ignore_ascii_case(g.as_str()));
+        let name = |g: &ObjectId| names.get(&g.as_str().to_ascii_lowercase()).cloned();
         for g in old_groups.difference(&new_groups) {
-            let change = remove_member_change(g, &current.id, &label);
+            let change = remove_member_change(g, name(g).as_deref(), &current.id);
             if member(g) {
                 changes.push(change);
             } else {
-                settled.push(no_change(&change.key, &change.summary));
+                settled.push(no_change_step(&change));
             }
         }
         for g in new_groups.difference(&old_groups) {
-            let change = add_member_change(client, g, &current.id, &label, false);
+            let change = add_member_change(client, g, name(g).as_deref(), &current.id, false);
             if member(g) {
-                settled.push(no_change(&change.key, &change.summary));
+                settled.push(no_change_step(&change));
             } else {
                 changes.push(change);
             }
@@ -221,6 +258,22 @@ pub async fn transfer<T: Transport, H: Host>(
         Some(summary_of(&current)),
     )
     .await)
+}
+
+/// A group as listed with `$select=id,displayName`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct NamedGroup {
+    id: String,
+    #[serde(default)]
+    display_name: Option<String>,
+}
+
+impl NamedGroup {
+    /// The lower-cased id and the name, when there is one.
+    fn entry(self) -> Option<(String, String)> {
+        Some((self.id.to_ascii_lowercase(), self.display_name?))
+    }
 }
 
 fn same_text(a: &Option<String>, b: &Option<String>) -> bool {

@@ -6,10 +6,11 @@
 //! Version 1 kept, in KVS: audit records under `audit:rec:{atMs}-{id}` with
 //! index documents `audit:idx:{dim}:{value}` and `audit:days`; jobs under
 //! `job/{id}`, `job/{id}/items/{chunk}` and `job/{id}/outcomes/{chunk}`
-//! (`{"outcomes": [...]}`); answers for replay under `idem/{sha256}`; the
+//! (`{"outcomes": [...]}`) with the newest job ids in `jobs/recent`; answers for replay under `idem/{sha256}`; the
 //! credential list `delivery:pending` (`{"entries": [{"id",
 //! "expiresAtMs"}]}`); waiting portal operations under
-//! `portal:pending:{issueKey}` with the list `portal:pending:index`; the
+//! `portal:pending:{issueKey}` (later `portal:pending:{issueKey}:{route}`)
+//! with the list `portal:pending:index`; the
 //! configuration under `config/app`; the HMAC replay list
 //! `service-api:hmac-seen` (`[{"digest", "at"}]`); panel caches under `ui/panel/{issue}`;
 //! and in secret storage `graph/client-secret`, `service-api/key-verifier`
@@ -47,13 +48,14 @@ const SECRETS: [(&str, &str); 3] = [
 /// KVS prefixes of version 1, in the order they are moved: what every
 /// invocation needs first (settings, replay records, waiting work), the
 /// bulk of the audit trail after, the old index documents last.
-const OLD_PREFIXES: [&str; 10] = [
+const OLD_PREFIXES: [&str; 11] = [
     "config/app",
     "service-api:hmac-seen",
     "idem/",
     "portal:pending:",
     "delivery:pending",
     "job/",
+    "jobs/recent",
     "audit:rec:",
     "audit:idx:",
     "audit:days",
@@ -200,6 +202,10 @@ fn convert(key: &str, value: &Value) -> Result<Vec<TxOp>, String> {
                         layout::job_created_key(record.created_at_ms, id),
                         json!(record.id),
                     ),
+                    TxOp::set(
+                        layout::job_newest_key(record.created_at_ms, id),
+                        json!(record.id),
+                    ),
                 ])
             }
             [id, "items", chunk] => {
@@ -261,15 +267,19 @@ fn convert(key: &str, value: &Value) -> Result<Vec<TxOp>, String> {
             })
             .collect());
     }
-    if key == "portal:pending:index" {
+    if key == "portal:pending:index" || key == "jobs/recent" {
+        // Lists the new layout finds by key instead (`by-issue`,
+        // `jobs:newest:`, written as each entry moves).
         return Ok(Vec::new());
     }
     if key.starts_with("portal:pending:") {
         let pending: PendingOperation = parse(value)?;
+        // Keyed by the request alone or by request and route before: both
+        // move to the request-and-route key.
         return Ok(vec![TxOp::set_entity(
             layout::PENDING_ENTITY,
-            layout::key_part(&pending.issue_key),
-            json!({"dueAtMs": pending.due_at_ms(), "operation": pending}),
+            pending.entity_key(),
+            pending.entity_value(pending.due_at_ms()),
         )]);
     }
     if key == "service-api:hmac-seen" {

@@ -25,6 +25,9 @@ pub struct Executed {
     pub credential: Option<DeliveryReceipt>,
     /// Only for a signed HR integration with the admin's explicit consent.
     pub response_secret: Option<Secret>,
+    /// A dry run on a request whose JSM approvals are still pending: how
+    /// many (the real run waits for them).
+    pub approvals_pending: Option<usize>,
 }
 
 /// A call's answer in the Service API's shape; each entry point presents
@@ -78,6 +81,13 @@ pub fn outcome_answer(call: &OperationCall, executed: &Executed) -> CallAnswer {
     }
     if let Some(audit_id) = &executed.audit_id {
         body["auditId"] = json!(audit_id);
+    }
+    if let Some(pending) = executed.approvals_pending {
+        body["approval"] = json!({
+            "status": "pending",
+            "pending": pending,
+            "message": format!("{pending} JSM approval(s) on the request are still pending: the real run waits until every approver approves, and nothing runs if one declines."),
+        });
     }
     if let Some(receipt) = &executed.credential {
         // Where the credential waits for its one reveal: never the value.

@@ -18,6 +18,10 @@ pub struct RouteContext<'a, H: Host, T: Transport> {
     pub config: AppConfig,
     /// When the entry point's time budget runs out.
     pub deadline: Deadline,
+    /// When the call started (the configuration was loaded), in
+    /// milliseconds since the Unix epoch; the audit record's duration
+    /// counts from here.
+    pub started_at_ms: u64,
 }
 
 impl<'a, H: Host, T: Transport> RouteContext<'a, H, T> {
@@ -31,6 +35,7 @@ impl<'a, H: Host, T: Transport> RouteContext<'a, H, T> {
             transport,
             config,
             deadline: Deadline::after(host.now_ms(), budget_ms),
+            started_at_ms: host.now_ms(),
         })
     }
 

@@ -156,6 +156,11 @@ impl ApiError {
         }
     }
 
+    /// Whether the call waits for JSM approvals (202 `awaiting_approval`).
+    pub fn is_awaiting_approval(&self) -> bool {
+        matches!(self, ApiError::Denied { denial, .. } if matches!(**denial, Denial::AwaitingApproval { .. }))
+    }
+
     /// Seconds to wait before retrying (429/503), rounded up.
     pub fn retry_after_seconds(&self) -> Option<u64> {
         match self {

@@ -11,7 +11,9 @@ use crate::graph::resources::users;
 use crate::graph::GraphClient;
 use crate::host::Host;
 use crate::http::Transport;
-use crate::lifecycle::{self, IssuedCredential, OpError, Outcome, RunMode, UserRef};
+use crate::lifecycle::{
+    self, IssuedCredential, OpError, Outcome, Remainder, RemainderKind, RunMode, UserRef,
+};
 use crate::policy::groups::{GroupFacts, GROUP_FACTS_SELECT};
 use serde_json::{json, Value};
 
@@ -77,6 +79,12 @@ pub async fn change<H: Host, T: Transport>(
         RouteRequest::Offboard(request) => {
             plain(lifecycle::offboard(client, &request, mode, d).await?)
         }
+        RouteRequest::AssignLicenses(request) => {
+            plain(lifecycle::assign_licences(client, &request, mode, d).await?)
+        }
+        RouteRequest::RemoveLicenses(request) => {
+            plain(lifecycle::remove_licences(client, &request, mode, d).await?)
+        }
         RouteRequest::Create(create) => {
             let WithRules { request, rules } = *create;
             let done = lifecycle::create(client, &rules, &request, mode, d).await?;
@@ -85,6 +93,21 @@ pub async fn change<H: Host, T: Transport>(
         RouteRequest::ResetPassword(u) => {
             let done = lifecycle::reset_password(client, &u, mode, d).await?;
             (done.outcome, done.credential)
+        }
+        RouteRequest::ResetMfa(request) => {
+            let done = lifecycle::mfa::reset_mfa(client, &request, mode, d).await?;
+            (done.outcome, done.credential)
+        }
+        RouteRequest::Delete(u) => plain(lifecycle::deletion::delete(client, &u, mode, d).await?),
+        RouteRequest::Restore(id) => {
+            let mut outcome = lifecycle::deletion::restore(client, &id, mode, d).await?;
+            outcome
+                .remainder
+                .extend(former_groups(ctx.host, id.as_str()).await);
+            plain(outcome)
+        }
+        RouteRequest::InviteGuest { invitation, .. } => {
+            plain(lifecycle::guests::invite_guest(client, &invitation, mode, d).await?)
         }
         RouteRequest::TemporaryAccessPass { user, options } => {
             let done =
@@ -140,4 +163,54 @@ async fn user_groups<H: Host, T: Transport>(
         .get_all(request, 20, ctx.deadline)
         .await
         .map_err(|e| ApiError::Operation(e.into()))
+}
+
+/// The groups a restored account left through the app, from the audit
+/// trail (offboardings and group removals recorded for its object id):
+/// Entra does not give them back, and the app does not either without a
+/// person deciding. An unreadable trail is said so, not hidden.
+async fn former_groups<H: Host>(host: &H, user_id: &str) -> Vec<Remainder> {
+    let filter = crate::audit::AuditFilter {
+        target: Some(user_id.to_string()),
+        limit: Some(200),
+        ..Default::default()
+    };
+    let records = match crate::audit::store::query(host, &filter).await {
+        Ok(records) => records,
+        Err(e) => {
+            return vec![Remainder::new(
+                RemainderKind::GroupsNotRestored,
+                format!("The audit trail could not be read ({e}): check in the Entra admin center which groups the account should be in again."),
+            )]
+        }
+    };
+    let mut seen = std::collections::BTreeSet::new();
+    let mut out = Vec::new();
+    for record in &records {
+        for step in &record.steps {
+            let key = step["key"].as_str().unwrap_or_default();
+            let done = step["outcome"]["status"] == "done";
+            if let (Some(group), true) = (key.strip_prefix("group.remove:"), done) {
+                if seen.insert(group.to_string()) {
+                    // The step's target keeps the group's displayName beside
+                    // its id (the plans' names); older records have only the id.
+                    let name = step["targets"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .find(|t| t["id"] == group)
+                        .and_then(|t| t["displayName"].as_str())
+                        .unwrap_or(group);
+                    out.push(Remainder::new(
+                        RemainderKind::GroupsNotRestored,
+                        format!(
+                            "Was removed from group {name} (audit record {}): not restored; add it back with group.addMember if it is still needed",
+                            record.id
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+    out
 }

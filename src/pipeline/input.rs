@@ -97,6 +97,88 @@ impl<'a> Data<'a> {
         }
     }
 
+    /// An array of at most `max` strings (blank items left out); `None`
+    /// when absent. An error names the array or the item, e.g.
+    /// `data.skus[1]`; `required` refuses an absent or empty array.
+    pub fn strings(
+        &self,
+        field: &str,
+        max: usize,
+        required: bool,
+    ) -> Result<Vec<String>, ApiError> {
+        let path = format!("data.{field}");
+        let items = match self.get(field) {
+            None => Vec::new(),
+            Some(Value::Array(items)) => {
+                let given = items.iter().filter(|v| !is_blank(v)).count();
+                if given > max {
+                    return Err(ApiError::invalid(
+                        &path,
+                        format!("'{path}' may name at most {max} items; it names {given}."),
+                    ));
+                }
+                items
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, v)| !is_blank(v))
+                    .map(|(i, v)| match v {
+                        Value::String(s) => Ok(s.trim().to_string()),
+                        other => Err(wrong_type(&format!("{path}[{i}]"), "a string", other)),
+                    })
+                    .collect::<Result<Vec<_>, _>>()?
+            }
+            Some(other) => return Err(wrong_type(&path, "an array", other)),
+        };
+        if required && items.is_empty() {
+            return Err(ApiError::invalid(&path, format!("'{path}' is required.")));
+        }
+        Ok(items)
+    }
+
+    /// An optional array of at most `max` users, each as [`Data::user`]
+    /// accepts (blank items left out); an error names the item
+    /// (`data.sponsors[1]`).
+    pub fn users(&self, field: &str, max: usize) -> Result<Vec<UserRef>, ApiError> {
+        let path = format!("data.{field}");
+        match self.get(field) {
+            None => Ok(Vec::new()),
+            Some(Value::Array(items)) => {
+                if items.iter().filter(|v| !is_blank(v)).count() > max {
+                    return Err(ApiError::invalid(
+                        &path,
+                        format!("'{path}' may name at most {max} users."),
+                    ));
+                }
+                items
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, v)| !is_blank(v))
+                    .map(|(i, v)| user_ref(v, &format!("{path}[{i}]")))
+                    .collect()
+            }
+            Some(other) => Err(wrong_type(&path, "an array", other)),
+        }
+    }
+
+    /// An optional array of strings (blank items left out), each trimmed,
+    /// with the index it had, for errors naming the item.
+    pub fn indexed_strings(&self, field: &str) -> Result<Vec<(usize, String)>, ApiError> {
+        let path = format!("data.{field}");
+        match self.get(field) {
+            None => Ok(Vec::new()),
+            Some(Value::Array(items)) => items
+                .iter()
+                .enumerate()
+                .filter(|(_, v)| !is_blank(v))
+                .map(|(i, v)| match v {
+                    Value::String(s) => Ok((i, s.trim().to_string())),
+                    other => Err(wrong_type(&format!("{path}[{i}]"), "a string", other)),
+                })
+                .collect(),
+            Some(other) => Err(wrong_type(&path, "an array", other)),
+        }
+    }
+
     /// An optional string, trimmed; absent, `null` or blank is `None`.
     pub fn optional_string(&self, field: &str) -> Result<Option<String>, ApiError> {
         let path = format!("data.{field}");
@@ -122,6 +204,9 @@ impl<'a> Data<'a> {
         match self.get(field) {
             None => Ok(None),
             Some(Value::Bool(b)) => Ok(Some(*b)),
+            // Automation passes every input as text.
+            Some(Value::String(s)) if s.trim().eq_ignore_ascii_case("true") => Ok(Some(true)),
+            Some(Value::String(s)) if s.trim().eq_ignore_ascii_case("false") => Ok(Some(false)),
             Some(other) => Err(wrong_type(&format!("data.{field}"), "true or false", other)),
         }
     }

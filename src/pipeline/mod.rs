@@ -21,6 +21,7 @@ pub mod request;
 pub mod parse;
 pub mod resolve;
 pub mod authorize;
+pub mod approval;
 pub mod recipients;
 pub mod execute;
 pub mod record;
@@ -32,6 +33,7 @@ pub mod error;
 use crate::host::{Host, LogLevel};
 use crate::http::Transport;
 use crate::lifecycle::{self, RunMode};
+use crate::policy::authorize::ApprovalGate;
 use crate::policy::RequestContext;
 use answer::{outcome_answer, read_answer, Answer, CallAnswer, Executed};
 use call::OperationCall;
@@ -109,11 +111,32 @@ async fn run_stages<H: Host, T: Transport>(
     let client = ctx.graph().await?;
     let mut resolved = resolve::resolve(&client, parsed, ctx).await?;
     let operation = resolved.policy_operation(call.route);
-    let authorized = authorize::authorize_call(request, &operation, &client, ctx).await?;
+    let authorized = match authorize::authorize_call(request, &operation, &client, ctx).await {
+        Ok(authorized) => authorized,
+        Err(denied) => {
+            if denied.is_awaiting_approval() {
+                // What the approvers are asked to approve; an edit after
+                // their decision is refused below.
+                if let Err(e) = approval::remember(ctx.host, call).await {
+                    ctx.host.log(
+                        LogLevel::Warn,
+                        &format!("the waiting input was not recorded: {e}"),
+                    );
+                }
+            }
+            return Err(denied);
+        }
+    };
+    if mode == RunMode::Execute && authorized.approval == ApprovalGate::Approved {
+        approval::refuse_if_changed(call, request, &operation, ctx).await?;
+    }
     if let Some(result) = execute::read(&client, &resolved, ctx).await? {
         return Ok(Answer::Read(result));
     }
-    let viewers = if call.route.issues_credential() && mode == RunMode::Execute {
+    // An MFA reset issues a credential only when a pass is asked for.
+    let issues_credential = call.route.issues_credential()
+        || matches!(&resolved, request::RouteRequest::ResetMfa(r) if r.tap.is_some());
+    let viewers = if issues_credential && mode == RunMode::Execute {
         let manager = recipients::manager_email(&client, &resolved, ctx).await?;
         match recipients::viewers(call.route, request, manager.as_deref(), ctx).await? {
             Some(viewers) => Some(viewers),
@@ -128,9 +151,13 @@ async fn run_stages<H: Host, T: Transport>(
     } else {
         None
     };
-    let result = execute::change(&client, resolved, mode, ctx)
-        .await
-        .map(|(outcome, credential)| (execute::annotate(outcome, &notes), credential));
+    let result =
+        execute::change(&client, resolved, mode, ctx)
+            .await
+            .map(|(mut outcome, credential)| {
+                outcome.name_groups(&authorized.group_names());
+                (execute::annotate(outcome, &notes), credential)
+            });
     let executed = if mode == RunMode::DryRun {
         let (outcome, _) = result.map_err(ApiError::Operation)?;
         Executed {
@@ -138,6 +165,10 @@ async fn run_stages<H: Host, T: Transport>(
             audit_id: None,
             credential: None,
             response_secret: None,
+            approvals_pending: match authorized.approval {
+                ApprovalGate::DryRunPending { pending } => Some(pending),
+                _ => None,
+            },
         }
     } else {
         let viewers = viewers.unwrap_or_default();

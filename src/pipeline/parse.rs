@@ -13,11 +13,15 @@ use super::input::{op_input_error, Data};
 use super::request::{NewHireInput, OffboardInput, Parsed, RouteRequest};
 use crate::dates::{self, SiteZone};
 use crate::graph::model::UserAttributes;
+use crate::graph::resources::authentication_methods::MethodType;
+use crate::lifecycle::guests::GuestInvitation;
 use crate::lifecycle::ids::checked_text;
+use crate::lifecycle::mfa::MfaResetRequest;
 use crate::lifecycle::{self, credentials::TapOptions, TransferRequest, UserRef};
 use crate::route::inputs::names;
 use crate::route::Route;
 use serde_json::Value;
+use std::collections::BTreeSet;
 
 /// How an input was read when that is not plain from it (a date-time
 /// without a zone, read in the site time zone), for the plan step that
@@ -110,6 +114,37 @@ fn parse_route(
         Route::UserEnable => RouteRequest::Enable(only_user()?),
         Route::UserRevokeSessions => RouteRequest::RevokeSessions(only_user()?),
         Route::UserResetPassword => RouteRequest::ResetPassword(only_user()?),
+        Route::UserAssignLicenses | Route::UserRemoveLicenses => {
+            let input = input()?;
+            let names =
+                |field: &str, required: bool| -> Result<Vec<lifecycle::LicenceName>, ApiError> {
+                    input
+                        .strings(field, lifecycle::licences::MAX_SKUS, required)?
+                        .iter()
+                        .enumerate()
+                        .map(|(i, s)| {
+                            let path = format!("{field}[{i}]");
+                            lifecycle::LicenceName::parse(s, &path)
+                                .map_err(|e| op_input_error(e, &format!("data.{path}")))
+                        })
+                        .collect()
+                };
+            let request = lifecycle::LicenceRequest {
+                user: input.user("user")?,
+                skus: names("skus", true)?,
+                disabled_plans: if call.route == Route::UserAssignLicenses {
+                    names("disabledPlans", false)?
+                } else {
+                    Vec::new()
+                },
+                default_usage_location: None,
+            };
+            if call.route == Route::UserAssignLicenses {
+                RouteRequest::AssignLicenses(request)
+            } else {
+                RouteRequest::RemoveLicenses(request)
+            }
+        }
         Route::UserUpdate => {
             let input = input()?;
             let user = input.user("user")?;
@@ -180,6 +215,90 @@ fn parse_route(
             RouteRequest::TemporaryAccessPass {
                 user: input.user("user")?,
                 options,
+            }
+        }
+        Route::UserResetMfa => {
+            let input = input()?;
+            let methods = input
+                .indexed_strings("methods")?
+                .into_iter()
+                .map(|(i, name)| {
+                    MethodType::parse(&name).ok_or_else(|| {
+                        let path = format!("data.methods[{i}]");
+                        ApiError::invalid(
+                            &path,
+                            format!(
+                                "'{path}' must be one of: {}.",
+                                MethodType::ALL
+                                    .iter()
+                                    .map(|t| t.name())
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            ),
+                        )
+                    })
+                })
+                .collect::<Result<BTreeSet<_>, _>>()?;
+            let minutes = input.optional_u32("lifetimeInMinutes")?;
+            let tap = if input.optional_bool("issueTemporaryAccessPass")? == Some(true) {
+                Some(
+                    TapOptions::requested(minutes, None)
+                        .map_err(|e| op_input_error(e, "data.lifetimeInMinutes"))?,
+                )
+            } else if minutes.is_some() {
+                return Err(ApiError::invalid(
+                    "data.lifetimeInMinutes",
+                    "'data.lifetimeInMinutes' applies only with 'data.issueTemporaryAccessPass': true.",
+                ));
+            } else {
+                None
+            };
+            RouteRequest::ResetMfa(MfaResetRequest {
+                user: input.user("user")?,
+                methods: (!methods.is_empty()).then_some(methods),
+                tap,
+            })
+        }
+        Route::UserDelete => RouteRequest::Delete(only_user()?),
+        Route::UserRestore => match only_user()? {
+            UserRef::Id(id) => RouteRequest::Restore(id),
+            _ => {
+                return Err(ApiError::invalid(
+                    "data.user",
+                    "'data.user' must be the object id (GUID) of the deleted user: a deleted user is found by id only (list them with GET /directory/deletedItems/microsoft.graph.user).",
+                ))
+            }
+        },
+        Route::GuestInvite => {
+            let input = input()?;
+            let email = input.required_string("email")?;
+            let valid = email.split_once('@').is_some_and(|(local, domain)| {
+                !local.is_empty() && domain.contains('.') && !domain.contains('@')
+            }) && email.len() <= 256
+                && !email.chars().any(|c| c.is_whitespace() || c.is_control() || "<>\",;:()[]".contains(c));
+            if !valid {
+                return Err(ApiError::invalid(
+                    "data.email",
+                    "'data.email' must be one email address, e.g. sam@partner.example.",
+                ));
+            }
+            let redirect_url = input
+                .optional_string("redirectUrl")?
+                .unwrap_or_else(|| lifecycle::guests::DEFAULT_REDIRECT_URL.to_string());
+            lifecycle::guests::check_redirect_url(&redirect_url)
+                .map_err(|e| op_input_error(e, "data.redirectUrl"))?;
+            RouteRequest::InviteGuest {
+                invitation: Box::new(GuestInvitation {
+                    email,
+                    display_name: text_within(input.optional_string("displayName")?, "displayName", 256)?,
+                    sponsors: input.users("sponsors", crate::route::inputs::MAX_SPONSORS)?,
+                    groups: Vec::new(),
+                    redirect_url,
+                    send_invitation_message: input
+                        .optional_bool("sendInvitationMessage")?
+                        .unwrap_or(false),
+                }),
+                groups: input.groups("groups")?,
             }
         }
         Route::UserOffboard => {

@@ -150,6 +150,7 @@ pub async fn manager_email<H: Host, T: Transport>(
         RouteRequest::Create(_) => Route::UserCreate,
         RouteRequest::ResetPassword(_) => Route::UserResetPassword,
         RouteRequest::TemporaryAccessPass { .. } => Route::UserCreateTemporaryAccessPass,
+        RouteRequest::ResetMfa(_) => Route::UserResetMfa,
         _ => return Ok(None),
     };
     let roles = ctx.config.policy.secret_recipients.for_operation(route);
@@ -164,7 +165,9 @@ pub async fn manager_email<H: Host, T: Transport>(
             Some(other) => other.clone(),
             None => return Ok(None),
         },
-        RouteRequest::ResetPassword(user) | RouteRequest::TemporaryAccessPass { user, .. } => {
+        RouteRequest::ResetPassword(user)
+        | RouteRequest::TemporaryAccessPass { user, .. }
+        | RouteRequest::ResetMfa(crate::lifecycle::mfa::MfaResetRequest { user, .. }) => {
             let view = lifecycle::lookup(client, user, ctx.deadline)
                 .await
                 .map_err(ApiError::Operation)?;

@@ -26,6 +26,7 @@ pub async fn record<H: Host, T: Transport>(
 ) -> Result<Executed, ApiError> {
     let host = ctx.host;
     let mut rec = AuditRecord::for_operation(host.now_ms(), request, op);
+    rec.duration_ms = Some(rec.at_ms.saturating_sub(ctx.started_at_ms));
     if let Some(target) = &authorized.target {
         rec = rec.with_resolved_target(target);
     }
@@ -76,6 +77,7 @@ pub async fn record<H: Host, T: Transport>(
         audit_id,
         credential: receipt,
         response_secret,
+        approvals_pending: None,
     })
 }
 

@@ -8,9 +8,11 @@
 use super::input::GroupRef;
 use crate::graph::model::UserAttributes;
 use crate::lifecycle::credentials::TapOptions;
+use crate::lifecycle::guests::GuestInvitation;
+use crate::lifecycle::mfa::MfaResetRequest;
 use crate::lifecycle::{
-    AttributeChanges, NewHire, ObjectId, OffboardRequest, ProvisioningRules, TransferRequest,
-    UserRef,
+    AttributeChanges, LicenceRequest, NewHire, ObjectId, OffboardRequest, ProvisioningRules,
+    TransferRequest, UserRef,
 };
 use crate::policy::Operation;
 use crate::route::Route;
@@ -98,6 +100,26 @@ pub enum RouteRequest<S: Stage> {
     Create(S::Create),
     /// `user.offboard`.
     Offboard(S::Offboard),
+    /// `user.assignLicenses` (the tenant default usage location is taken
+    /// from the configuration when resolved).
+    AssignLicenses(LicenceRequest),
+    /// `user.removeLicenses`.
+    RemoveLicenses(LicenceRequest),
+    /// `user.resetMfa`: the pass options are the caller's when parsed,
+    /// held to the tenant's policy when resolved.
+    ResetMfa(MfaResetRequest),
+    /// `user.delete`.
+    Delete(UserRef),
+    /// `user.restore`: a deleted user is named by object id only.
+    Restore(ObjectId),
+    /// `guest.invite`: `invitation.groups` is filled when resolved, from
+    /// `groups`.
+    InviteGuest {
+        /// The invitation (boxed: the largest variant otherwise).
+        invitation: Box<GuestInvitation>,
+        /// The groups as named at this stage.
+        groups: Vec<S::Group>,
+    },
 }
 
 /// `user.create` as parsed; groups are resolved (names to ids) later.
@@ -145,7 +167,9 @@ impl RouteRequest<Resolved> {
             | RouteRequest::Enable(u)
             | RouteRequest::RevokeSessions(u)
             | RouteRequest::ResetPassword(u)
-            | RouteRequest::TemporaryAccessPass { user: u, .. } => {
+            | RouteRequest::TemporaryAccessPass { user: u, .. }
+            | RouteRequest::AssignLicenses(LicenceRequest { user: u, .. })
+            | RouteRequest::RemoveLicenses(LicenceRequest { user: u, .. }) => {
                 Operation::on_user(route, u.clone())
             }
             RouteRequest::Update { user, names, .. } => {
@@ -175,6 +199,15 @@ impl RouteRequest<Resolved> {
             RouteRequest::Offboard(request) => {
                 Operation::on_user(route, request.user.clone()).with_groups(request.groups.clone())
             }
+            RouteRequest::ResetMfa(request) => Operation::on_user(route, request.user.clone()),
+            RouteRequest::Delete(u) => Operation::on_user(route, u.clone()),
+            RouteRequest::Restore(id) => Operation::on_user(route, UserRef::Id(id.clone())),
+            RouteRequest::InviteGuest { groups, .. } => Operation {
+                kind: route,
+                target: None,
+                groups: groups.clone(),
+                attributes: Vec::new(),
+            },
         }
     }
 }

@@ -42,6 +42,17 @@ pub async fn resolve<H: Host, T: Transport>(
         RouteRequest::Enable(u) => RouteRequest::Enable(u),
         RouteRequest::RevokeSessions(u) => RouteRequest::RevokeSessions(u),
         RouteRequest::ResetPassword(u) => RouteRequest::ResetPassword(u),
+        RouteRequest::AssignLicenses(mut request) => {
+            // Saved settings were validated; normalised here (`us` is `US`).
+            request.default_usage_location = ctx
+                .config
+                .provisioning
+                .default_usage_location
+                .as_deref()
+                .and_then(|c| lifecycle::country::usage_location(c, "defaultUsageLocation").ok());
+            RouteRequest::AssignLicenses(request)
+        }
+        RouteRequest::RemoveLicenses(request) => RouteRequest::RemoveLicenses(request),
         RouteRequest::TemporaryAccessPass { user, options } => {
             let policy = lifecycle::tap_policy::read_tap_policy(client, ctx.deadline)
                 .await
@@ -53,6 +64,36 @@ pub async fn resolve<H: Host, T: Transport>(
                     None => ApiError::Operation(e),
                 })?;
             RouteRequest::TemporaryAccessPass { user, options }
+        }
+        RouteRequest::ResetMfa(mut request) => {
+            if let Some(options) = request.tap {
+                let policy = lifecycle::tap_policy::read_tap_policy(client, ctx.deadline)
+                    .await
+                    .map_err(ApiError::Operation)?;
+                request.tap = Some(options.within(policy.as_ref()).map_err(
+                    |e| match e.field() {
+                        Some(field) => op_input_error(e.clone(), &format!("data.{field}")),
+                        None => ApiError::Operation(e),
+                    },
+                )?);
+            }
+            RouteRequest::ResetMfa(request)
+        }
+        RouteRequest::Delete(u) => RouteRequest::Delete(u),
+        RouteRequest::Restore(id) => RouteRequest::Restore(id),
+        RouteRequest::InviteGuest {
+            mut invitation,
+            groups,
+        } => {
+            let mut resolved = Vec::with_capacity(groups.len());
+            for group in &groups {
+                resolved.push(resolve_group(client, group, "data.groups", ctx).await?);
+            }
+            invitation.groups = resolved.clone();
+            RouteRequest::InviteGuest {
+                invitation,
+                groups: resolved,
+            }
         }
         RouteRequest::AddMember { user, group } => RouteRequest::AddMember {
             user,
@@ -81,6 +122,7 @@ pub async fn resolve<H: Host, T: Transport>(
             groups: ctx.config.policy.serviceable_groups.clone(),
             leave_date_time: leave_date_time
                 .unwrap_or_else(|| crate::audit::time::iso8601(ctx.host.now_ms())),
+            licence_removal_grace_days: ctx.config.provisioning.licence_removal_grace_days,
         }),
     })
 }

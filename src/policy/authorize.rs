@@ -7,13 +7,13 @@ use crate::host::Host;
 use crate::http::Transport;
 use crate::lifecycle::resolve::read_user;
 use crate::lifecycle::UserRef;
-use crate::policy::groups::check_groups;
+use crate::policy::groups::{check_groups, GroupClassification};
 use crate::policy::identity::entra_account_of;
 use crate::policy::jira::{approvals_of, groups_of, ApprovalState};
 use crate::policy::manager::is_manager_within;
 use crate::policy::operation::Operation;
 use crate::policy::protected::{check_target, ResolvedUser};
-use crate::policy::refusal::{Denial, Refusal, RuleName};
+use crate::policy::refusal::{CheckError, Denial, Refusal, RuleName};
 use crate::policy::requester::{RequestContext, RequesterKind};
 use crate::route::Route;
 use serde::Serialize;
@@ -42,6 +42,12 @@ pub enum ApprovalGate {
     Approved,
     /// A dry run changes nothing, so it does not wait for approval.
     DryRun,
+    /// A dry run on a request whose approvals are still pending: the plan
+    /// is answered, and the real run will wait.
+    DryRunPending {
+        /// How many approvals are still undecided.
+        pending: usize,
+    },
 }
 
 /// Permission to run one operation, with what the checks learned.
@@ -58,6 +64,20 @@ pub struct Authorized {
     /// The requester's own Entra account (self-service and manager rules).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub requester_entra_user: Option<ResolvedUser>,
+    /// The groups the operation touches as the group check read them (with
+    /// their display names, which the plan shows).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub groups: Vec<GroupClassification>,
+}
+
+impl Authorized {
+    /// The display names the checks read, by lower-cased group id.
+    pub fn group_names(&self) -> std::collections::BTreeMap<String, String> {
+        self.groups
+            .iter()
+            .filter_map(|g| Some((g.id.to_ascii_lowercase(), g.display_name.clone()?)))
+            .collect()
+    }
 }
 
 /// Decides whether `op` may run for `ctx`. Reads Entra through `client`
@@ -71,9 +91,11 @@ pub async fn authorize<T: Transport, H: Host>(
 ) -> Result<Authorized, Denial> {
     let (allowed_by, mut target, requester_entra_user) =
         check_requester(ctx, op, config, client, deadline).await?;
-    if !op.groups.is_empty() {
-        check_groups(client, config, &op.groups, deadline).await?;
-    }
+    let groups = if op.groups.is_empty() {
+        Vec::new()
+    } else {
+        check_groups(client, config, &op.groups, deadline).await?
+    };
     if op.touches_sensitive_target() {
         if let Some(user) = &op.target {
             let checked = check_target(client, config, user, deadline).await?;
@@ -87,6 +109,7 @@ pub async fn authorize<T: Transport, H: Host>(
         approval,
         target,
         requester_entra_user,
+        groups,
     })
 }
 
@@ -301,29 +324,55 @@ async fn check_manager<T: Transport, H: Host>(
     .into())
 }
 
+/// The approvals gate. A call on a JSM request waits for the request's
+/// approvals whatever the policy says: an approver who sees "Waiting for
+/// approval" must be able to trust that nothing happened yet. Without a
+/// request, the policy's per-operation setting decides (and a required
+/// approval then refuses, as there is nothing to approve). Reads never wait.
 async fn check_approvals<H: Host>(
     ctx: &RequestContext,
     kind: Route,
     config: &PolicyConfig,
     host: &H,
 ) -> Result<ApprovalGate, Denial> {
-    if !config.approvals.required_for(kind) {
+    if kind.is_read_only() {
         return Ok(ApprovalGate::NotRequired);
     }
-    if ctx.dry_run {
-        return Ok(ApprovalGate::DryRun);
-    }
+    let required = config.approvals.required_for(kind);
     let Some(issue_key) = ctx.issue_key.as_deref() else {
-        return Err(Refusal::new(
-            RuleName::ApprovalNeedsRequest,
-            format!("{kind} requires JSM approval, but the call belongs to no request"),
-        )
-        .into());
+        return if !required {
+            Ok(ApprovalGate::NotRequired)
+        } else if ctx.dry_run {
+            Ok(ApprovalGate::DryRun)
+        } else {
+            Err(Refusal::new(
+                RuleName::ApprovalNeedsRequest,
+                format!("{kind} requires JSM approval, but the call belongs to no request"),
+            )
+            .into())
+        };
     };
-    match approvals_of(host, issue_key).await? {
+    let state = match approvals_of(host, issue_key).await {
+        Ok(state) => state,
+        // A Jira issue that is not a service request has no approvals
+        // (JSM answers 404); only a required approval needs a request.
+        Err(CheckError::JiraAnswer { status: 404, .. }) if !required => ApprovalState::NoApprovals,
+        Err(e) => return Err(e.into()),
+    };
+    match state {
+        // A dry run changes nothing, so it never waits; it says what it would wait for.
+        ApprovalState::Pending { pending } if ctx.dry_run => {
+            Ok(ApprovalGate::DryRunPending { pending })
+        }
+        _ if ctx.dry_run => Ok(if required {
+            ApprovalGate::DryRun
+        } else {
+            ApprovalGate::NotRequired
+        }),
         ApprovalState::Approved => Ok(ApprovalGate::Approved),
         ApprovalState::Declined => Err(Denial::ApprovalDeclined),
         ApprovalState::Pending { pending } => Err(Denial::AwaitingApproval { pending }),
+        ApprovalState::NoApprovals if !required => Ok(ApprovalGate::NotRequired),
         // Fail closed: a request type without an approval step must not
         // turn "approval required" into "no approval needed".
         ApprovalState::NoApprovals => Err(Refusal::new(

@@ -212,12 +212,13 @@ pub async fn classify_groups<T: Transport, H: Host>(
 /// The run-time check for every group an operation changes: it must be on
 /// the admin's list, and Graph must still describe it as serviceable (a
 /// group can become role-assignable or synced after it was listed).
+/// Returns what Graph said of each group (names for the plan).
 pub async fn check_groups<T: Transport, H: Host>(
     client: &GraphClient<'_, T, H>,
     config: &PolicyConfig,
     groups: &[ObjectId],
     deadline: Deadline,
-) -> Result<(), Denial> {
+) -> Result<Vec<GroupClassification>, Denial> {
     if let Some(unlisted) = groups
         .iter()
         .find(|g| !config.serviceable_groups.contains(g))
@@ -234,7 +235,7 @@ pub async fn check_groups<T: Transport, H: Host>(
     if let Some(bad) = classes.iter().find(|c| !c.can_be_serviceable()) {
         return Err(Refusal::new(RuleName::GroupKindNotServiceable, bad.explanation()).into());
     }
-    Ok(())
+    Ok(classes)
 }
 
 #[cfg(test)]

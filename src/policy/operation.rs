@@ -61,7 +61,12 @@ impl Operation {
             | Route::UserCreateTemporaryAccessPass
             | Route::UserDisable
             | Route::UserEnable
-            | Route::UserOffboard => true,
+            | Route::UserOffboard
+            | Route::UserResetMfa
+            | Route::UserDelete
+            // Taking licences away stops a person's mail and apps, as
+            // disabling the account does.
+            | Route::UserRemoveLicenses => true,
             Route::UserUpdate | Route::UserTransfer => self
                 .attributes
                 .iter()

@@ -40,6 +40,9 @@ pub enum RuleName {
     /// The admin refuses account changes (disable, enable, offboard) of
     /// users synced from on-premises AD: they belong in AD.
     SyncedUserAccountChange,
+    /// The request's inputs changed after its JSM approvals were given:
+    /// what would run is not what was approved.
+    ChangedAfterApproval,
 }
 
 impl RuleName {
@@ -61,6 +64,7 @@ impl RuleName {
             RuleName::RequesterNotAllowed => "requesterNotAllowed",
             RuleName::ApprovalNeedsRequest => "approvalNeedsRequest",
             RuleName::SyncedUserAccountChange => "syncedUserAccountChange",
+            RuleName::ChangedAfterApproval => "changedAfterApproval",
         }
     }
 }

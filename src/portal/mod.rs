@@ -114,6 +114,7 @@ pub async fn on_created(
         requester: requester_of(mapping, &request),
         created_at_ms: host.now_ms(),
         not_before_ms: None,
+        input: None,
     };
     let dry = call_of(&pending, true);
     if let Err(error) = crate::pipeline::parse::parse(&dry) {
@@ -162,8 +163,31 @@ pub async fn on_created(
             &format!("portal: plan comment not posted on {issue_key}: {e}"),
         );
     }
+    if let Some(waiting) = answer.body["approval"]["pending"].as_u64() {
+        internal_note(
+            host,
+            &issue_key,
+            &[&format!(
+                "Waiting for {waiting} JSM approval(s): nothing changes in Entra until every approver approves; if one declines, nothing runs."
+            )],
+        )
+        .await;
+    }
     let mut pending = pending;
     pending.not_before_ms = not_before(&pending, &config.site_zone());
+    let awaits_approval = answer.body["approval"]["pending"].is_u64()
+        || config.policy.approvals.required_for(mapping.route);
+    if awaits_approval {
+        // What the approvers are asked to approve: the run after approval
+        // refuses if the request's fields no longer say this.
+        match crate::pipeline::approval::remember(host, &call_of(&pending, false)).await {
+            Ok(input) => pending.input = input,
+            Err(e) => host.log(
+                LogLevel::Warn,
+                &format!("portal: the waiting input of {issue_key} was not recorded: {e}"),
+            ),
+        }
+    }
     if let Err(e) = pending::save(host, &pending).await {
         host.log(
             LogLevel::Error,
@@ -173,14 +197,17 @@ pub async fn on_created(
             code: "storage".into(),
         };
     }
+    // Pending JSM approvals make the run answer 202 (waiting) whatever the
+    // policy says; the policy's own approval setting holds it here too.
     if config.policy.approvals.required_for(mapping.route) || pending.not_before_ms.is_some() {
         return PortalResult::Waiting;
     }
-    run_pending(&pending, host, transport).await
+    run_pending(&pending.id(), &pending, host, transport).await
 }
 
-/// Handles `avi:jira:updated:issue`: an approval may have been decided, so
-/// the request's waiting operation (if any) is tried again.
+/// Handles `avi:jira:updated:issue`: an approval may have been decided (or
+/// a field edited), so the request's waiting operations (if any) are tried
+/// again; the result is the last one's.
 pub async fn on_updated(
     event: &Value,
     host: &impl Host,
@@ -189,10 +216,13 @@ pub async fn on_updated(
     let Some(issue_key) = issue_key_of(event) else {
         return PortalResult::Ignored;
     };
-    match pending::load(host, &issue_key).await {
-        Ok(Some(p)) => run_pending(&p, host, transport).await,
-        _ => PortalResult::Ignored,
+    let mut result = PortalResult::Ignored;
+    for id in pending::ids_of(host, &issue_key).await.unwrap_or_default() {
+        if let Ok(Some(p)) = pending::load(host, &id).await {
+            result = run_pending(&id, &p, host, transport).await;
+        }
     }
+    result
 }
 
 /// How often the scheduled sweep runs (`manifest.yml`: `interval: hour`).
@@ -204,8 +234,9 @@ pub const SWEEP_BUDGET_MS: u64 = 780_000;
 
 /// The hourly sweep: approvals decided without an event reaching us,
 /// offboardings whose leave date has come, throttled runs to retry.
-/// Returns each due request's key and result (those whose leave date is
-/// still ahead are not read); entries that no longer parse are dropped.
+/// Returns each due operation's request key and result (those whose leave
+/// date is still ahead are not read); entries that no longer parse are
+/// dropped.
 pub async fn sweep(host: &impl Host, transport: &impl Transport) -> Vec<(String, PortalResult)> {
     let mut results = Vec::new();
     let due = pending::due(host, host.now_ms()).await.unwrap_or_else(|e| {
@@ -224,14 +255,21 @@ pub async fn sweep(host: &impl Host, transport: &impl Transport) -> Vec<(String,
         }
         let result = match operation {
             Some(p) => {
-                let result = run_pending(&p, host, transport).await;
+                let id = p.id();
+                let result = run_pending(&id, &p, host, transport).await;
                 if result == PortalResult::Waiting {
+                    // The run may have stored the request's edited fields:
+                    // postpone what is stored now, not the copy read above.
+                    // (None: it is gone, and stays gone.)
+                    let current = match pending::load(host, &id).await {
+                        Ok(current) => current,
+                        Err(_) => Some(p.clone()),
+                    };
                     let next = host.now_ms() + SWEEP_INTERVAL_MS;
-                    if let Err(e) = pending::postpone(host, &p, next).await {
-                        host.log(
-                            LogLevel::Warn,
-                            &format!("portal: {} not postponed: {e}", p.issue_key),
-                        );
+                    if let Some(current) = current {
+                        if let Err(e) = pending::postpone(host, &current, next).await {
+                            host.log(LogLevel::Warn, &format!("portal: {id} not postponed: {e}"));
+                        }
                     }
                 }
                 results.push((p.issue_key.clone(), result));
@@ -249,9 +287,42 @@ pub async fn sweep(host: &impl Host, transport: &impl Transport) -> Vec<(String,
     results
 }
 
-/// Runs a waiting operation if its time has come. The idempotency key is
-/// the request's, so a duplicate event or sweep replays instead of repeating.
+/// The request's fields as they are now, as the operation's `data`: what
+/// runs is what the request says when it runs (the pipeline refuses it if
+/// that changed after approval). `Err` carries the result to give when the
+/// request cannot be read now.
+async fn current_data(
+    p: &PendingOperation,
+    host: &impl Host,
+) -> Result<Map<String, Value>, PortalResult> {
+    let request = match jsm::read_request(host, &p.issue_key).await {
+        Ok(request) => request,
+        Err(jsm::JsmError::NotARequest) => return Err(PortalResult::Ignored),
+        Err(e) => {
+            host.log(
+                LogLevel::Warn,
+                &format!("portal: could not read request {}: {e}", p.issue_key),
+            );
+            return Err(PortalResult::Waiting);
+        }
+    };
+    let config = config::load(host)
+        .await
+        .map_err(|_| PortalResult::Waiting)?;
+    // A request type unmapped since keeps the input it was planned with.
+    Ok(config
+        .request_types
+        .iter()
+        .find(|m| m.request_type_id == request.request_type_id && m.route == p.route)
+        .map(|mapping| data_of(mapping, &request))
+        .unwrap_or_else(|| p.data.clone()))
+}
+
+/// Runs a waiting operation (stored under `id`) if its time has come, with
+/// the request's current fields. The idempotency key is the request's, so a
+/// duplicate event or sweep replays instead of repeating.
 async fn run_pending(
+    id: &str,
     p: &PendingOperation,
     host: &impl Host,
     transport: &impl Transport,
@@ -259,6 +330,17 @@ async fn run_pending(
     if p.not_before_ms.is_some_and(|t| host.now_ms() < t) {
         return PortalResult::Waiting;
     }
+    let data = match current_data(p, host).await {
+        Ok(data) => data,
+        Err(PortalResult::Ignored) => {
+            // The request is gone: nothing is left to run.
+            let _ = pending::remove(host, id).await;
+            return PortalResult::Ignored;
+        }
+        Err(other) => return other,
+    };
+    let edited = data != p.data;
+    let p = &PendingOperation { data, ..p.clone() };
     let call = call_of(p, false);
     let answer = crate::pipeline::run(
         &call,
@@ -269,9 +351,38 @@ async fn run_pending(
     )
     .await;
     let code = answer.body["error"]["code"].as_str().unwrap_or_default();
+    let rule = answer.body["error"]["rule"].as_str().unwrap_or_default();
     match (answer.status, code) {
-        // Still waiting for approvers, or Entra is throttling: try again later.
-        (202, _) | (429, _) | (503, _) => return PortalResult::Waiting,
+        // Still waiting for approvers, or Entra is throttling: try again later
+        // (with the fields as they are now; approvers see the edit too).
+        (202, _) | (429, _) | (503, _) => {
+            if edited {
+                let refreshed = PendingOperation {
+                    input: p
+                        .input
+                        .as_ref()
+                        .and(crate::pipeline::approval::digest_of(&call)),
+                    ..p.clone()
+                };
+                if let Err(e) = pending::save(host, &refreshed).await {
+                    host.log(
+                        LogLevel::Warn,
+                        &format!("portal: edited pending entry {id} not stored: {e}"),
+                    );
+                }
+            }
+            return PortalResult::Waiting;
+        }
+        // The pipeline named the changed fields to agents; the customer
+        // learns why nothing happened.
+        (403, "refused_by_policy") if rule == "changedAfterApproval" => {
+            public_note(
+                host,
+                &p.issue_key,
+                "This request changed after it was approved, so nothing was changed. Please raise a new request with the details you need.",
+            )
+            .await;
+        }
         (403, "approval_declined") => {
             internal_note(
                 host,
@@ -302,10 +413,10 @@ async fn run_pending(
         }
         _ => {}
     }
-    if let Err(e) = pending::remove(host, &p.issue_key).await {
+    if let Err(e) = pending::remove(host, id).await {
         host.log(
             LogLevel::Warn,
-            &format!("portal: pending entry of {} not removed: {e}", p.issue_key),
+            &format!("portal: pending entry {id} not removed: {e}"),
         );
     }
     PortalResult::Ran {
@@ -334,7 +445,7 @@ fn data_of(mapping: &RequestTypeMapping, request: &PortalRequest) -> Map<String,
                 nested[child] = Value::String(value);
             }
             None => {
-                let value = if input == "groups" {
+                let value = if is_list_input(mapping.route, input) {
                     Value::Array(
                         value
                             .split([',', '\n'])
@@ -351,6 +462,16 @@ fn data_of(mapping: &RequestTypeMapping, request: &PortalRequest) -> Map<String,
         }
     }
     data
+}
+
+/// Whether the route declares `input` as an array (`groups`, `skus`,
+/// `disabledPlans`): a form field gives it as comma- or newline-separated text.
+fn is_list_input(route: Route, input: &str) -> bool {
+    crate::route::inputs::routes()
+        .into_iter()
+        .filter(|(r, _, _)| *r == route)
+        .flat_map(|(_, _, inputs)| inputs)
+        .any(|i| i.name == input && (i.schema)()["type"] == "array")
 }
 
 /// Portal customers are held to the self-service and manager rules for the
@@ -494,5 +615,35 @@ async fn public_note(host: &impl Host, issue_key: &str, text: &str) {
             LogLevel::Warn,
             &format!("portal: public comment not posted on {issue_key}"),
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// A form field for a list input (`groups`, `skus`, `disabledPlans`)
+    /// becomes the array the route declares; other inputs stay text.
+    #[test]
+    fn list_inputs_from_form_fields_become_arrays() {
+        let mapping: RequestTypeMapping = serde_json::from_value(json!({
+            "requestTypeId": "31", "route": "user.assignLicenses",
+            "fields": {"user": "customfield_1", "skus": "customfield_2", "disabledPlans": "customfield_3"}
+        }))
+        .unwrap();
+        let request: PortalRequest = serde_json::from_value(json!({
+            "issueKey": "ITSM-9", "requestTypeId": "31", "reporter": {"accountId": "a"},
+            "requestFieldValues": [
+                {"fieldId": "customfield_1", "value": "lee.gu@contoso.example"},
+                {"fieldId": "customfield_2", "value": "ENTERPRISEPACK, SPE_E5"},
+                {"fieldId": "customfield_3", "value": "TEAMS1"}
+            ]
+        }))
+        .unwrap();
+        let data = data_of(&mapping, &request);
+        assert_eq!(data["user"], "lee.gu@contoso.example");
+        assert_eq!(data["skus"], json!(["ENTERPRISEPACK", "SPE_E5"]));
+        assert_eq!(data["disabledPlans"], json!(["TEAMS1"]));
     }
 }

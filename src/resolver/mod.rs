@@ -4,11 +4,14 @@
 //! Every answer is `{"ok": true, "value": ...}` or
 //! `{"ok": false, "error": {"code", "message", "field"?}}`, so pages handle one shape.
 
+mod activity;
 mod admin_check;
 mod admin_groups;
 mod audit_log;
 mod doctor;
 mod issue;
+mod jira_catalog;
+mod job_list;
 mod options;
 mod page_call;
 mod panel;
@@ -185,6 +188,10 @@ pub async fn handle(
         "config.options" => admin(context, host, async { Ok(options::options()) }).await,
         "preview.naming" => admin(context, host, async { preview::naming(payload) }).await,
         "preview.rules" => admin(context, host, async { preview::rules(payload) }).await,
+        "jira.requestTypes" => admin(context, host, jira_catalog::request_types(host)).await,
+        "jira.fields" => admin(context, host, jira_catalog::fields(host)).await,
+        "jobs.recent" => admin(context, host, job_list::recent(host)).await,
+        "activity.summary" => admin(context, host, activity::summary(host, payload)).await,
         other => Err(ResolverError::UnknownFunction(
             crate::pipeline::input::printable(other),
         )),

@@ -173,10 +173,11 @@ pub enum QuickAction {
     TemporaryAccessPass,
     AddGroup,
     RemoveGroup,
+    ResetMfa,
 }
 
 impl QuickAction {
-    pub const ALL: [QuickAction; 7] = [
+    pub const ALL: [QuickAction; 8] = [
         QuickAction::Disable,
         QuickAction::Enable,
         QuickAction::RevokeSessions,
@@ -184,6 +185,7 @@ impl QuickAction {
         QuickAction::TemporaryAccessPass,
         QuickAction::AddGroup,
         QuickAction::RemoveGroup,
+        QuickAction::ResetMfa,
     ];
 
     pub fn name(self) -> &'static str {
@@ -195,6 +197,7 @@ impl QuickAction {
             QuickAction::TemporaryAccessPass => "temporaryAccessPass",
             QuickAction::AddGroup => "addGroup",
             QuickAction::RemoveGroup => "removeGroup",
+            QuickAction::ResetMfa => "resetMfa",
         }
     }
 
@@ -207,6 +210,7 @@ impl QuickAction {
             QuickAction::TemporaryAccessPass => Route::UserCreateTemporaryAccessPass,
             QuickAction::AddGroup => Route::GroupAddMember,
             QuickAction::RemoveGroup => Route::GroupRemoveMember,
+            QuickAction::ResetMfa => Route::UserResetMfa,
         }
     }
 
@@ -248,6 +252,10 @@ impl QuickAction {
         data.insert("user".into(), json!(user_id));
         if let Some(group) = group {
             data.insert("group".into(), json!(group));
+        }
+        if self == QuickAction::ResetMfa {
+            // A lost phone: the user needs a pass to register again.
+            data.insert("issueTemporaryAccessPass".into(), json!(true));
         }
         data
     }

@@ -94,9 +94,16 @@ async fn fresh_view(
 /// inputs as the request gave them. No dry run: that would ask Entra on
 /// every panel load, and the plan is made when the operation runs.
 async fn waiting_operation(host: &impl Host, issue_key: &str) -> Result<Value, ResolverError> {
-    let pending = crate::portal::pending::load(host, issue_key)
+    let ids = crate::portal::pending::ids_of(host, issue_key)
         .await
         .map_err(|e| internal(host, &e.to_string()))?;
+    // A request type maps to one operation, so the first is the request's.
+    let pending = match ids.first() {
+        Some(id) => crate::portal::pending::load(host, id)
+            .await
+            .map_err(|e| internal(host, &e.to_string()))?,
+        None => None,
+    };
     Ok(match pending {
         Some(p) => json!({
             "route": p.route.name(),

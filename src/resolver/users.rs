@@ -19,7 +19,7 @@ use serde_json::{json, Value};
 
 const MAX_QUERY_CHARS: usize = 120;
 const SEARCH_SELECT: &str =
-    "id,displayName,userPrincipalName,mail,accountEnabled,department,jobTitle";
+    "id,displayName,userPrincipalName,mail,accountEnabled,department,jobTitle,userType";
 
 /// How a page names the user it wants: an address (matched against
 /// userPrincipalName, mail and proxy addresses in one request) or an

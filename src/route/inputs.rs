@@ -70,6 +70,31 @@ fn minutes() -> Value {
 fn boolean() -> Value {
     json!({"type": "boolean"})
 }
+fn skus() -> Value {
+    json!({"type": "array", "minItems": 1, "maxItems": 20, "items": {"type": "string", "maxLength": 128, "description": "SKU part number (skuPartNumber, e.g. ENTERPRISEPACK) or SKU id (GUID)"}})
+}
+fn plans() -> Value {
+    json!({"type": "array", "maxItems": 20, "items": {"type": "string", "maxLength": 128, "description": "Service plan name (servicePlanName, e.g. TEAMS1) or id (GUID)"}})
+}
+
+fn methods() -> Value {
+    json!({"type": "array", "items": {"type": "string", "enum": ["phone", "microsoftAuthenticator", "fido2", "softwareOath", "email", "windowsHello"]}, "uniqueItems": true})
+}
+fn object_id() -> Value {
+    json!({"type": "string", "format": "uuid", "description": "Object id (a deleted user is found by id only)"})
+}
+fn users() -> Value {
+    json!({"type": "array", "items": user(), "maxItems": MAX_SPONSORS})
+}
+fn email() -> Value {
+    json!({"type": "string", "format": "email", "maxLength": 256})
+}
+fn https_url() -> Value {
+    json!({"type": "string", "format": "uri", "pattern": "^https://", "maxLength": 2048, "example": "https://myapps.microsoft.com"})
+}
+
+/// The most sponsors a `guest.invite` may name (Entra allows five).
+pub const MAX_SPONSORS: usize = 5;
 
 /// Each route's summary and inputs, in documentation order.
 pub fn routes() -> Vec<(Route, &'static str, Vec<Input>)> {
@@ -115,6 +140,31 @@ pub fn routes() -> Vec<(Route, &'static str, Vec<Input>)> {
         (Route::GroupAddMember, "Add to a serviceable group (already a member: no change)", vec![req("user", user, "The user"), req("group", group, "The group")]),
         (Route::GroupRemoveMember, "Remove from a serviceable group (not a member: no change)", vec![req("user", user, "The user"), req("group", group, "The group")]),
         (Route::UserGroups, "List direct group memberships", user_only()),
+        (Route::UserAssignLicenses, "Assign licences directly (usageLocation set first from the tenant default when missing; 409 when a SKU has no free seat)", vec![
+            req("user", user, "The user"),
+            req("skus", skus, "SKUs to assign, at most 20"),
+            opt("disabledPlans", plans, "Service plans to switch off in the assigned SKUs"),
+        ]),
+        (Route::UserRemoveLicenses, "Remove directly assigned licences (one inherited from a group: 409 naming the group)", vec![
+            req("user", user, "The user"),
+            req("skus", skus, "SKUs to remove, at most 20"),
+        ]),
+        (Route::UserResetMfa, "Remove the user's authentication methods other than the password (a lost phone), optionally issuing a Temporary Access Pass to register again (revealed once in the app)", vec![
+            req("user", user, "The user"),
+            opt("methods", methods, "Method types to remove; default: every type"),
+            opt("issueTemporaryAccessPass", boolean, "Also issue a Temporary Access Pass (default false)"),
+            opt("lifetimeInMinutes", minutes, "The pass's lifetime, within the tenant's Temporary Access Pass policy; default: the policy's default"),
+        ]),
+        (Route::UserDelete, "Soft-delete a disabled account (restorable for 30 days)", vec![req("user", user, "The user; the account must be disabled first")]),
+        (Route::UserRestore, "Restore a deleted account (within 30 days), disabled; the answer lists the groups it had", vec![req("user", object_id, "Object id of the deleted user")]),
+        (Route::GuestInvite, "Invite a guest (B2B) with sponsors and serviceable groups; the redeem URL is returned", vec![
+            req("email", email, "The guest's email address"),
+            opt("displayName", string, "Display name; default: the address"),
+            opt("sponsors", users, "Sponsors, at most 5"),
+            opt("groups", groups, "Serviceable groups to add the guest to, at most 50"),
+            opt("redirectUrl", https_url, "Where the guest lands after redeeming (https); default https://myapps.microsoft.com"),
+            opt("sendInvitationMessage", boolean, "Have Entra email the invitation (default false)"),
+        ]),
     ]
 }
 

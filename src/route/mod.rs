@@ -66,6 +66,23 @@ routes! {
     GroupRemoveMember => "group.removeMember",
     /// `user.groups`: list a user's direct group memberships. Read-only.
     UserGroups => "user.groups",
+    /// `user.assignLicenses`: assign licences (SKUs) directly, setting
+    /// `usageLocation` first when the user has none.
+    UserAssignLicenses => "user.assignLicenses",
+    /// `user.removeLicenses`: remove directly assigned licences (inherited
+    /// ones are refused, naming the group).
+    UserRemoveLicenses => "user.removeLicenses",
+    /// `user.resetMfa`: remove the user's authentication methods other than
+    /// the password (all, or the types named), optionally issuing a
+    /// Temporary Access Pass to register again, revealed once.
+    UserResetMfa => "user.resetMfa",
+    /// `user.delete`: soft-delete a disabled account (restorable for 30 days).
+    UserDelete => "user.delete",
+    /// `user.restore`: restore a deleted account by object id, disabled,
+    /// listing the groups it had.
+    UserRestore => "user.restore",
+    /// `guest.invite`: invite a B2B guest with sponsors and groups.
+    GuestInvite => "guest.invite",
 }
 
 impl Route {
@@ -123,7 +140,7 @@ mod tests {
         for route in Route::ALL {
             assert_eq!(Route::parse(route.name()), Some(*route));
         }
-        assert_eq!(Route::ALL.len(), 13);
+        assert_eq!(Route::ALL.len(), 19);
         assert_eq!(Route::parse("user.Create"), None);
     }
 }

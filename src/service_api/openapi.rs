@@ -36,7 +36,7 @@ fn job_calls() -> Vec<(&'static str, Value)> {
             JOB_STATUS,
             json!({
                 "type": "object",
-                "description": "A job's progress: result.counts (queued, done, failed, refused, waiting) and result.outcomes (per item: route, status, httpStatus, errorCode, errorMessage, auditId, userId, userPrincipalName; never a credential)",
+                "description": "A job's progress: result.counts (queued, done, failed, refused, waiting), result.progress for a progress bar (total; done: items finished or handed to their request's approval; failed: failed or refused; remaining; percent, rounded down; etaSeconds: seconds left at the rate so far, rounded up, 0 when nothing remains, null before the first item finishes) and result.outcomes (per item: route, status, httpStatus, errorCode, errorMessage, auditId, userId, userPrincipalName; never a credential)",
                 "additionalProperties": false,
                 "required": ["route", "data"],
                 "properties": {
@@ -138,8 +138,13 @@ pub fn document() -> Value {
     schemas.insert("AttributeChanges".into(), json!({"type": "object", "additionalProperties": false, "minProperties": 1, "properties": change_props, "description": "A string sets the attribute (\"\" or only spaces: not given, left as it is); null clears it. employeeHireDate takes the date forms of user.create; usageLocation an ISO 3166-1 alpha-2 code."}));
     schemas.insert("IdempotencyKey".into(), json!({"type": "string", "minLength": 1, "maxLength": 128, "pattern": "^[!-~]+$", "description": "A repeated call with the same key returns the first complete answer and changes nothing"}));
     schemas.insert("IssueKey".into(), json!({"type": "string", "pattern": "^[A-Z][A-Z0-9_]*-[1-9][0-9]*$", "description": "The JSM request this call belongs to (audit, approvals, credential recipients)"}));
+    schemas.insert("StepTarget".into(), json!({"type": "object", "required": ["kind", "id"], "description": "A group or person a step touches: the id, and the names the operation read", "properties": {
+        "kind": {"type": "string", "enum": ["user", "manager", "group"]}, "id": {"type": "string"},
+        "displayName": {"type": "string"}, "userPrincipalName": {"type": "string"}, "mail": {"type": "string"}
+    }}));
     schemas.insert("Step".into(), json!({"type": "object", "properties": {
-        "key": {"type": "string"}, "summary": {"type": "string"},
+        "key": {"type": "string"}, "summary": {"type": "string", "description": "One line naming groups and people by display name, e.g. \"Add to group All Staff\""},
+        "targets": {"type": "array", "items": {"$ref": "#/components/schemas/StepTarget"}},
         "outcome": {"type": "object", "properties": {"status": {"type": "string", "enum": ["done", "noChange", "failed", "skipped", "deferred"]}}}
     }}));
     schemas.insert("Success".into(), json!({"type": "object", "required": ["ok", "route"], "properties": {
@@ -148,7 +153,7 @@ pub fn document() -> Value {
         "dryRun": {"type": "boolean"},
         "replay": {"type": "boolean", "description": "This is the stored answer of an earlier call with the same idempotency key"},
         "result": {"type": "object", "description": "Reads: the user or groups. Changes: the user, each step, and for credentials the one-time reveal id (never the value, except for signed HR calls when the admin allows it)"},
-        "plan": {"type": "array", "items": {"type": "object", "properties": {"key": {"type": "string"}, "method": {"type": "string"}, "path": {"type": "string"}, "body": {}, "summary": {"type": "string"}}}},
+        "plan": {"type": "array", "items": {"type": "object", "properties": {"key": {"type": "string"}, "method": {"type": "string"}, "path": {"type": "string"}, "body": {}, "summary": {"type": "string"}, "targets": {"type": "array", "items": {"$ref": "#/components/schemas/StepTarget"}}}}},
         "auditId": {"type": "string"}
     }}));
     schemas.insert("Error".into(), json!({"type": "object", "required": ["ok", "error"], "properties": {

@@ -1,5 +1,6 @@
 // Admin page: connection, permission doctor, groups, policy, request
-// type mappings, provisioning, Service API key, user management and audit. Each tab is a
+// type mappings, provisioning, Service API key, user management, audit,
+// enrichment, bulk jobs and activity. Each tab is a
 // function that renders into the panel; all changes go through resolvers.
 import { call, enableTheme } from '../shared/bridge.js';
 import { h, replace, loading, errorMessage } from '../shared/dom.js';
@@ -12,6 +13,9 @@ import { usersTab } from './users.js';
 import { auditTab } from './audit.js';
 import { policyTab } from './policy.js';
 import { mappingsTab } from './mappings.js';
+import { enrichmentTab } from './enrichment.js';
+import { jobsTab } from './jobs.js';
+import { activityTab } from './activity.js';
 
 const TABS = [
   ['connection', 'Connection', connectionTab],
@@ -23,6 +27,9 @@ const TABS = [
   ['service-api', 'Service API', serviceApiTab],
   ['users', 'Manage users', usersTab],
   ['audit', 'Audit log', auditTab],
+  ['enrichment', 'Enrichment', enrichmentTab],
+  ['jobs', 'Jobs', jobsTab],
+  ['activity', 'Activity', activityTab],
 ];
 
 const root = document.getElementById('app');

@@ -10,6 +10,7 @@ const APPROVALS = [
   ['user', 'create', 'Create an account'], ['user', 'update', 'Update attributes'], ['user', 'disable', 'Disable'],
   ['user', 'enable', 'Enable'], ['user', 'revokeSessions', 'Sign out everywhere'], ['user', 'resetPassword', 'Reset password'],
   ['user', 'createTemporaryAccessPass', 'Temporary Access Pass'], ['user', 'offboard', 'Offboard'], ['user', 'transfer', 'Transfer'],
+  ['user', 'assignLicenses', 'Assign licences'], ['user', 'removeLicenses', 'Remove licences'],
   ['group', 'addMember', 'Add to a group'], ['group', 'removeMember', 'Remove from a group'],
 ];
 const CREDENTIAL_OPERATIONS = [['create', 'New account\u2019s first password'], ['resetPassword', 'Reset password'], ['createTemporaryAccessPass', 'Temporary Access Pass']];

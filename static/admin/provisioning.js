@@ -23,6 +23,8 @@ export function provisioningTab(panel, store) {
   const siteTimeZone = field({ id: 'siteTimeZone', label: 'Site time zone', path: 'config.siteTimeZone', value: store.config.siteTimeZone ?? '', placeholder: 'UTC', help: 'An IANA time zone such as Europe/Berlin. A date-time without a zone (2026-12-31T17:00:00 from an HR system) is read in it; the plan says so. Empty: UTC.' });
   siteTimeZone.input.setAttribute('list', 'site-time-zones');
   const zoneList = h('datalist', { id: 'site-time-zones' }, zones.map((z) => h('option', { value: z })));
+  const usageLocation = field({ id: 'defaultUsageLocation', label: 'Default usage location', path: 'config.provisioning.defaultUsageLocation', value: p.defaultUsageLocation ?? '', placeholder: 'US', help: 'ISO 3166-1 alpha-2 code set on a user who has none before licences are assigned (Entra needs one). Empty: such a request is refused.' });
+  const graceDays = field({ id: 'licenceRemovalGraceDays', label: 'Days before a leaver\u2019s licences are removed', path: 'config.provisioning.licenceRemovalGraceDays', value: String(p.licenceRemovalGraceDays ?? 0), help: '0: offboarding removes directly assigned licences at once. More: the offboarding lists the removal, with its date, as left for a person.' });
   const status = h('div', { 'aria-live': 'polite' });
 
   const previewNaming = debounce(async () => {
@@ -49,6 +51,7 @@ export function provisioningTab(panel, store) {
   const form = h('form', { class: 'stack', novalidate: true, 'aria-label': 'Provisioning settings' },
     h('div', { class: 'card stack' }, h('h2', {}, 'Naming'), template.wrap, domain.wrap, namingPreview),
     h('div', { class: 'card stack' }, h('h2', {}, 'Dates'), siteTimeZone.wrap, zoneList),
+    h('div', { class: 'card stack' }, h('h2', {}, 'Licences'), usageLocation.wrap, graceDays.wrap),
     h('div', { class: 'card stack' }, h('h2', {}, 'Group rules'), rules.wrap, h('div', { class: 'grid2' }, sampleDept.wrap, sampleTitle.wrap), h('button', { class: 'btn', type: 'button', onclick: previewRules }, 'Preview for the sample'), rulesPreview),
     h('div', { class: 'row' }, h('button', { class: 'btn primary', type: 'submit' }, 'Save provisioning')), status);
   form.addEventListener('submit', async (event) => {
@@ -61,7 +64,7 @@ export function provisioningTab(panel, store) {
     }
     replace(status, loading('Saving…'));
     try {
-      await store.save({ ...store.config, siteTimeZone: siteTimeZone.input.value.trim() || null, provisioning: { ...p, namingTemplate: template.input.value, defaultDomain: domain.input.value || null, groupRules } });
+      await store.save({ ...store.config, siteTimeZone: siteTimeZone.input.value.trim() || null, provisioning: { ...p, namingTemplate: template.input.value, defaultDomain: domain.input.value || null, groupRules, defaultUsageLocation: usageLocation.input.value.trim() || null, licenceRemovalGraceDays: Number(graceDays.input.value || 0) } });
       replace(status, h('div', { class: 'message success', role: 'status' }, h('p', {}, 'Saved.')));
     } catch (error) {
       if (!showFieldError(form, error)) replace(status, errorMessage(error)); else replace(status);

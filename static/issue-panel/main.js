@@ -12,6 +12,7 @@ const ACTIONS = {
   revokeSessions: { label: 'Sign out everywhere', title: 'Revoke all sign-in sessions?', danger: true, confirm: 'Revoke sessions' },
   resetPassword: { label: 'Reset password', title: 'Reset the password?', danger: true, confirm: 'Reset password' },
   temporaryAccessPass: { label: 'Temporary Access Pass', title: 'Issue a Temporary Access Pass?', confirm: 'Issue pass' },
+  resetMfa: { label: 'Reset MFA', title: 'Remove every sign-in method but the password and issue a Temporary Access Pass?', danger: true, confirm: 'Reset MFA' },
 };
 
 async function load({ refresh = false } = {}) {
@@ -49,7 +50,8 @@ function header(user, account) {
     h('div', { class: 'badges' },
       user.accountEnabled === false ? lozenge('Disabled', 'danger') : lozenge('Enabled', 'success'),
       account.protected ? lozenge('Protected', 'discovery') : null,
-      user.onPremisesSyncEnabled ? lozenge('Synced from AD', 'info') : null));
+      user.onPremisesSyncEnabled ? lozenge('Synced from AD', 'info') : null,
+      user.userType === 'Guest' ? lozenge('Guest', 'warning') : null));
 }
 
 /** The operation the request waits to run (approval or leave date): its route and inputs, no plan. */

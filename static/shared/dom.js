@@ -76,9 +76,24 @@ export function formatDate(iso) {
   return date.toLocaleString(undefined, { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
 }
 
+/** A step's summary with the names of the groups and people it touches in bold (ids in a tooltip). */
+export function named(summary, targets) {
+  const names = (targets ?? []).map((t) => ({ name: t.displayName ?? t.userPrincipalName, id: t.id })).filter((t) => t.name);
+  const parts = [];
+  let rest = summary ?? '';
+  while (rest) {
+    const hit = names.map((t) => ({ ...t, at: rest.indexOf(t.name) })).filter((t) => t.at >= 0).sort((a, b) => a.at - b.at || b.name.length - a.name.length)[0];
+    if (!hit) { parts.push(rest); break; }
+    if (hit.at > 0) parts.push(rest.slice(0, hit.at));
+    parts.push(h('strong', { title: hit.id }, hit.name));
+    rest = rest.slice(hit.at + hit.name.length);
+  }
+  return parts;
+}
+
 export function planList(plan) {
   if (!plan?.length) return h('p', { class: 'subtle' }, 'Nothing to change: Entra already matches.');
-  return h('ol', { class: 'plan', 'aria-label': 'Planned changes' }, plan.map((c) => h('li', {}, c.summary, ' ', h('code', {}, `${c.method} ${c.path}`))));
+  return h('ol', { class: 'plan', 'aria-label': 'Planned changes' }, plan.map((c) => h('li', {}, ...named(c.summary, c.targets), ' ', h('code', {}, `${c.method} ${c.path}`))));
 }
 
 const STEP_WORDS = { done: 'Done', noChange: 'No change needed', failed: 'Failed', skipped: 'Skipped', deferred: 'Deferred' };
@@ -87,7 +102,7 @@ const STEP_KIND = { done: 'success', noChange: '', failed: 'danger', skipped: 'w
 export function stepList(steps) {
   if (!steps?.length) return null;
   return h('ul', { class: 'plain', 'aria-label': 'What was done' }, steps.map((s) =>
-    h('li', {}, h('span', {}, s.summary, s.outcome?.message ? h('span', { class: 'subtlest' }, ` — ${s.outcome.message}`) : null), lozenge(STEP_WORDS[s.outcome?.status] ?? s.outcome?.status ?? '?', STEP_KIND[s.outcome?.status]))));
+    h('li', {}, h('span', {}, ...named(s.summary, s.targets), s.outcome?.message ? h('span', { class: 'subtlest' }, ` — ${s.outcome.message}`) : null), lozenge(STEP_WORDS[s.outcome?.status] ?? s.outcome?.status ?? '?', STEP_KIND[s.outcome?.status]))));
 }
 
 /**

@@ -39,7 +39,7 @@ const shot = (name) => page.screenshot({ path: path.join(SHOTS, `sandbox-${name}
 
 test('the page shows the queue, the setup status and the live tenant', async () => {
   await page.goto(sandbox.endpoints.ui);
-  await page.getByTestId('queue').getByText('New hire: Jordan Rivera').waitFor();
+  await page.getByTestId('queue').getByText('New hire: Morgan Blake').waitFor();
   await page.getByTestId('tenant-users').getByText('adele.vance@contoso.example').waitFor();
   assert.match(await page.getByTestId('setup').innerText(), /serviceKey: done/);
   await shot('queue');
@@ -47,8 +47,8 @@ test('the page shows the queue, the setup status and the live tenant', async () 
 });
 
 test('an onboarding request: approve it, run it, see the new account in the tenant view', async () => {
-  await page.getByTestId('queue').getByText('New hire: Jordan Rivera').click();
-  await page.getByTestId('request-title').getByText('Jordan Rivera').waitFor();
+  await page.getByTestId('queue').getByText('New hire: Morgan Blake').click();
+  await page.getByTestId('request-title').getByText('Morgan Blake').waitFor();
   const approve = page.getByTestId('approve');
   if (await approve.count()) {
     await approve.first().click();
@@ -66,7 +66,7 @@ test('an onboarding request: approve it, run it, see the new account in the tena
     return;
   }
   assert.equal(answer.statusCode, 200, JSON.stringify(answer.body));
-  await page.getByTestId('tenant-users').locator('[data-upn="jordan.rivera@contoso.example"]').waitFor();
+  await page.getByTestId('tenant-users').locator('[data-upn="morgan.blake@contoso.example"]').waitFor();
   await shot('onboarding-tenant');
 });
 

@@ -402,12 +402,14 @@ async fn offboarding_from_eight_groups_in_at_most_three_round_trips_and_rerun_is
         user: UserRef::Mail(ADELE.into()),
         groups: eight.iter().map(|g| h.group(g)).collect(),
         leave_date_time: "2026-03-31".into(),
+        licence_removal_grace_days: 0,
     };
     let dry = offboard(&c, &req, RunMode::DryRun, h.deadline())
         .await
         .unwrap();
     assert!(dry.dry_run && dry.steps.is_empty());
-    assert_eq!(dry.plan.changes.len(), 11, "{}", dry.plan.render_text());
+    // Disable, revoke, eight groups, leave date, and Adele's direct licence.
+    assert_eq!(dry.plan.changes.len(), 12, "{}", dry.plan.render_text());
     assert_eq!(h.user_prop(ADELE, "accountEnabled"), true);
     h.emu.clear_log();
     let out = offboard(&c, &req, RunMode::Execute, h.deadline())

@@ -35,6 +35,8 @@
 //! - `resolver_admin`: only Jira administrators see or rotate the service key.
 //! - `resolver_audit`: the audit log page, its filters and safe CSV.
 //! - `resolver_reveal`: `secret.reveal`, once, to an allowed person only.
+//! - `resolver_activity`: request type and field pickers, the Jobs tab's
+//!   progress, the Activity tab's days by outcome and slowest operations.
 //!
 //! `support`: the one in-process transport over the emulator and the
 //! fixtures built on it.
@@ -79,3 +81,14 @@ mod layers;
 
 mod fidelity_identity;
 mod storage;
+
+mod resolver_activity;
+mod human_plans;
+mod jsm_approvals;
+mod licences;
+
+// Lifecycle depth: MFA reset, delete and restore, guests.
+mod accounts_support;
+mod delete_restore;
+mod guests;
+mod mfa_reset;

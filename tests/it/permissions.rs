@@ -97,7 +97,55 @@ fn scenarios() -> Vec<Scenario> {
             json!({"route": "user.enable", "data": {"user": DIEGO}}),
             EnableDisable,
         ),
+        s(
+            json!({"route": "user.assignLicenses", "data": {"user": LEE, "skus": ["ENTERPRISEPACK"]}}),
+            Licences,
+        ),
+        s(
+            json!({"route": "user.removeLicenses", "data": {"user": ADELE, "skus": ["ENTERPRISEPACK"]}}),
+            Licences,
+        ),
+        s(
+            json!({"route": "user.resetMfa", "issueKey": "ITSM-1", "data": {"user": LEE, "issueTemporaryAccessPass": true}}),
+            MfaReset,
+        ),
+        s(
+            json!({"route": "user.delete", "data": {"user": BEN_LEAVER}}),
+            AccountDeletion,
+        ),
+        s(
+            json!({"route": "user.restore", "data": {"user": BEN_LEAVER_ID}}),
+            AccountDeletion,
+        ),
+        s(
+            json!({"route": "guest.invite", "data": {"email": "sam.vendor@fabrikam-partners.example", "sponsors": [ADELE], "groups": ["Finance"]}}),
+            GuestInvitation,
+        ),
     ]
+}
+
+/// A disabled leaver in the demo seed, deleted and restored.
+const BEN_LEAVER: &str = "ben.walters@contoso.example";
+const BEN_LEAVER_ID: &str = "6ea7023f-3011-4ba2-a780-ebac8f56a6fe";
+
+/// One method of each type `user.resetMfa` removes, for Lee, so that each
+/// per-type permission is exercised.
+fn every_method_type() -> Value {
+    let types = [
+        "phoneAuthenticationMethod",
+        "microsoftAuthenticatorAuthenticationMethod",
+        "fido2AuthenticationMethod",
+        "softwareOathAuthenticationMethod",
+        "emailAuthenticationMethod",
+        "windowsHelloForBusinessAuthenticationMethod",
+    ];
+    Value::Array(
+        types
+            .iter()
+            .enumerate()
+            .map(|(i, t)| json!({"@odata.type": format!("#microsoft.graph.{t}"), "id": format!("00000000-0000-4000-8000-00000000000{i}")}))
+            .collect(),
+    )
 }
 
 /// The demo tenant, Diego holding Directory Readers, and the app
@@ -115,6 +163,11 @@ fn tenant_granting(permissions: Option<&[&str]>) -> Emulator {
         .find(|u| u["userPrincipalName"] == DIEGO)
         .unwrap()["id"]
         .clone();
+    for user in seed["users"].as_array_mut().unwrap() {
+        if user["userPrincipalName"] == LEE {
+            user["authenticationMethods"] = every_method_type();
+        }
+    }
     for role in seed["directoryRoles"].as_array_mut().unwrap() {
         if role["displayName"] == "Directory Readers" {
             role["members"].as_array_mut().unwrap().push(diego.clone());

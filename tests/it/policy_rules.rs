@@ -353,5 +353,10 @@ async fn approvals_gate() {
         Err(Denial::Refused(r)) => assert_eq!(r.rule, RuleName::ApprovalNeedsRequest),
         other => panic!("{other:?}"),
     }
-    assert_eq!(gate(vec!["pending"], true).await, Ok(ApprovalGate::DryRun));
+    // A dry run plans anyway, and says what the real run waits for.
+    assert_eq!(
+        gate(vec!["pending"], true).await,
+        Ok(ApprovalGate::DryRunPending { pending: 1 })
+    );
+    assert_eq!(gate(vec!["approved"], true).await, Ok(ApprovalGate::DryRun));
 }

@@ -55,6 +55,7 @@ fn record(at_ms: u64, route: Route, target: &str, issue: &str, result: AuditResu
         dry_run: false,
         plan: Some(json!([{"summary": "Disable sign-in", "method": "PATCH", "path": "/users/x"}])),
         steps: vec![],
+        duration_ms: None,
         result,
         remainder: Vec::new(),
         graph_request_ids: vec!["req-1".into()],

@@ -503,6 +503,7 @@ fn panel_shows_the_operation_the_request_waits_to_run_without_asking_entra() {
                 },
                 created_at_ms: 1,
                 not_before_ms: None,
+                input: None,
             },
         )
         .await

@@ -21,12 +21,19 @@ fn the_committed_document_is_the_generated_one() {
 /// A plausible value for a documented input.
 fn sample(name: &str, schema: &Value) -> Value {
     match name {
+        "user" if schema["format"] == "uuid" => json!("6ea7023f-3011-4ba2-a780-ebac8f56a6fe"),
         "user" | "manager" => json!("adele.vance@contoso.example"),
+        "methods" => json!(["phone", "fido2"]),
+        "sponsors" => json!(["megan.bowen@contoso.example"]),
+        "email" => json!("sam.vendor@fabrikam-partners.example"),
+        "redirectUrl" => json!("https://myapps.microsoft.com"),
         "changes" => json!({"department": "Sales"}),
         "groups" => json!(["Engineering"]),
         "group" => json!("Engineering"),
         "leaveDateTime" | "employeeHireDate" => json!("2026-12-31"),
         "usageLocation" => json!("US"),
+        "skus" => json!(["ENTERPRISEPACK"]),
+        "disabledPlans" => json!(["TEAMS1"]),
         _ => match schema["type"].as_str() {
             Some("integer") => json!(60),
             Some("boolean") => json!(true),

@@ -100,7 +100,7 @@ test('onboarding from the sample request: approve, then the automation runs it',
   assert.equal(run.request.route, 'user.create');
   assert.equal(run.request.issueKey, onboarding.key);
   assert.equal(run.statusCode, 200, JSON.stringify(run.body));
-  assert.ok((await tenant()).users.some((u) => u.userPrincipalName === 'jordan.rivera@contoso.example'));
+  assert.ok((await tenant()).users.some((u) => u.userPrincipalName === 'morgan.blake@contoso.example'));
 });
 
 test('a transfer from the sample request moves the person in Entra (department, groups)', async () => {

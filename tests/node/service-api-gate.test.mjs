@@ -56,7 +56,7 @@ test('400 names the field for malformed envelopes', async () => {
   const cases = [
     ['{oops', undefined],
     [{ data: {} }, 'route'],
-    [{ route: 'user.delete' }, 'route'],
+    [{ route: 'user.explode' }, 'route'],
     [{ route: 'user.get', data: 'x' }, 'data'],
     [{ route: 'user.get', dryRun: 'true' }, 'dryRun'],
     [{ route: 'user.get', issueKey: 'not a key' }, 'issueKey'],

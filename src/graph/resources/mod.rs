@@ -12,7 +12,10 @@
 //! [`crate::graph::token`].
 
 pub mod authentication_methods;
+pub mod deleted_items;
 pub mod groups;
+pub mod invitations;
+pub mod licenses;
 pub mod organization;
 pub mod role_management;
 pub mod users;
@@ -109,6 +112,19 @@ pub const CALLS: &[GraphCall] = &[
     authentication_methods::GET_TEMPORARY_ACCESS_PASS_POLICY,
     organization::GET_VERIFIED_DOMAINS,
     role_management::LIST_ROLE_ASSIGNMENTS_OF,
+    licenses::LIST_SUBSCRIBED_SKUS,
+    licenses::ASSIGN_LICENSE,
+    authentication_methods::LIST_METHODS,
+    authentication_methods::DELETE_PHONE_METHOD,
+    authentication_methods::DELETE_MICROSOFT_AUTHENTICATOR_METHOD,
+    authentication_methods::DELETE_FIDO2_METHOD,
+    authentication_methods::DELETE_SOFTWARE_OATH_METHOD,
+    authentication_methods::DELETE_EMAIL_METHOD,
+    authentication_methods::DELETE_WINDOWS_HELLO_METHOD,
+    deleted_items::DELETE_USER,
+    deleted_items::GET_DELETED_USER,
+    deleted_items::RESTORE_DELETED_USER,
+    invitations::CREATE_INVITATION,
 ];
 
 #[cfg(test)]
@@ -242,7 +258,41 @@ mod tests {
                 role_management::LIST_ROLE_ASSIGNMENTS_OF,
                 role_management::list_role_assignments_of(ID),
             ),
+            (
+                licenses::LIST_SUBSCRIBED_SKUS,
+                licenses::list_subscribed_skus(),
+            ),
+            (
+                licenses::ASSIGN_LICENSE,
+                licenses::assign_license(ID, &[], &[ID.to_string()]),
+            ),
+            (
+                authentication_methods::LIST_METHODS,
+                authentication_methods::list_methods(ID),
+            ),
+            (deleted_items::DELETE_USER, deleted_items::delete_user(ID)),
+            (
+                deleted_items::GET_DELETED_USER,
+                deleted_items::get_deleted_user(ID, "id"),
+            ),
+            (
+                deleted_items::RESTORE_DELETED_USER,
+                deleted_items::restore_deleted_user(ID),
+            ),
+            (
+                invitations::CREATE_INVITATION,
+                invitations::create_invitation(serde_json::json!({})),
+            ),
         ];
+        let built: Vec<(GraphCall, GraphRequest)> = built
+            .into_iter()
+            .chain(authentication_methods::MethodType::ALL.iter().map(|t| {
+                (
+                    t.delete_call(),
+                    authentication_methods::delete_method(ID, *t, "m1"),
+                )
+            }))
+            .collect();
         assert_eq!(built.len(), CALLS.len());
         for (call, request) in &built {
             assert!(call.matches(request), "{call:?} vs {request:?}");

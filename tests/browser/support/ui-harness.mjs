@@ -34,14 +34,16 @@ export async function startUi() {
   }
   process.chdir(mkdtempSync(path.join(tmpdir(), 'entra-connect-ui-')));
   const jira = new UiFakeJira({ admins: [ADMIN], agents: [AGENT] });
-  new ForgeRuntime({ jira: jira.handle }).install();
+  // Queue pushes (bulk jobs) are kept for the test to consume when it chooses.
+  const queued = [];
+  new ForgeRuntime({ jira: jira.handle, onQueuePush: (push) => queued.push(push.body) }).install();
   const app = ForgeRuntime.loadBundle(BUNDLE_DIR, 'index');
   const viewer = { accountId: ADMIN, extension: {} };
   const invoke = (accountId, functionKey, payload = {}, extension = {}) =>
     jira.as(accountId, () => app.resolver({ call: { functionKey, payload }, context: { moduleKey: 'test', extension } }, { principal: { accountId } }));
 
   const emulator = await startEmulator();
-  await connectApp({ invoke }, emulator, ADMIN);
+  const serviceKey = await connectApp({ invoke }, emulator, ADMIN);
   // The policy lets members of the agents' Jira group act from the panel.
   const current = (await invoke(ADMIN, 'config.get')).value.config;
   const saved = await invoke(ADMIN, 'config.save', { config: { ...current, policy: { ...current.policy, agentJiraGroups: [AGENT_GROUP] } } });
@@ -99,7 +101,7 @@ export async function startUi() {
     emulator.stop();
   }
 
-  return { base, jira, emulator, invoke, open, screenshot, stop };
+  return { base, jira, emulator, invoke, open, screenshot, stop, app, serviceKey, queued };
 }
 
 /** Runs in the page before its scripts: the Custom UI host's bridge. */
