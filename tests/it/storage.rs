@@ -197,6 +197,8 @@ fn every_key_builder_yields_a_key_forge_accepts() {
             layout::job_outcome_key(value, 19, 499),
             layout::job_attempt_key(value, 19),
             layout::job_created_key(u64::MAX / 1000, value),
+            layout::job_newest_key(u64::MAX / 1000, value),
+            layout::approval_key(value, "user.create", value),
             layout::credential_expiry_key(u64::MAX / 1000, value),
             layout::panel_cache_key(value),
             layout::hmac_seen_key(u64::MAX / 1000, value),
@@ -597,7 +599,19 @@ fn seed_old_layout(host: &MemoryHost, now: u64) {
             "requester": {"accountId": "customer-1", "displayName": "C", "kind": "portalCustomer"},
             "createdAtMs": now - 1000}),
     );
-    host.seed_kvs("portal:pending:index", json!(["ITSM-7"]));
+    // One stored by request and route (the keying before the layout).
+    host.seed_kvs(
+        "portal:pending:ITSM-8:user.resetPassword",
+        json!({"issueKey": "ITSM-8", "route": "user.resetPassword", "data": {"user": "lee.gu@contoso.example"},
+            "requester": {"accountId": "customer-2", "displayName": "D", "kind": "portalCustomer"},
+            "createdAtMs": now - 900}),
+    );
+    host.seed_kvs(
+        "portal:pending:index",
+        json!(["ITSM-7", "ITSM-8:user.resetPassword"]),
+    );
+    // The Jobs tab's list of the newest job ids.
+    host.seed_kvs("jobs/recent", json!({"ids": ["J0b"]}));
 
     host.seed_kvs("ui/panel/ITSM-7", json!({"atMs": now, "view": {}}));
     host.seed_kvs(
@@ -749,8 +763,30 @@ fn data_written_by_the_previous_layout_is_migrated_in_resumable_chunks() {
         let due = entra_connect::portal::pending::due(&host, host.now_ms())
             .await
             .unwrap();
-        assert_eq!(due.len(), 1);
+        assert_eq!(due.len(), 2);
         assert_eq!(due[0].1.as_ref().unwrap().issue_key, "ITSM-7");
+        // Both old keyings (the request alone; request and route) now
+        // answer under request and route, found through the request.
+        use entra_connect::portal::pending;
+        assert_eq!(
+            pending::ids_of(&host, "ITSM-7").await.unwrap(),
+            ["ITSM-7:user.disable"]
+        );
+        assert_eq!(
+            pending::ids_of(&host, "ITSM-8").await.unwrap(),
+            ["ITSM-8:user.resetPassword"]
+        );
+        let moved = pending::load(&host, "ITSM-8:user.resetPassword")
+            .await
+            .unwrap()
+            .expect("moved");
+        assert_eq!(moved.data["user"], "lee.gu@contoso.example");
+
+        // The job stays on the Jobs tab, listed by its own key.
+        assert_eq!(
+            entra_connect::jobs::recent::list(&host).await.unwrap(),
+            ["J0b"]
+        );
 
         // The credential can still be revealed once, and is swept on expiry.
         let secret = entra_connect::delivery::reveal(&host, "cred1", "agent-1")
