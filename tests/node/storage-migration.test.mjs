@@ -47,7 +47,7 @@ test('the upgrade event moves the earlier layout into entities; the audit log fi
   for (const key of [...oldKeys, 'audit:idx:issue:itsm-77', 'audit:days', 'portal:pending:ITSM-78', 'portal:pending:index', 'delivery:pending']) {
     assert.equal(store.get(key), undefined, `${key} is gone`);
   }
-  assert.ok(store.getEntity('pending-operation', 'ITSM-78'), 'the waiting operation is an entity');
+  assert.ok(store.getEntity('pending-operation', 'ITSM-78:user.disable'), 'the waiting operation is an entity, keyed by request and route');
 
   const found = await app.invoke(ADMIN, 'audit.query', { issueKey: 'itsm-77' });
   assert.equal(found.ok, true, JSON.stringify(found));
