@@ -1,6 +1,7 @@
 //! Operations a portal request is waiting to run (for approval, or for a
 //! leave date): one `pending-operation` entity per request and route (key:
-//! [`PendingOperation::id`] as a key part, e.g. `ITSM-42:user.create`), so
+//! [`PendingOperation::id`], each part within Forge's key rule, e.g.
+//! `ITSM-42:user.create`), so
 //! two operations on one request never overwrite each other. Its `dueAtMs`
 //! attribute (the leave date, else the request's creation) is what the
 //! hourly sweep queries through the `by-due` index; its `issueKey`
@@ -78,8 +79,13 @@ impl PendingOperation {
     }
 }
 
+/// `{issueKey}:{route}` with each part within Forge's key rule (the `:`
+/// between them kept, so the key reads as the id).
 fn key_of(id: &str) -> String {
-    layout::key_part(id)
+    id.split(':')
+        .map(layout::key_part)
+        .collect::<Vec<_>>()
+        .join(":")
 }
 
 /// Stores (or replaces) the waiting operation: one entity write.
