@@ -15,7 +15,7 @@ const bundle = readFileSync(path.join(ROOT, 'build', 'forge', 'index.cjs'));
 const COLD_RUNS = 15;
 const probe = `
   const { ForgeRuntime } = await import(${JSON.stringify(path.join(ROOT, 'sandbox/runtime/forge-runtime.mjs'))});
-  new ForgeRuntime({ allowSlashInKeys: true }).install();
+  new ForgeRuntime().install();
   const t0 = performance.now();
   const app = ForgeRuntime.loadBundle(${JSON.stringify(path.join(ROOT, 'build/forge'))}, 'index');
   const t1 = performance.now();
@@ -33,7 +33,7 @@ for (let i = 0; i < COLD_RUNS; i++) {
 const { ForgeRuntime } = await import(path.join(ROOT, 'sandbox/runtime/forge-runtime.mjs'));
 const { FakeJira } = await import(path.join(ROOT, 'sandbox/runtime/fake-jira.mjs'));
 const jira = new FakeJira({ admins: ['admin'] });
-new ForgeRuntime({ jira: jira.handle, allowSlashInKeys: true }).install();
+new ForgeRuntime({ jira: jira.handle }).install();
 const app = ForgeRuntime.loadBundle(path.join(ROOT, 'build/forge'), 'index');
 console.info = () => {};
 const issued = await jira.as('admin', () => app.resolver({ call: { functionKey: 'serviceKey.rotate' }, context: {} }, { principal: { accountId: 'admin' } }));

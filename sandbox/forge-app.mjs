@@ -37,7 +37,10 @@ export class ForgeApp {
     this.manifest = YAML.parse(readFileSync(manifestFile, 'utf8'));
     this.manifestDir = path.dirname(manifestFile);
     this.pendingJobs = new Set();
-    // allowSlashInKeys: the app's keys still hold '/' (see ForgeRuntime).
+    // allowSlashInKeys: a sandbox database may hold keys an older version of
+    // the app wrote with '/' (imported from its kvs.json); the app moves
+    // them to its current layout (src/maintenance/migrate.rs) and writes
+    // none itself. The tests run the runtime strict.
     this.runtime = new ForgeRuntime({ store, manifestFile, allowSlashInKeys: true, jira: jira.handle, onQueuePush: (push) => this.#deliver(push) }).install();
     this.modules = this.#describeModules();
   }

@@ -60,6 +60,13 @@ export async function pendingSweep() {
   return result.trapped ? trapError(result.correlationId) : result.value;
 }
 
+// Forge's avi:forge:upgraded:app lifecycle event: move data an older
+// version stored into the current layout.
+export async function appUpgraded() {
+  const result = await callCore(() => core.handleAppUpgraded(forgeHost()));
+  return result.trapped ? trapError(result.correlationId) : result.value;
+}
+
 // Queue consumer of bulk jobs. The core answers `retry` when Entra throttles;
 // Forge's way to say "redeliver later" is returning an InvocationError.
 export async function jobConsumer(event) {

@@ -16,6 +16,7 @@
 pub mod secret; // a credential value that cannot be displayed or serialised
 pub mod random; // random ids and passwords from the platform's CSPRNG
 pub mod http; // the Transport port: outbound HTTPS requests and responses
+pub mod layout; // the storage layout: every key, entity and index, Forge's key rule
 pub mod host; // the Host port: Forge KVS, secrets, Jira REST, queue, clock, log
 pub mod dates; // the one reader of date inputs: ISO 8601 forms to RFC 3339 UTC
 
@@ -39,6 +40,7 @@ pub mod jobs; // bulk jobs worked through by a Forge queue consumer
 pub mod service_api; // the web trigger: auth gate, envelope, OpenAPI
 pub mod automation; // Forge automation actions
 pub mod portal; // JSM portal requests: created and updated events, the sweep
+pub mod maintenance; // storage upkeep: migration from older layouts, retention, the hourly run
 pub mod resolver; // Custom UI resolvers: issue panel, portal panel, admin page
 
 // The wasm-bindgen exports that src/index.js calls.

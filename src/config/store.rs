@@ -5,9 +5,9 @@ use crate::host::{Host, HostError};
 use crate::secret::Secret;
 
 /// KVS key of the configuration document.
-pub const CONFIG_KEY: &str = "config/app";
+pub const CONFIG_KEY: &str = crate::layout::CONFIG_KEY;
 /// Secret-storage key of the Entra app's client secret.
-pub const CLIENT_SECRET_KEY: &str = "graph/client-secret";
+pub const CLIENT_SECRET_KEY: &str = crate::layout::CLIENT_SECRET_KEY;
 
 /// Why the configuration could not be loaded or saved.
 #[derive(Debug, Clone, PartialEq, Eq)]

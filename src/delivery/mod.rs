@@ -10,4 +10,6 @@ pub mod store;
 
 pub use recipients::{secret_for_response, viewers_for, RecipientAccounts};
 pub use reveal::{reveal, RevealError};
-pub use store::{purge_expired, store, DeliveryError, DeliveryReceipt, DeliveryRequest};
+pub use store::{
+    purge_expired, purge_expired_at_most, store, DeliveryError, DeliveryReceipt, DeliveryRequest,
+};

@@ -1,7 +1,7 @@
 //! The one reveal of a stored credential.
 
 use crate::audit::record::{AuditAction, AuditActor, AuditRecord, AuditResult, AuditTarget};
-use crate::delivery::store::{read_pending, secret_key, write_pending, Entry};
+use crate::delivery::store::{secret_key, Entry};
 use crate::host::{Host, HostError, LogLevel};
 use crate::secret::Secret;
 use std::fmt;
@@ -92,7 +92,7 @@ pub async fn reveal<H: Host>(
     };
     if host.now_ms() >= entry.expires_at_ms {
         host.secret_delete(&key).await?;
-        forget_pending(host, id).await;
+        forget_pending(host, id, entry.expires_at_ms).await;
         audit(
             host,
             id,
@@ -123,7 +123,7 @@ pub async fn reveal<H: Host>(
     // Delete before handing the value out: if the delete fails, nobody gets
     // it, rather than someone getting it twice.
     host.secret_delete(&key).await?;
-    forget_pending(host, id).await;
+    forget_pending(host, id, entry.expires_at_ms).await;
     audit(
         host,
         id,
@@ -135,18 +135,13 @@ pub async fn reveal<H: Host>(
     Ok(Secret::new(entry.value))
 }
 
-async fn forget_pending<H: Host>(host: &H, id: &str) {
-    let result = async {
-        let mut pending = read_pending(host).await?;
-        pending.entries.retain(|e| e.id != id);
-        write_pending(host, &pending).await
-    }
-    .await;
-    if let Err(e) = result {
+async fn forget_pending<H: Host>(host: &H, id: &str, expires_at_ms: u64) {
+    let key = crate::layout::credential_expiry_key(expires_at_ms, id);
+    if let Err(e) = host.kvs_delete(&key).await {
         // The sweep will find nothing to delete for this id; harmless.
         host.log(
             LogLevel::Warn,
-            &format!("delivery: pending list not updated: {e}"),
+            &format!("delivery: expiry entry not removed: {e}"),
         );
     }
 }

@@ -2,7 +2,7 @@
 
 use crate::audit::record::CredentialType;
 use crate::audit::CredentialNote;
-use crate::host::{Host, HostError};
+use crate::host::{Host, HostError, KeyQuery};
 use crate::lifecycle::IssuedCredential;
 use crate::route::Route;
 use serde::{Deserialize, Serialize};
@@ -11,11 +11,6 @@ use std::fmt;
 
 /// Secret-storage key prefix of a pending credential.
 pub(crate) const SECRET_PREFIX: &str = "delivery:";
-/// KVS document listing pending ids and expiries (no values), for sweeping.
-pub(crate) const PENDING_KEY: &str = "delivery:pending";
-/// Bounds the pending list (oldest swept first when it overflows).
-const MAX_PENDING: usize = 5_000;
-
 /// What to store besides the credential.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeliveryRequest {
@@ -108,12 +103,8 @@ pub(crate) struct Entry {
     pub expires_at_ms: u64,
 }
 
-#[derive(Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct Pending {
-    pub entries: Vec<PendingEntry>,
-}
-
+/// The value of a credential's expiry key: what the sweep needs, no
+/// secret.
 #[derive(Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct PendingEntry {
@@ -125,28 +116,12 @@ pub(crate) fn secret_key(id: &str) -> String {
     format!("{SECRET_PREFIX}{id}")
 }
 
-pub(crate) async fn read_pending<H: Host>(host: &H) -> Result<Pending, HostError> {
-    Ok(host
-        .kvs_get(PENDING_KEY)
-        .await?
-        .and_then(|v| serde_json::from_value(v).ok())
-        .unwrap_or_default())
-}
-
-pub(crate) async fn write_pending<H: Host>(host: &H, pending: &Pending) -> Result<(), HostError> {
-    if pending.entries.is_empty() {
-        host.kvs_delete(PENDING_KEY).await
-    } else {
-        host.kvs_set(PENDING_KEY, &json!(pending)).await
-    }
-}
-
 /// Stores the credential for one reveal and returns its receipt. The
 /// credential is consumed: after this call the only copy is in storage.
 ///
-/// The entry goes to Forge secret storage under `delivery:{id}` and its id
-/// and expiry to the KVS pending list; past `MAX_PENDING` (5,000) entries
-/// the oldest credentials are deleted unrevealed. Errors:
+/// The entry goes to Forge secret storage under `delivery:{id}`, and its
+/// id and expiry to its own KVS key `delivery:expiry:{expiresAtMs}:{id}`
+/// for the sweep (two writes, whatever the number pending). Errors:
 /// [`DeliveryError::NoViewers`] before anything is stored, and
 /// [`DeliveryError::Storage`] when a Forge storage call fails.
 pub async fn store<H: Host>(
@@ -177,18 +152,15 @@ pub async fn store<H: Host>(
         reason: e.to_string(),
     })?;
     host.secret_set(&secret_key(&id), &text).await?;
-    let mut pending = read_pending(host).await?;
-    pending.entries.push(PendingEntry {
+    let pending = PendingEntry {
         id: id.clone(),
         expires_at_ms: entry.expires_at_ms,
-    });
-    if pending.entries.len() > MAX_PENDING {
-        let excess = pending.entries.len() - MAX_PENDING;
-        for old in pending.entries.drain(..excess) {
-            host.secret_delete(&secret_key(&old.id)).await?;
-        }
-    }
-    write_pending(host, &pending).await?;
+    };
+    host.kvs_set(
+        &crate::layout::credential_expiry_key(entry.expires_at_ms, &id),
+        &json!(pending),
+    )
+    .await?;
     Ok(DeliveryReceipt {
         id,
         kind,
@@ -197,19 +169,42 @@ pub async fn store<H: Host>(
     })
 }
 
-/// Deletes every expired credential; returns how many. For a scheduled
-/// trigger: an unrevealed credential must not outlive its expiry.
+/// Deletes expired credentials, soonest-expired first, at most
+/// `max_credentials` per call; returns how many. For the scheduled sweep:
+/// an unrevealed credential must not outlive its expiry. The expiry keys
+/// sort by expiry, so the sweep reads only what has expired (and one page).
 pub async fn purge_expired<H: Host>(host: &H) -> Result<usize, DeliveryError> {
+    purge_expired_at_most(host, usize::MAX).await
+}
+
+/// [`purge_expired`], bounded to `max_credentials`.
+pub async fn purge_expired_at_most<H: Host>(
+    host: &H,
+    max_credentials: usize,
+) -> Result<usize, DeliveryError> {
     let now = host.now_ms();
-    let mut pending = read_pending(host).await?;
-    let (expired, live): (Vec<_>, Vec<_>) = pending
-        .entries
-        .into_iter()
-        .partition(|e| e.expires_at_ms <= now);
-    for entry in &expired {
-        host.secret_delete(&secret_key(&entry.id)).await?;
+    let mut purged = 0;
+    let mut query = KeyQuery::prefix(
+        crate::layout::CREDENTIAL_EXPIRY_PREFIX,
+        crate::host::storage::MAX_QUERY_LIMIT,
+    );
+    loop {
+        let page = host.kvs_query(&query).await?;
+        for entry in &page.results {
+            let Ok(pending) = serde_json::from_value::<PendingEntry>(entry.value.clone()) else {
+                host.kvs_delete(&entry.key).await?;
+                continue;
+            };
+            if pending.expires_at_ms > now || purged >= max_credentials {
+                return Ok(purged);
+            }
+            host.secret_delete(&secret_key(&pending.id)).await?;
+            host.kvs_delete(&entry.key).await?;
+            purged += 1;
+        }
+        match page.next_cursor {
+            Some(cursor) => query.cursor = Some(cursor),
+            None => return Ok(purged),
+        }
     }
-    pending.entries = live;
-    write_pending(host, &pending).await?;
-    Ok(expired.len())
 }

@@ -7,6 +7,7 @@
 use crate::http::{HttpResponse, Method};
 use serde_json::Value;
 use std::fmt;
+pub use storage::{Condition, EntityQuery, Entry, KeyQuery, Page, Range, Sort, TxOp};
 
 /// Severity of a log line. Log lines never carry secrets; callers pass
 /// already-redacted text.
@@ -61,12 +62,17 @@ pub struct JiraRequest {
 /// A failure of a host capability, with the capability named.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum HostError {
-    /// A Forge KVS call (`kvs.get`, `kvs.set`, `kvs.delete`) threw or
-    /// returned a value the core could not read.
+    /// A Forge KVS or Custom Entity Store call (`kvs.get`, `kvs.set`,
+    /// `kvs.delete`, `kvs.query`, `kvs.transact`, `kvs.entity(...)`) threw
+    /// or returned a value the core could not read. A transaction whose
+    /// condition does not hold is one of these, with nothing written.
     Storage {
-        /// `"get"`, `"set"` or `"delete"`.
+        /// `"get"`, `"set"`, `"delete"`, `"query"`, `"transact"`,
+        /// `"entity get"`, `"entity set"`, `"entity delete"` or
+        /// `"entity query"`.
         operation: &'static str,
-        /// The KVS key.
+        /// The KVS key (for a query: its prefix or entity and index; for a
+        /// transaction: its first key).
         key: String,
         /// The platform's error message.
         reason: String,
@@ -162,6 +168,32 @@ pub trait Host {
     /// Deletes a Forge KVS value (`kvs.delete`).
     async fn kvs_delete(&self, key: &str) -> Result<(), HostError>;
 
+    /// One page of KVS keys starting with a prefix, in ascending key order
+    /// (`kvs.query().where('key', WhereConditions.beginsWith(p))
+    /// .limit(n).cursor(c).getMany()`). A key written after the page was
+    /// read appears on a later page if it sorts after the cursor.
+    async fn kvs_query(&self, query: &KeyQuery) -> Result<Page, HostError>;
+    /// Runs `ops` all or nothing (`kvs.transact()...execute()`): if any
+    /// condition fails or any write is refused, nothing is written. At
+    /// most [`storage::MAX_TRANSACTION_OPS`] operations, each key at most
+    /// once.
+    async fn kvs_transact(&self, ops: &[TxOp]) -> Result<(), HostError>;
+
+    /// Reads a Custom Entity Store entity (`kvs.entity(name).get(key)`);
+    /// `Ok(None)` when absent.
+    async fn entity_get(&self, entity: &str, key: &str) -> Result<Option<Value>, HostError>;
+    /// Writes an entity (`kvs.entity(name).set(key, value)`), replacing any
+    /// previous one. `value` is the object of its attributes, as declared in
+    /// `manifest.yml` (see [`crate::layout::ENTITIES`]).
+    async fn entity_set(&self, entity: &str, key: &str, value: &Value) -> Result<(), HostError>;
+    /// Deletes an entity (`kvs.entity(name).delete(key)`).
+    async fn entity_delete(&self, entity: &str, key: &str) -> Result<(), HostError>;
+    /// One page of an entity index: entities whose partition attributes
+    /// equal the query's values and whose range attribute meets its
+    /// condition, ordered by the range attribute (then by key). An entity
+    /// without one of the index's attributes is not in the index.
+    async fn entity_query(&self, query: &EntityQuery) -> Result<Page, HostError>;
+
     /// Reads from Forge secret storage (`kvs.getSecret`); `Ok(None)` when
     /// the key is absent. Same key rules as [`Host::kvs_get`].
     async fn secret_get(&self, key: &str) -> Result<Option<String>, HostError>;
@@ -194,3 +226,4 @@ pub trait Host {
 }
 
 pub mod memory;
+pub mod storage;

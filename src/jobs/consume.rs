@@ -1,6 +1,6 @@
 //! The queue consumer: runs one chunk of a job, item by item.
 
-use super::store::{self, ItemOutcome, ItemState};
+use super::store::{self, ItemOutcome, ItemState, MAX_ITEM_ATTEMPTS};
 use crate::host::{Host, LogLevel};
 use crate::http::Transport;
 use crate::pipeline::answer::CallAnswer;
@@ -106,15 +106,59 @@ async fn run_chunk(
             reason: format!("job has no chunk {chunk}"),
         });
     };
-    let items = store::load_items(host, job_id, chunk).await?;
-    let mut outcomes = store::load_outcomes(host, job_id, chunk).await?;
+    let items = store::load_chunk(host, job_id, chunk).await?;
+    let outcomes = store::load_outcomes(host, job_id, chunk).await?;
     let (mut ran, mut skipped) = (0, 0);
+    // Counted before the run: a delivery that traps or times out still
+    // counts, so an item that ends every delivery ends as a dead letter.
+    let first_unfinished = range
+        .clone()
+        .take(items.len())
+        .find(|index| !outcomes.iter().any(|o| o.index == *index));
+    let attempts = match first_unfinished {
+        Some(index) => store::start_delivery(host, job_id, chunk, index).await?,
+        None => 0,
+    };
     for (item, index) in items.iter().zip(range) {
         if outcomes.iter().any(|o| o.index == index) {
             skipped += 1;
             continue;
         }
-        let call = item.to_call(job_id, index)?;
+        ran += 1;
+        if Some(index) == first_unfinished && attempts > MAX_ITEM_ATTEMPTS {
+            host.log(
+                LogLevel::Error,
+                &format!(
+                    "job {job_id}: item {index} given up after {MAX_ITEM_ATTEMPTS} deliveries"
+                ),
+            );
+            let outcome = failed(index, 500, "dead_letter", &format!("The item did not finish in {MAX_ITEM_ATTEMPTS} deliveries and was given up; submit it again once the cause is fixed."), host.now_ms());
+            store::save_outcome(host, job_id, chunk, &outcome).await?;
+            continue;
+        }
+        let call = match item
+            .as_ref()
+            .map_err(String::clone)
+            .and_then(|item| item.to_call(job_id, index).map_err(|e| e.to_string()))
+        {
+            Ok(call) => call,
+            Err(reason) => {
+                // Retrying cannot make a stored item readable.
+                host.log(
+                    LogLevel::Error,
+                    &format!("job {job_id}: item {index} unreadable, not run: {reason}"),
+                );
+                let outcome = failed(
+                    index,
+                    400,
+                    "unreadable_item",
+                    "The stored item could not be read; it was not run.",
+                    host.now_ms(),
+                );
+                store::save_outcome(host, job_id, chunk, &outcome).await?;
+                continue;
+            }
+        };
         let request = call.service_api_context(record.auth);
         let answer = crate::pipeline::run(&call, &request, host, transport, ITEM_BUDGET_MS).await;
         if let Some(seconds) = answer.retry_after_seconds {
@@ -122,15 +166,22 @@ async fn run_chunk(
                 LogLevel::Info,
                 &format!("job {job_id}: item {index} throttled, event retried in {seconds} s"),
             );
+            // A throttled run is not a failed delivery: it must not count
+            // towards the dead letter.
+            store::reset_attempts(host, job_id, chunk).await?;
             return Ok(EventResult::Retry {
                 retry_after_seconds: seconds,
                 reason: "Entra is throttling".into(),
             });
         }
-        ran += 1;
-        outcomes.push(outcome_of(index, &answer, host.now_ms()));
         // After every item: a consumer cut off mid-chunk loses no outcome.
-        store::save_outcomes(host, job_id, chunk, &outcomes).await?;
+        store::save_outcome(
+            host,
+            job_id,
+            chunk,
+            &outcome_of(index, &answer, host.now_ms()),
+        )
+        .await?;
     }
     host.log(
         LogLevel::Info,
@@ -142,6 +193,21 @@ async fn run_chunk(
         ran,
         skipped,
     })
+}
+
+/// A failed outcome the consumer decided itself (no pipeline run).
+fn failed(index: usize, http_status: u16, code: &str, message: &str, now_ms: u64) -> ItemOutcome {
+    ItemOutcome {
+        index,
+        state: ItemState::Failed,
+        http_status,
+        error_code: Some(code.to_string()),
+        error_message: Some(message.to_string()),
+        audit_id: None,
+        user_id: None,
+        user_principal_name: None,
+        finished_at_ms: now_ms,
+    }
 }
 
 /// An item's outcome from its answer: status, error code and message,

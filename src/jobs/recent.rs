@@ -1,35 +1,23 @@
-//! The newest jobs, for the admin page's Jobs tab: one small KVS value
-//! (`jobs/recent`) listing the last [`KEEP`] job ids, newest first. Kept
-//! apart from the job's own records so listing never scans storage.
+//! The newest jobs, for the admin page's Jobs tab. Each job is listed
+//! newest-first by its own KVS key (`jobs:newest:{inverted createdAtMs}:{id}`,
+//! [`crate::layout::job_newest_key`]), written in the same transaction as
+//! the job's record and deleted with it, so listing is one key-prefix query
+//! and no submission reads or rewrites a shared list.
 
-use crate::host::{Host, HostError};
-use serde_json::{json, Value};
+use crate::host::{Host, HostError, KeyQuery};
+use crate::layout;
 
-/// KVS key of the list.
-pub const KEY: &str = "jobs/recent";
-/// How many job ids the list keeps.
+/// How many job ids the list answers.
 pub const KEEP: usize = 20;
 
-/// Puts `job_id` at the head of the list, dropping the oldest beyond
-/// [`KEEP`]. Two submissions at once may each lose the other's entry:
-/// the list is a convenience for the page, the job itself is unaffected.
-pub async fn remember(host: &impl Host, job_id: &str) -> Result<(), HostError> {
-    let mut ids = list(host).await?;
-    ids.retain(|id| id != job_id);
-    ids.insert(0, job_id.to_string());
-    ids.truncate(KEEP);
-    host.kvs_set(KEY, &json!({ "ids": ids })).await
-}
-
-/// The remembered job ids, newest first; empty when none was submitted.
+/// The newest [`KEEP`] job ids, newest first; empty when none is stored.
 pub async fn list(host: &impl Host) -> Result<Vec<String>, HostError> {
-    let value = host.kvs_get(KEY).await?.unwrap_or(Value::Null);
-    Ok(value["ids"]
-        .as_array()
-        .map(|ids| {
-            ids.iter()
-                .filter_map(|id| id.as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default())
+    let page = host
+        .kvs_query(&KeyQuery::prefix(layout::JOBS_NEWEST_PREFIX, KEEP))
+        .await?;
+    Ok(page
+        .results
+        .into_iter()
+        .filter_map(|e| e.value.as_str().map(str::to_string))
+        .collect())
 }

@@ -110,13 +110,20 @@ pub async fn status(data: &Map<String, Value>, host: &impl Host) -> Result<CallA
     let record = store::load_record(host, id).await?;
     let mut items = Vec::with_capacity(record.items);
     let (mut done, mut failed, mut refused, mut waiting) = (0, 0, 0, 0);
+    // One key-prefix query per 100 outcomes; counts are derived from them.
+    let outcomes: std::collections::BTreeMap<usize, store::ItemOutcome> =
+        store::load_all_outcomes(host, id)
+            .await?
+            .into_iter()
+            .map(|o| (o.index, o))
+            .collect();
     for chunk in 0..record.chunk_starts.len() {
-        let routes = store::load_items(host, id, chunk).await?;
-        let outcomes = store::load_outcomes(host, id, chunk).await?;
+        let routes = store::load_chunk(host, id, chunk).await?;
         let range = record.chunk_range(chunk).unwrap_or(0..0);
         for (item, index) in routes.iter().zip(range) {
-            let mut entry = json!({"index": index, "route": item.route.name(), "status": "queued"});
-            if let Some(outcome) = outcomes.iter().find(|o| o.index == index) {
+            let route = item.as_ref().map_or("unknown", |item| item.route.name());
+            let mut entry = json!({"index": index, "route": route, "status": "queued"});
+            if let Some(outcome) = outcomes.get(&index) {
                 match outcome.state {
                     ItemState::Done => done += 1,
                     ItemState::Failed => failed += 1,
@@ -125,7 +132,7 @@ pub async fn status(data: &Map<String, Value>, host: &impl Host) -> Result<CallA
                 }
                 let mut value = serde_json::to_value(outcome).unwrap_or_default();
                 value["status"] = serde_json::to_value(outcome.state).unwrap_or_default();
-                value["route"] = json!(item.route.name());
+                value["route"] = json!(route);
                 if let Some(object) = value.as_object_mut() {
                     object.remove("state");
                 }

@@ -33,13 +33,6 @@ pub async fn submit(
         auth,
     };
     save_job(host, &record, &items).await?;
-    // Only the admin page's list depends on this; the job runs without it.
-    if let Err(error) = super::recent::remember(host, &record.id).await {
-        host.log(
-            LogLevel::Warn,
-            &format!("jobs: recent list not updated: {error}"),
-        );
-    }
     let events: Vec<Value> = (0..record.chunk_starts.len())
         .map(|chunk| event(&record.id, chunk))
         .collect();

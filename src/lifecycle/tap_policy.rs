@@ -16,7 +16,7 @@ use crate::lifecycle::error::OpError;
 use serde_json::{json, Value};
 
 /// KVS key of the cached policy.
-pub const CACHE_KEY: &str = "cache:tap-policy";
+pub const CACHE_KEY: &str = crate::layout::TAP_POLICY_CACHE_KEY;
 
 /// How long a read policy is trusted: five minutes. Admins change it
 /// rarely, and a burst of passes (a bulk job, a busy morning) then costs

@@ -7,6 +7,7 @@
 //! and the changed fields are named.
 //!
 //! The record lives in KVS under `approval:{issueKey}:{route}:{operation}`
+//! ([`crate::layout::approval_key`])
 //! (the operation is a digest of the idempotency key, `-` without one), so
 //! two operations on one request keep separate records. While approval is
 //! still pending a newer input replaces the record (approvers see the
@@ -126,10 +127,10 @@ fn storage_key(call: &OperationCall) -> Option<String> {
         Some(key) => hex::encode(&Sha256::digest(key.as_str().as_bytes())[..8]),
         None => "-".to_string(),
     };
-    Some(format!(
-        "approval:{}:{}:{operation}",
+    Some(crate::layout::approval_key(
         issue.as_str(),
-        call.route
+        &call.route.to_string(),
+        &operation,
     ))
 }
 

@@ -7,7 +7,8 @@
 //! report the steps already done as "no change".
 
 use super::call::OperationCall;
-use crate::host::{Host, HostError};
+use crate::host::{EntityQuery, Host, HostError, Range, Sort};
+use crate::layout::IDEMPOTENCY_ENTITY;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -28,7 +29,8 @@ pub struct StoredAnswer {
     pub stored_at_ms: u64,
 }
 
-/// The storage key for a call, or `None` when the call has no identity to
+/// The `idempotency` entity key for a call (the hex SHA-256 of its
+/// identity), or `None` when the call has no identity to
 /// replay (no idempotency key and no issue key) or is a dry run.
 ///
 /// With an explicit key, the key and route identify the call. Without one,
@@ -46,18 +48,15 @@ pub fn key_for(envelope: &OperationCall) -> Option<String> {
         }
         (None, None) => return None,
     };
-    Some(format!(
-        "idem/{}",
-        hex::encode(Sha256::digest(identity.as_bytes()))
-    ))
+    Some(hex::encode(Sha256::digest(identity.as_bytes())))
 }
 
 /// The stored answer for `key`, if one exists and is younger than [`REPLAY_WINDOW_MS`]; an unreadable record counts as none.
 pub async fn find(host: &impl Host, key: &str) -> Result<Option<StoredAnswer>, HostError> {
-    let Some(value) = host.kvs_get(key).await? else {
+    let Some(value) = host.entity_get(IDEMPOTENCY_ENTITY, key).await? else {
         return Ok(None);
     };
-    let Ok(answer) = serde_json::from_value::<StoredAnswer>(value) else {
+    let Ok(answer) = serde_json::from_value::<StoredAnswer>(value["answer"].clone()) else {
         return Ok(None);
     };
     if host.now_ms().saturating_sub(answer.stored_at_ms) > REPLAY_WINDOW_MS {
@@ -66,7 +65,8 @@ pub async fn find(host: &impl Host, key: &str) -> Result<Option<StoredAnswer>, H
     Ok(Some(answer))
 }
 
-/// Stores a completed answer under `key` (a KVS key from [`key_for`]) with the current time.
+/// Stores a completed answer under `key` (from [`key_for`]) with the
+/// current time: one `idempotency` entity write.
 pub async fn remember(
     host: &impl Host,
     key: &str,
@@ -78,9 +78,30 @@ pub async fn remember(
         body: body.clone(),
         stored_at_ms: host.now_ms(),
     };
-    host.kvs_set(
-        key,
-        &serde_json::to_value(answer).expect("answer serialises"),
-    )
-    .await
+    let value = serde_json::json!({
+        "storedAtMs": answer.stored_at_ms,
+        "answer": answer,
+    });
+    host.entity_set(IDEMPOTENCY_ENTITY, key, &value).await
+}
+
+/// Deletes answers older than [`REPLAY_WINDOW_MS`], oldest first, at most
+/// `max_records`; returns how many.
+pub async fn purge(host: &impl Host, max_records: usize) -> Result<usize, HostError> {
+    let cutoff = host.now_ms().saturating_sub(REPLAY_WINDOW_MS);
+    let page = host
+        .entity_query(&EntityQuery {
+            entity_name: IDEMPOTENCY_ENTITY.to_string(),
+            index_name: "by-stored-at".to_string(),
+            partition: Vec::new(),
+            range: Some(Range::LessThan(serde_json::json!(cutoff))),
+            sort: Sort::Asc,
+            limit: max_records.clamp(1, crate::host::storage::MAX_QUERY_LIMIT),
+            cursor: None,
+        })
+        .await?;
+    for entry in &page.results {
+        host.entity_delete(IDEMPOTENCY_ENTITY, &entry.key).await?;
+    }
+    Ok(page.results.len())
 }

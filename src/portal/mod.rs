@@ -225,23 +225,64 @@ pub async fn on_updated(
     result
 }
 
+/// How often the scheduled sweep runs (`manifest.yml`: `interval: hour`).
+pub const SWEEP_INTERVAL_MS: u64 = 60 * 60 * 1000;
+
+/// Time the sweep may spend running waiting operations, inside the
+/// scheduled trigger's 900 s (the upkeep before it is bounded by counts).
+pub const SWEEP_BUDGET_MS: u64 = 780_000;
+
 /// The hourly sweep: approvals decided without an event reaching us,
 /// offboardings whose leave date has come, throttled runs to retry.
-/// Returns each waiting operation's request key and result; entries whose
-/// operation is gone are dropped from the index.
+/// Returns each due operation's request key and result (those whose leave
+/// date is still ahead are not read); entries that no longer parse are
+/// dropped.
 pub async fn sweep(host: &impl Host, transport: &impl Transport) -> Vec<(String, PortalResult)> {
     let mut results = Vec::new();
-    for id in pending::index(host).await.unwrap_or_default() {
-        // The id is `{issueKey}:{route}` (or the issue key alone).
-        let issue_key = id.split(':').next().unwrap_or(&id).to_string();
-        let result = match pending::load(host, &id).await {
-            Ok(Some(p)) => run_pending(&id, &p, host, transport).await,
-            _ => {
-                let _ = pending::remove(host, &id).await;
+    let due = pending::due(host, host.now_ms()).await.unwrap_or_else(|e| {
+        host.log(
+            LogLevel::Error,
+            &format!("portal: sweep could not read waiting operations: {e}"),
+        );
+        Vec::new()
+    });
+    // Each run may take up to EVENT_BUDGET_MS: start none that could end
+    // past the trigger's 900 s (manifest `timeoutSeconds`).
+    let stop_starting_at = host.now_ms() + SWEEP_BUDGET_MS - EVENT_BUDGET_MS;
+    for (key, operation) in due {
+        if host.now_ms() > stop_starting_at {
+            break;
+        }
+        let result = match operation {
+            Some(p) => {
+                let id = p.id();
+                let result = run_pending(&id, &p, host, transport).await;
+                if result == PortalResult::Waiting {
+                    // The run may have stored the request's edited fields:
+                    // postpone what is stored now, not the copy read above.
+                    // (None: it is gone, and stays gone.)
+                    let current = match pending::load(host, &id).await {
+                        Ok(current) => current,
+                        Err(_) => Some(p.clone()),
+                    };
+                    let next = host.now_ms() + SWEEP_INTERVAL_MS;
+                    if let Some(current) = current {
+                        if let Err(e) = pending::postpone(host, &current, next).await {
+                            host.log(LogLevel::Warn, &format!("portal: {id} not postponed: {e}"));
+                        }
+                    }
+                }
+                results.push((p.issue_key.clone(), result));
+                continue;
+            }
+            None => {
+                let _ = host
+                    .entity_delete(crate::layout::PENDING_ENTITY, &key)
+                    .await;
                 PortalResult::Ignored
             }
         };
-        results.push((issue_key, result));
+        results.push((key, result));
     }
     results
 }

@@ -50,13 +50,7 @@ pub async fn csv(host: &impl Host, payload: &Value) -> Result<Value, ResolverErr
 
 async fn select(host: &impl Host, query: &LogQuery) -> Result<Vec<AuditRecord>, ResolverError> {
     let limit = query.limit();
-    let mut filter = query.filter.clone();
-    // The store cannot filter by operation: read the most it allows, then
-    // keep the operation's records up to the page's limit.
-    if query.operation.is_some() {
-        filter.limit = Some(MAX_QUERY_LIMIT);
-    }
-    let mut records = audit::query(host, &filter)
+    let mut records = audit::query(host, &query.filter)
         .await
         .map_err(|e| internal(host, &e.to_string()))?;
     if let Some(operation) = &query.operation {
@@ -124,6 +118,7 @@ impl LogQuery {
                 from_ms,
                 to_ms,
                 result,
+                operation: operation.clone(),
                 limit: Some(limit),
             },
             operation,

@@ -17,7 +17,7 @@ use serde_json::{json, Value};
 pub const CACHE_TTL_MS: u64 = 60_000;
 
 fn cache_key(issue_key: &str) -> String {
-    format!("ui/panel/{issue_key}")
+    crate::layout::panel_cache_key(issue_key)
 }
 
 /// `panel.load {refresh?}`.

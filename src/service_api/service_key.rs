@@ -11,7 +11,7 @@ use crate::secret::{digests_equal, Secret};
 use serde::{Deserialize, Serialize};
 
 /// Where the verifier lives in Forge secret storage.
-pub const SERVICE_KEY_SECRET: &str = "service-api/key-verifier";
+pub const SERVICE_KEY_SECRET: &str = crate::layout::SERVICE_KEY_SECRET;
 
 /// Prefix that makes a leaked key recognisable to secret scanners.
 pub const KEY_PREFIX: &str = "eidc_";

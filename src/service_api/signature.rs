@@ -9,7 +9,6 @@ pub use crate::pipeline::error::SignatureProblem;
 use crate::random;
 use crate::secret::Secret;
 use hmac::{Hmac, Mac};
-use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 /// Header with the signing time, Unix seconds (matched case-insensitively).
@@ -19,13 +18,13 @@ pub const TIMESTAMP_HEADER: &str = "x-entra-connect-timestamp";
 pub const SIGNATURE_HEADER: &str = "x-entra-connect-signature";
 /// Where the shared secret lives (it must be readable to verify, unlike the
 /// bearer key, of which only a verifier is kept).
-pub const HMAC_SECRET_KEY: &str = "service-api/hmac-secret";
-const SEEN_KEY: &str = "service-api:hmac-seen";
+pub const HMAC_SECRET_KEY: &str = crate::layout::HMAC_SECRET_KEY;
 /// Largest accepted difference between the timestamp and the app's clock,
 /// either way, in seconds.
 pub const WINDOW_SECONDS: u64 = 300;
-/// Bounds the replay list; at 5 minutes of signatures this is ample.
-const MAX_SEEN: usize = 2_000;
+/// Expired replay entries a valid signed request deletes on its way: more
+/// than one, so the entries never outgrow the requests.
+const PRUNE_PER_REQUEST: usize = 5;
 
 /// The verdict on a signed request.
 pub enum Verified {
@@ -100,14 +99,11 @@ pub async fn verify(
     Ok(Verified::Valid)
 }
 
-#[derive(Serialize, Deserialize)]
-struct Seen {
-    digest: String,
-    at: u64,
-}
-
-/// Records a signature as used; false if it was already. Entries older than
-/// the window are dropped: a timestamp check refuses those anyway.
+/// Records a signature as used, under its own key
+/// `hmac-seen:{timestamp}:{digest}`; false if it was already. Then deletes
+/// a few entries older than twice the window (the timestamp check refuses
+/// those anyway), oldest first by key order: a constant cost per request,
+/// and two requests at once cannot drop each other's entry.
 async fn remember_once(
     host: &impl Host,
     signature: &[u8; 32],
@@ -115,25 +111,28 @@ async fn remember_once(
     now: u64,
 ) -> Result<bool, HostError> {
     let digest = hex::encode(Sha256::digest(signature));
-    let mut seen: Vec<Seen> = host
-        .kvs_get(SEEN_KEY)
-        .await?
-        .and_then(|v| serde_json::from_value(v).ok())
-        .unwrap_or_default();
-    seen.retain(|s| now.saturating_sub(s.at) <= 2 * WINDOW_SECONDS);
-    if seen.iter().any(|s| s.digest == digest) {
+    let key = crate::layout::hmac_seen_key(sent_at, &digest);
+    if host.kvs_get(&key).await?.is_some() {
         return Ok(false);
     }
-    seen.push(Seen {
-        digest,
-        at: sent_at.max(now),
-    });
-    let overflow = seen.len().saturating_sub(MAX_SEEN);
-    seen.drain(..overflow);
-    host.kvs_set(
-        SEEN_KEY,
-        &serde_json::to_value(&seen).expect("seen list serialises"),
-    )
-    .await?;
+    host.kvs_set(&key, &serde_json::json!({ "at": now }))
+        .await?;
+    let oldest = host
+        .kvs_query(&crate::host::KeyQuery::prefix(
+            crate::layout::HMAC_SEEN_PREFIX,
+            PRUNE_PER_REQUEST,
+        ))
+        .await?;
+    for entry in oldest.results {
+        let at = entry.key[crate::layout::HMAC_SEEN_PREFIX.len()..]
+            .split(':')
+            .next()
+            .and_then(|t| t.parse::<u64>().ok())
+            .unwrap_or(0);
+        if now.saturating_sub(at) <= 2 * WINDOW_SECONDS {
+            break;
+        }
+        host.kvs_delete(&entry.key).await?;
+    }
     Ok(true)
 }

@@ -7,6 +7,35 @@ use crate::service_api::{self, webtrigger::WebTriggerRequest};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
+thread_local! {
+    /// Set once this instance has seen the stored data in the current
+    /// layout: later invocations skip even the one read.
+    static STORAGE_CURRENT: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Old-layout keys the first invocations of a new version move before
+/// doing their own work (the rest follow on later invocations, the
+/// upgrade event and the hourly sweep).
+const MIGRATE_PER_INVOCATION: usize = 100;
+
+/// Moves a chunk of data written by an older version, if any is left
+/// (see `maintenance::migrate`). A failure is logged; the invocation goes
+/// on and a later one resumes.
+async fn storage_ready(host: &JsHost) {
+    if STORAGE_CURRENT.with(std::cell::Cell::get) {
+        return;
+    }
+    match crate::maintenance::migrate::run(host, MIGRATE_PER_INVOCATION).await {
+        Ok(report) if report.complete => STORAGE_CURRENT.with(|c| c.set(true)),
+        Ok(_) => {}
+        Err(e) => crate::host::Host::log(
+            host,
+            crate::host::LogLevel::Warn,
+            &format!("storage migration paused: {e}"),
+        ),
+    }
+}
+
 fn to_js(value: &impl Serialize) -> Result<JsValue, JsValue> {
     value
         .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
@@ -17,6 +46,7 @@ fn to_js(value: &impl Serialize) -> Result<JsValue, JsValue> {
 #[wasm_bindgen(js_name = handleWebTrigger)]
 pub async fn handle_web_trigger(request: JsValue, host: HostObject) -> Result<JsValue, JsValue> {
     let host = JsHost::new(host);
+    storage_ready(&host).await;
     // Forge always sends an object; if a future runtime did not, treat it as
     // an empty request so the gate answers with its normal error contract.
     let request: WebTriggerRequest = serde_wasm_bindgen::from_value(request).unwrap_or_default();
@@ -40,6 +70,7 @@ pub async fn handle_resolver(
     host: HostObject,
 ) -> Result<JsValue, JsValue> {
     let host = JsHost::new(host);
+    storage_ready(&host).await;
     let payload: serde_json::Value = serde_wasm_bindgen::from_value(payload).unwrap_or_default();
     let context: crate::resolver::ResolverContext =
         serde_wasm_bindgen::from_value(context).unwrap_or_default();
@@ -56,6 +87,7 @@ pub async fn handle_automation_action(
     host: HostObject,
 ) -> Result<JsValue, JsValue> {
     let host = JsHost::new(host);
+    storage_ready(&host).await;
     let payload: serde_json::Value = serde_wasm_bindgen::from_value(payload).unwrap_or_default();
     to_js(
         &crate::automation::handle(
@@ -78,6 +110,13 @@ pub fn automation_catalog() -> Result<JsValue, JsValue> {
     }))
 }
 
+/// The Custom Entity Store entities the core uses, so tests can hold
+/// `manifest.yml`'s `app.storage.entities` to them.
+#[wasm_bindgen(js_name = storageEntities)]
+pub fn storage_entities() -> Result<JsValue, JsValue> {
+    to_js(&crate::layout::entities_json())
+}
+
 /// Product events: `created` for `avi:jira:created:issue`, `updated` for
 /// `avi:jira:updated:issue`.
 #[wasm_bindgen(js_name = handleIssueEvent)]
@@ -87,6 +126,7 @@ pub async fn handle_issue_event(
     host: HostObject,
 ) -> Result<JsValue, JsValue> {
     let host = JsHost::new(host);
+    storage_ready(&host).await;
     let event: serde_json::Value = serde_wasm_bindgen::from_value(event).unwrap_or_default();
     let result = match kind.as_str() {
         "created" => crate::portal::on_created(&event, &host, &FetchTransport).await,
@@ -96,12 +136,25 @@ pub async fn handle_issue_event(
     to_js(&result)
 }
 
-/// The hourly sweep of waiting portal operations.
+/// The hourly scheduled trigger: storage upkeep (migration, retention),
+/// then the sweep of waiting portal operations, whose results it answers.
 #[wasm_bindgen(js_name = runScheduledSweep)]
 pub async fn run_scheduled_sweep(host: HostObject) -> Result<JsValue, JsValue> {
     let host = JsHost::new(host);
-    let results = crate::portal::sweep(&host, &FetchTransport).await;
+    let results = crate::maintenance::hourly(&host, &FetchTransport).await;
     to_js(&results)
+}
+
+/// Forge's `avi:forge:upgraded:app` lifecycle event: moves data written by
+/// the previous version into the current layout (as much as fits; the
+/// sweep and later invocations finish it).
+#[wasm_bindgen(js_name = handleAppUpgraded)]
+pub async fn handle_app_upgraded(host: HostObject) -> Result<JsValue, JsValue> {
+    let host = JsHost::new(host);
+    let report = crate::maintenance::migrate::run(&host, crate::maintenance::MIGRATE_PER_RUN)
+        .await
+        .map_err(|e| JsValue::from_str(&e.to_string()))?;
+    to_js(&report)
 }
 
 /// The Forge queue consumer of bulk jobs: runs one event's chunk of items.
@@ -110,6 +163,7 @@ pub async fn run_scheduled_sweep(host: HostObject) -> Result<JsValue, JsValue> {
 #[wasm_bindgen(js_name = handleJobEvent)]
 pub async fn handle_job_event(event: JsValue, host: HostObject) -> Result<JsValue, JsValue> {
     let host = JsHost::new(host);
+    storage_ready(&host).await;
     let event: serde_json::Value = serde_wasm_bindgen::from_value(event).unwrap_or_default();
     to_js(&crate::jobs::consume::handle_event(&event, &host, &FetchTransport).await)
 }

@@ -1,10 +1,15 @@
 //! [`Host`] over the JS `host` object that `src/host.js` builds from the Forge
 //! SDKs. Its shape is flat on purpose, so each capability is one method:
 //! `now() sleep(ms) log(level, msg) kvsGet(k) kvsSet(k, v) kvsDelete(k)
-//! secretGet(k) secretSet(k, v) secretDelete(k) jira({method, path, body, asUser})
+//! kvsQuery({beginsWith, limit, cursor?}) kvsTransact([{op, key, value?,
+//! entityName?, conditions?}]) entityGet(name, k) entitySet(name, k, v)
+//! entityDelete(name, k) entityQuery({entityName, indexName, partition?,
+//! range?, sort, limit, cursor?}) secretGet(k) secretSet(k, v) secretDelete(k) jira({method, path, body, asUser})
 //! queuePush(queueKey, events) webTriggerUrl(moduleKey)`.
 
-use crate::host::{Host, HostError, JiraAs, JiraRequest, LogLevel};
+use crate::host::{
+    EntityQuery, Host, HostError, JiraAs, JiraRequest, KeyQuery, LogLevel, Page, TxOp,
+};
 use crate::http::HttpResponse;
 use js_sys::Promise;
 use serde::{Deserialize, Serialize};
@@ -29,6 +34,23 @@ extern "C" {
     fn kvs_set(this: &HostObject, key: &str, value: JsValue) -> Result<Promise, JsValue>;
     #[wasm_bindgen(method, catch, js_name = kvsDelete)]
     fn kvs_delete(this: &HostObject, key: &str) -> Result<Promise, JsValue>;
+    #[wasm_bindgen(method, catch, js_name = kvsQuery)]
+    fn kvs_query(this: &HostObject, query: JsValue) -> Result<Promise, JsValue>;
+    #[wasm_bindgen(method, catch, js_name = kvsTransact)]
+    fn kvs_transact(this: &HostObject, ops: JsValue) -> Result<Promise, JsValue>;
+    #[wasm_bindgen(method, catch, js_name = entityGet)]
+    fn entity_get(this: &HostObject, entity: &str, key: &str) -> Result<Promise, JsValue>;
+    #[wasm_bindgen(method, catch, js_name = entitySet)]
+    fn entity_set(
+        this: &HostObject,
+        entity: &str,
+        key: &str,
+        value: JsValue,
+    ) -> Result<Promise, JsValue>;
+    #[wasm_bindgen(method, catch, js_name = entityDelete)]
+    fn entity_delete(this: &HostObject, entity: &str, key: &str) -> Result<Promise, JsValue>;
+    #[wasm_bindgen(method, catch, js_name = entityQuery)]
+    fn entity_query(this: &HostObject, query: JsValue) -> Result<Promise, JsValue>;
     #[wasm_bindgen(method, catch, js_name = secretGet)]
     fn secret_get(this: &HostObject, key: &str) -> Result<Promise, JsValue>;
     #[wasm_bindgen(method, catch, js_name = secretSet)]
@@ -152,6 +174,83 @@ impl Host for JsHost {
                 key: key.to_string(),
                 reason,
             })
+    }
+
+    async fn kvs_query(&self, query: &KeyQuery) -> Result<Page, HostError> {
+        let storage = |reason| HostError::Storage {
+            operation: "query",
+            key: query.begins_with.clone(),
+            reason,
+        };
+        let value = settle(self.inner.kvs_query(to_js(query)))
+            .await
+            .map_err(storage)?;
+        from_js(value).map_err(storage)
+    }
+
+    async fn kvs_transact(&self, ops: &[TxOp]) -> Result<(), HostError> {
+        let ops: Vec<Value> = ops.iter().map(TxOp::to_json).collect();
+        settle(self.inner.kvs_transact(to_js(&ops)))
+            .await
+            .map(drop)
+            .map_err(|reason| HostError::Storage {
+                operation: "transact",
+                key: ops
+                    .first()
+                    .and_then(|op| op["key"].as_str())
+                    .unwrap_or_default()
+                    .to_string(),
+                reason,
+            })
+    }
+
+    async fn entity_get(&self, entity: &str, key: &str) -> Result<Option<Value>, HostError> {
+        let storage = |reason| HostError::Storage {
+            operation: "entity get",
+            key: format!("{entity} {key}"),
+            reason,
+        };
+        let value = settle(self.inner.entity_get(entity, key))
+            .await
+            .map_err(storage)?;
+        if value.is_undefined() || value.is_null() {
+            return Ok(None);
+        }
+        from_js(value).map(Some).map_err(storage)
+    }
+
+    async fn entity_set(&self, entity: &str, key: &str, value: &Value) -> Result<(), HostError> {
+        settle(self.inner.entity_set(entity, key, to_js(value)))
+            .await
+            .map(drop)
+            .map_err(|reason| HostError::Storage {
+                operation: "entity set",
+                key: format!("{entity} {key}"),
+                reason,
+            })
+    }
+
+    async fn entity_delete(&self, entity: &str, key: &str) -> Result<(), HostError> {
+        settle(self.inner.entity_delete(entity, key))
+            .await
+            .map(drop)
+            .map_err(|reason| HostError::Storage {
+                operation: "entity delete",
+                key: format!("{entity} {key}"),
+                reason,
+            })
+    }
+
+    async fn entity_query(&self, query: &EntityQuery) -> Result<Page, HostError> {
+        let storage = |reason| HostError::Storage {
+            operation: "entity query",
+            key: format!("{} {}", query.entity_name, query.index_name),
+            reason,
+        };
+        let value = settle(self.inner.entity_query(to_js(query)))
+            .await
+            .map_err(storage)?;
+        from_js(value).map_err(storage)
     }
 
     async fn secret_get(&self, key: &str) -> Result<Option<String>, HostError> {

@@ -150,11 +150,15 @@ fn create_names_the_manager_and_the_rule_groups_in_the_same_round_trips() {
 
         // The audit record keeps the ids beside the names.
         let audit_id = body["auditId"].as_str().unwrap();
-        let record = host
-            .kvs_get(audit_id)
+        let entity = host
+            .entity_get(
+                entra_connect::layout::AUDIT_ENTITY,
+                &entra_connect::layout::key_part(audit_id),
+            )
             .await
             .unwrap()
             .expect("the audit record");
+        let record = &entity["record"];
         let stored = step(&record["steps"], &format!("group.add:{ALL_STAFF}"));
         assert_eq!(stored["targets"][0]["id"], ALL_STAFF);
         assert_eq!(stored["targets"][0]["displayName"], "All Staff");

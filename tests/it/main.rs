@@ -80,6 +80,7 @@ mod fidelity_hybrid;
 mod layers;
 
 mod fidelity_identity;
+mod storage;
 
 mod resolver_activity;
 mod human_plans;

@@ -201,9 +201,70 @@ fn a_job_reports_progress_and_time_left_in_job_status_and_on_the_jobs_tab() {
     });
 }
 
+/// The Jobs tab lists the newest 20 jobs, newest first, from one key per
+/// job: a submission writes its own keys and reads no shared list, so two
+/// submissions at once cannot drop each other, and a deleted job leaves
+/// the list with its records.
+#[test]
+fn the_jobs_tab_lists_the_newest_twenty_jobs_newest_first_without_a_shared_list() {
+    run(async {
+        let emulator = Emulator::demo();
+        let (host, key) = configure(jira(), &emulator).await;
+        let transport = InProcessTransport(emulator.clone());
+        let mut ids = Vec::new();
+        for i in 0..22 {
+            let calls = json!([{"route": "user.disable", "data": {"user": format!("job{i}@contoso.example")}}]);
+            let submitted = json_body(
+                &entra_connect::service_api::handle(
+                    &post(
+                        &key,
+                        &json!({"route": "jobs.submit", "data": {"calls": calls}}),
+                    ),
+                    &host,
+                    &transport,
+                )
+                .await,
+            );
+            ids.push(submitted["result"]["jobId"].as_str().unwrap().to_string());
+            host.advance(1_000);
+        }
+        let newest: Vec<String> = ids.iter().rev().take(20).cloned().collect();
+        assert_eq!(
+            entra_connect::jobs::recent::list(&host).await.unwrap(),
+            newest
+        );
+        let listed = invoke("jobs.recent", json!({}), &host, &emulator).await;
+        let listed: Vec<&str> = listed["value"]["jobs"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{listed}"))
+            .iter()
+            .map(|j| j["jobId"].as_str().unwrap())
+            .collect();
+        assert_eq!(listed, newest);
+        // No value lists job ids: each job is listed by its own key.
+        for (k, value) in host.kvs_keys_snapshot() {
+            assert!(
+                !value.to_string().contains(&ids[21]) || k.contains(&ids[21]),
+                "{k} lists another job's id"
+            );
+        }
+
+        // A job deleted by retention leaves the list.
+        let record = entra_connect::jobs::store::load_record(&host, &ids[21])
+            .await
+            .unwrap();
+        entra_connect::jobs::store::delete_job(&host, &record)
+            .await
+            .unwrap();
+        let after = entra_connect::jobs::recent::list(&host).await.unwrap();
+        assert_eq!(after.first(), Some(&ids[20]));
+        assert!(!after.contains(&ids[21]));
+    });
+}
+
 async fn submitted_at(host: &MemoryHost, job_id: &str) -> u64 {
     let record = host
-        .kvs_get(&format!("job/{job_id}"))
+        .kvs_get(&entra_connect::layout::job_key(job_id))
         .await
         .unwrap()
         .unwrap();

@@ -340,7 +340,7 @@ fn a_group_that_is_not_serviceable_is_refused_with_the_rule_and_audited() {
         let audit_id = body["auditId"].as_str().expect("the refusal is audited");
         let stored = host.kvs_snapshot();
         assert!(
-            stored.values().any(|v| v["id"] == audit_id),
+            stored.values().any(|v| v["record"]["id"] == audit_id),
             "audit record {audit_id} stored"
         );
         assert_eq!(writes(&emulator), 0);

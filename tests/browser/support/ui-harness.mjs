@@ -36,7 +36,7 @@ export async function startUi() {
   const jira = new UiFakeJira({ admins: [ADMIN], agents: [AGENT] });
   // Queue pushes (bulk jobs) are kept for the test to consume when it chooses.
   const queued = [];
-  new ForgeRuntime({ jira: jira.handle, allowSlashInKeys: true, onQueuePush: (push) => queued.push(push.body) }).install();
+  new ForgeRuntime({ jira: jira.handle, onQueuePush: (push) => queued.push(push.body) }).install();
   const app = ForgeRuntime.loadBundle(BUNDLE_DIR, 'index');
   const viewer = { accountId: ADMIN, extension: {} };
   const invoke = (accountId, functionKey, payload = {}, extension = {}) =>

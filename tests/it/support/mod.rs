@@ -19,7 +19,9 @@ pub use transport::{InProcessTransport, BASE};
 use entra_connect::config::{self, AppConfig};
 use entra_connect::graph::{Deadline, GraphClient, GraphSettings};
 use entra_connect::host::memory::MemoryHost;
-use entra_connect::host::{Host, HostError, JiraRequest, LogLevel};
+use entra_connect::host::{
+    EntityQuery, Host, HostError, JiraRequest, KeyQuery, LogLevel, Page, TxOp,
+};
 use entra_connect::http::HttpResponse;
 use entra_connect::lifecycle::ObjectId;
 use entra_connect::secret::Secret;
@@ -101,6 +103,24 @@ impl Host for EmulatorHost {
     }
     async fn kvs_delete(&self, key: &str) -> Result<(), HostError> {
         self.inner.kvs_delete(key).await
+    }
+    async fn kvs_query(&self, query: &KeyQuery) -> Result<Page, HostError> {
+        self.inner.kvs_query(query).await
+    }
+    async fn kvs_transact(&self, ops: &[TxOp]) -> Result<(), HostError> {
+        self.inner.kvs_transact(ops).await
+    }
+    async fn entity_get(&self, entity: &str, key: &str) -> Result<Option<Value>, HostError> {
+        self.inner.entity_get(entity, key).await
+    }
+    async fn entity_set(&self, entity: &str, key: &str, value: &Value) -> Result<(), HostError> {
+        self.inner.entity_set(entity, key, value).await
+    }
+    async fn entity_delete(&self, entity: &str, key: &str) -> Result<(), HostError> {
+        self.inner.entity_delete(entity, key).await
+    }
+    async fn entity_query(&self, query: &EntityQuery) -> Result<Page, HostError> {
+        self.inner.entity_query(query).await
     }
     async fn secret_get(&self, key: &str) -> Result<Option<String>, HostError> {
         self.inner.secret_get(key).await

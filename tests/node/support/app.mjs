@@ -17,7 +17,7 @@ export function loadApp({ admins = [ADMIN], jsm } = {}) {
   }
   process.chdir(mkdtempSync(path.join(tmpdir(), 'entra-connect-test-')));
   const jira = new FakeJira({ admins, jsm });
-  const runtime = new ForgeRuntime({ jira: jira.handle, allowSlashInKeys: true }).install();
+  const runtime = new ForgeRuntime({ jira: jira.handle }).install();
   const app = ForgeRuntime.loadBundle(BUNDLE_DIR, 'index');
   const invoke = (accountId, functionKey, payload = {}) =>
     jira.as(accountId, () => runtime.invoke({ kind: 'resolver' }, () =>
