@@ -22,7 +22,7 @@ use crate::lifecycle::exec::run_changes_keeping_responses;
 use crate::lifecycle::licences::{assignment_error_text, licensed_states, LicenceName, MAX_SKUS};
 use crate::lifecycle::outcome::{Remainder, RemainderKind, StepOutcome, StepReport};
 use crate::lifecycle::plan::Step;
-use crate::lifecycle::rules::{Condition, RuleSubject};
+use crate::lifecycle::rules::{check_rule_head, Condition, RuleSubject};
 use serde::{Deserialize, Serialize};
 
 /// Key of the step that assigns (and removes) rule licences.
@@ -90,21 +90,7 @@ impl LicenceRules {
         }
         for (i, rule) in rules.iter().enumerate() {
             let field = format!("licenceRules[{i}]");
-            if rule.name.trim().is_empty() {
-                return Err(OpError::invalid(&format!("{field}.name"), "is required"));
-            }
-            if rule.when.is_empty() {
-                return Err(OpError::invalid(
-                    &format!("{field}.when"),
-                    "needs at least one condition",
-                ));
-            }
-            if let Some(j) = rule.when.iter().position(|c| c.equals.trim().is_empty()) {
-                return Err(OpError::invalid(
-                    &format!("{field}.when[{j}].equals"),
-                    "is required",
-                ));
-            }
+            check_rule_head(&field, &rule.name, &rule.when)?;
             if rule.skus.is_empty() {
                 return Err(OpError::invalid(
                     &format!("{field}.skus"),

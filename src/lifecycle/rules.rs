@@ -128,21 +128,7 @@ impl GroupRules {
     pub fn new(rules: Vec<GroupRule>) -> Result<Self, OpError> {
         for (i, rule) in rules.iter().enumerate() {
             let field = format!("groupRules[{i}]");
-            if rule.name.trim().is_empty() {
-                return Err(OpError::invalid(&format!("{field}.name"), "is required"));
-            }
-            if rule.when.is_empty() {
-                return Err(OpError::invalid(
-                    &format!("{field}.when"),
-                    "needs at least one condition",
-                ));
-            }
-            if let Some(j) = rule.when.iter().position(|c| c.equals.trim().is_empty()) {
-                return Err(OpError::invalid(
-                    &format!("{field}.when[{j}].equals"),
-                    "is required",
-                ));
-            }
+            check_rule_head(&field, &rule.name, &rule.when)?;
             if rule.groups.is_empty() {
                 return Err(OpError::invalid(
                     &format!("{field}.groups"),
@@ -184,6 +170,28 @@ impl GroupRules {
             .flat_map(|rule| rule.groups.iter().cloned())
             .collect()
     }
+}
+
+/// Checks what every rule shares, group rule or licence rule: a name and at
+/// least one condition, each with a value. `field` is the rule's path (e.g.
+/// `groupRules[2]`); the error names the first offending path under it.
+pub fn check_rule_head(field: &str, name: &str, when: &[Condition]) -> Result<(), OpError> {
+    if name.trim().is_empty() {
+        return Err(OpError::invalid(&format!("{field}.name"), "is required"));
+    }
+    if when.is_empty() {
+        return Err(OpError::invalid(
+            &format!("{field}.when"),
+            "needs at least one condition",
+        ));
+    }
+    if let Some(j) = when.iter().position(|c| c.equals.trim().is_empty()) {
+        return Err(OpError::invalid(
+            &format!("{field}.when[{j}].equals"),
+            "is required",
+        ));
+    }
+    Ok(())
 }
 
 #[cfg(test)]
