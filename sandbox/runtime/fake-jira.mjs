@@ -4,14 +4,18 @@
 // Without a `jsm` it answers permissions only (enough for the Node tests of
 // the admin resolvers). With a `FakeJsm` (sandbox/fake-jsm.mjs) it also
 // serves users, issues, JSM requests, comments, approvals and issue properties.
+// With a `FakeAssets` (runtime/fake-assets.mjs) it serves the Assets import
+// API and the AQL object search under /jsm/assets/...
 export class FakeJira {
   /**
    * @param {object} [options]
    * @param {string[]} [options.admins] account ids holding ADMINISTER
    * @param {import('../fake-jsm.mjs').FakeJsm} [options.jsm] the site's requests and people
+   * @param {import('./fake-assets.mjs').FakeAssets} [options.assets] the site's Assets workspace
    */
-  constructor({ admins, jsm } = {}) {
+  constructor({ admins, jsm, assets } = {}) {
     this.jsm = jsm;
+    this.assets = assets;
     this.admins = new Set(admins ?? jsm?.admins() ?? []);
     this.requests = [];
     this.currentAccountId = null;
@@ -32,6 +36,7 @@ export class FakeJira {
     this.requests.push({ method, path, body, asUser });
     const url = new URL(path, 'http://jira.local');
     const caller = asUser ? this.currentAccountId : null;
+    if (this.assets && url.pathname.startsWith('/jsm/assets/')) return this.assets.handle({ method, path, body, asUser });
     if (method === 'GET' && url.pathname === '/rest/api/3/mypermissions') {
       const asked = (url.searchParams.get('permissions') ?? '').split(',').filter(Boolean);
       const isAdmin = asUser && this.admins.has(this.currentAccountId);
