@@ -151,3 +151,27 @@ async function ensureServiceKey({ app, admin, dataDir, record }) {
   record('serviceKey', 'done', saved ? 'the saved key was no longer valid: issued a new one' : `issued a service key (kept in ${file})`);
   return issued.value.key;
 }
+
+/** The sandbox's Assets import configuration: the app's defaults (contract `AssetsConfig`). */
+export const SANDBOX_ASSETS_CONFIG = Object.freeze({ mode: 'full', schedule: 'daily', dailyHourUtc: 2, includeGuests: true, includeDisabled: true });
+
+/**
+ * Configures the Assets import source as the Assets admin does in its
+ * "Configure App" view: `assets.config.save` with the view's context
+ * (`{workspaceId, importId, schemaId}`), as the site admin. Returns one
+ * setup step; "missing" while the app has no Assets import module.
+ */
+export async function configureAssets({ app, admin, assets, importId }) {
+  const steps = [];
+  const record = (name, state, message) => steps.push({ name, state, message });
+  const source = assets.sources.get(importId);
+  const context = { workspaceId: assets.workspaceId, importId, schemaId: source.schemaId };
+  const declared = app.manifest?.modules?.['jiraServiceManagement:assetsImportType']?.length;
+  if (!declared) {
+    record('assets.config.save', 'missing', 'the app declares no jiraServiceManagement:assetsImportType module yet');
+    return steps[0];
+  }
+  const answer = await app.resolver(admin, 'assets.config.save', { ...context, config: SANDBOX_ASSETS_CONFIG }, 'entra-assets-import', { extension: { ...context, type: 'jiraServiceManagement:assetsImportType' } });
+  recordResolver(record, 'assets.config.save', answer, `Assets workspace ${assets.workspaceId}: import source "${source.name}" (${importId}) configured, mapping ${answer?.value?.mapping ?? 'saved'}; ${SANDBOX_ASSETS_CONFIG.mode} import, ${SANDBOX_ASSETS_CONFIG.schedule} at ${SANDBOX_ASSETS_CONFIG.dailyHourUtc}:00 UTC`);
+  return steps[0];
+}

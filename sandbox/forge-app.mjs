@@ -16,6 +16,7 @@ const PAGE_MODULES = {
   'jira:issuePanel': 'Issue panel',
   'jiraServiceManagement:portalRequestDetail': 'Portal panel',
   'jiraServiceManagement:portalRequestDetailPanel': 'Portal panel',
+  'jiraServiceManagement:assetsImportType': 'Assets import configuration',
 };
 
 export class ForgeApp {
@@ -149,6 +150,7 @@ export class ForgeApp {
     const job = (async () => {
       await new Promise((resolve) => setImmediate(resolve));
       for (const event of body.payload ?? []) {
+        if (this.runtime.cancelledJobs.has(body.jobId)) break;
         try {
           await this.runtime.invoke({ kind: 'consumer', functionKey: consumer.functionKey }, () =>
             handle({ ...event, queueName: body.queueName, jobId: body.jobId, eventId: randomUUID(), retryContext: { retryCount: 0 } }, this.#context(consumer.key)));

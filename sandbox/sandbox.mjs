@@ -9,11 +9,19 @@ import { ForgeApp } from './forge-app.mjs';
 import { FakeJsm } from './fake-jsm.mjs';
 import { FakeJira } from './runtime/fake-jira.mjs';
 import { KeyValueStore } from './runtime/kvs-store.mjs';
-import { configureApp } from './configure.mjs';
+import { configureApp, configureAssets } from './configure.mjs';
+import { FakeAssets } from './runtime/fake-assets.mjs';
 import { loadTenantSeed, DEMO_SEED } from './tenant-seed.mjs';
 import { Site } from './site.mjs';
 import { startServer, SERVICE_API_PATH } from './server.mjs';
 import { SANDBOX_ADMIN, sampleRequests } from './sample-data.mjs';
+
+/**
+ * The site's Assets workspace and its one import source of the app's import
+ * type. Fixed ids: the app's configuration for the import (kept in its
+ * storage) still matches it after a restart.
+ */
+export const SANDBOX_ASSETS = Object.freeze({ workspaceId: 'a55e7500-0000-4000-8000-000000000001', importId: 'a55e7500-0000-4000-8000-0000000000a1', schemaId: '1', name: 'Entra ID users and groups' });
 
 /** The app's Forge storage (KVS, secrets, Custom Entity Store) inside the data folder: a SQLite database. */
 export const STORAGE_FILE = 'forge-storage.sqlite';
@@ -34,7 +42,10 @@ export async function startSandbox({ root, dataDir, port, host = '127.0.0.1', lo
   // imported once on the first start, so a sandbox user keeps their data.
   const store = new KeyValueStore({ file: path.join(dataDir, STORAGE_FILE), importJson: path.join(dataDir, 'kvs.json') });
   const jsm = new FakeJsm({ file: path.join(dataDir, 'jsm.json') });
-  const jira = new FakeJira({ jsm });
+  // The Assets workspace lives in memory: its objects start again on every start.
+  const assets = new FakeAssets({ workspaceId: SANDBOX_ASSETS.workspaceId, appModuleKey: 'entra-assets-import' });
+  assets.addImportSource({ importId: SANDBOX_ASSETS.importId, schemaId: SANDBOX_ASSETS.schemaId, name: SANDBOX_ASSETS.name });
+  const jira = new FakeJira({ jsm, assets });
   const emulator = await startEmulator({ binary: path.join(root, 'target', 'release', 'entra-emulator'), seed }).catch((error) => {
     throw seed ? new Error(`The Entra emulator refused the tenant seed ${seed}: ${error.message}`) : error;
   });
@@ -42,9 +53,10 @@ export async function startSandbox({ root, dataDir, port, host = '127.0.0.1', lo
   try {
     const app = new ForgeApp({ bundleDir: path.join(root, 'build', 'forge'), manifestFile: path.join(root, 'manifest.yml'), store, jira, log });
     const { steps, serviceKey } = await configureApp({ app, admin: SANDBOX_ADMIN, emulator, jsm, dataDir, tenant });
+    steps.push(await configureAssets({ app, admin: SANDBOX_ADMIN, assets, importId: SANDBOX_ASSETS.importId }));
     const endpoints = { serviceKey };
     const notes = persistenceNotes({ dataDir, restored: jsm.restored, seed });
-    const site = new Site({ app, jsm, emulator, endpoints, setup: steps, notes });
+    const site = new Site({ app, jsm, emulator, endpoints, setup: steps, notes, assets, assetsImportId: SANDBOX_ASSETS.importId });
     // A new site demos itself: the samples go through the app's own triggers.
     if (!jsm.restored) steps.push(await site.raiseSamples(sampleRequests()));
     server = await startServer({ site, port, host, log });
@@ -77,6 +89,6 @@ function persistenceNotes({ dataDir, restored, seed }) {
     ...(seed ? [`Entra tenant from the tenant seed ${seed} (SANDBOX_TENANT_SEED); the sample requests name demo-tenant people.`] : []),
     restored ? `Reusing the data in ${dataDir}.` : `New data folder ${dataDir}.`,
     `Kept across restarts: app storage and secrets in the SQLite database ${path.join(dataDir, STORAGE_FILE)}, the JSM requests (jsm.json), the service key (service-key.json).`,
-    'Not kept: the Entra tenant lives in the emulator\'s memory and starts again from the demo tenant on every start. Delete the data folder (or run with --reset) for a clean site.',
+    'Not kept: the Entra tenant lives in the emulator\'s memory and starts again from the demo tenant on every start; so do the Assets workspace\'s objects. Delete the data folder (or run with --reset) for a clean site.',
   ];
 }

@@ -70,6 +70,8 @@ function apiRoutes(site) {
     ['POST', /^\/api\/requests\/([^/]+)\/actions\/([^/]+)$/, ([key, action], body) => site.runAction(key, action, body)],
     ['POST', /^\/api\/scheduled\/run$/, (_p, body) => site.runScheduled(body?.key)],
     ['POST', /^\/api\/bridge\/invoke$/, (_p, body) => site.bridgeInvoke(body)],
+    ['GET', /^\/api\/assets$/, () => site.assetsState()],
+    ['POST', /^\/api\/assets\/run$/, () => site.runAssetsImport()],
   ];
 }
 

@@ -3,10 +3,13 @@
 // approve it, comment, let automation call the Service API or an action, let
 // the scheduler run) and triggers what Jira would trigger in the app.
 import { SANDBOX_ADMIN } from './sample-data.mjs';
+import { runImport, latestExecution } from './runtime/assets-driver.mjs';
 
 export class Site {
-  constructor({ app, jsm, emulator, endpoints, setup, notes }) {
+  constructor({ app, jsm, emulator, endpoints, setup, notes, assets, assetsImportId }) {
     this.app = app;
+    this.assets = assets;
+    this.assetsImportId = assetsImportId;
     this.jsm = jsm;
     this.emulator = emulator;
     this.endpoints = endpoints;
@@ -125,11 +128,54 @@ export class Site {
     return { results };
   }
 
+  /**
+   * The Assets workspace: `{importSource, objectTypes, objects: {<object type name>: [object]}, executions}`,
+   * each object with its attributes by name (references as `{objectKey, label}` lists).
+   */
+  assetsState() {
+    if (!this.assets) throw httpError(404, 'The sandbox has no Assets workspace');
+    const source = this.assets.sources.get(this.assetsImportId);
+    return {
+      importSource: source ? { workspaceId: this.assets.workspaceId, importId: source.id, schemaId: source.schemaId, name: source.name } : null,
+      objectTypes: this.assets.objectTypes(),
+      objects: this.assets.objects(),
+      executions: this.assets.executions().map(({ clientGeneratedIds, ...e }) => e),
+    };
+  }
+
+  /**
+   * The Assets admin presses "Import data": Assets calls the app's
+   * `startImport`, and the queue runs until the execution is DONE or
+   * CANCELLED (runtime/assets-driver.mjs). Answers the execution.
+   */
+  async runAssetsImport() {
+    if (!this.assets) throw httpError(404, 'The sandbox has no Assets workspace');
+    if (!this.app.manifest?.modules?.['jiraServiceManagement:assetsImportType']?.length) throw httpError(409, 'The app declares no jiraServiceManagement:assetsImportType module yet');
+    // Events the app queued outside a run (the hourly schedule) finish first.
+    await this.app.settle();
+    let run;
+    try {
+      run = await runImport({ runtime: this.app.runtime, app: this.app, assets: this.assets, importId: this.assetsImportId });
+    } catch (error) {
+      // startImport throws an Error an Assets admin can act on; the page shows it.
+      throw httpError(409, error.message);
+    }
+    const execution = latestExecution(this.assets, this.assetsImportId);
+    return { started: run.started, events: run.events, delayedSeconds: run.delayedSeconds, execution: execution && (({ clientGeneratedIds, ...e }) => e)(execution) };
+  }
+
   /** `invoke()` from an embedded Custom UI page (the fake @forge/bridge). */
   async bridgeInvoke({ moduleKey, functionKey, payload = {}, accountId = SANDBOX_ADMIN, issueKey }) {
     const issue = issueKey ? this.#issue(issueKey) : null;
-    const extension = issue ? { issue: { id: issue.id, key: issue.key }, project: { id: this.jsm.project.id, key: this.jsm.project.key }, request: { key: issue.key } } : {};
+    const extension = issue ? { issue: { id: issue.id, key: issue.key }, project: { id: this.jsm.project.id, key: this.jsm.project.key }, request: { key: issue.key } }
+      : moduleKey === 'entra-assets-import' && this.assets ? this.#assetsExtension() : {};
     return this.app.resolver(accountId, functionKey, payload, moduleKey, { extension });
+  }
+
+  // What Assets gives its "Configure App" view of the import source.
+  #assetsExtension() {
+    const source = this.assets.sources.get(this.assetsImportId);
+    return { workspaceId: this.assets.workspaceId, importId: this.assetsImportId, schemaId: source?.schemaId, type: 'jiraServiceManagement:assetsImportType' };
   }
 
   async #fire(eventType, issue, extra) {

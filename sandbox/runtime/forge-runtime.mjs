@@ -60,6 +60,9 @@ export class ForgeRuntime {
     this.kvs = new KvsService({ store: this.store, entities: this.entities, now, enforceRate: enforceStorageRate, allowSlashInKeys });
     this.jira = jira ?? (async () => ({ status: 404, body: JSON.stringify({ errorMessages: ['No fake Jira configured'] }) }));
     this.onQueuePush = onQueuePush ?? (() => {});
+    // Jobs cancelled through `Queue.getJob(jobId).cancel()`: their events not yet delivered are dropped by whoever delivers.
+    this.cancelledJobs = new Set();
+    this.pushedJobs = new Set();
     this.queueMinute = { start: -1, events: 0 };
     this.calls = [];
     this.appId = 'ari:cloud:ecosystem::app/00000000-0000-4000-8000-000000000000';
@@ -179,8 +182,16 @@ export class ForgeRuntime {
       const push = body ? JSON.parse(body) : {};
       const refusal = this.#queueRefusal(push);
       if (refusal) return refusal;
+      this.pushedJobs.add(push.jobId);
       this.onQueuePush({ path: urlPath, body: push });
       return new Response('{}', { status: 201 });
+    }
+    // @forge/events JobProgress.cancel(): 204, or 404 for a job never pushed (JobDoesNotExistError).
+    if (urlPath.startsWith('/webhook/queue/cancel/')) {
+      const { jobId } = body ? JSON.parse(body) : {};
+      if (!this.pushedJobs.has(jobId)) return json(404, { message: `No job ${jobId}` });
+      this.cancelledJobs.add(jobId);
+      return new Response(null, { status: 204 });
     }
     return json(404, { code: 'NOT_FOUND', message: `The local Forge runtime does not serve ${urlPath}` });
   }

@@ -69,6 +69,7 @@ function render() {
   const content = document.getElementById('content');
   if (state.view === 'portal') content.replaceChildren(portalView());
   else if (state.view === 'admin') content.replaceChildren(adminView());
+  else if (state.view === 'assets') content.replaceChildren(assetsView());
   else content.replaceChildren(state.request ? requestView(state.request) : h('div', { class: 'card empty' }, 'Pick a request from the queue, or raise one on the Portal tab.'));
   renderQueue();
   renderTenant();
@@ -217,9 +218,62 @@ function adminView() {
     h('div', { class: 'card' }, h('h3', {}, adminPage?.title ?? 'Admin page'), adminPage ? customUi(adminPage, {}) : h('p', { class: 'muted' }, 'The app has no admin page yet.')));
 }
 
+// Assets: the workspace's import source (the app's configuration view),
+// "Import data" as the Assets admin presses it, the executions, and the
+// objects per object type with their attributes and references.
+async function loadAssets() {
+  try {
+    state.assets = await api('/api/assets');
+  } catch (error) {
+    state.assets = { error: error.message };
+  }
+  if (state.view === 'assets') document.getElementById('content').replaceChildren(assetsView());
+}
+
+function assetsValue(value) {
+  if (Array.isArray(value)) return value.map((r) => r.label ?? r).join(', ') || '—';
+  if (value === null || value === undefined || value === '') return '—';
+  return String(value);
+}
+
+function assetsView() {
+  const a = state.assets;
+  if (!a) {
+    loadAssets();
+    return h('div', { class: 'card' }, 'Loading the Assets workspace…');
+  }
+  if (a.error) return h('div', { class: 'card' }, `Assets: ${a.error}`);
+  const configPage = page('jiraServiceManagement:assetsImportType');
+  const run = () => act('Assets import', () => api('/api/assets/run', {})).then(loadAssets);
+  const executions = h('table', { class: 'fields', 'data-testid': 'assets-executions' },
+    h('tr', {}, h('th', {}, 'Execution'), h('th', {}, 'Status'), h('th', {}, 'Started'), h('th', {}, 'Chunks'), h('th', {}, 'Records')),
+    [...a.executions].reverse().map((e) => h('tr', {}, h('td', {}, h('code', {}, e.id.slice(0, 8))), h('td', {}, lozenge(e.status)), h('td', {}, e.startedAt), h('td', {}, String(e.chunks)), h('td', {}, String(e.records)))));
+  const types = a.objectTypes.map((t) => {
+    const objects = a.objects[t.name] ?? [];
+    const columns = t.attributes.map((x) => x.name).filter((name) => objects.some((o) => name in o.attributes));
+    return h('div', { class: 'card', 'data-testid': `assets-type-${t.name}` },
+      h('h3', {}, `${t.name} · ${objects.length} objects`),
+      objects.length
+        ? h('div', { class: 'list wide', tabindex: '0', role: 'region', 'aria-label': `${t.name} objects` },
+          h('table', { class: 'fields' },
+            h('tr', {}, h('th', {}, 'Key'), columns.map((c) => h('th', {}, c))),
+            objects.map((o) => h('tr', {}, h('td', {}, h('code', {}, o.objectKey)), columns.map((c) => h('td', {}, assetsValue(o.attributes[c])))))))
+        : h('p', { class: 'muted' }, 'No objects yet: run the import.'));
+  });
+  return h('div', {},
+    h('div', { class: 'card' }, h('h1', {}, 'Assets'),
+      h('p', { class: 'muted' }, a.importSource ? `Import source "${a.importSource.name}" (${a.importSource.importId}) in workspace ${a.importSource.workspaceId}, object schema ${a.importSource.schemaId}.` : 'No import source.'),
+      h('div', { class: 'row' }, h('button', { 'data-testid': 'assets-run', onclick: run }, 'Import data'), h('button', { onclick: loadAssets }, 'Refresh')),
+      state.result && h('pre', { class: 'result' }, JSON.stringify(state.result.value, null, 2)),
+      h('h3', {}, 'Executions'), a.executions.length ? executions : h('p', { class: 'muted' }, 'No execution yet.')),
+    ...types,
+    h('div', { class: 'card' }, h('h3', {}, configPage?.title ?? 'Assets import configuration'),
+      configPage && a.importSource ? customUi(configPage, { assets: a.importSource }) : h('p', { class: 'muted' }, 'The app declares no Assets import type yet.')));
+}
+
 // A Custom UI resource in an iframe; /custom-ui/ injects the sandbox bridge.
-function customUi(pageModule, { issueKey }) {
-  const query = new URLSearchParams({ moduleKey: pageModule.key, ...(issueKey ? { issueKey } : {}) });
+function customUi(pageModule, { issueKey, assets }) {
+  const query = new URLSearchParams({ moduleKey: pageModule.key, ...(issueKey ? { issueKey } : {}), ...(assets ? { importId: assets.importId, workspaceId: assets.workspaceId, schemaId: assets.schemaId } : {}) });
   return h('iframe', { class: 'custom-ui', src: `/custom-ui/${pageModule.resource}/?${query}`, title: pageModule.title, 'data-testid': `custom-ui-${pageModule.key}` });
 }
 
@@ -276,6 +330,7 @@ document.getElementById('tabs').addEventListener('click', (event) => {
   if (!view) return;
   state.view = view;
   state.result = null;
+  if (view === 'assets') state.assets = null;
   render();
 });
 

@@ -17,7 +17,10 @@
     moduleKey,
     siteUrl: location.origin,
     environmentType: 'DEVELOPMENT',
-    extension: issueKey ? { issue: { key: issueKey }, request: { key: issueKey }, project: { key: 'ITSM' } } : {},
+    extension: issueKey ? { issue: { key: issueKey }, request: { key: issueKey }, project: { key: 'ITSM' } }
+      // The Assets import configuration view: Assets gives the import source's ids.
+      : params.get('importId') ? { importId: params.get('importId'), workspaceId: params.get('workspaceId'), schemaId: params.get('schemaId'), type: 'jiraServiceManagement:assetsImportType' }
+        : {},
     theme: { colorMode: matchMedia('(prefers-color-scheme: dark)').matches ? 'dark' : 'light' },
   };
   async function invoke({ functionKey, payload }) {
