@@ -36,6 +36,7 @@ function render(view) {
     header(user, account),
     pendingSection(view.pending),
     facts(user),
+    assetsLink(view.assetsObject),
     groupsSection(view, account),
     view.canAct ? actionsSection(view, user) : h('p', { class: 'subtlest' }, 'Only agents who can edit this request can change the account.'),
     h('div', { class: 'toolbar' },
@@ -76,6 +77,13 @@ function facts(user) {
     ['Password changed', user.lastPasswordChangeDateTime && formatDate(user.lastPasswordChangeDateTime)],
   ];
   return h('dl', { class: 'facts' }, rows.map(([k, v]) => [h('dt', {}, k), h('dd', {}, v ?? '—')]));
+}
+
+/** The person's Entra User object in JSM Assets, when the Assets import has one. */
+function assetsLink(object) {
+  if (!object?.url) return null;
+  return h('p', { class: 'assets-object' }, 'Assets: ',
+    h('a', { href: object.url, target: '_blank', rel: 'noopener noreferrer' }, object.label ?? object.objectKey), ' ', h('code', { class: 'subtle' }, object.objectKey));
 }
 
 function groupsSection(view, account) {

@@ -18,3 +18,8 @@ test('every Custom UI page is under 150 KB gzip', () => {
     assert.ok(gzip < BUDGET_GZIP_BYTES, `${page}: ${gzip} bytes gzip, over the ${BUDGET_GZIP_BYTES}-byte budget`);
   }
 });
+
+test('the Assets import configuration view is one of the built pages, with its icon', () => {
+  assert.ok(PAGES.includes('assets-import'));
+  assert.ok(existsSync(path.join(UI_OUT, 'assets-import', 'icon.svg')), 'build/static/assets-import/icon.svg');
+});
