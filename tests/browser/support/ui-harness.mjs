@@ -81,7 +81,7 @@ export async function startUi() {
     viewer.accountId = accountId;
     viewer.extension = extension;
     const context = await browser.newContext({ viewport: { width, height: 900 }, colorScheme: theme });
-    await context.addInitScript(installFakeBridge, { theme });
+    await context.addInitScript(installFakeBridge, { theme, extension });
     const tab = await context.newPage();
     const problems = [];
     tab.on('pageerror', (e) => problems.push(e.message));
@@ -105,7 +105,7 @@ export async function startUi() {
 }
 
 /** Runs in the page before its scripts: the Custom UI host's bridge. */
-function installFakeBridge({ theme }) {
+function installFakeBridge({ theme, extension }) {
   window.__bridge = {
     callBridge: async (name, args) => {
       if (name === 'invoke') {
@@ -116,7 +116,7 @@ function installFakeBridge({ theme }) {
         document.documentElement.setAttribute('data-color-mode', theme);
         return undefined;
       }
-      if (name === 'getContext') return { theme: { colorMode: theme } };
+      if (name === 'getContext') return { theme: { colorMode: theme }, extension };
       throw new Error(`the test bridge does not implement ${name}`);
     },
   };
