@@ -4,6 +4,7 @@
 
 pub mod batch;
 pub mod client;
+pub mod delta;
 pub mod error;
 pub mod model;
 pub mod odata;

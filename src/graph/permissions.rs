@@ -17,8 +17,8 @@
 //! `Directory.ReadWrite.All` do not stand in for them.
 
 use super::resources::{
-    authentication_methods as auth, deleted_items, groups, invitations, licenses, organization,
-    role_management, users, GraphCall,
+    authentication_methods as auth, deleted_items, delta, groups, invitations, licenses,
+    organization, role_management, users, GraphCall,
 };
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -60,6 +60,9 @@ pub enum Feature {
     AccountDeletion,
     /// `guest.invite`: B2B invitations with sponsors, and the guest's groups.
     GuestInvitation,
+    /// The JSM Assets import: users with their managers and groups with
+    /// their members, read by delta queries ([`crate::graph::delta`]).
+    AssetsImport,
 }
 
 impl Feature {
@@ -79,6 +82,7 @@ impl Feature {
         Feature::MfaReset,
         Feature::AccountDeletion,
         Feature::GuestInvitation,
+        Feature::AssetsImport,
     ];
 
     /// Stable key for JSON (`"offboarding"`).
@@ -98,6 +102,7 @@ impl Feature {
             Feature::MfaReset => "mfaReset",
             Feature::AccountDeletion => "accountDeletion",
             Feature::GuestInvitation => "guestInvitation",
+            Feature::AssetsImport => "assetsImport",
         }
     }
 
@@ -120,6 +125,7 @@ impl Feature {
             Feature::MfaReset => "Reset MFA (remove authentication methods)",
             Feature::AccountDeletion => "Delete and restore accounts",
             Feature::GuestInvitation => "Invite guests",
+            Feature::AssetsImport => "Import users and groups into JSM Assets",
         }
     }
 
@@ -233,15 +239,19 @@ impl Feature {
                 users::SET_ACCOUNT_ENABLED,
             ],
             Feature::GuestInvitation => &[invitations::CREATE_INVITATION, groups::ADD_MEMBER],
+            Feature::AssetsImport => &[delta::USERS_DELTA, delta::GROUPS_DELTA],
         }
     }
 
     /// The feature with the ones its routes always use too: every route
     /// resolves the people and groups it names ([`Feature::Lookups`]), and
-    /// every change passes the privileged-target guard.
+    /// every change passes the privileged-target guard. The Assets import
+    /// is no route and needs neither.
     pub fn with_prerequisites(self) -> Vec<Feature> {
         match self {
             Feature::Lookups => vec![Feature::Lookups],
+            // The import reads; it resolves no one and changes nothing.
+            Feature::AssetsImport => vec![Feature::AssetsImport],
             Feature::PrivilegedTargetGuard => {
                 vec![Feature::PrivilegedTargetGuard, Feature::Lookups]
             }

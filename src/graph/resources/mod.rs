@@ -13,6 +13,7 @@
 
 pub mod authentication_methods;
 pub mod deleted_items;
+pub mod delta;
 pub mod groups;
 pub mod invitations;
 pub mod licenses;
@@ -125,6 +126,8 @@ pub const CALLS: &[GraphCall] = &[
     deleted_items::GET_DELETED_USER,
     deleted_items::RESTORE_DELETED_USER,
     invitations::CREATE_INVITATION,
+    delta::USERS_DELTA,
+    delta::GROUPS_DELTA,
 ];
 
 #[cfg(test)]
@@ -283,6 +286,8 @@ mod tests {
                 invitations::CREATE_INVITATION,
                 invitations::create_invitation(serde_json::json!({})),
             ),
+            (delta::USERS_DELTA, delta::users_delta()),
+            (delta::GROUPS_DELTA, delta::groups_delta()),
         ];
         let built: Vec<(GraphCall, GraphRequest)> = built
             .into_iter()
