@@ -53,6 +53,9 @@ SERVED = [
     "/directory/deleteditems/{id}/restore",
     "/invitations",
     "/users/{id}/sponsors",
+    # A leaver's hand-over.
+    "/users/{id}/directreports",
+    "/users/{id}/ownedobjects",
 ]
 
 

@@ -188,6 +188,14 @@ pub(crate) fn route(tenant: &mut Tenant, call: &Call) -> GraphResult {
                 rest.first().copied(),
             )
         }
+        [u, id, rel, rest @ ..]
+            if is(u, "users")
+                && (is(rel, "directReports") || is(rel, "ownedObjects"))
+                && rest.len() <= 1
+                && m == Method::GET =>
+        {
+            users::related(tenant, call, id, rel, rest.first().copied())
+        }
         [u, id, a] if is(u, "users") && is(a, "revokeSignInSessions") && m == Method::POST => {
             users::revoke_sessions(tenant, call, id)
         }

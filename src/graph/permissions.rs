@@ -32,7 +32,8 @@ pub enum Feature {
     /// `user.create`: UPN probe, verified domains, create, manager, groups.
     Onboarding,
     /// `user.offboard`: disable, revoke sessions, leave groups, remove
-    /// licences, leave date.
+    /// licences, leave date, and the hand-over (the leaver's direct reports
+    /// to the successor: `User.ReadWrite.All`, as for any manager change).
     Offboarding,
     /// `user.transfer` and `user.update`: profile, manager, re-derived groups.
     ProfileChanges,
@@ -107,7 +108,7 @@ impl Feature {
             Feature::Lookups => "Look up users, managers, groups and memberships",
             Feature::Onboarding => "Onboarding (create accounts)",
             Feature::Offboarding => {
-                "Offboarding (disable, revoke, leave groups, remove licences, leave date)"
+                "Offboarding (disable, revoke, leave groups, remove licences, leave date, direct reports to the successor)"
             }
             Feature::ProfileChanges => "Transfers and profile updates",
             Feature::EnableDisable => "Disable and enable accounts",
@@ -178,6 +179,10 @@ impl Feature {
                 users::GET_USER,
                 licenses::LIST_SUBSCRIBED_SKUS,
                 licenses::ASSIGN_LICENSE,
+                // The hand-over: the leaver's team moves to the successor.
+                users::LIST_DIRECT_REPORTS,
+                users::LIST_OWNED_GROUPS,
+                users::SET_MANAGER,
             ],
             Feature::ProfileChanges => &[
                 users::UPDATE_USER,

@@ -115,8 +115,10 @@ pub async fn resolve<H: Host, T: Transport>(
         RouteRequest::Offboard(OffboardInput {
             user,
             leave_date_time,
+            successor,
         }) => RouteRequest::Offboard(OffboardRequest {
             user,
+            successor,
             // Only serviceable groups are left; the procedure keeps those
             // the user is actually in.
             groups: ctx.config.policy.serviceable_groups.clone(),

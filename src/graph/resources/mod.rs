@@ -101,6 +101,8 @@ pub const CALLS: &[GraphCall] = &[
     users::LIST_TRANSITIVE_DIRECTORY_ROLES,
     users::LIST_TRANSITIVE_GROUPS,
     users::LIST_DIRECT_GROUPS,
+    users::LIST_DIRECT_REPORTS,
+    users::LIST_OWNED_GROUPS,
     groups::GET_GROUP,
     groups::SEARCH_GROUPS,
     groups::LIST_GROUPS_BY_ID,
