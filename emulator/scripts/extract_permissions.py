@@ -56,6 +56,8 @@ SERVED = [
     # A leaver's hand-over.
     "/users/{id}/directreports",
     "/users/{id}/ownedobjects",
+    "/groups/{id}/owners",
+    "/groups/{id}/owners/{id}",
 ]
 
 

@@ -110,6 +110,7 @@ pub(crate) fn tenant_summary(state: &State) -> Value {
                 "onPremisesSynced": g.is_synced(),
                 "roleAssignable": g.is_role_assignable(),
                 "memberIds": g.members,
+                "ownerIds": g.owners,
             })
         })
         .collect();

@@ -281,6 +281,16 @@ pub(crate) fn route(tenant: &mut Tenant, call: &Call) -> GraphResult {
         {
             groups::remove_member(tenant, call, id, member)
         }
+        [g, id, own, r]
+            if is(g, "groups") && is(own, "owners") && *r == "$ref" && m == Method::POST =>
+        {
+            groups::add_owner(tenant, call, id)
+        }
+        [g, id, own, owner, r]
+            if is(g, "groups") && is(own, "owners") && *r == "$ref" && m == Method::DELETE =>
+        {
+            groups::remove_owner(tenant, call, id, owner)
+        }
         [o] if is(o, "organization") && m == Method::GET => directory::organization(tenant, call),
         [d] if is(d, "directoryRoles") && m == Method::GET => directory::list_roles(tenant, call),
         [d, id, mem] if is(d, "directoryRoles") && is(mem, "members") && m == Method::GET => {

@@ -61,6 +61,12 @@ pub enum Feature {
     AccountDeletion,
     /// `guest.invite`: B2B invitations with sponsors, and the guest's groups.
     GuestInvitation,
+    /// Opt-in (`provisioning.handOverGroupOwnership`, off by default):
+    /// `user.offboard` makes the successor an owner of each group the
+    /// leaver owned and removes the leaver. Not in [`Feature::ALL`]: it
+    /// needs `Group.ReadWrite.All`, broader than the least set, and without
+    /// it the offboarding lists the owned groups as a remainder instead.
+    GroupOwnershipHandover,
 }
 
 impl Feature {
@@ -82,6 +88,19 @@ impl Feature {
         Feature::GuestInvitation,
     ];
 
+    /// Features an admin turns on in the settings (each names its setting
+    /// in [`Feature::setting`]): not in [`Feature::ALL`], so not in the
+    /// least set; the doctor says what each needs beyond it.
+    pub const OPT_IN: &'static [Feature] = &[Feature::GroupOwnershipHandover];
+
+    /// The setting that turns an opt-in feature on (`None` for the others).
+    pub fn setting(self) -> Option<&'static str> {
+        match self {
+            Feature::GroupOwnershipHandover => Some("provisioning.handOverGroupOwnership"),
+            _ => None,
+        }
+    }
+
     /// Stable key for JSON (`"offboarding"`).
     pub fn key(self) -> &'static str {
         match self {
@@ -99,6 +118,7 @@ impl Feature {
             Feature::MfaReset => "mfaReset",
             Feature::AccountDeletion => "accountDeletion",
             Feature::GuestInvitation => "guestInvitation",
+            Feature::GroupOwnershipHandover => "groupOwnershipHandover",
         }
     }
 
@@ -121,6 +141,9 @@ impl Feature {
             Feature::MfaReset => "Reset MFA (remove authentication methods)",
             Feature::AccountDeletion => "Delete and restore accounts",
             Feature::GuestInvitation => "Invite guests",
+            Feature::GroupOwnershipHandover => {
+                "Opt-in: hand a leaver's groups over to the successor (provisioning.handOverGroupOwnership)"
+            }
         }
     }
 
@@ -132,6 +155,7 @@ impl Feature {
             Feature::TemporaryAccessPass => Some("The tenant's Temporary Access Pass policy must enable the method."),
             Feature::MfaReset => Some("Each method type has its own permission; UserAuthenticationMethod.ReadWrite.All covers them all. Administrators' methods also need the app to hold Privileged Authentication Administrator."),
             Feature::AccountDeletion => Some("Deleting or restoring an administrator also needs the app to hold Privileged Authentication Administrator; the app refuses privileged targets first."),
+            Feature::GroupOwnershipHandover => Some("Off by default. Changing a group's owners needs Group.ReadWrite.All, which also lets the app change every group's properties; without the setting, offboarding lists the leaver's groups for a person to hand over."),
             _ => None,
         }
     }
@@ -238,6 +262,11 @@ impl Feature {
                 users::SET_ACCOUNT_ENABLED,
             ],
             Feature::GuestInvitation => &[invitations::CREATE_INVITATION, groups::ADD_MEMBER],
+            Feature::GroupOwnershipHandover => &[
+                users::LIST_OWNED_GROUPS,
+                groups::ADD_OWNER,
+                groups::REMOVE_OWNER,
+            ],
         }
     }
 
@@ -421,6 +450,16 @@ pub fn readme_table() -> String {
         "| **All features** | {} |\n",
         code(least_set(Feature::ALL))
     ));
+    for feature in Feature::OPT_IN {
+        // What the opt-in needs beyond the least set of all features.
+        let base = least_set(Feature::ALL);
+        let extra: Vec<&str> = feature
+            .needs()
+            .into_iter()
+            .filter(|n| !base.iter().any(|b| covers(b, n)))
+            .collect();
+        out.push_str(&format!("| {} | {} more |\n", feature.label(), code(extra)));
+    }
     out
 }
 
@@ -448,7 +487,7 @@ mod tests {
 
     #[test]
     fn every_feature_call_is_declared_and_every_call_serves_a_feature() {
-        for feature in Feature::ALL {
+        for feature in Feature::ALL.iter().chain(Feature::OPT_IN) {
             for call in feature.calls() {
                 assert!(
                     CALLS.contains(call),
@@ -459,7 +498,10 @@ mod tests {
         }
         for call in CALLS {
             assert!(
-                Feature::ALL.iter().any(|f| f.calls().contains(call)),
+                Feature::ALL
+                    .iter()
+                    .chain(Feature::OPT_IN)
+                    .any(|f| f.calls().contains(call)),
                 "{} serves no feature",
                 call.name
             );

@@ -2,8 +2,9 @@
 //! (named by the caller, else the leaver's manager), and the groups the
 //! leaver owned are listed, so no team is left without a manager and no
 //! group without a known owner. Changing a group's owners needs
-//! `Group.ReadWrite.All`, broader than anything offboarding needs, so the
-//! owned groups are a remainder naming the successor.
+//! `Group.ReadWrite.All`, broader than anything else the app needs, so it
+//! is an opt-in (`provisioning.handOverGroupOwnership`, off by default);
+//! without it the owned groups are a remainder naming the successor.
 //! Reads ride in the offboarding's first batch (no extra round trip):
 //! "List directReports"
 //! (<https://learn.microsoft.com/en-us/graph/api/user-list-directreports>)
@@ -11,10 +12,10 @@
 //! (<https://learn.microsoft.com/en-us/graph/api/user-list-ownedobjects>).
 
 use crate::graph::model::UserView;
-use crate::graph::resources::users;
+use crate::graph::resources::{groups, users};
 use crate::graph::GraphRequest;
 use crate::lifecycle::outcome::{Remainder, RemainderKind};
-use crate::lifecycle::plan::{Step, StepTarget, TargetKind};
+use crate::lifecycle::plan::{AlreadyDoneWhen, Step, StepTarget, TargetKind};
 use serde::Deserialize;
 
 /// A person or group as the hand-over reads it.
@@ -81,14 +82,21 @@ impl Successor {
     }
 }
 
-/// The hand-over's steps (one manager change per direct report, keyed
-/// `handover.manager:{reportId}`) and remainders (owned groups; reports
-/// with no one to move to). `graph_root` is the client's Graph root.
+/// The hand-over's steps and remainders: one manager change per direct
+/// report (keyed `handover.manager:{reportId}`); with `hand_over_owners`
+/// and a successor, per owned group the successor made an owner
+/// (`handover.owner.add:{groupId}`) and then the leaver removed
+/// (`handover.owner.remove:{groupId}`, after the add, so the group is never
+/// without an owner); otherwise the owned groups as a remainder naming the
+/// successor. Reports with no one to move to are a remainder too.
+/// `graph_root` is the client's Graph root.
 pub fn plan(
     leaver: &str,
+    leaver_id: &str,
     successor: Option<&Successor>,
     reports: &[Directory],
     owned_groups: &[Directory],
+    hand_over_owners: bool,
     graph_root: &str,
 ) -> (Vec<Step>, Vec<Remainder>) {
     let mut steps = Vec::new();
@@ -122,16 +130,47 @@ pub fn plan(
         )),
         None => {}
     }
-    if !owned_groups.is_empty() {
-        let to = successor.map_or_else(|| "a new owner".to_string(), |s| s.target.label());
-        remainder.push(Remainder::new(
-            RemainderKind::GroupOwnership,
-            format!(
-                "{leaver} owned the group{} {}: make {to} an owner in Entra (changing owners needs Group.ReadWrite.All, which the app does not ask for)",
-                if owned_groups.len() == 1 { "" } else { "s" },
-                names(owned_groups)
-            ),
-        ));
+    match successor {
+        Some(s) if hand_over_owners => {
+            for group in owned_groups {
+                let target = StepTarget::group(&group.id, group.display_name.as_deref());
+                let add_key = format!("handover.owner.add:{}", group.id);
+                steps.push(
+                    Step::new(
+                        add_key.clone(),
+                        format!(
+                            "Make {} an owner of group {}",
+                            s.target.label(),
+                            target.name()
+                        ),
+                        groups::add_owner(&group.id, &format!("{graph_root}/users/{}", s.id)),
+                    )
+                    .with_targets(vec![target.clone(), s.target.clone()])
+                    .already_done_when(AlreadyDoneWhen::AlreadyMember),
+                );
+                steps.push(
+                    Step::new(
+                        format!("handover.owner.remove:{}", group.id),
+                        format!("Remove {leaver} as an owner of group {}", target.name()),
+                        groups::remove_owner(&group.id, leaver_id),
+                    )
+                    .with_targets(vec![target])
+                    .after(add_key),
+                );
+            }
+        }
+        _ if !owned_groups.is_empty() => {
+            let to = successor.map_or_else(|| "a new owner".to_string(), |s| s.target.label());
+            remainder.push(Remainder::new(
+                RemainderKind::GroupOwnership,
+                format!(
+                    "{leaver} owned the group{} {}: make {to} an owner in Entra (or turn on provisioning.handOverGroupOwnership, which needs Group.ReadWrite.All)",
+                    if owned_groups.len() == 1 { "" } else { "s" },
+                    names(owned_groups)
+                ),
+            ));
+        }
+        _ => {}
     }
     (steps, remainder)
 }

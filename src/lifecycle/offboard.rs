@@ -39,6 +39,10 @@ pub struct OffboardRequest {
     /// removed: 0 removes them in this run; more leaves the removal as a
     /// [`crate::lifecycle::RemainderKind::Licence`] remainder naming the date.
     pub licence_removal_grace_days: u32,
+    /// Make the successor an owner of the groups the leaver owned, and
+    /// remove the leaver (`provisioning.handOverGroupOwnership`); otherwise
+    /// they are listed as a remainder.
+    pub hand_over_group_ownership: bool,
 }
 
 /// Offboards a leaver in two round trips (one read batch, one `$batch` of
@@ -198,9 +202,11 @@ pub async fn offboard<T: Transport, H: Host>(
     }
     let (handover_steps, handover_remainder) = handover::plan(
         &label,
+        &target.id,
         successor.as_ref(),
         &reports,
         &owned_groups,
+        request.hand_over_group_ownership,
         &client.settings().graph_root(),
     );
     changes.extend(handover_steps);
@@ -263,6 +269,25 @@ pub async fn offboard<T: Transport, H: Host>(
         outcome
             .remainder
             .extend(crate::lifecycle::readback::verify(client, &expected, deadline).await);
+    }
+    // An owner change Graph refused for want of permission: say which one
+    // the opt-in needs, beside Graph's words.
+    let refused_owners: Vec<String> = outcome
+        .steps
+        .iter()
+        .filter(|s| {
+            s.key.starts_with("handover.owner.add:") && s.outcome.refusal_status() == Some(403)
+        })
+        .flat_map(|s| s.targets.first().map(|t| format!("'{}'", t.name())))
+        .collect();
+    if !refused_owners.is_empty() {
+        outcome.remainder.push(Remainder::new(
+            RemainderKind::GroupOwnership,
+            format!(
+                "{label} still owns {}: Graph refused the owner change, which needs Group.ReadWrite.All (provisioning.handOverGroupOwnership; see the permission doctor); grant it and re-send, or change the owners in Entra",
+                refused_owners.join(", ")
+            ),
+        ));
     }
     if has_mailbox {
         // Graph v1.0 has no call to convert a mailbox to a shared one, set

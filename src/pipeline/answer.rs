@@ -137,10 +137,21 @@ pub fn outcome_answer(call: &OperationCall, executed: &Executed) -> CallAnswer {
             replay: false,
         };
     }
+    // A step Graph did not run because the step it depends on failed (424
+    // Failed Dependency) follows that failure: the first failure decides.
     let failures: Vec<&StepReport> = outcome
         .steps
         .iter()
         .filter(|s| matches!(s.outcome, StepOutcome::Failed { .. }))
+        .filter(|s| {
+            !matches!(
+                s.outcome,
+                StepOutcome::Failed {
+                    http_status: Some(424),
+                    ..
+                }
+            )
+        })
         .collect();
     if let Some(refused) = refusal(call, &failures, failed, total) {
         body["error"] = refused.error;

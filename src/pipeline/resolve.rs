@@ -125,6 +125,7 @@ pub async fn resolve<H: Host, T: Transport>(
             leave_date_time: leave_date_time
                 .unwrap_or_else(|| crate::audit::time::iso8601(ctx.host.now_ms())),
             licence_removal_grace_days: ctx.config.provisioning.licence_removal_grace_days,
+            hand_over_group_ownership: ctx.config.provisioning.hand_over_group_ownership,
         }),
     })
 }

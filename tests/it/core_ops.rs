@@ -405,6 +405,7 @@ async fn offboarding_from_eight_groups_in_at_most_four_round_trips_and_rerun_is_
         groups: eight.iter().map(|g| h.group(g)).collect(),
         leave_date_time: "2026-03-31".into(),
         licence_removal_grace_days: 0,
+        hand_over_group_ownership: false,
     };
     let dry = offboard(&c, &req, RunMode::DryRun, h.deadline())
         .await

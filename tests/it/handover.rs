@@ -17,6 +17,11 @@ const EMILY: &str = "emily.braun@contoso.example"; // reports to Johanna
 
 /// The demo tenant with Johanna owning "Engineering".
 fn tenant() -> Emulator {
+    tenant_granting(None)
+}
+
+/// [`tenant`], the app holding `extra` too.
+fn tenant_granting(extra: Option<&str>) -> Emulator {
     let mut seed: Value =
         serde_json::from_str(include_str!("../../emulator/seed/demo-tenant.json")).unwrap();
     let johanna = seed["users"]
@@ -30,6 +35,12 @@ fn tenant() -> Emulator {
         if g["displayName"] == "Engineering" {
             g["owners"] = json!([johanna]);
         }
+    }
+    if let Some(permission) = extra {
+        seed["app"]["applicationPermissions"]
+            .as_array_mut()
+            .unwrap()
+            .push(json!(permission));
     }
     Emulator::from_seed_json(&seed.to_string()).unwrap()
 }
@@ -49,7 +60,15 @@ fn reports_of(emulator: &Emulator, manager: &str) -> Vec<String> {
 }
 
 async fn offboard(emulator: &Emulator, data: Value) -> (u16, Value) {
+    offboard_with(emulator, false, data).await
+}
+
+/// Offboards with `provisioning.handOverGroupOwnership` set to `owners`.
+async fn offboard_with(emulator: &Emulator, owners: bool, data: Value) -> (u16, Value) {
     let (host, key) = configured_host(emulator).await;
+    let mut cfg = entra_connect::config::load(&host).await.unwrap();
+    cfg.provisioning.hand_over_group_ownership = owners;
+    entra_connect::config::save(&host, &cfg).await.unwrap();
     let transport = InProcessTransport(emulator.clone());
     emulator.clear_log();
     let res = handle(
@@ -153,5 +172,95 @@ fn an_unknown_or_self_successor_is_a_field_named_error_before_any_write() {
             assert_eq!(writes, 0);
             assert_eq!(reports_of(&emulator, JOHANNA).len(), 9);
         }
+    });
+}
+
+fn owners_of(emulator: &Emulator, group: &str) -> Vec<String> {
+    let summary = emulator.tenant_summary();
+    let ids: Vec<String> = summary["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["displayName"] == group)
+        .unwrap()["ownerIds"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|v| v.as_str().map(str::to_string))
+        .collect();
+    summary["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|u| ids.iter().any(|i| u["id"] == i.as_str()))
+        .filter_map(|u| u["userPrincipalName"].as_str().map(str::to_string))
+        .collect()
+}
+
+#[test]
+fn the_ownership_opt_in_hands_the_groups_over_and_says_which_permission_it_needs() {
+    run(async {
+        // Granted: the successor becomes the owner, then the leaver goes.
+        let emulator = tenant_granting(Some("Group.ReadWrite.All"));
+        let (status, body) = offboard_with(
+            &emulator,
+            true,
+            json!({"user": JOHANNA, "successor": EMILY}),
+        )
+        .await;
+        assert_eq!(status, 200, "{}", body["error"]);
+        assert_eq!(owners_of(&emulator, "Engineering"), vec![EMILY.to_string()]);
+        let keys: Vec<&str> = body["plan"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|p| p["key"].as_str())
+            .filter(|k| k.starts_with("handover.owner"))
+            .collect();
+        assert_eq!(keys.len(), 2, "{keys:?}");
+        assert!(!body["result"]["remainder"]
+            .to_string()
+            .contains("groupOwnership"));
+
+        // Not granted: the hand-over of the team is done, the owner change
+        // is refused with the permission it needs, and nothing is lost.
+        let emulator = tenant();
+        let (status, body) = offboard_with(
+            &emulator,
+            true,
+            json!({"user": JOHANNA, "successor": EMILY}),
+        )
+        .await;
+        assert_eq!(status, 403, "{}", body["error"]);
+        let remainder = body["result"]["remainder"].to_string();
+        assert!(
+            remainder.contains("still owns 'Engineering'")
+                && remainder.contains("needs Group.ReadWrite.All"),
+            "{remainder}"
+        );
+        assert_eq!(reports_of(&emulator, EMILY).len(), 8);
+        assert_eq!(
+            owners_of(&emulator, "Engineering"),
+            vec![JOHANNA.to_string()]
+        );
+
+        // The doctor names the permission the opt-in needs, beyond the least set.
+        let least: Vec<String> = entra_connect::graph::permissions::least_set(
+            entra_connect::graph::permissions::Feature::ALL,
+        )
+        .iter()
+        .map(|p| p.to_string())
+        .collect();
+        let verdict = entra_connect::resolver::doctor_assessment(&least);
+        let opt_in = &verdict["optIn"][0];
+        assert_eq!(opt_in["setting"], "provisioning.handOverGroupOwnership");
+        assert_eq!(opt_in["beyondLeastSet"], json!(["Group.ReadWrite.All"]));
+        assert_eq!(opt_in["satisfied"], false);
+        let mut with_it = least.clone();
+        with_it.push("Group.ReadWrite.All".into());
+        let verdict = entra_connect::resolver::doctor_assessment(&with_it);
+        assert_eq!(verdict["optIn"][0]["satisfied"], true);
+        assert_eq!(verdict["excessive"], json!([]), "{verdict}");
+        assert_eq!(verdict["broader"], json!([]), "{verdict}");
     });
 }

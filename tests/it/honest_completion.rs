@@ -164,6 +164,7 @@ fn a_removal_still_held_through_nesting_is_a_remainder_after_one_read_back() {
             groups: vec![github.clone()],
             leave_date_time: "2026-03-31".into(),
             licence_removal_grace_days: 30,
+            hand_over_group_ownership: false,
         };
         h.emu.clear_log();
         let out = offboard(&c, &req, RunMode::Execute, h.deadline())
