@@ -19,7 +19,7 @@ import { startEmulator as launch } from '../../sandbox/emulator-process.mjs';
 import { FakeJsm } from '../../sandbox/fake-jsm.mjs';
 
 const RAUL = 'raul.razo@contoso.example'; // "Dynamic - Engineering Contractors" (department and employeeType rule)
-const NESTOR = 'nestor.wilke@contoso.example'; // on the "Security Alerts" mail-enabled security group
+const CARLOS = 'carlos.mendes@contoso.example'; // on the "Contoso Newsletter" distribution list
 const JOHANNA = 'johanna.lorenz@contoso.example'; // nine direct reports
 const EMILY = 'emily.braun@contoso.example'; // reports to Johanna
 let app, emulator, key, jsm;
@@ -72,13 +72,13 @@ test('a remainder reported for a user in a dynamic group and a distribution list
 
 test('the automation smart value and the internal comment say "done with remainders"', async () => {
   const issue = jsm.createRequest({ requestType: 'onboarding', reporter: 'customer-emily', fields: { givenName: 'Not', surname: 'Used' } });
-  const out = await app.app.offboardUser({ user: NESTOR, issueKey: issue.key });
+  const out = await app.app.offboardUser({ user: CARLOS, issueKey: issue.key });
   assert.equal(out.errors, undefined, JSON.stringify(out));
   assert.equal(out.status, 'done with remainders', JSON.stringify(out));
   const internal = jsm.issue(issue.key).comments.filter((c) => !c.public).map((c) => c.body).join('\n');
   assert.match(internal, /done with remainders/);
   assert.match(internal, /Left for a person:/);
-  assert.match(internal, /'Security Alerts', which is a mail-enabled security group/);
+  assert.match(internal, /'Contoso Newsletter', which is a distribution list/);
 });
 
 test('an offboarding reports the hand-over: direct reports to the successor, owned groups listed', async () => {

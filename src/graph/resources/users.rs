@@ -421,35 +421,6 @@ fn with_expand(request: GraphRequest, expand: Option<&str>) -> GraphRequest {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn paths_as_sent() {
-        assert_eq!(
-            get_user("a#EXT#@b.com", "id", Some("manager($select=id)")).path,
-            "/users/a%23EXT%23%40b.com?$select=id&$expand=manager($select=id)"
-        );
-        assert_eq!(
-            list_users_where("employeeId", "E'1", "id", None).path,
-            "/users?$filter=employeeId%20eq%20'E%27%271'&$select=id"
-        );
-        assert_eq!(
-            search_users("a b", "id", 25).path,
-            "/users?$filter=startswith(displayName,'a%20b')%20or%20startswith(userPrincipalName,'a%20b')&$select=id&$top=25"
-        );
-        assert_eq!(
-            list_users_by_address("a'b#c@d.e", "id", None).path,
-            "/users?$filter=userPrincipalName%20eq%20'a%27%27b%23c%40d.e'%20or%20mail%20eq%20'a%27%27b%23c%40d.e'%20or%20proxyAddresses/any(p:p%20eq%20'smtp%3Aa%27%27b%23c%40d.e')&$select=id"
-        );
-        let r = set_manager("u", "https://g/v1.0", "m");
-        assert_eq!(r.path, "/users/u/manager/$ref");
-        assert_eq!(r.body, Some(json!({"@odata.id": "https://g/v1.0/users/m"})));
-        assert!(revoke_sign_in_sessions("u").idempotent);
-    }
-}
-
 /// The users who report to the user (a leaver's team, to hand over):
 /// `GET /users/{key}/directReports/microsoft.graph.user?$select=id,displayName,userPrincipalName&$top=999`.
 ///
@@ -497,3 +468,32 @@ pub const LIST_OWNED_GROUPS: GraphCall = GraphCall {
     learn_url:
         "https://learn.microsoft.com/en-us/graph/api/user-list-ownedobjects?view=graph-rest-1.0",
 };
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_as_sent() {
+        assert_eq!(
+            get_user("a#EXT#@b.com", "id", Some("manager($select=id)")).path,
+            "/users/a%23EXT%23%40b.com?$select=id&$expand=manager($select=id)"
+        );
+        assert_eq!(
+            list_users_where("employeeId", "E'1", "id", None).path,
+            "/users?$filter=employeeId%20eq%20'E%27%271'&$select=id"
+        );
+        assert_eq!(
+            search_users("a b", "id", 25).path,
+            "/users?$filter=startswith(displayName,'a%20b')%20or%20startswith(userPrincipalName,'a%20b')&$select=id&$top=25"
+        );
+        assert_eq!(
+            list_users_by_address("a'b#c@d.e", "id", None).path,
+            "/users?$filter=userPrincipalName%20eq%20'a%27%27b%23c%40d.e'%20or%20mail%20eq%20'a%27%27b%23c%40d.e'%20or%20proxyAddresses/any(p:p%20eq%20'smtp%3Aa%27%27b%23c%40d.e')&$select=id"
+        );
+        let r = set_manager("u", "https://g/v1.0", "m");
+        assert_eq!(r.path, "/users/u/manager/$ref");
+        assert_eq!(r.body, Some(json!({"@odata.id": "https://g/v1.0/users/m"})));
+        assert!(revoke_sign_in_sessions("u").idempotent);
+    }
+}
