@@ -59,6 +59,8 @@ pub(crate) fn handle(state: &mut State, method: &Method, path: &str, body: &[u8]
                     json!({"id": id, "userPrincipalName": upn, "properties": properties})
                 })
                 .collect();
+            // Reverted attributes move dynamic memberships back too.
+            state.tenant.apply_membership_rules();
             (200, json!({"reverted": reverted}))
         }
         _ => (

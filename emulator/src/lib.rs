@@ -9,6 +9,7 @@ mod control;
 mod deleted;
 mod directory;
 mod dispatch;
+mod dynamic;
 mod errors;
 pub mod faults;
 mod graph;

@@ -259,6 +259,7 @@ impl Tenant {
             skus: seed.subscribed_skus.clone(),
             deleted_users: Vec::new(),
         };
+        tenant.apply_membership_rules();
         tenant.reconcile_group_licences(0);
         tenant
     }

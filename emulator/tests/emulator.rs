@@ -2614,3 +2614,58 @@ async fn owners_are_added_and_removed_but_never_the_last_one() {
     .await;
     assert_eq!(denied.status, 403, "{}", denied.body);
 }
+
+/// A dynamic group's members are the users its rule matches, and follow a
+/// change of the attribute it tests; a hand-made add is refused ("Dynamic
+/// membership rules for groups",
+/// <https://learn.microsoft.com/en-us/entra/identity/users/groups-dynamic-membership>:
+/// members are added and removed by the rule, not by hand).
+#[tokio::test(flavor = "current_thread")]
+async fn dynamic_membership_follows_the_attribute_its_rule_tests() {
+    let emu = Emulator::demo();
+    let tok = token(&emu).await;
+    let group = group_id(&emu, "Dynamic - Engineering Contractors");
+    let raul = user_id(&emu, "raul.razo@contoso.example");
+    let member_of = |emu: &Emulator| emu.group_member_ids(&group);
+    assert_eq!(member_of(&emu), vec![raul.clone()]);
+    let moved = graph(
+        &emu,
+        &tok,
+        "PATCH",
+        &format!("/users/{raul}"),
+        Some(json!({"department": "Sales"})),
+    )
+    .await;
+    assert_eq!(moved.status, 204, "{}", moved.body);
+    assert!(member_of(&emu).is_empty(), "the rule no longer matches");
+    let transitive = graph(
+        &emu,
+        &tok,
+        "GET",
+        &format!("/users/{raul}/transitiveMemberOf/microsoft.graph.group?$select=id"),
+        None,
+    )
+    .await;
+    assert!(!transitive.body.to_string().contains(&group));
+    // Another user who comes to match joins.
+    let allan = user_id(&emu, "allan.deyoung@contoso.example");
+    let joined = graph(
+        &emu,
+        &tok,
+        "PATCH",
+        &format!("/users/{allan}"),
+        Some(json!({"employeeType": "Contractor"})),
+    )
+    .await;
+    assert_eq!(joined.status, 204, "{}", joined.body);
+    assert_eq!(member_of(&emu), vec![allan.clone()]);
+    let by_hand = graph(
+        &emu,
+        &tok,
+        "POST",
+        &format!("/groups/{group}/members/$ref"),
+        Some(json!({"@odata.id": format!("https://graph.microsoft.com/v1.0/directoryObjects/{raul}")})),
+    )
+    .await;
+    assert_eq!(by_hand.status, 403, "{}", by_hand.body);
+}

@@ -231,3 +231,37 @@ fn automation_says_done_with_remainders() {
         assert_eq!(words, "done with remainders");
     });
 }
+
+/// A dynamic group's members come from its rule: Entra refuses adds
+/// ("Dynamic membership rules for groups": members cannot be added or
+/// removed by hand), and the policy refuses first, naming its rule, before
+/// any write.
+#[test]
+fn adding_to_a_dynamic_group_is_refused_by_the_policy_before_any_write() {
+    run(async {
+        let emulator = tenant();
+        let (host, key) = configured_host(&emulator).await;
+        let transport = InProcessTransport(emulator.clone());
+        let dynamic = emulator
+            .find_group_by_name("Dynamic - Engineering Contractors")
+            .unwrap()["id"]
+            .clone();
+        emulator.clear_log();
+        let res = handle(
+            &post(
+                &key,
+                &json!({"route": "group.addMember", "data": {"user": ADELE, "group": dynamic}}),
+            ),
+            &host,
+            &transport,
+        )
+        .await;
+        let body = json_body(&res);
+        assert_eq!(res.status_code, 403, "{body}");
+        assert_eq!(body["error"]["rule"], "groupNotServiceable", "{body}");
+        assert!(emulator
+            .request_log()
+            .iter()
+            .all(|r| r.method == "GET" || r.path.contains("oauth2") || r.path == "/v1.0/$batch"));
+    });
+}
