@@ -1,10 +1,15 @@
 //! `offboard`: disable, revoke sessions, remove from the serviceable groups
 //! the caller names that the user is really a direct member of, record the
 //! leave date, and list the access that stays (dynamic, unserviceable and
-//! nested memberships) as the remainder. Two round trips: one read batch
-//! (the user and their memberships), one `$batch` of every change; a third
-//! read only when nested memberships must be traced. Steps already in place
-//! are reported as no change, so a re-run resumes.
+//! nested memberships) as the remainder, and hand the leaver's direct
+//! reports (and, as an opt-in, owned groups) to the successor
+//! ([`crate::lifecycle::handover`]). Round trips: one read batch (the user,
+//! their memberships, licences, manager, direct reports, owned groups and
+//! the successor), one `$batch` of every change, and one read-back
+//! ([`crate::lifecycle::readback`]) when a group or licence was removed,
+//! since a 2xx does not prove the access gone; one more read only when
+//! nested memberships must be traced. Steps already in place are reported
+//! as no change, so a re-run resumes.
 
 use crate::graph::paging::Page;
 use crate::graph::resources::licenses::{self, SubscribedSku};
@@ -45,14 +50,16 @@ pub struct OffboardRequest {
     pub hand_over_group_ownership: bool,
 }
 
-/// Offboards a leaver in two round trips (one read batch, one `$batch` of
-/// changes): disable the account (no change if already disabled), revoke
+/// Offboards a leaver (one read batch, one `$batch` of changes, one
+/// read-back when a removal needs proof): disable the account (no change if already disabled), revoke
 /// sessions, leave those of the listed groups (at most 100) the user is a
 /// direct member of (no request for the others), list every membership that
 /// stays in [`Outcome::remainder`], and record `employeeLeaveDateTime` (a bare
 /// date becomes midnight UTC; no change if already recorded). A date that
 /// [`crate::dates::normalize`] refuses is [`OpError::InvalidInput`] on
-/// `leaveDateTime`.
+/// `leaveDateTime`; a successor Entra does not know, who is the leaver or
+/// whose account is disabled is [`OpError::InvalidInput`] on `successor`,
+/// before any write.
 pub async fn offboard<T: Transport, H: Host>(
     client: &GraphClient<'_, T, H>,
     request: &OffboardRequest,
@@ -113,6 +120,16 @@ pub async fn offboard<T: Transport, H: Host>(
                 return Err(OpError::invalid(
                     "successor",
                     "is the leaver: name someone else",
+                ));
+            }
+            if view.account_enabled == Some(false) {
+                // A team handed to a disabled account has no manager either.
+                return Err(OpError::invalid(
+                    "successor",
+                    &format!(
+                        "{} is disabled: name someone who can take over",
+                        successor.value()
+                    ),
                 ));
             }
             Some(view)

@@ -154,9 +154,14 @@ fn a_named_successor_takes_the_team_and_is_named_for_the_owned_groups() {
 }
 
 #[test]
-fn an_unknown_or_self_successor_is_a_field_named_error_before_any_write() {
+fn an_unknown_self_or_disabled_successor_is_a_field_named_error_before_any_write() {
     run(async {
-        for successor in ["nobody@contoso.example", JOHANNA] {
+        // Unknown, the leaver, a disabled account.
+        for successor in [
+            "nobody@contoso.example",
+            JOHANNA,
+            "ben.walters@contoso.example",
+        ] {
             let emulator = tenant();
             let (status, body) =
                 offboard(&emulator, json!({"user": JOHANNA, "successor": successor})).await;
