@@ -56,6 +56,11 @@ SERVED = [
     # Assets import: change tracking.
     "/users/delta",
     "/groups/delta",
+    # A leaver's hand-over.
+    "/users/{id}/directreports",
+    "/users/{id}/ownedobjects",
+    "/groups/{id}/owners",
+    "/groups/{id}/owners/{id}",
 ]
 
 

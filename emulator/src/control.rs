@@ -80,6 +80,8 @@ pub(crate) fn handle(state: &mut State, method: &Method, path: &str, body: &[u8]
                     json!({"id": id, "userPrincipalName": upn, "properties": properties})
                 })
                 .collect();
+            // Reverted attributes move dynamic memberships back too.
+            state.tenant.apply_membership_rules();
             (200, json!({"reverted": reverted}))
         }
         _ => (
@@ -131,6 +133,7 @@ pub(crate) fn tenant_summary(state: &State) -> Value {
                 "onPremisesSynced": g.is_synced(),
                 "roleAssignable": g.is_role_assignable(),
                 "memberIds": g.members,
+                "ownerIds": g.owners,
             })
         })
         .collect();

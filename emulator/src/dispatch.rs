@@ -391,7 +391,9 @@ pub(crate) fn execute(state: &mut State, call: &Call, ids: &Ids) -> Reply {
     match graph::route(&mut state.tenant, call) {
         Ok(reply) => {
             if call.method != Method::GET {
-                // Group-based licensing follows membership changes.
+                // Dynamic groups follow the attributes their rules test,
+                // and group-based licensing follows membership changes.
+                state.tenant.apply_membership_rules();
                 state.tenant.reconcile_group_licences(call.now_ms);
             }
             reply

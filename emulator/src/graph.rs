@@ -198,6 +198,14 @@ pub(crate) fn route(tenant: &mut Tenant, call: &Call) -> GraphResult {
                 rest.first().copied(),
             )
         }
+        [u, id, rel, rest @ ..]
+            if is(u, "users")
+                && (is(rel, "directReports") || is(rel, "ownedObjects"))
+                && rest.len() <= 1
+                && m == Method::GET =>
+        {
+            users::related(tenant, call, id, rel, rest.first().copied())
+        }
         [u, id, a] if is(u, "users") && is(a, "revokeSignInSessions") && m == Method::POST => {
             users::revoke_sessions(tenant, call, id)
         }
@@ -282,6 +290,16 @@ pub(crate) fn route(tenant: &mut Tenant, call: &Call) -> GraphResult {
             if is(g, "groups") && is(mem, "members") && *r == "$ref" && m == Method::DELETE =>
         {
             groups::remove_member(tenant, call, id, member)
+        }
+        [g, id, own, r]
+            if is(g, "groups") && is(own, "owners") && *r == "$ref" && m == Method::POST =>
+        {
+            groups::add_owner(tenant, call, id)
+        }
+        [g, id, own, owner, r]
+            if is(g, "groups") && is(own, "owners") && *r == "$ref" && m == Method::DELETE =>
+        {
+            groups::remove_owner(tenant, call, id, owner)
         }
         [o] if is(o, "organization") && m == Method::GET => directory::organization(tenant, call),
         [d] if is(d, "directoryRoles") && m == Method::GET => directory::list_roles(tenant, call),

@@ -267,3 +267,50 @@ pub(crate) fn update(tenant: &mut Tenant, call: &Call, id: &str) -> GraphResult 
     tenant.groups[index].members.extend(additions);
     Ok(Reply::no_content())
 }
+
+/// `POST /groups/{id}/owners/$ref`: adds a user as an owner; a user who
+/// already owns the group is refused like an existing member ("Add
+/// owners", <https://learn.microsoft.com/en-us/graph/api/group-post-owners?view=graph-rest-1.0>).
+/// Owners are not members: a dynamic or mail-enabled group takes owners.
+pub(crate) fn add_owner(tenant: &mut Tenant, call: &Call, id: &str) -> GraphResult {
+    let index = find(tenant, id)?;
+    let body = object_body(call.body)?;
+    let owner_ref = reference_id(body.get("@odata.id"))?;
+    let owner = tenant
+        .user_index(&owner_ref, call.now_ms)
+        .map(|u| tenant.users[u].id().to_string())
+        .ok_or_else(|| GraphError::ResourceNotFound(owner_ref.clone()))?;
+    let group = &mut tenant.groups[index];
+    if group.owners.iter().any(|o| o.eq_ignore_ascii_case(&owner)) {
+        return Err(already_member());
+    }
+    group.owners.push(owner);
+    Ok(Reply::no_content())
+}
+
+/// `DELETE /groups/{id}/owners/{ownerId}/$ref`: "Once owners are assigned
+/// to a group, the last owner (a user object) of the group cannot be
+/// removed" ("Remove group owner",
+/// <https://learn.microsoft.com/en-us/graph/api/group-delete-owners?view=graph-rest-1.0>).
+pub(crate) fn remove_owner(
+    tenant: &mut Tenant,
+    _call: &Call,
+    id: &str,
+    owner: &str,
+) -> GraphResult {
+    let index = find(tenant, id)?;
+    let group = &mut tenant.groups[index];
+    let position = group
+        .owners
+        .iter()
+        .position(|o| o.eq_ignore_ascii_case(owner))
+        .ok_or_else(|| GraphError::ResourceNotFound(owner.to_string()))?;
+    if group.owners.len() == 1 {
+        return Err(GraphError::bad_request(
+            "Request_BadRequest",
+            "The group must have at least one owner, hence this owner cannot be removed.",
+        ));
+    }
+    group.owners.remove(position);
+    Ok(Reply::no_content())
+}

@@ -10,6 +10,7 @@ mod deleted;
 mod delta;
 mod directory;
 mod dispatch;
+mod dynamic;
 mod errors;
 pub mod faults;
 mod graph;

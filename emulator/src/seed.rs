@@ -163,7 +163,7 @@ pub struct SeedRole {
 
 /// Keys a seed object may carry besides Graph properties.
 const USER_SEED_KEYS: &[&str] = &["manager", "password", "authenticationMethods"];
-const GROUP_SEED_KEYS: &[&str] = &["members"];
+const GROUP_SEED_KEYS: &[&str] = &["members", "owners"];
 
 impl Seed {
     pub fn parse(json: &str) -> Result<Seed, SeedError> {

@@ -75,6 +75,9 @@ pub(crate) struct User {
 pub(crate) struct Group {
     pub props: Map<String, Value>,
     pub members: Vec<String>,
+    /// Object ids of the group's owners (`/groups/{id}/owners`; a user's
+    /// `ownedObjects` are the groups listing them).
+    pub owners: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -214,7 +217,18 @@ impl Tenant {
                     .iter()
                     .filter_map(|v| v.as_str().map(str::to_string))
                     .collect();
-                Group { props, members }
+                let owners = props
+                    .remove("owners")
+                    .and_then(|v| v.as_array().cloned())
+                    .unwrap_or_default()
+                    .iter()
+                    .filter_map(|v| v.as_str().map(str::to_string))
+                    .collect();
+                Group {
+                    props,
+                    members,
+                    owners,
+                }
             })
             .collect();
         let mut tenant = Tenant {
@@ -249,6 +263,7 @@ impl Tenant {
             deleted_users: Vec::new(),
             delta: Default::default(),
         };
+        tenant.apply_membership_rules();
         tenant.reconcile_group_licences(0);
         tenant
     }

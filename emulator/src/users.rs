@@ -707,3 +707,78 @@ pub(crate) fn list_taps(tenant: &mut Tenant, call: &Call, id: &str) -> GraphResu
         json!({"@odata.context": format!("{CONTEXT}#users('{}')/authentication/temporaryAccessPassMethods", user.id()), "value": value}),
     ))
 }
+
+/// `GET /users/{id}/directReports[/microsoft.graph.user]` (the users whose
+/// manager is this user: "List directReports",
+/// <https://learn.microsoft.com/en-us/graph/api/user-list-directreports?view=graph-rest-1.0>)
+/// and `GET /users/{id}/ownedObjects[/microsoft.graph.group]` (the groups
+/// listing the user as an owner: "List ownedObjects",
+/// <https://learn.microsoft.com/en-us/graph/api/user-list-ownedobjects?view=graph-rest-1.0>).
+/// The OData cast keeps only objects of that type.
+pub(crate) fn related(
+    tenant: &mut Tenant,
+    call: &Call,
+    id: &str,
+    relation: &str,
+    cast: Option<&str>,
+) -> GraphResult {
+    let index = find(tenant, call, id)?;
+    let user_id = tenant.users[index].id().to_string();
+    let reports = relation.eq_ignore_ascii_case("directReports");
+    let type_name = if reports { "user" } else { "group" };
+    let wanted_cast = format!("microsoft.graph.{type_name}");
+    let keep = match cast {
+        None => true,
+        Some(c) if c.eq_ignore_ascii_case(&wanted_cast) => true,
+        Some(c) if c.to_ascii_lowercase().starts_with("microsoft.graph.") => false,
+        Some(other) => return Err(GraphError::UnknownSegment(other.to_string())),
+    };
+    let select = parse_select(&call.params, type_name)?;
+    let items: Vec<Value> = if !keep {
+        Vec::new()
+    } else if reports {
+        tenant
+            .users
+            .iter()
+            .filter(|u| u.visible_at_ms <= call.now_ms)
+            .filter(|u| {
+                u.manager
+                    .as_deref()
+                    .is_some_and(|m| m.eq_ignore_ascii_case(&user_id))
+            })
+            .map(|u| {
+                let mut m = Map::new();
+                m.insert("@odata.type".into(), json!("#microsoft.graph.user"));
+                m.extend(user_json(u, select.as_deref()));
+                Value::Object(m)
+            })
+            .collect()
+    } else {
+        tenant
+            .groups
+            .iter()
+            .filter(|g| g.owners.iter().any(|o| o.eq_ignore_ascii_case(&user_id)))
+            .map(|g| {
+                let mut m = Map::new();
+                m.insert("@odata.type".into(), json!("#microsoft.graph.group"));
+                m.extend(odata::project(&g.props, select.as_deref(), None));
+                Value::Object(m)
+            })
+            .collect()
+    };
+    let options = odata::ListOptions::navigation(&call.params, select);
+    let mut base = format!("{}/users/{}/{relation}", call.base_url, user_id);
+    if let Some(c) = cast {
+        base = format!("{base}/{c}");
+    }
+    Ok(Reply::json(
+        200,
+        odata::page(
+            items,
+            &options,
+            &format!("{CONTEXT}#directoryObjects"),
+            &base,
+            &call.params,
+        ),
+    ))
+}

@@ -2428,3 +2428,244 @@ async fn seeds_are_validated() {
     seed["users"][0]["inventedProperty"] = json!(1);
     assert!(Emulator::from_seed_json(&seed.to_string()).is_err());
 }
+
+// ---------- a leaver's hand-over: direct reports and owned groups ----------
+
+/// "List directReports" (the users whose manager is the user) and "List
+/// ownedObjects" (the directory objects the user owns), each with its OData
+/// cast:
+/// <https://learn.microsoft.com/en-us/graph/api/user-list-directreports?view=graph-rest-1.0>,
+/// <https://learn.microsoft.com/en-us/graph/api/user-list-ownedobjects?view=graph-rest-1.0>.
+#[tokio::test(flavor = "current_thread")]
+async fn direct_reports_follow_the_manager_and_owned_objects_the_owners() {
+    let mut seed: Value = serde_json::from_str(include_str!("../seed/demo-tenant.json")).unwrap();
+    let johanna = seed["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["userPrincipalName"] == "johanna.lorenz@contoso.example")
+        .unwrap()["id"]
+        .clone();
+    for g in seed["groups"].as_array_mut().unwrap() {
+        if g["displayName"] == "Engineering" {
+            g["owners"] = json!([johanna]);
+        }
+    }
+    let emu = Emulator::from_seed_json(&seed.to_string()).unwrap();
+    let tok = token(&emu).await;
+    let j = johanna.as_str().unwrap();
+    let reports = graph(
+        &emu,
+        &tok,
+        "GET",
+        &format!("/users/{j}/directReports/microsoft.graph.user?$select=id,userPrincipalName"),
+        None,
+    )
+    .await;
+    assert_eq!(reports.status, 200, "{}", reports.body);
+    let upns: Vec<&str> = reports.body["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|u| u["userPrincipalName"].as_str())
+        .collect();
+    assert_eq!(upns.len(), 9);
+    assert!(upns.contains(&"emily.braun@contoso.example"));
+    assert_eq!(
+        reports.body["value"][0]["@odata.type"],
+        "#microsoft.graph.user"
+    );
+    // A new manager moves the report.
+    let emily = user_id(&emu, "emily.braun@contoso.example");
+    let megan = user_id(&emu, "megan.bowen@contoso.example");
+    let moved = graph(
+        &emu,
+        &tok,
+        "PUT",
+        &format!("/users/{emily}/manager/$ref"),
+        Some(json!({"@odata.id": format!("https://graph.microsoft.com/v1.0/users/{megan}")})),
+    )
+    .await;
+    assert_eq!(moved.status, 204, "{}", moved.body);
+    let after = graph(
+        &emu,
+        &tok,
+        "GET",
+        &format!("/users/{j}/directReports"),
+        None,
+    )
+    .await;
+    assert_eq!(after.body["value"].as_array().unwrap().len(), 8);
+
+    let owned = graph(
+        &emu,
+        &tok,
+        "GET",
+        &format!("/users/{j}/ownedObjects/microsoft.graph.group?$select=id,displayName"),
+        None,
+    )
+    .await;
+    assert_eq!(owned.status, 200, "{}", owned.body);
+    assert_eq!(owned.body["value"][0]["displayName"], "Engineering");
+    assert_eq!(owned.body["value"].as_array().unwrap().len(), 1);
+    // Another cast keeps nothing; an unknown segment is refused.
+    let users = graph(
+        &emu,
+        &tok,
+        "GET",
+        &format!("/users/{j}/ownedObjects/microsoft.graph.user"),
+        None,
+    )
+    .await;
+    assert_eq!(users.body["value"], json!([]));
+    let bad = graph(
+        &emu,
+        &tok,
+        "GET",
+        &format!("/users/{j}/ownedObjects/whatever"),
+        None,
+    )
+    .await;
+    assert!(bad.status >= 400, "{}", bad.body);
+}
+
+/// "Add owners" and "Remove group owner": owners are added by reference,
+/// an existing owner is refused like an existing member, and "once owners
+/// are assigned to a group, the last owner (a user object) of the group
+/// cannot be removed":
+/// <https://learn.microsoft.com/en-us/graph/api/group-post-owners?view=graph-rest-1.0>,
+/// <https://learn.microsoft.com/en-us/graph/api/group-delete-owners?view=graph-rest-1.0>.
+/// Both need `Group.ReadWrite.All` (or `Directory.ReadWrite.All`).
+#[tokio::test(flavor = "current_thread")]
+async fn owners_are_added_and_removed_but_never_the_last_one() {
+    let emu = seed_with_permissions(&["Group.ReadWrite.All", "User.Read.All"]);
+    let tok = token(&emu).await;
+    let group = group_id(&emu, "Engineering");
+    let (johanna, emily) = (
+        user_id(&emu, "johanna.lorenz@contoso.example"),
+        user_id(&emu, "emily.braun@contoso.example"),
+    );
+    let add =
+        |who: String| json!({"@odata.id": format!("https://graph.microsoft.com/v1.0/users/{who}")});
+    let first = graph(
+        &emu,
+        &tok,
+        "POST",
+        &format!("/groups/{group}/owners/$ref"),
+        Some(add(johanna.clone())),
+    )
+    .await;
+    assert_eq!(first.status, 204, "{}", first.body);
+    let again = graph(
+        &emu,
+        &tok,
+        "POST",
+        &format!("/groups/{group}/owners/$ref"),
+        Some(add(johanna.clone())),
+    )
+    .await;
+    assert_eq!(again.status, 400);
+    let last = graph(
+        &emu,
+        &tok,
+        "DELETE",
+        &format!("/groups/{group}/owners/{johanna}/$ref"),
+        None,
+    )
+    .await;
+    assert_eq!(last.status, 400, "the last owner stays: {}", last.body);
+    let second = graph(
+        &emu,
+        &tok,
+        "POST",
+        &format!("/groups/{group}/owners/$ref"),
+        Some(add(emily.clone())),
+    )
+    .await;
+    assert_eq!(second.status, 204);
+    let removed = graph(
+        &emu,
+        &tok,
+        "DELETE",
+        &format!("/groups/{group}/owners/{johanna}/$ref"),
+        None,
+    )
+    .await;
+    assert_eq!(removed.status, 204, "{}", removed.body);
+    let owned = graph(
+        &emu,
+        &tok,
+        "GET",
+        &format!("/users/{emily}/ownedObjects"),
+        None,
+    )
+    .await;
+    assert_eq!(owned.body["value"][0]["id"], group.as_str());
+
+    let narrow = seed_with_permissions(&["GroupMember.ReadWrite.All", "User.Read.All"]);
+    let tok = token(&narrow).await;
+    let denied = graph(
+        &narrow,
+        &tok,
+        "POST",
+        &format!("/groups/{group}/owners/$ref"),
+        Some(add(emily)),
+    )
+    .await;
+    assert_eq!(denied.status, 403, "{}", denied.body);
+}
+
+/// A dynamic group's members are the users its rule matches, and follow a
+/// change of the attribute it tests; a hand-made add is refused ("Dynamic
+/// membership rules for groups",
+/// <https://learn.microsoft.com/en-us/entra/identity/users/groups-dynamic-membership>:
+/// members are added and removed by the rule, not by hand).
+#[tokio::test(flavor = "current_thread")]
+async fn dynamic_membership_follows_the_attribute_its_rule_tests() {
+    let emu = Emulator::demo();
+    let tok = token(&emu).await;
+    let group = group_id(&emu, "Dynamic - Engineering Contractors");
+    let raul = user_id(&emu, "raul.razo@contoso.example");
+    let member_of = |emu: &Emulator| emu.group_member_ids(&group);
+    assert_eq!(member_of(&emu), vec![raul.clone()]);
+    let moved = graph(
+        &emu,
+        &tok,
+        "PATCH",
+        &format!("/users/{raul}"),
+        Some(json!({"department": "Sales"})),
+    )
+    .await;
+    assert_eq!(moved.status, 204, "{}", moved.body);
+    assert!(member_of(&emu).is_empty(), "the rule no longer matches");
+    let transitive = graph(
+        &emu,
+        &tok,
+        "GET",
+        &format!("/users/{raul}/transitiveMemberOf/microsoft.graph.group?$select=id"),
+        None,
+    )
+    .await;
+    assert!(!transitive.body.to_string().contains(&group));
+    // Another user who comes to match joins.
+    let allan = user_id(&emu, "allan.deyoung@contoso.example");
+    let joined = graph(
+        &emu,
+        &tok,
+        "PATCH",
+        &format!("/users/{allan}"),
+        Some(json!({"employeeType": "Contractor"})),
+    )
+    .await;
+    assert_eq!(joined.status, 204, "{}", joined.body);
+    assert_eq!(member_of(&emu), vec![allan.clone()]);
+    let by_hand = graph(
+        &emu,
+        &tok,
+        "POST",
+        &format!("/groups/{group}/members/$ref"),
+        Some(json!({"@odata.id": format!("https://graph.microsoft.com/v1.0/directoryObjects/{raul}")})),
+    )
+    .await;
+    assert_eq!(by_hand.status, 403, "{}", by_hand.body);
+}

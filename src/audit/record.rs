@@ -55,6 +55,9 @@ pub struct AuditTarget {
 pub enum AuditResult {
     /// Every step done (or needed no change).
     Succeeded,
+    /// Every step done (or needed no change), but access or work is left
+    /// for a person (see `remainder`): "done with remainders".
+    DoneWithRemainders,
     /// Some steps failed or were deferred; see `steps`.
     PartiallyFailed,
     /// Nothing ran to completion: the operation, or the policy's own check,
@@ -98,6 +101,8 @@ pub enum AuditResult {
 pub enum ResultKind {
     /// [`AuditResult::Succeeded`].
     Succeeded,
+    /// [`AuditResult::DoneWithRemainders`].
+    DoneWithRemainders,
     /// [`AuditResult::PartiallyFailed`].
     PartiallyFailed,
     /// [`AuditResult::Failed`].
@@ -121,6 +126,7 @@ impl AuditResult {
     pub fn kind(&self) -> ResultKind {
         match self {
             AuditResult::Succeeded => ResultKind::Succeeded,
+            AuditResult::DoneWithRemainders => ResultKind::DoneWithRemainders,
             AuditResult::PartiallyFailed => ResultKind::PartiallyFailed,
             AuditResult::Failed { .. } => ResultKind::Failed,
             AuditResult::Refused { .. } => ResultKind::Refused,
@@ -137,6 +143,9 @@ impl AuditResult {
     pub fn describe(&self) -> String {
         match self {
             AuditResult::Succeeded => "succeeded".into(),
+            AuditResult::DoneWithRemainders => crate::lifecycle::Completion::DoneWithRemainders
+                .words()
+                .into(),
             AuditResult::PartiallyFailed => "partly failed".into(),
             AuditResult::Failed { code, message } => format!("failed ({code}): {message}"),
             AuditResult::Refused { rule, message } => {
@@ -353,6 +362,8 @@ impl AuditRecord {
         self.dry_run = outcome.dry_run;
         self.result = if outcome.dry_run {
             AuditResult::Planned
+        } else if outcome.completion() == crate::lifecycle::Completion::DoneWithRemainders {
+            AuditResult::DoneWithRemainders
         } else if outcome.is_complete() {
             AuditResult::Succeeded
         } else {

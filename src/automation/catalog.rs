@@ -265,6 +265,12 @@ pub const ACTIONS: &[ActionDefinition] = &[
                 "ISO 8601 date or date-time; empty for now",
                 Target::Data,
             ),
+            input(
+                "successor",
+                "Successor",
+                "UPN or object id of who takes over the leaver's direct reports; empty for the leaver's manager",
+                Target::Data,
+            ),
             ISSUE,
         ],
     },
@@ -426,7 +432,10 @@ pub const ACTIONS: &[ActionDefinition] = &[
 
 /// The smart values every action returns (never a secret).
 pub const OUTPUTS: &[(&str, &str)] = &[
-    ("status", "done, no change, or dry run"),
+    (
+        "status",
+        "done, no change, done with remainders (access or work is left for a person), or dry run",
+    ),
     ("objectId", "Entra object id of the user"),
     ("userPrincipalName", "UPN of the user"),
     ("displayName", "Display name of the user"),

@@ -6,6 +6,7 @@ pub mod catalog;
 
 use crate::host::Host;
 use crate::http::Transport;
+use crate::lifecycle::Completion;
 use crate::pipeline::answer::CallAnswer;
 use crate::pipeline::call::{IssueKey, OperationCall};
 use crate::policy::{EntryPoint, Requester, RequesterKind};
@@ -123,17 +124,16 @@ fn outputs(answer: &CallAnswer) -> Value {
         Value::Null => String::new(),
         other => other.to_string(),
     };
-    let steps = result["steps"].as_array();
+    // The answer's `result.status` in words: the one vocabulary of
+    // `lifecycle::Completion` ("done with remainders" while work is left).
     let status = if body["dryRun"] == Value::Bool(true) {
         "dry run".to_string()
-    } else if let Some(steps) = steps {
-        if steps.iter().all(|s| s["outcome"]["status"] == "noChange") {
-            "no change".to_string()
-        } else {
-            "done".to_string()
-        }
     } else {
-        "done".to_string()
+        result["status"]
+            .as_str()
+            .and_then(Completion::from_key)
+            .map_or("done", Completion::words)
+            .to_string()
     };
     let plan_summary = body["plan"]
         .as_array()

@@ -54,6 +54,13 @@ pub struct ProvisioningSettings {
     /// its date.
     #[serde(default)]
     pub licence_removal_grace_days: u32,
+    /// Opt-in, off by default: `user.offboard` makes the successor (or the
+    /// leaver's manager) an owner of each group the leaver owned and
+    /// removes the leaver. Needs `Group.ReadWrite.All`
+    /// ([`crate::graph::permissions::Feature::GroupOwnershipHandover`]);
+    /// off, the owned groups are listed as a remainder.
+    #[serde(default)]
+    pub hand_over_group_ownership: bool,
 }
 
 impl Default for ProvisioningSettings {
@@ -66,6 +73,7 @@ impl Default for ProvisioningSettings {
             first_credential: FirstCredentialSetting::default(),
             default_usage_location: None,
             licence_removal_grace_days: 0,
+            hand_over_group_ownership: false,
         }
     }
 }

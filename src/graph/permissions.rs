@@ -32,7 +32,8 @@ pub enum Feature {
     /// `user.create`: UPN probe, verified domains, create, manager, groups.
     Onboarding,
     /// `user.offboard`: disable, revoke sessions, leave groups, remove
-    /// licences, leave date.
+    /// licences, leave date, and the hand-over (the leaver's direct reports
+    /// to the successor: `User.ReadWrite.All`, as for any manager change).
     Offboarding,
     /// `user.transfer` and `user.update`: profile, manager, re-derived groups.
     ProfileChanges,
@@ -63,6 +64,12 @@ pub enum Feature {
     /// The JSM Assets import: users with their managers and groups with
     /// their members, read by delta queries ([`crate::graph::delta`]).
     AssetsImport,
+    /// Opt-in (`provisioning.handOverGroupOwnership`, off by default):
+    /// `user.offboard` makes the successor an owner of each group the
+    /// leaver owned and removes the leaver. Not in [`Feature::ALL`]: it
+    /// needs `Group.ReadWrite.All`, broader than the least set, and without
+    /// it the offboarding lists the owned groups as a remainder instead.
+    GroupOwnershipHandover,
 }
 
 impl Feature {
@@ -85,6 +92,19 @@ impl Feature {
         Feature::AssetsImport,
     ];
 
+    /// Features an admin turns on in the settings (each names its setting
+    /// in [`Feature::setting`]): not in [`Feature::ALL`], so not in the
+    /// least set; the doctor says what each needs beyond it.
+    pub const OPT_IN: &'static [Feature] = &[Feature::GroupOwnershipHandover];
+
+    /// The setting that turns an opt-in feature on (`None` for the others).
+    pub fn setting(self) -> Option<&'static str> {
+        match self {
+            Feature::GroupOwnershipHandover => Some("provisioning.handOverGroupOwnership"),
+            _ => None,
+        }
+    }
+
     /// Stable key for JSON (`"offboarding"`).
     pub fn key(self) -> &'static str {
         match self {
@@ -103,6 +123,7 @@ impl Feature {
             Feature::AccountDeletion => "accountDeletion",
             Feature::GuestInvitation => "guestInvitation",
             Feature::AssetsImport => "assetsImport",
+            Feature::GroupOwnershipHandover => "groupOwnershipHandover",
         }
     }
 
@@ -112,7 +133,7 @@ impl Feature {
             Feature::Lookups => "Look up users, managers, groups and memberships",
             Feature::Onboarding => "Onboarding (create accounts)",
             Feature::Offboarding => {
-                "Offboarding (disable, revoke, leave groups, remove licences, leave date)"
+                "Offboarding (disable, revoke, leave groups, remove licences, leave date, direct reports to the successor)"
             }
             Feature::ProfileChanges => "Transfers and profile updates",
             Feature::EnableDisable => "Disable and enable accounts",
@@ -126,6 +147,9 @@ impl Feature {
             Feature::AccountDeletion => "Delete and restore accounts",
             Feature::GuestInvitation => "Invite guests",
             Feature::AssetsImport => "Import users and groups into JSM Assets",
+            Feature::GroupOwnershipHandover => {
+                "Opt-in: hand a leaver's groups over to the successor (provisioning.handOverGroupOwnership)"
+            }
         }
     }
 
@@ -137,6 +161,7 @@ impl Feature {
             Feature::TemporaryAccessPass => Some("The tenant's Temporary Access Pass policy must enable the method."),
             Feature::MfaReset => Some("Each method type has its own permission; UserAuthenticationMethod.ReadWrite.All covers them all. Administrators' methods also need the app to hold Privileged Authentication Administrator."),
             Feature::AccountDeletion => Some("Deleting or restoring an administrator also needs the app to hold Privileged Authentication Administrator; the app refuses privileged targets first."),
+            Feature::GroupOwnershipHandover => Some("Off by default. Changing a group's owners needs Group.ReadWrite.All, which also lets the app change every group's properties; without the setting, offboarding lists the leaver's groups for a person to hand over."),
             _ => None,
         }
     }
@@ -184,6 +209,10 @@ impl Feature {
                 users::GET_USER,
                 licenses::LIST_SUBSCRIBED_SKUS,
                 licenses::ASSIGN_LICENSE,
+                // The hand-over: the leaver's team moves to the successor.
+                users::LIST_DIRECT_REPORTS,
+                users::LIST_OWNED_GROUPS,
+                users::SET_MANAGER,
             ],
             Feature::ProfileChanges => &[
                 users::UPDATE_USER,
@@ -240,6 +269,11 @@ impl Feature {
             ],
             Feature::GuestInvitation => &[invitations::CREATE_INVITATION, groups::ADD_MEMBER],
             Feature::AssetsImport => &[delta::USERS_DELTA, delta::GROUPS_DELTA],
+            Feature::GroupOwnershipHandover => &[
+                users::LIST_OWNED_GROUPS,
+                groups::ADD_OWNER,
+                groups::REMOVE_OWNER,
+            ],
         }
     }
 
@@ -426,6 +460,16 @@ pub fn readme_table() -> String {
         "| **All features** | {} |\n",
         code(least_set(Feature::ALL))
     ));
+    for feature in Feature::OPT_IN {
+        // What the opt-in needs beyond the least set of all features.
+        let base = least_set(Feature::ALL);
+        let extra: Vec<&str> = feature
+            .needs()
+            .into_iter()
+            .filter(|n| !base.iter().any(|b| covers(b, n)))
+            .collect();
+        out.push_str(&format!("| {} | {} more |\n", feature.label(), code(extra)));
+    }
     out
 }
 
@@ -453,7 +497,7 @@ mod tests {
 
     #[test]
     fn every_feature_call_is_declared_and_every_call_serves_a_feature() {
-        for feature in Feature::ALL {
+        for feature in Feature::ALL.iter().chain(Feature::OPT_IN) {
             for call in feature.calls() {
                 assert!(
                     CALLS.contains(call),
@@ -464,7 +508,10 @@ mod tests {
         }
         for call in CALLS {
             assert!(
-                Feature::ALL.iter().any(|f| f.calls().contains(call)),
+                Feature::ALL
+                    .iter()
+                    .chain(Feature::OPT_IN)
+                    .any(|f| f.calls().contains(call)),
                 "{} serves no feature",
                 call.name
             );

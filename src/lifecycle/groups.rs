@@ -13,7 +13,7 @@ use crate::lifecycle::error::OpError;
 use crate::lifecycle::exec::{finish, no_change_step, RunMode};
 use crate::lifecycle::ids::{ObjectId, UserRef};
 use crate::lifecycle::memberships::{access_through, MemberGroup, Memberships};
-use crate::lifecycle::outcome::Outcome;
+use crate::lifecycle::outcome::{Outcome, Remainder, RemainderKind};
 use crate::lifecycle::plan::{AlreadyDoneWhen, Step, StepTarget};
 use crate::lifecycle::resolve::{read_result, read_user, user_read};
 
@@ -102,13 +102,20 @@ pub async fn remove_from_group<T: Transport, H: Host>(
     mode: RunMode,
     deadline: Deadline,
 ) -> Result<Outcome, OpError> {
+    // The group's nested groups come in the same batch: a 204 on the
+    // removal proves only the direct membership gone, so whether access
+    // stays through one of them is known before the write, not guessed.
     let (view, memberships, mut also) = read_with_memberships(
         client,
         user,
-        &[groups::get_group(group.as_str(), "id,displayName")],
+        &[
+            groups::get_group(group.as_str(), "id,displayName"),
+            groups::list_member_groups(group.as_str()),
+        ],
         deadline,
     )
     .await?;
+    let nested_read = also.pop();
     // A group that does not exist is an error, not "not a member".
     let group_name = match also.pop() {
         Some(Err(ClientError::Graph(g))) if g.is_not_found() => {
@@ -130,7 +137,36 @@ pub async fn remove_from_group<T: Transport, H: Host>(
     let change = remove_member_change(group, group_name.as_deref(), &view.id);
     let summary = Some(summary_of(&view));
     if memberships.direct_in(group).is_some() {
-        return Ok(finish(client, mode, deadline, vec![], vec![change], summary).await);
+        let nested: Vec<MemberGroup> = match nested_read {
+            Some(read) => client.rest_of(read, 20, deadline).await?,
+            None => Vec::new(),
+        };
+        let through: Vec<String> = nested
+            .iter()
+            .filter(|n| {
+                memberships
+                    .transitive
+                    .iter()
+                    .any(|t| t.id.eq_ignore_ascii_case(&n.id))
+            })
+            .map(MemberGroup::label)
+            .collect();
+        let mut outcome = finish(client, mode, deadline, vec![], vec![change], summary).await;
+        if !through.is_empty() {
+            let name = group_name
+                .as_deref()
+                .map_or_else(|| group.to_string(), |n| format!("'{n}'"));
+            outcome.remainder.push(Remainder::new(
+                RemainderKind::NestedGroup,
+                format!(
+                    "{label} keeps access to {name} through the nested group{} {}: remove {label} from {} too",
+                    if through.len() == 1 { "" } else { "s" },
+                    through.join(", "),
+                    if through.len() == 1 { "it" } else { "them" },
+                ),
+            ));
+        }
+        return Ok(outcome);
     }
     let Some(held) = memberships.transitive_in(group) else {
         let settled = vec![no_change_step(&change)];
@@ -165,6 +201,19 @@ pub(crate) async fn read_with_memberships<T: Transport, H: Host>(
     also: &[GraphRequest],
     deadline: Deadline,
 ) -> Result<(UserView, Memberships, AlsoRead), OpError> {
+    read_with_memberships_keyed(client, user, also, |_| Vec::new(), deadline).await
+}
+
+/// [`read_with_memberships`], plus reads that address the user by id or
+/// UPN (`keyed` builds them from that key), answered after `also` in the
+/// same round trip.
+pub(crate) async fn read_with_memberships_keyed<T: Transport, H: Host>(
+    client: &GraphClient<'_, T, H>,
+    user: &UserRef,
+    also: &[GraphRequest],
+    keyed: impl Fn(&str) -> Vec<GraphRequest>,
+    deadline: Deadline,
+) -> Result<(UserView, Memberships, AlsoRead), OpError> {
     let (known, key) = match user {
         UserRef::Id(_) | UserRef::Upn(_) => (None, user.value().to_string()),
         // An address may be a UPN, a mail or an alias: resolve it first.
@@ -184,8 +233,10 @@ pub(crate) async fn read_with_memberships<T: Transport, H: Host>(
     }
     items.extend(
         also.iter()
+            .cloned()
+            .chain(keyed(&key))
             .enumerate()
-            .map(|(i, r)| BatchItem::new(format!("also{i}"), r.clone())),
+            .map(|(i, r)| BatchItem::new(format!("also{i}"), r)),
     );
     let mut results = client.execute(&items, deadline).await.into_iter();
     let missing = || ClientError::Decode {

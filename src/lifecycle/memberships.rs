@@ -66,17 +66,33 @@ impl MemberGroup {
     }
 
     /// Why nobody can take the user out of this group through the app, in
-    /// words completing "which ...".
+    /// words completing "which ...". Distribution lists and mail-enabled
+    /// security groups are read-only in Graph: "Working with groups in
+    /// Microsoft Graph" lists both as not manageable through the API
+    /// (<https://learn.microsoft.com/en-us/graph/api/resources/groups-overview>),
+    /// and Entra answers a membership write with `Request_BadRequest`
+    /// ("Cannot Update a mail-enabled security groups and or distribution
+    /// list."); Exchange Online manages them.
     fn why_kept(&self) -> &'static str {
         if self.on_premises_sync_enabled == Some(true) {
             "is synchronised from on-premises Active Directory: remove the membership there"
+        } else if self.is_distribution_list() {
+            "is a distribution list, which Graph cannot change: remove the membership in the Exchange admin center (Remove-DistributionGroupMember)"
         } else if self.mail_enabled == Some(true) && !self.has_type("Unified") {
-            "is mail-enabled and managed in Exchange: remove the membership there"
+            "is a mail-enabled security group, which Graph cannot change: remove the membership in the Exchange admin center (Remove-DistributionGroupMember)"
         } else if self.is_assignable_to_role == Some(true) {
             "can be assigned directory roles: a privileged administrator must remove the membership in Entra"
         } else {
             "is not one of the serviceable groups: remove the membership in Entra or ask the group's owner"
         }
+    }
+
+    /// A distribution list: mail-enabled, not a security group, not a
+    /// Microsoft 365 group.
+    pub fn is_distribution_list(&self) -> bool {
+        self.mail_enabled == Some(true)
+            && self.security_enabled != Some(true)
+            && !self.has_type("Unified")
     }
 
     fn is(&self, id: &str) -> bool {
@@ -224,8 +240,10 @@ pub fn remaining_access(
             Some(rule) => Remainder::new(
                 RemainderKind::DynamicGroup,
                 format!(
-                    "{user} is still a member of the dynamic group {} while its rule ({rule}) matches: change the attributes it tests",
-                    g.label()
+                    "{user} is still a member of the dynamic group {} while its rule ({rule}) matches: change {} (the attribute{} it tests)",
+                    g.label(),
+                    rule_attributes(rule).join(", "),
+                    if rule_attributes(rule).len() == 1 { "" } else { "s" },
                 ),
             ),
             None => Remainder::new(
@@ -285,8 +303,64 @@ pub fn remaining_access(
     remainder
 }
 
+/// The user attributes a dynamic membership rule tests (`user.department`,
+/// `user.extension_..._costCenter`), in the order they first appear and
+/// without repeats: the words of a rule outside its quoted values that start
+/// with `user.`. Rule syntax: "Dynamic membership rules for groups"
+/// (<https://learn.microsoft.com/en-us/entra/identity/users/groups-dynamic-membership>).
+/// A rule that names none (`device.` rules, a malformed rule) gives
+/// `["the attributes of its rule"]`, so a summary still reads.
+pub fn rule_attributes(rule: &str) -> Vec<String> {
+    let mut found: Vec<String> = Vec::new();
+    let mut quoted = false;
+    let mut word = String::new();
+    let flush = |word: &mut String, found: &mut Vec<String>| {
+        let lower = word.to_ascii_lowercase();
+        if lower.starts_with("user.")
+            && word.len() > 5
+            && !found.iter().any(|f| f.eq_ignore_ascii_case(word))
+        {
+            found.push(std::mem::take(word));
+        }
+        word.clear();
+    };
+    for c in rule.chars() {
+        if c == '"' {
+            quoted = !quoted;
+            flush(&mut word, &mut found);
+        } else if !quoted && (c.is_ascii_alphanumeric() || c == '.' || c == '_') {
+            word.push(c);
+        } else {
+            flush(&mut word, &mut found);
+        }
+    }
+    flush(&mut word, &mut found);
+    if found.is_empty() {
+        found.push("the attributes of its rule".into());
+    }
+    found
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_rule_names_the_attributes_it_tests() {
+        assert_eq!(
+            super::rule_attributes(
+                r#"(user.department -eq "Engineering") and (user.employeeType -eq "Contractor") or (user.department -eq "user.x")"#
+            ),
+            vec!["user.department", "user.employeeType"]
+        );
+        assert_eq!(
+            super::rule_attributes(r#"user.memberOf -any (group.objectId -in ['x'])"#),
+            vec!["user.memberOf"]
+        );
+        assert_eq!(
+            super::rule_attributes("(device.deviceOSType -eq \"Windows\")"),
+            vec!["the attributes of its rule"]
+        );
+    }
+
     use super::*;
 
     fn group(id: &str, name: &str) -> MemberGroup {

@@ -11,6 +11,7 @@ pub mod error;
 pub mod exec;
 pub mod groups;
 pub mod guests;
+pub mod handover;
 pub mod hybrid;
 pub mod ids;
 pub mod licence_rules;
@@ -24,6 +25,7 @@ pub mod outcome;
 pub mod password;
 pub mod plan;
 pub mod provisioning;
+pub mod readback;
 pub mod resolve;
 pub mod rules;
 pub mod tap_policy;
@@ -44,7 +46,9 @@ pub use licences::{assign_licences, remove_licences, LicenceName, LicenceRequest
 pub use lookup::lookup;
 pub use naming::NamingTemplate;
 pub use offboard::{offboard, OffboardRequest};
-pub use outcome::{Outcome, Remainder, RemainderKind, StepOutcome, StepReport, UserSummary};
+pub use outcome::{
+    Completion, Outcome, Remainder, RemainderKind, StepOutcome, StepReport, UserSummary,
+};
 pub use plan::{Plan, PlannedStep};
 pub use provisioning::{FirstCredential, ProvisioningRules};
 pub use rules::GroupRules;

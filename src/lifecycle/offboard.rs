@@ -1,10 +1,15 @@
 //! `offboard`: disable, revoke sessions, remove from the serviceable groups
 //! the caller names that the user is really a direct member of, record the
 //! leave date, and list the access that stays (dynamic, unserviceable and
-//! nested memberships) as the remainder. Two round trips: one read batch
-//! (the user and their memberships), one `$batch` of every change; a third
-//! read only when nested memberships must be traced. Steps already in place
-//! are reported as no change, so a re-run resumes.
+//! nested memberships) as the remainder, and hand the leaver's direct
+//! reports (and, as an opt-in, owned groups) to the successor
+//! ([`crate::lifecycle::handover`]). Round trips: one read batch (the user,
+//! their memberships, licences, manager, direct reports, owned groups and
+//! the successor), one `$batch` of every change, and one read-back
+//! ([`crate::lifecycle::readback`]) when a group or licence was removed,
+//! since a 2xx does not prove the access gone; one more read only when
+//! nested memberships must be traced. Steps already in place are reported
+//! as no change, so a re-run resumes.
 
 use crate::graph::paging::Page;
 use crate::graph::resources::licenses::{self, SubscribedSku};
@@ -15,7 +20,8 @@ use crate::http::Transport;
 use crate::lifecycle::account::{account_enabled_change, display_name, revoke_change, summary_of};
 use crate::lifecycle::error::OpError;
 use crate::lifecycle::exec::{finish, no_change_step, RunMode};
-use crate::lifecycle::groups::{read_with_memberships, remove_member_change};
+use crate::lifecycle::groups::{read_with_memberships_keyed, remove_member_change};
+use crate::lifecycle::handover;
 use crate::lifecycle::ids::{ObjectId, UserRef};
 use crate::lifecycle::memberships::{member_groups, remaining_access};
 use crate::lifecycle::outcome::{Outcome, Remainder, RemainderKind};
@@ -27,6 +33,9 @@ use crate::lifecycle::resolve::user_read;
 pub struct OffboardRequest {
     /// The leaver.
     pub user: UserRef,
+    /// Who takes over the leaver's direct reports; the leaver's manager
+    /// when `None`.
+    pub successor: Option<UserRef>,
     /// Groups to leave (the caller decides which are serviceable).
     pub groups: Vec<ObjectId>,
     /// ISO 8601 date or date-time written to `employeeLeaveDateTime`.
@@ -35,16 +44,22 @@ pub struct OffboardRequest {
     /// removed: 0 removes them in this run; more leaves the removal as a
     /// [`crate::lifecycle::RemainderKind::Licence`] remainder naming the date.
     pub licence_removal_grace_days: u32,
+    /// Make the successor an owner of the groups the leaver owned, and
+    /// remove the leaver (`provisioning.handOverGroupOwnership`); otherwise
+    /// they are listed as a remainder.
+    pub hand_over_group_ownership: bool,
 }
 
-/// Offboards a leaver in two round trips (one read batch, one `$batch` of
-/// changes): disable the account (no change if already disabled), revoke
+/// Offboards a leaver (one read batch, one `$batch` of changes, one
+/// read-back when a removal needs proof): disable the account (no change if already disabled), revoke
 /// sessions, leave those of the listed groups (at most 100) the user is a
 /// direct member of (no request for the others), list every membership that
 /// stays in [`Outcome::remainder`], and record `employeeLeaveDateTime` (a bare
 /// date becomes midnight UTC; no change if already recorded). A date that
 /// [`crate::dates::normalize`] refuses is [`OpError::InvalidInput`] on
-/// `leaveDateTime`.
+/// `leaveDateTime`; a successor Entra does not know, who is the leaver or
+/// whose account is disabled is [`OpError::InvalidInput`] on `successor`,
+/// before any write.
 pub async fn offboard<T: Transport, H: Host>(
     client: &GraphClient<'_, T, H>,
     request: &OffboardRequest,
@@ -60,12 +75,94 @@ pub async fn offboard<T: Transport, H: Host>(
         return Err(OpError::invalid("groups", "may list at most 100 groups"));
     }
     // The licences and the tenant's SKU names come in the same batch.
-    let also = [
-        user_read(&request.user, "id,licenseAssignmentStates", None),
+    // The hand-over's reads ride in the same batch (after `also`).
+    let mut also = vec![
+        user_read(
+            &request.user,
+            "id,mail,licenseAssignmentStates",
+            Some("manager($select=id,displayName,userPrincipalName,mail)"),
+        ),
         licenses::list_subscribed_skus(),
     ];
-    let (target, memberships, also) =
-        read_with_memberships(client, &request.user, &also, deadline).await?;
+    if let Some(successor) = &request.successor {
+        also.push(user_read(
+            successor,
+            "id,displayName,userPrincipalName,mail,accountEnabled",
+            None,
+        ));
+    }
+    let (target, memberships, mut also) = read_with_memberships_keyed(
+        client,
+        &request.user,
+        &also,
+        |key| handover::requests(key).into(),
+        deadline,
+    )
+    .await?;
+    let missing = || ClientError::Decode {
+        what: "$batch",
+        reason: "missing item".into(),
+    };
+    let owned_read = also.pop().unwrap_or(Err(missing()));
+    let reports_read = also.pop().unwrap_or(Err(missing()));
+    let successor_read = match &request.successor {
+        Some(successor) => {
+            let read = also.pop().unwrap_or(Err(missing()));
+            let view =
+                crate::lifecycle::resolve::read_result(successor, read).map_err(|e| match e {
+                    OpError::NotFound { .. } => OpError::invalid(
+                        "successor",
+                        &format!("no user {} in Entra", successor.value()),
+                    ),
+                    other => other,
+                })?;
+            if view.id.eq_ignore_ascii_case(&target.id) {
+                return Err(OpError::invalid(
+                    "successor",
+                    "is the leaver: name someone else",
+                ));
+            }
+            if view.account_enabled == Some(false) {
+                // A team handed to a disabled account has no manager either.
+                return Err(OpError::invalid(
+                    "successor",
+                    &format!(
+                        "{} is disabled: name someone who can take over",
+                        successor.value()
+                    ),
+                ));
+            }
+            Some(view)
+        }
+        None => None,
+    };
+    let reports: Vec<handover::Directory> = client.rest_of(reports_read, 20, deadline).await?;
+    let owned_groups: Vec<handover::Directory> = client.rest_of(owned_read, 20, deadline).await?;
+    let manager = also.first().and_then(|r| r.as_ref().ok()).and_then(|r| {
+        let user = r
+            .body
+            .get("value")
+            .and_then(|v| v.get(0))
+            .unwrap_or(&r.body);
+        serde_json::from_value::<crate::graph::model::ManagerView>(user.get("manager")?.clone())
+            .ok()
+    });
+    let successor = successor_read
+        .as_ref()
+        .map(handover::Successor::of_user)
+        .or_else(|| manager.as_ref().map(handover::Successor::of_manager));
+    // A user with a `mail` address has a mailbox (or a mail user): its
+    // leaver steps are Exchange's.
+    let has_mailbox = also.first().and_then(|r| r.as_ref().ok()).is_some_and(|r| {
+        let user = r
+            .body
+            .get("value")
+            .and_then(|v| v.get(0))
+            .unwrap_or(&r.body);
+        user.get("mail")
+            .and_then(serde_json::Value::as_str)
+            .is_some()
+    });
     let direct_licences = direct_licences(also)?;
     let label = display_name(&target).to_string();
     // Only real direct memberships are removed; what stays is listed.
@@ -120,6 +217,16 @@ pub async fn offboard<T: Transport, H: Host>(
     } else {
         changes.push(leave_change);
     }
+    let (handover_steps, handover_remainder) = handover::plan(
+        &label,
+        &target.id,
+        successor.as_ref(),
+        &reports,
+        &owned_groups,
+        request.hand_over_group_ownership,
+        &client.settings().graph_root(),
+    );
+    changes.extend(handover_steps);
     let mut licence_remainder = Vec::new();
     if !direct_licences.is_empty() {
         let names: Vec<&str> = direct_licences.iter().map(|(_, n)| n.as_str()).collect();
@@ -142,6 +249,26 @@ pub async fn offboard<T: Transport, H: Host>(
             ));
         }
     }
+    let removed_skus = if request.licence_removal_grace_days == 0 {
+        direct_licences.clone()
+    } else {
+        Vec::new()
+    };
+    let expected = crate::lifecycle::readback::Expected {
+        user_id: target.id.clone(),
+        label: label.clone(),
+        left_groups: leaving
+            .iter()
+            .map(|g| {
+                let name = memberships
+                    .direct_in(g)
+                    .and_then(|m| m.display_name.clone());
+                (g.clone(), name)
+            })
+            .collect(),
+        removed_skus,
+        disabled: true,
+    };
     let mut outcome = finish(
         client,
         mode,
@@ -151,8 +278,47 @@ pub async fn offboard<T: Transport, H: Host>(
         Some(summary_of(&target)),
     )
     .await;
+    if mode == RunMode::Execute {
+        // Done only when observed: one read-back where a 2xx cannot prove
+        // the end state (a removal leaves nested access; a group licence
+        // stays).
+        let expected = crate::lifecycle::readback::done_in(&outcome, expected);
+        outcome
+            .remainder
+            .extend(crate::lifecycle::readback::verify(client, &expected, deadline).await);
+    }
+    // An owner change Graph refused for want of permission: say which one
+    // the opt-in needs, beside Graph's words.
+    let refused_owners: Vec<String> = outcome
+        .steps
+        .iter()
+        .filter(|s| {
+            s.key.starts_with("handover.owner.add:") && s.outcome.refusal_status() == Some(403)
+        })
+        .flat_map(|s| s.targets.first().map(|t| format!("'{}'", t.name())))
+        .collect();
+    if !refused_owners.is_empty() {
+        outcome.remainder.push(Remainder::new(
+            RemainderKind::GroupOwnership,
+            format!(
+                "{label} still owns {}: Graph refused the owner change, which needs Group.ReadWrite.All (provisioning.handOverGroupOwnership; see the permission doctor); grant it and re-send, or change the owners in Entra",
+                refused_owners.join(", ")
+            ),
+        ));
+    }
+    if has_mailbox {
+        // Graph v1.0 has no call to convert a mailbox to a shared one, set
+        // forwarding or a litigation hold: they are Exchange Online's
+        // (Set-Mailbox -Type Shared, -ForwardingSmtpAddress,
+        // -LitigationHoldEnabled).
+        outcome.remainder.push(Remainder::new(
+            RemainderKind::Mailbox,
+            format!("{label}'s mailbox is left as it is: in Exchange Online, convert it to a shared mailbox, set forwarding or a litigation hold if your leaver process asks for them (Graph has no call for these)"),
+        ));
+    }
     outcome.remainder.extend(remainder);
     outcome.remainder.extend(licence_remainder);
+    outcome.remainder.extend(handover_remainder);
     if target.user_type.as_deref() == Some("Guest") {
         // A guest is usually deleted once its grace period is over; the
         // app does not schedule that.

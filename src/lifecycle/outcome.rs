@@ -189,6 +189,15 @@ pub enum RemainderKind {
     GroupsNotRestored,
     /// An account to delete later (a guest after its grace period).
     DeletionPending,
+    /// A mailbox step Graph v1.0 has no call for (convert to a shared
+    /// mailbox, forwarding, litigation hold): done in Exchange Online.
+    Mailbox,
+    /// An access change the app observed did not hold after its write (the
+    /// read-back after the writes still found it).
+    NotObserved,
+    /// Groups the leaver owned whose ownership stays with the leaver (the
+    /// hand-over of ownership is an opt-in) or could not be handed over.
+    GroupOwnership,
 }
 
 /// Something the operation could not do itself, listed so that a request
@@ -233,8 +242,95 @@ pub struct Outcome {
     pub remainder: Vec<Remainder>,
 }
 
+/// How an operation ended, in the one vocabulary the Service API answer
+/// (`result.status`, `result.complete`), the automation smart value
+/// `status`, the internal comment and the audit record share. A change is
+/// finished only when its end state holds and nothing is left for a person:
+/// every step done (or already in place) *and* no remainder.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Completion {
+    /// A dry run: nothing was sent.
+    DryRun,
+    /// Every step was already in place and nothing is left.
+    NoChange,
+    /// Every step is done and nothing is left for a person.
+    Done,
+    /// Every step the app could take is done (or was in place), but access
+    /// or work remains for a person ([`Outcome::remainder`]): the request
+    /// must not be closed as finished.
+    DoneWithRemainders,
+    /// Some steps failed or were deferred; re-send the call to resume.
+    Incomplete,
+}
+
+impl Completion {
+    /// The answer's `result.status` (`"doneWithRemainders"`).
+    pub fn key(self) -> &'static str {
+        match self {
+            Completion::DryRun => "dryRun",
+            Completion::NoChange => "noChange",
+            Completion::Done => "done",
+            Completion::DoneWithRemainders => "doneWithRemainders",
+            Completion::Incomplete => "incomplete",
+        }
+    }
+
+    /// In words, as the automation smart value `status` and the comments
+    /// say it (`"done with remainders"`).
+    pub fn words(self) -> &'static str {
+        match self {
+            Completion::DryRun => "dry run",
+            Completion::NoChange => "no change",
+            Completion::Done => "done",
+            Completion::DoneWithRemainders => "done with remainders",
+            Completion::Incomplete => "not finished",
+        }
+    }
+
+    /// The answer's `result.complete`: true only when the operation's end
+    /// state holds and nothing is left for a person.
+    pub fn is_complete(self) -> bool {
+        matches!(self, Completion::Done | Completion::NoChange)
+    }
+
+    /// The `result.status` key back to the value (`None` for anything else).
+    pub fn from_key(key: &str) -> Option<Self> {
+        [
+            Completion::DryRun,
+            Completion::NoChange,
+            Completion::Done,
+            Completion::DoneWithRemainders,
+            Completion::Incomplete,
+        ]
+        .into_iter()
+        .find(|c| c.key() == key)
+    }
+}
+
 impl Outcome {
-    /// True when every step succeeded or had nothing to do.
+    /// How the operation ended (see [`Completion`]): a remainder turns a
+    /// done (or no-change) operation into [`Completion::DoneWithRemainders`].
+    pub fn completion(&self) -> Completion {
+        if self.dry_run {
+            Completion::DryRun
+        } else if !self.is_complete() {
+            Completion::Incomplete
+        } else if !self.remainder.is_empty() {
+            Completion::DoneWithRemainders
+        } else if self
+            .steps
+            .iter()
+            .all(|s| s.outcome == StepOutcome::NoChange)
+        {
+            Completion::NoChange
+        } else {
+            Completion::Done
+        }
+    }
+
+    /// True when every step succeeded or had nothing to do (remainders
+    /// aside: see [`Outcome::completion`]).
     pub fn is_complete(&self) -> bool {
         self.steps.iter().all(|s| s.outcome.is_success())
     }
@@ -345,5 +441,32 @@ mod tests {
         ));
         let v = serde_json::to_value(&o).unwrap();
         assert_eq!(v["remainder"][0]["kind"], "nestedGroup");
+    }
+
+    #[test]
+    fn a_remainder_makes_done_read_as_done_with_remainders() {
+        let mut o = Outcome {
+            dry_run: false,
+            plan: Plan::default(),
+            steps: vec![StepReport::new("k", "Disable", StepOutcome::Done)],
+            user: None,
+            remainder: Vec::new(),
+        };
+        assert_eq!(o.completion(), Completion::Done);
+        o.remainder.push(Remainder::new(
+            RemainderKind::Mailbox,
+            "Convert the mailbox",
+        ));
+        assert_eq!(o.completion(), Completion::DoneWithRemainders);
+        assert!(!o.completion().is_complete());
+        assert_eq!(o.completion().words(), "done with remainders");
+        assert_eq!(
+            Completion::from_key("doneWithRemainders"),
+            Some(Completion::DoneWithRemainders)
+        );
+        o.steps[0].outcome = StepOutcome::NoChange;
+        assert_eq!(o.completion(), Completion::DoneWithRemainders);
+        o.remainder.clear();
+        assert_eq!(o.completion(), Completion::NoChange);
     }
 }

@@ -329,7 +329,26 @@ pub async fn transfer<T: Transport, H: Host>(
         changes.push(step);
     }
     settled.extend(diff.settled);
-    if mode == RunMode::DryRun || !changes.iter().any(|c| c.key == RULE_LICENCES_KEY) {
+    // Old rule groups the transfer leaves: a 204 proves only the direct
+    // membership gone, so they are read back (one `$batch`, only when one
+    // was removed).
+    let expected = crate::lifecycle::readback::Expected {
+        user_id: current.id.clone(),
+        label: label.clone(),
+        left_groups: old_groups
+            .difference(&new_groups)
+            .map(|g| {
+                (
+                    g.clone(),
+                    names.get(&g.as_str().to_ascii_lowercase()).cloned(),
+                )
+            })
+            .collect(),
+        ..Default::default()
+    };
+    let mut outcome = if mode == RunMode::DryRun
+        || !changes.iter().any(|c| c.key == RULE_LICENCES_KEY)
+    {
         let mut outcome = finish(
             client,
             mode,
@@ -340,19 +359,27 @@ pub async fn transfer<T: Transport, H: Host>(
         )
         .await;
         outcome.remainder.extend(diff.remainder);
-        return Ok(outcome);
+        outcome
+    } else {
+        let (results, mut remainder) =
+            run_with_state_check(client, &changes, &current.id, &label, &diff.adds, deadline).await;
+        remainder.extend(diff.remainder);
+        settled.extend(results.into_iter().map(|(step, _)| step));
+        Outcome {
+            dry_run: false,
+            plan: Plan::from_changes(&changes),
+            steps: settled,
+            user: Some(summary_of(&current)),
+            remainder,
+        }
+    };
+    if mode == RunMode::Execute {
+        let expected = crate::lifecycle::readback::done_in(&outcome, expected);
+        outcome
+            .remainder
+            .extend(crate::lifecycle::readback::verify(client, &expected, deadline).await);
     }
-    let (results, mut remainder) =
-        run_with_state_check(client, &changes, &current.id, &label, &diff.adds, deadline).await;
-    remainder.extend(diff.remainder);
-    settled.extend(results.into_iter().map(|(step, _)| step));
-    Ok(Outcome {
-        dry_run: false,
-        plan: Plan::from_changes(&changes),
-        steps: settled,
-        user: Some(summary_of(&current)),
-        remainder,
-    })
+    Ok(outcome)
 }
 
 /// What a transfer does with the rule licences.

@@ -79,6 +79,11 @@ pub fn outcome_answer(call: &OperationCall, executed: &Executed) -> CallAnswer {
         // What a person still has to do: the call is not the whole job.
         body["result"]["remainder"] = json!(outcome.remainder);
     }
+    // `complete` is false while access or work remains, even when every
+    // step is done: a request is never closed green with a remainder.
+    let completion = outcome.completion();
+    body["result"]["status"] = json!(completion.key());
+    body["result"]["complete"] = json!(completion.is_complete());
     if let Some(audit_id) = &executed.audit_id {
         body["auditId"] = json!(audit_id);
     }
@@ -132,10 +137,21 @@ pub fn outcome_answer(call: &OperationCall, executed: &Executed) -> CallAnswer {
             replay: false,
         };
     }
+    // A step Graph did not run because the step it depends on failed (424
+    // Failed Dependency) follows that failure: the first failure decides.
     let failures: Vec<&StepReport> = outcome
         .steps
         .iter()
         .filter(|s| matches!(s.outcome, StepOutcome::Failed { .. }))
+        .filter(|s| {
+            !matches!(
+                s.outcome,
+                StepOutcome::Failed {
+                    http_status: Some(424),
+                    ..
+                }
+            )
+        })
         .collect();
     if let Some(refused) = refusal(call, &failures, failed, total) {
         body["error"] = refused.error;

@@ -306,6 +306,7 @@ fn parse_route(
             RouteRequest::Offboard(OffboardInput {
                 user: input.user("user")?,
                 leave_date_time: date(&input, "leaveDateTime", zone, "leaveDate.set", notes)?,
+                successor: input.optional_user("successor")?,
             })
         }
         Route::UserCreate => {

@@ -145,6 +145,9 @@ pub struct OffboardInput {
     /// `leaveDateTime` normalised to RFC 3339 UTC ([`crate::dates`]); the
     /// time of the run when absent.
     pub leave_date_time: Option<String>,
+    /// Who takes over the leaver's direct reports; the leaver's manager
+    /// when absent.
+    pub successor: Option<UserRef>,
 }
 
 /// A resolved request with the provisioning rules (naming template, group

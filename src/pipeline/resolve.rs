@@ -115,14 +115,17 @@ pub async fn resolve<H: Host, T: Transport>(
         RouteRequest::Offboard(OffboardInput {
             user,
             leave_date_time,
+            successor,
         }) => RouteRequest::Offboard(OffboardRequest {
             user,
+            successor,
             // Only serviceable groups are left; the procedure keeps those
             // the user is actually in.
             groups: ctx.config.policy.serviceable_groups.clone(),
             leave_date_time: leave_date_time
                 .unwrap_or_else(|| crate::audit::time::iso8601(ctx.host.now_ms())),
             licence_removal_grace_days: ctx.config.provisioning.licence_removal_grace_days,
+            hand_over_group_ownership: ctx.config.provisioning.hand_over_group_ownership,
         }),
     })
 }

@@ -45,7 +45,7 @@ impl DayCounts {
             return false;
         }
         match &record.result {
-            AuditResult::Succeeded => self.done += 1,
+            AuditResult::Succeeded | AuditResult::DoneWithRemainders => self.done += 1,
             AuditResult::Refused { .. } | AuditResult::ApprovalDeclined => self.refused += 1,
             AuditResult::Failed { code, .. } if code == "throttled" => self.throttled += 1,
             AuditResult::Failed { .. } | AuditResult::PartiallyFailed => self.failed += 1,

@@ -43,6 +43,10 @@ const PASSWORD_RESET_ROLES: [(&str, &str); 4] = [
 ///   needs, or whose every use another granted permission already gives;
 /// - `broader`: `[{permission, insteadOf}]`, granted permissions in use
 ///   that are broader than the least set's (grant `insteadOf`, then remove);
+/// - `optIn`: `[{key, label, note, setting, needs, beyondLeastSet,
+///   satisfied, uncovered}]`, the features an admin turns on in the
+///   settings and the permissions each needs beyond the least set (a
+///   permission granted for one is neither excessive nor broader);
 /// - `grantList`: the least set, one per line, to copy.
 pub fn assess(granted: &[String]) -> Value {
     let all = Feature::ALL;
@@ -90,16 +94,58 @@ pub fn assess(granted: &[String]) -> Value {
                 .then(|| json!({"permission": p, "features": failing, "withoutIt": without}))
         })
         .collect();
+    // Opt-in features: what each needs beyond the least set, whether the
+    // grant covers it, and the setting that turns it on.
+    let opt_in: Vec<Value> = Feature::OPT_IN
+        .iter()
+        .map(|f| {
+            let needs = f.needs();
+            let uncovered: Vec<&str> = needs
+                .iter()
+                .copied()
+                .filter(|n| !covered(n, &granted_refs))
+                .collect();
+            let beyond: Vec<&str> = needs
+                .iter()
+                .copied()
+                .filter(|n| !required.iter().any(|r| covers(r, n)))
+                .collect();
+            json!({
+                "key": f.key(),
+                "label": f.label(),
+                "note": f.note(),
+                "setting": f.setting(),
+                "needs": needs,
+                "beyondLeastSet": beyond,
+                "satisfied": uncovered.is_empty(),
+                "uncovered": uncovered,
+            })
+        })
+        .collect();
+    let opt_in_needs: BTreeSet<&str> = Feature::OPT_IN
+        .iter()
+        .flat_map(|f| f.needs())
+        .filter(|n| !required.iter().any(|r| covers(r, n)))
+        .collect();
     let needs: BTreeSet<&str> = all.iter().flat_map(|f| f.needs()).collect();
     let mut excessive = Vec::new();
     let mut broader = Vec::new();
     for g in granted {
+        if opt_in_needs.iter().any(|n| covers(g, n)) {
+            // Granted for an opt-in: reported under `optIn`, not as excess.
+            continue;
+        }
         let serves: Vec<&str> = needs.iter().copied().filter(|n| covers(g, n)).collect();
         if serves.is_empty() {
             excessive.push(json!({"permission": g, "reason": "No feature of the app needs it."}));
             continue;
         }
-        let others: Vec<&String> = granted.iter().filter(|o| *o != g).collect();
+        // A grant held for an opt-in does not make a least-set permission
+        // redundant: turning the opt-in off would leave a gap.
+        let others: Vec<&String> = granted
+            .iter()
+            .filter(|o| *o != g && !opt_in_needs.iter().any(|n| covers(o, n)))
+            .collect();
         let given_by_others: Vec<&String> = others
             .iter()
             .copied()
@@ -127,6 +173,7 @@ pub fn assess(granted: &[String]) -> Value {
         "missing": missing,
         "excessive": excessive,
         "broader": broader,
+        "optIn": opt_in,
         "grantList": required.join("\n"),
     })
 }

@@ -66,6 +66,9 @@ fn plain_words(record: &AuditRecord) -> Option<String> {
     };
     let how = match &record.result {
         AuditResult::Succeeded => "done",
+        AuditResult::DoneWithRemainders => {
+            "done with remainders; the service desk finishes the rest"
+        }
         AuditResult::PartiallyFailed | AuditResult::Failed { .. } => {
             "did not complete; the service desk has the details"
         }

@@ -130,6 +130,7 @@ pub fn routes() -> Vec<(Route, &'static str, Vec<Input>)> {
         (Route::UserOffboard, "Disable, revoke sessions, leave serviceable groups, record the leave date", vec![
             req("user", user, "The leaver"),
             opt("leaveDateTime", date, "Leave date (any form the date schema lists; normalised to UTC); default now"),
+            opt("successor", user, "Who takes over the leaver's direct reports (and is named for the groups the leaver owned); default: the leaver's manager"),
         ]),
         (Route::UserTransfer, "New department, job title or manager; group rules re-derived", vec![
             req("user", user, "The user"),

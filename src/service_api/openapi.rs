@@ -152,7 +152,11 @@ pub fn document() -> Value {
         "route": {"type": "string"},
         "dryRun": {"type": "boolean"},
         "replay": {"type": "boolean", "description": "This is the stored answer of an earlier call with the same idempotency key"},
-        "result": {"type": "object", "description": "Reads: the user or groups. Changes: the user, each step, and for credentials the one-time reveal id (never the value, except for signed HR calls when the admin allows it)"},
+        "result": {"type": "object", "description": "Reads: the user or groups. Changes: the user, each step, and for credentials the one-time reveal id (never the value, except for signed HR calls when the admin allows it)", "properties": {
+            "status": {"type": "string", "enum": ["done", "noChange", "doneWithRemainders", "incomplete", "dryRun"], "description": "How the change ended. doneWithRemainders: every step the app could take is done, but access or work is left for a person (result.remainder); the request is not finished"},
+            "complete": {"type": "boolean", "description": "True only when the intended end state was observed and nothing is left for a person (status done or noChange)"},
+            "remainder": {"type": "array", "description": "What the app cannot do through Graph and a person must (dynamic groups and the attribute driving them, distribution lists and mail-enabled security groups, Active Directory for synced users, mailbox steps in Exchange, groups the leaver owned, a state the read-back after the writes did not observe)", "items": {"type": "object", "required": ["kind", "summary"], "properties": {"kind": {"type": "string"}, "summary": {"type": "string"}}}}
+        }},
         "plan": {"type": "array", "items": {"type": "object", "properties": {"key": {"type": "string"}, "method": {"type": "string"}, "path": {"type": "string"}, "body": {}, "summary": {"type": "string"}, "targets": {"type": "array", "items": {"$ref": "#/components/schemas/StepTarget"}}}}},
         "auditId": {"type": "string"},
         "approval": {"type": "object", "required": ["status", "pending", "message"], "description": "A dry run on a request whose JSM approvals are still pending: the real run waits for them", "properties": {

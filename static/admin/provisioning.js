@@ -27,6 +27,12 @@ export function provisioningTab(panel, store) {
   const usageLocation = field({ id: 'defaultUsageLocation', label: 'Default usage location', path: 'config.provisioning.defaultUsageLocation', value: p.defaultUsageLocation ?? '', placeholder: 'US', help: 'ISO 3166-1 alpha-2 code set on a user who has none before licences are assigned (Entra needs one). Empty: such a request is refused.' });
   const graceDays = field({ id: 'licenceRemovalGraceDays', label: 'Days before a leaver\u2019s licences are removed', path: 'config.provisioning.licenceRemovalGraceDays', value: String(p.licenceRemovalGraceDays ?? 0), help: '0: offboarding removes directly assigned licences at once. More: the offboarding lists the removal, with its date, as left for a person.' });
   const status = h('div', { 'aria-live': 'polite' });
+  // Opt-in, off by default: the doctor says it needs Group.ReadWrite.All.
+  const ownership = h('input', { type: 'checkbox', id: 'handOverGroupOwnership', checked: p.handOverGroupOwnership === true });
+  ownership.addEventListener('change', () => { p.handOverGroupOwnership = ownership.checked; });
+  const ownershipField = h('div', { class: 'field', 'data-path': 'config.provisioning.handOverGroupOwnership' },
+    h('label', { for: 'handOverGroupOwnership' }, ownership, ' Hand a leaver\u2019s groups over to the successor'),
+    h('p', { class: 'help' }, 'Off: offboarding lists the groups the leaver owned for a person to hand over. On: the successor (or the leaver\u2019s manager) becomes an owner and the leaver is removed; this needs Group.ReadWrite.All (see the permission doctor).'));
 
   const previewNaming = debounce(async () => {
     try {
@@ -53,6 +59,7 @@ export function provisioningTab(panel, store) {
     h('div', { class: 'card stack' }, h('h2', {}, 'Naming'), template.wrap, domain.wrap, namingPreview),
     h('div', { class: 'card stack' }, h('h2', {}, 'Dates'), siteTimeZone.wrap, zoneList),
     h('div', { class: 'card stack' }, h('h2', {}, 'Licences'), usageLocation.wrap, graceDays.wrap, licenceRules.wrap),
+    h('div', { class: 'card stack' }, h('h2', {}, 'Leavers'), ownershipField),
     h('div', { class: 'card stack' }, h('h2', {}, 'Group rules'), rules.wrap, h('div', { class: 'grid2' }, sampleDept.wrap, sampleTitle.wrap), h('button', { class: 'btn', type: 'button', onclick: previewRules }, 'Preview for the sample'), rulesPreview),
     h('div', { class: 'row' }, h('button', { class: 'btn primary', type: 'submit' }, 'Save provisioning')), status);
   form.addEventListener('submit', async (event) => {

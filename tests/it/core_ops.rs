@@ -393,17 +393,19 @@ async fn join(h: &Harness, user: &str, groups: &[&str]) {
 }
 
 #[tokio::test(flavor = "current_thread")]
-async fn offboarding_from_eight_groups_in_at_most_three_round_trips_and_rerun_is_no_change() {
+async fn offboarding_from_eight_groups_in_at_most_four_round_trips_and_rerun_is_no_change() {
     let h = Harness::new();
     let eight = &SERVICEABLE[..8];
     join(&h, ADELE, eight).await;
     let adele_id = h.user_id(ADELE);
     let c = h.client();
     let req = OffboardRequest {
+        successor: None,
         user: UserRef::Mail(ADELE.into()),
         groups: eight.iter().map(|g| h.group(g)).collect(),
         leave_date_time: "2026-03-31".into(),
         licence_removal_grace_days: 0,
+        hand_over_group_ownership: false,
     };
     let dry = offboard(&c, &req, RunMode::DryRun, h.deadline())
         .await
@@ -419,7 +421,9 @@ async fn offboarding_from_eight_groups_in_at_most_three_round_trips_and_rerun_is
     assert!(out.is_complete(), "{}", out.render_text());
     let trips = h.round_trips();
     println!("round trips: offboarding from 8 groups: {trips} (naive 12)");
-    assert!(trips <= 3, "{trips}");
+    // Resolve the address, read, write, and the one read-back that proves
+    // the removals left no access through nesting.
+    assert!(trips <= 4, "{trips}");
     assert_eq!(h.user_prop(ADELE, "accountEnabled"), false);
     assert_eq!(
         h.user_prop(ADELE, "employeeLeaveDateTime"),

@@ -466,5 +466,7 @@ async fn a_transfer_leaves_only_the_rule_groups_the_user_is_in() {
         })
         .count();
     assert_eq!(no_change, 2, "{}", out.render_text());
-    assert!(h.round_trips() <= 2, "{}", h.round_trips());
+    // Read, write, and the read-back of the groups left (a 204 proves only
+    // the direct membership gone).
+    assert!(h.round_trips() <= 3, "{}", h.round_trips());
 }

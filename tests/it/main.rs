@@ -96,3 +96,5 @@ mod delete_restore;
 mod guests;
 mod mfa_reset;
 mod licence_rules;
+mod handover;
+mod honest_completion;

@@ -22,7 +22,7 @@ fn the_committed_document_is_the_generated_one() {
 fn sample(name: &str, schema: &Value) -> Value {
     match name {
         "user" if schema["format"] == "uuid" => json!("6ea7023f-3011-4ba2-a780-ebac8f56a6fe"),
-        "user" | "manager" => json!("adele.vance@contoso.example"),
+        "user" | "manager" | "successor" => json!("adele.vance@contoso.example"),
         "methods" => json!(["phone", "fido2"]),
         "sponsors" => json!(["megan.bowen@contoso.example"]),
         "email" => json!("sam.vendor@fabrikam-partners.example"),

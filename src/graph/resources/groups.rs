@@ -182,6 +182,57 @@ pub const REMOVE_MEMBER: GraphCall = GraphCall {
         "https://learn.microsoft.com/en-us/graph/api/group-delete-members?view=graph-rest-1.0",
 };
 
+/// Adds an owner: `POST /groups/{group_id}/owners/$ref` with
+/// `{"@odata.id": owner_url}` (a `…/users/{id}` URL); 204 on success, 400
+/// ("One or more added object references already exist") when the user
+/// already owns the group, so the request is marked repeatable.
+///
+/// Learn: <https://learn.microsoft.com/en-us/graph/api/group-post-owners?view=graph-rest-1.0>.
+/// Permission: `Group.ReadWrite.All` (the map's least for application):
+/// broader than anything else the app needs, so only the opt-in
+/// `provisioning.handOverGroupOwnership` uses it.
+pub fn add_owner(group_id: &str, owner_url: &str) -> GraphRequest {
+    GraphRequest::post(
+        format!("/groups/{}/owners/$ref", encode_component(group_id)),
+        Some(json!({ "@odata.id": owner_url })),
+    )
+    .repeatable()
+}
+
+/// Entry of [`add_owner`] in [`super::CALLS`].
+pub const ADD_OWNER: GraphCall = GraphCall {
+    name: "groups::add_owner",
+    method: Method::Post,
+    path_template: "/groups/{id}/owners/$ref",
+    least_permission: "Group.ReadWrite.All",
+    also_needs: &[],
+    learn_url: "https://learn.microsoft.com/en-us/graph/api/group-post-owners?view=graph-rest-1.0",
+};
+
+/// Removes an owner: `DELETE /groups/{group_id}/owners/{owner_id}/$ref`;
+/// 204 on success, 404 when the user does not own the group.
+///
+/// Learn: <https://learn.microsoft.com/en-us/graph/api/group-delete-owners?view=graph-rest-1.0>.
+/// Permission: `Group.ReadWrite.All` (the map's least for application).
+pub fn remove_owner(group_id: &str, owner_id: &str) -> GraphRequest {
+    GraphRequest::delete(format!(
+        "/groups/{}/owners/{}/$ref",
+        encode_component(group_id),
+        encode_component(owner_id)
+    ))
+}
+
+/// Entry of [`remove_owner`] in [`super::CALLS`].
+pub const REMOVE_OWNER: GraphCall = GraphCall {
+    name: "groups::remove_owner",
+    method: Method::Delete,
+    path_template: "/groups/{id}/owners/{id}/$ref",
+    least_permission: "Group.ReadWrite.All",
+    also_needs: &[],
+    learn_url:
+        "https://learn.microsoft.com/en-us/graph/api/group-delete-owners?view=graph-rest-1.0",
+};
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -421,6 +421,54 @@ fn with_expand(request: GraphRequest, expand: Option<&str>) -> GraphRequest {
     }
 }
 
+/// The users who report to the user (a leaver's team, to hand over):
+/// `GET /users/{key}/directReports/microsoft.graph.user?$select=id,displayName,userPrincipalName&$top=999`.
+///
+/// Learn: <https://learn.microsoft.com/en-us/graph/api/user-list-directreports?view=graph-rest-1.0>.
+/// Permission: `User.Read.All` (the map's least for application).
+pub fn list_direct_reports(key: &str) -> GraphRequest {
+    GraphRequest::get(format!(
+        "{}/directReports/microsoft.graph.user",
+        user_path(key)
+    ))
+    .query("$select=id,displayName,userPrincipalName&$top=999")
+}
+
+/// Entry of [`list_direct_reports`] in [`super::CALLS`].
+pub const LIST_DIRECT_REPORTS: GraphCall = GraphCall {
+    name: "users::list_direct_reports",
+    method: Method::Get,
+    path_template: "/users/{id}/directReports/microsoft.graph.user",
+    least_permission: "User.Read.All",
+    also_needs: &[],
+    learn_url:
+        "https://learn.microsoft.com/en-us/graph/api/user-list-directreports?view=graph-rest-1.0",
+};
+
+/// The groups the user owns (a leaver's groups, to hand over):
+/// `GET /users/{key}/ownedObjects/microsoft.graph.group?$select=id,displayName&$top=999`.
+///
+/// Learn: <https://learn.microsoft.com/en-us/graph/api/user-list-ownedobjects?view=graph-rest-1.0>.
+/// Permission: `User.Read.All` (the map's least for application).
+pub fn list_owned_groups(key: &str) -> GraphRequest {
+    GraphRequest::get(format!(
+        "{}/ownedObjects/microsoft.graph.group",
+        user_path(key)
+    ))
+    .query("$select=id,displayName&$top=999")
+}
+
+/// Entry of [`list_owned_groups`] in [`super::CALLS`].
+pub const LIST_OWNED_GROUPS: GraphCall = GraphCall {
+    name: "users::list_owned_groups",
+    method: Method::Get,
+    path_template: "/users/{id}/ownedObjects/microsoft.graph.group",
+    least_permission: "User.Read.All",
+    also_needs: &[],
+    learn_url:
+        "https://learn.microsoft.com/en-us/graph/api/user-list-ownedobjects?view=graph-rest-1.0",
+};
+
 #[cfg(test)]
 mod tests {
     use super::*;
