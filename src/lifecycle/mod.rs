@@ -12,6 +12,7 @@ pub mod exec;
 pub mod groups;
 pub mod guests;
 pub mod hybrid;
+pub mod leave_date;
 pub mod ids;
 pub mod licence_rules;
 pub mod licences;

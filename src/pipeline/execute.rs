@@ -117,6 +117,26 @@ pub async fn change<H: Host, T: Transport>(
     })
 }
 
+/// A future leaver's leave date, recorded in Entra now
+/// ([`lifecycle::leave_date::record_leave_date`]); the offboarding itself
+/// is scheduled on that date (`pipeline::schedule`).
+pub async fn record_leave_date<H: Host, T: Transport>(
+    client: &GraphClient<'_, T, H>,
+    request: &lifecycle::OffboardRequest,
+    mode: RunMode,
+    ctx: &RouteContext<'_, H, T>,
+) -> ChangeResult {
+    let outcome = lifecycle::leave_date::record_leave_date(
+        client,
+        &request.user,
+        &request.leave_date_time,
+        mode,
+        ctx.deadline,
+    )
+    .await?;
+    Ok((outcome, None))
+}
+
 /// Adds each note on how an input was read (a zone-less date-time read in
 /// the site time zone) to the summary of the plan step, and the step
 /// report, that writes it: the plan says how the value was read.
