@@ -216,7 +216,10 @@ pub fn day_at_hour(utc: &str, hour: u8, site: &SiteZone) -> Option<u64> {
         at.to_zoned_datetime(site.zone.clone()).date()
     };
     let time = Time::new(i8::try_from(hour).ok()?, 0, 0, 0).ok()?;
-    let zoned = day.to_datetime(time).to_zoned_datetime(site.zone.clone()).ok()?;
+    let zoned = day
+        .to_datetime(time)
+        .to_zoned_datetime(site.zone.clone())
+        .ok()?;
     u64::try_from(zoned.timestamp().as_millisecond()).ok()
 }
 

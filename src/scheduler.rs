@@ -60,13 +60,20 @@ pub struct SchedulerReport {
 /// Runs due steps until none is due or starting another could end past
 /// `stop_at_ms` (each may take [`STEP_BUDGET_MS`] per call); then, if any
 /// is left, pushes the continuation onto the queue.
-pub async fn run_due(host: &impl Host, transport: &impl Transport, stop_at_ms: u64) -> SchedulerReport {
+pub async fn run_due(
+    host: &impl Host,
+    transport: &impl Transport,
+    stop_at_ms: u64,
+) -> SchedulerReport {
     let mut report = SchedulerReport::default();
     loop {
         let due = match schedule::due(host, host.now_ms()).await {
             Ok(due) => due,
             Err(e) => {
-                host.log(LogLevel::Error, &format!("scheduler: due steps not read: {e}"));
+                host.log(
+                    LogLevel::Error,
+                    &format!("scheduler: due steps not read: {e}"),
+                );
                 break;
             }
         };
@@ -90,11 +97,16 @@ pub async fn run_due(host: &impl Host, transport: &impl Transport, stop_at_ms: u
                 Ok(Some(claimed)) => claimed,
                 Ok(None) => continue, // another run has it
                 Err(e) => {
-                    host.log(LogLevel::Error, &format!("scheduler: {key} not claimed: {e}"));
+                    host.log(
+                        LogLevel::Error,
+                        &format!("scheduler: {key} not claimed: {e}"),
+                    );
                     continue;
                 }
             };
-            report.ran.push(run_claimed(host, transport, &claimed).await);
+            report
+                .ran
+                .push(run_claimed(host, transport, &claimed).await);
         }
         if report.continued || !full_page {
             break;
@@ -105,7 +117,9 @@ pub async fn run_due(host: &impl Host, transport: &impl Transport, stop_at_ms: u
         if let Err(e) = host.queue_push(CONTINUE_QUEUE, &[event]).await {
             host.log(
                 LogLevel::Warn,
-                &format!("scheduler: continuation not queued (the next hourly run picks it up): {e}"),
+                &format!(
+                    "scheduler: continuation not queued (the next hourly run picks it up): {e}"
+                ),
             );
         }
     }
@@ -113,7 +127,11 @@ pub async fn run_due(host: &impl Host, transport: &impl Transport, stop_at_ms: u
 }
 
 /// Runs one claimed step and stores how it ended.
-async fn run_claimed(host: &impl Host, transport: &impl Transport, step: &ScheduledStep) -> StepRun {
+async fn run_claimed(
+    host: &impl Host,
+    transport: &impl Transport,
+    step: &ScheduledStep,
+) -> StepRun {
     let answer = run_step(host, transport, step).await;
     let (status, result) = match answer.status {
         200 => (
@@ -138,11 +156,17 @@ async fn run_claimed(host: &impl Host, transport: &impl Transport, step: &Schedu
     };
     if let Err(e) = stored {
         // The lease ends and the step runs again: its calls replay.
-        host.log(LogLevel::Error, &format!("scheduler: {} not finished: {e}", step.id()));
+        host.log(
+            LogLevel::Error,
+            &format!("scheduler: {} not finished: {e}", step.id()),
+        );
     }
     host.log(
         LogLevel::Info,
-        &format!("scheduler: {} for {}: {}", step.step, step.user_label, answer.status),
+        &format!(
+            "scheduler: {} for {}: {}",
+            step.step, step.user_label, answer.status
+        ),
     );
     StepRun {
         id: step.id(),
@@ -154,7 +178,11 @@ async fn run_claimed(host: &impl Host, transport: &impl Transport, step: &Schedu
 
 /// The pipeline calls a step makes, in order; the first that does not
 /// answer 200 ends the step with its answer.
-async fn run_step(host: &impl Host, transport: &impl Transport, step: &ScheduledStep) -> CallAnswer {
+async fn run_step(
+    host: &impl Host,
+    transport: &impl Transport,
+    step: &ScheduledStep,
+) -> CallAnswer {
     let user = || {
         let mut data = Map::new();
         data.insert("user".into(), json!(step.user_id));
@@ -170,7 +198,15 @@ async fn run_step(host: &impl Host, transport: &impl Transport, step: &Scheduled
             call(host, transport, step, route, data, "credential").await
         }
         StepKind::Offboard => {
-            call(host, transport, step, Route::UserOffboard, step.data.clone(), "offboard").await
+            call(
+                host,
+                transport,
+                step,
+                Route::UserOffboard,
+                step.data.clone(),
+                "offboard",
+            )
+            .await
         }
         StepKind::Delete => call(host, transport, step, Route::UserDelete, user(), "delete").await,
         StepKind::RemoveLicences => {
@@ -188,7 +224,15 @@ async fn run_step(host: &impl Host, transport: &impl Transport, step: &Scheduled
             }
             let mut data = user();
             data.insert("skus".into(), json!(skus));
-            call(host, transport, step, Route::UserRemoveLicenses, data, "licences").await
+            call(
+                host,
+                transport,
+                step,
+                Route::UserRemoveLicenses,
+                data,
+                "licences",
+            )
+            .await
         }
     }
 }
@@ -196,7 +240,10 @@ async fn run_step(host: &impl Host, transport: &impl Transport, step: &Scheduled
 /// The configured first credential as a call: `user.resetPassword` (a
 /// temporary password) or `user.createTemporaryAccessPass` with the
 /// configured lifetime.
-async fn first_credential_call(host: &impl Host, mut data: Map<String, Value>) -> (Route, Map<String, Value>) {
+async fn first_credential_call(
+    host: &impl Host,
+    mut data: Map<String, Value>,
+) -> (Route, Map<String, Value>) {
     use crate::config::FirstCredentialSetting;
     let setting = crate::config::load(host)
         .await

@@ -169,7 +169,7 @@ async fn run_stages<H: Host, T: Transport>(
         (_, resolved) => execute::change(&client, resolved, mode, ctx).await,
     };
     let result = result.map(|(mut outcome, credential)| {
-                outcome.name_groups(&authorized.group_names());
+        outcome.name_groups(&authorized.group_names());
         (execute::annotate(outcome, &notes), credential)
     });
     let mut executed = if mode == RunMode::DryRun {
@@ -189,14 +189,7 @@ async fn run_stages<H: Host, T: Transport>(
         let viewers = viewers.unwrap_or_default();
         record::record(request, &operation, &authorized, result, viewers, ctx).await?
     };
-    executed.scheduled = schedule::after(
-        call.route,
-        &deferral,
-        &executed.outcome,
-        request,
-        mode,
-        ctx,
-    )
-    .await;
+    executed.scheduled =
+        schedule::after(call.route, &deferral, &executed.outcome, request, mode, ctx).await;
     Ok(Answer::Changed(Box::new(executed)))
 }

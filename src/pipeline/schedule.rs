@@ -90,10 +90,8 @@ pub fn decide<H: Host, T: Transport>(
             Deferral::Activation { due_ms }
         }
         RouteRequest::Offboard(offboard) => {
-            match crate::dates::normalize(
-                &offboard.leave_date_time,
-                &crate::dates::SiteZone::utc(),
-            ) {
+            match crate::dates::normalize(&offboard.leave_date_time, &crate::dates::SiteZone::utc())
+            {
                 Ok(leave) if leave.epoch_ms > 0 && (leave.epoch_ms as u64) > now => {
                     Deferral::Offboarding {
                         due_ms: leave.epoch_ms as u64,
@@ -127,7 +125,9 @@ pub async fn after<H: Host, T: Transport>(
     let (user_id, label) = match &outcome.user {
         Some(u) => (
             u.id.clone(),
-            u.user_principal_name.clone().unwrap_or_else(|| u.id.clone()),
+            u.user_principal_name
+                .clone()
+                .unwrap_or_else(|| u.id.clone()),
         ),
         // A dry run of a create has no id yet.
         None => ("{new-user-id}".to_string(), "the new account".to_string()),
