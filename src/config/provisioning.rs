@@ -69,11 +69,6 @@ pub struct ProvisioningSettings {
     /// (the default): never by the app. 1 to 365.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account_deletion_grace_days: Option<u32>,
-    /// Whether the hourly run reads Entra for enabled accounts whose
-    /// `employeeLeaveDateTime` has passed (set by HR in Entra directly) and
-    /// offboards each. Needs `User-LifeCycleInfo.Read.All`. Default off.
-    #[serde(default)]
-    pub leave_date_scan: bool,
 }
 
 /// The hour scheduled steps on a date run at until an admin sets one.
@@ -96,7 +91,6 @@ impl Default for ProvisioningSettings {
             joiner_lead_days: None,
             activation_hour: DEFAULT_ACTIVATION_HOUR,
             account_deletion_grace_days: None,
-            leave_date_scan: false,
         }
     }
 }

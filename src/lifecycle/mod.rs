@@ -25,6 +25,7 @@ pub mod outcome;
 pub mod password;
 pub mod plan;
 pub mod provisioning;
+pub mod rejoin;
 pub mod resolve;
 pub mod rules;
 pub mod tap_policy;

@@ -137,6 +137,27 @@ pub async fn record_leave_date<H: Host, T: Transport>(
     Ok((outcome, None))
 }
 
+/// A leaver (lifecycle state leaving or left) enabled again: the current
+/// group rules are re-applied for the attributes the account holds now
+/// ([`lifecycle::rejoin::reapply_group_rules`]), so access follows today's
+/// rules instead of coming back silently as it was.
+pub async fn rejoin<H: Host, T: Transport>(
+    client: &GraphClient<'_, T, H>,
+    user_id: &str,
+    ctx: &RouteContext<'_, H, T>,
+) -> ChangeResult {
+    let rules = ctx
+        .config
+        .provisioning
+        .rules()
+        .map_err(|e| OpError::invalid("provisioning.groupRules", &e.to_string()))?;
+    let id = lifecycle::ObjectId::parse(user_id, "user")?;
+    let outcome =
+        lifecycle::rejoin::reapply_group_rules(client, &rules, &id, RunMode::Execute, ctx.deadline)
+            .await?;
+    Ok((outcome, None))
+}
+
 /// Adds each note on how an input was read (a zone-less date-time read in
 /// the site time zone) to the summary of the plan step, and the step
 /// report, that writes it: the plan says how the value was read.

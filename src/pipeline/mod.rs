@@ -168,6 +168,13 @@ async fn run_stages<H: Host, T: Transport>(
         }
         (_, resolved) => execute::change(&client, resolved, mode, ctx).await,
     };
+    let result = match result {
+        Ok((outcome, credential)) if call.route == crate::route::Route::UserEnable => Ok((
+            schedule::rejoin(&client, outcome, mode, ctx).await,
+            credential,
+        )),
+        other => other,
+    };
     let result = result.map(|(mut outcome, credential)| {
         outcome.name_groups(&authorized.group_names());
         (execute::annotate(outcome, &notes), credential)

@@ -250,3 +250,39 @@ pub async fn after<H: Host, T: Transport>(
     }
     views
 }
+
+/// After a `user.enable`: if the person was a leaver (state leaving or
+/// left), the current group rules are re-applied (`execute::rejoin`) and
+/// their steps join the outcome; one that cannot run is a remainder, so the
+/// answer never implies the old access is back or the new is in place.
+pub async fn rejoin<H: Host, T: Transport>(
+    client: &crate::graph::GraphClient<'_, T, H>,
+    mut outcome: Outcome,
+    mode: RunMode,
+    ctx: &RouteContext<'_, H, T>,
+) -> Outcome {
+    let Some(user) = outcome.user.clone() else {
+        return outcome;
+    };
+    if mode == RunMode::DryRun || !outcome.is_complete() {
+        return outcome;
+    }
+    let was_leaver = state::get(ctx.host, &user.id)
+        .await
+        .map(LifecycleState::is_leaver)
+        .unwrap_or(false);
+    if !was_leaver {
+        return outcome;
+    }
+    match super::execute::rejoin(client, &user.id, ctx).await {
+        Ok((rules, _)) => {
+            outcome.plan.changes.extend(rules.plan.changes);
+            outcome.steps.extend(rules.steps);
+        }
+        Err(e) => outcome.remainder.push(crate::lifecycle::Remainder::new(
+            crate::lifecycle::RemainderKind::GroupsNotRestored,
+            format!("The group rules could not be re-applied after re-enabling a leaver ({e}): add the groups the rules give by hand"),
+        )),
+    }
+    outcome
+}

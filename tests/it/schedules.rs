@@ -285,7 +285,54 @@ fn grace_steps_remove_licences_then_delete_the_account() {
 }
 
 #[test]
-fn re_enabling_a_leaver_cancels_the_leavers_scheduled_steps() {
+fn re_enabling_a_leaver_cancels_the_leavers_steps_and_reapplies_the_current_group_rules() {
+    run(async {
+        let emulator_groups = Emulator::demo();
+        let sales_team = emulator_groups.find_group_by_name("Sales Team").unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let rule_groups = json!([
+            {"name": "sales", "when": [{"attribute": "department", "equals": "Sales"}], "groups": [sales_team]}
+        ]);
+        let env = Env::new(|c| {
+            c.provisioning.group_rules = serde_json::from_value(rule_groups).unwrap();
+        })
+        .await;
+        // Offboarded now (Sales Team left), with a later leaver step pending.
+        env.call(json!({"route": "user.offboard", "data": {"user": ADELE}}))
+            .await;
+        assert!(!env
+            .emulator
+            .group_member_ids(&sales_team)
+            .contains(&ADELE_ID.to_string()));
+        let body = env
+            .call(json!({"route": "user.enable", "data": {"user": ADELE}}))
+            .await;
+        assert_eq!(body["ok"], true, "{body}");
+        let keys: Vec<&str> = body["result"]["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["key"].as_str().unwrap())
+            .collect();
+        assert!(
+            keys.iter().any(|k| k.starts_with("group.add:")),
+            "the rules' group is added back: {keys:?}"
+        );
+        assert!(env
+            .emulator
+            .group_member_ids(&sales_team)
+            .contains(&ADELE_ID.to_string()));
+        assert_eq!(
+            state::get(&env.host, ADELE_ID).await.unwrap(),
+            LifecycleState::Active
+        );
+    });
+}
+
+#[test]
+fn re_enabling_a_leaving_person_cancels_the_scheduled_offboarding() {
     run(async {
         let env = Env::new(|_| {}).await;
         env.call(json!({"route": "user.offboard", "data": {"user": ADELE, "leaveDateTime": "2026-01-10"}}))
@@ -298,10 +345,6 @@ fn re_enabling_a_leaver_cancels_the_leavers_scheduled_steps() {
         assert_eq!(steps[0]["status"], "cancelled", "{steps:?}");
         env.advance_and_sweep(10 * DAY).await;
         assert_eq!(env.emulator.user(ADELE_ID).unwrap()["accountEnabled"], true);
-        assert_eq!(
-            state::get(&env.host, ADELE_ID).await.unwrap(),
-            LifecycleState::Active
-        );
     });
 }
 
