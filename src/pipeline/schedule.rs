@@ -28,6 +28,9 @@ use serde_json::{json, Map, Value};
 
 const DAY_MS: u64 = 24 * 60 * 60 * 1000;
 
+/// Which of a person's pending steps a change cancels.
+type Cancels = fn(StepKind) -> bool;
+
 /// What a call defers to a date, decided before it executes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Deferral {
@@ -152,7 +155,7 @@ pub async fn after<H: Host, T: Transport>(
         data
     };
     let mut steps = Vec::new();
-    let mut cancel: Option<(fn(StepKind) -> bool, &str)> = None;
+    let mut cancel: Option<(Cancels, &str)> = None;
     let mut next_state = None;
     match deferral {
         Deferral::Activation { due_ms } => {
