@@ -243,6 +243,23 @@ pub async fn after<H: Host, T: Transport>(
             ),
         }
     }
+    if let (Some(issue), false) = (&request.issue_key, views.is_empty()) {
+        // The request says what waits for a date, beside the change's summary.
+        let lines: Vec<String> = views
+            .iter()
+            .map(|v| format!("Scheduled: {}", v["summary"].as_str().unwrap_or_default()))
+            .collect();
+        let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
+        if let Err(e) =
+            crate::audit::post_internal_comment(host, issue, crate::audit::note_comment(&lines))
+                .await
+        {
+            host.log(
+                LogLevel::Warn,
+                &format!("schedule: comment not posted on {issue}: {e}"),
+            );
+        }
+    }
     if let Some(next) = next_state {
         if let Err(e) = state::set(host, &user_id, &label, next).await {
             host.log(
