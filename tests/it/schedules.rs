@@ -94,6 +94,16 @@ impl Env {
             .map_or(0, Vec::len)
     }
 
+    /// Graph round trips since the log was last cleared (a `$batch` is
+    /// one; token requests left out).
+    fn round_trips(&self) -> usize {
+        self.emulator
+            .request_log()
+            .iter()
+            .filter(|r| r.batch_parent_seq.is_none() && !r.path.contains("oauth2"))
+            .count()
+    }
+
     fn deliveries(&self) -> usize {
         self.host
             .secrets_snapshot()
@@ -137,7 +147,12 @@ fn a_joiner_three_days_out_is_disabled_without_a_credential_then_activated_on_th
         assert_eq!(env.emulator.user(&id).unwrap()["accountEnabled"], false);
 
         // The hire date at 08:00: enabled, the first credential delivered once.
+        env.emulator.clear_log();
         env.advance_and_sweep(DAY + 8 * HOUR).await;
+        println!(
+            "round trips: a joiner's activation (enable, first password): {}",
+            env.round_trips()
+        );
         assert_eq!(env.emulator.user(&id).unwrap()["accountEnabled"], true);
         assert_eq!(
             env.deliveries(),
@@ -178,10 +193,15 @@ fn a_hire_date_within_the_lead_time_creates_a_usable_account_at_once() {
 fn a_leaver_two_days_out_gets_the_leave_date_now_and_is_offboarded_on_the_date() {
     run(async {
         let env = Env::new(|_| {}).await;
+        env.emulator.clear_log();
         let body = env
             .call(json!({"route": "user.offboard", "data": {"user": ADELE, "leaveDateTime": "2026-01-03T17:00:00Z"}}))
             .await;
         assert_eq!(body["ok"], true, "{body}");
+        println!(
+            "round trips: a future leaver (leave date recorded, offboarding scheduled): {}",
+            env.round_trips()
+        );
         let adele = env.emulator.user(ADELE_ID).unwrap();
         assert_eq!(adele["employeeLeaveDateTime"], "2026-01-03T17:00:00Z");
         assert_eq!(
@@ -369,5 +389,33 @@ fn two_sweeps_at_once_run_a_due_step_once() {
             .filter(|r| r.path.contains("revokeSignInSessions"))
             .count();
         assert_eq!(offboard_posts, 1);
+    });
+}
+
+#[test]
+fn due_work_beyond_the_time_left_continues_on_the_queue() {
+    run(async {
+        let env = Env::new(|_| {}).await;
+        env.call(json!({"route": "user.offboard", "data": {"user": ADELE, "leaveDateTime": "2026-01-02"}}))
+            .await;
+        env.host.advance(2 * DAY);
+        env.emulator.advance_time(2 * DAY);
+        let now = entra_connect::host::Host::now_ms(&env.host);
+        // No time left in this invocation: nothing starts, the rest is queued.
+        let report = entra_connect::scheduler::run_due(&env.host, &env.transport, now).await;
+        assert!(report.ran.is_empty() && report.continued, "{report:?}");
+        let pushes = env.host.queue_pushes();
+        assert_eq!(pushes.len(), 1);
+        assert_eq!(pushes[0].0, "operation-jobs");
+        assert_eq!(pushes[0].1[0]["body"]["schedule"], "continue");
+        assert_eq!(env.emulator.user(ADELE_ID).unwrap()["accountEnabled"], true);
+        // The continuation, with time, runs it.
+        let report =
+            entra_connect::scheduler::run_due(&env.host, &env.transport, now + 800_000).await;
+        assert_eq!(report.ran.len(), 1, "{report:?}");
+        assert_eq!(
+            env.emulator.user(ADELE_ID).unwrap()["accountEnabled"],
+            false
+        );
     });
 }
