@@ -1,6 +1,6 @@
 // Admin page: connection, permission doctor, groups, policy, request
 // type mappings, provisioning, Service API key, user management, audit,
-// enrichment, bulk jobs and activity. Each tab is a
+// enrichment, bulk jobs, activity and scheduled steps. Each tab is a
 // function that renders into the panel; all changes go through resolvers.
 import { call, enableTheme } from '../shared/bridge.js';
 import { h, replace, loading, errorMessage } from '../shared/dom.js';
@@ -16,6 +16,7 @@ import { mappingsTab } from './mappings.js';
 import { enrichmentTab } from './enrichment.js';
 import { jobsTab } from './jobs.js';
 import { activityTab } from './activity.js';
+import { schedulesTab } from './schedules.js';
 
 const TABS = [
   ['connection', 'Connection', connectionTab],
@@ -30,6 +31,7 @@ const TABS = [
   ['enrichment', 'Enrichment', enrichmentTab],
   ['jobs', 'Jobs', jobsTab],
   ['activity', 'Activity', activityTab],
+  ['schedules', 'Schedules', schedulesTab],
 ];
 
 const root = document.getElementById('app');
