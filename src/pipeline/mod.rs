@@ -141,7 +141,6 @@ async fn run_stages<H: Host, T: Transport>(
         || matches!(&resolved, request::RouteRequest::ResetMfa(r) if r.tap.is_some()))
         && !matches!(deferral, schedule::Deferral::Activation { .. });
     let viewers = if issues_credential && mode == RunMode::Execute {
-        let manager = recipients::manager_email(&client, &resolved, ctx).await?;
         // A scheduled credential is a joiner's first one: it goes to whom
         // user.create's would have gone.
         let recipient_route = if request.entry_point == crate::policy::EntryPoint::Schedule {
@@ -149,6 +148,7 @@ async fn run_stages<H: Host, T: Transport>(
         } else {
             call.route
         };
+        let manager = recipients::manager_email(&client, &resolved, recipient_route, ctx).await?;
         match recipients::viewers(recipient_route, request, manager.as_deref(), ctx).await? {
             Some(viewers) => Some(viewers),
             None => {
