@@ -69,6 +69,7 @@ function apiRoutes(site) {
     ['POST', /^\/api\/requests\/([^/]+)\/run$/, ([key], body) => site.runOperation(key, body)],
     ['POST', /^\/api\/requests\/([^/]+)\/actions\/([^/]+)$/, ([key, action], body) => site.runAction(key, action, body)],
     ['POST', /^\/api\/scheduled\/run$/, (_p, body) => site.runScheduled(body?.key)],
+    ['POST', /^\/api\/clock$/, (_p, body) => site.advanceClock(body)],
     ['POST', /^\/api\/bridge\/invoke$/, (_p, body) => site.bridgeInvoke(body)],
     ['GET', /^\/api\/assets$/, () => site.assetsState()],
     ['POST', /^\/api\/assets\/run$/, () => site.runAssetsImport()],

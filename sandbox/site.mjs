@@ -164,6 +164,22 @@ export class Site {
     return { started: run.started, events: run.events, delayedSeconds: run.delayedSeconds, execution: execution && (({ clientGeneratedIds, ...e }) => e)(execution) };
   }
 
+  /**
+   * `POST /api/clock {"advanceMs"}`: moves the app's clock (the local Forge
+   * runtime's, which the app's host reads) and the emulator's together, then
+   * runs the app's scheduled triggers once and waits for the queue to settle,
+   * so work that came due runs as it would on the hour. Answers `{"nowMs"}`
+   * (and the triggers' results); a bad `advanceMs` answers `{"error"}`.
+   */
+  async advanceClock(body) {
+    const ms = body?.advanceMs;
+    if (!Number.isSafeInteger(ms) || ms < 0) return { error: 'advanceMs must be a whole number of milliseconds, 0 or more' };
+    const nowMs = this.app.runtime.advanceClock(ms);
+    await this.emulator.control('time', { method: 'POST', body: { advanceMs: ms } });
+    const { results } = await this.runScheduled();
+    return { nowMs, results };
+  }
+
   /** `invoke()` from an embedded Custom UI page (the fake @forge/bridge). */
   async bridgeInvoke({ moduleKey, functionKey, payload = {}, accountId = SANDBOX_ADMIN, issueKey }) {
     const issue = issueKey ? this.#issue(issueKey) : null;

@@ -193,9 +193,54 @@ pub fn date_after_days(utc: &str, days: u32) -> Option<String> {
     Some(later.strftime("%Y-%m-%d").to_string())
 }
 
+/// `ms` (milliseconds since the Unix epoch) as RFC 3339 UTC to the second,
+/// e.g. `2026-12-31T16:00:00Z`; the epoch itself when out of range.
+pub fn iso_ms(ms: u64) -> String {
+    let ms = i64::try_from(ms).unwrap_or(i64::MAX);
+    utc_text(Timestamp::from_millisecond(ms).unwrap_or(Timestamp::UNIX_EPOCH))
+}
+
+/// The instant, in milliseconds since the Unix epoch, of `hour` o'clock
+/// (0 to 23) in the site time zone on the calendar day of the RFC 3339
+/// instant `utc`. The day is read in the site time zone, except for
+/// midnight UTC, which is how a date alone is stored ([`normalize`]), so
+/// `2026-12-31` stays the 31st in every zone. `None` when `utc` is not an
+/// RFC 3339 instant or `hour` is past 23. A scheduled step on a hire date
+/// runs at this instant.
+pub fn day_at_hour(utc: &str, hour: u8, site: &SiteZone) -> Option<u64> {
+    let at: Timestamp = utc.parse().ok()?;
+    let midnight_utc = at.as_second().rem_euclid(86_400) == 0 && at.subsec_nanosecond() == 0;
+    let day = if midnight_utc {
+        at.to_zoned_datetime(TimeZone::UTC).date()
+    } else {
+        at.to_zoned_datetime(site.zone.clone()).date()
+    };
+    let time = Time::new(i8::try_from(hour).ok()?, 0, 0, 0).ok()?;
+    let zoned = day
+        .to_datetime(time)
+        .to_zoned_datetime(site.zone.clone())
+        .ok()?;
+    u64::try_from(zoned.timestamp().as_millisecond()).ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_hire_date_runs_at_the_admins_hour_in_the_site_zone() {
+        let berlin = SiteZone::parse("Europe/Berlin").unwrap();
+        // A date alone (midnight UTC) is that calendar day in every zone.
+        let due = day_at_hour("2026-12-03T00:00:00Z", 8, &berlin).unwrap();
+        assert_eq!(iso_ms(due), "2026-12-03T07:00:00Z");
+        let due = day_at_hour("2026-12-03T00:00:00Z", 8, &SiteZone::utc()).unwrap();
+        assert_eq!(iso_ms(due), "2026-12-03T08:00:00Z");
+        // A date-time is read on its day in the site zone.
+        let due = day_at_hour("2026-12-02T23:30:00Z", 9, &berlin).unwrap();
+        assert_eq!(iso_ms(due), "2026-12-03T08:00:00Z");
+        assert_eq!(day_at_hour("2026-12-03T00:00:00Z", 24, &berlin), None);
+        assert_eq!(day_at_hour("not a date", 8, &berlin), None);
+    }
 
     fn utc(raw: &str) -> String {
         normalize(raw, &SiteZone::utc()).unwrap().utc

@@ -24,7 +24,9 @@
 //! | caches | KVS `ui:panel:{issueKey}`, `cache:tap-policy` | key |
 //! | HMAC replay window | KVS `hmac-seen:{timestamp, 12 digits}:{sha256}` per used signature | key; prefix, oldest first, to prune |
 //! | app secrets | secrets `graph:client-secret`, `service-api:key-verifier`, `service-api:hmac-secret` | key |
-//! | reserved: schedules | KVS prefix `schedule:` (and an entity `schedule` with a `by-due` index when they come) | |
+//! | scheduled steps (a joiner's activation, a leaver's offboarding, grace steps) | entity `scheduled-step`, key = `{userId}:{step}` | `by-due` (range `dueAtMs`, set only while the step waits or runs) for the scheduler; `by-person` (partition `userId`, range `createdAtMs`) for a person's steps |
+//! | one lifecycle state per person (joining, active, leaving, left) | entity `lifecycle-state`, key = the user's object id | key; `by-state` (partition `state`, range `updatedAtMs`) |
+//! | reserved: schedules | KVS prefix `schedule:` | |
 //! | reserved: import checkpoints | KVS prefix `import:` (`import:{source}:checkpoint`) | |
 //!
 //! Numbers inside keys are zero-padded so that key order is numeric order.
@@ -152,8 +154,8 @@ pub fn hmac_seen_key(sent_at_seconds: u64, digest: &str) -> String {
     )
 }
 
-/// Prefix reserved for scheduled operations (a `schedule` entity with a
-/// `by-due` index joins [`ENTITIES`] when they come).
+/// Prefix reserved for schedule bookkeeping in KVS (the steps themselves
+/// are [`SCHEDULED_STEP_ENTITY`] entities).
 pub const SCHEDULE_PREFIX: &str = "schedule:";
 /// Prefix reserved for import checkpoints.
 pub const IMPORT_PREFIX: &str = "import:";
@@ -243,6 +245,10 @@ pub const AUDIT_ENTITY: &str = "audit-record";
 pub const IDEMPOTENCY_ENTITY: &str = "idempotency";
 /// Entity of portal operations waiting for approval or a date.
 pub const PENDING_ENTITY: &str = "pending-operation";
+/// Entity of scheduled steps (`crate::schedule`): one per person and step.
+pub const SCHEDULED_STEP_ENTITY: &str = "scheduled-step";
+/// Entity of each person's lifecycle state (`crate::schedule::state`).
+pub const LIFECYCLE_STATE_ENTITY: &str = "lifecycle-state";
 
 const fn by(
     name: &'static str,
@@ -299,6 +305,28 @@ pub const ENTITIES: &[EntityDecl] = &[
             by("by-due", &[], "dueAtMs"),
             by("by-issue", &["issueKey"], "dueAtMs"),
         ],
+    },
+    EntityDecl {
+        name: SCHEDULED_STEP_ENTITY,
+        attributes: &[
+            ("dueAtMs", AttributeType::Float),
+            ("userId", AttributeType::String),
+            ("createdAtMs", AttributeType::Float),
+            ("step", AttributeType::Any),
+        ],
+        indexes: &[
+            by("by-due", &[], "dueAtMs"),
+            by("by-person", &["userId"], "createdAtMs"),
+        ],
+    },
+    EntityDecl {
+        name: LIFECYCLE_STATE_ENTITY,
+        attributes: &[
+            ("state", AttributeType::String),
+            ("updatedAtMs", AttributeType::Float),
+            ("person", AttributeType::Any),
+        ],
+        indexes: &[by("by-state", &["state"], "updatedAtMs")],
     },
 ];
 

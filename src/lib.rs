@@ -31,6 +31,7 @@ pub mod policy; // decides: serviceable groups, protected targets, requesters, a
 pub mod audit; // the audit trail and the internal comments that summarise it
 pub mod delivery; // one-time delivery of generated credentials
 pub mod enrichment; // Entra attributes written to Jira fields
+pub mod schedule; // scheduled steps and each person's lifecycle state, in Forge storage
 
 // The one operation pipeline every entry point goes through.
 pub mod pipeline; // parse, resolve, authorize, execute, record, answer
@@ -40,6 +41,7 @@ pub mod jobs; // bulk jobs worked through by a Forge queue consumer
 pub mod service_api; // the web trigger: auth gate, envelope, OpenAPI
 pub mod automation; // Forge automation actions
 pub mod portal; // JSM portal requests: created and updated events, the sweep
+pub mod scheduler; // runs due scheduled steps through the pipeline, exactly once
 pub mod maintenance; // storage upkeep: migration from older layouts, retention, the hourly run
 pub mod resolver; // Custom UI resolvers: issue panel, portal panel, admin page
 

@@ -17,6 +17,9 @@ import { KvsService } from './kvs-wire.mjs';
 import { declareEntities } from './entity-declarations.mjs';
 import * as L from './forge-limits.mjs';
 
+// The process clock as it was before any advanceClock.
+const REAL_NOW = Date.now.bind(Date);
+
 const noopMetric = { incr() {}, measure: () => ({ stop() {} }) };
 const metrics = { counter: () => noopMetric, timing: () => noopMetric, gauge: () => noopMetric };
 
@@ -48,9 +51,12 @@ export class ForgeRuntime {
    * @param {(request: {method, path, headers, body, asUser}) => Promise<{status, headers?, body?}>} [options.jira]
    * @param {(event) => void} [options.onQueuePush]
    */
-  constructor({ store, manifestFile = DEFAULT_MANIFEST, entities, now = Date.now, enforceStorageRate = true, allowSlashInKeys = false, jira, onQueuePush, webTriggerUrls = {} } = {}) {
+  constructor({ store, manifestFile = DEFAULT_MANIFEST, entities, now, enforceStorageRate = true, allowSlashInKeys = false, jira, onQueuePush, webTriggerUrls = {} } = {}) {
     this.manifest = existsSync(manifestFile) ? YAML.parse(readFileSync(manifestFile, 'utf8')) ?? {} : {};
     this.entities = declareEntities(entities ?? this.manifest.app?.storage?.entities ?? []);
+    // Without a clock of the caller's, the process clock moved by advanceClock.
+    this.clockOffsetMs = 0;
+    now ??= () => REAL_NOW() + this.clockOffsetMs;
     this.now = now;
     // Web trigger module key -> URL, as Forge's createWebTriggerUrl answers.
     this.webTriggerUrls = webTriggerUrls;
@@ -92,6 +98,21 @@ export class ForgeRuntime {
     };
     globalThis.__forge_fetch__ = (context, urlPath, init = {}) => this.#fetch(context, urlPath, init);
     return this;
+  }
+
+  /**
+   * Moves this runtime's clock forward by `ms` milliseconds, and with it the
+   * process's `Date.now`, which the app's host reads as on Forge (its
+   * `now()`): storage TTLs, the app's schedules and its Graph deadlines all
+   * see the same time. For the sandbox's `POST /api/clock` and the tests;
+   * Forge has no such thing. Answers the new time.
+   */
+  advanceClock(ms) {
+    if (!Number.isSafeInteger(ms) || ms < 0) throw new TypeError('advanceClock takes a non-negative whole number of milliseconds');
+    this.clockOffsetMs += ms;
+    const offset = () => this.clockOffsetMs;
+    Date.now = () => REAL_NOW() + offset();
+    return this.now();
   }
 
   /** Milliseconds left of the invocation in progress. */

@@ -61,6 +61,28 @@ pub struct ProvisioningSettings {
     /// off, the owned groups are listed as a remainder.
     #[serde(default)]
     pub hand_over_group_ownership: bool,
+    /// Days ahead beyond which a `user.create` with an `employeeHireDate`
+    /// makes the account disabled and without a credential, and schedules
+    /// its activation (enable, first credential) on the hire date. `None`
+    /// (the default): every account is usable at once. 0 to 365.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub joiner_lead_days: Option<u32>,
+    /// The hour (0 to 23, site time zone) at which scheduled steps on a
+    /// date run: a joiner's activation on the hire date. Default 8.
+    #[serde(default = "default_activation_hour")]
+    pub activation_hour: u8,
+    /// Days after the leave date before the leaver's account is deleted
+    /// (a scheduled `user.delete`, restorable for 30 days after). `None`
+    /// (the default): never by the app. 1 to 365.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_deletion_grace_days: Option<u32>,
+}
+
+/// The hour scheduled steps on a date run at until an admin sets one.
+pub const DEFAULT_ACTIVATION_HOUR: u8 = 8;
+
+fn default_activation_hour() -> u8 {
+    DEFAULT_ACTIVATION_HOUR
 }
 
 impl Default for ProvisioningSettings {
@@ -74,6 +96,9 @@ impl Default for ProvisioningSettings {
             default_usage_location: None,
             licence_removal_grace_days: 0,
             hand_over_group_ownership: false,
+            joiner_lead_days: None,
+            activation_hour: DEFAULT_ACTIVATION_HOUR,
+            account_deletion_grace_days: None,
         }
     }
 }
@@ -153,6 +178,27 @@ impl ProvisioningSettings {
             return Err(ConfigError::new(
                 "provisioning.licenceRemovalGraceDays",
                 "licenceRemovalGraceDays must be between 0 and 365",
+            ));
+        }
+        if self.joiner_lead_days.is_some_and(|d| d > 365) {
+            return Err(ConfigError::new(
+                "provisioning.joinerLeadDays",
+                "joinerLeadDays must be between 0 and 365",
+            ));
+        }
+        if self.activation_hour > 23 {
+            return Err(ConfigError::new(
+                "provisioning.activationHour",
+                "activationHour must be an hour from 0 to 23",
+            ));
+        }
+        if self
+            .account_deletion_grace_days
+            .is_some_and(|d| d == 0 || d > 365)
+        {
+            return Err(ConfigError::new(
+                "provisioning.accountDeletionGraceDays",
+                "accountDeletionGraceDays must be between 1 and 365",
             ));
         }
         if let Some(code) = &self.default_usage_location {

@@ -102,7 +102,9 @@ fn validate(hire: &NewHire) -> Result<Validated, OpError> {
         return Err(OpError::invalid("groups", "may list at most 100 groups"));
     }
     let tap = match hire.credential {
-        FirstCredential::TemporaryPassword | FirstCredential::Pending => None,
+        FirstCredential::TemporaryPassword
+        | FirstCredential::Pending
+        | FirstCredential::OnHireDate => None,
         FirstCredential::TemporaryAccessPass {
             lifetime_minutes,
             usable_once,
@@ -281,10 +283,16 @@ fn next_free(
 }
 
 fn create_change(user: &NewUser) -> Step {
+    // The plan says when an account is made unusable until its hire date.
+    let disabled = if user.account_enabled {
+        ""
+    } else {
+        ", disabled until the hire date, no credential yet"
+    };
     Step::new(
         "user.create",
         format!(
-            "Create the account {} ({})",
+            "Create the account {} ({}){disabled}",
             user.user_principal_name, user.display_name
         ),
         users::create_user(user),
@@ -433,7 +441,8 @@ pub async fn create<T: Transport, H: Host>(
         })?;
     let password = generate_password();
     let mut new_user = NewUser {
-        account_enabled: true,
+        // A future joiner's account exists before the hire date, unusable.
+        account_enabled: hire.credential != FirstCredential::OnHireDate,
         display_name: v.display.clone(),
         given_name: v.given.clone(),
         surname: v.surname.clone(),
@@ -572,6 +581,12 @@ pub async fn create<T: Transport, H: Host>(
             lifetime_minutes: None,
         }),
         FirstCredential::TemporaryAccessPass { .. } => None,
+        FirstCredential::OnHireDate => {
+            // Unusable until the hire date: the random password is dropped
+            // unseen; the scheduled activation issues the first credential.
+            drop(password);
+            None
+        }
         FirstCredential::Pending => {
             // The random password is dropped here, unseen and unstored.
             drop(password);

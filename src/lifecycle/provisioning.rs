@@ -23,6 +23,12 @@ pub enum FirstCredential {
     /// [`crate::lifecycle::RemainderKind::CredentialPending`] remainder; an
     /// agent or the manager issues a Temporary Access Pass later.
     Pending,
+    /// Not before the hire date: the account is created disabled
+    /// (`accountEnabled: false`) with a random password that is never
+    /// stored or shown and no pass; enabling it and issuing its first
+    /// credential is a step scheduled on the hire date (the pipeline
+    /// schedules it; the plan and the answer say when).
+    OnHireDate,
 }
 
 /// Everything `create` and `transfer` need besides the Graph client.

@@ -1,7 +1,8 @@
 //! Storage upkeep: the one-time move of data written by an older version
 //! into the current layout ([`migrate`]), and the hourly sweep that keeps
 //! storage bounded (audit retention, expired credentials, finished jobs,
-//! old idempotency records) before it runs the waiting portal operations.
+//! old idempotency records) before it runs the waiting portal operations
+//! and the due scheduled steps.
 
 pub mod migrate;
 
@@ -76,9 +77,25 @@ pub async fn upkeep(host: &impl Host) -> Upkeep {
     report
 }
 
-/// The hourly scheduled trigger: [`upkeep`], then the portal sweep
-/// ([`crate::portal::sweep`]), whose results it answers.
+/// Time the hourly run may use in all, inside the scheduled trigger's
+/// 900 s (`manifest.yml` `timeoutSeconds`), with a margin.
+pub const HOURLY_BUDGET_MS: u64 = 850_000;
+
+/// The hourly scheduled trigger: [`upkeep`], the portal sweep
+/// ([`crate::portal::sweep`]), whose results it answers, then the due
+/// scheduled steps ([`crate::scheduler::run_due`]) in the time left (what
+/// does not fit continues on the queue).
 pub async fn hourly(host: &impl Host, transport: &impl Transport) -> Vec<(String, PortalResult)> {
+    let started = host.now_ms();
     upkeep(host).await;
-    crate::portal::sweep(host, transport).await
+    let results = crate::portal::sweep(host, transport).await;
+    let report = crate::scheduler::run_due(host, transport, started + HOURLY_BUDGET_MS).await;
+    host.log(
+        LogLevel::Info,
+        &format!(
+            "scheduler: {}",
+            serde_json::to_string(&report).unwrap_or_default()
+        ),
+    );
+    results
 }

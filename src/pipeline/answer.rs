@@ -28,6 +28,10 @@ pub struct Executed {
     /// A dry run on a request whose JSM approvals are still pending: how
     /// many (the real run waits for them).
     pub approvals_pending: Option<usize>,
+    /// Steps the call scheduled for a later date (in a dry run: would
+    /// schedule), as `pipeline::schedule` views them: `{"step", "dueAt",
+    /// "dueAtMs", "user", "userId", "status", "summary"}`.
+    pub scheduled: Vec<Value>,
 }
 
 /// A call's answer in the Service API's shape; each entry point presents
@@ -86,6 +90,10 @@ pub fn outcome_answer(call: &OperationCall, executed: &Executed) -> CallAnswer {
     body["result"]["complete"] = json!(completion.is_complete());
     if let Some(audit_id) = &executed.audit_id {
         body["auditId"] = json!(audit_id);
+    }
+    if !executed.scheduled.is_empty() {
+        // What runs later, and when: part of the plan and of the result.
+        body["scheduled"] = json!(executed.scheduled);
     }
     if let Some(pending) = executed.approvals_pending {
         body["approval"] = json!({

@@ -117,6 +117,47 @@ pub async fn change<H: Host, T: Transport>(
     })
 }
 
+/// A future leaver's leave date, recorded in Entra now
+/// ([`lifecycle::leave_date::record_leave_date`]); the offboarding itself
+/// is scheduled on that date (`pipeline::schedule`).
+pub async fn record_leave_date<H: Host, T: Transport>(
+    client: &GraphClient<'_, T, H>,
+    request: &lifecycle::OffboardRequest,
+    mode: RunMode,
+    ctx: &RouteContext<'_, H, T>,
+) -> ChangeResult {
+    let outcome = lifecycle::leave_date::record_leave_date(
+        client,
+        &request.user,
+        &request.leave_date_time,
+        mode,
+        ctx.deadline,
+    )
+    .await?;
+    Ok((outcome, None))
+}
+
+/// A leaver (lifecycle state leaving or left) enabled again: the current
+/// group rules are re-applied for the attributes the account holds now
+/// ([`lifecycle::rejoin::reapply_group_rules`]), so access follows today's
+/// rules instead of coming back silently as it was.
+pub async fn rejoin<H: Host, T: Transport>(
+    client: &GraphClient<'_, T, H>,
+    user_id: &str,
+    ctx: &RouteContext<'_, H, T>,
+) -> ChangeResult {
+    let rules = ctx
+        .config
+        .provisioning
+        .rules()
+        .map_err(|e| OpError::invalid("provisioning.groupRules", &e.to_string()))?;
+    let id = lifecycle::ObjectId::parse(user_id, "user")?;
+    let outcome =
+        lifecycle::rejoin::reapply_group_rules(client, &rules, &id, RunMode::Execute, ctx.deadline)
+            .await?;
+    Ok((outcome, None))
+}
+
 /// Adds each note on how an input was read (a zone-less date-time read in
 /// the site time zone) to the summary of the plan step, and the step
 /// report, that writes it: the plan says how the value was read.

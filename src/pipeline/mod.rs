@@ -24,6 +24,7 @@ pub mod authorize;
 pub mod approval;
 pub mod recipients;
 pub mod execute;
+pub mod schedule;
 pub mod record;
 pub mod answer;
 pub mod idempotency;
@@ -133,12 +134,22 @@ async fn run_stages<H: Host, T: Transport>(
     if let Some(result) = execute::read(&client, &resolved, ctx).await? {
         return Ok(Answer::Read(result));
     }
+    // A future joiner is made unusable now and activated on the date.
+    let deferral = schedule::decide(&mut resolved, ctx);
     // An MFA reset issues a credential only when a pass is asked for.
-    let issues_credential = call.route.issues_credential()
-        || matches!(&resolved, request::RouteRequest::ResetMfa(r) if r.tap.is_some());
+    let issues_credential = (call.route.issues_credential()
+        || matches!(&resolved, request::RouteRequest::ResetMfa(r) if r.tap.is_some()))
+        && !matches!(deferral, schedule::Deferral::Activation { .. });
     let viewers = if issues_credential && mode == RunMode::Execute {
-        let manager = recipients::manager_email(&client, &resolved, ctx).await?;
-        match recipients::viewers(call.route, request, manager.as_deref(), ctx).await? {
+        // A scheduled credential is a joiner's first one: it goes to whom
+        // user.create's would have gone.
+        let recipient_route = if request.entry_point == crate::policy::EntryPoint::Schedule {
+            crate::route::Route::UserCreate
+        } else {
+            call.route
+        };
+        let manager = recipients::manager_email(&client, &resolved, recipient_route, ctx).await?;
+        match recipients::viewers(recipient_route, request, manager.as_deref(), ctx).await? {
             Some(viewers) => Some(viewers),
             None => {
                 // Nobody to receive it: create the account, credential pending.
@@ -151,14 +162,24 @@ async fn run_stages<H: Host, T: Transport>(
     } else {
         None
     };
-    let result =
-        execute::change(&client, resolved, mode, ctx)
-            .await
-            .map(|(mut outcome, credential)| {
-                outcome.name_groups(&authorized.group_names());
-                (execute::annotate(outcome, &notes), credential)
-            });
-    let executed = if mode == RunMode::DryRun {
+    let result = match (&deferral, resolved) {
+        (schedule::Deferral::Offboarding { .. }, request::RouteRequest::Offboard(offboard)) => {
+            execute::record_leave_date(&client, &offboard, mode, ctx).await
+        }
+        (_, resolved) => execute::change(&client, resolved, mode, ctx).await,
+    };
+    let result = match result {
+        Ok((outcome, credential)) if call.route == crate::route::Route::UserEnable => Ok((
+            schedule::rejoin(&client, outcome, mode, ctx).await,
+            credential,
+        )),
+        other => other,
+    };
+    let result = result.map(|(mut outcome, credential)| {
+        outcome.name_groups(&authorized.group_names());
+        (execute::annotate(outcome, &notes), credential)
+    });
+    let mut executed = if mode == RunMode::DryRun {
         let (outcome, _) = result.map_err(ApiError::Operation)?;
         Executed {
             outcome,
@@ -169,10 +190,13 @@ async fn run_stages<H: Host, T: Transport>(
                 ApprovalGate::DryRunPending { pending } => Some(pending),
                 _ => None,
             },
+            scheduled: Vec::new(),
         }
     } else {
         let viewers = viewers.unwrap_or_default();
         record::record(request, &operation, &authorized, result, viewers, ctx).await?
     };
+    executed.scheduled =
+        schedule::after(call.route, &deferral, &executed.outcome, request, mode, ctx).await;
     Ok(Answer::Changed(Box::new(executed)))
 }

@@ -140,19 +140,26 @@ async fn jira_account_by_email(host: &impl Host, email: &str) -> Result<Option<S
 
 /// The email of the manager of the user a credential is for: the new
 /// hire's named manager, or the target's manager in Entra. Read only when
-/// the policy sends that route's credentials to the manager.
+/// the policy sends `recipient_route`'s credentials to the manager (the
+/// request's own route, or `user.create` for a joiner's first credential
+/// issued on the hire date).
 pub async fn manager_email<H: Host, T: Transport>(
     client: &GraphClient<'_, T, H>,
     request: &RouteRequest<Resolved>,
+    recipient_route: Route,
     ctx: &RouteContext<'_, H, T>,
 ) -> Result<Option<String>, ApiError> {
-    let route = match request {
-        RouteRequest::Create(_) => Route::UserCreate,
-        RouteRequest::ResetPassword(_) => Route::UserResetPassword,
-        RouteRequest::TemporaryAccessPass { .. } => Route::UserCreateTemporaryAccessPass,
-        RouteRequest::ResetMfa(_) => Route::UserResetMfa,
-        _ => return Ok(None),
-    };
+    let issues_credential = matches!(
+        request,
+        RouteRequest::Create(_)
+            | RouteRequest::ResetPassword(_)
+            | RouteRequest::TemporaryAccessPass { .. }
+            | RouteRequest::ResetMfa(_)
+    );
+    if !issues_credential {
+        return Ok(None);
+    }
+    let route = recipient_route;
     let roles = ctx.config.policy.secret_recipients.for_operation(route);
     if !roles.contains(&SecretRecipient::TargetManager) {
         return Ok(None);

@@ -78,6 +78,7 @@ pub async fn record<H: Host, T: Transport>(
         credential: receipt,
         response_secret,
         approvals_pending: None,
+        scheduled: Vec::new(),
     })
 }
 

@@ -59,8 +59,9 @@ pub enum PortalResult {
 /// Handles `avi:jira:created:issue`: enriches the request, then, for a
 /// mapped request type, checks the form, posts the dry-run plan as an
 /// internal comment, stores the operation as waiting, and runs it at once
-/// unless it needs approval or has a future leave date. A request that
-/// cannot be read, or a configuration that does not load, is ignored.
+/// unless it needs approval (a future leave date is scheduled by the run).
+/// A request that cannot be read, or a configuration that does not load,
+/// is ignored.
 /// <https://developer.atlassian.com/platform/forge/events-reference/jira/>
 pub async fn on_created(
     event: &Value,
@@ -173,8 +174,10 @@ pub async fn on_created(
         )
         .await;
     }
+    // A future leave date no longer holds the request here: the run
+    // records it in Entra at once and schedules the offboarding on it
+    // (`pipeline::schedule`), as from every other entry point.
     let mut pending = pending;
-    pending.not_before_ms = not_before(&pending, &config.site_zone());
     let awaits_approval = answer.body["approval"]["pending"].is_u64()
         || config.policy.approvals.required_for(mapping.route);
     if awaits_approval {
@@ -523,17 +526,6 @@ fn call_of(p: &PendingOperation, dry_run: bool) -> OperationCall {
 
 fn context_of(p: &PendingOperation, dry_run: bool) -> RequestContext {
     call_of(p, dry_run).context(p.requester.clone(), EntryPoint::Portal)
-}
-
-/// An offboarding waits for its leave date, read as the operation reads it
-/// ([`crate::dates::normalize`], a zone-less one in the site time zone).
-fn not_before(p: &PendingOperation, zone: &crate::dates::SiteZone) -> Option<u64> {
-    if p.route != Route::UserOffboard {
-        return None;
-    }
-    let date = p.data.get("leaveDateTime")?.as_str()?;
-    let leave = crate::dates::normalize(date, zone).ok()?;
-    u64::try_from(leave.epoch_ms).ok()
 }
 
 async fn invalid_form(

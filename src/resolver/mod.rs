@@ -18,6 +18,7 @@ mod panel;
 mod portal;
 mod preview;
 mod reveal;
+mod schedule_list;
 mod settings;
 mod users;
 
@@ -192,6 +193,7 @@ pub async fn handle(
         "jira.fields" => admin(context, host, jira_catalog::fields(host)).await,
         "jobs.recent" => admin(context, host, job_list::recent(host)).await,
         "activity.summary" => admin(context, host, activity::summary(host, payload)).await,
+        "schedule.list" => admin(context, host, schedule_list::list(host, payload)).await,
         other => Err(ResolverError::UnknownFunction(
             crate::pipeline::input::printable(other),
         )),

@@ -159,11 +159,21 @@ pub fn document() -> Value {
         }},
         "plan": {"type": "array", "items": {"type": "object", "properties": {"key": {"type": "string"}, "method": {"type": "string"}, "path": {"type": "string"}, "body": {}, "summary": {"type": "string"}, "targets": {"type": "array", "items": {"$ref": "#/components/schemas/StepTarget"}}}}},
         "auditId": {"type": "string"},
+        "scheduled": {"type": "array", "description": "Work the call scheduled for a later date (a dry run: would schedule): a future joiner's activation (enable, first credential) on the hire date, a future leaver's offboarding on the leave date, the licence removal and deletion after the grace days", "items": {"$ref": "#/components/schemas/ScheduledStep"}},
         "approval": {"type": "object", "required": ["status", "pending", "message"], "description": "A dry run on a request whose JSM approvals are still pending: the real run waits for them", "properties": {
             "status": {"type": "string", "enum": ["pending"]},
             "pending": {"type": "integer", "description": "JSM approvals still pending on the request"},
             "message": {"type": "string"}
         }}
+    }}));
+    schemas.insert("ScheduledStep".into(), json!({"type": "object", "required": ["step", "dueAt", "dueAtMs", "userId", "status"], "properties": {
+        "step": {"type": "string", "enum": ["activate", "offboard", "licences.remove", "delete"]},
+        "dueAt": {"type": "string", "format": "date-time", "description": "When it runs (RFC 3339 UTC); the hourly run after this instant runs it"},
+        "dueAtMs": {"type": "integer", "description": "The same instant in milliseconds since the Unix epoch"},
+        "user": {"type": "string", "description": "The person's userPrincipalName"},
+        "userId": {"type": "string", "description": "The person's Entra object id"},
+        "status": {"type": "string", "enum": ["pending", "running", "done", "failed", "cancelled"]},
+        "summary": {"type": "string"}
     }}));
     schemas.insert("Error".into(), json!({"type": "object", "required": ["ok", "error"], "properties": {
         "ok": {"type": "boolean", "enum": [false]},

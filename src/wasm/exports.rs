@@ -165,5 +165,10 @@ pub async fn handle_job_event(event: JsValue, host: HostObject) -> Result<JsValu
     let host = JsHost::new(host);
     storage_ready(&host).await;
     let event: serde_json::Value = serde_wasm_bindgen::from_value(event).unwrap_or_default();
+    if event["body"]["schedule"] == "continue" {
+        // Due scheduled steps the hourly run had no time left for.
+        let stop_at = crate::host::Host::now_ms(&host) + crate::maintenance::HOURLY_BUDGET_MS;
+        return to_js(&crate::scheduler::run_due(&host, &FetchTransport, stop_at).await);
+    }
     to_js(&crate::jobs::consume::handle_event(&event, &host, &FetchTransport).await)
 }

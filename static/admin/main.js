@@ -1,6 +1,7 @@
 // Admin page: connection, permission doctor, groups, policy, request
 // type mappings, provisioning, Service API key, user management, audit,
-// enrichment, bulk jobs, activity and the Assets import. Each tab is a
+// enrichment, bulk jobs, activity, the Assets import and scheduled steps.
+// Each tab is a
 // function that renders into the panel; all changes go through resolvers.
 import { call, enableTheme } from '../shared/bridge.js';
 import { h, replace, loading, errorMessage } from '../shared/dom.js';
@@ -17,6 +18,7 @@ import { enrichmentTab } from './enrichment.js';
 import { jobsTab } from './jobs.js';
 import { activityTab } from './activity.js';
 import { assetsTab } from './assets.js';
+import { schedulesTab } from './schedules.js';
 
 const TABS = [
   ['connection', 'Connection', connectionTab],
@@ -32,6 +34,7 @@ const TABS = [
   ['jobs', 'Jobs', jobsTab],
   ['activity', 'Activity', activityTab],
   ['assets-import', 'Assets import', assetsTab],
+  ['schedules', 'Schedules', schedulesTab],
 ];
 
 const root = document.getElementById('app');

@@ -26,6 +26,10 @@ export function provisioningTab(panel, store) {
   const zoneList = h('datalist', { id: 'site-time-zones' }, zones.map((z) => h('option', { value: z })));
   const usageLocation = field({ id: 'defaultUsageLocation', label: 'Default usage location', path: 'config.provisioning.defaultUsageLocation', value: p.defaultUsageLocation ?? '', placeholder: 'US', help: 'ISO 3166-1 alpha-2 code set on a user who has none before licences are assigned (Entra needs one). Empty: such a request is refused.' });
   const graceDays = field({ id: 'licenceRemovalGraceDays', label: 'Days before a leaver\u2019s licences are removed', path: 'config.provisioning.licenceRemovalGraceDays', value: String(p.licenceRemovalGraceDays ?? 0), help: '0: offboarding removes directly assigned licences at once. More: the offboarding lists the removal, with its date, as left for a person.' });
+  const leadDays = field({ id: 'joinerLeadDays', label: 'Days ahead that make a joiner wait for the hire date', path: 'config.provisioning.joinerLeadDays', value: p.joinerLeadDays == null ? '' : String(p.joinerLeadDays), placeholder: 'never', help: 'A hire date further ahead creates the account disabled, with no credential, and enables it with its first credential on the hire date. Empty: accounts are usable at once.' });
+  const activationHour = field({ id: 'activationHour', label: 'Hour scheduled steps on a date run (site time zone)', path: 'config.provisioning.activationHour', value: String(p.activationHour ?? 8), help: '0 to 23: the hour on the hire date at which a waiting joiner is enabled.' });
+  const deletionDays = field({ id: 'accountDeletionGraceDays', label: 'Days before a leaver\u2019s account is deleted', path: 'config.provisioning.accountDeletionGraceDays', value: p.accountDeletionGraceDays == null ? '' : String(p.accountDeletionGraceDays), placeholder: 'never', help: 'After the leave date; the account stays restorable for 30 days after. Empty: the app never deletes it.' });
+  const optionalDays = (input) => (input.value.trim() === '' ? null : Number(input.value));
   const status = h('div', { 'aria-live': 'polite' });
   // Opt-in, off by default: the doctor says it needs Group.ReadWrite.All.
   const ownership = h('input', { type: 'checkbox', id: 'handOverGroupOwnership', checked: p.handOverGroupOwnership === true });
@@ -57,7 +61,7 @@ export function provisioningTab(panel, store) {
 
   const form = h('form', { class: 'stack', novalidate: true, 'aria-label': 'Provisioning settings' },
     h('div', { class: 'card stack' }, h('h2', {}, 'Naming'), template.wrap, domain.wrap, namingPreview),
-    h('div', { class: 'card stack' }, h('h2', {}, 'Dates'), siteTimeZone.wrap, zoneList),
+    h('div', { class: 'card stack' }, h('h2', {}, 'Dates'), siteTimeZone.wrap, zoneList, leadDays.wrap, activationHour.wrap, deletionDays.wrap),
     h('div', { class: 'card stack' }, h('h2', {}, 'Licences'), usageLocation.wrap, graceDays.wrap, licenceRules.wrap),
     h('div', { class: 'card stack' }, h('h2', {}, 'Leavers'), ownershipField),
     h('div', { class: 'card stack' }, h('h2', {}, 'Group rules'), rules.wrap, h('div', { class: 'grid2' }, sampleDept.wrap, sampleTitle.wrap), h('button', { class: 'btn', type: 'button', onclick: previewRules }, 'Preview for the sample'), rulesPreview),
@@ -77,7 +81,7 @@ export function provisioningTab(panel, store) {
     }
     replace(status, loading('Saving…'));
     try {
-      await store.save({ ...store.config, siteTimeZone: siteTimeZone.input.value.trim() || null, provisioning: { ...p, namingTemplate: template.input.value, defaultDomain: domain.input.value || null, groupRules, licenceRules: parsedLicenceRules, defaultUsageLocation: usageLocation.input.value.trim() || null, licenceRemovalGraceDays: Number(graceDays.input.value || 0) } });
+      await store.save({ ...store.config, siteTimeZone: siteTimeZone.input.value.trim() || null, provisioning: { ...p, namingTemplate: template.input.value, defaultDomain: domain.input.value || null, groupRules, licenceRules: parsedLicenceRules, defaultUsageLocation: usageLocation.input.value.trim() || null, licenceRemovalGraceDays: Number(graceDays.input.value || 0), joinerLeadDays: optionalDays(leadDays.input), activationHour: Number(activationHour.input.value || 8), accountDeletionGraceDays: optionalDays(deletionDays.input) } });
       replace(status, h('div', { class: 'message success', role: 'status' }, h('p', {}, 'Saved.')));
     } catch (error) {
       if (!showFieldError(form, error)) replace(status, errorMessage(error)); else replace(status);

@@ -452,8 +452,10 @@ fn offboarding_removes_direct_licences_at_once_or_after_the_grace_period() {
     run(async {
         let emulator = Emulator::demo();
         // Grace 0 (the default): Adele's direct E3 goes in the same batch.
+        // The leave date has passed (the host's clock starts 2026-01-01), so
+        // the offboarding runs now rather than on a later date.
         let (host, key) = app(&emulator, |_| {}).await;
-        let (status, body) = call(&host, &key, &emulator, json!({"route": "user.offboard", "data": {"user": ADELE, "leaveDateTime": "2026-12-31"}})).await;
+        let (status, body) = call(&host, &key, &emulator, json!({"route": "user.offboard", "data": {"user": ADELE, "leaveDateTime": "2025-12-31"}})).await;
         assert_eq!(status, 200, "{body}");
         let step = body["result"]["steps"]
             .as_array()
@@ -475,7 +477,7 @@ fn offboarding_removes_direct_licences_at_once_or_after_the_grace_period() {
             c.provisioning.licence_removal_grace_days = 30
         })
         .await;
-        let (status, body) = call(&host, &key, &emulator, json!({"route": "user.offboard", "data": {"user": ADELE, "leaveDateTime": "2026-12-31"}})).await;
+        let (status, body) = call(&host, &key, &emulator, json!({"route": "user.offboard", "data": {"user": ADELE, "leaveDateTime": "2025-12-31"}})).await;
         assert_eq!(status, 200, "{body}");
         assert!(!body["plan"]
             .as_array()
@@ -491,7 +493,7 @@ fn offboarding_removes_direct_licences_at_once_or_after_the_grace_period() {
             licence["summary"]
                 .as_str()
                 .unwrap()
-                .contains("ENTERPRISEPACK on 2027-01-30"),
+                .contains("ENTERPRISEPACK on 2026-01-30"),
             "{licence}"
         );
         assert_eq!(skus_of(&emulator, ADELE).await, vec![E3.to_string()]);

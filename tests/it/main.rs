@@ -43,6 +43,10 @@
 //! `support`: the one in-process transport over the emulator and the
 //! fixtures built on it.
 //!
+//! Time:
+//! - `schedules`: future-dated joiners and leavers, grace steps, cancelled
+//!   contradictions and exactly-once sweeps, on a moving clock.
+//!
 //! Architecture:
 //! - `layers`: the invariants of ARCHITECTURE.md (layer order, no I/O
 //!   outside the ports, one pipeline, Graph paths only in graph::resources,
@@ -79,6 +83,8 @@ mod resolver_reveal;
 mod resolver_settings;
 
 mod fidelity_hybrid;
+
+mod schedules;
 
 mod layers;
 

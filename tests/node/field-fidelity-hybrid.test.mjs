@@ -50,7 +50,7 @@ test('disabling a synced user says AD must follow, and the next sync cycle re-en
 });
 
 test('offboarding a synced user carries the AD remainder; with the admin setting on, it is refused before any write', async () => {
-  const res = await call({ route: 'user.offboard', data: { user: JONI, leaveDateTime: '2026-12-31' } });
+  const res = await call({ route: 'user.offboard', data: { user: JONI, leaveDateTime: '2025-12-31' } });
   assert.equal(res.status, 200, JSON.stringify(res.body));
   // Beside what stays through unserviceable groups, the AD step is listed.
   assert.ok(res.body.result.remainder.some((r) => r.kind === 'activeDirectory'), JSON.stringify(res.body.result.remainder));

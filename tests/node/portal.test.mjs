@@ -210,3 +210,24 @@ test('form fields left empty are not given: the request runs and nothing empty r
   const bodies = (await emulator.log()).filter((r) => r.kind !== 'token').map((r) => JSON.stringify(r.body ?? null));
   assert.ok(bodies.every((b) => !b.includes('""')), 'no empty string sent to Graph');
 });
+
+// Last in this file: it moves the app's clock (the local runtime's) forward.
+test('an approved offboarding with a future leave date records it now and is offboarded on the date by the scheduler', async () => {
+  const inTwoDays = new Date(Date.now() + 2 * 86_400_000).toISOString();
+  const issue = jsm.createRequest({
+    requestType: 'offboarding',
+    reporter: 'customer-debra',
+    fields: { user: 'irvin.sayers@contoso.example', leaveDateTime: inTwoDays },
+    approvers: ['customer-debra'],
+  });
+  assert.equal((await created(issue)).result, 'waiting');
+  jsm.decide(issue.key, jsm.issue(issue.key).approvals[0].id, 'customer-debra', 'approve');
+  const ran = (await updated(issue));
+  assert.equal(ran.result, 'ran', JSON.stringify(ran));
+  assert.equal((await userByUpn('irvin.sayers@contoso.example')).accountEnabled, true, 'works until the leave date');
+  assert.ok(comments(issue).some((c) => JSON.stringify(c.body).includes('Scheduled: Offboard the leaver')), 'the request says what is scheduled');
+  app.runtime.advanceClock(2 * 86_400_000 + 60_000);
+  await emulator.control('time', { method: 'POST', body: { advanceMs: 2 * 86_400_000 + 60_000 } });
+  await app.app.pendingSweep();
+  assert.equal((await userByUpn('irvin.sayers@contoso.example')).accountEnabled, false, 'offboarded on the date');
+});

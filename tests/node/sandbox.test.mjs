@@ -133,6 +133,21 @@ test('a portal request reaches the app through its avi:jira:created:issue trigge
   assert.ok((await tenant()).users.some((u) => u.userPrincipalName === 'sam.quinn@contoso.example'));
 });
 
+test('POST /api/clock moves the app\'s and the emulator\'s clocks together and runs the scheduled triggers', async () => {
+  const hour = 3_600_000;
+  const before = Date.now();
+  const emulatorBefore = (await (await fetch(`${sandbox.endpoints.emulatorControl}/time`)).json()).nowMs;
+  const moved = await sandboxApi('/api/clock', { advanceMs: hour });
+  assert.ok(moved.nowMs >= before + hour, JSON.stringify(moved));
+  assert.ok(moved.results.length >= 1, 'the hourly trigger ran');
+  const emulatorAfter = (await (await fetch(`${sandbox.endpoints.emulatorControl}/time`)).json()).nowMs;
+  assert.ok(emulatorAfter >= emulatorBefore + hour, 'the emulator clock moved too');
+  const listed = await sandboxApi('/api/bridge/invoke', { functionKey: 'schedule.list' });
+  assert.equal(listed.ok, true, JSON.stringify(listed));
+  const refused = await sandboxApi('/api/clock', { advanceMs: -1 });
+  assert.match(refused.error, /advanceMs/);
+});
+
 test('a restart reuses the data: same service key, same requests, storage database kept', async () => {
   const { serviceKey, emulatorPid } = sandbox.endpoints;
   const requestsBefore = (await sandboxApi('/api/state')).requests.length;
