@@ -41,6 +41,7 @@ pub mod service_api; // the web trigger: auth gate, envelope, OpenAPI
 pub mod automation; // Forge automation actions
 pub mod portal; // JSM portal requests: created and updated events, the sweep
 pub mod maintenance; // storage upkeep: migration from older layouts, retention, the hourly run
+pub mod assets; // JSM Assets import: the schema the app owns, the run engine, the lifecycle functions
 pub mod resolver; // Custom UI resolvers: issue panel, portal panel, admin page
 
 // The wasm-bindgen exports that src/index.js calls.
