@@ -41,6 +41,13 @@
 //! `support`: the one in-process transport over the emulator and the
 //! fixtures built on it.
 //!
+//! Assets import (against the emulator's delta endpoints and
+//! `support::assets`, a fake Assets import API):
+//! - `assets_mapping`: the schema-and-mapping document against Atlassian's
+//!   JSON Schema, record keys against its locators, the manifest's scopes.
+//! - `assets_import`: first, full, incremental, stopped, throttled,
+//!   expired-token and Assets-outage runs; the time budget; deletion.
+//!
 //! Architecture:
 //! - `layers`: the invariants of ARCHITECTURE.md (layer order, no I/O
 //!   outside the ports, one pipeline, Graph paths only in graph::resources,
@@ -93,3 +100,7 @@ mod delete_restore;
 mod guests;
 mod mfa_reset;
 mod licence_rules;
+
+// JSM Assets import: the mapping document, the run engine, the lifecycle functions.
+
+mod assets_mapping;

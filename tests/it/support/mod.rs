@@ -134,6 +134,9 @@ impl Host for EmulatorHost {
     async fn jira(&self, request: JiraRequest) -> Result<HttpResponse, HostError> {
         self.inner.jira(request).await
     }
+    async fn queue_push(&self, queue_key: &str, events: &[Value]) -> Result<(), HostError> {
+        self.inner.queue_push(queue_key, events).await
+    }
 }
 
 /// One emulator, the transport and host in front of it.
