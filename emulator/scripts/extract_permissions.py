@@ -53,6 +53,9 @@ SERVED = [
     "/directory/deleteditems/{id}/restore",
     "/invitations",
     "/users/{id}/sponsors",
+    # Assets import: change tracking.
+    "/users/delta",
+    "/groups/delta",
 ]
 
 

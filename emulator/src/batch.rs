@@ -199,6 +199,7 @@ pub(crate) fn run(
                 claims,
                 now_ms,
                 replication_delay_ms: state.faults.faults.replication_delay_ms,
+                max_page_size: crate::dispatch::max_page_size(&item.headers),
             };
             execute(state, &call, &ids)
         };

@@ -14,6 +14,13 @@ struct AdvanceTime {
     advance_ms: u64,
 }
 
+/// `POST /_emulator/seed/scale` body.
+#[derive(Deserialize)]
+struct ScaleSeed {
+    users: usize,
+    groups: usize,
+}
+
 fn bad(message: &str) -> (u16, Value) {
     (400, json!({"error": message}))
 }
@@ -50,6 +57,20 @@ pub(crate) fn handle(state: &mut State, method: &Method, path: &str, body: &[u8]
             Err(e) => bad(&format!("invalid time body: {e}")),
         },
         ("GET", "tenant") => (200, tenant_summary(state)),
+        ("POST", "seed/scale") => match serde_json::from_slice::<ScaleSeed>(body) {
+            Ok(scale) => {
+                let seed = crate::scale::scaled(&state.seed, scale.users, scale.groups);
+                match seed.validate() {
+                    Ok(()) => {
+                        state.seed = seed;
+                        state.reset();
+                        (200, json!({"users": scale.users, "groups": scale.groups}))
+                    }
+                    Err(e) => bad(&format!("invalid scaled seed: {e}")),
+                }
+            }
+            Err(e) => bad(&format!("invalid scale body (want {{users, groups}}): {e}")),
+        },
         ("POST", "sync") => {
             let reverted: Vec<Value> = state
                 .tenant

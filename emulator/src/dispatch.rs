@@ -86,6 +86,9 @@ pub(crate) fn error_reply(error: &GraphError, now_ms: u64, ids: &Ids) -> Reply {
     if let Some(retry_after) = error.retry_after() {
         headers.push(("Retry-After".to_string(), retry_after.to_string()));
     }
+    if let Some(location) = error.location() {
+        headers.push(("Location".to_string(), location.to_string()));
+    }
     Reply {
         status: error.status(),
         headers,
@@ -339,6 +342,7 @@ fn graph_request(
                     claims: &claims,
                     now_ms,
                     replication_delay_ms: state.faults.faults.replication_delay_ms,
+                    max_page_size: max_page_size(&parts.headers),
                 };
                 execute(state, &call, ids)
             }
@@ -353,6 +357,22 @@ fn graph_request(
         &reply.headers,
         Some(ids),
     ))
+}
+
+/// `odata.maxpagesize=N` from the `Prefer` header(s).
+pub(crate) fn max_page_size(headers: &HeaderMap) -> Option<usize> {
+    headers
+        .get_all("prefer")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .find_map(|p| {
+            let (name, value) = p.split_once('=')?;
+            name.trim()
+                .eq_ignore_ascii_case("odata.maxpagesize")
+                .then(|| value.trim().trim_matches('"').parse().ok())
+                .flatten()
+        })
 }
 
 pub(crate) fn is_eventual(headers: &HeaderMap) -> bool {

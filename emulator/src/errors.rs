@@ -41,6 +41,11 @@ pub(crate) enum GraphError {
     Throttled { retry_after: String },
     /// 503 with an optional `Retry-After`.
     Unavailable { retry_after: Option<String> },
+    /// 410 Gone `syncStateNotFound`: a delta state token this tenant does
+    /// not know (expired after 7 days, or from before a reset); `location`
+    /// is the delta URL to restart from with a full sweep
+    /// (delta-query-overview, "Synchronization reset").
+    SyncStateNotFound { location: String },
     /// A refusal scheduled by the `refuse` fault: any 4xx with Graph's
     /// envelope.
     Injected {
@@ -111,6 +116,7 @@ impl GraphError {
             GraphError::FailedDependency => 424,
             GraphError::Throttled { .. } => 429,
             GraphError::Unavailable { .. } => 503,
+            GraphError::SyncStateNotFound { .. } => 410,
             GraphError::Injected { status, .. } => *status,
         }
     }
@@ -127,6 +133,7 @@ impl GraphError {
             GraphError::FailedDependency => "FailedDependency",
             GraphError::Throttled { .. } => "TooManyRequests",
             GraphError::Unavailable { .. } => "serviceNotAvailable",
+            GraphError::SyncStateNotFound { .. } => "syncStateNotFound",
             GraphError::Injected { code, .. } => code,
         }
     }
@@ -154,6 +161,7 @@ impl GraphError {
                 "Too many requests. The application has been throttled; retry after the Retry-After interval.".into()
             }
             GraphError::Unavailable { .. } => "Service unavailable, please retry later.".into(),
+            GraphError::SyncStateNotFound { .. } => "The sync state generation is not found. The delta token is expired and data must be synchronized again.".into(),
             GraphError::Injected { message, .. } => message.clone(),
         }
     }
@@ -162,6 +170,14 @@ impl GraphError {
         match self {
             GraphError::Throttled { retry_after } => Some(retry_after),
             GraphError::Unavailable { retry_after } => retry_after.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// Where to restart, for a 410 (`Location`).
+    pub fn location(&self) -> Option<&str> {
+        match self {
+            GraphError::SyncStateNotFound { location } => Some(location),
             _ => None,
         }
     }

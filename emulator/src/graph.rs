@@ -9,7 +9,9 @@ use crate::odata::QueryParams;
 use crate::permissions;
 use crate::tenant::Tenant;
 use crate::token::Claims;
-use crate::{auth_methods, deleted, directory, groups, invitations, licences, policies, users};
+use crate::{
+    auth_methods, deleted, delta, directory, groups, invitations, licences, policies, users,
+};
 
 /// One Graph call (a top-level request or a `$batch` item), already authenticated.
 pub(crate) struct Call<'a> {
@@ -27,6 +29,8 @@ pub(crate) struct Call<'a> {
     pub claims: &'a Claims,
     pub now_ms: u64,
     pub replication_delay_ms: u64,
+    /// `Prefer: odata.maxpagesize=N` (delta queries honour it).
+    pub max_page_size: Option<usize>,
 }
 
 /// A successful Graph reply.
@@ -158,6 +162,12 @@ pub(crate) fn route(tenant: &mut Tenant, call: &Call) -> GraphResult {
     match segs.as_slice() {
         [u] if is(u, "users") && m == Method::GET => users::list(tenant, call),
         [u] if is(u, "users") && m == Method::POST => users::create(tenant, call),
+        [u, d] if is(u, "users") && is(d, "delta") && m == Method::GET => {
+            delta::users(tenant, call)
+        }
+        [g, d] if is(g, "groups") && is(d, "delta") && m == Method::GET => {
+            delta::groups(tenant, call)
+        }
         [u, id] if is(u, "users") && m == Method::GET => users::get(tenant, call, id),
         [u, id] if is(u, "users") && m == Method::PATCH => users::update(tenant, call, id),
         [u, id] if is(u, "users") && m == Method::DELETE => users::delete(tenant, call, id),

@@ -7,6 +7,7 @@ mod batch;
 mod clock;
 mod control;
 mod deleted;
+mod delta;
 mod directory;
 mod dispatch;
 mod errors;
@@ -20,6 +21,7 @@ pub mod odata;
 pub mod permissions;
 mod policies;
 mod privileged;
+mod scale;
 pub mod schema;
 pub mod seed;
 mod server;
@@ -69,6 +71,27 @@ impl Emulator {
         Ok(Emulator {
             state: Arc::new(Mutex::new(State::new(seed))),
         })
+    }
+
+    /// The demo tenant's organization and app with `users` generated users
+    /// and `groups` generated groups instead of its own (managers,
+    /// departments, guests, synced users, nested and large groups; see
+    /// `README.md`, "Scale seed"). Deterministic.
+    pub fn scaled(users: usize, groups: usize) -> Result<Emulator, SeedError> {
+        let emulator = Emulator::demo();
+        emulator.seed_scale(users, groups)?;
+        Ok(emulator)
+    }
+
+    /// Replaces this emulator's seed by a scaled one (as [`Emulator::scaled`],
+    /// from the current seed's organization and app) and resets to it.
+    pub fn seed_scale(&self, users: usize, groups: usize) -> Result<(), SeedError> {
+        let mut state = self.lock();
+        let seed = scale::scaled(&state.seed, users, groups);
+        seed.validate()?;
+        state.seed = seed;
+        state.reset();
+        Ok(())
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {

@@ -106,6 +106,16 @@ impl Tenant {
                 (!skus.is_empty()).then(|| (g.id().to_string(), skus))
             })
             .collect();
+        // Nothing to grant and nothing granted to take back: skip the
+        // per-user walk of memberships (costly in a large tenant).
+        if licensing.is_empty()
+            && self
+                .users
+                .iter()
+                .all(|u| u.licences.iter().all(|l| l.assigned_by_group.is_none()))
+        {
+            return;
+        }
         for index in 0..self.users.len() {
             let user_id = self.users[index].id().to_string();
             let containers = self.transitive_containers(&user_id);

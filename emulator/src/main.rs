@@ -9,12 +9,17 @@ use entra_emulator::Emulator;
 struct Options {
     port: u16,
     seed: Option<String>,
+    /// `--scale USERS,GROUPS`: a generated tenant of that size.
+    scale: Option<(usize, usize)>,
 }
+
+const USAGE: &str = "usage: entra-emulator [--port N] [--seed FILE] [--scale USERS,GROUPS]";
 
 fn parse_args() -> Result<Options, String> {
     let mut options = Options {
         port: 0,
         seed: None,
+        scale: None,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -26,12 +31,16 @@ fn parse_args() -> Result<Options, String> {
                     .map_err(|_| format!("invalid port '{value}'"))?;
             }
             "--seed" => options.seed = Some(args.next().ok_or("--seed needs a file")?),
-            "--help" | "-h" => return Err("usage: entra-emulator [--port N] [--seed FILE]".into()),
-            other => {
-                return Err(format!(
-                    "unknown argument '{other}'\nusage: entra-emulator [--port N] [--seed FILE]"
-                ))
+            "--scale" => {
+                let value = args.next().ok_or("--scale needs USERS,GROUPS")?;
+                let parsed = value
+                    .split_once(',')
+                    .and_then(|(u, g)| Some((u.trim().parse().ok()?, g.trim().parse().ok()?)));
+                options.scale =
+                    Some(parsed.ok_or_else(|| format!("invalid --scale '{value}'; {USAGE}"))?);
             }
+            "--help" | "-h" => return Err(USAGE.into()),
+            other => return Err(format!("unknown argument '{other}'\n{USAGE}")),
         }
     }
     Ok(options)
@@ -65,6 +74,12 @@ async fn main() {
             }
         }
     };
+    if let Some((users, groups)) = options.scale {
+        if let Err(e) = emulator.seed_scale(users, groups) {
+            eprintln!("cannot scale the seed: {e}");
+            std::process::exit(2);
+        }
+    }
     let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, options.port));
     let (bound, server) = match emulator.serve(addr).await {
         Ok(pair) => pair,

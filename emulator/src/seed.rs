@@ -172,7 +172,7 @@ impl Seed {
         Ok(seed)
     }
 
-    fn validate(&self) -> Result<(), SeedError> {
+    pub(crate) fn validate(&self) -> Result<(), SeedError> {
         let mut ids = std::collections::HashSet::new();
         ids.insert(self.app.service_principal_id.to_ascii_lowercase());
         for (type_name, objects, extra) in [

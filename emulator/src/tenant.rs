@@ -96,6 +96,9 @@ pub(crate) struct Tenant {
     /// Soft-deleted users with the instant they were deleted
     /// ([`crate::deleted`]).
     pub deleted_users: Vec<(User, u64)>,
+    /// Delta query state: snapshots behind deltaLinks, sweeps under way
+    /// ([`crate::delta`]). A tenant built from the seed starts with none.
+    pub delta: crate::delta::DeltaState,
 }
 
 pub(crate) fn str_prop<'a>(props: &'a Map<String, Value>, name: &str) -> Option<&'a str> {
@@ -244,6 +247,7 @@ impl Tenant {
             groups,
             skus: seed.subscribed_skus.clone(),
             deleted_users: Vec::new(),
+            delta: Default::default(),
         };
         tenant.reconcile_group_licences(0);
         tenant

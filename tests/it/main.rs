@@ -9,6 +9,8 @@
 //! - `core_faults`: throttling, 503s, replication delay, token expiry,
 //!   dropped connections, resuming, hostile filter input; virtual time.
 //! - `core_secrets`: generated passwords and TAPs reach only the caller.
+//! - `graph_delta`: users and groups read by delta query: full and
+//!   incremental sweeps, large groups over pages, expiry, throttling.
 //!
 //! Policy, audit and delivery (on [`support::policy::Env`]):
 //! - `policy_rules`: protected targets, manager and self-service rules,
@@ -59,6 +61,7 @@ mod core_errors;
 mod core_faults;
 mod core_ops;
 mod core_secrets;
+mod graph_delta;
 mod permissions;
 
 mod audit_trail;
