@@ -106,4 +106,5 @@ mod licence_rules;
 
 // JSM Assets import: the mapping document, the run engine, the lifecycle functions.
 
+mod assets_import;
 mod assets_mapping;

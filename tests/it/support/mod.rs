@@ -11,6 +11,7 @@
 //!   `MemoryHost` and a fake Jira, request contexts and seed identities,
 //!   for the policy, audit and delivery modules.
 
+pub mod assets;
 pub mod policy;
 pub mod transport;
 
