@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const STATIC = path.join(ROOT, 'static');
 export const UI_OUT = path.join(ROOT, 'build', 'static');
-export const PAGES = ['issue-panel', 'portal-panel', 'admin'];
+export const PAGES = ['issue-panel', 'portal-panel', 'admin', 'assets-import'];
 const SHARED_CSS = ['tokens.css', 'components.css'].map((f) => path.join(STATIC, 'shared', f));
 
 // @forge/bridge's package exports name only its index; importing the two
@@ -50,6 +50,8 @@ export async function buildUi() {
     copyFileSync(path.join(src, 'index.html'), path.join(out, 'index.html'));
     sizes[page] = measure(out);
   }
+  // The Assets import type's icon (manifest `icon`) is a file of its resource.
+  copyFileSync(path.join(STATIC, 'assets-import', 'icon.svg'), path.join(UI_OUT, 'assets-import', 'icon.svg'));
   // The admin page links the Service API's OpenAPI document for download.
   copyFileSync(path.join(ROOT, 'docs', 'service-api.openapi.json'), path.join(UI_OUT, 'admin', 'service-api.openapi.json'));
   for (const [page, s] of Object.entries(sizes)) console.log(`ui: ${page}: ${s.raw} bytes, ${s.gzip} bytes gzip`);
