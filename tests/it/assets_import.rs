@@ -784,3 +784,51 @@ async fn panel(w: &World, agent: &ResolverContext) -> Value {
     )
     .await
 }
+
+/// The benchmark (BENCHMARKS.md): a full import of 10,000 users
+/// and 1,500 groups, then an incremental run after 1% of users changed.
+/// Run with `cargo test --test it assets_import::benchmark -- --ignored
+/// --nocapture`; it prints, never asserts, the numbers.
+#[test]
+#[ignore = "a benchmark: minutes long"]
+fn benchmark_ten_thousand_users() {
+    run(async {
+        let mut w = World::new(
+            Emulator::scaled(10_000, 1_500).unwrap(),
+            json!({"mode": "incremental"}),
+        )
+        .await;
+        let (users, groups) = w.tenant();
+        let links: usize = groups
+            .iter()
+            .map(|g| g["memberIds"].as_array().map_or(0, Vec::len))
+            .sum();
+        let storage = w.h.host.inner.storage_calls();
+        let started = std::time::Instant::now();
+        let steps = w.import().await;
+        let full = w.last().await;
+        eprintln!(
+            "BENCH full: {} users, {} groups, {links} memberships: {} Graph requests ({:.1} per 1,000 users), {} chunks, {} queue events, {} storage calls, {} Assets calls, {:.1} s",
+            users.len(), groups.len(), full.graph_requests, full.graph_requests as f64 * 1000.0 / users.len() as f64,
+            full.chunks, steps.len(), w.h.host.inner.storage_calls() - storage, w.assets.calls().len(), started.elapsed().as_secs_f64()
+        );
+        for user in users.iter().step_by(100) {
+            w.patch_user(
+                user["id"].as_str().unwrap(),
+                json!({"jobTitle": "Benchmark"}),
+            )
+            .await;
+        }
+        let storage = w.h.host.inner.storage_calls();
+        let calls = w.assets.calls().len();
+        let started = std::time::Instant::now();
+        let steps = w.import().await;
+        let incremental = w.last().await;
+        eprintln!(
+            "BENCH incremental after {} users changed: {} Graph requests, {} records, {} chunks, {} queue events, {} storage calls, {} Assets calls, {:.1} s",
+            users.len() / 100, incremental.graph_requests, incremental.counts.users + incremental.counts.groups,
+            incremental.chunks, steps.len(), w.h.host.inner.storage_calls() - storage, w.assets.calls().len() - calls,
+            started.elapsed().as_secs_f64()
+        );
+    });
+}
