@@ -10,7 +10,7 @@ use entra_connect::graph::delta::{
 use entra_connect::graph::resources::{deleted_items, groups, users};
 use entra_connect::graph::{ClientError, Deadline, GraphRequest};
 use entra_connect::host::Host;
-use entra_emulator::{Emulator, Faults, ThrottleFault};
+use entra_emulator::{Emulator, Faults, ThrottleFault, UnavailableFault};
 use serde_json::{json, Map};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -291,14 +291,24 @@ fn throttled_pages_are_retried_within_the_deadline() {
         let throttled = h.graph_log().iter().filter(|l| l.status == 429).count();
         assert!(throttled > 0, "the storm throttled some pages");
 
-        // A deadline too close for the wait: the page is deferred, to be
-        // read again from the same link later.
+        // A deadline too close for the wait Graph asks for: the page is
+        // deferred, to be read again from the same link later.
+        h.emu.set_faults(Faults::default());
         let first = users_page(&h.client(), &DeltaStart::Full, h.deadline())
             .await
             .unwrap();
         let DeltaNext::More(next) = first.next else {
             panic!("more pages")
         };
+        h.emu.set_faults(Faults {
+            unavailable: Some(UnavailableFault {
+                count: 1,
+                retry_after_seconds: Some(3.0),
+                method: None,
+                path_prefix: Some("/v1.0/users/delta".into()),
+            }),
+            ..Faults::default()
+        });
         let tight = Deadline::after(h.host.now_ms(), 500);
         let error = users_page(&h.client(), &DeltaStart::Page(next.clone()), tight)
             .await
@@ -307,7 +317,7 @@ fn throttled_pages_are_retried_within_the_deadline() {
             matches!(error, DeltaError::Graph(ClientError::Deferred { .. })),
             "{error:?}"
         );
-        h.host.advance(1500);
+        h.host.advance(3000);
         let again = users_page(&h.client(), &DeltaStart::Page(next), h.deadline())
             .await
             .unwrap();
