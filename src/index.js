@@ -78,6 +78,42 @@ export async function jobConsumer(event) {
   return result.value;
 }
 
+// JSM Assets import (jiraServiceManagement:assetsImportType). Assets shows a
+// thrown Error's message to its admin, so an `error` answer is thrown.
+function assetsFunction(kind) {
+  return async (payload) => {
+    const result = await callCore(() => core.handleAssetsFunction(kind, payload ?? {}, forgeHost()));
+    if (result.trapped) throw new Error(trapError(result.correlationId).error.message);
+    if (result.value?.error) throw new Error(result.value.error);
+    return result.value;
+  };
+}
+
+export const assetsStartImport = assetsFunction('start');
+export const assetsStopImport = assetsFunction('stop');
+export const assetsDeleteImport = assetsFunction('delete');
+
+// importStatus never throws: Assets then shows the import as not configured.
+export async function assetsImportStatus(payload) {
+  const result = await callCore(() => core.handleAssetsFunction('status', payload ?? {}, forgeHost()));
+  return result.trapped ? { status: 'NOT_CONFIGURED' } : result.value;
+}
+
+// Queue consumer of Assets import steps; `retry` means "redeliver later", as for jobConsumer.
+export async function assetsImportConsumer(event) {
+  const result = await callCore(() => core.handleAssetsImportEvent(event, forgeHost()));
+  if (result.trapped) return trapError(result.correlationId);
+  if (result.value?.status === 'retry') {
+    return new InvocationError({ retryAfter: result.value.retryAfterSeconds, retryReason: InvocationErrorCode.FUNCTION_UPSTREAM_RATE_LIMITED });
+  }
+  return result.value;
+}
+
+export async function assetsImportSchedule() {
+  const result = await callCore(() => core.runAssetsImportSchedule(forgeHost()));
+  return result.trapped ? trapError(result.correlationId) : result.value;
+}
+
 // Not bound to any manifest module: lets the test suite prove that a trap in
 // the core yields a clean 500 and a rebuilt instance (tests/node/trap.test.mjs).
 export async function diagnosticTrap() {

@@ -28,6 +28,13 @@
 //! | one lifecycle state per person (joining, active, leaving, left) | entity `lifecycle-state`, key = the user's object id | key; `by-state` (partition `state`, range `updatedAtMs`) |
 //! | reserved: schedules | KVS prefix `schedule:` | |
 //! | reserved: import checkpoints | KVS prefix `import:` (`import:{source}:checkpoint`) | |
+//! | Assets import sources | KVS `import:index` (the configured import ids) | key |
+//! | an Assets import's configuration | KVS `import:{importId}:config` | key |
+//! | an Assets import's run in progress | KVS `import:{importId}:run` | key |
+//! | committed Graph delta links | KVS `import:{importId}:delta:users`, `import:{importId}:delta:groups` | key |
+//! | reverse membership index (member id -> group ids) | KVS `import:{importId}:mo:{00..ff}` (first byte of the member id) | prefix `import:{importId}:mo:` |
+//! | imported groups (name, record, member count) | KVS `import:{importId}:grp:{00..ff}` (first byte of the group id) | prefix `import:{importId}:grp:` |
+//! | an Assets import's last run | KVS `import:{importId}:last` | key |
 //!
 //! Numbers inside keys are zero-padded so that key order is numeric order.
 //! Times in entities are `float` attributes: Forge's `integer` is 32-bit and
@@ -163,6 +170,49 @@ pub const IMPORT_PREFIX: &str = "import:";
 /// import picks up).
 pub fn import_checkpoint_key(source: &str) -> String {
     format!("{IMPORT_PREFIX}{}:checkpoint", key_part(source))
+}
+
+/// KVS key of the list of configured Assets import ids (`assets`).
+pub const IMPORT_INDEX_KEY: &str = "import:index";
+/// Prefix of every key of one Assets import (`onDeleteImport` removes
+/// them all).
+pub fn import_prefix(import_id: &str) -> String {
+    format!("{IMPORT_PREFIX}{}:", key_part(import_id))
+}
+/// KVS key of an Assets import's configuration.
+pub fn import_config_key(import_id: &str) -> String {
+    format!("{}config", import_prefix(import_id))
+}
+/// KVS key of an Assets import's run in progress (its checkpoint).
+pub fn import_run_key(import_id: &str) -> String {
+    format!("{}run", import_prefix(import_id))
+}
+/// KVS key of the committed Graph delta link of one sweep (`users` or
+/// `groups`) of an Assets import.
+pub fn import_delta_key(import_id: &str, sweep: &str) -> String {
+    format!("{}delta:{}", import_prefix(import_id), key_part(sweep))
+}
+/// Prefix of an Assets import's reverse membership index shards.
+pub fn import_member_of_prefix(import_id: &str) -> String {
+    format!("{}mo:", import_prefix(import_id))
+}
+/// KVS key of one reverse membership index shard (member ids whose first
+/// byte is `shard`).
+pub fn import_member_of_key(import_id: &str, shard: u8) -> String {
+    format!("{}{shard:02x}", import_member_of_prefix(import_id))
+}
+/// Prefix of an Assets import's imported-group shards.
+pub fn import_groups_prefix(import_id: &str) -> String {
+    format!("{}grp:", import_prefix(import_id))
+}
+/// KVS key of one imported-group shard (group ids whose first byte is
+/// `shard`).
+pub fn import_groups_key(import_id: &str, shard: u8) -> String {
+    format!("{}{shard:02x}", import_groups_prefix(import_id))
+}
+/// KVS key of an Assets import's last finished run.
+pub fn import_last_key(import_id: &str) -> String {
+    format!("{}last", import_prefix(import_id))
 }
 
 /// KVS key of the input digests recorded while a call on a request waits

@@ -43,6 +43,7 @@ pub mod automation; // Forge automation actions
 pub mod portal; // JSM portal requests: created and updated events, the sweep
 pub mod scheduler; // runs due scheduled steps through the pipeline, exactly once
 pub mod maintenance; // storage upkeep: migration from older layouts, retention, the hourly run
+pub mod assets; // JSM Assets import: the schema the app owns, the run engine, the lifecycle functions
 pub mod resolver; // Custom UI resolvers: issue panel, portal panel, admin page
 
 // The wasm-bindgen exports that src/index.js calls.

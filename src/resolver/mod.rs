@@ -7,6 +7,7 @@
 mod activity;
 mod admin_check;
 mod admin_groups;
+mod assets;
 mod audit_log;
 mod doctor;
 mod issue;
@@ -194,6 +195,11 @@ pub async fn handle(
         "jobs.recent" => admin(context, host, job_list::recent(host)).await,
         "activity.summary" => admin(context, host, activity::summary(host, payload)).await,
         "schedule.list" => admin(context, host, schedule_list::list(host, payload)).await,
+        "assets.config.get" => admin(context, host, assets::get(host, payload)).await,
+        "assets.config.save" => admin(context, host, assets::save(host, payload)).await,
+        "assets.imports.list" => admin(context, host, assets::list(host)).await,
+        "assets.run" => admin(context, host, assets::run(host, payload)).await,
+        "assets.stop" => admin(context, host, assets::stop(host, payload)).await,
         other => Err(ResolverError::UnknownFunction(
             crate::pipeline::input::printable(other),
         )),

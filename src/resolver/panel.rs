@@ -68,6 +68,7 @@ async fn fresh_view(
     });
     let Some(email) = &subject.email else {
         view["account"] = Value::Null;
+        view["assetsObject"] = Value::Null;
         view["notFound"] = json!("The reporter's email address is not visible to the app, so no Entra account can be matched.");
         return Ok(view);
     };
@@ -76,11 +77,16 @@ async fn fresh_view(
     let found = summary(&UserKey::Address(email.clone()), who, host, transport).await?;
     match found {
         Some(account) => {
+            view["assetsObject"] = match account["user"]["id"].as_str() {
+                Some(id) => super::assets::object_of(host, id).await,
+                None => Value::Null,
+            };
             view["account"] = account;
             view["serviceableGroups"] = serviceable_groups(host, transport).await?;
         }
         None => {
             view["account"] = Value::Null;
+            view["assetsObject"] = Value::Null;
             view["notFound"] = json!(format!(
                 "No Entra account has {email} as its user principal name, mail or proxy address."
             ));

@@ -172,3 +172,49 @@ pub async fn handle_job_event(event: JsValue, host: HostObject) -> Result<JsValu
     }
     to_js(&crate::jobs::consume::handle_event(&event, &host, &FetchTransport).await)
 }
+
+/// The Assets import's lifecycle functions (`jiraServiceManagement:assetsImportType`):
+/// `kind` is `start`, `stop`, `status` or `delete`, `payload` what Assets
+/// passes. Answers `{"result"}` / `{"status"}`, or `{"error"}` with a
+/// message for the Assets admin (the shim throws it).
+#[wasm_bindgen(js_name = handleAssetsFunction)]
+pub async fn handle_assets_function(
+    kind: String,
+    payload: JsValue,
+    host: HostObject,
+) -> Result<JsValue, JsValue> {
+    let host = JsHost::new(host);
+    storage_ready(&host).await;
+    let payload: serde_json::Value = serde_wasm_bindgen::from_value(payload).unwrap_or_default();
+    use crate::assets::functions;
+    let answer = match kind.as_str() {
+        "start" => functions::start_import(&payload, &host).await,
+        "stop" => functions::stop_import(&payload, &host).await,
+        "status" => functions::import_status(&payload, &host).await,
+        "delete" => functions::delete_import(&payload, &host).await,
+        _ => serde_json::json!({"error": "unknown Assets import function"}),
+    };
+    to_js(&answer)
+}
+
+/// The Assets import's queue consumer: one step of a run. Answers
+/// `{"status": "retry", "retryAfterSeconds"}` when storage failed; the
+/// shim turns that into Forge's `InvocationError({retryAfter})`.
+#[wasm_bindgen(js_name = handleAssetsImportEvent)]
+pub async fn handle_assets_import_event(
+    event: JsValue,
+    host: HostObject,
+) -> Result<JsValue, JsValue> {
+    let host = JsHost::new(host);
+    storage_ready(&host).await;
+    let event: serde_json::Value = serde_wasm_bindgen::from_value(event).unwrap_or_default();
+    to_js(&crate::assets::run::handle_event(&event, &host, &FetchTransport).await)
+}
+
+/// The Assets import's hourly trigger: starts the runs that are due.
+#[wasm_bindgen(js_name = runAssetsImportSchedule)]
+pub async fn run_assets_import_schedule(host: HostObject) -> Result<JsValue, JsValue> {
+    let host = JsHost::new(host);
+    storage_ready(&host).await;
+    to_js(&crate::assets::functions::run_schedule(&host).await)
+}

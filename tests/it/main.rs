@@ -47,6 +47,13 @@
 //! - `schedules`: future-dated joiners and leavers, grace steps, cancelled
 //!   contradictions and exactly-once sweeps, on a moving clock.
 //!
+//! Assets import (against the emulator's delta endpoints and
+//! `support::assets`, a fake Assets import API):
+//! - `assets_mapping`: the schema-and-mapping document against Atlassian's
+//!   JSON Schema, record keys against its locators, the manifest's scopes.
+//! - `assets_import`: first, full, incremental, stopped, throttled,
+//!   expired-token and Assets-outage runs; the time budget; deletion.
+//!
 //! Architecture:
 //! - `layers`: the invariants of ARCHITECTURE.md (layer order, no I/O
 //!   outside the ports, one pipeline, Graph paths only in graph::resources,
@@ -104,3 +111,8 @@ mod mfa_reset;
 mod licence_rules;
 mod handover;
 mod honest_completion;
+
+// JSM Assets import: the mapping document, the run engine, the lifecycle functions.
+
+mod assets_import;
+mod assets_mapping;

@@ -11,6 +11,7 @@
 //!   `MemoryHost` and a fake Jira, request contexts and seed identities,
 //!   for the policy, audit and delivery modules.
 
+pub mod assets;
 pub mod policy;
 pub mod transport;
 
@@ -133,6 +134,9 @@ impl Host for EmulatorHost {
     }
     async fn jira(&self, request: JiraRequest) -> Result<HttpResponse, HostError> {
         self.inner.jira(request).await
+    }
+    async fn queue_push(&self, queue_key: &str, events: &[Value]) -> Result<(), HostError> {
+        self.inner.queue_push(queue_key, events).await
     }
 }
 

@@ -1,0 +1,220 @@
+//! The membership index an import keeps in storage: member id -> the
+//! groups it is a direct member of (`import:{importId}:mo:{00..ff}`) and
+//! group id -> what is kept of the group (`import:{importId}:grp:{00..ff}`),
+//! each in 256 shards by the first byte of the id, so no value nears
+//! Forge's 240 KiB and a step reads all of it in a few key queries. A
+//! step works on it in memory and writes back only the shards it changed.
+
+use crate::host::{Host, HostError, KeyQuery};
+use crate::layout;
+use serde_json::{Map, Value};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// The shard of an id: its first byte as hex digits (object ids are
+/// GUIDs), or a byte sum for anything else.
+pub fn shard_of(id: &str) -> u8 {
+    id.get(..2)
+        .and_then(|h| u8::from_str_radix(h, 16).ok())
+        .unwrap_or_else(|| id.bytes().fold(0u8, |a, b| a.wrapping_add(b)))
+}
+
+/// The index of one import, in memory.
+#[derive(Debug, Default)]
+pub struct MembershipIndex {
+    member_of: BTreeMap<u8, BTreeMap<String, Vec<String>>>,
+    groups: BTreeMap<u8, BTreeMap<String, Map<String, Value>>>,
+    dirty_member_of: BTreeSet<u8>,
+    dirty_groups: BTreeSet<u8>,
+}
+
+async fn read_shards<T: for<'de> serde::Deserialize<'de>>(
+    host: &impl Host,
+    prefix: &str,
+) -> Result<BTreeMap<u8, T>, HostError> {
+    let mut out = BTreeMap::new();
+    let mut cursor = None;
+    loop {
+        let mut query = KeyQuery::prefix(prefix, crate::host::storage::MAX_QUERY_LIMIT);
+        query.cursor = cursor;
+        let page = host.kvs_query(&query).await?;
+        for entry in page.results {
+            let Some(shard) = entry
+                .key
+                .strip_prefix(prefix)
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+            else {
+                continue;
+            };
+            let value = serde_json::from_value(entry.value).map_err(|e| HostError::Storage {
+                operation: "query",
+                key: entry.key.clone(),
+                reason: format!("unreadable shard: {e}"),
+            })?;
+            out.insert(shard, value);
+        }
+        match page.next_cursor {
+            Some(next) => cursor = Some(next),
+            None => return Ok(out),
+        }
+    }
+}
+
+impl MembershipIndex {
+    /// Reads every shard of the import.
+    pub async fn load(host: &impl Host, import_id: &str) -> Result<Self, HostError> {
+        Ok(MembershipIndex {
+            member_of: read_shards(host, &layout::import_member_of_prefix(import_id)).await?,
+            groups: read_shards(host, &layout::import_groups_prefix(import_id)).await?,
+            ..MembershipIndex::default()
+        })
+    }
+
+    /// Forgets everything (a full sweep rebuilds it); the stored shards go
+    /// at the next [`MembershipIndex::save`].
+    pub fn clear(&mut self) {
+        self.dirty_member_of.extend(self.member_of.keys().copied());
+        self.dirty_groups.extend(self.groups.keys().copied());
+        self.member_of.clear();
+        self.groups.clear();
+    }
+
+    /// What is kept of a group, created empty if new.
+    pub fn group_mut(&mut self, id: &str) -> &mut Map<String, Value> {
+        let shard = shard_of(id);
+        self.dirty_groups.insert(shard);
+        self.groups
+            .entry(shard)
+            .or_default()
+            .entry(id.to_string())
+            .or_default()
+    }
+
+    /// What is kept of a group, if it is imported.
+    pub fn group(&self, id: &str) -> Option<&Map<String, Value>> {
+        self.groups.get(&shard_of(id))?.get(id)
+    }
+
+    /// Every imported group id, in order.
+    pub fn group_ids(&self) -> Vec<String> {
+        self.groups
+            .values()
+            .flat_map(|s| s.keys().cloned())
+            .collect()
+    }
+
+    /// Records `member` as a direct member of `group`.
+    pub fn add_member(&mut self, group: &str, member: &str) {
+        let shard = shard_of(member);
+        let groups = self
+            .member_of
+            .entry(shard)
+            .or_default()
+            .entry(member.to_string())
+            .or_default();
+        if !groups.iter().any(|g| g == group) {
+            groups.push(group.to_string());
+            groups.sort();
+            self.dirty_member_of.insert(shard);
+        }
+    }
+
+    /// Records that `member` left `group`.
+    pub fn remove_member(&mut self, group: &str, member: &str) {
+        let shard = shard_of(member);
+        if let Some(members) = self.member_of.get_mut(&shard) {
+            if let Some(groups) = members.get_mut(member) {
+                groups.retain(|g| g != group);
+                if groups.is_empty() {
+                    members.remove(member);
+                }
+                self.dirty_member_of.insert(shard);
+            }
+        }
+    }
+
+    /// Removes a group that left Entra: its kept record, its own
+    /// memberships and every membership in it. Answers the members it had.
+    pub fn remove_group(&mut self, id: &str) -> Vec<String> {
+        let shard = shard_of(id);
+        if let Some(groups) = self.groups.get_mut(&shard) {
+            if groups.remove(id).is_some() {
+                self.dirty_groups.insert(shard);
+            }
+        }
+        let mut members = Vec::new();
+        for (shard, entries) in self.member_of.iter_mut() {
+            let mut changed = false;
+            entries.retain(|member, groups| {
+                let before = groups.len();
+                groups.retain(|g| g != id);
+                if groups.len() != before {
+                    changed = true;
+                    members.push(member.clone());
+                }
+                member != id && !groups.is_empty()
+            });
+            if changed {
+                self.dirty_member_of.insert(*shard);
+            }
+        }
+        members
+    }
+
+    /// The imported groups `member` is a direct member of, and their names.
+    pub fn groups_of(&self, member: &str) -> (Vec<String>, Vec<String>) {
+        let ids: Vec<String> = self
+            .member_of
+            .get(&shard_of(member))
+            .and_then(|s| s.get(member))
+            .into_iter()
+            .flatten()
+            .filter(|g| self.group(g).is_some())
+            .cloned()
+            .collect();
+        let names = ids
+            .iter()
+            .map(|g| {
+                self.group(g)
+                    .and_then(|k| k.get("displayName"))
+                    .and_then(Value::as_str)
+                    .unwrap_or(g)
+                    .to_string()
+            })
+            .collect();
+        (ids, names)
+    }
+
+    /// Direct member count of every group (users, groups and others).
+    pub fn member_counts(&self) -> BTreeMap<String, u64> {
+        let mut counts = BTreeMap::new();
+        for groups in self.member_of.values().flat_map(BTreeMap::values) {
+            for group in groups {
+                *counts.entry(group.clone()).or_insert(0) += 1;
+            }
+        }
+        counts
+    }
+
+    /// Writes the shards changed since loading (an emptied shard is
+    /// deleted); answers how many storage calls that took.
+    pub async fn save(&mut self, host: &impl Host, import_id: &str) -> Result<usize, HostError> {
+        let mut calls = 0;
+        for shard in std::mem::take(&mut self.dirty_member_of) {
+            let key = layout::import_member_of_key(import_id, shard);
+            match self.member_of.get(&shard).filter(|s| !s.is_empty()) {
+                Some(entries) => host.kvs_set(&key, &serde_json::json!(entries)).await?,
+                None => host.kvs_delete(&key).await?,
+            }
+            calls += 1;
+        }
+        for shard in std::mem::take(&mut self.dirty_groups) {
+            let key = layout::import_groups_key(import_id, shard);
+            match self.groups.get(&shard).filter(|s| !s.is_empty()) {
+                Some(entries) => host.kvs_set(&key, &serde_json::json!(entries)).await?,
+                None => host.kvs_delete(&key).await?,
+            }
+            calls += 1;
+        }
+        Ok(calls)
+    }
+}
