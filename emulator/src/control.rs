@@ -200,6 +200,21 @@ fn add_groups(state: &mut State, body: &[u8]) -> (u16, Value) {
                 None => return bad(&format!("groups[{index}]: unknown group property {key}")),
             }
         }
+        // What `POST /groups` gives a new group for the properties not sent.
+        let now = crate::clock::iso(state.clock.now_ms());
+        for (key, default) in [
+            ("description", Value::Null),
+            ("mail", Value::Null),
+            ("groupTypes", json!([])),
+            ("createdDateTime", Value::String(now)),
+            ("visibility", Value::Null),
+            ("isAssignableToRole", json!(false)),
+            ("onPremisesSyncEnabled", Value::Null),
+            ("membershipRule", Value::Null),
+            ("membershipRuleProcessingState", Value::Null),
+        ] {
+            props.entry(key).or_insert(default);
+        }
         added.push(crate::tenant::Group { props, members });
     }
     let answer: Vec<Value> = added
