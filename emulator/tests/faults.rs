@@ -254,7 +254,11 @@ async fn groups_added_through_the_control_endpoint_behave_as_seeded_ones() {
     let read = graph(&emu, &tok, "GET", &format!("/groups/{id}"), None).await;
     assert_eq!(read.status, 200, "{}", read.body);
     assert_eq!(read.body["displayName"], "Bench Group 01");
-    assert_eq!(read.body["groupTypes"], json!([]), "Graph's default for a new group");
+    assert_eq!(
+        read.body["groupTypes"],
+        json!([]),
+        "Graph's default for a new group"
+    );
     let member_of = graph(&emu, &tok, "GET", &format!("/users/{adele}/memberOf"), None).await;
     assert!(member_of.body["value"]
         .as_array()
