@@ -9,7 +9,7 @@
 //   --with-hires-load: also bench/hires.mjs (2,000 hires and 100,000 audit records: minutes).
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { gzipSync } from 'node:zlib';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -104,6 +104,8 @@ const results = {
     date: new Date().toISOString(),
     node: process.version,
     machine: `${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), ${Math.round(totalmem() / 2 ** 30)} GiB`,
+    // Other work on the machine inflates every timing: the 1, 5 and 15 minute load averages at the end.
+    loadAverage: loadavg().map((x) => Number(x.toFixed(2))),
     seconds: Math.round((Date.now() - started) / 1000),
   },
 };
