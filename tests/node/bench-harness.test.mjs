@@ -65,6 +65,8 @@ test('npm run bench (tiny) writes results.json with every key issue 19 names, co
   for (const flow of flows) {
     assert.ok(count(r.roundTrips[flow]) && r.roundTrips[flow] >= 1, `roundTrips.${flow}: ${r.roundTrips[flow]}`);
   }
+  // A lookup with manager is one round trip (tests/it/core_ops.rs holds the app to it).
+  assert.equal(r.roundTrips.lookup, 1);
   // The naive way makes exactly the calls bench/naive/flows.mjs argues for.
   assert.deepEqual(r.naive.roundTrips, { onboarding: 15, offboarding: 12, transfer: 12, lookup: 2, panelLoad: 3 });
   for (const key of ['oursMs', 'naiveMs']) assert.equal(typeof r.latency.onboarding[key], 'number', key);
