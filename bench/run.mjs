@@ -81,6 +81,8 @@ if (!tiny) {
 const results = {
   roundTrips: trips.ours,
   naive: { roundTrips: trips.naive },
+  // Token requests per flow, counted apart from the round trips (the app caches its token; the naive rule fetched one before).
+  tokenRequests: trips.tokens,
   latency: { onboarding: latency },
   bulk,
   coldStart: cold,

@@ -82,30 +82,32 @@ export async function roundTrips(env, tag = '') {
   const { emulator, call, graph, groupIds, issueKey } = env;
   const ours = {};
   const theirs = {};
+  const tokens = { ours: {}, naive: {} };
+  const trips = (side, flow) => (r) => { tokens[side][flow] = r.tokens; return r.roundTrips; };
   const serviceable = new Set([...(await serviceableIds(emulator)), ...groupIds]);
 
-  ours.onboarding = (await counted(emulator, async () => ok(await call({ route: 'user.create', issueKey, data: { givenName: 'Bench', surname: `Joiner${tag}`, employeeId: `BJ${tag}1`, manager: MANAGER, groups: groupIds } }), 'onboarding'))).roundTrips;
-  theirs.onboarding = (await counted(emulator, () => naive.onboarding(graph, { upn: `naive.joiner${tag}@contoso.example`, givenName: 'Naive', surname: `Joiner${tag}`, manager: MANAGER, groupIds }))).roundTrips;
+  ours.onboarding = trips('ours', 'onboarding')(await counted(emulator, async () => ok(await call({ route: 'user.create', issueKey, data: { givenName: 'Bench', surname: `Joiner${tag}`, employeeId: `BJ${tag}1`, manager: MANAGER, groups: groupIds } }), 'onboarding')));
+  theirs.onboarding = trips('naive', 'onboarding')(await counted(emulator, () => naive.onboarding(graph, { upn: `naive.joiner${tag}@contoso.example`, givenName: 'Naive', surname: `Joiner${tag}`, manager: MANAGER, groupIds })));
 
   const leaver = await subject(env, `Leaver${tag}`, { groups: groupIds.slice(0, 8) });
   const naiveLeaver = await subject(env, `NaiveLeaver${tag}`, { groups: groupIds.slice(0, 8) });
-  ours.offboarding = (await counted(emulator, async () => ok(await call({ route: 'user.offboard', data: { user: leaver } }), 'offboarding'))).roundTrips;
-  theirs.offboarding = (await counted(emulator, () => naive.offboarding(graph, { upn: naiveLeaver, serviceable, leaveDateTime: new Date().toISOString().replace(/\.\d+Z$/, 'Z') }))).roundTrips;
+  ours.offboarding = trips('ours', 'offboarding')(await counted(emulator, async () => ok(await call({ route: 'user.offboard', data: { user: leaver } }), 'offboarding')));
+  theirs.offboarding = trips('naive', 'offboarding')(await counted(emulator, () => naive.offboarding(graph, { upn: naiveLeaver, serviceable, leaveDateTime: new Date().toISOString().replace(/\.\d+Z$/, 'Z') })));
 
   const mover = await subject(env, `Mover${tag}`, { department: 'Bench A' });
   const naiveMover = await subject(env, `NaiveMover${tag}`, { department: 'Bench A' });
   const move = { department: 'Bench B', jobTitle: 'Bench Engineer', manager: NEW_MANAGER };
-  ours.transfer = (await counted(emulator, async () => ok(await call({ route: 'user.transfer', data: { user: mover, ...move } }), 'transfer'))).roundTrips;
-  theirs.transfer = (await counted(emulator, () => naive.transfer(graph, { upn: naiveMover, ...move, out: groupIds.slice(0, 4), into: groupIds.slice(4, 8) }))).roundTrips;
+  ours.transfer = trips('ours', 'transfer')(await counted(emulator, async () => ok(await call({ route: 'user.transfer', data: { user: mover, ...move } }), 'transfer')));
+  theirs.transfer = trips('naive', 'transfer')(await counted(emulator, () => naive.transfer(graph, { upn: naiveMover, ...move, out: groupIds.slice(0, 4), into: groupIds.slice(4, 8) })));
 
-  ours.lookup = (await counted(emulator, async () => ok(await call({ route: 'user.get', data: { user: LOOKUP } }), 'lookup'))).roundTrips;
-  theirs.lookup = (await counted(emulator, () => naive.lookup(graph, { upn: LOOKUP }))).roundTrips;
+  ours.lookup = trips('ours', 'lookup')(await counted(emulator, async () => ok(await call({ route: 'user.get', data: { user: LOOKUP } }), 'lookup')));
+  theirs.lookup = trips('naive', 'lookup')(await counted(emulator, () => naive.lookup(graph, { upn: LOOKUP })));
 
-  ours.panelLoad = (await counted(emulator, () => panelLoad(env))).roundTrips;
-  theirs.panelLoad = (await counted(emulator, () => naive.panelLoad(graph, { email: LOOKUP }))).roundTrips;
+  ours.panelLoad = trips('ours', 'panelLoad')(await counted(emulator, () => panelLoad(env)));
+  theirs.panelLoad = trips('naive', 'panelLoad')(await counted(emulator, () => naive.panelLoad(graph, { email: LOOKUP })));
 
   await checkEndStates(env, { leaver, naiveLeaver, mover, naiveMover, tag });
-  return { ours, naive: theirs };
+  return { ours, naive: theirs, tokens };
 }
 
 /** The issue panel's first load for a new request by the reporter (its cache is per request). */

@@ -65,6 +65,9 @@ test('npm run bench (tiny) writes results.json with every key issue 19 names, co
   for (const flow of flows) {
     assert.ok(count(r.roundTrips[flow]) && r.roundTrips[flow] >= 1, `roundTrips.${flow}: ${r.roundTrips[flow]}`);
   }
+  // Token requests are counted apart, per flow, never as round trips.
+  for (const side of ['ours', 'naive']) for (const flow of flows) assert.ok(count(r.tokenRequests[side][flow]), `tokenRequests.${side}.${flow}`);
+  assert.equal(r.tokenRequests.naive.lookup, 0, 'the naive rule fetched its token before');
   // A lookup with manager is one round trip (tests/it/core_ops.rs holds the app to it).
   assert.equal(r.roundTrips.lookup, 1);
   // The naive way makes exactly the calls bench/naive/flows.mjs argues for.
