@@ -71,6 +71,7 @@ pub(crate) fn handle(state: &mut State, method: &Method, path: &str, body: &[u8]
             }
             Err(e) => bad(&format!("invalid scale body (want {{users, groups}}): {e}")),
         },
+        ("POST", "groups") => add_groups(state, body),
         ("POST", "sync") => {
             let reverted: Vec<Value> = state
                 .tenant
@@ -151,4 +152,99 @@ pub(crate) fn tenant_summary(state: &State) -> Value {
         "groups": groups,
         "directoryRoles": roles,
     })
+}
+
+#[derive(Deserialize)]
+struct AddGroups {
+    groups: Vec<serde_json::Map<String, Value>>,
+}
+
+/// `POST /_emulator/groups`: adds groups to the running tenant (until the next
+/// reset), for scenarios that need more groups than the seed holds. Each is
+/// a seed group: Graph properties (checked against the schema, as a seed's
+/// are; `displayName`, `mailEnabled`, `mailNickname` and `securityEnabled`
+/// required, as `POST /groups` requires them), an optional `id` (default: a
+/// new GUID) and `members` (ids of existing users or groups). All or none.
+fn add_groups(state: &mut State, body: &[u8]) -> (u16, Value) {
+    let request: AddGroups = match serde_json::from_slice(body) {
+        Ok(request) => request,
+        Err(e) => return bad(&format!("invalid groups body: {e}")),
+    };
+    let mut added = Vec::new();
+    let mut taken: std::collections::HashSet<String> = state
+        .tenant
+        .users
+        .iter()
+        .map(|u| u.id().to_ascii_lowercase())
+        .chain(
+            state
+                .tenant
+                .groups
+                .iter()
+                .map(|g| g.id().to_ascii_lowercase()),
+        )
+        .collect();
+    for (index, mut props) in request.groups.into_iter().enumerate() {
+        for required in [
+            "displayName",
+            "mailEnabled",
+            "mailNickname",
+            "securityEnabled",
+        ] {
+            if !props.contains_key(required) {
+                return bad(&format!("groups[{index}]: {required} is required"));
+            }
+        }
+        let members: Vec<String> = match props.remove("members") {
+            None => Vec::new(),
+            Some(Value::Array(ids)) => ids
+                .iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect(),
+            Some(_) => return bad(&format!("groups[{index}]: members must be an array of ids")),
+        };
+        if let Some(missing) = members.iter().find(|m| {
+            state.tenant.user_index_any(m).is_none() && state.tenant.group_index(m).is_none()
+        }) {
+            return bad(&format!("groups[{index}]: no user or group {missing}"));
+        }
+        let id = props
+            .entry("id")
+            .or_insert_with(|| Value::String(uuid::Uuid::new_v4().to_string()))
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        if id.is_empty() || !taken.insert(id.to_ascii_lowercase()) {
+            return bad(&format!("groups[{index}]: id {id:?} is missing or taken"));
+        }
+        for (key, value) in &props {
+            match crate::schema::property_type("group", key) {
+                Some(edm) if crate::schema::value_fits(edm, value) => {}
+                Some(_) => return bad(&format!("groups[{index}]: {key} has the wrong type")),
+                None => return bad(&format!("groups[{index}]: unknown group property {key}")),
+            }
+        }
+        // What `POST /groups` gives a new group for the properties not sent.
+        let now = crate::clock::iso(state.clock.now_ms());
+        for (key, default) in [
+            ("description", Value::Null),
+            ("mail", Value::Null),
+            ("groupTypes", json!([])),
+            ("createdDateTime", Value::String(now)),
+            ("visibility", Value::Null),
+            ("isAssignableToRole", json!(false)),
+            ("onPremisesSyncEnabled", Value::Null),
+            ("membershipRule", Value::Null),
+            ("membershipRuleProcessingState", Value::Null),
+        ] {
+            props.entry(key).or_insert(default);
+        }
+        added.push(crate::tenant::Group { props, members });
+    }
+    let answer: Vec<Value> = added
+        .iter()
+        .map(|g| json!({"id": g.id(), "displayName": g.display_name(), "memberIds": g.members}))
+        .collect();
+    state.tenant.groups.extend(added);
+    (200, json!({"groups": answer}))
 }

@@ -2,6 +2,9 @@
 //! delay and short token lifetimes. Switchable at run time via `/_emulator/faults`
 //! and from the seed's `faults` object.
 
+use std::collections::VecDeque;
+use std::time::Duration;
+
 use serde::{Deserialize, Serialize};
 
 /// The configured faults. `Default` is "no faults".
@@ -22,6 +25,27 @@ pub struct Faults {
     pub replication_delay_ms: u64,
     /// Overrides the seed's token lifetime for tokens issued from now on.
     pub token_lifetime_seconds: Option<u64>,
+    /// Wall-clock milliseconds added to every HTTP round trip to Graph
+    /// (`/v1.0/...`), as a network to a distant region would: a `$batch`
+    /// envelope waits once, however many requests it carries; token requests
+    /// are not delayed. 0 = none.
+    pub latency_ms: u64,
+    /// A tenant-wide budget of Graph requests per second (each `$batch` item
+    /// counts, the envelope does not); requests over it get 429 with the
+    /// whole seconds until the budget has room again as `Retry-After`.
+    pub budget: Option<BudgetFault>,
+}
+
+/// A throttle budget over the whole tenant, as Entra's identity service
+/// limits one app in one tenant
+/// (<https://learn.microsoft.com/graph/throttling-limits#identity-and-access-service-limits>):
+/// in any one second of emulator time at most `requests_per_second` requests
+/// are served; refused ones count too, as Graph counts them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BudgetFault {
+    /// Requests served per second (at least 1).
+    pub requests_per_second: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -100,6 +124,8 @@ pub(crate) struct FaultState {
     pub faults: Faults,
     window_second: u64,
     window_count: u32,
+    /// Emulator-clock times of the Graph requests of the last second (the budget's window).
+    budget_seen: VecDeque<u64>,
 }
 
 impl FaultState {
@@ -108,7 +134,45 @@ impl FaultState {
             faults,
             window_second: 0,
             window_count: 0,
+            budget_seen: VecDeque::new(),
         }
+    }
+
+    /// The wall-clock delay of one HTTP round trip to `path` (only Graph's
+    /// `/v1.0` paths are delayed).
+    pub fn latency(&self, path: &str) -> Duration {
+        let graph = path == "/v1.0" || path.starts_with("/v1.0/");
+        if graph && self.faults.latency_ms > 0 {
+            Duration::from_millis(self.faults.latency_ms)
+        } else {
+            Duration::ZERO
+        }
+    }
+
+    /// `Some(retry_after)` when the tenant's budget had no room for this
+    /// request in the second before `now_ms`. Every request, served or
+    /// refused, uses the budget: Graph keeps counting a throttled client's
+    /// requests (<https://learn.microsoft.com/graph/throttling>).
+    pub fn take_budget(&mut self, now_ms: u64) -> Option<String> {
+        let limit = self.faults.budget.as_ref()?.requests_per_second.max(1) as usize;
+        while self
+            .budget_seen
+            .front()
+            .is_some_and(|&t| t.saturating_add(1000) <= now_ms)
+        {
+            self.budget_seen.pop_front();
+        }
+        let over = self.budget_seen.len() >= limit;
+        self.budget_seen.push_back(now_ms);
+        if !over {
+            return None;
+        }
+        // Room again once all but `limit - 1` of the window's requests aged out.
+        let oldest_blocking = self.budget_seen.len() - limit;
+        let frees_at = self.budget_seen[oldest_blocking].saturating_add(1000);
+        let wait_ms = frees_at.saturating_sub(now_ms).max(1);
+        // Graph's Retry-After is whole seconds: round the wait up.
+        Some(wait_ms.div_ceil(1000).to_string())
     }
 
     /// Consumes one dropped-connection slot if any remain.

@@ -106,6 +106,9 @@ pub(crate) fn injected_fault(faults: &mut FaultState, call: &Call) -> Option<Gra
     if let Some(retry_after) = faults.take_throttle(call.now_ms) {
         return Some(GraphError::Throttled { retry_after });
     }
+    if let Some(retry_after) = faults.take_budget(call.now_ms) {
+        return Some(GraphError::Throttled { retry_after });
+    }
     if let Some(retry_after) = faults.take_unavailable(call.method.as_str(), &call.path) {
         return Some(GraphError::Unavailable { retry_after });
     }

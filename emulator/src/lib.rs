@@ -36,7 +36,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use serde_json::Value;
 
 pub use dispatch::{DROPPED_HEADER, DROPPED_STATUS};
-pub use faults::{Faults, RefuseFault, ThrottleFault, UnavailableFault};
+pub use faults::{BudgetFault, Faults, RefuseFault, ThrottleFault, UnavailableFault};
 pub use log::{LoggedRequest, RequestKind};
 pub use seed::SeedError;
 
@@ -110,14 +110,24 @@ impl Emulator {
         }
     }
 
-    pub(crate) fn process(&self, request: http::Request<Vec<u8>>) -> Outcome {
-        dispatch::process(&mut self.lock(), request)
+    /// Processes one request, then waits out the latency fault (outside the
+    /// lock, so concurrent round trips overlap as they would on a network).
+    pub(crate) async fn process_delayed(&self, request: http::Request<Vec<u8>>) -> Outcome {
+        let (outcome, latency) = {
+            let mut state = self.lock();
+            let latency = state.faults.latency(request.uri().path());
+            (dispatch::process(&mut state, request), latency)
+        };
+        if !latency.is_zero() {
+            tokio::time::sleep(latency).await;
+        }
+        outcome
     }
 
     /// Handles one request in-process. A dropped-connection fault yields status
     /// 599 with header `x-emulator-dropped: 1`; callers treat it as a network error.
     pub async fn handle(&self, request: http::Request<Vec<u8>>) -> http::Response<Vec<u8>> {
-        match self.process(request) {
+        match self.process_delayed(request).await {
             Outcome::Respond(response) => response,
             Outcome::Drop => dispatch::dropped_response(),
         }

@@ -81,7 +81,7 @@ pub(crate) async fn serve(
                         let Some(request) = collect(request).await else {
                             return Ok(too_large().map(|b| Full::new(Bytes::from(b))));
                         };
-                        match emulator.process(request) {
+                        match emulator.process_delayed(request).await {
                             Outcome::Respond(response) => {
                                 Ok(response.map(|b| Full::new(Bytes::from(b))))
                             }
@@ -105,7 +105,7 @@ pub(crate) fn router(emulator: Emulator) -> axum::Router {
             let Some(request) = collect(request).await else {
                 return Ok::<_, Infallible>(too_large().map(axum::body::Body::from));
             };
-            Ok(match emulator.process(request) {
+            Ok(match emulator.process_delayed(request).await {
                 Outcome::Respond(response) => response.map(axum::body::Body::from),
                 Outcome::Drop => http::Response::new(axum::body::Body::new(FailingBody)),
             })
