@@ -38,6 +38,11 @@
 //! - `resolver_activity`: request type and field pickers, the Jobs tab's
 //!   progress, the Activity tab's days by outcome and slowest operations.
 //!
+//! Hardening:
+//! - `fuzz_props`: the fuzz targets' invariants (`fuzz/src/checks.rs`) as
+//!   bounded property tests: no panic, every error names its field,
+//!   OData literals and paths escaped.
+//!
 //! `support`: the one in-process transport over the emulator and the
 //! fixtures built on it.
 //!
@@ -93,3 +98,4 @@ mod delete_restore;
 mod guests;
 mod mfa_reset;
 mod licence_rules;
+mod fuzz_props;
