@@ -293,3 +293,63 @@ proptest! {
         checks::hmac_headers(&timestamp, &signature, &body, skew);
     }
 }
+
+/// The hostile characters the Node corpus sends through the bundled app
+/// (`tests/node/hostile-input.test.mjs`), here at the parser: each a 400
+/// naming the field, for every text that reaches a Graph write.
+#[test]
+fn invisible_and_look_alike_characters_are_refused_with_their_field() {
+    use entra_connect::pipeline::call::OperationCall;
+    use entra_connect::pipeline::error::ApiError;
+    use entra_connect::pipeline::parse::parse;
+    let refused = |route: Route, data: Value, field: &str| {
+        let call = OperationCall {
+            route,
+            data: data.as_object().unwrap().clone(),
+            idempotency_key: None,
+            issue_key: None,
+            dry_run: false,
+        };
+        match parse(&call) {
+            Err(ApiError::InvalidInput { field: Some(f), .. }) => assert_eq!(f, field, "{data}"),
+            Err(other) => panic!("{data}: {other:?}"),
+            Ok(_) => panic!("{data}: accepted"),
+        }
+    };
+    for hidden in ["\u{200b}", "\u{202e}", "\u{2066}", "\u{feff}"] {
+        let name = format!("Ad{hidden}ele");
+        let address = format!("ad{hidden}ele@fabrikam.example");
+        refused(
+            Route::UserCreate,
+            json!({"givenName": name, "surname": "Vance"}),
+            "data.givenName",
+        );
+        refused(
+            Route::UserCreate,
+            json!({"givenName": "Adele", "surname": name}),
+            "data.surname",
+        );
+        refused(
+            Route::UserCreate,
+            json!({"givenName": "Adele", "surname": "Vance", "displayName": name}),
+            "data.displayName",
+        );
+        refused(Route::GuestInvite, json!({"email": address}), "data.email");
+        refused(
+            Route::GuestInvite,
+            json!({"email": "sam@fabrikam.example", "displayName": name}),
+            "data.displayName",
+        );
+        refused(Route::UserGet, json!({"user": address}), "data.user");
+        refused(
+            Route::UserUpdate,
+            json!({"user": "adele@contoso.example", "changes": {"department": name}}),
+            "data.changes.department",
+        );
+    }
+    refused(
+        Route::UserGet,
+        json!({"user": {"userPrincipalName": "\u{0430}dele@contoso.example"}}),
+        "data.user.userPrincipalName",
+    );
+}
