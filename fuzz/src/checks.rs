@@ -67,11 +67,17 @@ fn assert_input_error(error: &ApiError, prefix: &str, body_level: bool) {
 }
 
 /// The Service API envelope (`service_api::envelope::parse_service`) of a
-/// raw body; an operation call's `data` then goes through [`route_input`].
+/// raw body; an operation call's `data` then goes through its route's
+/// parser, a bulk job's calls through `jobs::item::parse_calls`.
 pub fn envelope(body: &str) {
     match envelope::parse_service(body) {
         Ok(ServiceCall::Operation(call)) => route_call(&call),
-        Ok(ServiceCall::SubmitJob(_) | ServiceCall::JobStatus(_)) => {}
+        Ok(ServiceCall::SubmitJob(data)) => {
+            if let Err(error) = entra_connect::jobs::item::parse_calls(&data) {
+                assert_input_error(&error, "data", false);
+            }
+        }
+        Ok(ServiceCall::JobStatus(_)) => {}
         Err(error) => assert_input_error(&error, "", true),
     }
 }

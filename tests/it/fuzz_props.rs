@@ -228,6 +228,11 @@ proptest! {
         json_value().prop_map(|v| v.to_string()),
         (prop::sample::select(Route::ALL.to_vec()), json_value(), json_value())
             .prop_map(|(route, data, other)| json!({"route": route.name(), "data": data, "dryRun": other}).to_string()),
+        prop::collection::vec((key(), json_value()), 0..4).prop_map(|data| {
+            json!({"route": "jobs.submit", "data": Value::Object(data.into_iter().collect())}).to_string()
+        }),
+        prop::collection::vec(json_value(), 0..4)
+            .prop_map(|calls| json!({"route": "jobs.submit", "data": {"calls": calls}}).to_string()),
         text(),
     ]) {
         checks::envelope(&body);
