@@ -298,7 +298,12 @@ fn group_ref(value: &Value, path: &str) -> Result<GroupRef, ApiError> {
         )),
         Value::String(s) => Ok(match ObjectId::parse(s.trim(), path) {
             Ok(id) => GroupRef::Id(id),
-            Err(_) if s.chars().count() <= 256 => GroupRef::DisplayName(s.trim().to_string()),
+            // A name with control or invisible characters names no group
+            // an admin could have meant: refused like any other text.
+            Err(_) if s.chars().count() <= 256 => GroupRef::DisplayName(
+                crate::lifecycle::ids::checked_text(s, path, 256)
+                    .map_err(|e| op_input_error(e, path))?,
+            ),
             Err(_) => {
                 return Err(ApiError::invalid(
                     path,

@@ -347,6 +347,11 @@ fn invisible_and_look_alike_characters_are_refused_with_their_field() {
         );
         refused(Route::UserGet, json!({"user": address}), "data.user");
         refused(
+            Route::GroupAddMember,
+            json!({"user": "adele@contoso.example", "group": format!("All{hidden} Staff")}),
+            "data.group",
+        );
+        refused(
             Route::UserUpdate,
             json!({"user": "adele@contoso.example", "changes": {"department": name}}),
             "data.changes.department",
