@@ -182,6 +182,14 @@ pub fn checked_text(value: &str, field: &str, max_chars: usize) -> Result<String
     if v.chars().any(char::is_control) {
         return Err(OpError::invalid(field, "contains control characters"));
     }
+    if v.contains('\u{fffd}') {
+        // What a decoder puts where the sender's bytes were not UTF-8: the
+        // text as sent is lost, and Entra would keep the stand-in.
+        return Err(OpError::invalid(
+            field,
+            "contains U+FFFD, the replacement for bytes that were not valid UTF-8: send the text as UTF-8",
+        ));
+    }
     if v.chars().any(is_invisible) {
         return Err(OpError::invalid(
             field,
@@ -243,6 +251,13 @@ mod tests {
             assert!(UserRef::parse(&format!("ad{hidden}ele@contoso.com"), "user").is_err());
             assert!(UserRef::mail(&format!("ad{hidden}ele@contoso.com"), "user").is_err());
         }
+        // Bytes that were not UTF-8, decoded to U+FFFD on the way in.
+        assert_eq!(
+            checked_text("Ad\u{fffd}\u{fffd}le", "givenName", 64)
+                .unwrap_err()
+                .field(),
+            Some("givenName")
+        );
         // Joiners are part of how some scripts are written: kept.
         assert_eq!(
             checked_text("\u{0646}\u{200c}\u{0627}", "surname", 64).unwrap(),
