@@ -6,7 +6,9 @@
 // belong and `__proto__`/`constructor` keys. Each is a 4xx (or the entry
 // point's error shape) naming the field, and no write reaches Entra.
 //
-// What each field accepts (lifecycle::ids::checked_text, UserRef::upn):
+// What each field accepts (lifecycle::ids::checked_text, UserRef::upn);
+// leading and trailing whitespace (a trailing line feed too) is trimmed,
+// not refused:
 // - every text input: no control characters (NUL, CR, LF, ...) and no
 //   invisible formatting characters (zero-width space, word joiner, BOM,
 //   bidi marks, embeddings, overrides, isolates); the zero-width
@@ -89,7 +91,7 @@ test('Service API: NUL, control, zero-width and bidi characters are refused in e
     await refused({ route: 'user.create', data: { givenName: `Ad${c}ele`, surname: 'Vance' } }, 'data.givenName');
     await refused({ route: 'user.create', data: { givenName: 'Adele', surname: `Va${c}nce`, displayName: 'Adele' } }, 'data.surname');
     await refused({ route: 'user.create', data: { givenName: 'Adele', surname: 'Vance', displayName: `Adele ${c}Vance` } }, 'data.displayName');
-    await refused({ route: 'user.update', data: { user: ADELE, changes: { jobTitle: `Boss${c}` } } }, 'data.changes.jobTitle');
+    await refused({ route: 'user.update', data: { user: ADELE, changes: { jobTitle: `Bo${c}ss` } } }, 'data.changes.jobTitle');
     await refused({ route: 'guest.invite', data: { email: `sam${c}@fabrikam.example` } }, 'data.email');
     await refused({ route: 'user.disable', data: { user: `ad${c}ele.vance@contoso.example` } }, 'data.user');
     await refused({ route: 'user.disable', data: { user: { userPrincipalName: `adele${c}.vance@contoso.example` } } }, 'data.user.userPrincipalName');
