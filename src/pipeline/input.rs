@@ -269,8 +269,13 @@ fn user_ref(value: &Value, path: &str) -> Result<UserRef, ApiError> {
                 }
             };
             let field = format!("{path}.{key}");
+            // The key as given names the field; messages show it printable.
+            let shown = format!("{path}.{}", printable(key));
             let Value::String(text) = inner else {
-                return Err(wrong_type(&field, "a string", inner));
+                return Err(match wrong_type(&shown, "a string", inner) {
+                    ApiError::InvalidInput { message, .. } => ApiError::invalid(&field, message),
+                    other => other,
+                });
             };
             match key.as_str() {
                 "id" => ObjectId::parse(text, &field).map(UserRef::Id),
@@ -280,7 +285,7 @@ fn user_ref(value: &Value, path: &str) -> Result<UserRef, ApiError> {
                 _ => {
                     return Err(ApiError::invalid(
                         &field,
-                        format!("'{field}' is not a way to name a user: use id, userPrincipalName, mail or employeeId."),
+                        format!("'{shown}' is not a way to name a user: use id, userPrincipalName, mail or employeeId."),
                     ))
                 }
             }

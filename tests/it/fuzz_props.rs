@@ -363,3 +363,15 @@ fn invisible_and_look_alike_characters_are_refused_with_their_field() {
         "data.user.userPrincipalName",
     );
 }
+
+/// Found by the `envelope` fuzz target: a key inside `data.user` was echoed
+/// raw into the message (control characters included).
+#[test]
+fn keys_inside_a_user_object_are_echoed_printable() {
+    for body in [
+        r#"{"route":"user.get","data":{"user":{"\u007f\nemployeeId":"E1"}}}"#,
+        r#"{"route":"user.get","data":{"user":{"a\u001bb":5}}}"#,
+    ] {
+        checks::envelope(body);
+    }
+}
