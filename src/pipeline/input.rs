@@ -327,9 +327,16 @@ pub fn op_input_error(error: OpError, path: &str) -> ApiError {
         Some(f) if f.starts_with("data.") => f.to_string(),
         Some(_) | None => path.to_string(),
     };
+    // The operation's message may quote the caller's input (an unknown
+    // key of `changes`): control characters never reach the answer or log.
+    let message = error
+        .to_string()
+        .chars()
+        .map(|c| if c.is_control() { '?' } else { c })
+        .collect();
     ApiError::InvalidInput {
         field: Some(field),
-        message: error.to_string(),
+        message,
     }
 }
 

@@ -375,3 +375,17 @@ fn keys_inside_a_user_object_are_echoed_printable() {
         checks::envelope(body);
     }
 }
+
+/// Found by the `route_input` fuzz target: an unknown key in
+/// `data.changes` was echoed raw by the lifecycle's message.
+#[test]
+fn unknown_change_keys_are_echoed_printable() {
+    checks::route_input(
+        Route::ALL
+            .iter()
+            .position(|r| *r == Route::UserUpdate)
+            .unwrap() as u8,
+        0,
+        json!({"user": "adele@contoso.example", "changes": {"\u{7f}jobVitle\n": "x"}}),
+    );
+}
