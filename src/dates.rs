@@ -90,7 +90,8 @@ pub struct NormalizedDate {
     /// RFC 3339 in UTC to the second, e.g. `2026-12-31T16:00:00Z`: the value
     /// Graph receives.
     pub utc: String,
-    /// The same instant in milliseconds since the Unix epoch.
+    /// The same instant (to the second, as `utc`) in milliseconds since
+    /// the Unix epoch.
     pub epoch_ms: i64,
     /// How the input was read when that is not plain from it: set for a
     /// date-time without a zone ("2026-12-31T17:00:00 has no time zone:
@@ -167,7 +168,9 @@ pub fn normalize(raw: &str, site: &SiteZone) -> Result<NormalizedDate, DateError
     }
     Ok(NormalizedDate {
         utc: utc_text(instant),
-        epoch_ms: instant.as_millisecond(),
+        // Whole seconds, as `utc` says it (floored, as strftime shows an
+        // instant before 1970).
+        epoch_ms: instant.as_millisecond().div_euclid(1000) * 1000,
         note,
     })
 }
@@ -268,6 +271,13 @@ mod tests {
         assert_eq!(jira.note, None);
         let same = normalize("2027-01-04T08:00:00Z", &SiteZone::utc()).unwrap();
         assert_eq!(jira.epoch_ms, same.epoch_ms);
+        // Graph receives whole seconds; the milliseconds are that instant
+        // too, so a value read back is the value read (found by fuzzing).
+        let fraction = normalize("2027-01-04T09:00:00.999+0100", &SiteZone::utc()).unwrap();
+        assert_eq!(fraction.epoch_ms, same.epoch_ms);
+        let before_1970 = normalize("1969-12-31T23:59:59.5Z", &SiteZone::utc()).unwrap();
+        assert_eq!(before_1970.utc, "1969-12-31T23:59:59Z");
+        assert_eq!(before_1970.epoch_ms, -1000);
     }
 
     #[test]

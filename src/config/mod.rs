@@ -86,8 +86,8 @@ impl AppConfig {
             None | Some(Value::Null) => PolicyConfig::default(),
             Some(section) => PolicyConfig::from_json(&section).map_err(first_policy_error)?,
         };
-        let mut config: AppConfig = serde_json::from_value(rest)
-            .map_err(|e| ConfigError::new(field_of_serde_error(&e.to_string()), e.to_string()))?;
+        let mut config: AppConfig = serde_path_to_error::deserialize(rest)
+            .map_err(|e| ConfigError::new(field_of_serde_error(&e), e.inner().to_string()))?;
         config.policy = policy;
         config.validate()?;
         Ok(config)
@@ -129,14 +129,22 @@ fn first_policy_error(errors: Vec<ConfigError>) -> ConfigError {
         .unwrap_or_else(|| ConfigError::new("policy", "is invalid"))
 }
 
-/// serde names the offending field in its message ("unknown field `x`");
-/// surface that name as the error's field.
-fn field_of_serde_error(message: &str) -> String {
-    message
-        .split('`')
-        .nth(1)
-        .map(str::to_string)
-        .unwrap_or_else(|| "config".to_string())
+/// The JSON path of the value serde refused (`provisioning.groupRules[0]`),
+/// with the unknown field's name appended when that was the fault (serde
+/// names it only in its message: "unknown field `x`"); `config` for the
+/// document as a whole.
+fn field_of_serde_error(error: &serde_path_to_error::Error<serde_json::Error>) -> String {
+    let path = error.path().to_string();
+    let message = error.inner().to_string();
+    let unknown = message
+        .strip_prefix("unknown field `")
+        .and_then(|rest| rest.split('`').next());
+    match (path.as_str(), unknown) {
+        (".", Some(name)) => name.to_string(),
+        (".", None) => "config".to_string(),
+        (path, Some(name)) if !path.ends_with(name) => format!("{path}.{name}"),
+        (path, _) => path.to_string(),
+    }
 }
 
 #[cfg(test)]
@@ -162,6 +170,25 @@ mod tests {
         assert_eq!(err.field, "provisioning.namingTemplate");
         let err = AppConfig::from_json(&json!({"siteTimeZone": "Mars/Olympus"})).unwrap_err();
         assert_eq!(err.field, "siteTimeZone");
+    }
+
+    #[test]
+    fn serde_errors_name_the_full_path() {
+        let rule = |extra: serde_json::Value| {
+            let mut rule = json!({"name": "r", "when": [{"attribute": "department", "equals": "a"}],
+                "groups": ["6f9619ff-8b86-d011-b42d-00c04fc964ff"]});
+            rule.as_object_mut()
+                .unwrap()
+                .extend(extra.as_object().unwrap().clone());
+            json!({"provisioning": {"groupRules": [rule]}})
+        };
+        let err = AppConfig::from_json(&rule(json!({"extra": 1}))).unwrap_err();
+        assert_eq!(err.field, "provisioning.groupRules[0].extra");
+        let err = AppConfig::from_json(&rule(json!({"groups": ["nope"]}))).unwrap_err();
+        assert_eq!(err.field, "provisioning.groupRules[0].groups[0]");
+        let err =
+            AppConfig::from_json(&json!({"provisioning": {"licenceRules": null}})).unwrap_err();
+        assert_eq!(err.field, "provisioning.licenceRules");
     }
 
     #[test]

@@ -58,7 +58,10 @@ pub fn parse_calls(data: &Map<String, Value>) -> Result<Vec<JobItem>, ApiError> 
     if let Some(unknown) = data.keys().find(|k| k.as_str() != "calls") {
         return Err(ApiError::invalid(
             format!("data.{unknown}"),
-            format!("Unknown field 'data.{unknown}'. jobs.submit takes only 'data.calls'."),
+            format!(
+                "Unknown field 'data.{}'. jobs.submit takes only 'data.calls'.",
+                printable(unknown)
+            ),
         ));
     }
     let calls = match data.get("calls") {

@@ -14,7 +14,10 @@ fn job_id(data: &Map<String, Value>) -> Result<&str, ApiError> {
     if let Some(unknown) = data.keys().find(|k| k.as_str() != "jobId") {
         return Err(ApiError::invalid(
             format!("data.{unknown}"),
-            format!("Unknown field 'data.{unknown}'. job.status takes only 'data.jobId'."),
+            format!(
+                "Unknown field 'data.{}'. job.status takes only 'data.jobId'.",
+                crate::pipeline::input::printable(unknown)
+            ),
         ));
     }
     match data.get("jobId") {

@@ -87,10 +87,31 @@ impl UserRef {
 
     /// A UPN: trimmed, at most 113 characters, exactly one `@`, no control
     /// characters; else [`OpError::InvalidInput`] on `field`.
+    ///
+    /// The characters are Microsoft's for a userPrincipalName: the part
+    /// before `@` only `A-Z a-z 0-9 ' . - _ ! # ^ ~`, not ending with `.`,
+    /// and a domain of letters, digits, `.` and `-`
+    /// (<https://learn.microsoft.com/entra/identity/authentication/concept-sspr-policy#username-policies>).
+    /// So a look-alike letter from another script (a Cyrillic `а`) or an
+    /// invisible one is refused here, naming the field, instead of reaching
+    /// Graph as a name no user can have.
     pub fn upn(value: &str, field: &str) -> Result<Self, OpError> {
         let v = checked_text(value, field, MAX_UPN)?;
-        if v.matches('@').count() != 1 {
+        let Some((local, domain)) = v.split_once('@').filter(|(_, d)| !d.contains('@')) else {
             return Err(OpError::invalid(field, "must contain exactly one '@'"));
+        };
+        let local_ok = |c: char| c.is_ascii_alphanumeric() || "'.-_!#^~".contains(c);
+        let domain_ok = |c: char| c.is_ascii_alphanumeric() || ".-".contains(c);
+        if local.is_empty()
+            || local.ends_with('.')
+            || !local.chars().all(local_ok)
+            || domain.is_empty()
+            || !domain.chars().all(domain_ok)
+        {
+            return Err(OpError::invalid(
+                field,
+                "must be a userPrincipalName: letters A-Z, digits and ' . - _ ! # ^ ~ before the '@' (not ending with '.'), a domain name after it",
+            ));
         }
         Ok(UserRef::Upn(v))
     }
@@ -145,7 +166,8 @@ impl fmt::Display for UserRef {
     }
 }
 
-/// Trimmed, non-empty, bounded, free of control characters.
+/// Trimmed, non-empty, bounded, free of control characters and of
+/// invisible formatting characters (zero-width, bidi controls).
 pub fn checked_text(value: &str, field: &str, max_chars: usize) -> Result<String, OpError> {
     let v = value.trim();
     if v.is_empty() {
@@ -160,7 +182,41 @@ pub fn checked_text(value: &str, field: &str, max_chars: usize) -> Result<String
     if v.chars().any(char::is_control) {
         return Err(OpError::invalid(field, "contains control characters"));
     }
+    if v.contains('\u{fffd}') {
+        // What a decoder puts where the sender's bytes were not UTF-8: the
+        // text as sent is lost, and Entra would keep the stand-in.
+        return Err(OpError::invalid(
+            field,
+            "contains U+FFFD, the replacement for bytes that were not valid UTF-8: send the text as UTF-8",
+        ));
+    }
+    if v.chars().any(is_invisible) {
+        return Err(OpError::invalid(
+            field,
+            "contains invisible formatting characters (zero-width or right-to-left controls)",
+        ));
+    }
     Ok(v.to_string())
+}
+
+/// Characters that change how text reads without being seen: bidirectional
+/// marks, embeddings, overrides and isolates, zero-width space, word joiner
+/// and the byte-order mark. A name or address holding one can look like
+/// another (`Unicode Technical Report #36`, bidi spoofing), so inputs are
+/// refused with them. The zero-width (non-)joiners are not among them: some
+/// scripts (Persian, the Indic scripts) are written with them.
+fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{061c}'
+            | '\u{200b}'
+            | '\u{200e}'
+            | '\u{200f}'
+            | '\u{202a}'..='\u{202e}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{2069}'
+            | '\u{feff}'
+    )
 }
 
 #[cfg(test)]
@@ -182,5 +238,55 @@ mod tests {
         assert!(UserRef::upn("a@@b", "user").is_err());
         assert!(UserRef::mail("a\n@b", "user").is_err());
         assert!(UserRef::employee_id("12345678901234567", "employeeId").is_err());
+    }
+
+    #[test]
+    fn invisible_characters_are_refused_in_every_text() {
+        for hidden in [
+            '\u{200b}', '\u{200e}', '\u{202e}', '\u{2066}', '\u{feff}', '\u{2060}',
+        ] {
+            let name = format!("Ad{hidden}ele");
+            let e = checked_text(&name, "givenName", 64).unwrap_err();
+            assert_eq!(e.field(), Some("givenName"), "{hidden:?}");
+            assert!(UserRef::parse(&format!("ad{hidden}ele@contoso.com"), "user").is_err());
+            assert!(UserRef::mail(&format!("ad{hidden}ele@contoso.com"), "user").is_err());
+        }
+        // Bytes that were not UTF-8, decoded to U+FFFD on the way in.
+        assert_eq!(
+            checked_text("Ad\u{fffd}\u{fffd}le", "givenName", 64)
+                .unwrap_err()
+                .field(),
+            Some("givenName")
+        );
+        // Joiners are part of how some scripts are written: kept.
+        assert_eq!(
+            checked_text("\u{0646}\u{200c}\u{0627}", "surname", 64).unwrap(),
+            "\u{0646}\u{200c}\u{0627}"
+        );
+    }
+
+    #[test]
+    fn a_upn_holds_to_microsofts_character_rules() {
+        for ok in [
+            "adele.vance@contoso.com",
+            "o'neil@contoso.com",
+            "a_b-c!d#e^f~g@contoso.com",
+            "alice_fabrikam.com#EXT#@contoso.onmicrosoft.com",
+        ] {
+            assert!(UserRef::upn(ok, "u").is_ok(), "{ok}");
+        }
+        // Cyrillic a (homoglyph), a space, a dot before @, a bad domain.
+        for bad in [
+            "\u{0430}dele@contoso.com",
+            "ad ele@contoso.com",
+            "adele.@contoso.com",
+            "adele@contoso_com",
+            "adele@",
+            "@contoso.com",
+            "ad%ele@contoso.com",
+        ] {
+            let e = UserRef::upn(bad, "data.user.userPrincipalName").unwrap_err();
+            assert_eq!(e.field(), Some("data.user.userPrincipalName"), "{bad}");
+        }
     }
 }

@@ -269,8 +269,13 @@ fn user_ref(value: &Value, path: &str) -> Result<UserRef, ApiError> {
                 }
             };
             let field = format!("{path}.{key}");
+            // The key as given names the field; messages show it printable.
+            let shown = format!("{path}.{}", printable(key));
             let Value::String(text) = inner else {
-                return Err(wrong_type(&field, "a string", inner));
+                return Err(match wrong_type(&shown, "a string", inner) {
+                    ApiError::InvalidInput { message, .. } => ApiError::invalid(&field, message),
+                    other => other,
+                });
             };
             match key.as_str() {
                 "id" => ObjectId::parse(text, &field).map(UserRef::Id),
@@ -280,7 +285,7 @@ fn user_ref(value: &Value, path: &str) -> Result<UserRef, ApiError> {
                 _ => {
                     return Err(ApiError::invalid(
                         &field,
-                        format!("'{field}' is not a way to name a user: use id, userPrincipalName, mail or employeeId."),
+                        format!("'{shown}' is not a way to name a user: use id, userPrincipalName, mail or employeeId."),
                     ))
                 }
             }
@@ -298,7 +303,12 @@ fn group_ref(value: &Value, path: &str) -> Result<GroupRef, ApiError> {
         )),
         Value::String(s) => Ok(match ObjectId::parse(s.trim(), path) {
             Ok(id) => GroupRef::Id(id),
-            Err(_) if s.chars().count() <= 256 => GroupRef::DisplayName(s.trim().to_string()),
+            // A name with control or invisible characters names no group
+            // an admin could have meant: refused like any other text.
+            Err(_) if s.chars().count() <= 256 => GroupRef::DisplayName(
+                crate::lifecycle::ids::checked_text(s, path, 256)
+                    .map_err(|e| op_input_error(e, path))?,
+            ),
             Err(_) => {
                 return Err(ApiError::invalid(
                     path,
@@ -317,9 +327,16 @@ pub fn op_input_error(error: OpError, path: &str) -> ApiError {
         Some(f) if f.starts_with("data.") => f.to_string(),
         Some(_) | None => path.to_string(),
     };
+    // The operation's message may quote the caller's input (an unknown
+    // key of `changes`): control characters never reach the answer or log.
+    let message = error
+        .to_string()
+        .chars()
+        .map(|c| if c.is_control() { '?' } else { c })
+        .collect();
     ApiError::InvalidInput {
         field: Some(field),
-        message: error.to_string(),
+        message,
     }
 }
 

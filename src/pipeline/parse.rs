@@ -271,7 +271,9 @@ fn parse_route(
         },
         Route::GuestInvite => {
             let input = input()?;
-            let email = input.required_string("email")?;
+            // Bounded, free of control and invisible characters first.
+            let email = checked_text(&input.required_string("email")?, "email", 256)
+                .map_err(|e| op_input_error(e, "data.email"))?;
             let valid = email.split_once('@').is_some_and(|(local, domain)| {
                 !local.is_empty() && domain.contains('.') && !domain.contains('@')
             }) && email.len() <= 256

@@ -53,7 +53,10 @@ pub fn parse_service(body: &str) -> Result<ServiceCall, ApiError> {
     {
         return Err(ApiError::invalid(
             unknown.clone(),
-            format!("Unknown field '{unknown}'. {job_route} takes 'route' and 'data'."),
+            format!(
+                "Unknown field '{}'. {job_route} takes 'route' and 'data'.",
+                printable(unknown)
+            ),
         ));
     }
     let data = match object.remove("data") {
@@ -90,7 +93,8 @@ fn parse_value(value: Value) -> Result<OperationCall, ApiError> {
         return Err(ApiError::invalid(
             unknown.clone(),
             format!(
-                "Unknown field '{unknown}'. Allowed fields: {}.",
+                "Unknown field '{}'. Allowed fields: {}.",
+                printable(unknown),
                 KNOWN_FIELDS.join(", ")
             ),
         ));
@@ -232,6 +236,16 @@ mod tests {
             "", "ITSM", "ITSM-", "-1", "1TSM-1", "ITSM-01", "ITSM-1-2", "IT SM-1",
         ] {
             assert!(IssueKey::parse("k", bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn unknown_field_messages_echo_no_control_characters() {
+        for body in [r#"{"\t":null}"#, r#"{"route":"jobs.submit","a\nb":1}"#] {
+            let ApiError::InvalidInput { message, .. } = parse_service(body).unwrap_err() else {
+                panic!("not a 400");
+            };
+            assert!(!message.chars().any(char::is_control), "{message:?}");
         }
     }
 

@@ -40,6 +40,11 @@
 //! - `resolver_activity`: request type and field pickers, the Jobs tab's
 //!   progress, the Activity tab's days by outcome and slowest operations.
 //!
+//! Hardening:
+//! - `fuzz_props`: the fuzz targets' invariants (`fuzz/src/checks.rs`) as
+//!   bounded property tests: no panic, every error names its field,
+//!   OData literals and paths escaped.
+//!
 //! `support`: the one in-process transport over the emulator and the
 //! fixtures built on it.
 //!
@@ -116,3 +121,4 @@ mod honest_completion;
 
 mod assets_import;
 mod assets_mapping;
+mod fuzz_props;

@@ -60,7 +60,7 @@ fn save_validates_and_names_the_field() {
             json!({"config": {"provisioning": {"namingTemplat": "x"}}}),
         )
         .await;
-        assert_eq!(typo["error"]["field"], "config.namingTemplat");
+        assert_eq!(typo["error"]["field"], "config.provisioning.namingTemplat");
 
         let ok = call(
             &host,
