@@ -239,7 +239,11 @@ fn add_groups(state: &mut State, body: &[u8]) -> (u16, Value) {
         ] {
             props.entry(key).or_insert(default);
         }
-        added.push(crate::tenant::Group { props, members, owners: Vec::new() });
+        added.push(crate::tenant::Group {
+            props,
+            members,
+            owners: Vec::new(),
+        });
     }
     let answer: Vec<Value> = added
         .iter()
