@@ -1,7 +1,8 @@
 //! Storage upkeep: the one-time move of data written by an older version
 //! into the current layout ([`migrate`]), and the hourly sweep that keeps
 //! storage bounded (audit retention, expired credentials, finished jobs,
-//! old idempotency records) before it runs the waiting portal operations
+//! old idempotency records, scheduled steps that ended before the audit
+//! retention days) before it runs the waiting portal operations
 //! and the due scheduled steps.
 
 pub mod migrate;
@@ -36,6 +37,9 @@ pub struct Upkeep {
     pub jobs_purged: usize,
     /// Idempotency records past the replay window, deleted.
     pub idempotency_purged: usize,
+    /// Scheduled steps that ended more than the audit retention days ago,
+    /// deleted.
+    pub scheduled_steps_purged: usize,
 }
 
 /// Runs the storage upkeep: a chunk of migration, then the purges (each
@@ -66,6 +70,11 @@ pub async fn upkeep(host: &impl Host) -> Upkeep {
     match crate::pipeline::idempotency::purge(host, PURGE_PER_SWEEP).await {
         Ok(n) => report.idempotency_purged = n,
         Err(e) => host.log(LogLevel::Error, &format!("idempotency purge: {e}")),
+    }
+    // A finished step's result names its audit record: both go together.
+    match crate::schedule::purge_finished(host, retention_days, PURGE_PER_SWEEP).await {
+        Ok(n) => report.scheduled_steps_purged = n,
+        Err(e) => host.log(LogLevel::Error, &format!("scheduled step purge: {e}")),
     }
     host.log(
         LogLevel::Info,

@@ -419,3 +419,25 @@ fn due_work_beyond_the_time_left_continues_on_the_queue() {
         );
     });
 }
+
+#[test]
+fn finished_steps_are_purged_after_the_audit_retention_days() {
+    run(async {
+        let env = Env::new(|c| {
+            c.provisioning.licence_removal_grace_days = 1;
+            c.policy.audit_retention_days = 7;
+        })
+        .await;
+        env.call(json!({"route": "user.offboard", "data": {"user": ADELE}}))
+            .await;
+        env.advance_and_sweep(DAY + HOUR).await;
+        let steps = env.steps();
+        assert_eq!(steps.len(), 1, "{steps:?}");
+        assert_eq!(steps[0]["status"], "done", "{steps:?}");
+        // Kept while its audit record is: the step's result points at it.
+        env.advance_and_sweep(6 * DAY).await;
+        assert_eq!(env.steps().len(), 1, "kept within the retention days");
+        env.advance_and_sweep(2 * DAY).await;
+        assert!(env.steps().is_empty(), "purged after the retention days");
+    });
+}
