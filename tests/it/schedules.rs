@@ -441,3 +441,58 @@ fn finished_steps_are_purged_after_the_audit_retention_days() {
         assert!(env.steps().is_empty(), "purged after the retention days");
     });
 }
+
+#[test]
+fn re_enabling_a_leaver_reapplies_the_licence_rules_and_a_dry_run_shows_it() {
+    run(async {
+        let env = Env::new(|c| {
+            c.provisioning.licence_rules = serde_json::from_value(json!([
+                {"name": "sales", "when": [{"attribute": "department", "equals": "Sales"}], "skus": ["ENTERPRISEPACK"]}
+            ]))
+            .unwrap();
+        })
+        .await;
+        let body = env
+            .call(json!({"route": "user.offboard", "data": {"user": ADELE}}))
+            .await;
+        assert_eq!(body["ok"], true, "{body}");
+        assert_eq!(
+            env.licences(ADELE_ID).await,
+            0,
+            "the offboarding removed them"
+        );
+
+        let dry = env
+            .call(json!({"route": "user.enable", "dryRun": true, "data": {"user": ADELE}}))
+            .await;
+        assert_eq!(dry["ok"], true, "{dry}");
+        let planned: Vec<String> = dry["plan"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["summary"].as_str().unwrap_or_default().to_string())
+            .collect();
+        assert!(
+            planned.iter().any(|s| s.contains("ENTERPRISEPACK")),
+            "the dry run shows the rule licence re-applied: {planned:?}"
+        );
+        assert_eq!(env.licences(ADELE_ID).await, 0, "a dry run writes nothing");
+
+        let body = env
+            .call(json!({"route": "user.enable", "data": {"user": ADELE}}))
+            .await;
+        assert_eq!(body["ok"], true, "{body}");
+        let keys: Vec<&str> = body["result"]["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["key"].as_str().unwrap())
+            .collect();
+        assert!(keys.contains(&"licences.rules"), "{keys:?}");
+        assert_eq!(
+            env.licences(ADELE_ID).await,
+            1,
+            "the rule's licence is back"
+        );
+    });
+}
