@@ -91,13 +91,16 @@ pub async fn upkeep(host: &impl Host) -> Upkeep {
 pub const HOURLY_BUDGET_MS: u64 = 850_000;
 
 /// The hourly scheduled trigger: [`upkeep`], the portal sweep
-/// ([`crate::portal::sweep`]), whose results it answers, then the due
+/// ([`crate::portal::sweep`]), whose results it answers, the Entra
+/// leave-date scan if on ([`crate::scheduler::leave_scan`]), then the due
 /// scheduled steps ([`crate::scheduler::run_due`]) in the time left (what
 /// does not fit continues on the queue).
 pub async fn hourly(host: &impl Host, transport: &impl Transport) -> Vec<(String, PortalResult)> {
     let started = host.now_ms();
     upkeep(host).await;
     let results = crate::portal::sweep(host, transport).await;
+    // Leavers dated in Entra become due steps, run just below.
+    crate::scheduler::leave_scan::run(host, transport, started + HOURLY_BUDGET_MS).await;
     let report = crate::scheduler::run_due(host, transport, started + HOURLY_BUDGET_MS).await;
     host.log(
         LogLevel::Info,
