@@ -298,6 +298,10 @@ mod tests {
             ),
             (delta::USERS_DELTA, delta::users_delta()),
             (delta::GROUPS_DELTA, delta::groups_delta()),
+            (
+                leave_dates::LIST_PASSED_LEAVERS,
+                leave_dates::list_passed_leavers("2026-01-01T00:00:00Z"),
+            ),
         ];
         let built: Vec<(GraphCall, GraphRequest)> = built
             .into_iter()
