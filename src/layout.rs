@@ -24,7 +24,7 @@
 //! | caches | KVS `ui:panel:{issueKey}`, `cache:tap-policy` | key |
 //! | HMAC replay window | KVS `hmac-seen:{timestamp, 12 digits}:{sha256}` per used signature | key; prefix, oldest first, to prune |
 //! | app secrets | secrets `graph:client-secret`, `service-api:key-verifier`, `service-api:hmac-secret` | key |
-//! | scheduled steps (a joiner's activation, a leaver's offboarding, grace steps) | entity `scheduled-step`, key = `{userId}:{step}` | `by-due` (range `dueAtMs`, set only while the step waits or runs) for the scheduler; `by-person` (partition `userId`, range `createdAtMs`) for a person's steps |
+//! | scheduled steps (a joiner's activation, a leaver's offboarding, grace steps) | entity `scheduled-step`, key = `{userId}:{step}` | `by-due` (range `dueAtMs`, set only while the step waits or runs) for the scheduler; `by-person` (partition `userId`, range `createdAtMs`) for a person's steps; `by-finished` (range `finishedAtMs`, set once the step has ended) for the retention purge |
 //! | one lifecycle state per person (joining, active, leaving, left) | entity `lifecycle-state`, key = the user's object id | key; `by-state` (partition `state`, range `updatedAtMs`) |
 //! | reserved: schedules | KVS prefix `schedule:` | |
 //! | reserved: import checkpoints | KVS prefix `import:` (`import:{source}:checkpoint`) | |
@@ -363,10 +363,12 @@ pub const ENTITIES: &[EntityDecl] = &[
             ("userId", AttributeType::String),
             ("createdAtMs", AttributeType::Float),
             ("step", AttributeType::Any),
+            ("finishedAtMs", AttributeType::Float),
         ],
         indexes: &[
             by("by-due", &[], "dueAtMs"),
             by("by-person", &["userId"], "createdAtMs"),
+            by("by-finished", &[], "finishedAtMs"),
         ],
     },
     EntityDecl {

@@ -11,6 +11,11 @@
 //! after a crash replays what completed. Work beyond one invocation's
 //! time continues on the `operation-jobs` queue (`{"schedule":
 //! "continue"}`), which the queue consumer hands back here.
+//!
+//! [`leave_scan`] (opt-in) adds the leavers HR dated directly in Entra as
+//! due offboarding steps before the due steps are run.
+
+pub mod leave_scan;
 
 use crate::graph::Deadline;
 use crate::host::{Host, LogLevel};

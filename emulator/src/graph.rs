@@ -161,6 +161,12 @@ pub(crate) fn route(tenant: &mut Tenant, call: &Call) -> GraphResult {
             return Err(GraphError::AccessDenied);
         }
     }
+    if template == "/users"
+        && call.method == Method::GET
+        && permissions::lifecycle_filter_denied(&call.claims.roles, call.params.get("$filter"))
+    {
+        return Err(GraphError::AccessDenied);
+    }
     let m = &call.method;
     match segs.as_slice() {
         [u] if is(u, "users") && m == Method::GET => users::list(tenant, call),

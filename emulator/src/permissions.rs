@@ -237,3 +237,13 @@ pub fn user_property_denied(granted: &[String], body: &serde_json::Value) -> Opt
     }
     None
 }
+
+/// For `GET /users`: whether `filter` names `employeeLeaveDateTime` and
+/// `granted` may not read it. "To read this property, the calling app
+/// must be assigned the User-LifeCycleInfo.Read.All permission" (user
+/// resource, <https://learn.microsoft.com/en-us/graph/api/resources/user?view=graph-rest-1.0>);
+/// its ReadWrite form implies it. Filtering on a property reads it.
+pub fn lifecycle_filter_denied(granted: &[String], filter: Option<&str>) -> bool {
+    let names_it = filter.is_some_and(|f| f.to_ascii_lowercase().contains("employeeleavedatetime"));
+    names_it && !holds(granted, "User-LifeCycleInfo.Read.All")
+}

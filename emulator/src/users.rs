@@ -55,6 +55,8 @@ pub const USER_FILTER: FilterTarget = FilterTarget {
         ("onPremisesSyncEnabled", PropertyKind::Bool),
         ("otherMails", PropertyKind::StringCollection),
         ("proxyAddresses", PropertyKind::StringCollection),
+        ("employeeHireDate", PropertyKind::DateTime),
+        ("employeeLeaveDateTime", PropertyKind::DateTime),
     ],
 };
 

@@ -2669,3 +2669,114 @@ async fn dynamic_membership_follows_the_attribute_its_rule_tests() {
     .await;
     assert_eq!(by_hand.status, 403, "{}", by_hand.body);
 }
+
+/// `employeeLeaveDateTime` is filtered with `ge`/`le` (and `eq`) against a
+/// DateTimeOffset literal, only in an advanced query (`ConsistencyLevel:
+/// eventual` and `$count=true`), and only by an app that may read it
+/// (User-LifeCycleInfo.Read.All, or its ReadWrite form). Sources: the user
+/// resource ("employeeLeaveDateTime ... Supports $filter (eq, ne, not, ge,
+/// le, in)"; "to read this property, the calling app must be assigned the
+/// User-LifeCycleInfo.Read.All permission"),
+/// <https://learn.microsoft.com/en-us/graph/api/resources/user?view=graph-rest-1.0>;
+/// advanced queries, <https://learn.microsoft.com/en-us/graph/aad-advanced-queries>;
+/// a date-only literal refused as "The type of the value doesn't match the
+/// property whose type is DateTime" (microsoftgraph/microsoft-graph-docs#17744).
+#[tokio::test(flavor = "current_thread")]
+async fn leave_dates_filter_by_date_time_in_advanced_queries_with_the_lifecycle_permission() {
+    let emu = Emulator::demo();
+    let tok = token(&emu).await;
+    let adele = user_id(&emu, "adele.vance@contoso.example");
+    let r = graph(
+        &emu,
+        &tok,
+        "PATCH",
+        &format!("/users/{adele}"),
+        Some(json!({"employeeLeaveDateTime": "2026-01-03T17:00:00Z"})),
+    )
+    .await;
+    assert_eq!(r.status, 204, "{}", r.body);
+    let eventual = [("ConsistencyLevel", "eventual")];
+    let query = |filter: &str| {
+        format!(
+            "/users?$filter={}&$count=true&$select=id,employeeLeaveDateTime",
+            enc(filter)
+        )
+    };
+    let passed = query("employeeLeaveDateTime le 2026-01-04T00:00:00Z and accountEnabled eq true");
+
+    let plain = format!(
+        "/users?$filter={}",
+        enc("employeeLeaveDateTime le 2026-01-04T00:00:00Z and accountEnabled eq true")
+    );
+    let r = graph(&emu, &tok, "GET", &plain, None).await;
+    assert_eq!(r.status, 400, "not a default query: {}", r.body);
+    assert_eq!(code(&r), "Request_UnsupportedQuery");
+
+    let r = graph_h(&emu, &tok, "GET", &passed, None, &eventual).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let ids: Vec<&str> = r.body["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, [adele.as_str()], "enabled, leave date passed");
+    assert_eq!(r.body["@odata.count"], 1);
+
+    let r = graph_h(
+        &emu,
+        &tok,
+        "GET",
+        &query("employeeLeaveDateTime le 2026-01-03T16:59:59Z and accountEnabled eq true"),
+        None,
+        &eventual,
+    )
+    .await;
+    assert_eq!(r.body["@odata.count"], 0, "not yet: {}", r.body);
+    let r = graph_h(
+        &emu,
+        &tok,
+        "GET",
+        &query("employeeLeaveDateTime ge 2026-10-01T00:00:00Z"),
+        None,
+        &eventual,
+    )
+    .await;
+    assert_eq!(r.body["@odata.count"], 1, "the seeded leaver: {}", r.body);
+
+    let r = graph_h(
+        &emu,
+        &tok,
+        "GET",
+        &query("employeeLeaveDateTime le 2026-01-04"),
+        None,
+        &eventual,
+    )
+    .await;
+    assert_eq!(r.status, 400);
+    assert_eq!(code(&r), "Request_UnsupportedQuery");
+    assert_eq!(
+        r.body["error"]["message"],
+        "The type of the value doesn't match the property whose type is DateTime"
+    );
+    let r = graph_h(
+        &emu,
+        &tok,
+        "GET",
+        &query("department le 'Sales'"),
+        None,
+        &eventual,
+    )
+    .await;
+    assert_eq!(r.status, 400, "le is for dates: {}", r.body);
+
+    let reader = seed_with_permissions(&["User.Read.All"]);
+    let tok = token(&reader).await;
+    let r = graph_h(&reader, &tok, "GET", &passed, None, &eventual).await;
+    assert_eq!(r.status, 403, "{}", r.body);
+    assert_eq!(code(&r), "Authorization_RequestDenied");
+    let lifecycle = seed_with_permissions(&["User.Read.All", "User-LifeCycleInfo.Read.All"]);
+    let tok = token(&lifecycle).await;
+    let r = graph_h(&lifecycle, &tok, "GET", &passed, None, &eventual).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+}

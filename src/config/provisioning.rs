@@ -76,6 +76,13 @@ pub struct ProvisioningSettings {
     /// (the default): never by the app. 1 to 365.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account_deletion_grace_days: Option<u32>,
+    /// Opt-in, off by default: the hourly run also reads the enabled
+    /// accounts whose `employeeLeaveDateTime` (set by HR directly in
+    /// Entra) has passed and offboards each through the pipeline, with an
+    /// audit record; a protected account is refused and audited.
+    /// ([`crate::graph::permissions::Feature::LeaveDateScan`]).
+    #[serde(default)]
+    pub scan_entra_leave_dates: bool,
 }
 
 /// The hour scheduled steps on a date run at until an admin sets one.
@@ -99,6 +106,7 @@ impl Default for ProvisioningSettings {
             joiner_lead_days: None,
             activation_hour: DEFAULT_ACTIVATION_HOUR,
             account_deletion_grace_days: None,
+            scan_entra_leave_dates: false,
         }
     }
 }

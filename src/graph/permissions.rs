@@ -17,8 +17,8 @@
 //! `Directory.ReadWrite.All` do not stand in for them.
 
 use super::resources::{
-    authentication_methods as auth, deleted_items, delta, groups, invitations, licenses,
-    organization, role_management, users, GraphCall,
+    authentication_methods as auth, deleted_items, delta, groups, invitations, leave_dates,
+    licenses, organization, role_management, users, GraphCall,
 };
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -70,6 +70,12 @@ pub enum Feature {
     /// needs `Group.ReadWrite.All`, broader than the least set, and without
     /// it the offboarding lists the owned groups as a remainder instead.
     GroupOwnershipHandover,
+    /// Opt-in (`provisioning.scanEntraLeaveDates`, off by default): the
+    /// hourly run reads the enabled accounts whose `employeeLeaveDateTime`
+    /// HR set in Entra has passed and offboards each through the pipeline.
+    /// Reading the date needs `User-LifeCycleInfo.Read.All`, which the
+    /// offboarding's `User-LifeCycleInfo.ReadWrite.All` covers.
+    LeaveDateScan,
 }
 
 impl Feature {
@@ -95,12 +101,14 @@ impl Feature {
     /// Features an admin turns on in the settings (each names its setting
     /// in [`Feature::setting`]): not in [`Feature::ALL`], so not in the
     /// least set; the doctor says what each needs beyond it.
-    pub const OPT_IN: &'static [Feature] = &[Feature::GroupOwnershipHandover];
+    pub const OPT_IN: &'static [Feature] =
+        &[Feature::GroupOwnershipHandover, Feature::LeaveDateScan];
 
     /// The setting that turns an opt-in feature on (`None` for the others).
     pub fn setting(self) -> Option<&'static str> {
         match self {
             Feature::GroupOwnershipHandover => Some("provisioning.handOverGroupOwnership"),
+            Feature::LeaveDateScan => Some("provisioning.scanEntraLeaveDates"),
             _ => None,
         }
     }
@@ -124,6 +132,7 @@ impl Feature {
             Feature::GuestInvitation => "guestInvitation",
             Feature::AssetsImport => "assetsImport",
             Feature::GroupOwnershipHandover => "groupOwnershipHandover",
+            Feature::LeaveDateScan => "leaveDateScan",
         }
     }
 
@@ -150,6 +159,9 @@ impl Feature {
             Feature::GroupOwnershipHandover => {
                 "Opt-in: hand a leaver's groups over to the successor (provisioning.handOverGroupOwnership)"
             }
+            Feature::LeaveDateScan => {
+                "Opt-in: offboard enabled accounts whose employeeLeaveDateTime HR set in Entra has passed (provisioning.scanEntraLeaveDates)"
+            }
         }
     }
 
@@ -162,6 +174,7 @@ impl Feature {
             Feature::MfaReset => Some("Each method type has its own permission; UserAuthenticationMethod.ReadWrite.All covers them all. Administrators' methods also need the app to hold Privileged Authentication Administrator."),
             Feature::AccountDeletion => Some("Deleting or restoring an administrator also needs the app to hold Privileged Authentication Administrator; the app refuses privileged targets first."),
             Feature::GroupOwnershipHandover => Some("Off by default. Changing a group's owners needs Group.ReadWrite.All, which also lets the app change every group's properties; without the setting, offboarding lists the leaver's groups for a person to hand over."),
+            Feature::LeaveDateScan => Some("Off by default. Each leaver found is offboarded as user.offboard is, so the scan also needs the offboarding's permissions; a protected account is refused and audited, never offboarded."),
             _ => None,
         }
     }
@@ -274,6 +287,7 @@ impl Feature {
                 groups::ADD_OWNER,
                 groups::REMOVE_OWNER,
             ],
+            Feature::LeaveDateScan => &[leave_dates::LIST_PASSED_LEAVERS],
         }
     }
 
@@ -286,6 +300,13 @@ impl Feature {
             Feature::Lookups => vec![Feature::Lookups],
             // The import reads; it resolves no one and changes nothing.
             Feature::AssetsImport => vec![Feature::AssetsImport],
+            // Each leaver found is offboarded.
+            Feature::LeaveDateScan => vec![
+                Feature::LeaveDateScan,
+                Feature::Offboarding,
+                Feature::Lookups,
+                Feature::PrivilegedTargetGuard,
+            ],
             Feature::PrivilegedTargetGuard => {
                 vec![Feature::PrivilegedTargetGuard, Feature::Lookups]
             }
@@ -394,6 +415,13 @@ pub const IMPLIED: &[(&str, &[&str])] = &[
         &["Policy.Read.AuthenticationMethod"],
     ),
     ("Policy.Read.All", &["Policy.Read.AuthenticationMethod"]),
+    // The lifecycle information's ReadWrite form includes reading it
+    // (permissions reference: "Read and write all users' lifecycle
+    // information").
+    (
+        "User-LifeCycleInfo.ReadWrite.All",
+        &["User-LifeCycleInfo.Read.All"],
+    ),
 ];
 
 /// Whether holding `granted` gives what `needed` does: the same permission
@@ -468,7 +496,12 @@ pub fn readme_table() -> String {
             .into_iter()
             .filter(|n| !base.iter().any(|b| covers(b, n)))
             .collect();
-        out.push_str(&format!("| {} | {} more |\n", feature.label(), code(extra)));
+        let more = if extra.is_empty() {
+            "nothing more: the least set covers it".to_string()
+        } else {
+            format!("{} more", code(extra))
+        };
+        out.push_str(&format!("| {} | {more} |\n", feature.label()));
     }
     out
 }

@@ -1,7 +1,8 @@
 //! Storage upkeep: the one-time move of data written by an older version
 //! into the current layout ([`migrate`]), and the hourly sweep that keeps
 //! storage bounded (audit retention, expired credentials, finished jobs,
-//! old idempotency records) before it runs the waiting portal operations
+//! old idempotency records, scheduled steps that ended before the audit
+//! retention days) before it runs the waiting portal operations
 //! and the due scheduled steps.
 
 pub mod migrate;
@@ -36,6 +37,9 @@ pub struct Upkeep {
     pub jobs_purged: usize,
     /// Idempotency records past the replay window, deleted.
     pub idempotency_purged: usize,
+    /// Scheduled steps that ended more than the audit retention days ago,
+    /// deleted.
+    pub scheduled_steps_purged: usize,
 }
 
 /// Runs the storage upkeep: a chunk of migration, then the purges (each
@@ -67,6 +71,11 @@ pub async fn upkeep(host: &impl Host) -> Upkeep {
         Ok(n) => report.idempotency_purged = n,
         Err(e) => host.log(LogLevel::Error, &format!("idempotency purge: {e}")),
     }
+    // A finished step's result names its audit record: both go together.
+    match crate::schedule::purge_finished(host, retention_days, PURGE_PER_SWEEP).await {
+        Ok(n) => report.scheduled_steps_purged = n,
+        Err(e) => host.log(LogLevel::Error, &format!("scheduled step purge: {e}")),
+    }
     host.log(
         LogLevel::Info,
         &format!(
@@ -82,13 +91,16 @@ pub async fn upkeep(host: &impl Host) -> Upkeep {
 pub const HOURLY_BUDGET_MS: u64 = 850_000;
 
 /// The hourly scheduled trigger: [`upkeep`], the portal sweep
-/// ([`crate::portal::sweep`]), whose results it answers, then the due
+/// ([`crate::portal::sweep`]), whose results it answers, the Entra
+/// leave-date scan if on ([`crate::scheduler::leave_scan`]), then the due
 /// scheduled steps ([`crate::scheduler::run_due`]) in the time left (what
 /// does not fit continues on the queue).
 pub async fn hourly(host: &impl Host, transport: &impl Transport) -> Vec<(String, PortalResult)> {
     let started = host.now_ms();
     upkeep(host).await;
     let results = crate::portal::sweep(host, transport).await;
+    // Leavers dated in Entra become due steps, run just below.
+    crate::scheduler::leave_scan::run(host, transport, started + HOURLY_BUDGET_MS).await;
     let report = crate::scheduler::run_due(host, transport, started + HOURLY_BUDGET_MS).await;
     host.log(
         LogLevel::Info,

@@ -138,12 +138,14 @@ pub async fn record_leave_date<H: Host, T: Transport>(
 }
 
 /// A leaver (lifecycle state leaving or left) enabled again: the current
-/// group rules are re-applied for the attributes the account holds now
-/// ([`lifecycle::rejoin::reapply_group_rules`]), so access follows today's
-/// rules instead of coming back silently as it was.
+/// group and licence rules are re-applied for the attributes the account
+/// holds now ([`lifecycle::rejoin::reapply_rules`]), so access follows
+/// today's rules instead of coming back silently as it was. In a dry run
+/// only the reads are sent and the plan says what would be added.
 pub async fn rejoin<H: Host, T: Transport>(
     client: &GraphClient<'_, T, H>,
     user_id: &str,
+    mode: RunMode,
     ctx: &RouteContext<'_, H, T>,
 ) -> ChangeResult {
     let rules = ctx
@@ -151,9 +153,14 @@ pub async fn rejoin<H: Host, T: Transport>(
         .provisioning
         .rules()
         .map_err(|e| OpError::invalid("provisioning.groupRules", &e.to_string()))?;
+    let licences = ctx
+        .config
+        .provisioning
+        .licences()
+        .map_err(|e| OpError::invalid("provisioning.licenceRules", &e.to_string()))?;
     let id = lifecycle::ObjectId::parse(user_id, "user")?;
     let outcome =
-        lifecycle::rejoin::reapply_group_rules(client, &rules, &id, RunMode::Execute, ctx.deadline)
+        lifecycle::rejoin::reapply_rules(client, &rules, &licences, &id, mode, ctx.deadline)
             .await?;
     Ok((outcome, None))
 }

@@ -272,9 +272,11 @@ pub async fn after<H: Host, T: Transport>(
 }
 
 /// After a `user.enable`: if the person was a leaver (state leaving or
-/// left), the current group rules are re-applied (`execute::rejoin`) and
-/// their steps join the outcome; one that cannot run is a remainder, so the
-/// answer never implies the old access is back or the new is in place.
+/// left), the current group and licence rules are re-applied
+/// (`execute::rejoin`) and their steps join the outcome (in a dry run,
+/// their planned steps join the plan); one that cannot run is a remainder,
+/// so the answer never implies the old access is back or the new is in
+/// place.
 pub async fn rejoin<H: Host, T: Transport>(
     client: &crate::graph::GraphClient<'_, T, H>,
     mut outcome: Outcome,
@@ -284,7 +286,7 @@ pub async fn rejoin<H: Host, T: Transport>(
     let Some(user) = outcome.user.clone() else {
         return outcome;
     };
-    if mode == RunMode::DryRun || !outcome.is_complete() {
+    if mode == RunMode::Execute && !outcome.is_complete() {
         return outcome;
     }
     let was_leaver = state::get(ctx.host, &user.id)
@@ -294,15 +296,27 @@ pub async fn rejoin<H: Host, T: Transport>(
     if !was_leaver {
         return outcome;
     }
-    match super::execute::rejoin(client, &user.id, ctx).await {
+    match super::execute::rejoin(client, &user.id, mode, ctx).await {
         Ok((rules, _)) => {
             outcome.plan.changes.extend(rules.plan.changes);
             outcome.steps.extend(rules.steps);
+            outcome.remainder.extend(rules.remainder);
         }
+        Err(e) if mode == RunMode::DryRun => return outcome_with_note(outcome, &e),
         Err(e) => outcome.remainder.push(crate::lifecycle::Remainder::new(
             crate::lifecycle::RemainderKind::GroupsNotRestored,
-            format!("The group rules could not be re-applied after re-enabling a leaver ({e}): add the groups the rules give by hand"),
+            format!("The group and licence rules could not be re-applied after re-enabling a leaver ({e}): add the groups and licences the rules give by hand"),
         )),
     }
+    outcome
+}
+
+/// A dry run whose re-application could not be planned says so as a
+/// remainder, as the real run would.
+fn outcome_with_note(mut outcome: Outcome, e: &crate::lifecycle::OpError) -> Outcome {
+    outcome.remainder.push(crate::lifecycle::Remainder::new(
+        crate::lifecycle::RemainderKind::GroupsNotRestored,
+        format!("The group and licence rules could not be planned for re-applying after re-enabling a leaver ({e}): the groups and licences the rules give would have to be added by hand"),
+    ));
     outcome
 }

@@ -170,7 +170,10 @@ impl ScheduledStep {
         })
     }
 
-    fn entity_value(&self) -> Value {
+    /// The entity as stored at `now_ms`: a live step carries `dueAtMs`
+    /// (the `by-due` index), an ended one `finishedAtMs` (the `by-finished`
+    /// index the retention purge reads).
+    fn entity_value(&self, now_ms: u64) -> Value {
         let mut value = json!({
             "userId": self.user_id.to_ascii_lowercase(),
             "createdAtMs": self.created_at_ms,
@@ -178,6 +181,8 @@ impl ScheduledStep {
         });
         if self.status.is_live() {
             value["dueAtMs"] = json!(self.due_at_ms);
+        } else {
+            value["finishedAtMs"] = json!(now_ms);
         }
         value
     }
@@ -202,8 +207,12 @@ pub fn id_of(user_id: &str, kind: StepKind) -> String {
 
 /// Stores (or replaces) a step: one entity write.
 pub async fn save(host: &impl Host, step: &ScheduledStep) -> Result<(), HostError> {
-    host.entity_set(SCHEDULED_STEP_ENTITY, &step.id(), &step.entity_value())
-        .await
+    host.entity_set(
+        SCHEDULED_STEP_ENTITY,
+        &step.id(),
+        &step.entity_value(host.now_ms()),
+    )
+    .await
 }
 
 /// The step stored under `id`; `None` when absent or unreadable.
@@ -256,7 +265,7 @@ pub async fn claim(
     let mut claimed = step.clone();
     claimed.status = StepStatus::Running;
     claimed.attempts += 1;
-    let mut value = claimed.entity_value();
+    let mut value = claimed.entity_value(host.now_ms());
     value["dueAtMs"] = json!(host.now_ms() + LEASE_MS);
     let op = TxOp::Set {
         key: key.to_string(),
@@ -326,6 +335,39 @@ pub async fn upcoming(host: &impl Host) -> Result<Vec<ScheduledStep>, HostError>
         .into_iter()
         .filter_map(|e| serde_json::from_value(e.value["step"].clone()).ok())
         .collect())
+}
+
+/// Deletes steps that ended (done, failed, cancelled) more than
+/// `retention_days` days ago, oldest first, at most `max` per call (one
+/// `by-finished` query, one entity delete each). Answers how many went.
+/// A finished step's result points at its audit record, so it is kept as
+/// long as the audit trail keeps that record.
+pub async fn purge_finished(
+    host: &impl Host,
+    retention_days: u32,
+    max: usize,
+) -> Result<usize, HostError> {
+    let cutoff = host
+        .now_ms()
+        .saturating_sub(u64::from(retention_days) * 24 * 60 * 60 * 1000);
+    let page = host
+        .entity_query(&EntityQuery {
+            entity_name: SCHEDULED_STEP_ENTITY.to_string(),
+            index_name: "by-finished".to_string(),
+            partition: Vec::new(),
+            range: Some(Range::LessThan(json!(cutoff))),
+            sort: Sort::Asc,
+            limit: max.min(MAX_PER_QUERY),
+            cursor: None,
+        })
+        .await?;
+    let mut deleted = 0;
+    for entity in page.results {
+        host.entity_delete(SCHEDULED_STEP_ENTITY, &entity.key)
+            .await?;
+        deleted += 1;
+    }
+    Ok(deleted)
 }
 
 /// Cancels `user_id`'s live steps of the kinds `which` selects, saying

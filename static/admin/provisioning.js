@@ -37,6 +37,12 @@ export function provisioningTab(panel, store) {
   const ownershipField = h('div', { class: 'field', 'data-path': 'config.provisioning.handOverGroupOwnership' },
     h('label', { for: 'handOverGroupOwnership' }, ownership, ' Hand a leaver\u2019s groups over to the successor'),
     h('p', { class: 'help' }, 'Off: offboarding lists the groups the leaver owned for a person to hand over. On: the successor (or the leaver\u2019s manager) becomes an owner and the leaver is removed; this needs Group.ReadWrite.All (see the permission doctor).'));
+  // Opt-in, off by default: leave dates HR sets directly in Entra.
+  const leaveScan = h('input', { type: 'checkbox', id: 'scanEntraLeaveDates', checked: p.scanEntraLeaveDates === true });
+  leaveScan.addEventListener('change', () => { p.scanEntraLeaveDates = leaveScan.checked; });
+  const leaveScanField = h('div', { class: 'field', 'data-path': 'config.provisioning.scanEntraLeaveDates' },
+    h('label', { for: 'scanEntraLeaveDates' }, leaveScan, ' Offboard accounts whose leave date HR set in Entra has passed'),
+    h('p', { class: 'help' }, 'Every hour, enabled accounts whose employeeLeaveDateTime has passed are offboarded as user.offboard would, each audited; protected accounts are refused and audited. Needs User-LifeCycleInfo.Read.All (the offboarding\u2019s ReadWrite permission covers it).'));
 
   const previewNaming = debounce(async () => {
     try {
@@ -63,7 +69,7 @@ export function provisioningTab(panel, store) {
     h('div', { class: 'card stack' }, h('h2', {}, 'Naming'), template.wrap, domain.wrap, namingPreview),
     h('div', { class: 'card stack' }, h('h2', {}, 'Dates'), siteTimeZone.wrap, zoneList, leadDays.wrap, activationHour.wrap, deletionDays.wrap),
     h('div', { class: 'card stack' }, h('h2', {}, 'Licences'), usageLocation.wrap, graceDays.wrap, licenceRules.wrap),
-    h('div', { class: 'card stack' }, h('h2', {}, 'Leavers'), ownershipField),
+    h('div', { class: 'card stack' }, h('h2', {}, 'Leavers'), ownershipField, leaveScanField),
     h('div', { class: 'card stack' }, h('h2', {}, 'Group rules'), rules.wrap, h('div', { class: 'grid2' }, sampleDept.wrap, sampleTitle.wrap), h('button', { class: 'btn', type: 'button', onclick: previewRules }, 'Preview for the sample'), rulesPreview),
     h('div', { class: 'row' }, h('button', { class: 'btn primary', type: 'submit' }, 'Save provisioning')), status);
   form.addEventListener('submit', async (event) => {

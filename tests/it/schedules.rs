@@ -419,3 +419,214 @@ fn due_work_beyond_the_time_left_continues_on_the_queue() {
         );
     });
 }
+
+#[test]
+fn finished_steps_are_purged_after_the_audit_retention_days() {
+    run(async {
+        let env = Env::new(|c| {
+            c.provisioning.licence_removal_grace_days = 1;
+            c.policy.audit_retention_days = 7;
+        })
+        .await;
+        env.call(json!({"route": "user.offboard", "data": {"user": ADELE}}))
+            .await;
+        env.advance_and_sweep(DAY + HOUR).await;
+        let steps = env.steps();
+        assert_eq!(steps.len(), 1, "{steps:?}");
+        assert_eq!(steps[0]["status"], "done", "{steps:?}");
+        // Kept while its audit record is: the step's result points at it.
+        env.advance_and_sweep(6 * DAY).await;
+        assert_eq!(env.steps().len(), 1, "kept within the retention days");
+        env.advance_and_sweep(2 * DAY).await;
+        assert!(env.steps().is_empty(), "purged after the retention days");
+    });
+}
+
+#[test]
+fn re_enabling_a_leaver_reapplies_the_licence_rules_and_a_dry_run_shows_it() {
+    run(async {
+        let env = Env::new(|c| {
+            c.provisioning.licence_rules = serde_json::from_value(json!([
+                {"name": "sales", "when": [{"attribute": "department", "equals": "Sales"}], "skus": ["ENTERPRISEPACK"]}
+            ]))
+            .unwrap();
+        })
+        .await;
+        let body = env
+            .call(json!({"route": "user.offboard", "data": {"user": ADELE}}))
+            .await;
+        assert_eq!(body["ok"], true, "{body}");
+        assert_eq!(
+            env.licences(ADELE_ID).await,
+            0,
+            "the offboarding removed them"
+        );
+
+        let dry = env
+            .call(json!({"route": "user.enable", "dryRun": true, "data": {"user": ADELE}}))
+            .await;
+        assert_eq!(dry["ok"], true, "{dry}");
+        let planned: Vec<String> = dry["plan"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["summary"].as_str().unwrap_or_default().to_string())
+            .collect();
+        assert!(
+            planned.iter().any(|s| s.contains("ENTERPRISEPACK")),
+            "the dry run shows the rule licence re-applied: {planned:?}"
+        );
+        assert_eq!(env.licences(ADELE_ID).await, 0, "a dry run writes nothing");
+
+        let body = env
+            .call(json!({"route": "user.enable", "data": {"user": ADELE}}))
+            .await;
+        assert_eq!(body["ok"], true, "{body}");
+        let keys: Vec<&str> = body["result"]["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["key"].as_str().unwrap())
+            .collect();
+        assert!(keys.contains(&"licences.rules"), "{keys:?}");
+        assert_eq!(
+            env.licences(ADELE_ID).await,
+            1,
+            "the rule's licence is back"
+        );
+    });
+}
+
+const LEE: &str = "lee.gu@contoso.example";
+
+impl Env {
+    /// HR sets a leave date directly in Entra (not through the app).
+    async fn hr_sets_leave_date(&self, id: &str, leave: &str) {
+        let app = config::load(&self.host).await.unwrap();
+        let secret = config::load_client_secret(&self.host)
+            .await
+            .unwrap()
+            .unwrap();
+        let client = entra_connect::graph::GraphClient::new(
+            &self.transport,
+            &self.host,
+            app.connection.unwrap(),
+            secret,
+        );
+        let deadline = entra_connect::graph::Deadline::after(
+            entra_connect::host::Host::now_ms(&self.host),
+            10_000,
+        );
+        let write = entra_connect::graph::resources::users::set_employee_leave_date(id, leave);
+        client.send(&write, deadline).await.unwrap();
+    }
+
+    async fn audit_of(&self, id: &str) -> Vec<Value> {
+        entra_connect::audit::store::query(
+            &self.host,
+            &entra_connect::audit::AuditFilter {
+                target: Some(id.into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| serde_json::to_value(r).unwrap())
+        .collect()
+    }
+}
+
+#[test]
+fn the_leave_date_scan_offboards_leavers_hr_dated_in_entra_once_and_refuses_protected_ones() {
+    run(async {
+        let lee_id = Emulator::demo().user(LEE).unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let protected = lee_id.clone();
+        let env = Env::new(move |c| {
+            c.provisioning.scan_entra_leave_dates = true;
+            c.policy.protected_users =
+                vec![entra_connect::lifecycle::ObjectId::parse(&protected, "user").unwrap()];
+        })
+        .await;
+        let now = entra_connect::host::Host::now_ms(&env.host);
+        let in_two_hours = entra_connect::dates::iso_ms(now + 2 * HOUR);
+        env.hr_sets_leave_date(ADELE_ID, &in_two_hours).await;
+        env.hr_sets_leave_date(&lee_id, &in_two_hours).await;
+
+        env.emulator.clear_log();
+        env.advance_and_sweep(HOUR).await;
+        assert_eq!(
+            env.emulator.user(ADELE_ID).unwrap()["accountEnabled"],
+            true,
+            "not before the leave date"
+        );
+        assert!(env.steps().is_empty(), "{:?}", env.steps());
+        let scans = env
+            .emulator
+            .request_log()
+            .iter()
+            .filter(|r| {
+                r.query
+                    .as_deref()
+                    .is_some_and(|q| q.contains("employeeLeaveDateTime"))
+            })
+            .map(|r| r.status)
+            .collect::<Vec<_>>();
+        assert_eq!(scans, [200], "one filtered query per sweep");
+
+        env.advance_and_sweep(2 * HOUR).await;
+        assert_eq!(
+            env.emulator.user(ADELE_ID).unwrap()["accountEnabled"],
+            false,
+            "offboarded once the date passed"
+        );
+        assert_eq!(
+            state::get(&env.host, ADELE_ID).await.unwrap(),
+            LifecycleState::Left
+        );
+        let adele = env.audit_of(ADELE_ID).await;
+        assert_eq!(adele.len(), 1, "{adele:?}");
+        assert_eq!(adele[0]["action"]["operation"], "user.offboard");
+        assert_eq!(adele[0]["entryPoint"], "schedule");
+        assert_eq!(
+            env.emulator.user(&lee_id).unwrap()["accountEnabled"],
+            true,
+            "a protected account is never offboarded"
+        );
+        let lee = env.audit_of(&lee_id).await;
+        assert_eq!(lee.len(), 1, "the refusal is audited: {lee:?}");
+        assert!(lee[0]["result"].to_string().contains("refused"), "{lee:?}");
+
+        env.advance_and_sweep(HOUR).await;
+        assert_eq!(
+            env.audit_of(ADELE_ID).await.len(),
+            1,
+            "not offboarded twice"
+        );
+        assert_eq!(
+            env.audit_of(&lee_id).await.len(),
+            1,
+            "not refused every hour"
+        );
+    });
+}
+
+#[test]
+fn the_leave_date_scan_is_off_by_default() {
+    run(async {
+        let env = Env::new(|_| {}).await;
+        let now = entra_connect::host::Host::now_ms(&env.host);
+        env.hr_sets_leave_date(ADELE_ID, &entra_connect::dates::iso_ms(now))
+            .await;
+        env.emulator.clear_log();
+        env.advance_and_sweep(HOUR).await;
+        assert_eq!(env.emulator.user(ADELE_ID).unwrap()["accountEnabled"], true);
+        assert!(!env.emulator.request_log().iter().any(|r| r
+            .query
+            .as_deref()
+            .is_some_and(|q| q.contains("employeeLeaveDateTime"))));
+    });
+}

@@ -94,3 +94,54 @@ test('a leaver cancels a pending joiner; two sweeps at once run nothing twice', 
   const activation = listed.value.people[0].steps.find((s) => s.step === 'activate');
   assert.equal(activation.status, 'cancelled');
 });
+
+/** HR writes a leave date straight into Entra (not through the app). */
+async function hrSetsLeaveDate(upn, leave) {
+  const form = new URLSearchParams({ client_id: emulator.clientId, client_secret: emulator.clientSecret, scope: 'https://graph.microsoft.com/.default', grant_type: 'client_credentials' });
+  const token = await (await fetch(`${emulator.url}/${emulator.tenantId}/oauth2/v2.0/token`, { method: 'POST', body: form })).json();
+  const patched = await fetch(`${emulator.url}/v1.0/users/${encodeURIComponent(upn)}`, {
+    method: 'PATCH',
+    headers: { Authorization: `Bearer ${token.access_token}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ employeeLeaveDateTime: leave }),
+  });
+  assert.equal(patched.status, 204, await patched.text());
+}
+
+test('the Entra leave-date scan offboards a leaver HR dated in Entra once, and refuses a protected one', async () => {
+  const PROTECTED = 'lidia.holloway@contoso.example';
+  const LEAVER = 'grady.archie@contoso.example';
+  const protectedId = (await user(PROTECTED)).id;
+  const leaverId = (await user(LEAVER)).id;
+  const { value } = await app.invoke(ADMIN, 'config.get');
+  const saved = await app.invoke(ADMIN, 'config.save', {
+    config: {
+      ...value.config,
+      provisioning: { ...value.config.provisioning, scanEntraLeaveDates: true },
+      policy: { ...value.config.policy, protectedUsers: [protectedId] },
+    },
+  });
+  assert.equal(saved.ok, true, JSON.stringify(saved));
+  const leave = new Date(app.runtime.now() + 2 * HOUR).toISOString();
+  await hrSetsLeaveDate(LEAVER, leave);
+  await hrSetsLeaveDate(PROTECTED, leave);
+
+  await advance(HOUR);
+  assert.equal((await user(LEAVER)).accountEnabled, true, 'not before the leave date');
+
+  await advance(2 * HOUR);
+  assert.equal((await user(LEAVER)).accountEnabled, false, 'offboarded once the date passed');
+  assert.equal((await user(PROTECTED)).accountEnabled, true, 'a protected account is never offboarded');
+  const audit = async (id) => (await app.invoke(ADMIN, 'audit.query', { target: id })).value.records;
+  const offboarded = await audit(leaverId);
+  assert.equal(offboarded.length, 1, JSON.stringify(offboarded));
+  assert.equal(offboarded[0].entryPoint, 'schedule');
+  const refused = await audit(protectedId);
+  assert.equal(refused.length, 1, JSON.stringify(refused));
+  assert.match(JSON.stringify(refused[0].result), /refused/);
+  const listed = await app.invoke(ADMIN, 'schedule.list', { userId: leaverId });
+  assert.equal(listed.value.people[0].state, 'left');
+
+  await advance(HOUR);
+  assert.equal((await audit(leaverId)).length, 1, 'a second sweep offboards no one twice');
+  assert.equal((await audit(protectedId)).length, 1, 'nor audits the refusal again');
+});

@@ -1,7 +1,9 @@
 //! A small OData `$filter` parser and evaluator for the subset Graph supports on
 //! directory objects: `eq`, `ne`, `in`, `and`, `or`, `not`, `startswith`,
 //! `endswith`, and `collection/any(x:x eq '...')` (or `startswith(x,'...')`,
-//! `endswith(x,'...')` inside the lambda). Hostile input yields an error,
+//! `endswith(x,'...')` inside the lambda), and `ge`/`le`/`gt`/`lt` on
+//! date-time properties against DateTimeOffset literals
+//! (`employeeLeaveDateTime le 2026-01-03T17:00:00Z`). Hostile input yields an error,
 //! never a panic: input length and nesting depth are bounded.
 
 use serde_json::{Map, Value};
@@ -14,6 +16,9 @@ pub enum Literal {
     String(String),
     Bool(bool),
     Number(i64),
+    /// An unquoted literal that starts like a date (`2026-01-03...`): a
+    /// DateTimeOffset if it parses as RFC 3339, else a type mismatch.
+    DateTime(String),
     Null,
 }
 
@@ -21,6 +26,26 @@ pub enum Literal {
 pub enum CompareOp {
     Eq,
     Ne,
+    Ge,
+    Le,
+    Gt,
+    Lt,
+}
+
+impl CompareOp {
+    fn is_range(self) -> bool {
+        matches!(
+            self,
+            CompareOp::Ge | CompareOp::Le | CompareOp::Gt | CompareOp::Lt
+        )
+    }
+}
+
+/// Epoch milliseconds of an RFC 3339 date-time (with time and offset).
+fn date_time_ms(text: &str) -> Option<i128> {
+    time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
+        .ok()
+        .map(|t| t.unix_timestamp_nanos() / 1_000_000)
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -81,6 +106,7 @@ enum Token {
     Ident(String),
     Str(String),
     Number(i64),
+    DateTime(String),
     LParen,
     RParen,
     Comma,
@@ -138,6 +164,21 @@ fn tokenize(input: &str) -> Result<Vec<Token>, FilterError> {
                     }
                 }
                 tokens.push(Token::Str(text));
+            }
+            c if c.is_ascii_digit()
+                && chars.len() > i + 4
+                && chars[i..i + 4].iter().all(char::is_ascii_digit)
+                && chars[i + 4] == '-' =>
+            {
+                // A date or date-time literal, up to the next delimiter.
+                let start = i;
+                while i < chars.len()
+                    && (chars[i].is_ascii_alphanumeric()
+                        || matches!(chars[i], '-' | ':' | '.' | '+'))
+                {
+                    i += 1;
+                }
+                tokens.push(Token::DateTime(chars[start..i].iter().collect()));
             }
             c if c.is_ascii_digit() || c == '-' => {
                 let start = i;
@@ -255,6 +296,7 @@ impl Parser {
         match self.next() {
             Some(Token::Str(s)) => Ok(Literal::String(s)),
             Some(Token::Number(n)) => Ok(Literal::Number(n)),
+            Some(Token::DateTime(d)) => Ok(Literal::DateTime(d)),
             Some(Token::Ident(w)) if w == "true" => Ok(Literal::Bool(true)),
             Some(Token::Ident(w)) if w == "false" => Ok(Literal::Bool(false)),
             Some(Token::Ident(w)) if w == "null" => Ok(Literal::Null),
@@ -367,10 +409,23 @@ impl Parser {
                         Ok(Expr::In { property: name, values })
                     }
                     Some(Token::Ident(op))
-                        if ["gt", "ge", "lt", "le", "has"]
+                        if ["gt", "ge", "lt", "le"]
                             .iter()
                             .any(|o| op.eq_ignore_ascii_case(o)) =>
                     {
+                        let op = match op.to_ascii_lowercase().as_str() {
+                            "ge" => CompareOp::Ge,
+                            "le" => CompareOp::Le,
+                            "gt" => CompareOp::Gt,
+                            _ => CompareOp::Lt,
+                        };
+                        Ok(Expr::Compare {
+                            property: name,
+                            op,
+                            value: self.literal()?,
+                        })
+                    }
+                    Some(Token::Ident(op)) if op.eq_ignore_ascii_case("has") => {
                         Err(FilterError::Unsupported(format!(
                             "Unsupported or invalid query filter clause specified for property '{name}'."
                         )))
@@ -417,6 +472,10 @@ pub enum PropertyKind {
     Bool,
     /// A string collection filtered with `any`.
     StringCollection,
+    /// A DateTimeOffset: `eq`, `ne`, `ge`, `le` (and `gt`, `lt`) against a
+    /// DateTimeOffset literal, in advanced queries only (the employee
+    /// lifecycle dates are indexed in the advanced store).
+    DateTime,
 }
 
 /// The filterable properties of one resource.
@@ -460,6 +519,16 @@ impl FilterTarget {
         kind: PropertyKind,
         value: &Literal,
     ) -> Result<(), FilterError> {
+        if kind == PropertyKind::DateTime {
+            return match value {
+                Literal::Null => Ok(()),
+                Literal::DateTime(d) if date_time_ms(d).is_some() => Ok(()),
+                _ => Err(FilterError::Unsupported(
+                    "The type of the value doesn't match the property whose type is DateTime"
+                        .into(),
+                )),
+            };
+        }
         let fits = matches!(
             (kind, value),
             (_, Literal::Null)
@@ -492,11 +561,13 @@ impl FilterTarget {
                 value,
             } => {
                 let (name, kind) = self.kind(property)?;
-                if kind == PropertyKind::StringCollection {
+                if kind == PropertyKind::StringCollection
+                    || (op.is_range() && kind != PropertyKind::DateTime)
+                {
                     return Err(self.unsupported(name));
                 }
                 self.check_literal(name, kind, value)?;
-                if *op == CompareOp::Ne && !advanced {
+                if (*op == CompareOp::Ne || kind == PropertyKind::DateTime) && !advanced {
                     return Err(needs_advanced(name));
                 }
                 Ok(())
@@ -570,6 +641,9 @@ fn equals(actual: Option<&Value>, literal: &Literal) -> bool {
         (Some(Value::String(a)), Literal::String(b)) => a.eq_ignore_ascii_case(b),
         (Some(Value::Bool(a)), Literal::Bool(b)) => a == b,
         (Some(Value::Number(a)), Literal::Number(b)) => a.as_i64() == Some(*b),
+        (Some(Value::String(a)), Literal::DateTime(b)) => {
+            date_time_ms(a).is_some() && date_time_ms(a) == date_time_ms(b)
+        }
         _ => false,
     }
 }
@@ -593,10 +667,21 @@ pub fn matches(expr: &Expr, object: &Map<String, Value>) -> bool {
             op,
             value,
         } => {
-            let eq = equals(lookup(object, property), value);
+            let actual = lookup(object, property);
+            let order = || match (actual.and_then(Value::as_str), value) {
+                (Some(a), Literal::DateTime(b)) => {
+                    date_time_ms(a).zip(date_time_ms(b)).map(|(a, b)| a.cmp(&b))
+                }
+                // A missing date matches no range.
+                _ => None,
+            };
             match op {
-                CompareOp::Eq => eq,
-                CompareOp::Ne => !eq,
+                CompareOp::Eq => equals(actual, value),
+                CompareOp::Ne => !equals(actual, value),
+                CompareOp::Ge => order().is_some_and(|o| o.is_ge()),
+                CompareOp::Le => order().is_some_and(|o| o.is_le()),
+                CompareOp::Gt => order().is_some_and(|o| o.is_gt()),
+                CompareOp::Lt => order().is_some_and(|o| o.is_lt()),
             }
         }
         Expr::In { property, values } => values.iter().any(|v| equals(lookup(object, property), v)),

@@ -16,6 +16,7 @@ pub mod deleted_items;
 pub mod delta;
 pub mod groups;
 pub mod invitations;
+pub mod leave_dates;
 pub mod licenses;
 pub mod organization;
 pub mod role_management;
@@ -132,6 +133,7 @@ pub const CALLS: &[GraphCall] = &[
     invitations::CREATE_INVITATION,
     delta::USERS_DELTA,
     delta::GROUPS_DELTA,
+    leave_dates::LIST_PASSED_LEAVERS,
 ];
 
 #[cfg(test)]
@@ -296,6 +298,10 @@ mod tests {
             ),
             (delta::USERS_DELTA, delta::users_delta()),
             (delta::GROUPS_DELTA, delta::groups_delta()),
+            (
+                leave_dates::LIST_PASSED_LEAVERS,
+                leave_dates::list_passed_leavers("2026-01-01T00:00:00Z"),
+            ),
         ];
         let built: Vec<(GraphCall, GraphRequest)> = built
             .into_iter()
