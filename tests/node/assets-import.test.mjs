@@ -126,24 +126,7 @@ test('a stop mid-run cancels the execution and leaves the objects as they were; 
   await assertMirrorsTenant();
 });
 
-test('a Graph throttle storm mid-run: the run resumes, nothing duplicated or lost', { skip }, async () => {
-  let stormed = false;
-  const answer = await run({
-    beforeEvent: async (_event, index) => {
-      if (index === 1 && !stormed) {
-        stormed = true;
-        await emulator.setFaults({ throttle: { requestsPerSecond: 1, retryAfterSeconds: 2 } });
-      }
-      if (index === 4) await emulator.setFaults({});
-    },
-  });
-  await emulator.setFaults({});
-  assert.equal(answer.execution.status, 'DONE', JSON.stringify(answer));
-  assert.ok((await emulator.log()).some((r) => r.status === 429), 'the storm happened');
-  await assertMirrorsTenant();
-  const execution = world.assets.executions().at(-1);
-  assert.equal(new Set(execution.clientGeneratedIds).size, execution.clientGeneratedIds.length, 'no chunk sent twice');
-});
+// The throttle storm mid-run: assets-import-storm.test.mjs (a scaled tenant, several steps).
 
 test('deleting the import source forgets its state', { skip }, async () => {
   const answer = await deleteImport({ runtime: world.runtime, app: world.app, assets: world.assets, importId: IMPORT_ID });
