@@ -235,7 +235,10 @@ mod tests {
             per_shard[usize::from(shard_of(&format!("5ca1e000-0000-4000-8000-{i:012x}")))] += 1;
         }
         let fullest = per_shard.iter().max().copied().unwrap_or_default();
-        assert!(fullest < 80, "the fullest shard holds {fullest} of 10,000 ids");
+        assert!(
+            fullest < 80,
+            "the fullest shard holds {fullest} of 10,000 ids"
+        );
         assert!(per_shard.iter().all(|&n| n > 0), "every shard is used");
     }
 
