@@ -43,5 +43,6 @@ export function writeWebTriggerResponse(res, response) {
     res.setHeader(name, Array.isArray(values) ? values : [String(values)]);
   }
   res.statusCode = status;
-  res.end(response?.body ?? '');
+  // A 204, 205 or 304 has no body (RFC 9110 §15.3.5, §15.3.6, §15.4.5).
+  res.end([204, 205, 304].includes(status) ? undefined : response?.body ?? '');
 }

@@ -1,6 +1,8 @@
 //! `/_emulator/...`: request log, reset, faults, virtual clock, tenant
 //! summary, an Entra Connect sync cycle.
 
+use std::collections::{HashMap, HashSet};
+
 use http::Method;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -100,6 +102,49 @@ fn time_json(state: &State) -> Value {
 /// A compact view of the tenant for a UI.
 pub(crate) fn tenant_summary(state: &State) -> Value {
     let t = &state.tenant;
+    // Member id (lower case, as Entra's ids compare) -> its groups, in the
+    // tenant's group order: one pass over the memberships, not one per
+    // user (that was quadratic, minutes for a scaled tenant of 10,000).
+    let mut groups_of: HashMap<String, Vec<&str>> = HashMap::new();
+    for g in &t.groups {
+        for m in &g.members {
+            let of = groups_of.entry(m.to_ascii_lowercase()).or_default();
+            if of.last() != Some(&g.id()) {
+                of.push(g.id());
+            }
+        }
+    }
+    // The role templates a user holds, directly or through (nested)
+    // role-assignable groups: `Tenant::role_templates_of`, from the index
+    // above instead of a scan of every group per step.
+    let mut roles_of: HashMap<String, Vec<String>> = HashMap::new();
+    for r in &t.roles {
+        for m in &r.members {
+            roles_of
+                .entry(m.to_ascii_lowercase())
+                .or_default()
+                .push(r.id.to_ascii_lowercase());
+        }
+    }
+    let role_templates_of = |id: &str| -> Vec<String> {
+        let mut seen = HashSet::new();
+        let mut held = HashSet::new();
+        let mut frontier = vec![id.to_ascii_lowercase()];
+        while let Some(next) = frontier.pop() {
+            held.extend(roles_of.get(&next).into_iter().flatten().cloned());
+            for group in groups_of.get(&next).into_iter().flatten() {
+                let group = group.to_ascii_lowercase();
+                if seen.insert(group.clone()) {
+                    frontier.push(group);
+                }
+            }
+        }
+        t.roles
+            .iter()
+            .filter(|r| held.contains(&r.id.to_ascii_lowercase()))
+            .map(|r| r.role_template_id.to_ascii_lowercase())
+            .collect()
+    };
     let users: Vec<Value> = t
         .users
         .iter()
@@ -114,8 +159,8 @@ pub(crate) fn tenant_summary(state: &State) -> Value {
                 "jobTitle": p.get("jobTitle"),
                 "managerId": u.manager,
                 "onPremisesSyncEnabled": u.is_synced(),
-                "groupIds": t.direct_containers(u.id()).into_iter().filter(|c| t.group_index(c).is_some()).collect::<Vec<_>>(),
-                "roleTemplateIds": t.role_templates_of(u.id()),
+                "groupIds": groups_of.get(&u.id().to_ascii_lowercase()).cloned().unwrap_or_default(),
+                "roleTemplateIds": role_templates_of(u.id()),
                 "userType": p.get("userType"),
             })
         })

@@ -166,11 +166,18 @@ impl Parser<'_> {
 }
 
 /// Whether `rule` matches the user with these properties; `None` when the
-/// rule is outside the understood subset.
+/// rule is outside the understood subset. The tenant tokenizes each rule
+/// once and calls [`matches_tokens`]; this is for the tests.
+#[cfg(test)]
 pub(crate) fn matches(rule: &str, user: &Map<String, Value>) -> Option<bool> {
-    let tokens = tokens(rule)?;
+    matches_tokens(&tokens(rule)?, user)
+}
+
+/// [`matches`] for a rule already split into tokens: a rule is tokenized
+/// once per group, not once per user.
+fn matches_tokens(tokens: &[Token], user: &Map<String, Value>) -> Option<bool> {
     let mut parser = Parser {
-        tokens: &tokens,
+        tokens,
         at: 0,
         user,
     };
@@ -194,10 +201,13 @@ impl Tenant {
             else {
                 continue;
             };
+            let Some(tokens) = tokens(&rule) else {
+                continue;
+            };
             let mut members = Vec::new();
             let mut understood = true;
             for user in &self.users {
-                match matches(&rule, &user.props) {
+                match matches_tokens(&tokens, &user.props) {
                     Some(true) => members.push(user.id().to_string()),
                     Some(false) => {}
                     None => {

@@ -12,6 +12,13 @@
 // `clock` with `advance(ms)`, the clock is moved on by it first, so code
 // that reads the runtime's `now` sees the time pass.
 //
+// Retries: a consumer that answers Forge's `InvocationError` (serialised as
+// `{_retry: true, retryOptions: {retryAfter, retryReason}}`) has its event
+// delivered again after `retryAfter` seconds with `retryContext.retryCount`
+// one higher, at most 4 times, as Forge does
+// (https://developer.atlassian.com/platform/forge/runtime-reference/async-events-api/);
+// a thrown error is retried the same way.
+//
 // Used by tests/node/assets-import.test.mjs and the sandbox (POST /api/assets/run).
 import { randomUUID } from 'node:crypto';
 import { EXECUTION_STATUS } from './fake-assets.mjs';
@@ -32,6 +39,8 @@ export const ASSETS_MODULE = Object.freeze({
 
 /** At most this many events per run; a run that needs more is stuck in a loop. */
 const MAX_EVENTS = 10_000;
+// Forge redelivers a failed event at most this many times.
+const MAX_RETRIES = 4;
 
 /**
  * The payload Forge gives a lifecycle function (Atlassian's fixtures:
@@ -63,7 +72,7 @@ export function lifecyclePayload({ assets, importId, executionId = '', accountId
  * @param {string} options.importId
  * @param {{advance(ms: number): void}} [options.clock] moved on by each event's delayInSeconds
  * @param {(event: object, index: number) => (void | 'stop' | Promise<void | 'stop'>)} [options.beforeEvent] called before each delivery; answering 'stop' calls stopImport there
- * @returns {Promise<{started: object, execution: object|null, events: number, delayedSeconds: number, consumerErrors: string[], stopped?: object}>}
+ * @returns {Promise<{started: object, execution: object|null, events: number, delayedSeconds: number, consumerErrors: string[], retries?: string[], stopped?: object}>}
  */
 export async function runImport({ runtime, app, assets, importId, clock, beforeEvent }) {
   const queue = captureQueue(runtime);
@@ -83,13 +92,21 @@ export async function runImport({ runtime, app, assets, importId, clock, beforeE
         clock?.advance(event.delayInSeconds * 1000);
       }
       answer.events += 1;
+      let retry;
       try {
-        await deliver(runtime, app, event);
+        const result = await deliver(runtime, app, event);
+        if (result?._retry) retry = { seconds: Number(result.retryOptions?.retryAfter ?? 0), reason: result.retryOptions?.retryReason ?? 'retry asked' };
       } catch (error) {
         // Forge retries a failed event; the app's checkpoints make that safe.
         answer.consumerErrors.push(error.message);
         if (answer.consumerErrors.length > 20) throw new Error(`The consumer failed 20 times: ${answer.consumerErrors.at(-1)}`);
-        queue.pending.push(event);
+        retry = { seconds: 0, reason: error.message };
+      }
+      if (retry) {
+        const retryCount = (event.retryContext?.retryCount ?? 0) + 1;
+        answer.retries = [...(answer.retries ?? []), retry.reason];
+        if (retryCount > MAX_RETRIES) throw new Error(`Forge would drop the event after ${MAX_RETRIES} retries: ${retry.reason}`);
+        queue.pending.push({ ...event, delayInSeconds: retry.seconds, retryContext: { retryCount } });
       }
     }
     answer.execution = latestExecution(assets, importId);
@@ -137,7 +154,7 @@ async function call(runtime, app, name, payload) {
 async function deliver(runtime, app, event) {
   const consumer = handlerOf(app, ASSETS_MODULE.functions.consumer.handler);
   return runtime.invoke({ kind: 'consumer', functionKey: ASSETS_MODULE.functions.consumer.key }, () =>
-    consumer({ ...event, eventId: randomUUID(), retryContext: { retryCount: 0 } }, { principal: null }));
+    consumer({ ...event, eventId: randomUUID(), retryContext: event.retryContext ?? { retryCount: 0 } }, { principal: null }));
 }
 
 function handlerOf(app, exportName) {

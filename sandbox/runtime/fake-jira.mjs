@@ -246,6 +246,7 @@ function json(status, value) {
   return { status, headers: { 'content-type': 'application/json' }, body: JSON.stringify(value) };
 }
 
+// No content: no body at all, as Jira and Assets answer a 204.
 function empty(status) {
-  return { status, headers: {}, body: '' };
+  return { status, headers: {}, body: null };
 }

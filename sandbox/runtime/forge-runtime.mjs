@@ -188,11 +188,11 @@ export class ForgeRuntime {
         return json(400, { code: 'INVALID_REQUEST', message: 'The request body is not JSON' });
       }
       const answer = this.kvs.handle(urlPath, request);
-      return answer.body === undefined ? new Response(null, { status: answer.status }) : json(answer.status, answer.body);
+      return answer.body === undefined ? response(answer.status) : json(answer.status, answer.body);
     }
     if (context?.type === 'fpp' && context.remote === 'jira') {
       const res = await this.jira({ method: init.method ?? 'GET', path: urlPath, headers: init.headers ?? {}, body, asUser: context.provider === 'user' });
-      return new Response(res.body ?? '', { status: res.status, headers: res.headers ?? { 'content-type': 'application/json' } });
+      return response(res.status, res.body, res.headers ?? { 'content-type': 'application/json' });
     }
     if (context?.remote === 'stargate' && urlPath === '/graphql' && body?.includes('createWebTriggerUrl')) {
       const key = JSON.parse(body).variables?.input?.triggerKey;
@@ -205,14 +205,14 @@ export class ForgeRuntime {
       if (refusal) return refusal;
       this.pushedJobs.add(push.jobId);
       this.onQueuePush({ path: urlPath, body: push });
-      return new Response('{}', { status: 201 });
+      return response(201, '{}');
     }
     // @forge/events JobProgress.cancel(): 204, or 404 for a job never pushed (JobDoesNotExistError).
     if (urlPath.startsWith('/webhook/queue/cancel/')) {
       const { jobId } = body ? JSON.parse(body) : {};
       if (!this.pushedJobs.has(jobId)) return json(404, { message: `No job ${jobId}` });
       this.cancelledJobs.add(jobId);
-      return new Response(null, { status: 204 });
+      return response(204);
     }
     return json(404, { code: 'NOT_FOUND', message: `The local Forge runtime does not serve ${urlPath}` });
   }
@@ -251,5 +251,15 @@ export class ForgeRuntime {
 }
 
 function json(status, value) {
-  return new Response(JSON.stringify(value), { status, headers: { 'content-type': 'application/json' } });
+  return response(status, JSON.stringify(value), { 'content-type': 'application/json' });
+}
+
+// A 101, 103, 204, 205 or 304 has no body (https://fetch.spec.whatwg.org/#null-body-status):
+// Node's Response refuses one with a body, even '', and Forge's fetch answers
+// such a status with `body === null`. Every Response of this runtime is built here.
+const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
+
+/** A fetch Response as Forge's would be: no body for a null-body status, '' for none otherwise. */
+function response(status, body, headers) {
+  return new Response(NULL_BODY_STATUSES.has(status) ? null : body ?? '', { status, headers });
 }

@@ -1,8 +1,8 @@
 //! The membership index an import keeps in storage: member id -> the
 //! groups it is a direct member of (`import:{importId}:mo:{00..ff}`) and
 //! group id -> what is kept of the group (`import:{importId}:grp:{00..ff}`),
-//! each in 256 shards by the first byte of the id, so no value nears
-//! Forge's 240 KiB and a step reads all of it in a few key queries. A
+//! each in 256 shards by the first byte of the id's SHA-256, so no value
+//! nears Forge's 240 KiB and a step reads all of it in a few key queries. A
 //! step works on it in memory and writes back only the shards it changed.
 
 use crate::host::{Host, HostError, KeyQuery};
@@ -10,12 +10,13 @@ use crate::layout;
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, BTreeSet};
 
-/// The shard of an id: its first byte as hex digits (object ids are
-/// GUIDs), or a byte sum for anything else.
+/// The shard of an id: the first byte of its SHA-256. Not the id's own
+/// first byte: Entra's object ids are random, but ids made in sequence
+/// (a scaled test tenant, a migration) share their first bytes and would
+/// all land in one shard, past Forge's 240 KiB value limit.
 pub fn shard_of(id: &str) -> u8 {
-    id.get(..2)
-        .and_then(|h| u8::from_str_radix(h, 16).ok())
-        .unwrap_or_else(|| id.bytes().fold(0u8, |a, b| a.wrapping_add(b)))
+    use sha2::{Digest, Sha256};
+    Sha256::digest(id.as_bytes())[0]
 }
 
 /// The index of one import, in memory.
@@ -216,5 +217,34 @@ impl MembershipIndex {
             calls += 1;
         }
         Ok(calls)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Ids that share their first bytes (sequential or prefixed ids, as a
+    /// provisioning script or a scaled test tenant makes them) must still
+    /// spread over the shards: one shard holding them all would pass
+    /// Forge's 240 KiB value limit at about a thousand users.
+    #[test]
+    fn ids_with_a_common_prefix_spread_over_the_shards() {
+        let mut per_shard = [0u32; 256];
+        for i in 0..10_000u32 {
+            per_shard[usize::from(shard_of(&format!("5ca1e000-0000-4000-8000-{i:012x}")))] += 1;
+        }
+        let fullest = per_shard.iter().max().copied().unwrap_or_default();
+        assert!(
+            fullest < 80,
+            "the fullest shard holds {fullest} of 10,000 ids"
+        );
+        assert!(per_shard.iter().all(|&n| n > 0), "every shard is used");
+    }
+
+    #[test]
+    fn a_shard_is_stable_for_an_id() {
+        let id = "87d349ed-44d7-43e1-9a83-5f2406dee5bd";
+        assert_eq!(shard_of(id), shard_of(id));
     }
 }
