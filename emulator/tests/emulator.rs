@@ -1,107 +1,17 @@
 //! In-process behaviour tests through `Emulator::handle`.
 
+mod common;
+
+use common::{graph, graph_h, send, token, token_with, Reply, SCOPE};
 use entra_emulator::{Emulator, Faults, RefuseFault, RequestKind, ThrottleFault, UnavailableFault};
-use http::{HeaderMap, Request};
 use serde_json::{json, Value};
 
-const SCOPE: &str = "https://graph.microsoft.com/.default";
 const SHANE: &str = "shane.o'neil@contoso.example";
 const GLOBAL_ADMIN: &str = "isaiah.langer@contoso.example";
 const HELPDESK_ADMIN: &str = "lynne.robbins@contoso.example";
 const ROLE_GROUP_MEMBER: &str = "priya.nair@contoso.example";
 const SYNCED_USER: &str = "joni.sherman@contoso.example";
 const STRONG: &str = "Tr0ub4dor&3x!";
-
-struct Reply {
-    status: u16,
-    headers: HeaderMap,
-    body: Value,
-}
-
-async fn send(
-    emu: &Emulator,
-    method: &str,
-    uri: &str,
-    headers: &[(&str, &str)],
-    body: Vec<u8>,
-) -> Reply {
-    let mut builder = Request::builder()
-        .method(method)
-        .uri(uri)
-        .header("host", "emulator.test");
-    for (k, v) in headers {
-        builder = builder.header(*k, *v);
-    }
-    let response = emu.handle(builder.body(body).unwrap()).await;
-    let status = response.status().as_u16();
-    let headers = response.headers().clone();
-    let body = serde_json::from_slice(response.body()).unwrap_or(Value::Null);
-    Reply {
-        status,
-        headers,
-        body,
-    }
-}
-
-fn form(fields: &[(&str, &str)]) -> Vec<u8> {
-    let mut s = form_urlencoded::Serializer::new(String::new());
-    for (k, v) in fields {
-        s.append_pair(k, v);
-    }
-    s.finish().into_bytes()
-}
-
-async fn token_with(emu: &Emulator, tenant: &str, fields: &[(&str, &str)]) -> Reply {
-    send(
-        emu,
-        "POST",
-        &format!("/{tenant}/oauth2/v2.0/token"),
-        &[("content-type", "application/x-www-form-urlencoded")],
-        form(fields),
-    )
-    .await
-}
-
-async fn token(emu: &Emulator) -> String {
-    let c = emu.credentials();
-    let r = token_with(
-        emu,
-        &c.tenant_id,
-        &[
-            ("grant_type", "client_credentials"),
-            ("client_id", &c.client_id),
-            ("client_secret", &c.client_secret),
-            ("scope", SCOPE),
-        ],
-    )
-    .await;
-    assert_eq!(r.status, 200, "{}", r.body);
-    r.body["access_token"].as_str().unwrap().to_string()
-}
-
-async fn graph(emu: &Emulator, tok: &str, method: &str, path: &str, body: Option<Value>) -> Reply {
-    graph_h(emu, tok, method, path, body, &[]).await
-}
-
-async fn graph_h(
-    emu: &Emulator,
-    tok: &str,
-    method: &str,
-    path: &str,
-    body: Option<Value>,
-    extra: &[(&str, &str)],
-) -> Reply {
-    let auth = format!("Bearer {tok}");
-    let mut headers = vec![
-        ("authorization", auth.as_str()),
-        ("content-type", "application/json"),
-    ];
-    headers.extend_from_slice(extra);
-    let bytes = body
-        .map(|b| serde_json::to_vec(&b).unwrap())
-        .unwrap_or_default();
-    send(emu, method, &format!("/v1.0{path}"), &headers, bytes).await
-}
 
 fn enc(s: &str) -> String {
     percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()

@@ -7,92 +7,13 @@
 
 use std::time::Duration;
 
+mod common;
+
+use common::{control, graph, token};
 use entra_emulator::{BudgetFault, Emulator, Faults};
-use http::Request;
 use serde_json::{json, Value};
 
-const SCOPE: &str = "https://graph.microsoft.com/.default";
 const ADELE: &str = "adele.vance@contoso.example";
-
-struct Reply {
-    status: u16,
-    retry_after: Option<String>,
-    body: Value,
-}
-
-async fn send(
-    emu: &Emulator,
-    method: &str,
-    uri: &str,
-    headers: &[(&str, &str)],
-    body: Vec<u8>,
-) -> Reply {
-    let mut builder = Request::builder()
-        .method(method)
-        .uri(uri)
-        .header("host", "emulator.test");
-    for (k, v) in headers {
-        builder = builder.header(*k, *v);
-    }
-    let response = emu.handle(builder.body(body).unwrap()).await;
-    Reply {
-        status: response.status().as_u16(),
-        retry_after: response
-            .headers()
-            .get("retry-after")
-            .map(|v| v.to_str().unwrap().to_string()),
-        body: serde_json::from_slice(response.body()).unwrap_or(Value::Null),
-    }
-}
-
-async fn token(emu: &Emulator) -> String {
-    let c = emu.credentials();
-    let form = form_urlencoded::Serializer::new(String::new())
-        .append_pair("grant_type", "client_credentials")
-        .append_pair("client_id", &c.client_id)
-        .append_pair("client_secret", &c.client_secret)
-        .append_pair("scope", SCOPE)
-        .finish();
-    let r = send(
-        emu,
-        "POST",
-        &format!("/{}/oauth2/v2.0/token", c.tenant_id),
-        &[("content-type", "application/x-www-form-urlencoded")],
-        form.into_bytes(),
-    )
-    .await;
-    assert_eq!(r.status, 200, "{}", r.body);
-    r.body["access_token"].as_str().unwrap().to_string()
-}
-
-async fn graph(emu: &Emulator, tok: &str, method: &str, path: &str, body: Option<Value>) -> Reply {
-    let auth = format!("Bearer {tok}");
-    let bytes = body
-        .map(|b| serde_json::to_vec(&b).unwrap())
-        .unwrap_or_default();
-    send(
-        emu,
-        method,
-        &format!("/v1.0{path}"),
-        &[
-            ("authorization", &auth),
-            ("content-type", "application/json"),
-        ],
-        bytes,
-    )
-    .await
-}
-
-async fn control(emu: &Emulator, method: &str, path: &str, body: Value) -> Reply {
-    send(
-        emu,
-        method,
-        &format!("/_emulator/{path}"),
-        &[("content-type", "application/json")],
-        serde_json::to_vec(&body).unwrap(),
-    )
-    .await
-}
 
 fn batch_of_reads(n: usize) -> Value {
     let requests: Vec<Value> = (0..n)
@@ -196,7 +117,7 @@ async fn the_budget_serves_n_requests_per_second_across_the_tenant_and_names_the
     let r = graph(&emu, &tok, "GET", &format!("/users/{ADELE}"), None).await;
     assert_eq!(r.status, 429, "{}", r.body);
     assert_eq!(r.body["error"]["code"], "TooManyRequests");
-    assert_eq!(r.retry_after.as_deref(), Some("1"));
+    assert_eq!(r.retry_after(), Some("1"));
 
     // Once the second has passed the budget serves again, N at most.
     emu.advance_time(1_000);
