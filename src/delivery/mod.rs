@@ -9,7 +9,7 @@ pub mod reveal;
 pub mod store;
 
 pub use recipients::{secret_for_response, viewers_for, RecipientAccounts};
-pub use reveal::{reveal, RevealError};
+pub use reveal::{is_pending_for, reveal, RevealError};
 pub use store::{
     purge_expired, purge_expired_at_most, store, DeliveryError, DeliveryReceipt, DeliveryRequest,
 };

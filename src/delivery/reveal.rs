@@ -135,6 +135,26 @@ pub async fn reveal<H: Host>(
     Ok(Secret::new(entry.value))
 }
 
+/// Whether credential `id` still waits for its reveal and `account_id` is
+/// one of the people allowed to reveal it: for pages that offer the
+/// reveal, so they show the one-time id only to its recipient. Reads the
+/// entry and hands nothing of its value out; changes nothing and audits
+/// nothing (the reveal itself checks again and is audited). An expired or
+/// unreadable entry counts as not pending. Errors: secret storage failed.
+pub async fn is_pending_for<H: Host>(
+    host: &H,
+    id: &str,
+    account_id: &str,
+) -> Result<bool, HostError> {
+    let Some(text) = host.secret_get(&secret_key(id)).await? else {
+        return Ok(false);
+    };
+    let Ok(entry) = serde_json::from_str::<Entry>(&text) else {
+        return Ok(false);
+    };
+    Ok(host.now_ms() < entry.expires_at_ms && entry.viewers.iter().any(|v| v == account_id))
+}
+
 async fn forget_pending<H: Host>(host: &H, id: &str, expires_at_ms: u64) {
     let key = crate::layout::credential_expiry_key(expires_at_ms, id);
     if let Err(e) = host.kvs_delete(&key).await {

@@ -4,12 +4,13 @@
 use super::issue::{self, Surface};
 use super::{internal, ResolverContext, ResolverError};
 use crate::audit::{self, AuditAction, AuditFilter, AuditRecord, AuditResult};
+use crate::delivery;
 use crate::host::Host;
 use serde_json::{json, Value};
 
 /// `portal.load`.
 pub async fn load(context: &ResolverContext, host: &impl Host) -> Result<Value, ResolverError> {
-    issue::require_account(context)?;
+    let viewer = issue::require_account(context)?;
     let issue_key = issue::issue_key(context, Surface::Portal)?;
     // Asked as the caller: only people who can see the request in the
     // portal get past this line.
@@ -28,13 +29,23 @@ pub async fn load(context: &ResolverContext, host: &impl Host) -> Result<Value, 
         .iter()
         .filter_map(|r| plain_words(r).map(|text| json!({ "text": text, "atMs": r.at_ms })))
         .collect();
-    // The newest credential issued for this request, if the caller may
-    // reveal it (the reveal itself checks again and happens only once).
-    let credential = records
-        .iter()
-        .find_map(|r| r.credential.as_ref())
-        .map(|c| json!({ "id": c.delivery_id, "kind": c.kind, "expiresAtMs": c.expires_at_ms }))
-        .unwrap_or(Value::Null);
+    // The newest credential issued for this request, only for a person
+    // allowed to reveal it: everyone else who can see the request (other
+    // participants, agents) sees what was done but not the one-time id.
+    // The reveal itself checks again and happens only once.
+    let credential = match records.iter().find_map(|r| r.credential.as_ref()) {
+        Some(c) => {
+            let pending = delivery::is_pending_for(host, &c.delivery_id, viewer)
+                .await
+                .map_err(|e| internal(host, &e.to_string()))?;
+            if pending {
+                json!({ "id": c.delivery_id, "kind": c.kind, "expiresAtMs": c.expires_at_ms })
+            } else {
+                Value::Null
+            }
+        }
+        None => Value::Null,
+    };
     Ok(json!({
         "issueKey": issue_key,
         "summary": request["requestFieldValues"]

@@ -185,6 +185,13 @@ test('the portal panel tells the manager what was done and reveals the password 
   assert.ok(view.value.changes.some((c) => c.text === 'Resetting the password: done.'), JSON.stringify(view.value.changes));
   const id = view.value.credential.id;
   assert.ok(id);
+  // Someone else who can see the request (a participant, an agent) sees
+  // what was done, but not the credential's delivery id.
+  const participant = await asPortal('customer-lee', 'portal.load');
+  assert.equal(participant.ok, true, JSON.stringify(participant));
+  assert.ok(participant.value.changes.some((c) => c.text === 'Resetting the password: done.'));
+  assert.equal(participant.value.credential, null, 'the delivery id goes only to its recipient');
+  assert.ok(!JSON.stringify(participant).includes(id));
   const stranger = await asPortal('customer-lee', 'secret.reveal', { credentialId: id });
   assert.equal(stranger.ok, false);
   const shown = await asPortal('customer-debra', 'secret.reveal', { credentialId: id });
