@@ -40,7 +40,10 @@ export class FakeJira {
     if (method === 'GET' && url.pathname === '/rest/api/3/mypermissions') {
       const asked = (url.searchParams.get('permissions') ?? '').split(',').filter(Boolean);
       const isAdmin = asUser && this.admins.has(this.currentAccountId);
-      const permissions = Object.fromEntries(asked.map((key) => [key, { key, havePermission: key === 'ADMINISTER' ? isAdmin : false }]));
+      // JSM's agents may edit the site's requests; customers may not.
+      const isAgent = Boolean(asUser && url.searchParams.has('issueKey') && this.jsm?.person(this.currentAccountId)?.roles.includes('agent'));
+      const have = (key) => (key === 'ADMINISTER' ? isAdmin : key === 'EDIT_ISSUES' ? isAgent : false);
+      const permissions = Object.fromEntries(asked.map((key) => [key, { key, havePermission: have(key) }]));
       return json(200, { permissions });
     }
     if (this.jsm) {
