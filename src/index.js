@@ -67,15 +67,19 @@ export async function appUpgraded() {
   return result.trapped ? trapError(result.correlationId) : result.value;
 }
 
-// Queue consumer of bulk jobs. The core answers `retry` when Entra throttles;
-// Forge's way to say "redeliver later" is returning an InvocationError.
-export async function jobConsumer(event) {
-  const result = await callCore(() => core.handleJobEvent(event, forgeHost()));
+// A queue consumer's answer to Forge. The core answers `retry` when Entra
+// throttles; Forge's way to say "redeliver later" is returning an InvocationError.
+function queueAnswer(result) {
   if (result.trapped) return trapError(result.correlationId);
   if (result.value?.status === 'retry') {
     return new InvocationError({ retryAfter: result.value.retryAfterSeconds, retryReason: InvocationErrorCode.FUNCTION_UPSTREAM_RATE_LIMITED });
   }
   return result.value;
+}
+
+// Queue consumer of bulk jobs.
+export async function jobConsumer(event) {
+  return queueAnswer(await callCore(() => core.handleJobEvent(event, forgeHost())));
 }
 
 // JSM Assets import (jiraServiceManagement:assetsImportType). Assets shows a
@@ -99,14 +103,9 @@ export async function assetsImportStatus(payload) {
   return result.trapped ? { status: 'NOT_CONFIGURED' } : result.value;
 }
 
-// Queue consumer of Assets import steps; `retry` means "redeliver later", as for jobConsumer.
+// Queue consumer of Assets import steps.
 export async function assetsImportConsumer(event) {
-  const result = await callCore(() => core.handleAssetsImportEvent(event, forgeHost()));
-  if (result.trapped) return trapError(result.correlationId);
-  if (result.value?.status === 'retry') {
-    return new InvocationError({ retryAfter: result.value.retryAfterSeconds, retryReason: InvocationErrorCode.FUNCTION_UPSTREAM_RATE_LIMITED });
-  }
-  return result.value;
+  return queueAnswer(await callCore(() => core.handleAssetsImportEvent(event, forgeHost())));
 }
 
 export async function assetsImportSchedule() {
