@@ -83,8 +83,14 @@ test('npm run bench (tiny) writes results.json with every key issue 19 names, co
   assert.ok(r.bulk.roundTripsPerHire > 0);
   assert.equal(typeof r.coldStart.medianMs, 'number');
   assert.ok(count(r.wasm.rawBytes) && count(r.wasm.gzipBytes) && r.wasm.gzipBytes < r.wasm.rawBytes);
-  assert.ok('graphRequestsPer1000Users' in r.assetsImport);
-  assert.equal(r.assetsImport.graphRequestsPer1000Users, null);
-  assert.match(r.assetsImport.note, /Assets import/);
+  // The Assets import, with the size it ran at (tiny: 200 users, 30 groups).
+  assert.deepEqual([r.assetsImport.inputs.users, r.assetsImport.inputs.groups], [200, 30]);
+  assert.equal(r.assetsImport.tenant.users, 200);
+  assert.equal(r.assetsImport.first.status, 'DONE', JSON.stringify(r.assetsImport.first));
+  assert.ok(count(r.assetsImport.first.graphRequests) && r.assetsImport.first.graphRequests >= 1);
+  assert.equal(r.assetsImport.graphRequestsPer1000Users, r.assetsImport.first.graphRequestsPer1000Users);
+  assert.equal(r.assetsImport.graphRequestsPer1000Users, Number((r.assetsImport.first.graphRequests * 1000 / 200).toFixed(1)));
+  assert.ok(r.assetsImport.first.records >= 200, 'every user imported');
+  assert.ok(count(r.assetsImport.incremental.graphRequests) && r.assetsImport.incremental.usersChanged >= 1);
   assert.match(r.run.command, /^node bench\/run\.mjs/);
 });
