@@ -1,11 +1,14 @@
 // `npm test`: everything, from a fresh clone. Installs what it needs first
 // (scripts/setup.mjs), then: format, lints, native tests, the wasm build and
 // Forge bundle, Forge's linter offline, and Node tests of the bundled app.
-import { readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { ROOT, run, step } from './lib/run.mjs';
 import { setup } from './setup.mjs';
 import { build } from './build.mjs';
+import { scanRun } from '../tests/node/support/run-leak-scan.mjs';
 
 const started = Date.now();
 setup();
@@ -32,7 +35,23 @@ step('node tests (bundled app under a local Forge runtime)');
 const nodeTests = readdirSync(path.join(ROOT, 'tests', 'node'))
   .filter((name) => name.endsWith('.test.mjs'))
   .map((name) => path.join('tests', 'node', name));
-run('node', ['--test', '--test-concurrency=1', ...nodeTests]);
+// Every credential sent to or received from Entra during the run is
+// recorded, and the whole run's output (each test's and every log line of
+// the app) is scanned for it afterwards: a hit fails the run.
+const leakDir = mkdtempSync(path.join(tmpdir(), 'entra-connect-leak-'));
+const tap = path.join(leakDir, 'node-tests.tap');
+run('node', [
+  '--test', '--test-concurrency=1',
+  `--import=${pathToFileURL(path.join(ROOT, 'tests', 'node', 'support', 'leak-recorder.mjs'))}`,
+  '--test-reporter=spec', '--test-reporter-destination=stdout',
+  '--test-reporter=tap', `--test-reporter-destination=${tap}`,
+  ...nodeTests,
+], { env: { ENTRA_LEAK_RECORD: leakDir } });
+const leaks = scanRun(leakDir, readFileSync(tap, 'utf8'));
+if (leaks.hits.length) {
+  throw new Error(`leak scan: a credential is in the run's output:\n${leaks.hits.map((h) => `  ${h.line}`).join('\n')}`);
+}
+console.log(`leak scan: ${leaks.credentials} credentials recorded, none in the run's output`);
 
 step('browser tests (the sandbox page in headless Chromium)');
 setup({ browser: true });
