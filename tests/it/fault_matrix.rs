@@ -255,6 +255,8 @@ struct UseCase {
     call: Value,
     /// Users the call adds to the tenant.
     adds_users: usize,
+    /// The call gives the person a credential (a password or a pass).
+    issues_credential: bool,
     end_state: fn(&Emulator) -> Result<(), String>,
 }
 
@@ -340,6 +342,7 @@ fn use_case(name: &str) -> UseCase {
                 "givenName": "Fault", "surname": "Matrix", "employeeId": "F0001",
                 "department": "Sales", "manager": ALEX, "groups": ["Engineering"]}}),
             adds_users: 1,
+            issues_credential: true,
             end_state: |e| {
                 let users: Vec<Value> = e.tenant_summary()["users"]
                     .as_array()
@@ -357,6 +360,7 @@ fn use_case(name: &str) -> UseCase {
         "offboard" => UseCase {
             call: json!({"route": "user.offboard", "issueKey": "ITSM-1", "data": {"user": ADELE}}),
             adds_users: 0,
+            issues_credential: false,
             end_state: |e| {
                 let id = user_id(e, ADELE);
                 check(
@@ -371,6 +375,7 @@ fn use_case(name: &str) -> UseCase {
             call: json!({"route": "user.transfer", "issueKey": "ITSM-1", "data": {
                 "user": ADELE, "department": "Engineering", "jobTitle": "Engineer", "manager": MEGAN}}),
             adds_users: 0,
+            issues_credential: false,
             end_state: |e| {
                 let u = e.user(ADELE).unwrap();
                 check(u["department"] == "Engineering", "department")?;
@@ -381,6 +386,7 @@ fn use_case(name: &str) -> UseCase {
         "resetPassword" => UseCase {
             call: json!({"route": "user.resetPassword", "issueKey": "ITSM-1", "data": {"user": ADELE}}),
             adds_users: 0,
+            issues_credential: true,
             // The password is checked against the one awaiting its reveal.
             end_state: |_| Ok(()),
         },
@@ -388,6 +394,7 @@ fn use_case(name: &str) -> UseCase {
             call: json!({"route": "user.resetMfa", "issueKey": "ITSM-1", "data": {
                 "user": ALEX, "issueTemporaryAccessPass": true}}),
             adds_users: 0,
+            issues_credential: true,
             end_state: |e| {
                 check(methods(e, ALEX, "fido2Methods").is_empty(), "no FIDO2 key")?;
                 check(
@@ -404,6 +411,7 @@ fn use_case(name: &str) -> UseCase {
             call: json!({"route": "user.createTemporaryAccessPass", "issueKey": "ITSM-1", "data": {
                 "user": ADELE, "lifetimeInMinutes": 60}}),
             adds_users: 0,
+            issues_credential: true,
             end_state: |e| {
                 check(
                     methods(e, ADELE, "temporaryAccessPassMethods").len() == 1,
@@ -415,6 +423,7 @@ fn use_case(name: &str) -> UseCase {
             call: json!({"route": "group.addMember", "issueKey": "ITSM-1", "data": {
                 "user": ADELE, "group": "Engineering"}}),
             adds_users: 0,
+            issues_credential: false,
             end_state: |e| {
                 check(
                     member(e, "Engineering", &user_id(e, ADELE)),
@@ -426,6 +435,7 @@ fn use_case(name: &str) -> UseCase {
             call: json!({"route": "group.removeMember", "issueKey": "ITSM-1", "data": {
                 "user": ADELE, "group": "Sales Team"}}),
             adds_users: 0,
+            issues_credential: false,
             end_state: |e| {
                 check(
                     !member(e, "Sales Team", &user_id(e, ADELE)),
@@ -559,7 +569,7 @@ fn cell(case: &str, fault: Fault) {
             }
         }
         let last = if done_first {
-            first.unwrap()
+            first.clone().unwrap()
         } else {
             // The requester resends the same call once Entra is back.
             app.host.advance(60_000);
@@ -575,6 +585,24 @@ fn cell(case: &str, fault: Fault) {
             again
         };
         assert_eq!(last["error"], Value::Null, "{label}");
+        if uc.issues_credential {
+            // The person has a way in that someone can reveal, or the answer
+            // says nobody has one: never a complete answer over an account
+            // whose only password died with a lost answer.
+            let issued = [first.as_ref(), Some(&last)]
+                .into_iter()
+                .flatten()
+                .any(|answer| answer["result"]["credentialId"].is_string());
+            let pending = last["result"]["remainder"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .any(|r| r["kind"] == "credentialPending");
+            assert!(
+                issued || pending,
+                "{label}: no credential issued and none said to be pending: {last}"
+            );
+        }
         if let Some(upn) = last["result"]["user"]["userPrincipalName"].as_str() {
             if last["result"]["credential"]["kind"] == "temporaryPassword" {
                 // The password the requester will reveal is the one Entra holds.
