@@ -29,6 +29,7 @@ use crate::support::{
 };
 use entra_connect::audit::{self, AuditFilter};
 use entra_connect::http::{HttpRequest, HttpResponse, Transport, TransportError};
+use entra_connect::jobs::consume::{handle_event, EventResult};
 use entra_connect::service_api::{handle, WEB_TRIGGER_BUDGET_MS};
 use entra_emulator::{AimedEffect, AimedFault, Emulator, Faults, ThrottleFault, UnavailableFault};
 use serde_json::{json, Value};
@@ -83,6 +84,25 @@ impl App {
         }
     }
 
+    /// One delivery of a queue `event` to the jobs consumer, over a network
+    /// with `cut`; `None` when the consumer was stopped.
+    async fn consume(&self, event: &Value, cut: Cut) -> Option<EventResult> {
+        let transport = Net {
+            inner: InProcessTransport(self.emulator.clone()),
+            host: &self.host,
+            cut,
+            writes: Cell::new(0),
+        };
+        let mut delivery = pin!(handle_event(event, &self.host, &transport));
+        match delivery
+            .as_mut()
+            .poll(&mut Context::from_waker(Waker::noop()))
+        {
+            Poll::Ready(result) => Some(result),
+            Poll::Pending => None,
+        }
+    }
+
     fn users(&self) -> usize {
         self.emulator.tenant_summary()["users"]
             .as_array()
@@ -110,9 +130,9 @@ enum Cut {
     /// second from its deadline and Entra answers 503 with a 5 s
     /// `Retry-After` from then on: the rest cannot be waited for.
     DeadlineAfterFirstWrite,
-    /// The first write reaches Entra and is carried out; then Forge stops
+    /// The Nth write reaches Entra and is carried out; then Forge stops
     /// the invocation at its time limit: no answer, no record stage.
-    KillAfterFirstWrite,
+    KillAfterWrite(u32),
 }
 
 /// The in-process transport, ended early as its [`Cut`] says.
@@ -145,23 +165,23 @@ impl Transport for Net<'_> {
         let response = self.inner.send(request).await;
         if write {
             self.writes.set(self.writes.get() + 1);
-            if self.writes.get() == 1 {
-                match self.cut {
-                    Cut::None => {}
-                    Cut::DeadlineAfterFirstWrite => {
-                        self.host.advance(WEB_TRIGGER_BUDGET_MS - 1_000);
-                        self.inner.0.set_faults(Faults {
-                            unavailable: Some(UnavailableFault {
-                                count: 10_000,
-                                retry_after_seconds: Some(5.0),
-                                method: None,
-                                path_prefix: None,
-                            }),
-                            ..Faults::default()
-                        });
-                    }
-                    Cut::KillAfterFirstWrite => std::future::pending::<()>().await,
+            match self.cut {
+                Cut::DeadlineAfterFirstWrite if self.writes.get() == 1 => {
+                    self.host.advance(WEB_TRIGGER_BUDGET_MS - 1_000);
+                    self.inner.0.set_faults(Faults {
+                        unavailable: Some(UnavailableFault {
+                            count: 10_000,
+                            retry_after_seconds: Some(5.0),
+                            method: None,
+                            path_prefix: None,
+                        }),
+                        ..Faults::default()
+                    });
                 }
+                Cut::KillAfterWrite(n) if self.writes.get() == n => {
+                    std::future::pending::<()>().await
+                }
+                _ => {}
             }
         }
         response
@@ -242,7 +262,7 @@ impl Fault {
     fn cut(self) -> Cut {
         match self {
             Fault::Deadline => Cut::DeadlineAfterFirstWrite,
-            Fault::Killed => Cut::KillAfterFirstWrite,
+            Fault::Killed => Cut::KillAfterWrite(1),
             _ => Cut::None,
         }
     }
@@ -513,6 +533,30 @@ fn revealable(app: &App, body: &Value) -> Option<String> {
         .and_then(|entry| entry["value"].as_str().map(str::to_string))
 }
 
+/// The fault did happen (replication delay only touches new objects, and
+/// a deadline cut only shows in plans of two writes or more).
+fn assert_fault_seen(app: &App, fault: Fault, label: &str) {
+    let statuses: Vec<u16> = app
+        .emulator
+        .request_log()
+        .iter()
+        .map(|l| l.status)
+        .collect();
+    let evidence = match fault {
+        Fault::Storm429 => Some(429),
+        Fault::Burst503 => Some(503),
+        Fault::DroppedAfterWrite => Some(entra_emulator::DROPPED_STATUS),
+        Fault::TokenExpiry => Some(401),
+        Fault::Replication30s | Fault::Deadline | Fault::Killed => None,
+    };
+    if let Some(status) = evidence {
+        assert!(
+            statuses.contains(&status),
+            "{label}: no {status} seen: {statuses:?}"
+        );
+    }
+}
+
 /// One cell: `case` under `fault`.
 fn cell(case: &str, fault: Fault) {
     crate::support::run(async {
@@ -525,27 +569,7 @@ fn cell(case: &str, fault: Fault) {
         app.emulator.set_faults(fault.faults());
         let first = app.invoke(&call, fault.cut()).await;
         app.emulator.set_faults(Faults::default());
-        // The fault did happen (replication delay only touches new objects,
-        // and a deadline cut only shows in plans of two writes or more).
-        let statuses: Vec<u16> = app
-            .emulator
-            .request_log()
-            .iter()
-            .map(|l| l.status)
-            .collect();
-        let evidence = match fault {
-            Fault::Storm429 => Some(429),
-            Fault::Burst503 => Some(503),
-            Fault::DroppedAfterWrite => Some(entra_emulator::DROPPED_STATUS),
-            Fault::TokenExpiry => Some(401),
-            Fault::Replication30s | Fault::Deadline | Fault::Killed => None,
-        };
-        if let Some(status) = evidence {
-            assert!(
-                statuses.contains(&status),
-                "{label}: no {status} seen: {statuses:?}"
-            );
-        }
+        assert_fault_seen(&app, fault, &label);
         if fault == Fault::Killed {
             assert!(first.is_none(), "{label}: the invocation was stopped");
         }
@@ -663,4 +687,132 @@ matrix! {
     tap => "tap",
     add_member => "addMember",
     remove_member => "removeMember",
+}
+
+// ---- bulk: jobs.submit and the queue consumer ----
+
+const HIRES: usize = 6;
+
+fn bulk_hires() -> Vec<Value> {
+    (0..HIRES)
+        .map(|i| {
+            json!({"route": "user.create", "issueKey": "ITSM-1", "data": {
+                "givenName": "Bulk", "surname": format!("Fault{i}"),
+                "employeeId": format!("BF{i:03}"), "department": "Sales", "groups": ["Engineering"]}})
+        })
+        .collect()
+}
+
+/// Submits a job of [`HIRES`] hires, delivers its event under `fault`
+/// (a killed consumer stops after its fourth write, mid-chunk), then
+/// redelivers as Forge does until the consumer finishes; then every item
+/// has an outcome (0 lost), every hire one account (0 duplicates) in its
+/// group, and every outcome names its audit record, which has every step.
+fn bulk_cell(fault: Fault) {
+    crate::support::run(async {
+        let label = format!("bulk x {fault:?}");
+        let app = App::new().await;
+        let before = app.users();
+        let submitted = app
+            .invoke(
+                &json!({"route": "jobs.submit", "data": {"calls": bulk_hires()}}),
+                Cut::None,
+            )
+            .await
+            .unwrap();
+        assert_eq!(submitted["result"]["items"], HIRES, "{submitted}");
+        let job_id = submitted["result"]["jobId"].as_str().unwrap().to_string();
+        let events: Vec<Value> = app
+            .host
+            .inner
+            .queue_pushes()
+            .into_iter()
+            .flat_map(|(_, events)| events)
+            .collect();
+        assert_eq!(events.len(), 1, "one chunk");
+        let cut = match fault {
+            Fault::Killed => Cut::KillAfterWrite(4),
+            Fault::Deadline => Cut::DeadlineAfterFirstWrite,
+            _ => Cut::None,
+        };
+        app.emulator.set_faults(fault.faults());
+        let mut result = app.consume(&events[0], cut).await;
+        app.emulator.set_faults(Faults::default());
+        assert_fault_seen(&app, fault, &label);
+        if fault == Fault::Killed {
+            assert!(result.is_none(), "{label}: the consumer was stopped");
+        }
+        let mut deliveries = 1;
+        loop {
+            match &result {
+                Some(EventResult::Finished { .. }) => break,
+                Some(EventResult::Retry {
+                    retry_after_seconds,
+                    ..
+                }) => app.host.advance(retry_after_seconds * 1000),
+                None => {}
+                Some(other) => panic!("{label}: {other:?}"),
+            }
+            deliveries += 1;
+            assert!(deliveries <= 5, "{label}: still not finished: {result:?}");
+            result = app.consume(&events[0], Cut::None).await;
+        }
+        let status = app
+            .invoke(
+                &json!({"route": "job.status", "data": {"jobId": job_id}}),
+                Cut::None,
+            )
+            .await
+            .unwrap();
+        let result = &status["result"];
+        assert_eq!(result["complete"], true, "{label}: {status}");
+        assert_eq!(result["counts"]["done"], HIRES, "{label}: 0 lost: {status}");
+        assert_eq!(app.users(), before + HIRES, "{label}: 0 duplicates");
+        let records = app.audit_records().await;
+        for (i, outcome) in result["outcomes"].as_array().unwrap().iter().enumerate() {
+            let id = outcome["userId"].as_str().unwrap();
+            assert!(
+                member(&app.emulator, "Engineering", id),
+                "{label}: hire {i}"
+            );
+            let audit_id = outcome["auditId"].as_str().unwrap();
+            let record = records
+                .iter()
+                .find(|r| r.id == audit_id || audit::store::record_key(r) == audit_id)
+                .unwrap_or_else(|| panic!("{label}: audit record of hire {i}"));
+            assert_eq!(record.steps.len(), 2, "{label}: every step of hire {i}");
+        }
+    });
+}
+
+mod bulk {
+    use super::{bulk_cell, Fault};
+    #[test]
+    fn storm_429() {
+        bulk_cell(Fault::Storm429)
+    }
+    #[test]
+    fn burst_503() {
+        bulk_cell(Fault::Burst503)
+    }
+    #[test]
+    fn dropped_after_write() {
+        bulk_cell(Fault::DroppedAfterWrite)
+    }
+    #[test]
+    fn token_expiry() {
+        bulk_cell(Fault::TokenExpiry)
+    }
+    #[test]
+    fn replication_30s() {
+        bulk_cell(Fault::Replication30s)
+    }
+    #[test]
+    fn deadline() {
+        bulk_cell(Fault::Deadline)
+    }
+    #[test]
+    fn killed() {
+        bulk_cell(Fault::Killed)
+    }
 }
