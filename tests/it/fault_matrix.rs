@@ -223,6 +223,8 @@ enum Fault {
     Deadline,
     /// The invocation is killed at its time limit after its first write.
     Killed,
+    /// The same after its second write (plans of one write finish).
+    KilledLater,
 }
 
 fn aimed_at_each_write_method(effect: AimedEffect) -> Vec<AimedFault> {
@@ -271,7 +273,7 @@ impl Fault {
                 replication_delay_ms: 30_000,
                 ..Faults::default()
             },
-            Fault::Deadline | Fault::Killed => Faults::default(),
+            Fault::Deadline | Fault::Killed | Fault::KilledLater => Faults::default(),
         }
     }
 
@@ -279,6 +281,7 @@ impl Fault {
         match self {
             Fault::Deadline => Cut::DeadlineAfterFirstWrite,
             Fault::Killed => Cut::KillAfterWrite(1),
+            Fault::KilledLater => Cut::KillAfterWrite(2),
             _ => Cut::None,
         }
     }
@@ -563,7 +566,7 @@ fn assert_fault_seen(app: &App, fault: Fault, label: &str) {
         Fault::Burst503 => Some(503),
         Fault::DroppedAfterWrite => Some(entra_emulator::DROPPED_STATUS),
         Fault::TokenExpiry => Some(401),
-        Fault::Replication30s | Fault::Deadline | Fault::Killed => None,
+        Fault::Replication30s | Fault::Deadline | Fault::Killed | Fault::KilledLater => None,
     };
     if let Some(status) = evidence {
         assert!(
@@ -621,6 +624,20 @@ fn cell(case: &str, fault: Fault) {
                 all_succeeded(&again),
                 "{label}: the resend completes: {again}"
             );
+            if let Some(first) = &first {
+                // What the resend did is what the first answer named as left.
+                let left: Vec<String> = steps(first)
+                    .into_iter()
+                    .filter(|(_, s)| s != "done" && s != "noChange")
+                    .map(|(k, _)| k)
+                    .collect();
+                for (key, status) in steps(&again) {
+                    assert!(
+                        status != "done" || left.contains(&key),
+                        "{label}: {key} done again though the first answer had it done: {first}\n{again}"
+                    );
+                }
+            }
             assert_audited(&app, &again, &label).await;
             again
         };
@@ -689,6 +706,8 @@ macro_rules! matrix {
                 fn deadline() { cell($name, Fault::Deadline) }
                 #[test]
                 fn killed() { cell($name, Fault::Killed) }
+                #[test]
+                fn killed_after_second_write() { cell($name, Fault::KilledLater) }
             }
         )*
     };
