@@ -7,7 +7,7 @@ use serde_json::Value;
 use crate::clock;
 use crate::control;
 use crate::errors::GraphError;
-use crate::faults::FaultState;
+use crate::faults::{AimedEffect, FaultState};
 use crate::graph::{self, Call, Reply};
 use crate::log::{loggable_body, LoggedRequest, RequestKind, RequestLog};
 use crate::odata::QueryParams;
@@ -274,6 +274,16 @@ fn token_request(
     ))
 }
 
+/// Moves the emulator's clock to the `exp` of the bearer token in
+/// `headers`, so that token has just expired (an aimed token expiry).
+fn expire_bearer(state: &mut State, headers: &HeaderMap) {
+    if let Ok(claims) = authenticate(state, headers) {
+        let expiry_ms = claims.exp.saturating_mul(1000);
+        let now_ms = state.clock.now_ms();
+        state.clock.advance(expiry_ms.saturating_sub(now_ms));
+    }
+}
+
 fn authenticate(state: &State, headers: &HeaderMap) -> Result<Claims, GraphError> {
     let bearer = header(headers, "authorization")
         .and_then(|h| {
@@ -319,6 +329,15 @@ fn graph_request(
         state.log.push(entry);
         return Outcome::Drop;
     }
+    let aimed = state.faults.take_aimed_http(parts.method.as_str(), path);
+    match aimed {
+        Some(AimedEffect::DropBefore) => {
+            state.log.push(entry);
+            return Outcome::Drop;
+        }
+        Some(AimedEffect::ExpireToken) => expire_bearer(state, &parts.headers),
+        _ => {}
+    }
     let reply = match authenticate(state, &parts.headers) {
         Err(e) => error_reply(&e, now_ms, ids),
         Ok(claims) => {
@@ -348,6 +367,11 @@ fn graph_request(
             }
         }
     };
+    if aimed == Some(AimedEffect::DropAfter) {
+        // Carried out, but the caller never hears of it.
+        state.log.push(entry);
+        return Outcome::Drop;
+    }
     entry.status = reply.status;
     state.log.push(entry);
     Outcome::Respond(response(

@@ -34,6 +34,66 @@ pub struct Faults {
     /// counts, the envelope does not); requests over it get 429 with the
     /// whole seconds until the budget has room again as `Retry-After`.
     pub budget: Option<BudgetFault>,
+    /// Faults aimed at one request of a plan (the Nth write, the request
+    /// between two batches) instead of the next N requests.
+    pub aimed: Vec<AimedFault>,
+}
+
+/// A fault aimed at the `nth` Graph request matching `method` and
+/// `path_prefix`, counting from 1. Drops and token expiry hit HTTP requests
+/// (a `$batch` envelope is one request, its path `/v1.0/$batch`); a 503
+/// burst hits each Graph call, `$batch` items included, as Graph answers
+/// each item of a batch on its own
+/// (<https://learn.microsoft.com/graph/json-batching>).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AimedFault {
+    /// Which matching request it hits (1 = the first); counts down as
+    /// matching requests pass.
+    pub nth: u32,
+    /// Only requests with this method (case-insensitive) count, if set.
+    #[serde(default)]
+    pub method: Option<String>,
+    /// Only requests whose path (`/v1.0/...`) starts with this count, if set.
+    #[serde(default)]
+    pub path_prefix: Option<String>,
+    /// What happens to that request.
+    pub effect: AimedEffect,
+}
+
+/// What an [`AimedFault`] does to the request it hits.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum AimedEffect {
+    /// The connection drops before Entra reads the request: nothing changes.
+    DropBefore,
+    /// Entra carries the request out (every item of a `$batch`), then the
+    /// connection drops: the caller never learns that it happened.
+    DropAfter,
+    /// The hit request and the `count - 1` matching ones after it get 503
+    /// (<https://learn.microsoft.com/graph/errors>: "Service Unavailable",
+    /// with `Retry-After` when given).
+    #[serde(rename_all = "camelCase")]
+    Unavailable {
+        /// Requests in the burst (at least 1).
+        count: u32,
+        /// `Retry-After` seconds, if sent.
+        #[serde(default)]
+        retry_after_seconds: Option<f64>,
+    },
+    /// Entra's clock reaches the `exp` of the access token the request
+    /// carries just before serving it: the token has expired between this
+    /// request and the one before
+    /// (<https://learn.microsoft.com/entra/identity-platform/access-tokens#token-lifetime>),
+    /// and Graph answers 401 `InvalidAuthenticationToken`.
+    ExpireToken,
+}
+
+impl AimedEffect {
+    /// Drops and token expiry are about the HTTP request, a 503 about each call.
+    fn per_http_request(&self) -> bool {
+        !matches!(self, AimedEffect::Unavailable { .. })
+    }
 }
 
 /// A throttle budget over the whole tenant, as Entra's identity service
@@ -173,6 +233,57 @@ impl FaultState {
         let wait_ms = frees_at.saturating_sub(now_ms).max(1);
         // Graph's Retry-After is whole seconds: round the wait up.
         Some(wait_ms.div_ceil(1000).to_string())
+    }
+
+    /// The aimed fault that hits this HTTP request (drops, token expiry).
+    pub fn take_aimed_http(&mut self, method: &str, path: &str) -> Option<AimedEffect> {
+        self.take_aimed(method, path, true)
+    }
+
+    /// `Some(retry_after)` when an aimed 503 burst hits this Graph call.
+    pub fn take_aimed_unavailable(&mut self, method: &str, path: &str) -> Option<Option<String>> {
+        match self.take_aimed(method, path, false)? {
+            AimedEffect::Unavailable {
+                retry_after_seconds,
+                ..
+            } => Some(retry_after_seconds.map(retry_after_text)),
+            _ => None,
+        }
+    }
+
+    /// Counts this request against every matching aimed fault of its kind
+    /// and fires the first whose turn it is; a fired fault is used up (a
+    /// 503 burst once its count is).
+    fn take_aimed(&mut self, method: &str, path: &str, http: bool) -> Option<AimedEffect> {
+        let mut fired = None;
+        self.faults.aimed.retain_mut(|fault| {
+            if fault.effect.per_http_request() != http
+                || !matches(
+                    fault.method.as_deref(),
+                    fault.path_prefix.as_deref(),
+                    method,
+                    path,
+                )
+            {
+                return true;
+            }
+            if fault.nth > 1 {
+                fault.nth -= 1;
+                return true;
+            }
+            if fired.is_some() {
+                return true;
+            }
+            fired = Some(fault.effect.clone());
+            match &mut fault.effect {
+                AimedEffect::Unavailable { count, .. } if *count > 1 => {
+                    *count -= 1;
+                    true
+                }
+                _ => false,
+            }
+        });
+        fired
     }
 
     /// Consumes one dropped-connection slot if any remain.

@@ -112,6 +112,9 @@ pub(crate) fn injected_fault(faults: &mut FaultState, call: &Call) -> Option<Gra
     if let Some(retry_after) = faults.take_unavailable(call.method.as_str(), &call.path) {
         return Some(GraphError::Unavailable { retry_after });
     }
+    if let Some(retry_after) = faults.take_aimed_unavailable(call.method.as_str(), &call.path) {
+        return Some(GraphError::Unavailable { retry_after });
+    }
     faults
         .take_refusal(call.method.as_str(), &call.path)
         .map(|r| GraphError::Injected {

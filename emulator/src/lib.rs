@@ -36,7 +36,9 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use serde_json::Value;
 
 pub use dispatch::{DROPPED_HEADER, DROPPED_STATUS};
-pub use faults::{BudgetFault, Faults, RefuseFault, ThrottleFault, UnavailableFault};
+pub use faults::{
+    AimedEffect, AimedFault, BudgetFault, Faults, RefuseFault, ThrottleFault, UnavailableFault,
+};
 pub use log::{LoggedRequest, RequestKind};
 pub use seed::SeedError;
 

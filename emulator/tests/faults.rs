@@ -10,7 +10,7 @@ use std::time::Duration;
 mod common;
 
 use common::{control, graph, token};
-use entra_emulator::{BudgetFault, Emulator, Faults};
+use entra_emulator::{AimedEffect, AimedFault, BudgetFault, Emulator, Faults};
 use serde_json::{json, Value};
 
 const ADELE: &str = "adele.vance@contoso.example";
@@ -223,4 +223,119 @@ async fn groups_added_through_the_control_endpoint_behave_as_seeded_ones() {
 
     emu.reset();
     assert!(emu.find_group_by_name("Bench Group 01").is_none());
+}
+
+fn aimed(nth: u32, method: &str, path_prefix: &str, effect: AimedEffect) -> Faults {
+    Faults {
+        aimed: vec![AimedFault {
+            nth,
+            method: Some(method.into()),
+            path_prefix: Some(path_prefix.into()),
+            effect,
+        }],
+        ..Faults::default()
+    }
+}
+
+/// A 503 burst aimed at the second write of a plan, a `$batch` item
+/// included: Graph answers "503 Service Unavailable", with `Retry-After`
+/// when it can say when to come back
+/// (<https://learn.microsoft.com/graph/errors>), and answers each item of a
+/// batch on its own (<https://learn.microsoft.com/graph/json-batching>).
+#[tokio::test(flavor = "current_thread")]
+async fn an_aimed_503_burst_hits_the_nth_matching_call_batch_items_included() {
+    let emu = Emulator::demo();
+    let tok = token(&emu).await;
+    emu.set_faults(aimed(
+        2,
+        "PATCH",
+        "/v1.0/users",
+        AimedEffect::Unavailable {
+            count: 2,
+            retry_after_seconds: Some(3.0),
+        },
+    ));
+    let patch = || Some(json!({"jobTitle": "Buyer"}));
+    let first = graph(&emu, &tok, "PATCH", &format!("/users/{ADELE}"), patch()).await;
+    assert_eq!(first.status, 204, "the first matching call passes");
+    // Reads do not match the filter and do not count.
+    let read = graph(&emu, &tok, "GET", &format!("/users/{ADELE}"), None).await;
+    assert_eq!(read.status, 200);
+    let second = graph(&emu, &tok, "PATCH", &format!("/users/{ADELE}"), patch()).await;
+    assert_eq!(second.status, 503);
+    assert_eq!(second.retry_after(), Some("3"));
+    let batch = graph(
+        &emu,
+        &tok,
+        "POST",
+        "/$batch",
+        Some(json!({"requests": [
+            {"id": "1", "method": "PATCH", "url": format!("/users/{ADELE}"),
+             "headers": {"content-type": "application/json"}, "body": {"jobTitle": "Buyer"}}
+        ]})),
+    )
+    .await;
+    assert_eq!(batch.status, 200);
+    assert_eq!(batch.body["responses"][0]["status"], 503, "{}", batch.body);
+    let after = graph(&emu, &tok, "PATCH", &format!("/users/{ADELE}"), patch()).await;
+    assert_eq!(after.status, 204, "the burst is over");
+    assert!(emu.faults().aimed.is_empty(), "a spent fault is gone");
+}
+
+/// A connection that drops after Entra carried the request out: the caller
+/// cannot tell whether the write happened, which is why Microsoft asks
+/// clients to handle network failures and to make retried writes safe
+/// (<https://learn.microsoft.com/graph/best-practices-concept#handling-expected-errors>).
+/// A drop before Entra reads the request changes nothing.
+#[tokio::test(flavor = "current_thread")]
+async fn an_aimed_drop_loses_the_answer_before_or_after_the_write() {
+    let emu = Emulator::demo();
+    let tok = token(&emu).await;
+    emu.set_faults(aimed(1, "PATCH", "/v1.0/users", AimedEffect::DropBefore));
+    let before = graph(
+        &emu,
+        &tok,
+        "PATCH",
+        &format!("/users/{ADELE}"),
+        Some(json!({"jobTitle": "Never"})),
+    )
+    .await;
+    assert_eq!(before.status, entra_emulator::DROPPED_STATUS);
+    assert_ne!(emu.user(ADELE).unwrap()["jobTitle"], "Never");
+
+    emu.set_faults(aimed(1, "PATCH", "/v1.0/users", AimedEffect::DropAfter));
+    let after = graph(
+        &emu,
+        &tok,
+        "PATCH",
+        &format!("/users/{ADELE}"),
+        Some(json!({"jobTitle": "Applied"})),
+    )
+    .await;
+    assert_eq!(after.status, entra_emulator::DROPPED_STATUS);
+    assert_eq!(
+        emu.user(ADELE).unwrap()["jobTitle"],
+        "Applied",
+        "the write happened though its answer was lost"
+    );
+}
+
+/// An access token lives until its `exp` claim, and a request carrying it
+/// after that gets 401 `InvalidAuthenticationToken`
+/// (<https://learn.microsoft.com/entra/identity-platform/access-tokens#token-lifetime>);
+/// the aimed fault makes that moment fall exactly between two requests of a
+/// plan, and a newly issued token works again.
+#[tokio::test(flavor = "current_thread")]
+async fn an_aimed_token_expiry_falls_between_two_requests() {
+    let emu = Emulator::demo();
+    let tok = token(&emu).await;
+    emu.set_faults(aimed(2, "GET", "/v1.0/users", AimedEffect::ExpireToken));
+    let first = graph(&emu, &tok, "GET", &format!("/users/{ADELE}"), None).await;
+    assert_eq!(first.status, 200);
+    let second = graph(&emu, &tok, "GET", &format!("/users/{ADELE}"), None).await;
+    assert_eq!(second.status, 401, "{}", second.body);
+    assert_eq!(second.body["error"]["code"], "InvalidAuthenticationToken");
+    let fresh = token(&emu).await;
+    let third = graph(&emu, &fresh, "GET", &format!("/users/{ADELE}"), None).await;
+    assert_eq!(third.status, 200);
 }

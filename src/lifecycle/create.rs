@@ -489,11 +489,15 @@ pub async fn create<T: Transport, H: Host>(
             match client.send(&change.request, deadline).await {
                 Ok(r) => break r.json("user")?,
                 Err(ClientError::Graph(g)) if g.is_conflict_on("userPrincipalName") => {
+                    // Entra just said the name is taken: a 404 reading its
+                    // holder is an account still replicating (e.g. this
+                    // hire's own, from an attempt moments ago), not absence.
                     let holder = user_read(
                         &UserRef::Upn(new_user.user_principal_name.clone()),
                         PROBE_SELECT,
                         Some(PROBE_EXPAND),
-                    );
+                    )
+                    .just_created();
                     let holder = read_result(
                         &UserRef::Upn(new_user.user_principal_name.clone()),
                         client.send(&holder, deadline).await,

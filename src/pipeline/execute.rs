@@ -87,7 +87,14 @@ pub async fn change<H: Host, T: Transport>(
         }
         RouteRequest::Create(create) => {
             let WithRules { request, rules } = *create;
-            let done = lifecycle::create(client, &rules, &request, mode, d).await?;
+            let mut done = lifecycle::create(client, &rules, &request, mode, d).await?;
+            let activates_later = request.credential == lifecycle::FirstCredential::OnHireDate;
+            if done.already_existed && mode == RunMode::Execute && !activates_later {
+                if let Some(user) = &done.outcome.user {
+                    let pending = first_credential_pending(ctx.host, &user.id).await;
+                    done.outcome.remainder.extend(pending);
+                }
+            }
             (done.outcome, done.credential)
         }
         RouteRequest::ResetPassword(u) => {
@@ -211,6 +218,31 @@ async fn user_groups<H: Host, T: Transport>(
         .get_all(request, 20, ctx.deadline)
         .await
         .map_err(|e| ApiError::Operation(e.into()))
+}
+
+/// A resumed onboarding issues no credential, so the account's only
+/// password may be the one an earlier attempt set and never handed over
+/// (its invocation was stopped, or its answer lost, after `POST /users`).
+/// When the audit trail holds no credential issued to the account through
+/// the app, that is said as a remainder instead of answering "done" over
+/// an account nobody can sign in to. An unreadable trail says so too.
+async fn first_credential_pending<H: Host>(host: &H, user_id: &str) -> Option<Remainder> {
+    let filter = crate::audit::AuditFilter {
+        target: Some(user_id.to_string()),
+        limit: Some(200),
+        ..Default::default()
+    };
+    let why = match crate::audit::store::query(host, &filter).await {
+        Ok(records) if records.iter().any(|r| r.credential.is_some()) => return None,
+        Ok(_) => "no first credential was issued to it through the app".to_string(),
+        Err(e) => format!(
+            "the audit trail could not be read ({e}) to tell whether it got a first credential"
+        ),
+    };
+    Some(Remainder::new(
+        RemainderKind::CredentialPending,
+        format!("The account already existed and {why}: an agent or the manager issues a Temporary Access Pass from the issue panel or the user.createTemporaryAccessPass route"),
+    ))
 }
 
 /// The groups a restored account left through the app, from the audit

@@ -32,11 +32,11 @@ use entra_emulator::Emulator;
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
 
-struct World {
-    h: Harness,
-    assets: FakeAssets,
-    delivered: usize,
-    limits: Limits,
+pub(crate) struct World {
+    pub(crate) h: Harness,
+    pub(crate) assets: FakeAssets,
+    pub(crate) delivered: usize,
+    pub(crate) limits: Limits,
 }
 
 /// The app connected to the emulator's tenant, as an admin does on the
@@ -58,7 +58,7 @@ async fn connected(host: MemoryHost, emu: &Emulator) -> MemoryHost {
     host
 }
 
-fn payload() -> Value {
+pub(crate) fn payload() -> Value {
     let mut p: Value =
         serde_json::from_str(include_str!("../fixtures/assets/startImport.context.json")).unwrap();
     p["importId"] = json!(IMPORT);
@@ -75,7 +75,7 @@ fn admin() -> ResolverContext {
 }
 
 impl World {
-    async fn new(emu: Emulator, config: Value) -> World {
+    pub(crate) async fn new(emu: Emulator, config: Value) -> World {
         let assets = FakeAssets::new();
         let mut h = Harness::on(emu);
         h.host.inner = connected(MemoryHost::new().with_jira(assets.responder()), &h.emu).await;
@@ -107,7 +107,7 @@ impl World {
         .await
     }
 
-    fn events(&self) -> Vec<Value> {
+    pub(crate) fn events(&self) -> Vec<Value> {
         self.h
             .host
             .inner
@@ -141,7 +141,7 @@ impl World {
         results
     }
 
-    async fn import(&mut self) -> Vec<StepResult> {
+    pub(crate) async fn import(&mut self) -> Vec<StepResult> {
         let started = functions::start_import(&payload(), &self.h.host).await;
         assert_eq!(started, json!({"result": "started"}));
         let results = self.deliver(2_000).await;
@@ -152,7 +152,7 @@ impl World {
         results
     }
 
-    async fn last(&self) -> state::LastRun {
+    pub(crate) async fn last(&self) -> state::LastRun {
         state::load_last(&self.h.host, IMPORT)
             .await
             .unwrap()
@@ -201,7 +201,7 @@ fn ids(values: &[Value]) -> BTreeSet<String> {
 
 /// Every user and group of the tenant is an object; managers and direct
 /// memberships are references to objects that exist.
-fn assert_mirrors_tenant(w: &World) {
+pub(crate) fn assert_mirrors_tenant(w: &World) {
     let (users, groups) = w.tenant();
     let user_objects = w.assets.objects("Entra User");
     let group_objects = w.assets.objects("Entra Group");
@@ -253,7 +253,7 @@ fn assert_mirrors_tenant(w: &World) {
     }
 }
 
-fn assert_no_duplicates(w: &World, execution: usize) {
+pub(crate) fn assert_no_duplicates(w: &World, execution: usize) {
     for selector in ["users", "groups"] {
         let records = w.assets.records(execution, selector);
         let unique = ids(&records);

@@ -68,6 +68,7 @@ mod support;
 
 mod core_errors;
 mod core_faults;
+mod fault_matrix;
 mod core_ops;
 mod core_secrets;
 mod graph_delta;
