@@ -1,28 +1,32 @@
-//! The fault matrix (issue 19, "Hardening"): every use case the Service API
-//! offers, under every fault Entra or Forge can throw at it, one test per
-//! cell so a failure names both. Each cell runs the call through the
-//! Service API (the pipeline, as a web trigger runs it) against the
-//! in-process demo tenant on virtual time, then:
+//! The fault matrix (issue 19, "Hardening"): each use case under each fault
+//! Entra or Forge can throw at it, one test per cell
+//! (`fault_matrix::<use case>::<fault>`), so a failure names both. The
+//! single calls run through the Service API (the pipeline, as a web
+//! trigger runs it) against the in-process demo tenant on virtual time,
+//! then:
 //!
-//! - either the first answer is complete and the tenant holds the intended
-//!   state, or the answer names exactly the steps left (each with a
-//!   non-success outcome) and a resend of the same call completes them;
-//! - no account is created twice (at most one new user, one pass);
-//! - every answer that ran has an audit record carrying every step's outcome.
+//! - either the first answer is complete and Entra holds the intended
+//!   state, or the answer names the steps left (each with a non-success
+//!   outcome) and a resend of the same call does exactly those;
+//! - no account is created twice, no second pass;
+//! - every answer that ran has an audit record carrying every step's
+//!   outcome; a credential the answer announces is the one Entra holds, and
+//!   a hire never ends without one unless the answer says so.
 //!
 //! The faults: a 429 storm (the per-second throttle,
 //! <https://learn.microsoft.com/graph/throttling>), a burst of 503s on the
 //! first write of each method (<https://learn.microsoft.com/graph/errors>),
 //! the connection dropped after Entra carried out the first write of each
-//! method, the access token expiring between two requests of the plan
+//! method, the access token expiring between two round trips
 //! (<https://learn.microsoft.com/entra/identity-platform/access-tokens#token-lifetime>),
 //! 30 s replication delay of new objects, the deadline running out mid-plan
-//! while Graph asks to come back later, and the invocation killed at the
-//! function's time limit right after its first write reached Entra (Forge
-//! stops a function at its limit: <https://developer.atlassian.com/platform/forge/platform-quotas-and-limits/>).
+//! while Graph asks to come back later, and the invocation stopped at the
+//! function's time limit right after its first (or second) write reached
+//! Entra (Forge stops a function at its limit:
+//! <https://developer.atlassian.com/platform/forge/platform-quotas-and-limits/>).
 //!
 //! Bulk jobs and the Assets import have their own cells at the end: the
-//! consumer is cut mid-chunk and the event redelivered.
+//! consumer is stopped mid-chunk or mid-step and the event redelivered.
 
 use crate::assets_import::{assert_mirrors_tenant, assert_no_duplicates, payload, World};
 use crate::support::{

@@ -41,6 +41,9 @@
 //!   progress, the Activity tab's days by outcome and slowest operations.
 //!
 //! Hardening:
+//! - `fault_matrix`: every use case under every fault (429 storm, 503
+//!   burst, dropped connection, token expiry, replication delay, the
+//!   deadline, a stopped invocation), one test per cell.
 //! - `fuzz_props`: the fuzz targets' invariants (`fuzz/src/checks.rs`) as
 //!   bounded property tests: no panic, every error names its field,
 //!   OData literals and paths escaped.
