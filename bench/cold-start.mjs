@@ -1,10 +1,12 @@
 // Cold start of the bundled handler and the first gate call after it, each
 // in fresh Node processes, and the first call timed apart: the local Forge
 // runtime's storage (SQLite, timed around every storage request the bundle
-// makes), the storage schema check a version's first invocation makes (the
-// same call with the schema record already current), and V8's lazy
-// compilation of wasm functions on first use (the same call in a process
-// with --no-wasm-lazy-compilation, which compiles the whole module while
+// makes), the storage schema check (as deployed, Forge's
+// avi:forge:installed:app event has recorded the schema version, so the
+// first call reads that record only; timed also without the event, when it
+// scans every old layout's keys first), V8's lazy compilation of wasm
+// functions on first use (the same call in a process with
+// --no-wasm-lazy-compilation, which compiles the whole module while
 // instantiating), and Node's first use of its fetch classes (the local
 // runtime answers the bundle's storage requests with `Response` objects,
 // whose first use loads Node's HTTP client): the same call with them touched
@@ -17,8 +19,10 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 // One fresh process: install the runtime, load the bundle (instantiates the
 // wasm), make one unauthenticated Service API call (the gate), then the same
-// call again, warm. `seed` is KVS rows to hold before the first call.
-const probe = (seed, touchFetch = false) => `
+// call again, warm. `seed` is KVS rows to hold before the first call;
+// `installEvent` runs the install lifecycle event's handler instead of
+// the calls, for the rows it leaves.
+const probe = (seed, touchFetch = false, installEvent = false) => `
   const { ForgeRuntime } = await import(${JSON.stringify(path.join(ROOT, 'sandbox/runtime/forge-runtime.mjs'))});
   const runtime = new ForgeRuntime().install();
   for (const [key, value] of ${JSON.stringify(seed)}) runtime.store.set(key, value);
@@ -29,6 +33,13 @@ const probe = (seed, touchFetch = false) => `
     try { return handle(urlPath, request); } finally { storageMs += performance.now() - s; ops.push(urlPath.replace('/api/v1/', '') + ' ' + (request?.key ?? '')); }
   };
   if (${touchFetch}) await new Response('{}', { headers: { 'content-type': 'application/json' } }).json();
+  if (${installEvent}) {
+    const app = ForgeRuntime.loadBundle(${JSON.stringify(path.join(ROOT, 'build/forge'))}, 'index');
+    console.log = () => {}; console.info = () => {};
+    await app.appUpgraded();
+    process.stdout.write(JSON.stringify({ rows: runtime.store.entries() }));
+    process.exit(0);
+  }
   const t0 = performance.now();
   const app = ForgeRuntime.loadBundle(${JSON.stringify(path.join(ROOT, 'build/forge'))}, 'index');
   const t1 = performance.now();
@@ -43,8 +54,8 @@ const probe = (seed, touchFetch = false) => `
   process.stdout.write(JSON.stringify({ load: t1 - t0, first: t2 - t1, second: t3 - t2, firstStorageMs, firstOps, rows }));
 `;
 
-function run(flags, seed = [], touchFetch = false) {
-  return JSON.parse(execFileSync(process.execPath, [...flags, '--input-type=module', '-e', probe(seed, touchFetch)], { encoding: 'utf8', maxBuffer: 1 << 24 }));
+function run(flags, seed = [], touchFetch = false, installEvent = false) {
+  return JSON.parse(execFileSync(process.execPath, [...flags, '--input-type=module', '-e', probe(seed, touchFetch, installEvent)], { encoding: 'utf8', maxBuffer: 1 << 24 }));
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -52,15 +63,14 @@ const round = (x, digits = 2) => Number(x.toFixed(digits));
 
 /** Medians over `runs` fresh processes of each variant. */
 export function coldStart({ runs = 15 } = {}) {
-  const fresh = Array.from({ length: runs }, () => run([]));
-  // What a first call stores (the schema record), held before the next first call.
-  const rows = fresh[0].rows;
-  const schemaCurrent = Array.from({ length: runs }, () => run([], rows));
-  const eager = Array.from({ length: runs }, () => run(['--no-wasm-lazy-compilation']));
-  const fetchWarm = Array.from({ length: runs }, () => run([], [], true));
-  const fetchAndSchema = Array.from({ length: runs }, () => run([], rows, true));
-  const fetchAndEager = Array.from({ length: runs }, () => run(['--no-wasm-lazy-compilation'], [], true));
-  const allWarm = Array.from({ length: runs }, () => run(['--no-wasm-lazy-compilation'], rows, true));
+  // What the install event stores (the schema record), held before every
+  // first call, as on a site where the app was installed.
+  const installed = run([], [], false, true).rows;
+  const fresh = Array.from({ length: runs }, () => run([], installed));
+  const noInstallEvent = Array.from({ length: runs }, () => run([]));
+  const eager = Array.from({ length: runs }, () => run(['--no-wasm-lazy-compilation'], installed));
+  const fetchWarm = Array.from({ length: runs }, () => run([], installed, true));
+  const allWarm = Array.from({ length: runs }, () => run(['--no-wasm-lazy-compilation'], installed, true));
   const m = (xs, f) => round(median(xs.map(f)));
   return {
     medianMs: m(fresh, (r) => r.load),
@@ -71,13 +81,15 @@ export function coldStart({ runs = 15 } = {}) {
       storageMs: m(fresh, (r) => r.firstStorageMs),
       storageRequests: fresh[0].firstOps.length,
       storageOps: fresh[0].firstOps,
-      withSchemaCurrentMs: m(schemaCurrent, (r) => r.first),
-      schemaCurrentStorageRequests: schemaCurrent[0].firstOps.length,
+      withoutInstallEventMs: m(noInstallEvent, (r) => r.first),
+      withoutInstallEventStorageRequests: noInstallEvent[0].firstOps.length,
       eagerCompilation: { loadMs: m(eager, (r) => r.load), firstCallMs: m(eager, (r) => r.first) },
       withFetchClassesLoadedMs: m(fetchWarm, (r) => r.first),
-      withFetchClassesAndSchemaCurrentMs: m(fetchAndSchema, (r) => r.first),
-      withFetchClassesAndEagerCompilationMs: m(fetchAndEager, (r) => r.first),
-      withAllThreeMs: m(allWarm, (r) => r.first),
+      withFetchClassesAndEagerCompilationMs: m(allWarm, (r) => r.first),
     },
   };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  process.stdout.write(`${JSON.stringify(coldStart({ runs: Number(process.argv[2] ?? 15) }), null, 2)}\n`);
 }

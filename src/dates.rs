@@ -16,9 +16,12 @@
 //!   unless the admin sets one), with [`NormalizedDate::note`] saying so.
 //!
 //! Anything else is a [`DateError`]. Parsing is `jiff`'s (Temporal's ISO 8601
-//! grammar); the IANA time zone database is the one bundled with `jiff`, so
+//! grammar); the IANA time zone database is the one `jiff` bundles, shipped
+//! deflated and inflated the first time a zone is looked up (`zones`), so
 //! the wasm build and native tests read the same zones and nothing is read
 //! from the file system. Imports nothing of this crate.
+
+mod zones;
 
 use jiff::civil::{DateTime, Time};
 use jiff::fmt::temporal::Pieces;
@@ -51,7 +54,7 @@ impl SiteZone {
         if name.is_empty() {
             return Ok(SiteZone::utc());
         }
-        let zone = TimeZone::get(name).map_err(|_| DateError {
+        let zone = zones::get(name).ok_or_else(|| DateError {
             message: "must be an IANA time zone name such as Europe/Berlin or UTC".to_string(),
         })?;
         Ok(SiteZone {

@@ -60,8 +60,9 @@ export async function pendingSweep() {
   return result.trapped ? trapError(result.correlationId) : result.value;
 }
 
-// Forge's avi:forge:upgraded:app lifecycle event: move data an older
-// version stored into the current layout.
+// Forge's avi:forge:upgraded:app and avi:forge:installed:app lifecycle
+// events: move data an older version stored into the current layout (on a
+// new install there is none, and the schema version is recorded).
 export async function appUpgraded() {
   const result = await callCore(() => core.handleAppUpgraded(forgeHost()));
   return result.trapped ? trapError(result.correlationId) : result.value;

@@ -2,16 +2,20 @@
 //! audit indexes and readable times. Dates people type are read by
 //! [`crate::dates`].
 
-use time::macros::format_description;
-use time::OffsetDateTime;
+use jiff::tz::TimeZone;
+use jiff::Timestamp;
 
 const MS_PER_DAY: u64 = 86_400_000;
 
-fn instant(ms: u64) -> OffsetDateTime {
-    // Any u64 of milliseconds fits i128 nanoseconds; beyond year 9999 the
-    // conversion fails and the epoch stands in rather than a panic.
-    OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
-        .unwrap_or(OffsetDateTime::UNIX_EPOCH)
+/// The UTC civil date-time of the instant. Beyond jiff's range (the end of
+/// year 9999) the epoch stands in rather than a panic.
+fn instant(ms: u64) -> jiff::civil::DateTime {
+    i64::try_from(ms)
+        .ok()
+        .and_then(|ms| Timestamp::from_millisecond(ms).ok())
+        .unwrap_or(Timestamp::UNIX_EPOCH)
+        .to_zoned_datetime(TimeZone::UTC)
+        .datetime()
 }
 
 /// Days since the epoch of the instant.
@@ -21,9 +25,7 @@ pub fn day_number(ms: u64) -> u64 {
 
 /// `YYYY-MM-DD` of the instant.
 pub fn date_of(ms: u64) -> String {
-    instant(ms)
-        .format(format_description!("[year]-[month]-[day]"))
-        .unwrap_or_default()
+    instant(ms).strftime("%Y-%m-%d").to_string()
 }
 
 /// `YYYY-MM-DD` of a day number.
@@ -33,11 +35,7 @@ pub fn date_of_day(day: u64) -> String {
 
 /// `YYYY-MM-DDTHH:MM:SSZ` of the instant.
 pub fn iso8601(ms: u64) -> String {
-    instant(ms)
-        .format(format_description!(
-            "[year]-[month]-[day]T[hour]:[minute]:[second]Z"
-        ))
-        .unwrap_or_default()
+    instant(ms).strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
 #[cfg(test)]
@@ -50,5 +48,7 @@ mod tests {
         assert_eq!(iso8601(1_767_225_600_000), "2026-01-01T00:00:00Z");
         assert_eq!(iso8601(951_782_400_000 + 3_723_000), "2000-02-29T01:02:03Z");
         assert_eq!(date_of_day(day_number(1_767_225_600_000) - 1), "2025-12-31");
+        // Past year 9999: the epoch, as before.
+        assert_eq!(iso8601(u64::MAX), "1970-01-01T00:00:00Z");
     }
 }

@@ -2,6 +2,8 @@
 //! `{given}.{surname}@contoso.com`: "Zoë O'Brien-Łukasiewicz" becomes
 //! `zoe.obrien-lukasiewicz@contoso.com`.
 
+mod translit;
+
 use crate::lifecycle::error::OpError;
 
 /// Entra's limit on the part of a UPN before `@`.
@@ -156,7 +158,7 @@ impl NamingTemplate {
 
 /// Transliterates to ASCII, lowercases and keeps only `a-z 0-9 . - _`.
 fn sanitize(text: &str) -> String {
-    deunicode::deunicode(text)
+    translit::transliterate(text)
         .to_ascii_lowercase()
         .chars()
         .filter(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '-' | '_'))
