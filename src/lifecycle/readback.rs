@@ -13,7 +13,7 @@
 //! (<https://learn.microsoft.com/en-us/graph/api/resources/licenseassignmentstate>).
 
 use crate::graph::resources::users;
-use crate::graph::{BatchItem, ClientError, Deadline, GraphClient};
+use crate::graph::{BatchItem, ClientError, Deadline, GraphClient, GraphRequest};
 use crate::host::Host;
 use crate::http::Transport;
 use crate::lifecycle::error::OpError;
@@ -81,25 +81,35 @@ pub async fn verify<T: Transport, H: Host>(
     }
 }
 
+/// The read-back's requests: the user's account state and licences, and
+/// their transitive groups (none when [`Expected::proven_by_writes`]). An
+/// operation may send them at the end of its changes' `$batch`
+/// ([`crate::lifecycle::exec::finish_then_read`]); [`verify`] then finds
+/// their answers kept and sends nothing.
+pub fn requests(expected: &Expected) -> Vec<GraphRequest> {
+    if expected.proven_by_writes() {
+        return Vec::new();
+    }
+    vec![
+        users::get_user(
+            &expected.user_id,
+            "id,accountEnabled,licenseAssignmentStates",
+            None,
+        ),
+        users::list_transitive_groups(&expected.user_id),
+    ]
+}
+
 async fn read<T: Transport, H: Host>(
     client: &GraphClient<'_, T, H>,
     expected: &Expected,
     deadline: Deadline,
 ) -> Result<Vec<Remainder>, OpError> {
-    let items = [
-        BatchItem::new(
-            "user",
-            users::get_user(
-                &expected.user_id,
-                "id,accountEnabled,licenseAssignmentStates",
-                None,
-            ),
-        ),
-        BatchItem::new(
-            "transitive",
-            users::list_transitive_groups(&expected.user_id),
-        ),
-    ];
+    let items: Vec<BatchItem> = requests(expected)
+        .into_iter()
+        .enumerate()
+        .map(|(i, r)| BatchItem::new(i.to_string(), r))
+        .collect();
     let mut results = client.execute(&items, deadline).await.into_iter();
     let missing = || ClientError::Decode {
         what: "$batch",

@@ -40,6 +40,12 @@ impl PageCall {
         }
     }
 
+    /// Who asks for this call, as the policy sees them (for a read a page
+    /// answers itself, after the same authorization).
+    pub(crate) fn request(&self) -> Result<RequestContext, ResolverError> {
+        Ok(self.requester.request_context(&self.to_operation_call()?))
+    }
+
     fn to_operation_call(&self) -> Result<OperationCall, ResolverError> {
         let issue_key = self
             .issue_key

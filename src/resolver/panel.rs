@@ -2,14 +2,24 @@
 //! about, and the quick actions an agent may run on it (plan first, then
 //! the real run, both through the operation pipeline).
 
-use super::admin_groups::{describe_ids, policy_ids, PolicyList};
+use super::admin_groups::{policy_ids, problems, PolicyList};
 use super::issue::{self, Surface};
 use super::page_call::PageRequester;
 use super::page_call::{self, dry_run_flag, PageCall, QuickAction};
-use super::users::{summary, UserKey};
+use super::page_call::{from_api_error, from_client_error, PAGE_BUDGET_MS};
 use super::{internal, ResolverContext, ResolverError};
+use crate::graph::model::{MANAGER_EXPAND, USER_VIEW_SELECT};
+use crate::graph::resources::users;
+use crate::graph::{BatchItem, ClientError};
 use crate::host::Host;
 use crate::http::Transport;
+use crate::lifecycle::resolve::{read_result, user_read};
+use crate::lifecycle::{OpError, UserRef};
+use crate::pipeline::authorize::authorize_call;
+use crate::pipeline::context::RouteContext;
+use crate::policy::groups::{group_facts_request, GroupFacts, GROUP_FACTS_SELECT};
+use crate::policy::{tenant_facts, Operation};
+use crate::route::Route;
 use serde_json::{json, Value};
 
 /// Reopening an issue within this time shows the stored view instead of
@@ -72,17 +82,15 @@ async fn fresh_view(
         view["notFound"] = json!("The reporter's email address is not visible to the app, so no Entra account can be matched.");
         return Ok(view);
     };
-    // What Jira knows may be the mail, an alias or the UPN: one lookup
-    // tries all three.
-    let found = summary(&UserKey::Address(email.clone()), who, host, transport).await?;
+    let found = account_of(email, who, host, transport).await?;
     match found {
-        Some(account) => {
+        Some((account, serviceable)) => {
             view["assetsObject"] = match account["user"]["id"].as_str() {
                 Some(id) => super::assets::object_of(host, id).await,
                 None => Value::Null,
             };
             view["account"] = account;
-            view["serviceableGroups"] = serviceable_groups(host, transport).await?;
+            view["serviceableGroups"] = serviceable;
         }
         None => {
             view["account"] = Value::Null;
@@ -122,25 +130,103 @@ async fn waiting_operation(host: &impl Host, issue_key: &str) -> Result<Value, R
     })
 }
 
-/// The groups agents may add the person to (configured and still
-/// serviceable), for the panel's "add to group" picker.
-async fn serviceable_groups(
+/// The reporter's account as the panel shows it (`{user, groups,
+/// protected}`, the shape of [`super::users::summary`]) and the groups
+/// agents may add them to (configured and serviceable), in one round trip:
+/// what Jira knows may be the UPN, the mail or an alias, so one `$batch`
+/// holds the lookup by all three (with the manager), the direct groups by
+/// the address read as a UPN, and the facts of any serviceable group the
+/// tenant facts cache ([`crate::policy::tenant_facts`]) does not hold. Only
+/// an address that is a mail or an alias, not the UPN, costs a second round
+/// trip (the groups by id). Authorized as the `user.get` route is, before
+/// anything is read; `None` when no account has the address.
+async fn account_of(
+    email: &str,
+    who: &PageRequester,
     host: &impl Host,
     transport: &impl Transport,
-) -> Result<Value, ResolverError> {
-    let config = crate::config::load(host)
+) -> Result<Option<(Value, Value)>, ResolverError> {
+    let call = PageCall::read(Route::UserGet, json!({ "user": email }), who.clone());
+    let request = call.request()?;
+    let ctx = RouteContext::load(host, transport, PAGE_BUDGET_MS)
         .await
-        .map_err(|e| internal(host, &e.to_string()))?;
-    let ids: Vec<String> = policy_ids(&config, PolicyList::ServiceableGroups)
-        .into_iter()
+        .map_err(|e| from_api_error(&e))?;
+    let client = ctx.graph().await.map_err(|e| from_api_error(&e))?;
+    let user = UserRef::Address(email.to_string());
+    let operation = Operation::on_user(Route::UserGet, user.clone());
+    authorize_call(&request, &operation, &client, &ctx)
+        .await
+        .map_err(|e| from_api_error(&e))?;
+    let configured = &ctx.config.policy.serviceable_groups;
+    let cached = tenant_facts::lookup(host, configured).await;
+    let mut items = vec![
+        BatchItem::new(
+            "user",
+            user_read(&user, USER_VIEW_SELECT, Some(MANAGER_EXPAND)),
+        ),
+        BatchItem::new(
+            "groups",
+            users::list_direct_groups(email, GROUP_FACTS_SELECT),
+        ),
+    ];
+    items.extend(
+        cached
+            .missing
+            .iter()
+            .enumerate()
+            .map(|(i, id)| BatchItem::new(format!("group{i}"), group_facts_request(id))),
+    );
+    let mut results = client.execute(&items, ctx.deadline).await.into_iter();
+    let missing = || ClientError::Decode {
+        what: "$batch",
+        reason: "missing item".into(),
+    };
+    let read = results.next().unwrap_or(Err(missing()));
+    let view = match read_result(&user, read) {
+        Ok(view) => view,
+        Err(OpError::NotFound { .. }) => return Ok(None),
+        Err(e) => return Err(op_error(e)),
+    };
+    let mut groups_read = results.next().unwrap_or(Err(missing()));
+    if matches!(&groups_read, Err(ClientError::Graph(g)) if g.is_not_found()) {
+        // The address is a mail or an alias, not the UPN.
+        groups_read = client
+            .send(
+                &users::list_direct_groups(&view.id, GROUP_FACTS_SELECT),
+                ctx.deadline,
+            )
+            .await;
+    }
+    let groups: Vec<Value> = client
+        .rest_of(groups_read, 20, ctx.deadline)
+        .await
+        .map_err(from_client_error)?;
+    // A listed group Graph no longer knows is left out of the picker.
+    let read_facts: Vec<GroupFacts> = results
+        .filter_map(|r| r.ok()?.json::<GroupFacts>("group").ok())
         .collect();
-    let (groups, _) = describe_ids(&ids, host, transport).await?;
-    let usable: Vec<Value> = groups
-        .into_iter()
-        .filter(|g| g.problems.is_empty())
+    tenant_facts::remember(host, &read_facts).await;
+    let config = &ctx.config;
+    let memberships = super::users::describe_memberships(&Value::Array(groups), config);
+    let protected_users = policy_ids(config, PolicyList::ProtectedUsers);
+    let in_protected_group = memberships.iter().any(|g| g["protected"] == json!(true));
+    let account = json!({
+        "user": view,
+        "groups": memberships,
+        "protected": protected_users.contains(&view.id.to_ascii_lowercase()) || in_protected_group,
+    });
+    let serviceable: Vec<Value> = cached
+        .fresh
+        .iter()
+        .chain(read_facts.iter())
+        .filter(|g| problems(g).is_empty())
         .map(|g| json!({ "id": g.id, "displayName": g.display_name }))
         .collect();
-    Ok(Value::Array(usable))
+    Ok(Some((account, Value::Array(serviceable))))
+}
+
+fn op_error(error: OpError) -> ResolverError {
+    from_api_error(&crate::pipeline::error::ApiError::Operation(error))
 }
 
 async fn cached(host: &impl Host, issue_key: &str) -> Result<Option<Value>, ResolverError> {

@@ -80,7 +80,9 @@ pub async fn summary(
     })))
 }
 
-fn describe_memberships(groups: &Value, config: &AppConfig) -> Vec<Value> {
+/// The user's groups as the pages show them: serviceable, protected and
+/// why not serviceable, from Graph's facts and the configuration.
+pub(crate) fn describe_memberships(groups: &Value, config: &AppConfig) -> Vec<Value> {
     let serviceable = policy_ids(config, PolicyList::ServiceableGroups);
     let protected = policy_ids(config, PolicyList::ProtectedGroups);
     groups

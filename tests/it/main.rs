@@ -126,3 +126,5 @@ mod honest_completion;
 mod assets_import;
 mod assets_mapping;
 mod fuzz_props;
+mod tenant_facts;
+mod offboard_floor;

@@ -118,6 +118,16 @@ impl Page {
             .count()
     }
 
+    /// Graph round trips Graph answered (a first request may meet a 401
+    /// while the token is fetched).
+    fn round_trips(&self) -> usize {
+        self.emu
+            .request_log()
+            .iter()
+            .filter(|l| l.kind == entra_emulator::RequestKind::Graph && l.status != 401)
+            .count()
+    }
+
     fn enabled(&self, upn: &str) -> bool {
         self.emu.user(upn).unwrap()["accountEnabled"] == json!(true)
     }
@@ -129,7 +139,19 @@ fn panel_shows_the_reporters_account_and_serves_a_reopen_from_cache() {
         let page = Page::new(AGENT, "adele.vance@contoso.example").await;
         let first = page.call("panel.load", json!({}), true).await;
         assert_eq!(first["ok"], true, "{first}");
+        // The reporter (by the address read as a UPN, and looked up by
+        // UPN, mail and alias), the manager, the groups and the serviceable
+        // groups' kinds the tenant facts cache lacks: one $batch.
+        assert_eq!(page.round_trips(), 1, "first load round trips");
         let view = &first["value"];
+        assert!(
+            view["serviceableGroups"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|g| g["displayName"] == "All Staff"),
+            "{view}"
+        );
         assert_eq!(
             view["account"]["user"]["userPrincipalName"],
             "adele.vance@contoso.example"
@@ -198,6 +220,16 @@ fn panel_finds_a_reporter_by_alias_or_guest_mail() {
             assert_eq!(answer["ok"], true, "{answer}");
             let user = &answer["value"]["account"]["user"];
             assert_eq!(user["userPrincipalName"], upn, "{email}: {answer}");
+            // Not the UPN: the groups by path miss, and are read by id.
+            assert_eq!(page.round_trips(), 2, "{email}");
+            assert!(
+                !answer["value"]["account"]["groups"]
+                    .as_array()
+                    .unwrap()
+                    .is_empty()
+                    || email.ends_with("northwind.example"),
+                "{answer}"
+            );
         }
     });
 }
