@@ -22,6 +22,7 @@
 //! | jobs newest first | KVS `jobs:newest:{999999999999999 - createdAtMs, 15 digits}:{id}` | prefix, newest first, for the admin page's Jobs tab (`jobs::recent`) |
 //! | inputs waiting for JSM approval | KVS `approval:{issueKey}:{route}:{operation}` (operation: 16 hex digits of the idempotency key's SHA-256, `-` without one) | key |
 //! | caches | KVS `ui:panel:{issueKey}`, `cache:tap-policy` | key |
+//! | tenant facts: the configured groups' kinds by id, each with its read time (`policy::tenant_facts`) | KVS `cache:group-facts` | key |
 //! | HMAC replay window | KVS `hmac-seen:{timestamp, 12 digits}:{sha256}` per used signature | key; prefix, oldest first, to prune |
 //! | app secrets | secrets `graph:client-secret`, `service-api:key-verifier`, `service-api:hmac-secret` | key |
 //! | scheduled steps (a joiner's activation, a leaver's offboarding, grace steps) | entity `scheduled-step`, key = `{userId}:{step}` | `by-due` (range `dueAtMs`, set only while the step waits or runs) for the scheduler; `by-person` (partition `userId`, range `createdAtMs`) for a person's steps; `by-finished` (range `finishedAtMs`, set once the step has ended) for the retention purge |
@@ -61,6 +62,8 @@ pub const SERVICE_KEY_SECRET: &str = "service-api:key-verifier";
 pub const HMAC_SECRET_KEY: &str = "service-api:hmac-secret";
 /// KVS key of the TAP policy cache.
 pub const TAP_POLICY_CACHE_KEY: &str = "cache:tap-policy";
+/// KVS key of the tenant facts cache: the configured groups' facts.
+pub const GROUP_FACTS_CACHE_KEY: &str = "cache:group-facts";
 
 /// True when Forge accepts `key`: 1 to [`MAX_KEY_CHARS`] characters, each
 /// a letter, digit, `:`, `.`, `_`, whitespace, `-` or `#`, and not only

@@ -166,7 +166,8 @@ pub fn group_facts_request(id: &ObjectId) -> GraphRequest {
     groups::get_group(id.as_str(), GROUP_FACTS_SELECT)
 }
 
-fn facts_result(
+/// One group read's answer as facts: a 404 is [`OpError::NotFound`].
+pub(crate) fn facts_of(
     id: &ObjectId,
     result: Result<crate::graph::GraphResponse, ClientError>,
 ) -> Result<GroupFacts, OpError> {
@@ -185,7 +186,7 @@ pub async fn classify_group<T: Transport, H: Host>(
     deadline: Deadline,
 ) -> Result<GroupClassification, OpError> {
     let result = client.send(&group_facts_request(id), deadline).await;
-    Ok(classify(&facts_result(id, result)?))
+    Ok(classify(&facts_of(id, result)?))
 }
 
 /// Reads and classifies several groups in one round trip (`$batch`).
@@ -205,14 +206,17 @@ pub async fn classify_groups<T: Transport, H: Host>(
     let results = client.execute(&items, deadline).await;
     ids.iter()
         .zip(results)
-        .map(|(id, result)| Ok(classify(&facts_result(id, result)?)))
+        .map(|(id, result)| Ok(classify(&facts_of(id, result)?)))
         .collect()
 }
 
 /// The run-time check for every group an operation changes: it must be on
-/// the admin's list, and Graph must still describe it as serviceable (a
-/// group can become role-assignable or synced after it was listed).
-/// Returns what Graph said of each group (names for the plan).
+/// the admin's list (read from the configuration every time), and Graph
+/// must describe it as serviceable (a group can become dynamic or synced
+/// after it was listed). What Graph says comes from the tenant facts cache
+/// ([`super::tenant_facts`], which argues why a stale entry is safe) or, for
+/// groups it does not hold, one `$batch`. Returns the classification of
+/// each group (names for the plan).
 pub async fn check_groups<T: Transport, H: Host>(
     client: &GraphClient<'_, T, H>,
     config: &PolicyConfig,
@@ -231,7 +235,12 @@ pub async fn check_groups<T: Transport, H: Host>(
         )
         .into());
     }
-    let classes = classify_groups(client, groups, deadline).await?;
+    let classes: Vec<GroupClassification> =
+        super::tenant_facts::group_facts(client, groups, deadline)
+            .await?
+            .iter()
+            .map(classify)
+            .collect();
     if let Some(bad) = classes.iter().find(|c| !c.can_be_serviceable()) {
         return Err(Refusal::new(RuleName::GroupKindNotServiceable, bad.explanation()).into());
     }

@@ -16,6 +16,7 @@ pub mod operation;
 pub mod protected;
 pub mod refusal;
 pub mod requester;
+pub mod tenant_facts;
 
 pub use authorize::{authorize, AllowedBy, ApprovalGate, Authorized};
 pub use groups::{classify, classify_group, GroupClassification, GroupFacts, GroupProblem};

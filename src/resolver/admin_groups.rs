@@ -103,6 +103,7 @@ pub async fn search(
         .get_all(request, 1, ctx.deadline)
         .await
         .map_err(from_client_error)?;
+    crate::policy::tenant_facts::remember(host, &found).await;
     let groups: Vec<GroupRow> = found.into_iter().map(|g| row(g, &ctx.config)).collect();
     Ok(json!({ "groups": groups }))
 }
@@ -139,6 +140,8 @@ pub async fn describe_ids(
             .get_all(request, 1, ctx.deadline)
             .await
             .map_err(from_client_error)?;
+        // Read live (the admin's check); what it read serves operations too.
+        crate::policy::tenant_facts::remember(host, &found).await;
         rows.extend(found.into_iter().map(|g| row(g, &ctx.config)));
     }
     let missing = ids

@@ -150,7 +150,7 @@ pub async fn handle(
         "secret.reveal" => reveal::reveal(context, host, payload).await,
         "hmacSecret.rotate" => admin(context, host, rotate_hmac_secret(host)).await,
         "config.get" => admin(context, host, settings::get(host)).await,
-        "config.save" => admin(context, host, settings::save(host, payload)).await,
+        "config.save" => admin(context, host, settings::save(host, transport, payload)).await,
         "connection.setClientSecret" => {
             admin(context, host, settings::set_client_secret(host, payload)).await
         }

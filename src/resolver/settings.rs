@@ -24,7 +24,11 @@ pub async fn get(host: &impl Host) -> Result<Value, ResolverError> {
     Ok(json!({ "config": config, "clientSecretSet": secret_set }))
 }
 
-pub async fn save(host: &impl Host, payload: &Value) -> Result<Value, ResolverError> {
+pub async fn save(
+    host: &impl Host,
+    transport: &impl Transport,
+    payload: &Value,
+) -> Result<Value, ResolverError> {
     let config = AppConfig::from_json(&payload["config"]).map_err(|e| ResolverError::Invalid {
         field: format!("config.{}", e.field),
         message: e.message,
@@ -33,7 +37,40 @@ pub async fn save(host: &impl Host, payload: &Value) -> Result<Value, ResolverEr
         .await
         .map_err(|e| store_error(host, e))?;
     host.log(LogLevel::Info, "configuration saved");
+    refresh_tenant_facts(host, transport).await;
     Ok(json!({ "config": config }))
+}
+
+/// Re-reads the serviceable groups' facts for the tenant facts cache: the
+/// list may have changed, and an admin who just fixed a group expects it to
+/// apply now. A failure (no connection yet, Graph down) leaves the cache
+/// empty, so the next operation reads live; the save stands either way.
+async fn refresh_tenant_facts(host: &impl Host, transport: &impl Transport) {
+    let refreshed = async {
+        let config = config::load(host).await.map_err(|e| e.to_string())?;
+        if config.policy.serviceable_groups.is_empty() || config.connection.is_none() {
+            return Err("no serviceable group or no connection".to_string());
+        }
+        let ctx = crate::pipeline::context::RouteContext::load(host, transport, RESOLVER_BUDGET_MS)
+            .await
+            .map_err(|e| e.to_string())?;
+        let client = ctx.graph().await.map_err(|e| e.to_string())?;
+        crate::policy::tenant_facts::refresh(
+            &client,
+            &ctx.config.policy.serviceable_groups,
+            ctx.deadline,
+        )
+        .await
+        .map_err(|e| e.to_string())
+    }
+    .await;
+    if let Err(e) = refreshed {
+        crate::policy::tenant_facts::forget(host).await;
+        host.log(
+            LogLevel::Info,
+            &format!("group facts not re-read after the save ({e}); the next operation reads them"),
+        );
+    }
 }
 
 pub async fn set_client_secret(host: &impl Host, payload: &Value) -> Result<Value, ResolverError> {
