@@ -191,6 +191,7 @@ struct Probe {
     created: Option<Result<GraphResponse, ClientError>>,
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn probe<T: Transport, H: Host>(
     client: &GraphClient<'_, T, H>,
     config: &ProvisioningRules,
