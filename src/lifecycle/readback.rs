@@ -20,6 +20,7 @@ use crate::lifecycle::error::OpError;
 use crate::lifecycle::ids::ObjectId;
 use crate::lifecycle::memberships::MemberGroup;
 use crate::lifecycle::outcome::{Outcome, Remainder, RemainderKind};
+use crate::lifecycle::plan::Step;
 
 /// Bounds paging of the transitive membership list (999 per page).
 const MAX_PAGES: usize = 20;
@@ -86,33 +87,71 @@ async fn read<T: Transport, H: Host>(
     expected: &Expected,
     deadline: Deadline,
 ) -> Result<Vec<Remainder>, OpError> {
-    let items = [
-        BatchItem::new(
-            "user",
+    let items: Vec<BatchItem> = steps(expected, &[])
+        .into_iter()
+        .map(|s| BatchItem::new(s.key, s.request))
+        .collect();
+    let mut results = client.execute(&items, deadline).await.into_iter();
+    let missing = || ClientError::Decode {
+        what: "$batch",
+        reason: "missing item".into(),
+    };
+    judge(
+        client,
+        expected,
+        results.next().unwrap_or(Err(missing())),
+        results.next().unwrap_or(Err(missing())),
+        deadline,
+    )
+    .await
+}
+
+/// The read-back's two reads (the user's `accountEnabled` and
+/// `licenseAssignmentStates`; their transitive groups) as steps that run
+/// after the steps keyed `after`, so they can ride at the end of the
+/// writes' own `$batch` (`dependsOn`: Graph runs them once those writes
+/// succeeded, and answers 424 when one failed). Their answers go to
+/// [`judge`].
+pub fn steps(expected: &Expected, after: &[String]) -> Vec<Step> {
+    let reads = [
+        Step::new(
+            READ_USER_KEY,
+            "Read the account back",
             users::get_user(
                 &expected.user_id,
                 "id,accountEnabled,licenseAssignmentStates",
                 None,
             ),
         ),
-        BatchItem::new(
-            "transitive",
+        Step::new(
+            READ_GROUPS_KEY,
+            "Read the transitive groups back",
             users::list_transitive_groups(&expected.user_id),
         ),
     ];
-    let mut results = client.execute(&items, deadline).await.into_iter();
-    let missing = || ClientError::Decode {
-        what: "$batch",
-        reason: "missing item".into(),
-    };
-    let user = results.next().unwrap_or(Err(missing()))?;
-    let transitive: Vec<MemberGroup> = client
-        .rest_of(
-            results.next().unwrap_or(Err(missing())),
-            MAX_PAGES,
-            deadline,
-        )
-        .await?;
+    reads
+        .into_iter()
+        .map(|s| after.iter().fold(s, |s, key| s.after(key.clone())))
+        .collect()
+}
+
+/// The key of the read-back's user read among a plan's steps.
+pub const READ_USER_KEY: &str = "readback.user";
+/// The key of the read-back's transitive-groups read among a plan's steps.
+pub const READ_GROUPS_KEY: &str = "readback.groups";
+
+/// A remainder for each part of `expected` that the answers to
+/// [`steps`] (the user read, the first page of transitive groups, whose
+/// further pages are read here) show not to hold. Errors: a failed read.
+pub async fn judge<T: Transport, H: Host>(
+    client: &GraphClient<'_, T, H>,
+    expected: &Expected,
+    user: Result<crate::graph::GraphResponse, ClientError>,
+    transitive: Result<crate::graph::GraphResponse, ClientError>,
+    deadline: Deadline,
+) -> Result<Vec<Remainder>, OpError> {
+    let user = user?;
+    let transitive: Vec<MemberGroup> = client.rest_of(transitive, MAX_PAGES, deadline).await?;
     let label = &expected.label;
     let mut remainder = Vec::new();
     if expected.disabled && user.body.get("accountEnabled") == Some(&serde_json::Value::Bool(true))

@@ -26,10 +26,11 @@ use crate::lifecycle::licence_rules::{
     check_seats, rule_licences_step, run_with_state_check, RuleLicence, RULE_LICENCES_KEY,
 };
 use crate::lifecycle::licences::licensed_states;
-use crate::lifecycle::outcome::{Outcome, Remainder, RemainderKind};
+use crate::lifecycle::outcome::{Outcome, Remainder, RemainderKind, StepOutcome};
 use crate::lifecycle::plan::Plan;
 use crate::lifecycle::plan::{Step, StepTarget, TargetKind};
 use crate::lifecycle::provisioning::ProvisioningRules;
+use crate::lifecycle::readback;
 use crate::lifecycle::resolve::{read_result, user_read};
 use crate::lifecycle::rules::RuleSubject;
 use serde::Deserialize;
@@ -69,9 +70,9 @@ fn subject(u: &UserView) -> RuleSubject<'_> {
 /// `$batch` of the changes: attribute PATCH, manager PUT, removal from
 /// groups the old attributes' rules gave (only where the user is a
 /// member), addition to groups the new ones give (only where not yet).
-/// Unchanged values are reported as no change. A user named by mail or
-/// employeeId needs one more read for the memberships when rule groups
-/// change. For a user synced from on-premises AD, a changing department,
+/// Unchanged values are reported as no change. A user named by mail,
+/// employeeId, or an address that is not their UPN needs one more read
+/// for the memberships when rule groups change. For a user synced from on-premises AD, a changing department,
 /// job title or manager is [`OpError::OnPremisesMastered`] naming them,
 /// before any write; a manager naming no
 /// user [`OpError::InvalidInput`] on `manager`.
@@ -112,8 +113,14 @@ pub async fn transfer<T: Transport, H: Host>(
         items.push(BatchItem::new("mgr", user_read(m, MANAGER_SELECT, None)));
     }
     // The direct memberships, so rule groups are left and joined only where
-    // that changes something; a mail or employeeId cannot address them yet.
-    let addressable = matches!(request.user, UserRef::Id(_) | UserRef::Upn(_));
+    // that changes something. An address is most often the user's UPN, which
+    // addresses them in a path too ("Get user": `/users/{id |
+    // userPrincipalName}`); the answer counts only when the user read finds
+    // that UPN (below). A mail or employeeId cannot address them yet.
+    let addressable = matches!(
+        request.user,
+        UserRef::Id(_) | UserRef::Upn(_) | UserRef::Address(_)
+    );
     if addressable {
         items.push(BatchItem::new(
             "groups",
@@ -176,6 +183,19 @@ pub async fn transfer<T: Transport, H: Host>(
     };
     let manager_id = manager.as_ref().map(|m| m.id.clone());
     let groups_read = if addressable { results.next() } else { None };
+    // Another user's mail or proxy address may be this user's UPN: the
+    // memberships read by path count only for the user found.
+    let groups_read = match &request.user {
+        UserRef::Address(a)
+            if !current
+                .user_principal_name
+                .as_deref()
+                .is_some_and(|u| u.eq_ignore_ascii_case(a)) =>
+        {
+            None
+        }
+        _ => groups_read,
+    };
     // Names are a courtesy: a failed read leaves the ids in the plan.
     let names_read = if rule_groups.is_empty() {
         None
@@ -330,9 +350,9 @@ pub async fn transfer<T: Transport, H: Host>(
     }
     settled.extend(diff.settled);
     // Old rule groups the transfer leaves: a 204 proves only the direct
-    // membership gone, so they are read back (one `$batch`, only when one
-    // was removed).
-    let expected = crate::lifecycle::readback::Expected {
+    // membership gone, so they are read back (in the writes' `$batch`, only
+    // when one was removed).
+    let expected = readback::Expected {
         user_id: current.id.clone(),
         label: label.clone(),
         left_groups: old_groups
@@ -346,9 +366,7 @@ pub async fn transfer<T: Transport, H: Host>(
             .collect(),
         ..Default::default()
     };
-    let mut outcome = if mode == RunMode::DryRun
-        || !changes.iter().any(|c| c.key == RULE_LICENCES_KEY)
-    {
+    if mode == RunMode::DryRun {
         let mut outcome = finish(
             client,
             mode,
@@ -359,26 +377,59 @@ pub async fn transfer<T: Transport, H: Host>(
         )
         .await;
         outcome.remainder.extend(diff.remainder);
-        outcome
-    } else {
-        let (results, mut remainder) =
-            run_with_state_check(client, &changes, &current.id, &label, &diff.adds, deadline).await;
-        remainder.extend(diff.remainder);
-        settled.extend(results.into_iter().map(|(step, _)| step));
-        Outcome {
-            dry_run: false,
-            plan: Plan::from_changes(&changes),
-            steps: settled,
-            user: Some(summary_of(&current)),
-            remainder,
-        }
-    };
-    if mode == RunMode::Execute {
-        let expected = crate::lifecycle::readback::done_in(&outcome, expected);
-        outcome
-            .remainder
-            .extend(crate::lifecycle::readback::verify(client, &expected, deadline).await);
+        return Ok(outcome);
     }
+    // The read-back rides at the end of the writes' own `$batch`, after the
+    // removals it checks (`dependsOn`), instead of a round trip of its own.
+    let removals: Vec<String> = expected
+        .left_groups
+        .iter()
+        .map(|(g, _)| readback::removal_key(g))
+        .filter(|key| changes.iter().any(|c| &c.key == key))
+        .collect();
+    let mut all = changes.clone();
+    if !removals.is_empty() {
+        all.extend(readback::steps(&expected, &removals));
+    }
+    let (results, mut remainder) =
+        run_with_state_check(client, &all, &current.id, &label, &diff.adds, deadline).await;
+    remainder.extend(diff.remainder);
+    let is_read = |key: &str| key == readback::READ_USER_KEY || key == readback::READ_GROUPS_KEY;
+    let (reads, results): (Vec<_>, Vec<_>) = results
+        .into_iter()
+        .partition(|(step, _)| is_read(&step.key));
+    settled.extend(results.into_iter().map(|(step, _)| step));
+    let mut outcome = Outcome {
+        dry_run: false,
+        plan: Plan::from_changes(&changes),
+        steps: settled,
+        user: Some(summary_of(&current)),
+        remainder,
+    };
+    let expected = readback::done_in(&outcome, expected);
+    let answer = |key: &str| {
+        reads
+            .iter()
+            .find(|(step, _)| step.key == key && step.outcome == StepOutcome::Done)
+            .and_then(|(_, response)| response.clone())
+    };
+    let judged = match (
+        answer(readback::READ_USER_KEY),
+        answer(readback::READ_GROUPS_KEY),
+    ) {
+        (Some(user), Some(groups)) => {
+            readback::judge(client, &expected, Ok(user), Ok(groups), deadline)
+                .await
+                .ok()
+        }
+        _ => None,
+    };
+    // A removal that failed held its read-back back (424): read it alone.
+    let observed = match judged {
+        Some(observed) => observed,
+        None => readback::verify(client, &expected, deadline).await,
+    };
+    outcome.remainder.extend(observed);
     Ok(outcome)
 }
 
