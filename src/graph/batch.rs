@@ -66,7 +66,15 @@ impl<T: Transport, H: Host> GraphClient<'_, T, H> {
         }
         let started_ms = self.host().now_ms();
         let mut results: Vec<Option<Result<GraphResponse, ClientError>>> = vec![None; items.len()];
-        let mut pending: Vec<usize> = (0..items.len()).collect();
+        // Reads answered ahead of time (crate::graph::read_ahead) are not
+        // sent; a change makes them all stale.
+        for (index, item) in items.iter().enumerate() {
+            results[index] = self.read_ahead.take(&item.request).map(Ok);
+        }
+        for item in items {
+            self.read_ahead.forget_before(&item.request);
+        }
+        let mut pending: Vec<usize> = (0..items.len()).filter(|i| results[*i].is_none()).collect();
         let mut attempt = 0u32;
         let mut retries = Retries::new();
         while !pending.is_empty() {

@@ -21,6 +21,9 @@ pub struct GraphClient<'a, T: Transport, H: Host> {
     policy: RetryPolicy,
     /// Graph requests sent (token calls excluded), for round-trip accounting.
     sent: Cell<u32>,
+    /// Answers read ahead for a later step of the same operation
+    /// ([`crate::graph::read_ahead`]).
+    pub(crate) read_ahead: crate::graph::read_ahead::ReadAhead,
 }
 
 /// What to do after a response that is not a success.
@@ -46,6 +49,7 @@ impl<'a, T: Transport, H: Host> GraphClient<'a, T, H> {
             settings,
             policy: RetryPolicy::default(),
             sent: Cell::new(0),
+            read_ahead: Default::default(),
         }
     }
 
@@ -102,6 +106,10 @@ impl<'a, T: Transport, H: Host> GraphClient<'a, T, H> {
         request: &GraphRequest,
         deadline: Deadline,
     ) -> Result<GraphResponse, ClientError> {
+        if let Some(answer) = self.read_ahead.take(request) {
+            return Ok(answer);
+        }
+        self.read_ahead.forget_before(request);
         let started_ms = self.host.now_ms();
         let mut attempt = 0u32;
         let mut retries = Retries::new();

@@ -10,6 +10,7 @@ pub mod model;
 pub mod odata;
 pub mod paging;
 pub mod permissions;
+pub mod read_ahead;
 pub mod request;
 pub mod resources;
 pub mod retry;

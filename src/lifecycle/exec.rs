@@ -96,7 +96,14 @@ pub async fn run_changes_keeping_responses<T: Transport, H: Host>(
     if changes.is_empty() {
         return Vec::new();
     }
-    let items: Vec<BatchItem> = changes
+    let items = change_items(changes);
+    let results = client.execute(&items, deadline).await;
+    reports(changes, results)
+}
+
+/// The changes as batch items, ids `1`, `2`, ... in order.
+fn change_items(changes: &[Step]) -> Vec<BatchItem> {
+    changes
         .iter()
         .enumerate()
         .map(|(i, c)| {
@@ -110,8 +117,13 @@ pub async fn run_changes_keeping_responses<T: Transport, H: Host>(
                     |item, d| item.after((d + 1).to_string()),
                 )
         })
-        .collect();
-    let results = client.execute(&items, deadline).await;
+        .collect()
+}
+
+fn reports(
+    changes: &[Step],
+    results: crate::graph::BatchResults,
+) -> Vec<(StepReport, Option<GraphResponse>)> {
     changes
         .iter()
         .zip(results)
@@ -121,4 +133,53 @@ pub async fn run_changes_keeping_responses<T: Transport, H: Host>(
             (step, response)
         })
         .collect()
+}
+
+/// [`finish`], with `reads` riding at the end of the changes' `$batch`,
+/// each depending on every change: Graph runs them only after the changes
+/// succeeded, and answers 424 when one did not ("Sequencing requests with
+/// the dependsOn property",
+/// <https://learn.microsoft.com/en-us/graph/json-batching#sequencing-requests-with-the-dependson-property>).
+/// Their answers are kept for the operation's own identical reads
+/// ([`crate::graph::read_ahead`]), so a read-back after the writes costs no
+/// round trip of its own; a 424 is not kept, and that read goes to Graph.
+/// The reads ride only when the changes and they fit one `$batch`.
+pub async fn finish_then_read<T: Transport, H: Host>(
+    client: &GraphClient<'_, T, H>,
+    mode: RunMode,
+    deadline: Deadline,
+    settled: Vec<StepReport>,
+    changes: Vec<Step>,
+    user: Option<UserSummary>,
+    reads: &[crate::graph::GraphRequest],
+) -> Outcome {
+    let fits = changes.len() + reads.len() <= crate::graph::batch::MAX_BATCH;
+    if mode == RunMode::DryRun || reads.is_empty() || changes.is_empty() || !fits {
+        return finish(client, mode, deadline, settled, changes, user).await;
+    }
+    let mut items = change_items(&changes);
+    let written: Vec<String> = items.iter().map(|i| i.id.clone()).collect();
+    for (i, read) in reads.iter().enumerate() {
+        let item = written.iter().fold(
+            BatchItem::new(format!("read{}", i + 1), read.clone()),
+            |item, id| item.after(id.clone()),
+        );
+        items.push(item);
+    }
+    let mut results = client.execute(&items, deadline).await;
+    let read_results = results.split_off(changes.len());
+    for (read, result) in reads.iter().zip(read_results) {
+        if let Ok(response) = result {
+            client.read_ahead.keep(read, response);
+        }
+    }
+    let mut steps = settled;
+    steps.extend(reports(&changes, results).into_iter().map(|(s, _)| s));
+    Outcome {
+        dry_run: false,
+        plan: Plan::from_changes(&changes),
+        steps,
+        user,
+        remainder: Vec::new(),
+    }
 }

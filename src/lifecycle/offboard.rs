@@ -5,31 +5,37 @@
 //! reports (and, as an opt-in, owned groups) to the successor
 //! ([`crate::lifecycle::handover`]). Round trips: one read batch (the user,
 //! their memberships, licences, manager, direct reports, owned groups and
-//! the successor), one `$batch` of every change, and one read-back
-//! ([`crate::lifecycle::readback`]) when a group or licence was removed,
-//! since a 2xx does not prove the access gone; one more read only when
-//! nested memberships must be traced. Steps already in place are reported
+//! the successor; through the pipeline it rides in the privileged-target
+//! guard's batch, [`crate::graph::read_ahead`]) and one `$batch` of every
+//! change, at whose end the read-back ([`crate::lifecycle::readback`]: a
+//! 2xx does not prove the access gone) rides with `dependsOn` on the
+//! changes. A leaver named by mail, or by an address that is not the UPN,
+//! costs one lookup more; a change that fails, or changes that do not fit
+//! one batch with the read-back, one read-back of its own; nested
+//! memberships to trace, one more read. Steps already in place are reported
 //! as no change, so a re-run resumes.
 
+use crate::graph::model::UserView;
 use crate::graph::paging::Page;
 use crate::graph::resources::licenses::{self, SubscribedSku};
 use crate::graph::resources::users;
+use crate::graph::{BatchItem, GraphRequest, GraphResponse};
 use crate::graph::{ClientError, Deadline, GraphClient};
 use crate::host::Host;
 use crate::http::Transport;
 use crate::lifecycle::account::{account_enabled_change, display_name, revoke_change, summary_of};
 use crate::lifecycle::error::OpError;
-use crate::lifecycle::exec::{finish, no_change_step, RunMode};
-use crate::lifecycle::groups::{read_with_memberships_keyed, remove_member_change};
+use crate::lifecycle::exec::{finish_then_read, no_change_step, RunMode};
+use crate::lifecycle::groups::{remove_member_change, AlsoRead};
 use crate::lifecycle::handover;
 use crate::lifecycle::ids::{ObjectId, UserRef};
-use crate::lifecycle::memberships::{member_groups, remaining_access};
+use crate::lifecycle::memberships::{member_groups, remaining_access, Memberships};
 use crate::lifecycle::outcome::{Outcome, Remainder, RemainderKind};
 use crate::lifecycle::plan::Step;
-use crate::lifecycle::resolve::user_read;
+use crate::lifecycle::resolve::{read_result, read_user, user_read};
 
 /// What to do for a leaver.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct OffboardRequest {
     /// The leaver.
     pub user: UserRef,
@@ -50,8 +56,8 @@ pub struct OffboardRequest {
     pub hand_over_group_ownership: bool,
 }
 
-/// Offboards a leaver (one read batch, one `$batch` of changes, one
-/// read-back when a removal needs proof): disable the account (no change if already disabled), revoke
+/// Offboards a leaver (one read batch, one `$batch` of changes carrying the
+/// read-back a removal needs as proof): disable the account (no change if already disabled), revoke
 /// sessions, leave those of the listed groups (at most 100) the user is a
 /// direct member of (no request for the others), list every membership that
 /// stays in [`Outcome::remainder`], and record `employeeLeaveDateTime` (a bare
@@ -74,31 +80,7 @@ pub async fn offboard<T: Transport, H: Host>(
     if request.groups.len() > 100 {
         return Err(OpError::invalid("groups", "may list at most 100 groups"));
     }
-    // The licences and the tenant's SKU names come in the same batch.
-    // The hand-over's reads ride in the same batch (after `also`).
-    let mut also = vec![
-        user_read(
-            &request.user,
-            "id,mail,licenseAssignmentStates",
-            Some("manager($select=id,displayName,userPrincipalName,mail)"),
-        ),
-        licenses::list_subscribed_skus(),
-    ];
-    if let Some(successor) = &request.successor {
-        also.push(user_read(
-            successor,
-            "id,displayName,userPrincipalName,mail,accountEnabled",
-            None,
-        ));
-    }
-    let (target, memberships, mut also) = read_with_memberships_keyed(
-        client,
-        &request.user,
-        &also,
-        |key| handover::requests(key).into(),
-        deadline,
-    )
-    .await?;
+    let (target, memberships, mut also) = read_leaver(client, request, deadline).await?;
     let missing = || ClientError::Decode {
         what: "$batch",
         reason: "missing item".into(),
@@ -269,13 +251,17 @@ pub async fn offboard<T: Transport, H: Host>(
         removed_skus,
         disabled: true,
     };
-    let mut outcome = finish(
+    // The read-back rides at the end of the changes' batch; `verify` below
+    // then finds its answers (or, when a change failed, reads again).
+    let read_back = crate::lifecycle::readback::requests(&expected);
+    let mut outcome = finish_then_read(
         client,
         mode,
         deadline,
         settled,
         changes,
         Some(summary_of(&target)),
+        &read_back,
     )
     .await;
     if mode == RunMode::Execute {
@@ -334,6 +320,108 @@ pub async fn offboard<T: Transport, H: Host>(
             &target, false,
         ));
     Ok(outcome)
+}
+
+/// What offboarding reads of the leaver (beyond the memberships):
+/// [`crate::lifecycle::account::TARGET_SELECT`], `mail` and the licence
+/// states, with the manager.
+const LEAVER_SELECT: &str = "id,userPrincipalName,accountEnabled,onPremisesSyncEnabled,employeeLeaveDateTime,userType,mail,licenseAssignmentStates";
+const MANAGER_EXPAND: &str = "manager($select=id,displayName,userPrincipalName,mail)";
+
+/// How the leaver's lists can be addressed before the leaver is read: an
+/// id or UPN as given, an address tried as a UPN (Graph takes a UPN in the
+/// path). A mail or employeeId is resolved first.
+pub fn path_key(user: &UserRef) -> Option<&str> {
+    match user {
+        UserRef::Id(_) | UserRef::Upn(_) | UserRef::Address(_) => Some(user.value()),
+        UserRef::Mail(_) | UserRef::EmployeeId(_) => None,
+    }
+}
+
+/// Offboarding's one read round trip, with the leaver's lists addressed by
+/// `key`: direct and transitive memberships, the leaver (for an address:
+/// the lookup by UPN, mail or proxy address, which also proves the address
+/// names one user), the tenant's SKUs, the successor, and the hand-over's
+/// direct reports and owned groups. The policy's target check carries them
+/// in its own round trip ([`crate::graph::read_ahead`]).
+pub fn read_requests(request: &OffboardRequest, key: &str) -> Vec<GraphRequest> {
+    let [direct, transitive] = Memberships::requests(key);
+    let mut reads = vec![
+        direct,
+        transitive,
+        user_read(&request.user, LEAVER_SELECT, Some(MANAGER_EXPAND)),
+        licenses::list_subscribed_skus(),
+    ];
+    if let Some(successor) = &request.successor {
+        reads.push(user_read(
+            successor,
+            "id,displayName,userPrincipalName,mail,accountEnabled",
+            None,
+        ));
+    }
+    reads.extend(handover::requests(key));
+    reads
+}
+
+/// The leaver, their memberships, and the rest of [`read_requests`]'s
+/// answers in order from the leaver's read on. One round trip for an id, a
+/// UPN, or an address that is the UPN; an address that is a mail or an
+/// alias answers 404 on the lists by path and costs one more, by id; a mail
+/// or employeeId is looked up first.
+async fn read_leaver<T: Transport, H: Host>(
+    client: &GraphClient<'_, T, H>,
+    request: &OffboardRequest,
+    deadline: Deadline,
+) -> Result<(UserView, Memberships, AlsoRead), OpError> {
+    let mut key = match path_key(&request.user) {
+        Some(key) => key.to_string(),
+        None => {
+            read_user(client, &request.user, "id", None, deadline)
+                .await?
+                .id
+        }
+    };
+    // The policy's check may have read ahead by id (the address was not a UPN).
+    if let Some(id) = client.read_ahead.resolved_key(&key) {
+        key = id;
+    }
+    let mut results = run_reads(client, &read_requests(request, &key), deadline).await;
+    let view = read_result(&request.user, results[2].clone())?;
+    let not_found = |r: &Result<GraphResponse, ClientError>| matches!(r, Err(ClientError::Graph(g)) if g.is_not_found());
+    if !view.id.eq_ignore_ascii_case(&key) && (not_found(&results[0]) || not_found(&results[1])) {
+        // The address is a mail or an alias, not the UPN.
+        key = view.id.clone();
+        results = run_reads(client, &read_requests(request, &key), deadline).await;
+    }
+    let mut results = results.into_iter();
+    let missing = || ClientError::Decode {
+        what: "$batch",
+        reason: "missing item".into(),
+    };
+    let direct = results.next().unwrap_or(Err(missing()));
+    let transitive = results.next().unwrap_or(Err(missing()));
+    let leaver = results.next().unwrap_or(Err(missing()));
+    let view = read_result(&request.user, leaver.clone())?;
+    let memberships = Memberships::from_results(client, direct, transitive, deadline).await?;
+    // The leaver's read answers for the licences and the manager too.
+    Ok((
+        view,
+        memberships,
+        std::iter::once(leaver).chain(results).collect(),
+    ))
+}
+
+async fn run_reads<T: Transport, H: Host>(
+    client: &GraphClient<'_, T, H>,
+    reads: &[GraphRequest],
+    deadline: Deadline,
+) -> Vec<Result<GraphResponse, ClientError>> {
+    let items: Vec<BatchItem> = reads
+        .iter()
+        .enumerate()
+        .map(|(i, r)| BatchItem::new(i.to_string(), r.clone()))
+        .collect();
+    client.execute(&items, deadline).await
 }
 
 /// The leaver's directly assigned licences (SKU id, part number) from the

@@ -13,14 +13,13 @@
 //! (<https://learn.microsoft.com/en-us/graph/api/resources/licenseassignmentstate>).
 
 use crate::graph::resources::users;
-use crate::graph::{BatchItem, ClientError, Deadline, GraphClient};
+use crate::graph::{BatchItem, ClientError, Deadline, GraphClient, GraphRequest};
 use crate::host::Host;
 use crate::http::Transport;
 use crate::lifecycle::error::OpError;
 use crate::lifecycle::ids::ObjectId;
 use crate::lifecycle::memberships::MemberGroup;
 use crate::lifecycle::outcome::{Outcome, Remainder, RemainderKind};
-use crate::lifecycle::plan::Step;
 
 /// Bounds paging of the transitive membership list (999 per page).
 const MAX_PAGES: usize = 20;
@@ -82,76 +81,48 @@ pub async fn verify<T: Transport, H: Host>(
     }
 }
 
+/// The read-back's requests: the user's account state and licences, and
+/// their transitive groups (none when [`Expected::proven_by_writes`]). An
+/// operation may send them at the end of its changes' `$batch`
+/// ([`crate::lifecycle::exec::finish_then_read`]); [`verify`] then finds
+/// their answers kept and sends nothing.
+pub fn requests(expected: &Expected) -> Vec<GraphRequest> {
+    if expected.proven_by_writes() {
+        return Vec::new();
+    }
+    vec![
+        users::get_user(
+            &expected.user_id,
+            "id,accountEnabled,licenseAssignmentStates",
+            None,
+        ),
+        users::list_transitive_groups(&expected.user_id),
+    ]
+}
+
 async fn read<T: Transport, H: Host>(
     client: &GraphClient<'_, T, H>,
     expected: &Expected,
     deadline: Deadline,
 ) -> Result<Vec<Remainder>, OpError> {
-    let items: Vec<BatchItem> = steps(expected, &[])
+    let items: Vec<BatchItem> = requests(expected)
         .into_iter()
-        .map(|s| BatchItem::new(s.key, s.request))
+        .enumerate()
+        .map(|(i, r)| BatchItem::new(i.to_string(), r))
         .collect();
     let mut results = client.execute(&items, deadline).await.into_iter();
     let missing = || ClientError::Decode {
         what: "$batch",
         reason: "missing item".into(),
     };
-    judge(
-        client,
-        expected,
-        results.next().unwrap_or(Err(missing())),
-        results.next().unwrap_or(Err(missing())),
-        deadline,
-    )
-    .await
-}
-
-/// The read-back's two reads (the user's `accountEnabled` and
-/// `licenseAssignmentStates`; their transitive groups) as steps that run
-/// after the steps keyed `after`, so they can ride at the end of the
-/// writes' own `$batch` (`dependsOn`: Graph runs them once those writes
-/// succeeded, and answers 424 when one failed). Their answers go to
-/// [`judge`].
-pub fn steps(expected: &Expected, after: &[String]) -> Vec<Step> {
-    let reads = [
-        Step::new(
-            READ_USER_KEY,
-            "Read the account back",
-            users::get_user(
-                &expected.user_id,
-                "id,accountEnabled,licenseAssignmentStates",
-                None,
-            ),
-        ),
-        Step::new(
-            READ_GROUPS_KEY,
-            "Read the transitive groups back",
-            users::list_transitive_groups(&expected.user_id),
-        ),
-    ];
-    reads
-        .into_iter()
-        .map(|s| after.iter().fold(s, |s, key| s.after(key.clone())))
-        .collect()
-}
-
-/// The key of the read-back's user read among a plan's steps.
-pub const READ_USER_KEY: &str = "readback.user";
-/// The key of the read-back's transitive-groups read among a plan's steps.
-pub const READ_GROUPS_KEY: &str = "readback.groups";
-
-/// A remainder for each part of `expected` that the answers to
-/// [`steps`] (the user read, the first page of transitive groups, whose
-/// further pages are read here) show not to hold. Errors: a failed read.
-pub async fn judge<T: Transport, H: Host>(
-    client: &GraphClient<'_, T, H>,
-    expected: &Expected,
-    user: Result<crate::graph::GraphResponse, ClientError>,
-    transitive: Result<crate::graph::GraphResponse, ClientError>,
-    deadline: Deadline,
-) -> Result<Vec<Remainder>, OpError> {
-    let user = user?;
-    let transitive: Vec<MemberGroup> = client.rest_of(transitive, MAX_PAGES, deadline).await?;
+    let user = results.next().unwrap_or(Err(missing()))?;
+    let transitive: Vec<MemberGroup> = client
+        .rest_of(
+            results.next().unwrap_or(Err(missing())),
+            MAX_PAGES,
+            deadline,
+        )
+        .await?;
     let label = &expected.label;
     let mut remainder = Vec::new();
     if expected.disabled && user.body.get("accountEnabled") == Some(&serde_json::Value::Bool(true))

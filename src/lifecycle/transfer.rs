@@ -18,7 +18,7 @@ use crate::host::Host;
 use crate::http::Transport;
 use crate::lifecycle::account::{display_name, summary_of};
 use crate::lifecycle::error::OpError;
-use crate::lifecycle::exec::{finish, no_change, no_change_step, RunMode};
+use crate::lifecycle::exec::{finish_then_read, no_change, no_change_step, RunMode};
 use crate::lifecycle::groups::{add_member_change, remove_member_change};
 use crate::lifecycle::hybrid::refuse_ad_mastered;
 use crate::lifecycle::ids::{checked_text, ObjectId, UserRef};
@@ -26,7 +26,7 @@ use crate::lifecycle::licence_rules::{
     check_seats, rule_licences_step, run_with_state_check, RuleLicence, RULE_LICENCES_KEY,
 };
 use crate::lifecycle::licences::licensed_states;
-use crate::lifecycle::outcome::{Outcome, Remainder, RemainderKind, StepOutcome};
+use crate::lifecycle::outcome::{Outcome, Remainder, RemainderKind};
 use crate::lifecycle::plan::Plan;
 use crate::lifecycle::plan::{Step, StepTarget, TargetKind};
 use crate::lifecycle::provisioning::ProvisioningRules;
@@ -366,70 +366,45 @@ pub async fn transfer<T: Transport, H: Host>(
             .collect(),
         ..Default::default()
     };
-    if mode == RunMode::DryRun {
-        let mut outcome = finish(
+    // Without rule licences to check, the read-back rides at the end of the
+    // writes' `$batch` (`dependsOn` on every write), so `verify` finds its
+    // answers kept and sends nothing; a failed write answers it 424 and it
+    // is sent alone.
+    let mut outcome = if mode == RunMode::DryRun
+        || !changes.iter().any(|c| c.key == RULE_LICENCES_KEY)
+    {
+        let read_back = readback::requests(&expected);
+        let mut outcome = finish_then_read(
             client,
             mode,
             deadline,
             settled,
             changes,
             Some(summary_of(&current)),
+            &read_back,
         )
         .await;
         outcome.remainder.extend(diff.remainder);
-        return Ok(outcome);
-    }
-    // The read-back rides at the end of the writes' own `$batch`, after the
-    // removals it checks (`dependsOn`), instead of a round trip of its own.
-    let removals: Vec<String> = expected
-        .left_groups
-        .iter()
-        .map(|(g, _)| readback::removal_key(g))
-        .filter(|key| changes.iter().any(|c| &c.key == key))
-        .collect();
-    let mut all = changes.clone();
-    if !removals.is_empty() {
-        all.extend(readback::steps(&expected, &removals));
-    }
-    let (results, mut remainder) =
-        run_with_state_check(client, &all, &current.id, &label, &diff.adds, deadline).await;
-    remainder.extend(diff.remainder);
-    let is_read = |key: &str| key == readback::READ_USER_KEY || key == readback::READ_GROUPS_KEY;
-    let (reads, results): (Vec<_>, Vec<_>) = results
-        .into_iter()
-        .partition(|(step, _)| is_read(&step.key));
-    settled.extend(results.into_iter().map(|(step, _)| step));
-    let mut outcome = Outcome {
-        dry_run: false,
-        plan: Plan::from_changes(&changes),
-        steps: settled,
-        user: Some(summary_of(&current)),
-        remainder,
-    };
-    let expected = readback::done_in(&outcome, expected);
-    let answer = |key: &str| {
-        reads
-            .iter()
-            .find(|(step, _)| step.key == key && step.outcome == StepOutcome::Done)
-            .and_then(|(_, response)| response.clone())
-    };
-    let judged = match (
-        answer(readback::READ_USER_KEY),
-        answer(readback::READ_GROUPS_KEY),
-    ) {
-        (Some(user), Some(groups)) => {
-            readback::judge(client, &expected, Ok(user), Ok(groups), deadline)
-                .await
-                .ok()
+        outcome
+    } else {
+        let (results, mut remainder) =
+            run_with_state_check(client, &changes, &current.id, &label, &diff.adds, deadline).await;
+        remainder.extend(diff.remainder);
+        settled.extend(results.into_iter().map(|(step, _)| step));
+        Outcome {
+            dry_run: false,
+            plan: Plan::from_changes(&changes),
+            steps: settled,
+            user: Some(summary_of(&current)),
+            remainder,
         }
-        _ => None,
     };
-    // A removal that failed held its read-back back (424): read it alone.
-    let observed = match judged {
-        Some(observed) => observed,
-        None => readback::verify(client, &expected, deadline).await,
-    };
-    outcome.remainder.extend(observed);
+    if mode == RunMode::Execute {
+        let expected = readback::done_in(&outcome, expected);
+        outcome
+            .remainder
+            .extend(readback::verify(client, &expected, deadline).await);
+    }
     Ok(outcome)
 }
 

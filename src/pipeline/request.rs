@@ -199,9 +199,11 @@ impl RouteRequest<Resolved> {
                     .into_iter()
                     .collect(),
             ),
-            RouteRequest::Offboard(request) => {
-                Operation::on_user(route, request.user.clone()).with_groups(request.groups.clone())
-            }
+            RouteRequest::Offboard(request) => Operation::on_user(route, request.user.clone())
+                .with_groups(request.groups.clone())
+                .with_read_ahead(crate::policy::operation::ReadAheadFor::Offboard(Box::new(
+                    request.clone(),
+                ))),
             RouteRequest::ResetMfa(request) => Operation::on_user(route, request.user.clone()),
             RouteRequest::Delete(u) => Operation::on_user(route, u.clone()),
             RouteRequest::Restore(id) => Operation::on_user(route, UserRef::Id(id.clone())),
@@ -210,6 +212,7 @@ impl RouteRequest<Resolved> {
                 target: None,
                 groups: groups.clone(),
                 attributes: Vec::new(),
+                read_ahead: None,
             },
         }
     }

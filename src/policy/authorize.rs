@@ -98,7 +98,8 @@ pub async fn authorize<T: Transport, H: Host>(
     };
     if op.touches_sensitive_target() {
         if let Some(user) = &op.target {
-            let checked = check_target(client, config, user, deadline).await?;
+            let checked =
+                check_target(client, config, user, op.read_ahead.as_ref(), deadline).await?;
             check_synced_account_change(op.kind, config, &checked)?;
             target = Some(checked);
         }

@@ -1,6 +1,8 @@
 //! What is being asked for: the operation kinds (named as the Service API
 //! routes name them) and the subject of one request.
 
+use crate::graph::GraphRequest;
+use crate::lifecycle::offboard::{read_requests, OffboardRequest};
 use crate::lifecycle::{ObjectId, UserRef};
 
 use crate::graph::model::SENSITIVE_ATTRIBUTES;
@@ -18,6 +20,27 @@ pub struct Operation {
     pub groups: Vec<ObjectId>,
     /// Attribute names the operation writes (`user.update`, `user.transfer`).
     pub attributes: Vec<String>,
+    /// Reads the operation will make of its target once allowed, which the
+    /// policy's target check carries in its own round trip
+    /// ([`crate::graph::read_ahead`]).
+    pub read_ahead: Option<ReadAheadFor>,
+}
+
+/// Whose first reads the policy's target check may carry.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ReadAheadFor {
+    /// Offboarding's one read batch ([`read_requests`]).
+    Offboard(Box<OffboardRequest>),
+}
+
+impl ReadAheadFor {
+    /// The reads, with the target's lists addressed by `key` (an id, or an
+    /// address tried as a UPN).
+    pub fn requests(&self, key: &str) -> Vec<GraphRequest> {
+        match self {
+            ReadAheadFor::Offboard(request) => read_requests(request, key),
+        }
+    }
 }
 
 impl Operation {
@@ -28,6 +51,7 @@ impl Operation {
             target: Some(target),
             groups: Vec::new(),
             attributes: Vec::new(),
+            read_ahead: None,
         }
     }
 
@@ -38,7 +62,14 @@ impl Operation {
             target: None,
             groups,
             attributes: Vec::new(),
+            read_ahead: None,
         }
+    }
+
+    /// Sets [`Operation::read_ahead`].
+    pub fn with_read_ahead(mut self, reads: ReadAheadFor) -> Self {
+        self.read_ahead = Some(reads);
+        self
     }
 
     /// Sets [`Operation::groups`].

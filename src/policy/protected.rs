@@ -9,8 +9,9 @@ use crate::graph::resources::users;
 use crate::graph::{BatchItem, ClientError, Deadline, GraphClient, GraphRequest, GraphResponse};
 use crate::host::Host;
 use crate::http::Transport;
-use crate::lifecycle::resolve::{read_result, read_user};
+use crate::lifecycle::resolve::{read_result, read_user, user_read};
 use crate::lifecycle::{ObjectId, OpError, UserRef};
+use crate::policy::operation::ReadAheadFor;
 use crate::policy::refusal::{Denial, Refusal, RuleName};
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 
@@ -159,12 +160,10 @@ struct GroupEntry {
     is_assignable_to_role: Option<bool>,
 }
 
-/// Requests that address the user by a key Graph accepts in a path.
+/// How the user can be addressed in a path before being read: an id or
+/// UPN as given, an address tried as a UPN.
 fn path_key(user: &UserRef) -> Option<&str> {
-    match user {
-        UserRef::Id(_) | UserRef::Upn(_) => Some(user.value()),
-        UserRef::Address(_) | UserRef::Mail(_) | UserRef::EmployeeId(_) => None,
-    }
+    crate::lifecycle::offboard::path_key(user)
 }
 
 /// All items of a collection whose first page came from a batch.
@@ -186,32 +185,128 @@ async fn all_items<V: DeserializeOwned, T: Transport, H: Host>(
 }
 
 /// Refuses a privileged or protected target; otherwise returns the user.
+/// One `$batch`: the user, their directory roles and groups (transitively)
+/// and the reads `ahead` names (answers kept for the operation,
+/// [`crate::graph::read_ahead`]). An id or UPN is addressed as given; an
+/// address is tried as a UPN with its lookup (UPN, mail or proxy address)
+/// in the same batch, which proves it names one user; only an address that
+/// is a mail or alias costs one more round trip, by id. A mail or
+/// employeeId is looked up first.
 pub async fn check_target<T: Transport, H: Host>(
     client: &GraphClient<'_, T, H>,
     config: &PolicyConfig,
     target: &UserRef,
+    ahead: Option<&ReadAheadFor>,
     deadline: Deadline,
 ) -> Result<ResolvedUser, Denial> {
-    // An address, a mail or an employeeId cannot address a user in a path:
-    // resolve first, then read the user by id (an answer to a path read, not
-    // a filtered page).
-    let resolved;
-    let (key, by_key) = match path_key(target) {
-        Some(k) => (k, target),
+    let key = match path_key(target) {
+        Some(k) => k.to_string(),
         None => {
-            let id = read_user(client, target, TARGET_SELECT, None, deadline)
+            read_user(client, target, TARGET_SELECT, None, deadline)
                 .await?
-                .id;
-            resolved = UserRef::Id(ObjectId::parse(&id, "id")?);
-            (resolved.value(), &resolved)
+                .id
         }
     };
-    let items = [
+    let lookup = matches!(target, UserRef::Address(_)).then(|| user_read(target, "id", None));
+    let (first, lookup) = guard_reads(client, &key, lookup.as_ref(), ahead, deadline).await?;
+    let (user, roles, groups) = match (first, lookup) {
+        (Some(read), _) => read,
+        // The address is a mail or an alias, not the UPN: by id.
+        (None, Some(found)) => {
+            let id = read_result(target, found)?.id;
+            client.read_ahead.resolve(&key, &id);
+            match guard_reads(client, &id, None, ahead, deadline).await?.0 {
+                Some(read) => read,
+                None => {
+                    return Err(OpError::NotFound {
+                        what: format!("user with {target}"),
+                    }
+                    .into())
+                }
+            }
+        }
+        (None, None) => {
+            return Err(OpError::NotFound {
+                what: format!("user with {target}"),
+            }
+            .into())
+        }
+    };
+    let roles: Vec<RoleEntry> = all_items(client, roles, deadline).await?;
+    let groups: Vec<GroupEntry> = all_items(client, groups, deadline).await?;
+    judge(config, &user, &roles, &groups)?;
+    Ok(user)
+}
+
+type GuardRead = (
+    ResolvedUser,
+    Result<GraphResponse, ClientError>,
+    Result<GraphResponse, ClientError>,
+);
+
+/// One round trip: the user by `key`, their roles and groups, `lookup` (an
+/// address's lookup, whose answer comes back) and the reads `ahead` (kept
+/// in the client). `None` for the user when `key` names nobody.
+async fn guard_reads<T: Transport, H: Host>(
+    client: &GraphClient<'_, T, H>,
+    key: &str,
+    lookup: Option<&GraphRequest>,
+    ahead: Option<&ReadAheadFor>,
+    deadline: Deadline,
+) -> Result<
+    (
+        Option<GuardRead>,
+        Option<Result<GraphResponse, ClientError>>,
+    ),
+    Denial,
+> {
+    let mut items = vec![
         BatchItem::new("user", users::get_user(key, TARGET_SELECT, None)),
         BatchItem::new("roles", users::list_transitive_directory_roles(key)),
         BatchItem::new("groups", users::list_transitive_groups(key)),
     ];
-    let mut results = client.execute(&items, deadline).await.into_iter();
+    if let Some(lookup) = lookup {
+        items.push(BatchItem::new("lookup", lookup.clone()));
+    }
+    let fixed = items.len();
+    // A read ahead the check makes itself is sent once and kept as well.
+    let ahead: Vec<GraphRequest> = ahead.map(|a| a.requests(key)).unwrap_or_default();
+    let mut extra = Vec::new();
+    for request in &ahead {
+        match items[..fixed]
+            .iter()
+            .position(|i| i.request.path == request.path)
+        {
+            Some(same) => extra.push(Err(same)),
+            None => {
+                extra.push(Ok(items.len()));
+                items.push(BatchItem::new(
+                    format!("ahead{}", items.len()),
+                    request.clone(),
+                ));
+            }
+        }
+    }
+    let results = client.execute(&items, deadline).await;
+    if results.len() != items.len() {
+        return Err(OpError::Unexpected {
+            what: "$batch".into(),
+            reason: "fewer responses than requests".into(),
+        }
+        .into());
+    }
+    let user_found = !matches!(&results[0], Err(ClientError::Graph(g)) if g.is_not_found());
+    if user_found {
+        for (request, at) in ahead.iter().zip(&extra) {
+            let index = match at {
+                Ok(i) | Err(i) => *i,
+            };
+            if let Ok(response) = &results[index] {
+                client.read_ahead.keep(request, response.clone());
+            }
+        }
+    }
+    let mut results = results.into_iter();
     let (Some(user), Some(roles), Some(groups)) = (results.next(), results.next(), results.next())
     else {
         return Err(OpError::Unexpected {
@@ -220,7 +315,11 @@ pub async fn check_target<T: Transport, H: Host>(
         }
         .into());
     };
-    let view = read_result(by_key, user)?;
+    let lookup = lookup.and(results.next());
+    if !user_found {
+        return Ok((None, lookup));
+    }
+    let view = read_result(&UserRef::Upn(key.to_string()), user)?;
     let user = ResolvedUser {
         id: view.id,
         display_name: view.display_name,
@@ -228,10 +327,12 @@ pub async fn check_target<T: Transport, H: Host>(
         mail: view.mail,
         on_premises_sync_enabled: view.on_premises_sync_enabled,
     };
-    let roles: Vec<RoleEntry> = all_items(client, roles, deadline).await?;
-    let groups: Vec<GroupEntry> = all_items(client, groups, deadline).await?;
-    judge(config, &user, &roles, &groups)?;
-    Ok(user)
+    if let Some(found) = &lookup {
+        // An address must name one user (no other's mail or alias): the
+        // lookup is the proof, and without it nothing is decided.
+        read_result(&UserRef::Address(key.to_string()), found.clone())?;
+    }
+    Ok((Some((user, roles, groups)), lookup))
 }
 
 fn judge(

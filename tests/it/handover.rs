@@ -70,6 +70,13 @@ async fn offboard_with(emulator: &Emulator, owners: bool, data: Value) -> (u16, 
     cfg.provisioning.hand_over_group_ownership = owners;
     entra_connect::config::save(&host, &cfg).await.unwrap();
     let transport = InProcessTransport(emulator.clone());
+    // As the admin's save does: the serviceable groups' kinds are cached.
+    let client = transport.client(&host);
+    let deadline =
+        entra_connect::graph::Deadline::after(entra_connect::host::Host::now_ms(&host), 25_000);
+    entra_connect::policy::tenant_facts::refresh(&client, &cfg.policy.serviceable_groups, deadline)
+        .await
+        .unwrap();
     emulator.clear_log();
     let res = handle(
         &post(&key, &json!({"route": "user.offboard", "data": data})),
@@ -132,6 +139,8 @@ fn direct_reports_move_to_the_leavers_manager_and_owned_groups_are_listed() {
                 .all(|l| !l.path.contains("directReports") && !l.path.contains("ownedObjects")),
             "{graph:?}"
         );
+        // The guard carrying every read, then the writes.
+        assert_eq!(graph.len(), 2, "{graph:?}");
     });
 }
 

@@ -169,10 +169,10 @@ fn assign_then_remove_a_licence_with_its_round_trips() {
             body["plan"][0]["summary"],
             format!("Remove ENTERPRISEPACK from {LEE}")
         );
-        // The privileged-target guard (address lookup, then one batch),
-        // the read batch, the write.
+        // The privileged-target guard (the address read as a UPN with its
+        // lookup, in one batch), the read batch, the write.
         let remove_trips = round_trips(&emulator);
-        assert_eq!(remove_trips, 4, "{}", log(&emulator));
+        assert_eq!(remove_trips, 3, "{}", log(&emulator));
         assert!(skus_of(&emulator, LEE).await.is_empty());
         println!("round trips: assign {assign_trips}, remove {remove_trips}");
     });

@@ -123,3 +123,4 @@ mod assets_import;
 mod assets_mapping;
 mod fuzz_props;
 mod tenant_facts;
+mod offboard_floor;
