@@ -1,11 +1,36 @@
 //! `create`: a new account with a generated UPN, attributes, manager,
-//! explicit and rule-derived groups, and a first credential, in three
-//! round trips:
+//! explicit and rule-derived groups, and a first credential.
+//!
+//! With an employeeId (or licence rules, or a manager named by an address
+//! or mail), three round trips:
 //!
 //! 1. `$batch` of reads: UPN-prefix probe, employeeId probe, verified
 //!    domains, manager;
 //! 2. `POST /users` (optimistic: a UPN conflict moves to the next name);
 //! 3. `$batch` of manager, group adds (and TAP), retrying replication 404s.
+//!
+//! Three is the floor there. Entra does not enforce employeeId uniqueness
+//! (it is a plain string property of the user, see "user resource type"
+//! on Microsoft Learn), so only the app's probe keeps one employeeId from
+//! yielding two accounts, and the create must wait for the probe's answer:
+//! `dependsOn` in a `$batch` runs an item after another *succeeded*, and a
+//! probe that finds a holder succeeds too (200 with one user), so a create
+//! in the probe's batch would run anyway and make the duplicate. The same
+//! holds for the seats licence rules need (a 200 with no seat left) and for
+//! a manager found by `$filter` (a 200 with no user). The follow-ups need
+//! the new account's object id (a group's `members/$ref` takes it), so they
+//! cannot join the create's round trip either.
+//!
+//! Without those, two round trips: the reads and the `POST /users` share
+//! the first `$batch`, the create `dependsOn` the manager's read by path
+//! (a 404 answers the create 424 Failed Dependency, so a wrong manager is
+//! still refused before any write: "Combine multiple HTTP requests using
+//! JSON batching" on Microsoft Learn). The create takes the first
+//! candidate name; on Entra's 400 for a taken `userPrincipalName` the
+//! probe's answer from the same batch gives the next free one (one more
+//! round trip, only then), and Entra's 400 for an unverified domain
+//! becomes an error on `namingTemplate`, as the verified-domain read in
+//! the same batch confirms.
 //!
 //! Licence rules add no round trip: `/subscribedSkus` joins the first
 //! batch (seats checked before the create), the create body carries the
@@ -21,7 +46,7 @@ use crate::graph::model::{
 use crate::graph::paging::Page;
 use crate::graph::resources::licenses::SubscribedSku;
 use crate::graph::resources::{licenses, organization, users};
-use crate::graph::{BatchItem, ClientError, Deadline, GraphClient};
+use crate::graph::{BatchItem, ClientError, Deadline, GraphClient, GraphResponse};
 use crate::host::Host;
 use crate::http::Transport;
 use crate::lifecycle::account::display_name;
@@ -160,8 +185,13 @@ struct Probe {
     manager: Option<UserView>,
     /// The tenant's subscriptions, read only when licence rules match.
     skus: Vec<SubscribedSku>,
+    /// Whether the naming template's domain is a verified domain.
+    verified: bool,
+    /// The answer to an optimistic create sent in the same batch.
+    created: Option<Result<GraphResponse, ClientError>>,
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn probe<T: Transport, H: Host>(
     client: &GraphClient<'_, T, H>,
     config: &ProvisioningRules,
@@ -169,6 +199,7 @@ async fn probe<T: Transport, H: Host>(
     employee_id: Option<&str>,
     manager: Option<&UserRef>,
     read_skus: bool,
+    create: Option<&Step>,
     deadline: Deadline,
 ) -> Result<Probe, OpError> {
     let mut items = vec![
@@ -194,23 +225,41 @@ async fn probe<T: Transport, H: Host>(
     if read_skus {
         items.push(BatchItem::new("skus", licenses::list_subscribed_skus()));
     }
-    let mut results = client.execute(&items, deadline).await.into_iter();
-    let upn_page: Page<UserView> = results.next().unwrap_or(Err(missing()))?.json("users")?;
-    let org: Page<Organization> = results
-        .next()
-        .unwrap_or(Err(missing()))?
-        .json("organization")?;
+    if let Some(change) = create {
+        // Runs only once the manager's read succeeded (424 otherwise).
+        let item = BatchItem::new("create", change.request.clone());
+        items.push(match manager {
+            Some(_) => item.after("mgr"),
+            None => item,
+        });
+    }
+    let mut answers = client.execute(&items, deadline).await;
+    let created = create.map(|_| answers.pop().unwrap_or(Err(missing())));
+    // Once the account exists, a failed side read must not hide it: the
+    // names and domains were only needed had the create been refused.
+    let made = matches!(created, Some(Ok(_)));
+    let mut results = answers.into_iter();
+    let upn_page: Page<UserView> = match results.next().unwrap_or(Err(missing())) {
+        Ok(r) => r.json("users")?,
+        Err(_) if made => Page {
+            value: Vec::new(),
+            next_link: None,
+        },
+        Err(e) => return Err(e.into()),
+    };
     let domain = config.naming.domain();
-    let verified = org
-        .value
-        .iter()
-        .flat_map(|o| o.verified_domains.iter())
-        .any(|d| d.name.eq_ignore_ascii_case(domain));
-    if !verified {
-        return Err(OpError::invalid(
-            "namingTemplate",
-            &format!("uses the domain {domain}, which is not a verified domain of the tenant"),
-        ));
+    let verified = match results.next().unwrap_or(Err(missing())) {
+        Ok(r) => r
+            .json::<Page<Organization>>("organization")?
+            .value
+            .iter()
+            .flat_map(|o| o.verified_domains.iter())
+            .any(|d| d.name.eq_ignore_ascii_case(domain)),
+        Err(_) if made => true,
+        Err(e) => return Err(e.into()),
+    };
+    if !verified && create.is_none() {
+        return Err(unverified_domain(domain));
     }
     let existing = match employee_id {
         Some(_) => {
@@ -261,7 +310,16 @@ async fn probe<T: Transport, H: Host>(
         existing,
         manager,
         skus,
+        verified,
+        created,
     })
+}
+
+fn unverified_domain(domain: &str) -> OpError {
+    OpError::invalid(
+        "namingTemplate",
+        &format!("uses the domain {domain}, which is not a verified domain of the tenant"),
+    )
 }
 
 fn missing() -> ClientError {
@@ -280,6 +338,31 @@ fn next_free(
     (from..from + MAX_NAME_ATTEMPTS)
         .map(|n| (n, NamingTemplate::candidate(base, n)))
         .find(|(_, local)| !taken.contains(&naming.upn(local)))
+}
+
+/// The create's body for the candidate name `local`.
+fn new_user(
+    v: &Validated,
+    config: &ProvisioningRules,
+    local: &str,
+    password: &Secret,
+    attributes: UserAttributes,
+    enabled: bool,
+) -> NewUser {
+    NewUser {
+        // A future joiner's account exists before the hire date, unusable.
+        account_enabled: enabled,
+        display_name: v.display.clone(),
+        given_name: v.given.clone(),
+        surname: v.surname.clone(),
+        mail_nickname: local.to_string(),
+        user_principal_name: config.naming.upn(local),
+        password_profile: PasswordProfile {
+            password: password.expose().to_string(),
+            force_change_password_next_sign_in: true,
+        },
+        attributes,
+    }
 }
 
 fn create_change(user: &NewUser) -> Step {
@@ -384,14 +467,30 @@ pub async fn create<T: Transport, H: Host>(
         .rules
         .groups_for_new_hire(&hire.groups, &v.attributes);
     let licence_rules = config.licences.matching(&RuleSubject::of(&v.attributes));
+    let password = generate_password();
+    let enabled = hire.credential != FirstCredential::OnHireDate;
+    // See the module comment for when the create may share the reads' batch.
+    let optimistic = (mode == RunMode::Execute
+        && employee_id.is_none()
+        && licence_rules.is_empty()
+        && hire
+            .manager
+            .as_ref()
+            .is_none_or(|m| matches!(m, UserRef::Id(_) | UserRef::Upn(_))))
+    .then(|| {
+        let local = NamingTemplate::candidate(&base, 1);
+        let user = new_user(&v, config, &local, &password, v.attributes.clone(), enabled);
+        create_change(&user)
+    });
 
-    let probe = probe(
+    let mut probe = probe(
         client,
         config,
         &base,
         employee_id,
         hire.manager.as_ref(),
         !licence_rules.is_empty(),
+        optimistic.as_ref(),
         deadline,
     )
     .await?;
@@ -435,25 +534,15 @@ pub async fn create<T: Transport, H: Host>(
         usage_location: attributes.usage_location.clone(),
     };
 
-    let (mut attempt, local) =
+    // The optimistic create took the first candidate whatever the probe saw.
+    let (mut attempt, local) = if optimistic.is_some() {
+        (1, NamingTemplate::candidate(&base, 1))
+    } else {
         next_free(&config.naming, &base, &probe.taken, 1).ok_or_else(|| OpError::Conflict {
             message: format!("no free user name near {base}"),
-        })?;
-    let password = generate_password();
-    let mut new_user = NewUser {
-        // A future joiner's account exists before the hire date, unusable.
-        account_enabled: hire.credential != FirstCredential::OnHireDate,
-        display_name: v.display.clone(),
-        given_name: v.given.clone(),
-        surname: v.surname.clone(),
-        mail_nickname: local.clone(),
-        user_principal_name: config.naming.upn(&local),
-        password_profile: PasswordProfile {
-            password: password.expose().to_string(),
-            force_change_password_next_sign_in: true,
-        },
-        attributes,
+        })?
     };
+    let mut new_user = new_user(&v, config, &local, &password, attributes, enabled);
     // Placeholder id in the plan: the real one exists only after creation.
     let planned_followups = follow_up_changes(
         client,
@@ -482,12 +571,35 @@ pub async fn create<T: Transport, H: Host>(
     }
 
     // Optimistic create: step over names taken since the probe.
+    let verified = probe.verified;
+    let mut sent = probe.created.take();
     let mut taken = probe.taken;
     let created: UserView =
         loop {
             let change = create_change(&new_user);
-            match client.send(&change.request, deadline).await {
+            let answer = match sent.take() {
+                Some(answer) => answer,
+                None => client.send(&change.request, deadline).await,
+            };
+            match answer {
                 Ok(r) => break r.json("user")?,
+                // Entra's 400 for a domain the tenant has not verified.
+                Err(ClientError::Graph(g)) if g.status == 400 && !verified => {
+                    return Err(unverified_domain(config.naming.domain()));
+                }
+                Err(ClientError::Graph(g))
+                    if g.is_conflict_on("userPrincipalName") && employee_id.is_none() =>
+                {
+                    // No employeeId to match a holder by: the name is taken.
+                    taken.insert(new_user.user_principal_name.to_ascii_lowercase());
+                    let (n, local) = next_free(&config.naming, &base, &taken, attempt + 1)
+                        .ok_or_else(|| OpError::Conflict {
+                            message: format!("no free user name near {base}"),
+                        })?;
+                    attempt = n;
+                    new_user.mail_nickname = local.clone();
+                    new_user.user_principal_name = config.naming.upn(&local);
+                }
                 Err(ClientError::Graph(g)) if g.is_conflict_on("userPrincipalName") => {
                     // Entra just said the name is taken: a 404 reading its
                     // holder is an account still replicating (e.g. this
@@ -502,7 +614,7 @@ pub async fn create<T: Transport, H: Host>(
                         &UserRef::Upn(new_user.user_principal_name.clone()),
                         client.send(&holder, deadline).await,
                     )?;
-                    if employee_id.is_some() && holder.employee_id.as_deref() == employee_id {
+                    if holder.employee_id.as_deref() == employee_id {
                         let licences = Licences {
                             adds: &adds,
                             usage_location: None,

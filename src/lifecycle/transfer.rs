@@ -18,7 +18,7 @@ use crate::host::Host;
 use crate::http::Transport;
 use crate::lifecycle::account::{display_name, summary_of};
 use crate::lifecycle::error::OpError;
-use crate::lifecycle::exec::{finish, no_change, no_change_step, RunMode};
+use crate::lifecycle::exec::{finish_then_read, no_change, no_change_step, RunMode};
 use crate::lifecycle::groups::{add_member_change, remove_member_change};
 use crate::lifecycle::hybrid::refuse_ad_mastered;
 use crate::lifecycle::ids::{checked_text, ObjectId, UserRef};
@@ -30,6 +30,7 @@ use crate::lifecycle::outcome::{Outcome, Remainder, RemainderKind};
 use crate::lifecycle::plan::Plan;
 use crate::lifecycle::plan::{Step, StepTarget, TargetKind};
 use crate::lifecycle::provisioning::ProvisioningRules;
+use crate::lifecycle::readback;
 use crate::lifecycle::resolve::{read_result, user_read};
 use crate::lifecycle::rules::RuleSubject;
 use serde::Deserialize;
@@ -69,9 +70,9 @@ fn subject(u: &UserView) -> RuleSubject<'_> {
 /// `$batch` of the changes: attribute PATCH, manager PUT, removal from
 /// groups the old attributes' rules gave (only where the user is a
 /// member), addition to groups the new ones give (only where not yet).
-/// Unchanged values are reported as no change. A user named by mail or
-/// employeeId needs one more read for the memberships when rule groups
-/// change. For a user synced from on-premises AD, a changing department,
+/// Unchanged values are reported as no change. A user named by mail,
+/// employeeId, or an address that is not their UPN needs one more read
+/// for the memberships when rule groups change. For a user synced from on-premises AD, a changing department,
 /// job title or manager is [`OpError::OnPremisesMastered`] naming them,
 /// before any write; a manager naming no
 /// user [`OpError::InvalidInput`] on `manager`.
@@ -112,8 +113,14 @@ pub async fn transfer<T: Transport, H: Host>(
         items.push(BatchItem::new("mgr", user_read(m, MANAGER_SELECT, None)));
     }
     // The direct memberships, so rule groups are left and joined only where
-    // that changes something; a mail or employeeId cannot address them yet.
-    let addressable = matches!(request.user, UserRef::Id(_) | UserRef::Upn(_));
+    // that changes something. An address is most often the user's UPN, which
+    // addresses them in a path too ("Get user": `/users/{id |
+    // userPrincipalName}`); the answer counts only when the user read finds
+    // that UPN (below). A mail or employeeId cannot address them yet.
+    let addressable = matches!(
+        request.user,
+        UserRef::Id(_) | UserRef::Upn(_) | UserRef::Address(_)
+    );
     if addressable {
         items.push(BatchItem::new(
             "groups",
@@ -176,6 +183,19 @@ pub async fn transfer<T: Transport, H: Host>(
     };
     let manager_id = manager.as_ref().map(|m| m.id.clone());
     let groups_read = if addressable { results.next() } else { None };
+    // Another user's mail or proxy address may be this user's UPN: the
+    // memberships read by path count only for the user found.
+    let groups_read = match &request.user {
+        UserRef::Address(a)
+            if !current
+                .user_principal_name
+                .as_deref()
+                .is_some_and(|u| u.eq_ignore_ascii_case(a)) =>
+        {
+            None
+        }
+        _ => groups_read,
+    };
     // Names are a courtesy: a failed read leaves the ids in the plan.
     let names_read = if rule_groups.is_empty() {
         None
@@ -330,9 +350,9 @@ pub async fn transfer<T: Transport, H: Host>(
     }
     settled.extend(diff.settled);
     // Old rule groups the transfer leaves: a 204 proves only the direct
-    // membership gone, so they are read back (one `$batch`, only when one
-    // was removed).
-    let expected = crate::lifecycle::readback::Expected {
+    // membership gone, so they are read back (in the writes' `$batch`, only
+    // when one was removed).
+    let expected = readback::Expected {
         user_id: current.id.clone(),
         label: label.clone(),
         left_groups: old_groups
@@ -346,16 +366,22 @@ pub async fn transfer<T: Transport, H: Host>(
             .collect(),
         ..Default::default()
     };
+    // Without rule licences to check, the read-back rides at the end of the
+    // writes' `$batch` (`dependsOn` on every write), so `verify` finds its
+    // answers kept and sends nothing; a failed write answers it 424 and it
+    // is sent alone.
     let mut outcome = if mode == RunMode::DryRun
         || !changes.iter().any(|c| c.key == RULE_LICENCES_KEY)
     {
-        let mut outcome = finish(
+        let read_back = readback::requests(&expected);
+        let mut outcome = finish_then_read(
             client,
             mode,
             deadline,
             settled,
             changes,
             Some(summary_of(&current)),
+            &read_back,
         )
         .await;
         outcome.remainder.extend(diff.remainder);
@@ -374,10 +400,10 @@ pub async fn transfer<T: Transport, H: Host>(
         }
     };
     if mode == RunMode::Execute {
-        let expected = crate::lifecycle::readback::done_in(&outcome, expected);
+        let expected = readback::done_in(&outcome, expected);
         outcome
             .remainder
-            .extend(crate::lifecycle::readback::verify(client, &expected, deadline).await);
+            .extend(readback::verify(client, &expected, deadline).await);
     }
     Ok(outcome)
 }

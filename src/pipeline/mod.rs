@@ -54,8 +54,19 @@ pub async fn run(
     budget_ms: u64,
 ) -> CallAnswer {
     let replay_key = idempotency::key_for(call);
-    if let Some(key) = &replay_key {
-        match idempotency::find(host, key).await {
+    // The replay lookup and the configuration are read together: one wait.
+    let (found, ctx) = futures_util::future::join(
+        async {
+            match &replay_key {
+                Some(key) => idempotency::find(host, key).await,
+                None => Ok(None),
+            }
+        },
+        RouteContext::load(host, transport, budget_ms),
+    )
+    .await;
+    if replay_key.is_some() {
+        match found {
             Ok(Some(stored)) => {
                 let mut body = stored.body;
                 body["replay"] = json!(true);
@@ -70,7 +81,7 @@ pub async fn run(
             Err(e) => return internal(host, &e.to_string()).to_answer(),
         }
     }
-    let ctx = match RouteContext::load(host, transport, budget_ms).await {
+    let ctx = match ctx {
         Ok(ctx) => ctx,
         Err(e) => return e.to_answer(),
     };

@@ -34,8 +34,7 @@ pub async fn record<H: Host, T: Transport>(
         Ok(done) => done,
         Err(error) => {
             let rec = rec.failed(&error);
-            store_record(host, &rec).await;
-            comment(ctx, request, &rec).await;
+            futures_util::future::join(store_record(host, &rec), comment(ctx, request, &rec)).await;
             return Err(ApiError::Operation(error));
         }
     };
@@ -70,8 +69,9 @@ pub async fn record<H: Host, T: Transport>(
             ),
         }
     }
-    let audit_id = store_record(host, &rec).await;
-    comment(ctx, request, &rec).await;
+    // The audit record and the comment do not wait for each other.
+    let (audit_id, ()) =
+        futures_util::future::join(store_record(host, &rec), comment(ctx, request, &rec)).await;
     Ok(Executed {
         outcome,
         audit_id,
