@@ -16,6 +16,7 @@
 //! [`EVENT_CONCURRENCY`], so all jobs together never have more than that
 //! many operations against the tenant in flight (Graph throttles per tenant).
 
+pub mod batch;
 pub mod consume;
 pub mod error;
 pub mod item;

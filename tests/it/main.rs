@@ -122,3 +122,4 @@ mod honest_completion;
 mod assets_import;
 mod assets_mapping;
 mod fuzz_props;
+mod jobs_batched;

@@ -1,0 +1,348 @@
+//! Cross-hire batching: the items of a chunk run side by side, and the
+//! Graph requests they send at the same moment travel together in one
+//! `$batch` (at most [`MAX_BATCH`] requests), so a chunk of hires costs
+//! about one round trip per hire instead of four.
+//!
+//! Each item still runs the whole pipeline on its own (parse, policy,
+//! execute, audit, idempotency): batching happens below it, at the
+//! transport. [`Coalescer`] is a [`Transport`] that queues each Graph
+//! request instead of sending it; [`run_together`] polls the items and,
+//! whenever they are all waiting, packs the queue into `$batch` envelopes
+//! and hands every item its own answer back: a single request gets its
+//! `$batch` item's status, headers and body as an HTTP response, a
+//! `$batch` of the item's own comes back as a `$batch` response holding
+//! its items (ids restored). Graph answers each item of a `$batch` on its
+//! own (<https://learn.microsoft.com/graph/json-batching>), so a throttled
+//! item (429 with `Retry-After`) is retried by its own client alone, while
+//! the other items carry on; a failed envelope is the answer of every
+//! request in it.
+//!
+//! Requests that are not Graph v1.0 (the token endpoint) and bodies that
+//! are not JSON go straight to the inner transport.
+
+use crate::graph::batch::MAX_BATCH;
+use crate::http::{HttpRequest, HttpResponse, Method, Transport, TransportError};
+use serde_json::{json, Map, Value};
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+/// Envelopes in flight at once: enough to keep the tenant's budget busy
+/// while the answers of the previous ones travel back.
+pub const MAX_FLIGHTS: usize = 4;
+
+/// The path segment every Graph v1.0 URL has; what precedes it is the root.
+const VERSION: &str = "/v1.0";
+
+/// Headers the envelope carries for all its items.
+const ENVELOPE_HEADERS: &[&str] = &["authorization", "client-request-id", "accept"];
+
+/// A request waiting for an envelope.
+struct Queued {
+    ticket: u64,
+    /// `https://graph.microsoft.com` (or the emulator's root): only
+    /// requests to the same root and with the same token share an envelope.
+    root: String,
+    authorization: String,
+    /// The `$batch` entries this request stands for (one for a single
+    /// request; the caller's own entries for a `$batch`).
+    entries: Vec<Value>,
+    /// The caller sent a `$batch` itself and gets a `$batch` response.
+    is_batch: bool,
+}
+
+/// A [`Transport`] that gathers the Graph requests of items running side
+/// by side into shared `$batch` envelopes. Only usable inside
+/// [`run_together`], which sends the envelopes.
+pub struct Coalescer<'a, T: Transport> {
+    inner: &'a T,
+    queue: RefCell<Vec<Queued>>,
+    answers: RefCell<HashMap<u64, Result<HttpResponse, TransportError>>>,
+    next_ticket: Cell<u64>,
+    /// Requests handed to the coalescer and not answered yet.
+    waiting: Cell<usize>,
+    /// Envelopes sent, for the round-trip accounting of tests.
+    envelopes: Cell<u32>,
+}
+
+impl<'a, T: Transport> Coalescer<'a, T> {
+    /// A coalescer sending through `inner`.
+    pub fn new(inner: &'a T) -> Self {
+        Coalescer {
+            inner,
+            queue: RefCell::new(Vec::new()),
+            answers: RefCell::new(HashMap::new()),
+            next_ticket: Cell::new(0),
+            waiting: Cell::new(0),
+            envelopes: Cell::new(0),
+        }
+    }
+
+    /// HTTP round trips to Graph made for the items so far (envelopes and
+    /// requests sent alone; token requests not counted).
+    pub fn round_trips(&self) -> u32 {
+        self.envelopes.get()
+    }
+
+    fn queued_entries(&self) -> usize {
+        self.queue.borrow().iter().map(|q| q.entries.len()).sum()
+    }
+
+    /// Takes the next envelope's worth of requests: the oldest request and
+    /// every later one with the same root and token that still fits.
+    fn take_envelope(&self) -> Vec<Queued> {
+        let mut queue = self.queue.borrow_mut();
+        if queue.is_empty() {
+            return Vec::new();
+        }
+        let first = queue.remove(0);
+        let mut size = first.entries.len();
+        let mut taken = vec![first];
+        let mut index = 0;
+        while index < queue.len() && size < MAX_BATCH {
+            let q = &queue[index];
+            if q.root == taken[0].root
+                && q.authorization == taken[0].authorization
+                && size + q.entries.len() <= MAX_BATCH
+            {
+                size += q.entries.len();
+                taken.push(queue.remove(index));
+            } else {
+                index += 1;
+            }
+        }
+        taken
+    }
+
+    /// Sends one envelope and files every request's answer.
+    async fn fly(&self, taken: Vec<Queued>) {
+        if taken.is_empty() {
+            return;
+        }
+        self.envelopes.set(self.envelopes.get() + 1);
+        let mut requests = Vec::new();
+        for q in &taken {
+            for entry in &q.entries {
+                requests.push(prefixed(entry, q.ticket));
+            }
+        }
+        let envelope = HttpRequest::new(Method::Post, format!("{}{VERSION}/$batch", taken[0].root))
+            .header("Authorization", taken[0].authorization.clone())
+            .header("client-request-id", crate::random::uuid_v4())
+            .header("Accept", "application/json")
+            .header("Content-Type", "application/json")
+            .body(json!({ "requests": requests }).to_string());
+        let response = self.inner.send(envelope).await;
+        let mut answers = self.answers.borrow_mut();
+        match response {
+            Ok(r) if r.status == 200 => {
+                let body: Value = serde_json::from_str(&r.body).unwrap_or(Value::Null);
+                let list = body["responses"].as_array().cloned().unwrap_or_default();
+                for q in taken {
+                    answers.insert(q.ticket, Ok(answer_for(&q, &list)));
+                }
+            }
+            // The envelope itself failed (throttled, refused, dropped):
+            // that is the answer of each request in it.
+            other => {
+                for q in taken {
+                    answers.insert(q.ticket, other.clone());
+                }
+            }
+        }
+    }
+}
+
+impl<T: Transport> Transport for Coalescer<'_, T> {
+    async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
+        let Some(queued) = queueable(&request, self.next_ticket.get()) else {
+            self.envelopes
+                .set(self.envelopes.get() + u32::from(is_graph(&request.url)));
+            return self.inner.send(request).await;
+        };
+        let ticket = queued.ticket;
+        self.next_ticket.set(ticket + 1);
+        self.queue.borrow_mut().push(queued);
+        self.waiting.set(self.waiting.get() + 1);
+        let answer = std::future::poll_fn(|_| match self.answers.borrow_mut().remove(&ticket) {
+            Some(answer) => Poll::Ready(answer),
+            None => Poll::Pending,
+        })
+        .await;
+        self.waiting.set(self.waiting.get() - 1);
+        answer
+    }
+}
+
+fn is_graph(url: &str) -> bool {
+    url.contains(&format!("{VERSION}/"))
+}
+
+/// The request as a queued envelope part, or `None` when it must go alone.
+fn queueable(request: &HttpRequest, ticket: u64) -> Option<Queued> {
+    let at = request.url.find(&format!("{VERSION}/"))?;
+    let root = request.url[..at].to_string();
+    let relative = &request.url[at + VERSION.len()..];
+    let authorization = header(&request.headers, "authorization")?.to_string();
+    let body: Option<Value> = match &request.body {
+        Some(text) => Some(serde_json::from_str(text).ok()?),
+        None => None,
+    };
+    if relative.eq_ignore_ascii_case("/$batch") {
+        let entries = body?.get("requests")?.as_array()?.clone();
+        if entries.is_empty() || entries.len() > MAX_BATCH {
+            return None;
+        }
+        return Some(Queued {
+            ticket,
+            root,
+            authorization,
+            entries,
+            is_batch: true,
+        });
+    }
+    let mut entry = Map::new();
+    entry.insert("id".into(), json!("0"));
+    entry.insert("method".into(), json!(request.method.as_str()));
+    entry.insert("url".into(), json!(relative));
+    let mut headers = Map::new();
+    for (name, value) in &request.headers {
+        if !ENVELOPE_HEADERS.contains(&name.to_ascii_lowercase().as_str()) {
+            headers.insert(name.clone(), json!(value));
+        }
+    }
+    if !headers.is_empty() {
+        entry.insert("headers".into(), Value::Object(headers));
+    }
+    if let Some(body) = body {
+        entry.insert("body".into(), body);
+    }
+    Some(Queued {
+        ticket,
+        root,
+        authorization,
+        entries: vec![Value::Object(entry)],
+        is_batch: false,
+    })
+}
+
+fn header<'h>(headers: &'h [(String, String)], name: &str) -> Option<&'h str> {
+    headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
+}
+
+/// Entry ids are unique per envelope as `{ticket}.{id}`; `dependsOn`
+/// follows.
+fn prefixed(entry: &Value, ticket: u64) -> Value {
+    let mut entry = entry.clone();
+    let id = entry["id"].as_str().unwrap_or_default().to_string();
+    entry["id"] = json!(format!("{ticket}.{id}"));
+    if let Some(deps) = entry.get_mut("dependsOn").and_then(Value::as_array_mut) {
+        for d in deps.iter_mut() {
+            *d = json!(format!("{ticket}.{}", d.as_str().unwrap_or_default()));
+        }
+    }
+    entry
+}
+
+/// The answer one request gets out of the envelope's `responses`.
+fn answer_for(q: &Queued, responses: &[Value]) -> HttpResponse {
+    let prefix = format!("{}.", q.ticket);
+    let mine: Vec<Value> = responses
+        .iter()
+        .filter_map(|r| {
+            let id = r["id"].as_str()?.strip_prefix(&prefix)?;
+            let mut r = r.clone();
+            r["id"] = json!(id);
+            Some(r)
+        })
+        .collect();
+    if q.is_batch {
+        return HttpResponse {
+            status: 200,
+            headers: vec![("Content-Type".into(), "application/json".into())],
+            body: json!({ "responses": mine }).to_string(),
+        };
+    }
+    let Some(r) = mine.into_iter().next() else {
+        // Graph answers every item; a missing one is a broken response.
+        return HttpResponse {
+            status: 502,
+            headers: Vec::new(),
+            body: String::new(),
+        };
+    };
+    let headers = r["headers"]
+        .as_object()
+        .map(|h| {
+            h.iter()
+                .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
+                .collect()
+        })
+        .unwrap_or_default();
+    let body = match &r["body"] {
+        Value::Null => String::new(),
+        other => other.to_string(),
+    };
+    HttpResponse {
+        status: r["status"]
+            .as_u64()
+            .and_then(|s| u16::try_from(s).ok())
+            .unwrap_or(502),
+        headers,
+        body,
+    }
+}
+
+type Task<'f, O> = Pin<Box<dyn Future<Output = O> + 'f>>;
+
+/// Runs `tasks` side by side over `coalescer` and returns their outputs
+/// in order. Envelopes leave when every unfinished task waits on Graph, when
+/// a full envelope is queued, or when none is in flight; at most
+/// [`MAX_FLIGHTS`] at once.
+pub async fn run_together<'f, T: Transport, O>(
+    coalescer: &'f Coalescer<'f, T>,
+    tasks: Vec<Task<'f, O>>,
+) -> Vec<O> {
+    let mut outputs: Vec<Option<O>> = tasks.iter().map(|_| None).collect();
+    let mut tasks: Vec<Option<Task<'f, O>>> = tasks.into_iter().map(Some).collect();
+    let mut flights: Vec<Task<'f, ()>> = Vec::new();
+    std::future::poll_fn(move |cx: &mut Context<'_>| loop {
+        for (task, output) in tasks.iter_mut().zip(outputs.iter_mut()) {
+            if let Some(future) = task {
+                if let Poll::Ready(o) = future.as_mut().poll(cx) {
+                    *output = Some(o);
+                    *task = None;
+                }
+            }
+        }
+        let unfinished = tasks.iter().filter(|t| t.is_some()).count();
+        if unfinished == 0 {
+            return Poll::Ready(outputs.iter_mut().filter_map(Option::take).collect());
+        }
+        let before = flights.len();
+        flights.retain_mut(|f| f.as_mut().poll(cx).is_pending());
+        let landed = flights.len() < before;
+        let mut started = false;
+        while flights.len() < MAX_FLIGHTS {
+            let queued = coalescer.queued_entries();
+            let all_waiting = coalescer.waiting.get() >= unfinished;
+            if queued == 0 || !(queued >= MAX_BATCH || all_waiting || flights.is_empty()) {
+                break;
+            }
+            let mut flight: Task<'f, ()> = Box::pin(coalescer.fly(coalescer.take_envelope()));
+            if flight.as_mut().poll(cx).is_pending() {
+                flights.push(flight);
+            }
+            started = true;
+        }
+        if !landed && !started {
+            return Poll::Pending;
+        }
+    })
+    .await
+}
