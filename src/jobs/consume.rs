@@ -54,11 +54,13 @@ pub enum EventResult {
     },
 }
 
-/// Runs the items of the event's chunk that have no outcome yet, in order.
-/// `event` is what the Forge consumer receives: `{"body": {"jobId",
-/// "chunk"}, ...}`. Each outcome is stored as soon as its item finishes.
-/// The first throttled item stops the chunk with [`EventResult::Retry`];
-/// the items after it run on redelivery.
+/// Runs the items of the event's chunk that have no outcome yet: hires side
+/// by side, their Graph requests sharing `$batch` envelopes
+/// ([`super::batch`]), other items one at a time, in order. `event` is what
+/// the Forge consumer receives: `{"body": {"jobId", "chunk"}, ...}`. Each
+/// outcome is stored as soon as its item finishes. A throttled item stops
+/// the chunk with [`EventResult::Retry`] once the items beside it have
+/// finished; it and the items after it run on redelivery.
 pub async fn handle_event(
     event: &Value,
     host: &impl Host,
@@ -143,7 +145,15 @@ async fn run_chunk(
     }
     let coalescer = Coalescer::new(transport);
     let mut throttled: Option<u64> = None;
-    for wave in waves(&to_run) {
+    // A delivery that ended without finishing (a trap, the time limit) is
+    // retried one item at a time: the item that ends it then ends it alone
+    // and is the one given up, not a neighbour that ran beside it.
+    let waves = if attempts > 1 {
+        to_run.iter().map(|item| vec![*item]).collect()
+    } else {
+        waves(&to_run)
+    };
+    for wave in waves {
         let tasks = wave
             .iter()
             .map(|(index, item)| {

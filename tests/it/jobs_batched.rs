@@ -100,10 +100,10 @@ fn a_chunk_of_hires_costs_at_most_one_round_trip_per_hire() {
             EventResult::Finished { ran: 25, .. }
         ));
         let round_trips = graph_round_trips(&emulator);
-        eprintln!("25 hires: {round_trips} Graph round trips");
-        // One after another, each hire took 4 round trips (100 for 25).
+        // One after another, each hire took 4 round trips (100 for 25);
+        // side by side they take 7 (every item reaches Graph at once here).
         assert!(
-            round_trips <= 25,
+            round_trips <= 10,
             "{round_trips} Graph round trips for 25 hires"
         );
         let names = hires_by_name(&emulator);
