@@ -5,9 +5,10 @@
 //!
 //! Each item still runs the whole pipeline on its own (parse, policy,
 //! execute, audit, idempotency): batching happens below it, at the
-//! transport. [`Coalescer`] is a [`Transport`] that queues each Graph
-//! request instead of sending it; [`run_together`] polls the items and,
-//! whenever they are all waiting, packs the queue into `$batch` envelopes
+//! transport. While [`Coalescer::run_together`] polls an item, the Graph
+//! requests it sends ([`crate::http::send`]) are queued instead of sent
+//! (the coalescer is the item's [`Gather`]); whenever the items are all
+//! waiting, it packs the queue into `$batch` envelopes
 //! and hands every item its own answer back: a single request gets its
 //! `$batch` item's status, headers and body as an HTTP response, a
 //! `$batch` of the item's own comes back as a `$batch` response holding
@@ -21,12 +22,15 @@
 //! are not JSON go straight to the inner transport.
 
 use crate::graph::batch::MAX_BATCH;
-use crate::http::{HttpRequest, HttpResponse, Method, Transport, TransportError};
+use crate::http::{
+    with_gather, Gather, Gathered, HttpRequest, HttpResponse, Method, Transport, TransportError,
+};
 use serde_json::{json, Map, Value};
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
+use std::rc::Rc;
 use std::task::{Context, Poll};
 
 /// Envelopes in flight at once: enough to keep the tenant's budget busy
@@ -53,39 +57,65 @@ struct Queued {
     is_batch: bool,
 }
 
-/// A [`Transport`] that gathers the Graph requests of items running side
-/// by side into shared `$batch` envelopes. Only usable inside
-/// [`run_together`], which sends the envelopes.
-pub struct Coalescer<'a, T: Transport> {
-    inner: &'a T,
+/// Gathers the Graph requests of items running side by side into shared
+/// `$batch` envelopes, sent by [`Coalescer::run_together`].
+#[derive(Default)]
+pub struct Coalescer {
+    state: Rc<State>,
+}
+
+#[derive(Default)]
+struct State {
     queue: RefCell<Vec<Queued>>,
     answers: RefCell<HashMap<u64, Result<HttpResponse, TransportError>>>,
     next_ticket: Cell<u64>,
-    /// Requests handed to the coalescer and not answered yet.
+    /// Requests taken and not answered yet.
     waiting: Cell<usize>,
-    /// Envelopes sent, for the round-trip accounting of tests.
+    /// Envelopes sent.
     envelopes: Cell<u32>,
 }
 
-impl<'a, T: Transport> Coalescer<'a, T> {
-    /// A coalescer sending through `inner`.
-    pub fn new(inner: &'a T) -> Self {
-        Coalescer {
-            inner,
-            queue: RefCell::new(Vec::new()),
-            answers: RefCell::new(HashMap::new()),
-            next_ticket: Cell::new(0),
-            waiting: Cell::new(0),
-            envelopes: Cell::new(0),
-        }
+/// The coalescer as its items' [`Gather`]: owns a share of the state, since
+/// each answer future outlives the call that took the request.
+struct Taker(Rc<State>);
+
+impl Gather for Taker {
+    fn take(&self, request: HttpRequest) -> Result<Gathered, HttpRequest> {
+        let state = self.0.clone();
+        let ticket = state.next_ticket.get();
+        let Some(queued) = queueable(&request, ticket) else {
+            return Err(request);
+        };
+        state.next_ticket.set(ticket + 1);
+        state.queue.borrow_mut().push(queued);
+        state.waiting.set(state.waiting.get() + 1);
+        Ok(Box::pin(async move {
+            let answer =
+                std::future::poll_fn(|_| match state.answers.borrow_mut().remove(&ticket) {
+                    Some(answer) => Poll::Ready(answer),
+                    None => Poll::Pending,
+                })
+                .await;
+            state.waiting.set(state.waiting.get() - 1);
+            answer
+        }))
+    }
+}
+
+impl Coalescer {
+    /// A coalescer with nothing queued.
+    pub fn new() -> Self {
+        Coalescer::default()
     }
 
-    /// HTTP round trips to Graph made for the items so far (envelopes and
-    /// requests sent alone; token requests not counted).
+    /// `$batch` envelopes sent so far: the items' Graph round trips (a
+    /// request sent alone and token requests not counted).
     pub fn round_trips(&self) -> u32 {
-        self.envelopes.get()
+        self.state.envelopes.get()
     }
+}
 
+impl State {
     fn queued_entries(&self) -> usize {
         self.queue.borrow().iter().map(|q| q.entries.len()).sum()
     }
@@ -116,8 +146,9 @@ impl<'a, T: Transport> Coalescer<'a, T> {
         taken
     }
 
-    /// Sends one envelope and files every request's answer.
-    async fn fly(&self, taken: Vec<Queued>) {
+    /// Sends one envelope through `transport` and files every request's
+    /// answer.
+    async fn fly(&self, transport: &impl Transport, taken: Vec<Queued>) {
         if taken.is_empty() {
             return;
         }
@@ -134,7 +165,7 @@ impl<'a, T: Transport> Coalescer<'a, T> {
             .header("Accept", "application/json")
             .header("Content-Type", "application/json")
             .body(json!({ "requests": requests }).to_string());
-        let response = self.inner.send(envelope).await;
+        let response = transport.send(envelope).await;
         let mut answers = self.answers.borrow_mut();
         match response {
             Ok(r) if r.status == 200 => {
@@ -153,31 +184,6 @@ impl<'a, T: Transport> Coalescer<'a, T> {
             }
         }
     }
-}
-
-impl<T: Transport> Transport for Coalescer<'_, T> {
-    async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
-        let Some(queued) = queueable(&request, self.next_ticket.get()) else {
-            self.envelopes
-                .set(self.envelopes.get() + u32::from(is_graph(&request.url)));
-            return self.inner.send(request).await;
-        };
-        let ticket = queued.ticket;
-        self.next_ticket.set(ticket + 1);
-        self.queue.borrow_mut().push(queued);
-        self.waiting.set(self.waiting.get() + 1);
-        let answer = std::future::poll_fn(|_| match self.answers.borrow_mut().remove(&ticket) {
-            Some(answer) => Poll::Ready(answer),
-            None => Poll::Pending,
-        })
-        .await;
-        self.waiting.set(self.waiting.get() - 1);
-        answer
-    }
-}
-
-fn is_graph(url: &str) -> bool {
-    url.contains(&format!("{VERSION}/"))
 }
 
 /// The request as a queued envelope part, or `None` when it must go alone.
@@ -300,49 +306,56 @@ fn answer_for(q: &Queued, responses: &[Value]) -> HttpResponse {
 
 type Task<'f, O> = Pin<Box<dyn Future<Output = O> + 'f>>;
 
-/// Runs `tasks` side by side over `coalescer` and returns their outputs
-/// in order. Envelopes leave when every unfinished task waits on Graph, when
-/// a full envelope is queued, or when none is in flight; at most
-/// [`MAX_FLIGHTS`] at once.
-pub async fn run_together<'f, T: Transport, O>(
-    coalescer: &'f Coalescer<'f, T>,
-    tasks: Vec<Task<'f, O>>,
-) -> Vec<O> {
-    let mut outputs: Vec<Option<O>> = tasks.iter().map(|_| None).collect();
-    let mut tasks: Vec<Option<Task<'f, O>>> = tasks.into_iter().map(Some).collect();
-    let mut flights: Vec<Task<'f, ()>> = Vec::new();
-    std::future::poll_fn(move |cx: &mut Context<'_>| loop {
-        for (task, output) in tasks.iter_mut().zip(outputs.iter_mut()) {
-            if let Some(future) = task {
-                if let Poll::Ready(o) = future.as_mut().poll(cx) {
-                    *output = Some(o);
-                    *task = None;
+impl Coalescer {
+    /// Runs `tasks` side by side, their Graph requests sent together
+    /// through `transport`, and returns their outputs in order. Envelopes
+    /// leave when every unfinished task waits on Graph, when a full
+    /// envelope is queued, or when none is in flight; at most
+    /// [`MAX_FLIGHTS`] at once.
+    pub async fn run_together<'f, T: Transport, O>(
+        &'f self,
+        transport: &'f T,
+        tasks: Vec<Task<'f, O>>,
+    ) -> Vec<O> {
+        let state = &*self.state;
+        let gather: Rc<dyn Gather> = Rc::new(Taker(self.state.clone()));
+        let mut outputs: Vec<Option<O>> = tasks.iter().map(|_| None).collect();
+        let mut tasks: Vec<Option<Task<'f, O>>> = tasks.into_iter().map(Some).collect();
+        let mut flights: Vec<Task<'f, ()>> = Vec::new();
+        std::future::poll_fn(move |cx: &mut Context<'_>| loop {
+            for (task, output) in tasks.iter_mut().zip(outputs.iter_mut()) {
+                if let Some(future) = task {
+                    if let Poll::Ready(o) = with_gather(&gather, || future.as_mut().poll(cx)) {
+                        *output = Some(o);
+                        *task = None;
+                    }
                 }
             }
-        }
-        let unfinished = tasks.iter().filter(|t| t.is_some()).count();
-        if unfinished == 0 {
-            return Poll::Ready(outputs.iter_mut().filter_map(Option::take).collect());
-        }
-        let before = flights.len();
-        flights.retain_mut(|f| f.as_mut().poll(cx).is_pending());
-        let landed = flights.len() < before;
-        let mut started = false;
-        while flights.len() < MAX_FLIGHTS {
-            let queued = coalescer.queued_entries();
-            let all_waiting = coalescer.waiting.get() >= unfinished;
-            if queued == 0 || !(queued >= MAX_BATCH || all_waiting || flights.is_empty()) {
-                break;
+            let unfinished = tasks.iter().filter(|t| t.is_some()).count();
+            if unfinished == 0 {
+                return Poll::Ready(outputs.iter_mut().filter_map(Option::take).collect());
             }
-            let mut flight: Task<'f, ()> = Box::pin(coalescer.fly(coalescer.take_envelope()));
-            if flight.as_mut().poll(cx).is_pending() {
-                flights.push(flight);
+            let before = flights.len();
+            flights.retain_mut(|f| f.as_mut().poll(cx).is_pending());
+            let landed = flights.len() < before;
+            let mut started = false;
+            while flights.len() < MAX_FLIGHTS {
+                let queued = state.queued_entries();
+                let all_waiting = state.waiting.get() >= unfinished;
+                if queued == 0 || !(queued >= MAX_BATCH || all_waiting || flights.is_empty()) {
+                    break;
+                }
+                let mut flight: Task<'f, ()> =
+                    Box::pin(state.fly(transport, state.take_envelope()));
+                if flight.as_mut().poll(cx).is_pending() {
+                    flights.push(flight);
+                }
+                started = true;
             }
-            started = true;
-        }
-        if !landed && !started {
-            return Poll::Pending;
-        }
-    })
-    .await
+            if !landed && !started {
+                return Poll::Pending;
+            }
+        })
+        .await
+    }
 }

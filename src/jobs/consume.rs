@@ -1,6 +1,6 @@
 //! The queue consumer: runs one chunk of a job, item by item.
 
-use super::batch::{run_together, Coalescer};
+use super::batch::Coalescer;
 use super::item::JobItem;
 use super::store::{self, ItemOutcome, ItemState, MAX_ITEM_ATTEMPTS};
 use crate::host::{Host, LogLevel};
@@ -143,7 +143,7 @@ async fn run_chunk(
         }
         to_run.push((index, item));
     }
-    let coalescer = Coalescer::new(transport);
+    let coalescer = Coalescer::new();
     let mut throttled: Option<u64> = None;
     // A delivery that ended without finishing (a trap, the time limit) is
     // retried one item at a time: the item that ends it then ends it alone
@@ -157,13 +157,13 @@ async fn run_chunk(
         let tasks = wave
             .iter()
             .map(|(index, item)| {
-                let run = run_item(job_id, chunk, *index, item, record.auth, host, &coalescer);
+                let run = run_item(job_id, chunk, *index, item, record.auth, host, transport);
                 Box::pin(run) as std::pin::Pin<Box<dyn std::future::Future<Output = _>>>
             })
             .collect();
         // Every item of the wave finishes (and stores its outcome) before
         // an error or a throttle ends the chunk.
-        for result in run_together(&coalescer, tasks).await {
+        for result in coalescer.run_together(transport, tasks).await {
             if let Some(seconds) = result? {
                 throttled = Some(throttled.map_or(seconds, |s| s.max(seconds)));
             }
@@ -180,7 +180,10 @@ async fn run_chunk(
     }
     host.log(
         LogLevel::Info,
-        &format!("job {job_id} chunk {chunk}: ran {ran}, skipped {skipped} already finished"),
+        &format!(
+            "job {job_id} chunk {chunk}: ran {ran} ({} $batch round trips), skipped {skipped} already finished",
+            coalescer.round_trips()
+        ),
     );
     Ok(EventResult::Finished {
         job_id: job_id.to_string(),
