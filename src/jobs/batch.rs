@@ -22,6 +22,7 @@
 //! are not JSON go straight to the inner transport.
 
 use crate::graph::batch::MAX_BATCH;
+use crate::host::Host;
 use crate::http::{
     with_gather, Gather, Gathered, HttpRequest, HttpResponse, Method, Transport, TransportError,
 };
@@ -36,6 +37,92 @@ use std::task::{Context, Poll};
 /// Envelopes in flight at once: enough to keep the tenant's budget busy
 /// while the answers of the previous ones travel back.
 pub const MAX_FLIGHTS: usize = 4;
+
+/// The window over which the tenant's budget is counted, as Entra does
+/// (requests per second; refused ones count too:
+/// <https://learn.microsoft.com/graph/throttling>).
+const WINDOW_MS: u64 = 1_000;
+
+/// Seconds without a 429 after which the learnt rate is raised by a tenth.
+const RAISE_AFTER_MS: u64 = 2_000;
+
+/// Learns the tenant's budget from its 429s and keeps the envelopes under
+/// it: sending past the budget only earns more 429s (Graph counts refused
+/// requests against it too), while sending at it keeps it fully used.
+/// Until the first 429 nothing is held back.
+#[derive(Default)]
+struct Pacer {
+    /// Requests per [`WINDOW_MS`] to stay within, once learnt.
+    limit: Cell<Option<usize>>,
+    /// `(sent at, requests, of which answered 429)` of the recent envelopes.
+    window: RefCell<std::collections::VecDeque<(u64, usize, usize)>>,
+    last_throttle_ms: Cell<u64>,
+}
+
+impl Pacer {
+    fn prune(&self, now_ms: u64) {
+        let mut window = self.window.borrow_mut();
+        while window
+            .front()
+            .is_some_and(|(at, _, _)| at + WINDOW_MS <= now_ms)
+        {
+            window.pop_front();
+        }
+    }
+
+    /// `Ok` when `size` more requests fit the learnt budget now, else how
+    /// long to wait.
+    fn room(&self, now_ms: u64, size: usize) -> Result<(), u64> {
+        self.prune(now_ms);
+        let Some(mut limit) = self.limit.get() else {
+            return Ok(());
+        };
+        if now_ms.saturating_sub(self.last_throttle_ms.get()) >= RAISE_AFTER_MS {
+            limit += limit / 10 + 1;
+            self.limit.set(Some(limit));
+            self.last_throttle_ms.set(now_ms);
+        }
+        let window = self.window.borrow();
+        let sent: usize = window.iter().map(|(_, n, _)| n).sum();
+        if sent + size <= limit.max(size) || window.is_empty() {
+            return Ok(());
+        }
+        // Room once enough of the window's requests have aged out.
+        let mut freed = 0;
+        for (at, n, _) in window.iter() {
+            freed += n;
+            if sent - freed + size <= limit {
+                return Err((at + WINDOW_MS).saturating_sub(now_ms).max(1));
+            }
+        }
+        Err(WINDOW_MS)
+    }
+
+    fn sent(&self, now_ms: u64, size: usize) -> usize {
+        let mut window = self.window.borrow_mut();
+        window.push_back((now_ms, size, 0));
+        window.len() - 1
+    }
+
+    /// An envelope's answer: `throttled` of its requests were refused.
+    fn answered(&self, sent_at_ms: u64, throttled: usize, now_ms: u64) {
+        if throttled == 0 {
+            return;
+        }
+        let mut window = self.window.borrow_mut();
+        if let Some(entry) = window
+            .iter_mut()
+            .find(|(at, _, t)| *at == sent_at_ms && *t == 0)
+        {
+            entry.2 = throttled;
+        }
+        let served: usize = window.iter().map(|(_, n, t)| n - t).sum();
+        let learnt = served.max(1);
+        self.limit
+            .set(Some(self.limit.get().map_or(learnt, |l| l.min(learnt))));
+        self.last_throttle_ms.set(now_ms);
+    }
+}
 
 /// The path segment every Graph v1.0 URL has; what precedes it is the root.
 const VERSION: &str = "/v1.0";
@@ -73,6 +160,7 @@ struct State {
     waiting: Cell<usize>,
     /// Envelopes sent.
     envelopes: Cell<u32>,
+    pacer: Pacer,
 }
 
 /// The coalescer as its items' [`Gather`]: owns a share of the state, since
@@ -148,10 +236,11 @@ impl State {
 
     /// Sends one envelope through `transport` and files every request's
     /// answer.
-    async fn fly(&self, transport: &impl Transport, taken: Vec<Queued>) {
+    async fn fly(&self, host: &impl Host, transport: &impl Transport, taken: Vec<Queued>) {
         if taken.is_empty() {
             return;
         }
+        let sent_at_ms = host.now_ms();
         self.envelopes.set(self.envelopes.get() + 1);
         let mut requests = Vec::new();
         for q in &taken {
@@ -165,12 +254,15 @@ impl State {
             .header("Accept", "application/json")
             .header("Content-Type", "application/json")
             .body(json!({ "requests": requests }).to_string());
+        self.pacer.sent(sent_at_ms, requests_len(&taken));
         let response = transport.send(envelope).await;
         let mut answers = self.answers.borrow_mut();
         match response {
             Ok(r) if r.status == 200 => {
                 let body: Value = serde_json::from_str(&r.body).unwrap_or(Value::Null);
                 let list = body["responses"].as_array().cloned().unwrap_or_default();
+                let throttled = list.iter().filter(|r| r["status"] == 429).count();
+                self.pacer.answered(sent_at_ms, throttled, host.now_ms());
                 for q in taken {
                     answers.insert(q.ticket, Ok(answer_for(&q, &list)));
                 }
@@ -178,6 +270,10 @@ impl State {
             // The envelope itself failed (throttled, refused, dropped):
             // that is the answer of each request in it.
             other => {
+                if other.as_ref().is_ok_and(|r| r.status == 429) {
+                    self.pacer
+                        .answered(sent_at_ms, requests_len(&taken), host.now_ms());
+                }
                 for q in taken {
                     answers.insert(q.ticket, other.clone());
                 }
@@ -239,6 +335,10 @@ fn header<'h>(headers: &'h [(String, String)], name: &str) -> Option<&'h str> {
         .iter()
         .find(|(n, _)| n.eq_ignore_ascii_case(name))
         .map(|(_, v)| v.as_str())
+}
+
+fn requests_len(taken: &[Queued]) -> usize {
+    taken.iter().map(|q| q.entries.len()).sum()
 }
 
 /// Entry ids are unique per envelope as `{ticket}.{id}`; `dependsOn`
@@ -311,9 +411,11 @@ impl Coalescer {
     /// through `transport`, and returns their outputs in order. Envelopes
     /// leave when every unfinished task waits on Graph, when a full
     /// envelope is queued, or when none is in flight; at most
-    /// [`MAX_FLIGHTS`] at once.
-    pub async fn run_together<'f, T: Transport, O>(
+    /// [`MAX_FLIGHTS`] at once, and, once a 429 has shown the tenant's
+    /// budget, no faster than it ([`Pacer`], waiting on `host`'s clock).
+    pub async fn run_together<'f, H: Host, T: Transport, O>(
         &'f self,
+        host: &'f H,
         transport: &'f T,
         tasks: Vec<Task<'f, O>>,
     ) -> Vec<O> {
@@ -322,6 +424,8 @@ impl Coalescer {
         let mut outputs: Vec<Option<O>> = tasks.iter().map(|_| None).collect();
         let mut tasks: Vec<Option<Task<'f, O>>> = tasks.into_iter().map(Some).collect();
         let mut flights: Vec<Task<'f, ()>> = Vec::new();
+        // Waiting for room in the learnt budget.
+        let mut pause: Option<Task<'f, ()>> = None;
         std::future::poll_fn(move |cx: &mut Context<'_>| loop {
             for (task, output) in tasks.iter_mut().zip(outputs.iter_mut()) {
                 if let Some(future) = task {
@@ -339,14 +443,30 @@ impl Coalescer {
             flights.retain_mut(|f| f.as_mut().poll(cx).is_pending());
             let landed = flights.len() < before;
             let mut started = false;
+            if let Some(p) = &mut pause {
+                if p.as_mut().poll(cx).is_pending() {
+                    if !landed {
+                        return Poll::Pending;
+                    }
+                    continue;
+                }
+                pause = None;
+                started = true;
+            }
             while flights.len() < MAX_FLIGHTS {
                 let queued = state.queued_entries();
                 let all_waiting = state.waiting.get() >= unfinished;
                 if queued == 0 || !(queued >= MAX_BATCH || all_waiting || flights.is_empty()) {
                     break;
                 }
-                let mut flight: Task<'f, ()> =
-                    Box::pin(state.fly(transport, state.take_envelope()));
+                let envelope = state.take_envelope();
+                if let Err(wait_ms) = state.pacer.room(host.now_ms(), requests_len(&envelope)) {
+                    state.queue.borrow_mut().splice(0..0, envelope);
+                    pause = Some(Box::pin(host.sleep_ms(wait_ms)));
+                    started = true;
+                    break;
+                }
+                let mut flight: Task<'f, ()> = Box::pin(state.fly(host, transport, envelope));
                 if flight.as_mut().poll(cx).is_pending() {
                     flights.push(flight);
                 }

@@ -163,7 +163,7 @@ async fn run_chunk(
             .collect();
         // Every item of the wave finishes (and stores its outcome) before
         // an error or a throttle ends the chunk.
-        for result in coalescer.run_together(transport, tasks).await {
+        for result in coalescer.run_together(host, transport, tasks).await {
             if let Some(seconds) = result? {
                 throttled = Some(throttled.map_or(seconds, |s| s.max(seconds)));
             }
