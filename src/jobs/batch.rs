@@ -43,20 +43,24 @@ pub const MAX_FLIGHTS: usize = 4;
 /// <https://learn.microsoft.com/graph/throttling>).
 const WINDOW_MS: u64 = 1_000;
 
-/// Seconds without a 429 after which the learnt rate is raised by a tenth.
-const RAISE_AFTER_MS: u64 = 2_000;
-
 /// Learns the tenant's budget from its 429s and keeps the envelopes under
 /// it: sending past the budget only earns more 429s (Graph counts refused
 /// requests against it too), while sending at it keeps it fully used.
-/// Until the first 429 nothing is held back.
+/// Until the first 429 nothing is held back; after one, the budget is
+/// taken as the requests served in the second before the refused envelope
+/// left, and raised by a tenth each second without a 429 (probing for
+/// room, as the budget is not published per tenant).
 #[derive(Default)]
 struct Pacer {
     /// Requests per [`WINDOW_MS`] to stay within, once learnt.
     limit: Cell<Option<usize>>,
-    /// `(sent at, requests, of which answered 429)` of the recent envelopes.
+    /// `(sent at, requests, of which answered 429)` of the envelopes of
+    /// the last two windows (the older one to learn from late answers).
     window: RefCell<std::collections::VecDeque<(u64, usize, usize)>>,
-    last_throttle_ms: Cell<u64>,
+    /// When the limit was last lowered: 429s of envelopes sent before it
+    /// belong to the old limit and teach nothing.
+    lowered_at_ms: Cell<u64>,
+    raised_at_ms: Cell<u64>,
 }
 
 impl Pacer {
@@ -64,7 +68,7 @@ impl Pacer {
         let mut window = self.window.borrow_mut();
         while window
             .front()
-            .is_some_and(|(at, _, _)| at + WINDOW_MS <= now_ms)
+            .is_some_and(|(at, _, _)| at + 2 * WINDOW_MS <= now_ms)
         {
             window.pop_front();
         }
@@ -77,19 +81,20 @@ impl Pacer {
         let Some(mut limit) = self.limit.get() else {
             return Ok(());
         };
-        if now_ms.saturating_sub(self.last_throttle_ms.get()) >= RAISE_AFTER_MS {
+        if now_ms.saturating_sub(self.raised_at_ms.get()) >= WINDOW_MS {
             limit += limit / 10 + 1;
             self.limit.set(Some(limit));
-            self.last_throttle_ms.set(now_ms);
+            self.raised_at_ms.set(now_ms);
         }
         let window = self.window.borrow();
-        let sent: usize = window.iter().map(|(_, n, _)| n).sum();
-        if sent + size <= limit.max(size) || window.is_empty() {
+        let recent = || window.iter().filter(|(at, _, _)| at + WINDOW_MS > now_ms);
+        let sent: usize = recent().map(|(_, n, _)| n).sum();
+        if sent == 0 || sent + size <= limit {
             return Ok(());
         }
         // Room once enough of the window's requests have aged out.
         let mut freed = 0;
-        for (at, n, _) in window.iter() {
+        for (at, n, _) in recent() {
             freed += n;
             if sent - freed + size <= limit {
                 return Err((at + WINDOW_MS).saturating_sub(now_ms).max(1));
@@ -98,13 +103,12 @@ impl Pacer {
         Err(WINDOW_MS)
     }
 
-    fn sent(&self, now_ms: u64, size: usize) -> usize {
-        let mut window = self.window.borrow_mut();
-        window.push_back((now_ms, size, 0));
-        window.len() - 1
+    fn sent(&self, now_ms: u64, size: usize) {
+        self.window.borrow_mut().push_back((now_ms, size, 0));
     }
 
-    /// An envelope's answer: `throttled` of its requests were refused.
+    /// An envelope sent at `sent_at_ms` was answered: `throttled` of its
+    /// requests were refused.
     fn answered(&self, sent_at_ms: u64, throttled: usize, now_ms: u64) {
         if throttled == 0 {
             return;
@@ -116,11 +120,18 @@ impl Pacer {
         {
             entry.2 = throttled;
         }
-        let served: usize = window.iter().map(|(_, n, t)| n - t).sum();
-        let learnt = served.max(1);
-        self.limit
-            .set(Some(self.limit.get().map_or(learnt, |l| l.min(learnt))));
-        self.last_throttle_ms.set(now_ms);
+        if self.limit.get().is_some() && sent_at_ms < self.lowered_at_ms.get() {
+            return;
+        }
+        // What the tenant served in its window when this envelope arrived.
+        let served: usize = window
+            .iter()
+            .filter(|(at, _, _)| *at <= sent_at_ms && at + WINDOW_MS > sent_at_ms)
+            .map(|(_, n, t)| n - t)
+            .sum();
+        self.limit.set(Some(served.max(1)));
+        self.lowered_at_ms.set(now_ms);
+        self.raised_at_ms.set(now_ms);
     }
 }
 
