@@ -48,7 +48,8 @@ const WINDOW_MS: u64 = 1_000;
 /// requests against it too), while sending at it keeps it fully used.
 /// Until the first 429 nothing is held back; after one, the budget is
 /// taken as the requests served in the second before the refused envelope
-/// left, and raised by a tenth each second without a 429 (probing for
+/// left (later ones lower it by a quarter at most), and raised by a tenth
+/// each second without a 429 (probing for
 /// room, as the budget is not published per tenant).
 #[derive(Default)]
 struct Pacer {
@@ -129,7 +130,14 @@ impl Pacer {
             .filter(|(at, _, _)| *at <= sent_at_ms && at + WINDOW_MS > sent_at_ms)
             .map(|(_, n, t)| n - t)
             .sum();
-        self.limit.set(Some(served.max(1)));
+        // A refusal soon after a burst also counts the burst's refused
+        // requests, which the tenant holds against the budget: one reading
+        // lowers the limit by a quarter at most, so it cannot collapse.
+        let learnt = match self.limit.get() {
+            Some(limit) => served.max(limit * 3 / 4),
+            None => served,
+        };
+        self.limit.set(Some(learnt.max(1)));
         self.lowered_at_ms.set(now_ms);
         self.raised_at_ms.set(now_ms);
     }
