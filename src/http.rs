@@ -3,7 +3,11 @@
 //! The core never talks to a socket itself: on wasm the transport is the
 //! runtime's `fetch` (gloo-net), in native tests it is the in-process emulator.
 
+use std::cell::RefCell;
 use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
 
 /// HTTP methods the core sends or accepts. A closed set, so a typo cannot
 /// produce a request Graph would reject.
@@ -150,4 +154,49 @@ pub trait Transport {
     /// its status: a `4xx`/`5xx` is an `Ok`, only a missing response is an
     /// `Err`. No retries or timeouts here; the Graph client owns those.
     async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError>;
+}
+
+/// A request answered later by whoever gathered it (see [`Gather`]).
+pub type Gathered = Pin<Box<dyn Future<Output = Result<HttpResponse, TransportError>>>>;
+
+/// Something that sends requests of tasks running side by side together
+/// (the bulk job's `$batch` envelopes, `jobs::batch`). It is consulted only
+/// while it polls its own tasks ([`with_gather`]), so a request of any other
+/// task goes out directly.
+pub trait Gather {
+    /// Takes `request` to answer it later, or hands it back to be sent
+    /// directly (e.g. a request that cannot share an envelope).
+    fn take(&self, request: HttpRequest) -> Result<Gathered, HttpRequest>;
+}
+
+thread_local! {
+    // The core is single-threaded: this is "the task being polled now".
+    static GATHER: RefCell<Option<Rc<dyn Gather>>> = const { RefCell::new(None) };
+}
+
+/// Runs `poll` (one poll of a task) with `gather` taking the requests the
+/// task sends through [`send`] meanwhile.
+pub fn with_gather<R>(gather: &Rc<dyn Gather>, poll: impl FnOnce() -> R) -> R {
+    let previous = GATHER.with(|g| g.replace(Some(gather.clone())));
+    let result = poll();
+    GATHER.with(|g| *g.borrow_mut() = previous);
+    result
+}
+
+/// Sends `request` through `transport`, unless the task being polled runs
+/// under a [`Gather`] that takes it. One code path for both, so the core
+/// is not compiled twice for a second transport type.
+pub async fn send(
+    transport: &impl Transport,
+    request: HttpRequest,
+) -> Result<HttpResponse, TransportError> {
+    let gather = GATHER.with(|g| g.borrow().clone());
+    let request = match gather {
+        Some(gather) => match gather.take(request) {
+            Ok(answer) => return answer.await,
+            Err(request) => request,
+        },
+        None => request,
+    };
+    transport.send(request).await
 }

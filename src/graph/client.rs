@@ -124,7 +124,7 @@ impl<'a, T: Transport, H: Host> GraphClient<'a, T, H> {
                 .await?;
             let http = self.to_http(request, &token);
             self.sent.set(self.sent.get() + 1);
-            let next = match self.transport.send(http).await {
+            let next = match crate::http::send(self.transport, http).await {
                 Err(e) if request.idempotent => {
                     self.host.log(
                         LogLevel::Warn,

@@ -1,5 +1,7 @@
 //! The queue consumer: runs one chunk of a job, item by item.
 
+use super::batch::Coalescer;
+use super::item::JobItem;
 use super::store::{self, ItemOutcome, ItemState, MAX_ITEM_ATTEMPTS};
 use crate::host::{Host, LogLevel};
 use crate::http::Transport;
@@ -52,11 +54,13 @@ pub enum EventResult {
     },
 }
 
-/// Runs the items of the event's chunk that have no outcome yet, in order.
-/// `event` is what the Forge consumer receives: `{"body": {"jobId",
-/// "chunk"}, ...}`. Each outcome is stored as soon as its item finishes.
-/// The first throttled item stops the chunk with [`EventResult::Retry`];
-/// the items after it run on redelivery.
+/// Runs the items of the event's chunk that have no outcome yet: hires side
+/// by side, their Graph requests sharing `$batch` envelopes
+/// ([`super::batch`]), other items one at a time, in order. `event` is what
+/// the Forge consumer receives: `{"body": {"jobId", "chunk"}, ...}`. Each
+/// outcome is stored as soon as its item finishes. A throttled item stops
+/// the chunk with [`EventResult::Retry`] once the items beside it have
+/// finished; it and the items after it run on redelivery.
 pub async fn handle_event(
     event: &Value,
     host: &impl Host,
@@ -119,6 +123,7 @@ async fn run_chunk(
         Some(index) => store::start_delivery(host, job_id, chunk, index).await?,
         None => 0,
     };
+    let mut to_run = Vec::new();
     for (item, index) in items.iter().zip(range) {
         if outcomes.iter().any(|o| o.index == index) {
             skipped += 1;
@@ -136,36 +141,34 @@ async fn run_chunk(
             store::save_outcome(host, job_id, chunk, &outcome).await?;
             continue;
         }
-        let call = match item
-            .as_ref()
-            .map_err(String::clone)
-            .and_then(|item| item.to_call(job_id, index).map_err(|e| e.to_string()))
-        {
-            Ok(call) => call,
-            Err(reason) => {
-                // Retrying cannot make a stored item readable.
-                host.log(
-                    LogLevel::Error,
-                    &format!("job {job_id}: item {index} unreadable, not run: {reason}"),
-                );
-                let outcome = failed(
-                    index,
-                    400,
-                    "unreadable_item",
-                    "The stored item could not be read; it was not run.",
-                    host.now_ms(),
-                );
-                store::save_outcome(host, job_id, chunk, &outcome).await?;
-                continue;
+        to_run.push((index, item));
+    }
+    let coalescer = Coalescer::new();
+    let mut throttled: Option<u64> = None;
+    // A delivery that ended without finishing (a trap, the time limit) is
+    // retried one item at a time: the item that ends it then ends it alone
+    // and is the one given up, not a neighbour that ran beside it.
+    let waves = if attempts > 1 {
+        to_run.iter().map(|item| vec![*item]).collect()
+    } else {
+        waves(&to_run)
+    };
+    for wave in waves {
+        let tasks = wave
+            .iter()
+            .map(|(index, item)| {
+                let run = run_item(job_id, chunk, *index, item, record.auth, host, transport);
+                Box::pin(run) as std::pin::Pin<Box<dyn std::future::Future<Output = _>>>
+            })
+            .collect();
+        // Every item of the wave finishes (and stores its outcome) before
+        // an error or a throttle ends the chunk.
+        for result in coalescer.run_together(host, transport, tasks).await {
+            if let Some(seconds) = result? {
+                throttled = Some(throttled.map_or(seconds, |s| s.max(seconds)));
             }
-        };
-        let request = call.service_api_context(record.auth);
-        let answer = crate::pipeline::run(&call, &request, host, transport, ITEM_BUDGET_MS).await;
-        if let Some(seconds) = answer.retry_after_seconds {
-            host.log(
-                LogLevel::Info,
-                &format!("job {job_id}: item {index} throttled, event retried in {seconds} s"),
-            );
+        }
+        if let Some(seconds) = throttled {
             // A throttled run is not a failed delivery: it must not count
             // towards the dead letter.
             store::reset_attempts(host, job_id, chunk).await?;
@@ -174,18 +177,13 @@ async fn run_chunk(
                 reason: "Entra is throttling".into(),
             });
         }
-        // After every item: a consumer cut off mid-chunk loses no outcome.
-        store::save_outcome(
-            host,
-            job_id,
-            chunk,
-            &outcome_of(index, &answer, host.now_ms()),
-        )
-        .await?;
     }
     host.log(
         LogLevel::Info,
-        &format!("job {job_id} chunk {chunk}: ran {ran}, skipped {skipped} already finished"),
+        &format!(
+            "job {job_id} chunk {chunk}: ran {ran} ({} $batch round trips), skipped {skipped} already finished",
+            coalescer.round_trips()
+        ),
     );
     Ok(EventResult::Finished {
         job_id: job_id.to_string(),
@@ -193,6 +191,107 @@ async fn run_chunk(
         ran,
         skipped,
     })
+}
+
+/// Runs one item through the pipeline and stores its outcome. `Ok(Some(s))`:
+/// Entra throttled it past its budget; it has no outcome and runs again on
+/// redelivery in `s` seconds.
+#[allow(clippy::too_many_arguments)]
+async fn run_item(
+    job_id: &str,
+    chunk: usize,
+    index: usize,
+    item: &Result<JobItem, String>,
+    auth: crate::policy::ServiceApiAuth,
+    host: &impl Host,
+    transport: &impl Transport,
+) -> Result<Option<u64>, super::error::JobError> {
+    let call = match item
+        .as_ref()
+        .map_err(String::clone)
+        .and_then(|item| item.to_call(job_id, index).map_err(|e| e.to_string()))
+    {
+        Ok(call) => call,
+        Err(reason) => {
+            // Retrying cannot make a stored item readable.
+            host.log(
+                LogLevel::Error,
+                &format!("job {job_id}: item {index} unreadable, not run: {reason}"),
+            );
+            let outcome = failed(
+                index,
+                400,
+                "unreadable_item",
+                "The stored item could not be read; it was not run.",
+                host.now_ms(),
+            );
+            store::save_outcome(host, job_id, chunk, &outcome).await?;
+            return Ok(None);
+        }
+    };
+    let request = call.service_api_context(auth);
+    let answer = crate::pipeline::run(&call, &request, host, transport, ITEM_BUDGET_MS).await;
+    if let Some(seconds) = answer.retry_after_seconds {
+        host.log(
+            LogLevel::Info,
+            &format!("job {job_id}: item {index} throttled, event retried in {seconds} s"),
+        );
+        return Ok(Some(seconds));
+    }
+    // After every item: a consumer cut off mid-chunk loses no outcome.
+    store::save_outcome(
+        host,
+        job_id,
+        chunk,
+        &outcome_of(index, &answer, host.now_ms()),
+    )
+    .await?;
+    Ok(None)
+}
+
+/// Splits the items to run into waves that may run side by side: hires
+/// (`user.create`) with different employeeIds share a wave; an item of any
+/// other route runs alone, in order. Two hires with the same employeeId
+/// never run at once: the second must see the first's account (and resume
+/// on it) rather than race it to a second one.
+fn waves<'i>(
+    items: &[(usize, &'i Result<JobItem, String>)],
+) -> Vec<Vec<(usize, &'i Result<JobItem, String>)>> {
+    let mut waves: Vec<Vec<(usize, &Result<JobItem, String>)>> = Vec::new();
+    let mut ids: Vec<String> = Vec::new();
+    let mut open = false;
+    for &(index, item) in items {
+        let hire = match item {
+            Ok(i) if i.route == crate::route::Route::UserCreate => Some(
+                i.data
+                    .get("employeeId")
+                    .and_then(serde_json::Value::as_str)
+                    .map(|e| e.trim().to_ascii_lowercase())
+                    .unwrap_or_default(),
+            ),
+            _ => None,
+        };
+        match hire {
+            Some(id) if open && (id.is_empty() || !ids.contains(&id)) => {
+                if !id.is_empty() {
+                    ids.push(id);
+                }
+                if let Some(wave) = waves.last_mut() {
+                    wave.push((index, item));
+                }
+            }
+            Some(id) => {
+                ids = if id.is_empty() { Vec::new() } else { vec![id] };
+                open = true;
+                waves.push(vec![(index, item)]);
+            }
+            None => {
+                open = false;
+                waves.push(vec![(index, item)]);
+            }
+        }
+    }
+    waves
 }
 
 /// A failed outcome the consumer decided itself (no pipeline run).

@@ -4,18 +4,22 @@
 //!
 //! - `jobs.submit` validates every item up front, stores the job in chunks
 //!   and pushes one queue event per chunk; it answers 202 with the job id.
-//! - The consumer ([`consume::handle_event`]) runs one chunk's items one
-//!   after another through [`crate::pipeline::run`], each with an
+//! - The consumer ([`consume::handle_event`]) runs one chunk's items
+//!   through [`crate::pipeline::run`], hires side by side with their Graph
+//!   requests sharing `$batch` envelopes ([`batch`]), each with an
 //!   idempotency key derived from the job id and the item's index, and
 //!   records each item's outcome. A redelivered event skips finished items
 //!   and the key makes a half-finished item resume rather than repeat.
 //! - `job.status` reports counts and per-item outcomes (never a secret).
 //!
-//! Concurrency: the items of one event run sequentially, and every event is
-//! pushed with Forge's concurrency key [`QUEUE_KEY`] limited to
+//! Concurrency: the hires of one event run side by side (two with the same
+//! employeeId never at once; after a delivery that did not finish, one at
+//! a time), at most [`batch::MAX_FLIGHTS`] envelopes in flight; every event
+//! is pushed with Forge's concurrency key [`QUEUE_KEY`] limited to
 //! [`EVENT_CONCURRENCY`], so all jobs together never have more than that
-//! many operations against the tenant in flight (Graph throttles per tenant).
+//! many chunks against the tenant at once (Graph throttles per tenant).
 
+pub mod batch;
 pub mod consume;
 pub mod error;
 pub mod item;

@@ -1,0 +1,500 @@
+//! Cross-hire batching: the items of a chunk run side by side, and the
+//! Graph requests they send at the same moment travel together in one
+//! `$batch` (at most [`MAX_BATCH`] requests), so a chunk of hires costs
+//! about one round trip per hire instead of four.
+//!
+//! Each item still runs the whole pipeline on its own (parse, policy,
+//! execute, audit, idempotency): batching happens below it, at the
+//! transport. While [`Coalescer::run_together`] polls an item, the Graph
+//! requests it sends ([`crate::http::send`]) are queued instead of sent
+//! (the coalescer is the item's [`Gather`]); whenever the items are all
+//! waiting, it packs the queue into `$batch` envelopes
+//! and hands every item its own answer back: a single request gets its
+//! `$batch` item's status, headers and body as an HTTP response, a
+//! `$batch` of the item's own comes back as a `$batch` response holding
+//! its items (ids restored). Graph answers each item of a `$batch` on its
+//! own (<https://learn.microsoft.com/graph/json-batching>), so a throttled
+//! item (429 with `Retry-After`) is retried by its own client alone, while
+//! the other items carry on; a failed envelope is the answer of every
+//! request in it.
+//!
+//! Requests that are not Graph v1.0 (the token endpoint) and bodies that
+//! are not JSON go straight to the inner transport.
+
+use crate::graph::batch::MAX_BATCH;
+use crate::host::Host;
+use crate::http::{
+    with_gather, Gather, Gathered, HttpRequest, HttpResponse, Method, Transport, TransportError,
+};
+use serde_json::{json, Map, Value};
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll};
+
+/// Envelopes in flight at once: enough to keep the tenant's budget busy
+/// while the answers of the previous ones travel back.
+pub const MAX_FLIGHTS: usize = 4;
+
+/// The window over which the tenant's budget is counted, as Entra does
+/// (requests per second; refused ones count too:
+/// <https://learn.microsoft.com/graph/throttling>).
+const WINDOW_MS: u64 = 1_000;
+
+/// Learns the tenant's budget from its 429s and keeps the envelopes under
+/// it: sending past the budget only earns more 429s (Graph counts refused
+/// requests against it too), while sending at it keeps it fully used.
+/// Until the first 429 nothing is held back; after one, the budget is
+/// taken as the requests served in the second before the refused envelope
+/// left (later ones lower it by a quarter at most), and raised by a tenth
+/// each second without a 429 (probing for
+/// room, as the budget is not published per tenant).
+#[derive(Default)]
+struct Pacer {
+    /// Requests per [`WINDOW_MS`] to stay within, once learnt.
+    limit: Cell<Option<usize>>,
+    /// `(sent at, requests, of which answered 429)` of the envelopes of
+    /// the last two windows (the older one to learn from late answers).
+    window: RefCell<std::collections::VecDeque<(u64, usize, usize)>>,
+    /// When the limit was last lowered: 429s of envelopes sent before it
+    /// belong to the old limit and teach nothing.
+    lowered_at_ms: Cell<u64>,
+    raised_at_ms: Cell<u64>,
+}
+
+impl Pacer {
+    fn prune(&self, now_ms: u64) {
+        let mut window = self.window.borrow_mut();
+        while window
+            .front()
+            .is_some_and(|(at, _, _)| at + 2 * WINDOW_MS <= now_ms)
+        {
+            window.pop_front();
+        }
+    }
+
+    /// `Ok` when `size` more requests fit the learnt budget now, else how
+    /// long to wait.
+    fn room(&self, now_ms: u64, size: usize) -> Result<(), u64> {
+        self.prune(now_ms);
+        let Some(mut limit) = self.limit.get() else {
+            return Ok(());
+        };
+        if now_ms.saturating_sub(self.raised_at_ms.get()) >= WINDOW_MS {
+            limit += limit / 10 + 1;
+            self.limit.set(Some(limit));
+            self.raised_at_ms.set(now_ms);
+        }
+        let window = self.window.borrow();
+        let recent = || window.iter().filter(|(at, _, _)| at + WINDOW_MS > now_ms);
+        let sent: usize = recent().map(|(_, n, _)| n).sum();
+        if sent == 0 || sent + size <= limit {
+            return Ok(());
+        }
+        // Room once enough of the window's requests have aged out.
+        let mut freed = 0;
+        for (at, n, _) in recent() {
+            freed += n;
+            if sent - freed + size <= limit {
+                return Err((at + WINDOW_MS).saturating_sub(now_ms).max(1));
+            }
+        }
+        Err(WINDOW_MS)
+    }
+
+    fn sent(&self, now_ms: u64, size: usize) {
+        self.window.borrow_mut().push_back((now_ms, size, 0));
+    }
+
+    /// An envelope sent at `sent_at_ms` was answered: `throttled` of its
+    /// requests were refused.
+    fn answered(&self, sent_at_ms: u64, throttled: usize, now_ms: u64) {
+        if throttled == 0 {
+            return;
+        }
+        let mut window = self.window.borrow_mut();
+        if let Some(entry) = window
+            .iter_mut()
+            .find(|(at, _, t)| *at == sent_at_ms && *t == 0)
+        {
+            entry.2 = throttled;
+        }
+        if self.limit.get().is_some() && sent_at_ms < self.lowered_at_ms.get() {
+            return;
+        }
+        // What the tenant served in its window when this envelope arrived.
+        let served: usize = window
+            .iter()
+            .filter(|(at, _, _)| *at <= sent_at_ms && at + WINDOW_MS > sent_at_ms)
+            .map(|(_, n, t)| n - t)
+            .sum();
+        // A refusal soon after a burst also counts the burst's refused
+        // requests, which the tenant holds against the budget: one reading
+        // lowers the limit by a quarter at most, so it cannot collapse.
+        let learnt = match self.limit.get() {
+            Some(limit) => served.max(limit * 3 / 4),
+            None => served,
+        };
+        self.limit.set(Some(learnt.max(1)));
+        self.lowered_at_ms.set(now_ms);
+        self.raised_at_ms.set(now_ms);
+    }
+}
+
+/// The path segment every Graph v1.0 URL has; what precedes it is the root.
+const VERSION: &str = "/v1.0";
+
+/// Headers the envelope carries for all its items.
+const ENVELOPE_HEADERS: &[&str] = &["authorization", "client-request-id", "accept"];
+
+/// A request waiting for an envelope.
+struct Queued {
+    ticket: u64,
+    /// `https://graph.microsoft.com` (or the emulator's root): only
+    /// requests to the same root and with the same token share an envelope.
+    root: String,
+    authorization: String,
+    /// The `$batch` entries this request stands for (one for a single
+    /// request; the caller's own entries for a `$batch`).
+    entries: Vec<Value>,
+    /// The caller sent a `$batch` itself and gets a `$batch` response.
+    is_batch: bool,
+}
+
+/// Gathers the Graph requests of items running side by side into shared
+/// `$batch` envelopes, sent by [`Coalescer::run_together`].
+#[derive(Default)]
+pub struct Coalescer {
+    state: Rc<State>,
+}
+
+#[derive(Default)]
+struct State {
+    queue: RefCell<Vec<Queued>>,
+    answers: RefCell<HashMap<u64, Result<HttpResponse, TransportError>>>,
+    next_ticket: Cell<u64>,
+    /// Requests taken and not answered yet.
+    waiting: Cell<usize>,
+    /// Envelopes sent.
+    envelopes: Cell<u32>,
+    pacer: Pacer,
+}
+
+/// The coalescer as its items' [`Gather`]: owns a share of the state, since
+/// each answer future outlives the call that took the request.
+struct Taker(Rc<State>);
+
+impl Gather for Taker {
+    fn take(&self, request: HttpRequest) -> Result<Gathered, HttpRequest> {
+        let state = self.0.clone();
+        let ticket = state.next_ticket.get();
+        let Some(queued) = queueable(&request, ticket) else {
+            return Err(request);
+        };
+        state.next_ticket.set(ticket + 1);
+        state.queue.borrow_mut().push(queued);
+        state.waiting.set(state.waiting.get() + 1);
+        Ok(Box::pin(async move {
+            let answer =
+                std::future::poll_fn(|_| match state.answers.borrow_mut().remove(&ticket) {
+                    Some(answer) => Poll::Ready(answer),
+                    None => Poll::Pending,
+                })
+                .await;
+            state.waiting.set(state.waiting.get() - 1);
+            answer
+        }))
+    }
+}
+
+impl Coalescer {
+    /// A coalescer with nothing queued.
+    pub fn new() -> Self {
+        Coalescer::default()
+    }
+
+    /// `$batch` envelopes sent so far: the items' Graph round trips (a
+    /// request sent alone and token requests not counted).
+    pub fn round_trips(&self) -> u32 {
+        self.state.envelopes.get()
+    }
+}
+
+impl State {
+    fn queued_entries(&self) -> usize {
+        self.queue.borrow().iter().map(|q| q.entries.len()).sum()
+    }
+
+    /// Takes the next envelope's worth of requests: the oldest request and
+    /// every later one with the same root and token that still fits.
+    fn take_envelope(&self) -> Vec<Queued> {
+        let mut queue = self.queue.borrow_mut();
+        if queue.is_empty() {
+            return Vec::new();
+        }
+        let first = queue.remove(0);
+        let mut size = first.entries.len();
+        let mut taken = vec![first];
+        let mut index = 0;
+        while index < queue.len() && size < MAX_BATCH {
+            let q = &queue[index];
+            if q.root == taken[0].root
+                && q.authorization == taken[0].authorization
+                && size + q.entries.len() <= MAX_BATCH
+            {
+                size += q.entries.len();
+                taken.push(queue.remove(index));
+            } else {
+                index += 1;
+            }
+        }
+        taken
+    }
+
+    /// Sends one envelope through `transport` and files every request's
+    /// answer.
+    async fn fly(&self, host: &impl Host, transport: &impl Transport, taken: Vec<Queued>) {
+        if taken.is_empty() {
+            return;
+        }
+        let sent_at_ms = host.now_ms();
+        self.envelopes.set(self.envelopes.get() + 1);
+        let mut requests = Vec::new();
+        for q in &taken {
+            for entry in &q.entries {
+                requests.push(prefixed(entry, q.ticket));
+            }
+        }
+        let envelope = HttpRequest::new(Method::Post, format!("{}{VERSION}/$batch", taken[0].root))
+            .header("Authorization", taken[0].authorization.clone())
+            .header("client-request-id", crate::random::uuid_v4())
+            .header("Accept", "application/json")
+            .header("Content-Type", "application/json")
+            .body(json!({ "requests": requests }).to_string());
+        self.pacer.sent(sent_at_ms, requests_len(&taken));
+        let response = transport.send(envelope).await;
+        let mut answers = self.answers.borrow_mut();
+        match response {
+            Ok(r) if r.status == 200 => {
+                let body: Value = serde_json::from_str(&r.body).unwrap_or(Value::Null);
+                let list = body["responses"].as_array().cloned().unwrap_or_default();
+                let throttled = list.iter().filter(|r| r["status"] == 429).count();
+                self.pacer.answered(sent_at_ms, throttled, host.now_ms());
+                for q in taken {
+                    answers.insert(q.ticket, Ok(answer_for(&q, &list)));
+                }
+            }
+            // The envelope itself failed (throttled, refused, dropped):
+            // that is the answer of each request in it.
+            other => {
+                if other.as_ref().is_ok_and(|r| r.status == 429) {
+                    self.pacer
+                        .answered(sent_at_ms, requests_len(&taken), host.now_ms());
+                }
+                for q in taken {
+                    answers.insert(q.ticket, other.clone());
+                }
+            }
+        }
+    }
+}
+
+/// The request as a queued envelope part, or `None` when it must go alone.
+fn queueable(request: &HttpRequest, ticket: u64) -> Option<Queued> {
+    let at = request.url.find(&format!("{VERSION}/"))?;
+    let root = request.url[..at].to_string();
+    let relative = &request.url[at + VERSION.len()..];
+    let authorization = header(&request.headers, "authorization")?.to_string();
+    let body: Option<Value> = match &request.body {
+        Some(text) => Some(serde_json::from_str(text).ok()?),
+        None => None,
+    };
+    if relative.eq_ignore_ascii_case("/$batch") {
+        let entries = body?.get("requests")?.as_array()?.clone();
+        if entries.is_empty() || entries.len() > MAX_BATCH {
+            return None;
+        }
+        return Some(Queued {
+            ticket,
+            root,
+            authorization,
+            entries,
+            is_batch: true,
+        });
+    }
+    let mut entry = Map::new();
+    entry.insert("id".into(), json!("0"));
+    entry.insert("method".into(), json!(request.method.as_str()));
+    entry.insert("url".into(), json!(relative));
+    let mut headers = Map::new();
+    for (name, value) in &request.headers {
+        if !ENVELOPE_HEADERS.contains(&name.to_ascii_lowercase().as_str()) {
+            headers.insert(name.clone(), json!(value));
+        }
+    }
+    if !headers.is_empty() {
+        entry.insert("headers".into(), Value::Object(headers));
+    }
+    if let Some(body) = body {
+        entry.insert("body".into(), body);
+    }
+    Some(Queued {
+        ticket,
+        root,
+        authorization,
+        entries: vec![Value::Object(entry)],
+        is_batch: false,
+    })
+}
+
+fn header<'h>(headers: &'h [(String, String)], name: &str) -> Option<&'h str> {
+    headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
+}
+
+fn requests_len(taken: &[Queued]) -> usize {
+    taken.iter().map(|q| q.entries.len()).sum()
+}
+
+/// Entry ids are unique per envelope as `{ticket}.{id}`; `dependsOn`
+/// follows.
+fn prefixed(entry: &Value, ticket: u64) -> Value {
+    let mut entry = entry.clone();
+    let id = entry["id"].as_str().unwrap_or_default().to_string();
+    entry["id"] = json!(format!("{ticket}.{id}"));
+    if let Some(deps) = entry.get_mut("dependsOn").and_then(Value::as_array_mut) {
+        for d in deps.iter_mut() {
+            *d = json!(format!("{ticket}.{}", d.as_str().unwrap_or_default()));
+        }
+    }
+    entry
+}
+
+/// The answer one request gets out of the envelope's `responses`.
+fn answer_for(q: &Queued, responses: &[Value]) -> HttpResponse {
+    let prefix = format!("{}.", q.ticket);
+    let mine: Vec<Value> = responses
+        .iter()
+        .filter_map(|r| {
+            let id = r["id"].as_str()?.strip_prefix(&prefix)?;
+            let mut r = r.clone();
+            r["id"] = json!(id);
+            Some(r)
+        })
+        .collect();
+    if q.is_batch {
+        return HttpResponse {
+            status: 200,
+            headers: vec![("Content-Type".into(), "application/json".into())],
+            body: json!({ "responses": mine }).to_string(),
+        };
+    }
+    let Some(r) = mine.into_iter().next() else {
+        // Graph answers every item; a missing one is a broken response.
+        return HttpResponse {
+            status: 502,
+            headers: Vec::new(),
+            body: String::new(),
+        };
+    };
+    let headers = r["headers"]
+        .as_object()
+        .map(|h| {
+            h.iter()
+                .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
+                .collect()
+        })
+        .unwrap_or_default();
+    let body = match &r["body"] {
+        Value::Null => String::new(),
+        other => other.to_string(),
+    };
+    HttpResponse {
+        status: r["status"]
+            .as_u64()
+            .and_then(|s| u16::try_from(s).ok())
+            .unwrap_or(502),
+        headers,
+        body,
+    }
+}
+
+type Task<'f, O> = Pin<Box<dyn Future<Output = O> + 'f>>;
+
+impl Coalescer {
+    /// Runs `tasks` side by side, their Graph requests sent together
+    /// through `transport`, and returns their outputs in order. Envelopes
+    /// leave when every unfinished task waits on Graph, when a full
+    /// envelope is queued, or when none is in flight; at most
+    /// [`MAX_FLIGHTS`] at once, and, once a 429 has shown the tenant's
+    /// budget, no faster than it ([`Pacer`], waiting on `host`'s clock).
+    pub async fn run_together<'f, H: Host, T: Transport, O>(
+        &'f self,
+        host: &'f H,
+        transport: &'f T,
+        tasks: Vec<Task<'f, O>>,
+    ) -> Vec<O> {
+        let state = &*self.state;
+        let gather: Rc<dyn Gather> = Rc::new(Taker(self.state.clone()));
+        let mut outputs: Vec<Option<O>> = tasks.iter().map(|_| None).collect();
+        let mut tasks: Vec<Option<Task<'f, O>>> = tasks.into_iter().map(Some).collect();
+        let mut flights: Vec<Task<'f, ()>> = Vec::new();
+        // Waiting for room in the learnt budget.
+        let mut pause: Option<Task<'f, ()>> = None;
+        std::future::poll_fn(move |cx: &mut Context<'_>| loop {
+            for (task, output) in tasks.iter_mut().zip(outputs.iter_mut()) {
+                if let Some(future) = task {
+                    if let Poll::Ready(o) = with_gather(&gather, || future.as_mut().poll(cx)) {
+                        *output = Some(o);
+                        *task = None;
+                    }
+                }
+            }
+            let unfinished = tasks.iter().filter(|t| t.is_some()).count();
+            if unfinished == 0 {
+                return Poll::Ready(outputs.iter_mut().filter_map(Option::take).collect());
+            }
+            let before = flights.len();
+            flights.retain_mut(|f| f.as_mut().poll(cx).is_pending());
+            let landed = flights.len() < before;
+            let mut started = false;
+            if let Some(p) = &mut pause {
+                if p.as_mut().poll(cx).is_pending() {
+                    if !landed {
+                        return Poll::Pending;
+                    }
+                    continue;
+                }
+                pause = None;
+                started = true;
+            }
+            while flights.len() < MAX_FLIGHTS {
+                let queued = state.queued_entries();
+                let all_waiting = state.waiting.get() >= unfinished;
+                if queued == 0 || !(queued >= MAX_BATCH || all_waiting || flights.is_empty()) {
+                    break;
+                }
+                let envelope = state.take_envelope();
+                if let Err(wait_ms) = state.pacer.room(host.now_ms(), requests_len(&envelope)) {
+                    state.queue.borrow_mut().splice(0..0, envelope);
+                    pause = Some(Box::pin(host.sleep_ms(wait_ms)));
+                    started = true;
+                    break;
+                }
+                let mut flight: Task<'f, ()> = Box::pin(state.fly(host, transport, envelope));
+                if flight.as_mut().poll(cx).is_pending() {
+                    flights.push(flight);
+                }
+                started = true;
+            }
+            if !landed && !started {
+                return Poll::Pending;
+            }
+        })
+        .await
+    }
+}

@@ -1,0 +1,281 @@
+//! A chunk of hires runs side by side and its Graph requests travel
+//! together in `$batch` envelopes (`jobs::batch`): about one round trip per
+//! hire, and still one outcome, audit record and idempotency key per item;
+//! no duplicate and no lost hire through a consumer killed mid-chunk or a
+//! storm of 429s. Graph answers each item of a `$batch` on its own, a
+//! throttled one with its own 429 and `Retry-After`
+//! (<https://learn.microsoft.com/graph/json-batching>,
+//! <https://learn.microsoft.com/graph/throttling>).
+
+use crate::support::{
+    configure, jira_with_assigned_request, json_body, post, run, EmulatorHost, InProcessTransport,
+};
+use entra_connect::host::memory::MemoryHost;
+use entra_connect::host::Host;
+use entra_connect::http::{HttpRequest, HttpResponse, Transport, TransportError};
+use entra_connect::jobs::consume::{handle_event, EventResult};
+use entra_connect::service_api::handle;
+use entra_emulator::{BudgetFault, Emulator, Faults, RequestKind};
+use serde_json::{json, Value};
+use std::cell::Cell;
+use std::collections::HashMap;
+use std::future::Future;
+use std::task::{Context, Waker};
+
+fn hires(count: usize) -> Vec<Value> {
+    (0..count)
+        .map(|i| {
+            json!({"route": "user.create", "issueKey": "ITSM-1", "data": {
+                "givenName": "Batch", "surname": format!("Hire{i:03}"), "employeeId": format!("BT{i:04}"),
+                "department": "Sales",
+            }})
+        })
+        .collect()
+}
+
+async fn submit(
+    host: &impl Host,
+    transport: &impl Transport,
+    key: &str,
+    calls: Vec<Value>,
+) -> String {
+    let submitted = handle(
+        &post(
+            key,
+            &json!({"route": "jobs.submit", "data": {"calls": calls}}),
+        ),
+        host,
+        transport,
+    )
+    .await;
+    let body = json_body(&submitted);
+    assert_eq!(submitted.status_code, 202, "{body}");
+    body["result"]["jobId"].as_str().unwrap().to_string()
+}
+
+fn pushed(host: &MemoryHost) -> Vec<Value> {
+    host.queue_pushes()
+        .into_iter()
+        .flat_map(|(_, events)| events)
+        .collect()
+}
+
+async fn status(host: &impl Host, transport: &impl Transport, key: &str, job_id: &str) -> Value {
+    let call = json!({"route": "job.status", "data": {"jobId": job_id}});
+    json_body(&handle(&post(key, &call), host, transport).await)["result"].clone()
+}
+
+/// Accounts per display name among the job's hires.
+fn hires_by_name(emulator: &Emulator) -> HashMap<String, usize> {
+    let mut names = HashMap::new();
+    for user in emulator.tenant_summary()["users"].as_array().unwrap() {
+        let name = user["displayName"].as_str().unwrap_or_default();
+        if name.starts_with("Batch Hire") {
+            *names.entry(name.to_string()).or_insert(0) += 1;
+        }
+    }
+    names
+}
+
+fn graph_round_trips(emulator: &Emulator) -> usize {
+    emulator
+        .request_log()
+        .iter()
+        .filter(|r| r.kind == RequestKind::Graph)
+        .count()
+}
+
+#[test]
+fn a_chunk_of_hires_costs_at_most_one_round_trip_per_hire() {
+    run(async {
+        let emulator = Emulator::demo();
+        let (host, key) = configure(jira_with_assigned_request(), &emulator).await;
+        let transport = InProcessTransport(emulator.clone());
+        let job_id = submit(&host, &transport, &key, hires(25)).await;
+        let events = pushed(&host);
+        assert_eq!(events.len(), 1);
+        emulator.clear_log();
+        assert!(matches!(
+            handle_event(&events[0], &host, &transport).await,
+            EventResult::Finished { ran: 25, .. }
+        ));
+        let round_trips = graph_round_trips(&emulator);
+        // One after another, each hire took 4 round trips (100 for 25);
+        // side by side they take 7 (every item reaches Graph at once here).
+        assert!(
+            round_trips <= 10,
+            "{round_trips} Graph round trips for 25 hires"
+        );
+        let names = hires_by_name(&emulator);
+        assert_eq!(names.len(), 25);
+        assert!(names.values().all(|n| *n == 1), "{names:?}");
+        let result = status(&host, &transport, &key, &job_id).await;
+        assert_eq!(result["counts"]["done"], 25, "{result}");
+        let outcomes = result["outcomes"].as_array().unwrap();
+        let audits: std::collections::HashSet<_> =
+            outcomes.iter().map(|o| o["auditId"].to_string()).collect();
+        assert_eq!(audits.len(), 25, "one audit record per item");
+    });
+}
+
+#[test]
+fn a_refused_hire_fails_alone_among_good_ones() {
+    run(async {
+        let emulator = Emulator::demo();
+        let (host, key) = configure(jira_with_assigned_request(), &emulator).await;
+        let transport = InProcessTransport(emulator.clone());
+        let outside = emulator.find_group_by_name("Security Alerts").unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let mut calls = hires(6);
+        calls[2]["data"]["groups"] = json!([outside]);
+        let job_id = submit(&host, &transport, &key, calls).await;
+        let events = pushed(&host);
+        assert!(matches!(
+            handle_event(&events[0], &host, &transport).await,
+            EventResult::Finished { ran: 6, .. }
+        ));
+        let result = status(&host, &transport, &key, &job_id).await;
+        assert_eq!(result["counts"]["done"], 5, "{result}");
+        let refused = &result["outcomes"][2];
+        assert_eq!(refused["status"], "refused", "{refused}");
+        assert!(
+            refused["errorMessage"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("Security Alerts")
+                || refused["errorMessage"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .contains(&outside),
+            "the refusal names the group: {refused}"
+        );
+        let names = hires_by_name(&emulator);
+        assert_eq!(names.len(), 5);
+        assert!(!names.contains_key("Batch Hire002"));
+    });
+}
+
+/// Sends until the first envelope carrying account creations has been
+/// answered; after that nothing is ever answered, as when Forge ends an
+/// invocation at its time limit.
+struct DiesAfterCreates {
+    inner: InProcessTransport,
+    dead: Cell<bool>,
+}
+
+impl Transport for DiesAfterCreates {
+    async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
+        if self.dead.get() {
+            return std::future::pending().await;
+        }
+        let creates = request.url.ends_with("/$batch")
+            && request
+                .body
+                .as_deref()
+                .is_some_and(|b| b.contains(r#""method":"POST","url":"/users""#));
+        let response = self.inner.send(request).await;
+        if creates {
+            self.dead.set(true);
+        }
+        response
+    }
+}
+
+#[test]
+fn a_consumer_killed_after_the_creates_loses_and_duplicates_no_hire() {
+    run(async {
+        let emulator = Emulator::demo();
+        let (host, key) = configure(jira_with_assigned_request(), &emulator).await;
+        let transport = InProcessTransport(emulator.clone());
+        let job_id = submit(&host, &transport, &key, hires(25)).await;
+        let events = pushed(&host);
+
+        let dying = DiesAfterCreates {
+            inner: InProcessTransport(emulator.clone()),
+            dead: Cell::new(false),
+        };
+        {
+            let mut delivery = Box::pin(handle_event(&events[0], &host, &dying));
+            let mut cx = Context::from_waker(Waker::noop());
+            for _ in 0..1000 {
+                if delivery.as_mut().poll(&mut cx).is_ready() {
+                    panic!("the delivery should have been cut off");
+                }
+                if dying.dead.get() {
+                    break;
+                }
+            }
+            assert!(dying.dead.get(), "some creates went out");
+            // The invocation ends here: dropped mid-chunk.
+        }
+        let created_before = hires_by_name(&emulator).len();
+        assert!(
+            created_before > 0 && created_before < 25,
+            "{created_before}"
+        );
+        let mid = status(&host, &transport, &key, &job_id).await;
+        assert!(mid["counts"]["done"].as_u64().unwrap() < 25, "{mid}");
+
+        // Forge redelivers the event.
+        let mut finished = false;
+        for _ in 0..4 {
+            if let EventResult::Finished { .. } = handle_event(&events[0], &host, &transport).await
+            {
+                finished = true;
+                break;
+            }
+        }
+        assert!(finished);
+        let names = hires_by_name(&emulator);
+        assert_eq!(names.len(), 25, "none lost");
+        assert!(names.values().all(|n| *n == 1), "no duplicate: {names:?}");
+        let result = status(&host, &transport, &key, &job_id).await;
+        assert_eq!(result["counts"]["done"], 25, "{result}");
+    });
+}
+
+#[test]
+fn a_storm_of_429s_ends_with_every_hire_once() {
+    run(async {
+        let emulator = Emulator::demo();
+        let (inner, key) = configure(jira_with_assigned_request(), &emulator).await;
+        let host = EmulatorHost::over(inner, &emulator);
+        let transport = InProcessTransport(emulator.clone());
+        let job_id = submit(&host, &transport, &key, hires(25)).await;
+        let events = pushed(&host.inner);
+        emulator.clear_log();
+        emulator.set_faults(Faults {
+            budget: Some(BudgetFault {
+                requests_per_second: 15,
+            }),
+            ..Faults::default()
+        });
+        let mut deliveries = 0;
+        loop {
+            deliveries += 1;
+            assert!(deliveries < 50, "the job never finished");
+            match handle_event(&events[0], &host, &transport).await {
+                EventResult::Finished { .. } => break,
+                EventResult::Retry {
+                    retry_after_seconds,
+                    ..
+                } => host.advance(retry_after_seconds * 1000),
+                other => panic!("{other:?}"),
+            }
+        }
+        emulator.set_faults(Faults::default());
+        let throttled = emulator
+            .request_log()
+            .iter()
+            .filter(|r| r.kind != RequestKind::Token && r.status == 429)
+            .count();
+        assert!(throttled > 0, "the budget was hit");
+        let names = hires_by_name(&emulator);
+        assert_eq!(names.len(), 25, "none lost");
+        assert!(names.values().all(|n| *n == 1), "no duplicate: {names:?}");
+        let result = status(&host, &transport, &key, &job_id).await;
+        assert_eq!(result["counts"]["done"], 25, "{result}");
+    });
+}
