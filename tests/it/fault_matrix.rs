@@ -743,7 +743,9 @@ fn bulk_hires() -> Vec<Value> {
 }
 
 /// Submits a job of [`HIRES`] hires, delivers its event under `fault`
-/// (a killed consumer stops after its fourth write, mid-chunk), then
+/// (a killed consumer stops after its first write: the hires of a chunk
+/// share `$batch` envelopes, so that is the creates' envelope, and every
+/// account exists while no follow-up has run), then
 /// redelivers as Forge does until the consumer finishes; then every item
 /// has an outcome (0 lost), every hire one account (0 duplicates) in its
 /// group, and every outcome names its audit record, which has every step.
@@ -770,7 +772,7 @@ fn bulk_cell(fault: Fault) {
             .collect();
         assert_eq!(events.len(), 1, "one chunk");
         let cut = match fault {
-            Fault::Killed => Cut::KillAfterWrite(4),
+            Fault::Killed => Cut::KillAfterWrite(1),
             Fault::Deadline => Cut::DeadlineAfterFirstWrite,
             _ => Cut::None,
         };
