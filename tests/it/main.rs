@@ -128,3 +128,4 @@ mod assets_mapping;
 mod fuzz_props;
 mod tenant_facts;
 mod offboard_floor;
+mod batch_sequencing;
