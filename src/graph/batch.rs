@@ -353,7 +353,7 @@ mod tests {
     use super::*;
 
     fn read(id: &str) -> BatchItem {
-        BatchItem::new(id, GraphRequest::get(&format!("/users/{id}")))
+        BatchItem::new(id, GraphRequest::get(format!("/users/{id}")))
     }
 
     #[test]
