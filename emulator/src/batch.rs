@@ -5,6 +5,16 @@
 //! so the emulator runs them out of request order ([`run_order`]: the latest
 //! ready item first) and answers in the order it ran them: a caller that
 //! needs an order has to say so with `dependsOn`.
+//!
+//! Graph also refuses a batch that mixes independent items with dependent
+//! ones: a batch "should be either fully sequential or fully parallel"
+//! (Microsoft's answer on Q&A,
+//! <https://learn.microsoft.com/en-us/answers/questions/1532547/regarding-batching-response-order>;
+//! the Graph SDKs check the same rule before sending, citing the JSON
+//! batching known issue,
+//! <https://developer.microsoft.com/en-us/graph/docs/concepts/known_issues#json-batching>).
+//! [`check_sequencing`] answers such a batch 400 `BadRequest` before any
+//! item runs.
 
 use http::{HeaderMap, HeaderName, HeaderValue, Method};
 use serde_json::{json, Map, Value};
@@ -123,7 +133,24 @@ fn parse_items(body: &[u8]) -> Result<Vec<Item>, GraphError> {
             depends_on,
         });
     }
+    check_sequencing(&items)?;
     Ok(items)
+}
+
+/// Graph's message for a batch that mixes independent and dependent items.
+const MIXED_SEQUENCING: &str = "Batch should be either fully sequential or fully parallel";
+
+/// A batch is fully parallel (no item has `dependsOn`) or fully sequential
+/// (every item after the first depends on earlier ones; `parse_items` has
+/// already checked they are earlier). Anything else is refused whole.
+fn check_sequencing(items: &[Item]) -> Result<(), GraphError> {
+    let parallel = items.iter().all(|i| i.depends_on.is_empty());
+    let sequential = items.iter().skip(1).all(|i| !i.depends_on.is_empty());
+    if parallel || sequential {
+        Ok(())
+    } else {
+        Err(invalid(MIXED_SEQUENCING))
+    }
 }
 
 fn item_headers(reply: &Reply) -> Value {

@@ -1766,7 +1766,7 @@ async fn batch_runs_items_with_dependencies_and_logs_each() {
     let hr = group_id(&emu, "HR");
     let body = json!({"requests": [
         {"id": "1", "method": "POST", "url": "/users", "headers": {"Content-Type": "application/json"}, "body": new_user("batch.user@contoso.example")},
-        {"id": "2", "method": "GET", "url": "/users/nobody@contoso.example"},
+        {"id": "2", "method": "GET", "url": "/users/nobody@contoso.example", "dependsOn": ["1"]},
         {"id": "3", "method": "GET", "url": "/users?$top=1", "dependsOn": ["2"]},
         {"id": "4", "method": "GET", "url": format!("/groups/{hr}?$select=displayName"), "dependsOn": ["1"]}
     ]});

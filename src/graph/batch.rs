@@ -1,5 +1,20 @@
 //! JSON batching: up to 20 requests per `POST /$batch`, with per-item
 //! retry of throttled (and replication-delayed) items.
+//!
+//! Graph refuses a batch that mixes independent items with items carrying
+//! `dependsOn`: a batch "should be either fully sequential or fully
+//! parallel" (400 `BadRequest`; Microsoft's answer on Q&A,
+//! <https://learn.microsoft.com/en-us/answers/questions/1532547/regarding-batching-response-order>;
+//! the Graph SDKs check the same rule before sending, citing
+//! <https://developer.microsoft.com/en-us/graph/docs/concepts/known_issues#json-batching>).
+//! So a chunk with any dependency inside it is sent fully sequential
+//! ([`sequenced`]): each item after the first also depends on the one just
+//! before it. The chain costs no round trip, but it makes Graph answer 424
+//! to every item after a failed one, even an item whose own dependencies
+//! all succeeded; such a 424 says nothing about the item, so the item is
+//! re-sent in the next round ([`chained_only`]) and partial failures stay
+//! reported item by item. A chunk without dependencies goes unchanged, in
+//! parallel.
 
 use crate::graph::client::GraphClient;
 use crate::graph::error::{ClientError, GraphError};
@@ -150,10 +165,13 @@ impl<T: Transport, H: Host> GraphClient<'_, T, H> {
             let item = &items[chunk[0]];
             return vec![ItemState::Done(self.send(&item.request, deadline).await)];
         }
+        let depends_on = sequenced(items, chunk);
+        let sequential = depends_on.iter().any(|d| !d.is_empty());
         let in_chunk: Vec<&str> = chunk.iter().map(|i| items[*i].id.as_str()).collect();
         let requests: Vec<Value> = chunk
             .iter()
-            .map(|i| batch_entry(&items[*i], &in_chunk, &self.settings().graph_root()))
+            .zip(&depends_on)
+            .map(|(i, deps)| batch_entry(&items[*i], deps, &self.settings().graph_root()))
             .collect();
         let mut outer = GraphRequest::post("/$batch", Some(json!({ "requests": requests })));
         outer.idempotent = chunk.iter().all(|i| items[*i].request.idempotent);
@@ -174,11 +192,27 @@ impl<T: Transport, H: Host> GraphClient<'_, T, H> {
                 }
             }
         }
+        let status_of = |id: &str| {
+            by_id
+                .get(id)
+                .and_then(|r| r.get("status"))
+                .and_then(Value::as_u64)
+        };
         chunk
             .iter()
             .map(|i| {
                 let item = &items[*i];
                 match by_id.get(&item.id) {
+                    Some(r)
+                        if sequential
+                            && chained_only(
+                                r.get("status").and_then(Value::as_u64).unwrap_or(0),
+                                &declared_in_chunk(item, &in_chunk),
+                                status_of,
+                            ) =>
+                    {
+                        ItemState::Retry { wait_ms: 0 }
+                    }
                     Some(r) => self.item_state(item, r, attempt, started_ms),
                     None => ItemState::Done(Err(ClientError::Decode {
                         what: "$batch",
@@ -238,9 +272,56 @@ impl<T: Transport, H: Host> GraphClient<'_, T, H> {
     }
 }
 
-/// One entry of the `requests` array. Dependencies outside this chunk have
-/// already run (or are being retried), so they are dropped.
-fn batch_entry(item: &BatchItem, in_chunk: &[&str], graph_root: &str) -> Value {
+/// The `dependsOn` to send for each item of `chunk`, in chunk order.
+/// Declared dependencies outside the chunk have already run (or are being
+/// retried), so they are dropped. When any item keeps a dependency, Graph
+/// wants the chunk fully sequential: every item after the first then also
+/// depends on the item just before it (the chunk is in item order, and
+/// declared dependencies are on earlier items, so they stay earlier). A
+/// chunk without dependencies stays fully parallel.
+fn sequenced<'a>(items: &'a [BatchItem], chunk: &[usize]) -> Vec<Vec<&'a str>> {
+    let in_chunk: Vec<&str> = chunk.iter().map(|i| items[*i].id.as_str()).collect();
+    let mut depends_on: Vec<Vec<&str>> = chunk
+        .iter()
+        .map(|i| declared_in_chunk(&items[*i], &in_chunk))
+        .collect();
+    if depends_on.iter().all(Vec::is_empty) {
+        return depends_on;
+    }
+    for (k, deps) in depends_on.iter_mut().enumerate().skip(1) {
+        let previous = in_chunk[k - 1];
+        if !deps.contains(&previous) {
+            deps.push(previous);
+        }
+    }
+    depends_on
+}
+
+/// The item's own dependencies that are in the chunk.
+fn declared_in_chunk<'a>(item: &'a BatchItem, in_chunk: &[&str]) -> Vec<&'a str> {
+    item.depends_on
+        .iter()
+        .map(String::as_str)
+        .filter(|d| in_chunk.contains(d))
+        .collect()
+}
+
+/// Whether a 424 (`status`) in a chunk sent fully sequential was caused
+/// only by the chaining of [`sequenced`]: the item's `declared`
+/// dependencies in the chunk all succeeded (`status_of` gives each item's
+/// status in the same response), so it failed because an item it never
+/// asked to wait for did. A 424 whose declared dependency really failed is
+/// the item's own answer and stays.
+fn chained_only(status: u64, declared: &[&str], status_of: impl Fn(&str) -> Option<u64>) -> bool {
+    status == 424
+        && declared
+            .iter()
+            .all(|d| status_of(d).is_some_and(|s| (200..300).contains(&s)))
+}
+
+/// One entry of the `requests` array, with `depends_on` as [`sequenced`]
+/// chose it (omitted when empty).
+fn batch_entry(item: &BatchItem, depends_on: &[&str], graph_root: &str) -> Value {
     let mut entry = Map::new();
     entry.insert("id".into(), json!(item.id));
     entry.insert("method".into(), json!(item.request.method.as_str()));
@@ -261,13 +342,8 @@ fn batch_entry(item: &BatchItem, in_chunk: &[&str], graph_root: &str) -> Value {
     if !headers.is_empty() {
         entry.insert("headers".into(), Value::Object(headers));
     }
-    let deps: Vec<&String> = item
-        .depends_on
-        .iter()
-        .filter(|d| in_chunk.contains(&d.as_str()))
-        .collect();
-    if !deps.is_empty() {
-        entry.insert("dependsOn".into(), json!(deps));
+    if !depends_on.is_empty() {
+        entry.insert("dependsOn".into(), json!(depends_on));
     }
     Value::Object(entry)
 }
@@ -276,18 +352,76 @@ fn batch_entry(item: &BatchItem, in_chunk: &[&str], graph_root: &str) -> Value {
 mod tests {
     use super::*;
 
+    fn read(id: &str) -> BatchItem {
+        BatchItem::new(id, GraphRequest::get(format!("/users/{id}")))
+    }
+
     #[test]
     fn entry_shape() {
         let item = BatchItem::new(
             "2",
             GraphRequest::put("/users/u/manager/$ref", json!({"@odata.id": "x"})),
-        )
-        .after("1")
-        .after("0");
-        let e = batch_entry(&item, &["1", "2"], "https://graph.microsoft.com/v1.0");
+        );
+        let e = batch_entry(&item, &["1"], "https://graph.microsoft.com/v1.0");
         assert_eq!(e["method"], "PUT");
         assert_eq!(e["url"], "/users/u/manager/$ref");
         assert_eq!(e["dependsOn"], json!(["1"]));
         assert_eq!(e["headers"]["Content-Type"], "application/json");
+        assert!(batch_entry(&item, &[], "").get("dependsOn").is_none());
+    }
+
+    #[test]
+    fn a_chunk_without_dependencies_stays_fully_parallel() {
+        let items = vec![read("a"), read("b"), read("c")];
+        let deps = sequenced(&items, &[0, 1, 2]);
+        assert!(deps.iter().all(Vec::is_empty));
+    }
+
+    #[test]
+    fn a_chunk_with_a_dependency_is_sent_fully_sequential() {
+        // Reads and a write that waits for the second read: Graph refuses the
+        // mix, so every item after the first also waits for the one before.
+        let items = vec![
+            read("manager"),
+            read("name"),
+            read("taken"),
+            read("create").after("name"),
+            read("later").after("manager").after("outside"),
+        ];
+        let deps = sequenced(&items, &[0, 1, 2, 3, 4]);
+        assert_eq!(
+            deps,
+            vec![
+                vec![],
+                vec!["manager"],
+                vec!["name"],
+                vec!["name", "taken"],
+                vec!["manager", "create"],
+            ]
+        );
+        // A declared dependency that is also the one just before is named once.
+        let items = vec![read("a"), read("b").after("a")];
+        assert_eq!(sequenced(&items, &[0, 1]), vec![vec![], vec!["a"]]);
+        // In a later round only the chunk's items count.
+        let items = vec![read("a"), read("b"), read("c").after("a")];
+        assert_eq!(sequenced(&items, &[1, 2]), vec![Vec::<&str>::new(), vec![]]);
+    }
+
+    #[test]
+    fn a_424_is_chained_only_when_every_declared_dependency_succeeded() {
+        let statuses = |id: &str| match id {
+            "ok" => Some(200),
+            "created" => Some(201),
+            "failed" => Some(404),
+            "waited" => Some(424),
+            _ => None,
+        };
+        assert!(chained_only(424, &[], statuses));
+        assert!(chained_only(424, &["ok", "created"], statuses));
+        assert!(!chained_only(424, &["ok", "failed"], statuses));
+        assert!(!chained_only(424, &["waited"], statuses));
+        assert!(!chained_only(424, &["unanswered"], statuses));
+        assert!(!chained_only(404, &[], statuses));
+        assert!(!chained_only(200, &[], statuses));
     }
 }

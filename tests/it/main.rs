@@ -129,3 +129,4 @@ mod fuzz_props;
 mod tenant_facts;
 mod offboard_floor;
 mod jobs_batched;
+mod batch_sequencing;
