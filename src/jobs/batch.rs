@@ -163,6 +163,18 @@ struct Queued {
     is_batch: bool,
 }
 
+impl Queued {
+    /// Whether any of its entries waits for another (`dependsOn`): such a
+    /// `$batch` is fully sequential and cannot share an envelope.
+    fn is_sequential(&self) -> bool {
+        self.entries.iter().any(|e| {
+            e.get("dependsOn")
+                .and_then(Value::as_array)
+                .is_some_and(|d| !d.is_empty())
+        })
+    }
+}
+
 /// Gathers the Graph requests of items running side by side into shared
 /// `$batch` envelopes, sent by [`Coalescer::run_together`].
 #[derive(Default)]
@@ -235,12 +247,21 @@ impl State {
             return Vec::new();
         }
         let first = queue.remove(0);
+        // Graph runs a `$batch` fully parallel or fully sequential and
+        // refuses a mix ("Batch should be either fully sequential or fully
+        // parallel": <https://learn.microsoft.com/en-us/answers/questions/1532547/regarding-batching-response-order>).
+        // A caller's `$batch` with dependencies is already fully
+        // sequential (`graph::batch`), so it travels alone, as sent.
+        if first.is_sequential() {
+            return vec![first];
+        }
         let mut size = first.entries.len();
         let mut taken = vec![first];
         let mut index = 0;
         while index < queue.len() && size < MAX_BATCH {
             let q = &queue[index];
-            if q.root == taken[0].root
+            if !q.is_sequential()
+                && q.root == taken[0].root
                 && q.authorization == taken[0].authorization
                 && size + q.entries.len() <= MAX_BATCH
             {

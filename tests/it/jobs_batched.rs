@@ -279,3 +279,53 @@ fn a_storm_of_429s_ends_with_every_hire_once() {
         assert_eq!(result["counts"]["done"], 25, "{result}");
     });
 }
+
+/// Hires without an employeeId send their `POST /users` in the reads'
+/// `$batch`, `dependsOn` the manager's read, so each hire's own `$batch`
+/// is fully sequential. Graph refuses an envelope that mixes sequential
+/// and parallel items ("Batch should be either fully sequential or fully
+/// parallel": <https://learn.microsoft.com/en-us/answers/questions/1532547/regarding-batching-response-order>),
+/// so such a `$batch` travels in an envelope of its own, and every hire
+/// still gets its account.
+#[test]
+fn a_hire_whose_batch_has_dependencies_travels_alone_and_is_created() {
+    run(async {
+        let emulator = Emulator::demo();
+        let (host, key) = configure(jira_with_assigned_request(), &emulator).await;
+        let transport = InProcessTransport(emulator.clone());
+        let manager = emulator.tenant_summary()["users"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|u| u["userPrincipalName"] == "alex.wilber@contoso.example")
+            .unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let calls: Vec<Value> = (0..6)
+            .map(|i| {
+                json!({"route": "user.create", "issueKey": "ITSM-1", "data": {
+                    "givenName": "Batch", "surname": format!("Hire{i:03}"),
+                    "manager": manager,
+                }})
+            })
+            .collect();
+        let job_id = submit(&host, &transport, &key, calls).await;
+        let events = pushed(&host);
+        assert!(matches!(
+            handle_event(&events[0], &host, &transport).await,
+            EventResult::Finished { ran: 6, .. }
+        ));
+        let result = status(&host, &transport, &key, &job_id).await;
+        assert_eq!(result["counts"]["done"], 6, "{result}");
+        let names = hires_by_name(&emulator);
+        assert_eq!(names.len(), 6, "{names:?}");
+        assert!(names.values().all(|n| *n == 1), "{names:?}");
+        let refused_envelopes = emulator
+            .request_log()
+            .iter()
+            .filter(|r| r.kind == RequestKind::Graph && r.status == 400)
+            .count();
+        assert_eq!(refused_envelopes, 0, "no envelope refused as mixed");
+    });
+}
