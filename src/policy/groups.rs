@@ -195,6 +195,21 @@ pub async fn classify_groups<T: Transport, H: Host>(
     ids: &[ObjectId],
     deadline: Deadline,
 ) -> Result<Vec<GroupClassification>, OpError> {
+    Ok(read_group_facts(client, ids, deadline)
+        .await?
+        .iter()
+        .map(classify)
+        .collect())
+}
+
+/// Reads what classification needs of several groups, live, in one round
+/// trip (`$batch`; more than 20 ids take one per 20), in the order of `ids`.
+/// Errors: the first group Graph could not read, as [`facts_of`] names it.
+pub(crate) async fn read_group_facts<T: Transport, H: Host>(
+    client: &GraphClient<'_, T, H>,
+    ids: &[ObjectId],
+    deadline: Deadline,
+) -> Result<Vec<GroupFacts>, OpError> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -206,7 +221,7 @@ pub async fn classify_groups<T: Transport, H: Host>(
     let results = client.execute(&items, deadline).await;
     ids.iter()
         .zip(results)
-        .map(|(id, result)| Ok(classify(&facts_of(id, result)?)))
+        .map(|(id, result)| facts_of(id, result))
         .collect()
 }
 

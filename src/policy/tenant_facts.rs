@@ -35,12 +35,12 @@
 //! A cached "not serviceable" that went stale refuses for at most
 //! [`TTL_MS`] (or until the admin saves), which is the safe direction.
 
-use crate::graph::{BatchItem, Deadline, GraphClient};
+use crate::graph::{Deadline, GraphClient};
 use crate::host::{Host, LogLevel};
 use crate::http::Transport;
 use crate::layout::GROUP_FACTS_CACHE_KEY;
 use crate::lifecycle::{ObjectId, OpError};
-use crate::policy::groups::{facts_of, group_facts_request, GroupFacts};
+use crate::policy::groups::{read_group_facts, GroupFacts};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -187,17 +187,5 @@ async fn read_live<T: Transport, H: Host>(
     ids: &[ObjectId],
     deadline: Deadline,
 ) -> Result<Vec<GroupFacts>, OpError> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let items: Vec<BatchItem> = ids
-        .iter()
-        .enumerate()
-        .map(|(i, id)| BatchItem::new(i.to_string(), group_facts_request(id)))
-        .collect();
-    let results = client.execute(&items, deadline).await;
-    ids.iter()
-        .zip(results)
-        .map(|(id, result)| facts_of(id, result))
-        .collect()
+    read_group_facts(client, ids, deadline).await
 }
