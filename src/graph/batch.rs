@@ -8,9 +8,9 @@
 //! the Graph SDKs check the same rule before sending, citing
 //! <https://developer.microsoft.com/en-us/graph/docs/concepts/known_issues#json-batching>).
 //! So a chunk with any dependency inside it is sent fully sequential
-//! ([`sequenced`]): each item after the first also depends on the one just
-//! before it. The chain costs no round trip, but it makes Graph answer 424
-//! to every item after a failed one, even an item whose own dependencies
+//! ([`sequenced`]): each item after the first depends on the one just
+//! before it, and names only that one. The chain costs no round trip,
+//! but it makes Graph answer 424 to every item after a failed one, even an item whose own dependencies
 //! all succeeded; such a 424 says nothing about the item, so the item is
 //! re-sent in the next round ([`chained_only`]) and partial failures stay
 //! reported item by item. A chunk without dependencies goes unchanged, in
@@ -275,26 +275,27 @@ impl<T: Transport, H: Host> GraphClient<'_, T, H> {
 /// The `dependsOn` to send for each item of `chunk`, in chunk order.
 /// Declared dependencies outside the chunk have already run (or are being
 /// retried), so they are dropped. When any item keeps a dependency, Graph
-/// wants the chunk fully sequential: every item after the first then also
-/// depends on the item just before it (the chunk is in item order, and
-/// declared dependencies are on earlier items, so they stay earlier). A
-/// chunk without dependencies stays fully parallel.
+/// wants the chunk fully sequential: every item after the first then
+/// depends on the item just before it, and on that one only. The chunk is
+/// in item order and declared dependencies name earlier items, so the
+/// chain already makes each item wait for all of them; naming only the
+/// previous id is also the one form every Microsoft example shows (the
+/// json-batching page, the SDKs' sequential batches), so it holds whether
+/// or not Graph accepts several ids in one `dependsOn`. The declared
+/// dependencies still decide, client side, which 424s were caused by the
+/// chain alone ([`chained_only`]). A chunk without dependencies stays
+/// fully parallel.
 fn sequenced<'a>(items: &'a [BatchItem], chunk: &[usize]) -> Vec<Vec<&'a str>> {
-    let in_chunk: Vec<&str> = chunk.iter().map(|i| items[*i].id.as_str()).collect();
-    let mut depends_on: Vec<Vec<&str>> = chunk
+    let in_chunk: Vec<&'a str> = chunk.iter().map(|i| items[*i].id.as_str()).collect();
+    let any_declared = chunk
         .iter()
-        .map(|i| declared_in_chunk(&items[*i], &in_chunk))
-        .collect();
-    if depends_on.iter().all(Vec::is_empty) {
-        return depends_on;
-    }
-    for (k, deps) in depends_on.iter_mut().enumerate().skip(1) {
-        let previous = in_chunk[k - 1];
-        if !deps.contains(&previous) {
-            deps.push(previous);
-        }
-    }
-    depends_on
+        .any(|i| !declared_in_chunk(&items[*i], &in_chunk).is_empty());
+    (0..chunk.len())
+        .map(|k| match k {
+            k if any_declared && k > 0 => vec![in_chunk[k - 1]],
+            _ => Vec::new(),
+        })
+        .collect()
 }
 
 /// The item's own dependencies that are in the chunk.
@@ -395,8 +396,8 @@ mod tests {
                 vec![],
                 vec!["manager"],
                 vec!["name"],
-                vec!["name", "taken"],
-                vec!["manager", "create"],
+                vec!["taken"],
+                vec!["create"],
             ]
         );
         // A declared dependency that is also the one just before is named once.
