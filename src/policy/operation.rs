@@ -85,7 +85,8 @@ impl Operation {
     }
 
     /// Whether the target must pass the protected-target check: credential
-    /// resets, account state, offboarding, and sensitive attribute changes.
+    /// resets, account state, signing out everywhere, offboarding, and
+    /// sensitive attribute changes.
     pub fn touches_sensitive_target(&self) -> bool {
         match self.kind {
             Route::UserResetPassword
@@ -95,6 +96,14 @@ impl Operation {
             | Route::UserOffboard
             | Route::UserResetMfa
             | Route::UserDelete
+            // Signing a person out everywhere grants nothing, but on an
+            // administrator it is a lever: it takes them off the tenant
+            // mid-incident, again and again. Entra keeps invalidating a
+            // privileged user's refresh tokens to privileged roles too
+            // (Authorization_RequestDenied "Access to invalidate refresh
+            // tokens operation is denied" for a User and Authentication
+            // Administrator: github.com/AzureAD/azure-activedirectory-powershell/issues/25).
+            | Route::UserRevokeSessions
             // Taking licences away stops a person's mail and apps, as
             // disabling the account does.
             | Route::UserRemoveLicenses => true,

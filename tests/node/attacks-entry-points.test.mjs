@@ -64,10 +64,11 @@ const groupId = async (name) => (await emulator.tenant()).groups.find((g) => g.d
 test('issue panel: quick actions on a Global Administrator\'s account are refused and audited', async () => {
   // A request raised by the site admin, whose Entra account is a Global Administrator.
   const issue = jsm.createRequest({ requestType: 'password-reset-agent', reporter: SANDBOX_ADMIN, fields: {} });
-  // Signing a person out everywhere (revokeSessions) grants nothing and is
-  // not one of the policy's sensitive operations (policy::operation), so it
-  // is not in this list.
-  const actions = ['resetPassword', 'temporaryAccessPass', 'disable', 'resetMfa'];
+  // Signing a Global Administrator out everywhere grants nothing, but it
+  // takes an administrator off the tenant mid-incident, and Entra itself
+  // keeps refresh-token invalidation of privileged users to privileged
+  // roles, so it is refused too (policy::operation).
+  const actions = ['resetPassword', 'temporaryAccessPass', 'disable', 'resetMfa', 'revokeSessions'];
   for (const action of actions) {
     const out = await noWrite(() => panelAction(AGENT, issue.key, { action, dryRun: false }));
     assert.equal(out.ok, false, `${action}: ${JSON.stringify(out)}`);
