@@ -777,6 +777,60 @@ macro_rules! matrix {
     };
 }
 
+/// Counts the writes sent before the `started` audit record was stored.
+struct Watching<'a> {
+    inner: InProcessTransport,
+    host: &'a EmulatorHost,
+    writes: Cell<u32>,
+    before_record: Cell<u32>,
+}
+
+impl Transport for Watching<'_> {
+    async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
+        if is_write(&request) {
+            self.writes.set(self.writes.get() + 1);
+            // Read without a storage call, which would itself let the
+            // record's write run first.
+            let stored = self.host.inner.entity_snapshot("audit-record");
+            if !stored
+                .values()
+                .any(|e| e["record"]["result"]["status"] == "started")
+            {
+                self.before_record.set(self.before_record.get() + 1);
+            }
+        }
+        self.inner.send(request).await
+    }
+}
+
+/// With storage calls that take turns with Graph's (as on Forge, where
+/// both are network calls), no change reaches Entra before the run's
+/// `started` record is stored: the reads do not wait for it, the writes do.
+#[test]
+fn no_write_reaches_entra_before_the_started_record() {
+    crate::support::run(async {
+        let emulator = Emulator::demo();
+        let (inner, key) = configure(jira_with_assigned_request(), &emulator).await;
+        let host = EmulatorHost::over(inner.interleaving(true), &emulator);
+        let transport = Watching {
+            inner: InProcessTransport(emulator.clone()),
+            host: &host,
+            writes: Cell::new(0),
+            before_record: Cell::new(0),
+        };
+        let mut call = use_case("create").call;
+        call["idempotencyKey"] = json!("gate-create");
+        let answer = json_body(&handle(&post(&key, &call), &host, &transport).await);
+        assert_eq!(answer["ok"], true, "{answer}");
+        assert!(transport.writes.get() >= 2, "{answer}");
+        assert_eq!(
+            transport.before_record.get(),
+            0,
+            "every write waited for the started record"
+        );
+    });
+}
+
 matrix! {
     create => "create",
     offboard => "offboard",
