@@ -344,6 +344,7 @@ pub const ENTITIES: &[EntityDecl] = &[
         attributes: &[
             ("storedAtMs", AttributeType::Float),
             ("answer", AttributeType::Any),
+            ("startedAuditId", AttributeType::String),
         ],
         indexes: &[by("by-stored-at", &[], "storedAtMs")],
     },

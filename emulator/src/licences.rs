@@ -89,6 +89,25 @@ impl Tenant {
     /// member loses them. A new inherited licence takes a seat if one is
     /// free (or the user already holds the SKU another way), else it stays
     /// in error with `CountViolation`. Run after every change.
+    /// Every group and role id containing each direct member, by the
+    /// member's id in lower case (ids compare case-insensitively); the
+    /// same answers as [`Tenant::direct_containers`], for all at once.
+    fn containers_by_member(&self) -> std::collections::HashMap<String, Vec<String>> {
+        let mut containing: std::collections::HashMap<String, Vec<String>> =
+            std::collections::HashMap::new();
+        let groups = self.groups.iter().map(|g| (g.id(), &g.members));
+        let roles = self.roles.iter().map(|r| (r.id.as_str(), &r.members));
+        for (container, members) in groups.chain(roles) {
+            for member in members {
+                containing
+                    .entry(member.to_ascii_lowercase())
+                    .or_default()
+                    .push(container.to_string());
+            }
+        }
+        containing
+    }
+
     pub(crate) fn reconcile_group_licences(&mut self, now_ms: u64) {
         let licensing: Vec<(String, Vec<SkuWithPlans>)> = self
             .groups
@@ -116,9 +135,13 @@ impl Tenant {
         {
             return;
         }
+        // Who contains whom, read once: the walk below asks it for every
+        // user, and rescanning every group's members per user made each
+        // change cost users x memberships comparisons.
+        let containing = self.containers_by_member();
         for index in 0..self.users.len() {
             let user_id = self.users[index].id().to_string();
-            let containers = self.transitive_containers(&user_id);
+            let containers = transitive_in(&containing, &user_id);
             let wanted: Vec<(String, String, Vec<String>)> = licensing
                 .iter()
                 .filter(|(g, _)| containers.iter().any(|c| guid_eq(c, g)))
@@ -393,4 +416,23 @@ pub(crate) fn assign_license(tenant: &mut Tenant, call: &Call, id: &str) -> Grap
     );
     out.extend(crate::users::user_json(user, None));
     Ok(Reply::json(200, Value::Object(out)))
+}
+
+/// [`Tenant::transitive_containers`] over a [`Tenant::containers_by_member`]
+/// index: every container of `member_id`, directly or through nested groups.
+fn transitive_in(
+    containing: &std::collections::HashMap<String, Vec<String>>,
+    member_id: &str,
+) -> Vec<String> {
+    let mut found: Vec<String> = Vec::new();
+    let mut frontier = vec![member_id.to_ascii_lowercase()];
+    while let Some(next) = frontier.pop() {
+        for container in containing.get(&next).into_iter().flatten() {
+            if !found.iter().any(|f| f.eq_ignore_ascii_case(container)) {
+                found.push(container.clone());
+                frontier.push(container.to_ascii_lowercase());
+            }
+        }
+    }
+    found
 }

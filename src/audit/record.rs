@@ -87,6 +87,13 @@ pub enum AuditResult {
     Planned,
     /// A credential was handed to an allowed viewer and deleted.
     Revealed,
+    /// The run began: written before its first change was sent to Entra
+    /// and replaced by its end when the run records one. A record still
+    /// `started` after its call has ended belongs to a run that was stopped
+    /// mid-plan (Forge's time limit, a crash): the changes it may have made
+    /// are not listed; a resend of the same call (same idempotency key)
+    /// completes this record with every step.
+    Started,
     /// A reveal was refused; the credential (if any) is untouched unless it
     /// had expired.
     RevealRefused {
@@ -117,6 +124,8 @@ pub enum ResultKind {
     Planned,
     /// [`AuditResult::Revealed`].
     Revealed,
+    /// [`AuditResult::Started`].
+    Started,
     /// [`AuditResult::RevealRefused`].
     RevealRefused,
 }
@@ -134,6 +143,7 @@ impl AuditResult {
             AuditResult::ApprovalDeclined => ResultKind::ApprovalDeclined,
             AuditResult::Planned => ResultKind::Planned,
             AuditResult::Revealed => ResultKind::Revealed,
+            AuditResult::Started => ResultKind::Started,
             AuditResult::RevealRefused { .. } => ResultKind::RevealRefused,
         }
     }
@@ -157,6 +167,7 @@ impl AuditResult {
             AuditResult::ApprovalDeclined => "approval declined; nothing was changed".into(),
             AuditResult::Planned => "dry run; nothing was changed".into(),
             AuditResult::Revealed => "credential revealed".into(),
+            AuditResult::Started => "started; its end was not recorded".into(),
             AuditResult::RevealRefused { reason } => format!("reveal refused: {reason}"),
         }
     }
@@ -369,6 +380,13 @@ impl AuditRecord {
         } else {
             AuditResult::PartiallyFailed
         };
+        self
+    }
+
+    /// The run is about to send its first change: see
+    /// [`AuditResult::Started`].
+    pub fn started(mut self) -> Self {
+        self.result = AuditResult::Started;
         self
     }
 

@@ -24,6 +24,9 @@ pub struct GraphClient<'a, T: Transport, H: Host> {
     /// Answers read ahead for a later step of the same operation
     /// ([`crate::graph::read_ahead`]).
     pub(crate) read_ahead: crate::graph::read_ahead::ReadAhead,
+    /// Changes wait for this gate when one is set
+    /// ([`crate::graph::write_gate`]).
+    write_gate: std::cell::RefCell<Option<std::rc::Rc<crate::graph::write_gate::WriteGate>>>,
 }
 
 /// What to do after a response that is not a success.
@@ -50,7 +53,14 @@ impl<'a, T: Transport, H: Host> GraphClient<'a, T, H> {
             policy: RetryPolicy::default(),
             sent: Cell::new(0),
             read_ahead: Default::default(),
+            write_gate: Default::default(),
         }
+    }
+
+    /// From now on, holds every request that changes something until
+    /// `gate` is open; reads go at once ([`crate::graph::write_gate`]).
+    pub fn hold_changes_until(&self, gate: std::rc::Rc<crate::graph::write_gate::WriteGate>) {
+        *self.write_gate.borrow_mut() = Some(gate);
     }
 
     /// Replaces the retry policy (tests use short back-offs).
@@ -110,6 +120,12 @@ impl<'a, T: Transport, H: Host> GraphClient<'a, T, H> {
             return Ok(answer);
         }
         self.read_ahead.forget_before(request);
+        let gate = self.write_gate.borrow().clone();
+        if let Some(gate) = gate {
+            if crate::graph::write_gate::changes_something(request) {
+                gate.opened().await;
+            }
+        }
         let started_ms = self.host.now_ms();
         let mut attempt = 0u32;
         let mut retries = Retries::new();

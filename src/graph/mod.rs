@@ -16,6 +16,7 @@ pub mod resources;
 pub mod retry;
 pub mod settings;
 pub mod token;
+pub mod write_gate;
 
 pub use batch::{BatchItem, BatchResults};
 pub use client::GraphClient;

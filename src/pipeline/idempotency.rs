@@ -65,6 +65,44 @@ pub async fn find(host: &impl Host, key: &str) -> Result<Option<StoredAnswer>, H
     Ok(Some(answer))
 }
 
+/// What a call's `idempotency` entity holds: a completed answer to
+/// replay, or the audit id of a run of the same call that began and has
+/// not recorded its end (see [`started`]).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Lookup {
+    /// The answer to replay (as [`find`] gives it).
+    pub answer: Option<StoredAnswer>,
+    /// The audit record id of a run that was stopped before its record
+    /// stage; a resend records its end under the same id.
+    pub started_audit_id: Option<String>,
+}
+
+/// [`find`], and the audit id of an unfinished run: one entity read.
+pub async fn lookup(host: &impl Host, key: &str) -> Result<Lookup, HostError> {
+    let Some(value) = host.entity_get(IDEMPOTENCY_ENTITY, key).await? else {
+        return Ok(Lookup::default());
+    };
+    let answer = serde_json::from_value::<StoredAnswer>(value["answer"].clone())
+        .ok()
+        .filter(|a| host.now_ms().saturating_sub(a.stored_at_ms) <= REPLAY_WINDOW_MS);
+    let started_audit_id = value["startedAuditId"]
+        .as_str()
+        .filter(|id| !id.is_empty())
+        .map(str::to_string);
+    Ok(Lookup {
+        answer,
+        started_audit_id,
+    })
+}
+
+/// The entity value that marks `key`'s call as begun, with the audit id
+/// its run records under; written in one transaction with the run's
+/// `started` audit record ([`crate::pipeline::record`]), and replaced by
+/// [`remember`] or deleted when the run records its end.
+pub fn started(now_ms: u64, audit_id: &str) -> Value {
+    serde_json::json!({ "storedAtMs": now_ms, "startedAuditId": audit_id })
+}
+
 /// Stores a completed answer under `key` (from [`key_for`]) with the
 /// current time: one `idempotency` entity write.
 pub async fn remember(

@@ -58,16 +58,20 @@ pub async fn run(
     let (found, ctx) = futures_util::future::join(
         async {
             match &replay_key {
-                Some(key) => idempotency::find(host, key).await,
-                None => Ok(None),
+                Some(key) => idempotency::lookup(host, key).await,
+                None => Ok(idempotency::Lookup::default()),
             }
         },
         RouteContext::load(host, transport, budget_ms),
     )
     .await;
+    let mut started_audit_id = None;
     if replay_key.is_some() {
         match found {
-            Ok(Some(stored)) => {
+            Ok(idempotency::Lookup {
+                answer: Some(stored),
+                ..
+            }) => {
                 let mut body = stored.body;
                 body["replay"] = json!(true);
                 return CallAnswer {
@@ -77,7 +81,7 @@ pub async fn run(
                     replay: true,
                 };
             }
-            Ok(None) => {}
+            Ok(lookup) => started_audit_id = lookup.started_audit_id,
             Err(e) => return internal(host, &e.to_string()).to_answer(),
         }
     }
@@ -85,7 +89,13 @@ pub async fn run(
         Ok(ctx) => ctx,
         Err(e) => return e.to_answer(),
     };
-    let (answer, complete) = match run_stages(call, request, &ctx).await {
+    // A run of this call that was stopped mid-plan left a `started`
+    // record: this run records its end under the same id.
+    let run = record::RunRecord {
+        audit_id: started_audit_id.unwrap_or_else(crate::audit::record::new_record_id),
+        replay_key: replay_key.clone(),
+    };
+    let (answer, complete) = match run_stages(call, request, &ctx, &run).await {
         Ok(Answer::Read(result)) => (read_answer(call, result), false),
         Ok(Answer::Changed(executed)) => {
             let complete = !executed.outcome.dry_run && executed.outcome.is_complete();
@@ -113,6 +123,7 @@ async fn run_stages<H: Host, T: Transport>(
     call: &OperationCall,
     request: &RequestContext,
     ctx: &RouteContext<'_, H, T>,
+    run: &record::RunRecord,
 ) -> Result<Answer, ApiError> {
     let mode = if call.dry_run {
         RunMode::DryRun
@@ -173,18 +184,35 @@ async fn run_stages<H: Host, T: Transport>(
     } else {
         None
     };
-    let result = match (&deferral, resolved) {
-        (schedule::Deferral::Offboarding { .. }, request::RouteRequest::Offboard(offboard)) => {
-            execute::record_leave_date(&client, &offboard, mode, ctx).await
+    let changes = async {
+        let result = match (&deferral, resolved) {
+            (schedule::Deferral::Offboarding { .. }, request::RouteRequest::Offboard(offboard)) => {
+                execute::record_leave_date(&client, &offboard, mode, ctx).await
+            }
+            (_, resolved) => execute::change(&client, resolved, mode, ctx).await,
+        };
+        match result {
+            Ok((outcome, credential)) if call.route == crate::route::Route::UserEnable => Ok((
+                schedule::rejoin(&client, outcome, mode, ctx).await,
+                credential,
+            )),
+            other => other,
         }
-        (_, resolved) => execute::change(&client, resolved, mode, ctx).await,
     };
-    let result = match result {
-        Ok((outcome, credential)) if call.route == crate::route::Route::UserEnable => Ok((
-            schedule::rejoin(&client, outcome, mode, ctx).await,
-            credential,
-        )),
-        other => other,
+    let result = if mode == RunMode::Execute {
+        // The `started` record is stored while the procedure reads, and
+        // before its first change is sent: the client holds changes until
+        // the record is durable, so a run stopped at any write leaves it.
+        let gate = std::rc::Rc::new(crate::graph::write_gate::WriteGate::closed());
+        client.hold_changes_until(gate.clone());
+        let started = record::started(run, request, &operation, &authorized, ctx.host.now_ms());
+        let store = async {
+            record::store_started(ctx.host, run, &started).await;
+            gate.open();
+        };
+        futures_util::future::join(store, changes).await.1
+    } else {
+        changes.await
     };
     let result = result.map(|(mut outcome, credential)| {
         outcome.name_groups(&authorized.group_names());
@@ -205,7 +233,7 @@ async fn run_stages<H: Host, T: Transport>(
         }
     } else {
         let viewers = viewers.unwrap_or_default();
-        record::record(request, &operation, &authorized, result, viewers, ctx).await?
+        record::record(run, request, &operation, &authorized, result, viewers, ctx).await?
     };
     executed.scheduled =
         schedule::after(call.route, &deferral, &executed.outcome, request, mode, ctx).await;

@@ -9,8 +9,9 @@ const OUTCOMES = [
   ['refused', 'Refused'], ['awaitingApproval', 'Awaiting approval'], ['approvalDeclined', 'Declined'],
   ['planned', 'Dry run'], ['revealed', 'Revealed'], ['revealRefused', 'Reveal refused'],
   ['doneWithRemainders', 'Done with remainders'],
+  ['started', 'Started, not finished'],
 ];
-const OUTCOME_KIND = { succeeded: 'success', revealed: 'success', partiallyFailed: 'warning', failed: 'danger', refused: 'danger', revealRefused: 'danger', awaitingApproval: 'info', approvalDeclined: 'warning', doneWithRemainders: 'warning' };
+const OUTCOME_KIND = { succeeded: 'success', revealed: 'success', partiallyFailed: 'warning', failed: 'danger', refused: 'danger', revealRefused: 'danger', awaitingApproval: 'info', approvalDeclined: 'warning', doneWithRemainders: 'warning', started: 'warning' };
 const OPERATIONS = ['user.create', 'user.update', 'user.disable', 'user.enable', 'user.revokeSessions', 'user.resetPassword', 'user.createTemporaryAccessPass', 'user.offboard', 'user.transfer', 'group.addMember', 'group.removeMember', 'credential.reveal'];
 
 function select(id, label, path, options) {

@@ -544,6 +544,44 @@ async fn assert_audited(app: &App, body: &Value, cell: &str) {
     );
 }
 
+/// The one record of a stopped run: `started`, naming the call's
+/// operation, idempotency key, requester and (for a call about someone)
+/// its target, with no steps (none was recorded). Answers its id.
+async fn assert_started(app: &App, call: &Value, cell: &str) -> String {
+    let records = app.audit_records().await;
+    let started: Vec<_> = records
+        .iter()
+        .filter(|r| r.result == audit::AuditResult::Started)
+        .collect();
+    assert_eq!(
+        started.len(),
+        1,
+        "{cell}: one started record: {records:?}\n{}",
+        app.host.log_text()
+    );
+    let record = started[0];
+    assert_eq!(
+        Some(audit::store::operation_of(record)),
+        call["route"].as_str(),
+        "{cell}: the started record names the operation"
+    );
+    assert_eq!(
+        record.idempotency_key,
+        call["idempotencyKey"].as_str().map(str::to_string),
+        "{cell}: the started record names the call"
+    );
+    assert_eq!(record.requester.account_id, "service-api", "{cell}");
+    if let Some(user) = call["data"]["user"].as_str() {
+        let target = record.target.as_ref().expect("a target");
+        assert!(
+            target.label.eq_ignore_ascii_case(user) || target.id.is_some(),
+            "{cell}: the started record names whom: {target:?}"
+        );
+    }
+    assert!(record.steps.is_empty(), "{cell}: {record:?}");
+    audit::store::record_key(record)
+}
+
 /// The credential value stored for the one reveal of the answer's credential.
 fn revealable(app: &App, body: &Value) -> Option<String> {
     let id = body["result"]["credentialId"].as_str()?;
@@ -596,6 +634,13 @@ fn cell(case: &str, fault: Fault) {
         if fault == Fault::Killed {
             assert!(first.is_none(), "{label}: the invocation was stopped");
         }
+        // A stopped run left its `started` record, written before its first
+        // change reached Entra.
+        let started = if first.is_none() {
+            Some(assert_started(&app, &call, &label).await)
+        } else {
+            None
+        };
         let done_first = first.as_ref().is_some_and(all_succeeded);
         if let Some(first) = &first {
             assert!(
@@ -643,6 +688,21 @@ fn cell(case: &str, fault: Fault) {
                 }
             }
             assert_audited(&app, &again, &label).await;
+            if let Some(started) = &started {
+                // The resend records its end under the stopped run's record.
+                assert_eq!(
+                    again["auditId"].as_str(),
+                    Some(started.as_str()),
+                    "{label}: the resend completes the started record: {again}"
+                );
+                assert!(
+                    app.audit_records()
+                        .await
+                        .iter()
+                        .all(|r| r.result != audit::AuditResult::Started),
+                    "{label}: no record is left started"
+                );
+            }
             again
         };
         assert_eq!(last["error"], Value::Null, "{label}");
@@ -715,6 +775,60 @@ macro_rules! matrix {
             }
         )*
     };
+}
+
+/// Counts the writes sent before the `started` audit record was stored.
+struct Watching<'a> {
+    inner: InProcessTransport,
+    host: &'a EmulatorHost,
+    writes: Cell<u32>,
+    before_record: Cell<u32>,
+}
+
+impl Transport for Watching<'_> {
+    async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
+        if is_write(&request) {
+            self.writes.set(self.writes.get() + 1);
+            // Read without a storage call, which would itself let the
+            // record's write run first.
+            let stored = self.host.inner.entity_snapshot("audit-record");
+            if !stored
+                .values()
+                .any(|e| e["record"]["result"]["status"] == "started")
+            {
+                self.before_record.set(self.before_record.get() + 1);
+            }
+        }
+        self.inner.send(request).await
+    }
+}
+
+/// With storage calls that take turns with Graph's (as on Forge, where
+/// both are network calls), no change reaches Entra before the run's
+/// `started` record is stored: the reads do not wait for it, the writes do.
+#[test]
+fn no_write_reaches_entra_before_the_started_record() {
+    crate::support::run(async {
+        let emulator = Emulator::demo();
+        let (inner, key) = configure(jira_with_assigned_request(), &emulator).await;
+        let host = EmulatorHost::over(inner.interleaving(true), &emulator);
+        let transport = Watching {
+            inner: InProcessTransport(emulator.clone()),
+            host: &host,
+            writes: Cell::new(0),
+            before_record: Cell::new(0),
+        };
+        let mut call = use_case("create").call;
+        call["idempotencyKey"] = json!("gate-create");
+        let answer = json_body(&handle(&post(&key, &call), &host, &transport).await);
+        assert_eq!(answer["ok"], true, "{answer}");
+        assert!(transport.writes.get() >= 2, "{answer}");
+        assert_eq!(
+            transport.before_record.get(),
+            0,
+            "every write waited for the started record"
+        );
+    });
 }
 
 matrix! {
