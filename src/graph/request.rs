@@ -122,12 +122,15 @@ pub struct GraphResponse {
 }
 
 impl GraphResponse {
-    /// Decodes the body into a model.
+    /// Decodes the body into a model. Through an owned copy, as every other
+    /// `Value` in the core is read (`serde_json::from_value`): one
+    /// deserialiser per model type in the wasm, not one for `Value` and one
+    /// for `&Value`.
     pub fn json<T: serde::de::DeserializeOwned>(
         &self,
         what: &'static str,
     ) -> Result<T, crate::graph::ClientError> {
-        T::deserialize(&self.body).map_err(|e| crate::graph::ClientError::Decode {
+        serde_json::from_value(self.body.clone()).map_err(|e| crate::graph::ClientError::Decode {
             what,
             reason: e.to_string(),
         })

@@ -231,10 +231,21 @@ pub async fn handle(
 
 /// Runs `action` only for a Jira administrator. The action is a future that
 /// has not started: nothing it does happens before the check passes.
-async fn admin(
+///
+/// The action is boxed so that the check's state machine exists once in the
+/// wasm, not once per admin function (each is a different future type).
+fn admin<'a>(
+    context: &'a ResolverContext,
+    host: &'a impl Host,
+    action: impl std::future::Future<Output = Result<Value, ResolverError>> + 'a,
+) -> impl std::future::Future<Output = Result<Value, ResolverError>> + 'a {
+    admin_checked(context, host, Box::pin(action))
+}
+
+async fn admin_checked(
     context: &ResolverContext,
     host: &impl Host,
-    action: impl std::future::Future<Output = Result<Value, ResolverError>>,
+    action: std::pin::Pin<Box<dyn std::future::Future<Output = Result<Value, ResolverError>> + '_>>,
 ) -> Result<Value, ResolverError> {
     admin_check::require_jira_admin(context, host).await?;
     action.await

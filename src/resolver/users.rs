@@ -14,7 +14,6 @@ use crate::host::Host;
 use crate::http::Transport;
 use crate::pipeline::context::RouteContext;
 use crate::route::Route;
-use serde::Deserialize;
 use serde_json::{json, Value};
 
 const MAX_QUERY_CHARS: usize = 120;
@@ -89,7 +88,7 @@ pub(crate) fn describe_memberships(groups: &Value, config: &AppConfig) -> Vec<Va
         .as_array()
         .into_iter()
         .flatten()
-        .filter_map(|g| GroupFacts::deserialize(g).ok())
+        .filter_map(|g| serde_json::from_value::<GroupFacts>(g.clone()).ok())
         .map(|facts| {
             let id = facts.id.to_ascii_lowercase();
             json!({

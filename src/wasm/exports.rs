@@ -4,7 +4,6 @@
 use super::fetch::FetchTransport;
 use super::js_host::{HostObject, JsHost};
 use crate::service_api::{self, webtrigger::WebTriggerRequest};
-use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 thread_local! {
@@ -36,11 +35,7 @@ async fn storage_ready(host: &JsHost) {
     }
 }
 
-fn to_js(value: &impl Serialize) -> Result<JsValue, JsValue> {
-    value
-        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .map_err(|e| JsValue::from_str(&e.to_string()))
-}
+use super::json::{from_js, to_js};
 
 /// The Service API web trigger.
 #[wasm_bindgen(js_name = handleWebTrigger)]
@@ -49,7 +44,7 @@ pub async fn handle_web_trigger(request: JsValue, host: HostObject) -> Result<Js
     storage_ready(&host).await;
     // Forge always sends an object; if a future runtime did not, treat it as
     // an empty request so the gate answers with its normal error contract.
-    let request: WebTriggerRequest = serde_wasm_bindgen::from_value(request).unwrap_or_default();
+    let request: WebTriggerRequest = from_js(&request).unwrap_or_default();
     to_js(&service_api::handle(&request, &host, &FetchTransport).await)
 }
 
@@ -71,9 +66,8 @@ pub async fn handle_resolver(
 ) -> Result<JsValue, JsValue> {
     let host = JsHost::new(host);
     storage_ready(&host).await;
-    let payload: serde_json::Value = serde_wasm_bindgen::from_value(payload).unwrap_or_default();
-    let context: crate::resolver::ResolverContext =
-        serde_wasm_bindgen::from_value(context).unwrap_or_default();
+    let payload: serde_json::Value = from_js(&payload).unwrap_or_default();
+    let context: crate::resolver::ResolverContext = from_js(&context).unwrap_or_default();
     to_js(&crate::resolver::handle(&function_key, &payload, &context, &host, &FetchTransport).await)
 }
 
@@ -88,7 +82,7 @@ pub async fn handle_automation_action(
 ) -> Result<JsValue, JsValue> {
     let host = JsHost::new(host);
     storage_ready(&host).await;
-    let payload: serde_json::Value = serde_wasm_bindgen::from_value(payload).unwrap_or_default();
+    let payload: serde_json::Value = from_js(&payload).unwrap_or_default();
     to_js(
         &crate::automation::handle(
             &action_key,
@@ -127,7 +121,7 @@ pub async fn handle_issue_event(
 ) -> Result<JsValue, JsValue> {
     let host = JsHost::new(host);
     storage_ready(&host).await;
-    let event: serde_json::Value = serde_wasm_bindgen::from_value(event).unwrap_or_default();
+    let event: serde_json::Value = from_js(&event).unwrap_or_default();
     let result = match kind.as_str() {
         "created" => crate::portal::on_created(&event, &host, &FetchTransport).await,
         "updated" => crate::portal::on_updated(&event, &host, &FetchTransport).await,
@@ -164,7 +158,7 @@ pub async fn handle_app_upgraded(host: HostObject) -> Result<JsValue, JsValue> {
 pub async fn handle_job_event(event: JsValue, host: HostObject) -> Result<JsValue, JsValue> {
     let host = JsHost::new(host);
     storage_ready(&host).await;
-    let event: serde_json::Value = serde_wasm_bindgen::from_value(event).unwrap_or_default();
+    let event: serde_json::Value = from_js(&event).unwrap_or_default();
     if event["body"]["schedule"] == "continue" {
         // Due scheduled steps the hourly run had no time left for.
         let stop_at = crate::host::Host::now_ms(&host) + crate::maintenance::HOURLY_BUDGET_MS;
@@ -185,7 +179,7 @@ pub async fn handle_assets_function(
 ) -> Result<JsValue, JsValue> {
     let host = JsHost::new(host);
     storage_ready(&host).await;
-    let payload: serde_json::Value = serde_wasm_bindgen::from_value(payload).unwrap_or_default();
+    let payload: serde_json::Value = from_js(&payload).unwrap_or_default();
     use crate::assets::functions;
     let answer = match kind.as_str() {
         "start" => functions::start_import(&payload, &host).await,
@@ -207,7 +201,7 @@ pub async fn handle_assets_import_event(
 ) -> Result<JsValue, JsValue> {
     let host = JsHost::new(host);
     storage_ready(&host).await;
-    let event: serde_json::Value = serde_wasm_bindgen::from_value(event).unwrap_or_default();
+    let event: serde_json::Value = from_js(&event).unwrap_or_default();
     to_js(&crate::assets::run::handle_event(&event, &host, &FetchTransport).await)
 }
 

@@ -94,13 +94,11 @@ fn describe(error: &JsValue) -> String {
 }
 
 fn to_js(value: &impl Serialize) -> JsValue {
-    value
-        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .unwrap_or(JsValue::NULL)
+    super::json::to_js(value).unwrap_or(JsValue::NULL)
 }
 
 fn from_js<T: for<'de> Deserialize<'de>>(value: JsValue) -> Result<T, String> {
-    serde_wasm_bindgen::from_value(value).map_err(|e| e.to_string())
+    super::json::from_js(&value)
 }
 
 #[derive(Serialize)]

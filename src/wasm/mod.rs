@@ -4,6 +4,7 @@
 mod exports;
 mod fetch;
 mod js_host;
+mod json;
 
 pub use fetch::FetchTransport;
 pub use js_host::JsHost;
