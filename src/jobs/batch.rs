@@ -43,14 +43,22 @@ pub const MAX_FLIGHTS: usize = 4;
 /// <https://learn.microsoft.com/graph/throttling>).
 const WINDOW_MS: u64 = 1_000;
 
-/// Learns the tenant's budget from its 429s and keeps the envelopes under
+/// After a refusal, how long the learnt budget is kept before probing
+/// above it: each probe that finds no room costs refused requests, which
+/// the tenant counts against the budget too.
+const PROBE_AFTER_MS: u64 = 30_000;
+
+/// Learns the tenant's budget from its 429s and keeps the envelopes at
 /// it: sending past the budget only earns more 429s (Graph counts refused
 /// requests against it too), while sending at it keeps it fully used.
-/// Until the first 429 nothing is held back; after one, the budget is
-/// taken as the requests served in the second before the refused envelope
-/// left (later ones lower it by a quarter at most), and raised by a tenth
-/// each second without a 429 (probing for
-/// room, as the budget is not published per tenant).
+/// Until the first 429 (or a budget stored by an earlier delivery,
+/// [`super::budget`]) nothing is held back. A 429 sets the budget to the
+/// requests served in the second before the refused envelope left; a
+/// later one lowers it only if that envelope left a whole window after
+/// the budget was last set (earlier ones were refused for requests sent
+/// before it, and teach nothing). [`PROBE_AFTER_MS`] after the last
+/// refusal it is raised by a twentieth each second, probing for room, as
+/// the budget is not published per tenant.
 #[derive(Default)]
 struct Pacer {
     /// Requests per [`WINDOW_MS`] to stay within, once learnt.
@@ -58,13 +66,43 @@ struct Pacer {
     /// `(sent at, requests, of which answered 429)` of the envelopes of
     /// the last two windows (the older one to learn from late answers).
     window: RefCell<std::collections::VecDeque<(u64, usize, usize)>>,
-    /// When the limit was last lowered: 429s of envelopes sent before it
-    /// belong to the old limit and teach nothing.
-    lowered_at_ms: Cell<u64>,
-    raised_at_ms: Cell<u64>,
+    /// When the limit was last set (learnt, lowered, raised or loaded).
+    set_at_ms: Cell<u64>,
+    /// When the tenant last refused a request.
+    refused_at_ms: Cell<u64>,
 }
 
 impl Pacer {
+    /// Starts at a budget an earlier delivery learnt.
+    fn start_at(&self, budget: &super::budget::LearntBudget, now_ms: u64) {
+        self.limit
+            .set(Some((budget.requests_per_second as usize).max(1)));
+        self.set_at_ms.set(now_ms);
+        self.refused_at_ms.set(budget.refused_at_ms);
+        let mut window = self.window.borrow_mut();
+        for [at, n] in &budget.recent {
+            window.push_back((*at, *n as usize, 0));
+        }
+    }
+
+    /// The budget learnt so far and the last window's envelopes, to store
+    /// for the next delivery.
+    fn learnt(&self, now_ms: u64) -> Option<super::budget::LearntBudget> {
+        let recent = self
+            .window
+            .borrow()
+            .iter()
+            .filter(|(at, _, _)| at + WINDOW_MS > now_ms)
+            .map(|(at, n, _)| [*at, *n as u64])
+            .collect();
+        Some(super::budget::LearntBudget {
+            requests_per_second: u32::try_from(self.limit.get()?).unwrap_or(u32::MAX),
+            refused_at_ms: self.refused_at_ms.get(),
+            stored_at_ms: 0,
+            recent,
+        })
+    }
+
     fn prune(&self, now_ms: u64) {
         let mut window = self.window.borrow_mut();
         while window
@@ -82,10 +120,12 @@ impl Pacer {
         let Some(mut limit) = self.limit.get() else {
             return Ok(());
         };
-        if now_ms.saturating_sub(self.raised_at_ms.get()) >= WINDOW_MS {
-            limit += limit / 10 + 1;
+        if now_ms.saturating_sub(self.refused_at_ms.get()) >= PROBE_AFTER_MS
+            && now_ms.saturating_sub(self.set_at_ms.get()) >= WINDOW_MS
+        {
+            limit += limit / 20 + 1;
             self.limit.set(Some(limit));
-            self.raised_at_ms.set(now_ms);
+            self.set_at_ms.set(now_ms);
         }
         let window = self.window.borrow();
         let recent = || window.iter().filter(|(at, _, _)| at + WINDOW_MS > now_ms);
@@ -114,6 +154,7 @@ impl Pacer {
         if throttled == 0 {
             return;
         }
+        self.refused_at_ms.set(now_ms);
         let mut window = self.window.borrow_mut();
         if let Some(entry) = window
             .iter_mut()
@@ -121,25 +162,20 @@ impl Pacer {
         {
             entry.2 = throttled;
         }
-        if self.limit.get().is_some() && sent_at_ms < self.lowered_at_ms.get() {
+        if self.limit.get().is_some() && sent_at_ms < self.set_at_ms.get() + WINDOW_MS {
             return;
         }
-        // What the tenant served in its window when this envelope arrived.
+        // What the tenant served in its window when this envelope arrived
+        // (envelopes still in flight counted as served). Paced at the
+        // limit for a whole window, that is at most the limit: a reading
+        // only ever lowers it.
         let served: usize = window
             .iter()
             .filter(|(at, _, _)| *at <= sent_at_ms && at + WINDOW_MS > sent_at_ms)
             .map(|(_, n, t)| n - t)
             .sum();
-        // A refusal soon after a burst also counts the burst's refused
-        // requests, which the tenant holds against the budget: one reading
-        // lowers the limit by a quarter at most, so it cannot collapse.
-        let learnt = match self.limit.get() {
-            Some(limit) => served.max(limit * 3 / 4),
-            None => served,
-        };
-        self.limit.set(Some(learnt.max(1)));
-        self.lowered_at_ms.set(now_ms);
-        self.raised_at_ms.set(now_ms);
+        self.limit.set(Some(served.max(1)));
+        self.set_at_ms.set(now_ms);
     }
 }
 
@@ -231,6 +267,21 @@ impl Coalescer {
     /// request sent alone and token requests not counted).
     pub fn round_trips(&self) -> u32 {
         self.state.envelopes.get()
+    }
+
+    /// A coalescer that sends at `budget` (learnt by an earlier delivery)
+    /// from its first envelope; `now_ms` is the host's clock.
+    pub fn starting_at(budget: &super::budget::LearntBudget, now_ms: u64) -> Self {
+        let coalescer = Coalescer::default();
+        coalescer.state.pacer.start_at(budget, now_ms);
+        coalescer
+    }
+
+    /// The tenant's budget as learnt so far (from 429s, or as it started)
+    /// with the envelopes of the second before `now_ms`; `None` while
+    /// nothing was refused.
+    pub fn learnt_budget(&self, now_ms: u64) -> Option<super::budget::LearntBudget> {
+        self.state.pacer.learnt(now_ms)
     }
 }
 
