@@ -20,6 +20,7 @@
 //!   <https://learn.microsoft.com/en-us/graph/api/user-list-licensedetails?view=graph-rest-1.0>
 
 use serde_json::{json, Map, Value};
+use std::collections::{HashMap, HashSet};
 
 use crate::clock;
 use crate::errors::GraphError;
@@ -89,6 +90,35 @@ impl Tenant {
     /// member loses them. A new inherited licence takes a seat if one is
     /// free (or the user already holds the SKU another way), else it stays
     /// in error with `CountViolation`. Run after every change.
+    /// Lower-case ids of every member of `group_id`, directly or through
+    /// nested groups.
+    fn transitive_members(&self, group_id: &str) -> HashSet<String> {
+        let groups: HashMap<String, usize> = self
+            .groups
+            .iter()
+            .enumerate()
+            .map(|(i, g)| (g.id().to_ascii_lowercase(), i))
+            .collect();
+        let mut found = HashSet::new();
+        let mut frontier = vec![group_id.to_ascii_lowercase()];
+        let mut expanded = HashSet::new();
+        while let Some(next) = frontier.pop() {
+            let Some(&index) = groups.get(&next) else {
+                continue;
+            };
+            if !expanded.insert(next) {
+                continue;
+            }
+            for member in &self.groups[index].members {
+                let member = member.to_ascii_lowercase();
+                if found.insert(member.clone()) {
+                    frontier.push(member);
+                }
+            }
+        }
+        found
+    }
+
     pub(crate) fn reconcile_group_licences(&mut self, now_ms: u64) {
         let licensing: Vec<(String, Vec<SkuWithPlans>)> = self
             .groups
@@ -116,12 +146,21 @@ impl Tenant {
         {
             return;
         }
+        // Each licensing group's members, nested groups' included, found
+        // once downwards: walking every user's containers upwards cost
+        // users x groups x members on every write, and a bulk job of
+        // hires spent its time here rather than in Graph's budget.
+        let members_of: Vec<HashSet<String>> = licensing
+            .iter()
+            .map(|(g, _)| self.transitive_members(g))
+            .collect();
         for index in 0..self.users.len() {
-            let user_id = self.users[index].id().to_string();
-            let containers = self.transitive_containers(&user_id);
+            let user_id = self.users[index].id().to_ascii_lowercase();
             let wanted: Vec<(String, String, Vec<String>)> = licensing
                 .iter()
-                .filter(|(g, _)| containers.iter().any(|c| guid_eq(c, g)))
+                .zip(&members_of)
+                .filter(|(_, members)| members.contains(&user_id))
+                .map(|(licensing, _)| licensing)
                 .flat_map(|(g, skus)| {
                     skus.iter()
                         .map(move |(s, p)| (g.clone(), s.clone(), p.clone()))
