@@ -405,3 +405,59 @@ fn the_next_delivery_starts_at_the_stored_budget_without_a_burst_of_429s() {
         assert_eq!(result["counts"]["done"], 50, "{result}");
     });
 }
+
+/// Delivers envelopes late by turns (300 ms, then at once): the tenant
+/// counts a request from when it arrives, not from when it left.
+struct Jittery<'h> {
+    inner: InProcessTransport,
+    host: &'h EmulatorHost,
+    sent: Cell<u32>,
+}
+
+impl Transport for Jittery<'_> {
+    async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
+        let n = self.sent.get();
+        self.sent.set(n + 1);
+        if request.url.ends_with("/$batch") && n % 2 == 0 {
+            self.host.advance(300);
+        }
+        self.inner.send(request).await
+    }
+}
+
+/// Graph's throttling window is counted where the requests arrive
+/// (<https://learn.microsoft.com/graph/throttling>): envelopes paced at the
+/// budget by the time they left are refused when the network delivers
+/// some late and the next on time. Counted until a window after their
+/// answer, they are not.
+#[test]
+fn envelopes_paced_at_the_budget_are_not_refused_when_the_network_jitters() {
+    run(async {
+        let emulator = Emulator::demo();
+        let (inner, key) = configure(jira_with_assigned_request(), &emulator).await;
+        let host = EmulatorHost::over(inner, &emulator);
+        let transport = InProcessTransport(emulator.clone());
+        submit(&host, &transport, &key, hires(50)).await;
+        let events = pushed(&host.inner);
+        emulator.set_faults(Faults {
+            budget: Some(BudgetFault {
+                requests_per_second: 30,
+            }),
+            ..Faults::default()
+        });
+        deliver_until_finished(&events[0], &host, &transport).await;
+        host.advance(2_000);
+        emulator.clear_log();
+        let jittery = Jittery {
+            inner: InProcessTransport(emulator.clone()),
+            host: &host,
+            sent: Cell::new(0),
+        };
+        deliver_until_finished(&events[1], &host, &jittery).await;
+        emulator.set_faults(Faults::default());
+        assert_eq!(throttled_requests(&emulator), 0, "paced within the budget");
+        let names = hires_by_name(&emulator);
+        assert_eq!(names.len(), 50, "none lost");
+        assert!(names.values().all(|n| *n == 1), "no duplicate: {names:?}");
+    });
+}
