@@ -187,7 +187,7 @@ export async function bulk(env, { hires, budgetRps }) {
         for (;;) {
           const t0 = performance.now();
           const [answer] = await queue.deliver(app.app.jobConsumer, [event]);
-          deliveries.push({ atS: round((t0 - started) / 1000, 2), seconds: round((performance.now() - t0) / 1000, 2), retryAfter: answer?._retry ? (answer.retryOptions?.retryAfter ?? 1) : null });
+          deliveries.push({ atS: round((t0 - started) / 1000, 2), seconds: round((performance.now() - t0) / 1000, 2), retryAfter: answer?._retry ? (answer.retryOptions?.retryAfter ?? 1) : null, budget: app.runtime.store.get('cache:graph-budget')?.requestsPerSecond ?? null });
           if (!answer?._retry) break;
           redelivered += 1;
           const wait = (answer.retryOptions?.retryAfter ?? 1) * 1000;
