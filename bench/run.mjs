@@ -7,7 +7,8 @@
 //   [--hires N] [--budget RPS] [--cold-runs N] [--with-hires-load]
 //   --tiny: 4 hires, 3 cold-start processes, an Assets import of 200 users
 //   (not 2,000), no other bench scripts (for the test);
-//   --with-hires-load: also bench/hires.mjs (2,000 hires and 100,000 audit records: minutes).
+//   --with-hires-load: also bench/hires.mjs (2,000 hires and 100,000 audit records: minutes);
+//   --only-bulk: only the bulk job, written as {bulk} to --out.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
@@ -26,6 +27,7 @@ const { values: args } = parseArgs({
     budget: { type: 'string' },
     'cold-runs': { type: 'string' },
     'with-hires-load': { type: 'boolean', default: false },
+    'only-bulk': { type: 'boolean', default: false },
   },
 });
 const tiny = args.tiny;
@@ -50,6 +52,22 @@ const started = Date.now();
 // Sizes of the deploy artifact's core.
 const wasm = readFileSync(path.join(ROOT, 'build', 'wasm', 'entra_connect.opt.wasm'));
 const wasmSizes = { rawBytes: wasm.length, gzipBytes: gzipSync(wasm, { level: 9 }).length };
+
+if (args['only-bulk']) {
+  const scenarios = await import('./scenarios.mjs');
+  const env = await scenarios.setUp();
+  log(`bulk only: ${HIRES} hires under ${BUDGET} requests/s`);
+  let bulk;
+  try {
+    bulk = await scenarios.bulk(env, { hires: HIRES, budgetRps: BUDGET });
+  } finally {
+    await env.emulator.stop();
+  }
+  mkdirSync(path.dirname(out), { recursive: true });
+  writeFileSync(out, `${JSON.stringify({ bulk }, null, 2)}\n`);
+  process.stdout.write(`${JSON.stringify({ bulk }, null, 2)}\n`);
+  process.exit(0);
+}
 
 log(`cold start (${COLD_RUNS} fresh processes per variant)`);
 const { coldStart } = await import('./cold-start.mjs');

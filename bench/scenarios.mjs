@@ -194,6 +194,9 @@ export async function bulk(env, { hires, budgetRps }) {
   await emulator.clearLog();
   await emulator.setFaults({ budget: { requestsPerSecond: budgetRps } });
   let redelivered = 0;
+  // Where the time goes: each delivery's span and answer, and the waits for a redelivery.
+  const deliveries = [];
+  let retryWaitMs = 0;
   const started = performance.now();
   try {
     let seen = queue.events().length;
@@ -209,10 +212,14 @@ export async function bulk(env, { hires, budgetRps }) {
       seen += events.length;
       for (const event of events) {
         for (;;) {
+          const t0 = performance.now();
           const [answer] = await queue.deliver(app.app.jobConsumer, [event]);
+          deliveries.push({ atS: round((t0 - started) / 1000, 2), seconds: round((performance.now() - t0) / 1000, 2), retryAfter: answer?._retry ? (answer.retryOptions?.retryAfter ?? 1) : null, budget: app.runtime.store.get('cache:graph-budget')?.requestsPerSecond ?? null });
           if (!answer?._retry) break;
           redelivered += 1;
-          await new Promise((resolve) => setTimeout(resolve, (answer.retryOptions?.retryAfter ?? 1) * 1000));
+          const wait = (answer.retryOptions?.retryAfter ?? 1) * 1000;
+          retryWaitMs += wait;
+          await new Promise((resolve) => setTimeout(resolve, wait));
         }
       }
     }
@@ -224,7 +231,14 @@ export async function bulk(env, { hires, budgetRps }) {
     await emulator.setFaults({});
   }
   const seconds = (performance.now() - started) / 1000;
-  const traffic = countGraph(await emulator.log());
+  const graphLog = await emulator.log();
+  const traffic = countGraph(graphLog);
+  // Requests served in each second of the run (the log's timestamps are whole seconds).
+  const perSecond = new Map();
+  for (const e of graphLog) {
+    if (e.kind === 'token' || (e.kind === 'graph' && /\$batch/i.test(e.path)) || e.status === 429) continue;
+    perSecond.set(e.timestamp, (perSecond.get(e.timestamp) ?? 0) + 1);
+  }
   const users = (await emulator.tenant()).users.filter((u) => u.displayName?.startsWith('Bulk Hire'));
   const byName = new Map();
   for (const u of users) byName.set(u.displayName, (byName.get(u.displayName) ?? 0) + 1);
@@ -242,6 +256,13 @@ export async function bulk(env, { hires, budgetRps }) {
     lost: expected.filter((name) => !byName.has(name)).length,
     redelivered,
     seconds: round(seconds, 1),
+    phases: {
+      deliveries: deliveries.length,
+      retryWaitSeconds: round(retryWaitMs / 1000, 1),
+      deliverySeconds: round(deliveries.reduce((n, d) => n + d.seconds, 0), 1),
+      servedPerSecond: [...perSecond.values()],
+      deliveryLog: deliveries,
+    },
   };
 }
 

@@ -36,6 +36,7 @@
 //! | reverse membership index (member id -> group ids) | KVS `import:{importId}:mo:{00..ff}` (first byte of the member id) | prefix `import:{importId}:mo:` |
 //! | imported groups (name, record, member count) | KVS `import:{importId}:grp:{00..ff}` (first byte of the group id) | prefix `import:{importId}:grp:` |
 //! | an Assets import's last run | KVS `import:{importId}:last` | key |
+//! | the tenant's Graph throttle budget as bulk jobs learnt it (`jobs::budget`) | KVS `cache:graph-budget` | key |
 //!
 //! Numbers inside keys are zero-padded so that key order is numeric order.
 //! Times in entities are `float` attributes: Forge's `integer` is 32-bit and
@@ -422,6 +423,10 @@ pub fn entities_json() -> serde_json::Value {
             .collect(),
     )
 }
+
+/// KVS key of the Graph throttle budget bulk jobs learnt from the tenant's
+/// 429s (`jobs::budget`).
+pub const GRAPH_BUDGET_KEY: &str = "cache:graph-budget";
 
 #[cfg(test)]
 mod tests {

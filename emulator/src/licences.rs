@@ -20,6 +20,7 @@
 //!   <https://learn.microsoft.com/en-us/graph/api/user-list-licensedetails?view=graph-rest-1.0>
 
 use serde_json::{json, Map, Value};
+use std::collections::{HashMap, HashSet};
 
 use crate::clock;
 use crate::errors::GraphError;
@@ -84,30 +85,40 @@ impl Tenant {
         self.sku(sku_id).map_or(0, enabled_units) - self.consumed_units(sku_id)
     }
 
+    /// Lower-case ids of every member of `group_id`, directly or through
+    /// nested groups.
+    fn transitive_members(&self, group_id: &str) -> HashSet<String> {
+        let groups: HashMap<String, usize> = self
+            .groups
+            .iter()
+            .enumerate()
+            .map(|(i, g)| (g.id().to_ascii_lowercase(), i))
+            .collect();
+        let mut found = HashSet::new();
+        let mut frontier = vec![group_id.to_ascii_lowercase()];
+        let mut expanded = HashSet::new();
+        while let Some(next) = frontier.pop() {
+            let Some(&index) = groups.get(&next) else {
+                continue;
+            };
+            if !expanded.insert(next) {
+                continue;
+            }
+            for member in &self.groups[index].members {
+                let member = member.to_ascii_lowercase();
+                if found.insert(member.clone()) {
+                    frontier.push(member);
+                }
+            }
+        }
+        found
+    }
+
     /// Group-based licensing: every member (direct or nested) of a group
     /// with `assignedLicenses` inherits them; a user who stops being a
     /// member loses them. A new inherited licence takes a seat if one is
     /// free (or the user already holds the SKU another way), else it stays
     /// in error with `CountViolation`. Run after every change.
-    /// Every group and role id containing each direct member, by the
-    /// member's id in lower case (ids compare case-insensitively); the
-    /// same answers as [`Tenant::direct_containers`], for all at once.
-    fn containers_by_member(&self) -> std::collections::HashMap<String, Vec<String>> {
-        let mut containing: std::collections::HashMap<String, Vec<String>> =
-            std::collections::HashMap::new();
-        let groups = self.groups.iter().map(|g| (g.id(), &g.members));
-        let roles = self.roles.iter().map(|r| (r.id.as_str(), &r.members));
-        for (container, members) in groups.chain(roles) {
-            for member in members {
-                containing
-                    .entry(member.to_ascii_lowercase())
-                    .or_default()
-                    .push(container.to_string());
-            }
-        }
-        containing
-    }
-
     pub(crate) fn reconcile_group_licences(&mut self, now_ms: u64) {
         let licensing: Vec<(String, Vec<SkuWithPlans>)> = self
             .groups
@@ -135,16 +146,21 @@ impl Tenant {
         {
             return;
         }
-        // Who contains whom, read once: the walk below asks it for every
-        // user, and rescanning every group's members per user made each
-        // change cost users x memberships comparisons.
-        let containing = self.containers_by_member();
+        // Each licensing group's members, nested groups' included, found
+        // once downwards: walking every user's containers upwards cost
+        // users x groups x members on every write, and a bulk job of
+        // hires spent its time here rather than in Graph's budget.
+        let members_of: Vec<HashSet<String>> = licensing
+            .iter()
+            .map(|(g, _)| self.transitive_members(g))
+            .collect();
         for index in 0..self.users.len() {
-            let user_id = self.users[index].id().to_string();
-            let containers = transitive_in(&containing, &user_id);
+            let user_id = self.users[index].id().to_ascii_lowercase();
             let wanted: Vec<(String, String, Vec<String>)> = licensing
                 .iter()
-                .filter(|(g, _)| containers.iter().any(|c| guid_eq(c, g)))
+                .zip(&members_of)
+                .filter(|(_, members)| members.contains(&user_id))
+                .map(|(licensing, _)| licensing)
                 .flat_map(|(g, skus)| {
                     skus.iter()
                         .map(move |(s, p)| (g.clone(), s.clone(), p.clone()))
@@ -416,23 +432,4 @@ pub(crate) fn assign_license(tenant: &mut Tenant, call: &Call, id: &str) -> Grap
     );
     out.extend(crate::users::user_json(user, None));
     Ok(Reply::json(200, Value::Object(out)))
-}
-
-/// [`Tenant::transitive_containers`] over a [`Tenant::containers_by_member`]
-/// index: every container of `member_id`, directly or through nested groups.
-fn transitive_in(
-    containing: &std::collections::HashMap<String, Vec<String>>,
-    member_id: &str,
-) -> Vec<String> {
-    let mut found: Vec<String> = Vec::new();
-    let mut frontier = vec![member_id.to_ascii_lowercase()];
-    while let Some(next) = frontier.pop() {
-        for container in containing.get(&next).into_iter().flatten() {
-            if !found.iter().any(|f| f.eq_ignore_ascii_case(container)) {
-                found.push(container.clone());
-                frontier.push(container.to_ascii_lowercase());
-            }
-        }
-    }
-    found
 }

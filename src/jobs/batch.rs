@@ -43,36 +43,102 @@ pub const MAX_FLIGHTS: usize = 4;
 /// <https://learn.microsoft.com/graph/throttling>).
 const WINDOW_MS: u64 = 1_000;
 
-/// Learns the tenant's budget from its 429s and keeps the envelopes under
+/// After a refusal, how long the learnt budget is kept before probing
+/// above it: each probe that finds no room costs refused requests, which
+/// the tenant counts against the budget too.
+const PROBE_AFTER_MS: u64 = 30_000;
+
+/// When only envelopes in flight keep the next one waiting, how soon to
+/// look again (their answers may free room any moment).
+const IN_FLIGHT_RECHECK_MS: u64 = 20;
+
+/// One envelope as the pacer counts it.
+#[derive(Debug, Clone, Copy)]
+struct Sent {
+    /// When it left (host clock, ms).
+    at_ms: u64,
+    /// When its answer came back; `None` while in flight.
+    answered_ms: Option<u64>,
+    /// Requests in it.
+    requests: usize,
+    /// Of which the tenant refused (429).
+    throttled: usize,
+}
+
+impl Sent {
+    /// Whether the tenant may still count it at `now_ms`. The tenant
+    /// counts a request from when it arrived, some time between leaving
+    /// and the answer: counting it until a window after the answer keeps
+    /// the envelopes within the budget whatever the network's jitter.
+    fn counts_at(&self, now_ms: u64) -> bool {
+        self.answered_ms.is_none_or(|a| a + WINDOW_MS > now_ms)
+    }
+}
+
+/// Learns the tenant's budget from its 429s and keeps the envelopes at
 /// it: sending past the budget only earns more 429s (Graph counts refused
 /// requests against it too), while sending at it keeps it fully used.
-/// Until the first 429 nothing is held back; after one, the budget is
-/// taken as the requests served in the second before the refused envelope
-/// left (later ones lower it by a quarter at most), and raised by a tenth
-/// each second without a 429 (probing for
-/// room, as the budget is not published per tenant).
+/// Until the first 429 (or a budget stored by an earlier delivery,
+/// [`super::budget`]) nothing is held back. A 429 sets the budget to the
+/// requests served in the second before the refused envelope left; a
+/// later one lowers it only if that envelope left a whole window after
+/// the budget was last set (earlier ones were refused for requests sent
+/// before it, and teach nothing). [`PROBE_AFTER_MS`] after the last
+/// refusal it is raised by a twentieth each second, probing for room, as
+/// the budget is not published per tenant.
 #[derive(Default)]
 struct Pacer {
     /// Requests per [`WINDOW_MS`] to stay within, once learnt.
     limit: Cell<Option<usize>>,
-    /// `(sent at, requests, of which answered 429)` of the envelopes of
-    /// the last two windows (the older one to learn from late answers).
-    window: RefCell<std::collections::VecDeque<(u64, usize, usize)>>,
-    /// When the limit was last lowered: 429s of envelopes sent before it
-    /// belong to the old limit and teach nothing.
-    lowered_at_ms: Cell<u64>,
-    raised_at_ms: Cell<u64>,
+    /// The envelopes the tenant may still count, and those of the window
+    /// before (to learn from late answers), oldest first.
+    window: RefCell<std::collections::VecDeque<Sent>>,
+    /// When the limit was last set (learnt, lowered, raised or loaded).
+    set_at_ms: Cell<u64>,
+    /// When the tenant last refused a request.
+    refused_at_ms: Cell<u64>,
 }
 
 impl Pacer {
-    fn prune(&self, now_ms: u64) {
+    /// Starts at a budget an earlier delivery learnt.
+    fn start_at(&self, budget: &super::budget::LearntBudget, now_ms: u64) {
+        self.limit
+            .set(Some((budget.requests_per_second as usize).max(1)));
+        self.set_at_ms.set(now_ms);
+        self.refused_at_ms.set(budget.refused_at_ms);
         let mut window = self.window.borrow_mut();
-        while window
-            .front()
-            .is_some_and(|(at, _, _)| at + 2 * WINDOW_MS <= now_ms)
-        {
-            window.pop_front();
+        for [answered, n] in &budget.recent {
+            window.push_back(Sent {
+                at_ms: *answered,
+                answered_ms: Some(*answered),
+                requests: *n as usize,
+                throttled: 0,
+            });
         }
+    }
+
+    /// The budget learnt so far and the envelopes the tenant may still
+    /// count, to store for the next delivery.
+    fn learnt(&self, now_ms: u64) -> Option<super::budget::LearntBudget> {
+        let recent = self
+            .window
+            .borrow()
+            .iter()
+            .filter(|e| e.counts_at(now_ms))
+            .map(|e| [e.answered_ms.unwrap_or(now_ms), e.requests as u64])
+            .collect();
+        Some(super::budget::LearntBudget {
+            requests_per_second: u32::try_from(self.limit.get()?).unwrap_or(u32::MAX),
+            refused_at_ms: self.refused_at_ms.get(),
+            stored_at_ms: 0,
+            recent,
+        })
+    }
+
+    fn prune(&self, now_ms: u64) {
+        self.window
+            .borrow_mut()
+            .retain(|e| e.answered_ms.is_none_or(|a| a + 2 * WINDOW_MS > now_ms));
     }
 
     /// `Ok` when `size` more requests fit the learnt budget now, else how
@@ -82,64 +148,74 @@ impl Pacer {
         let Some(mut limit) = self.limit.get() else {
             return Ok(());
         };
-        if now_ms.saturating_sub(self.raised_at_ms.get()) >= WINDOW_MS {
-            limit += limit / 10 + 1;
+        if now_ms.saturating_sub(self.refused_at_ms.get()) >= PROBE_AFTER_MS
+            && now_ms.saturating_sub(self.set_at_ms.get()) >= WINDOW_MS
+        {
+            limit += limit / 20 + 1;
             self.limit.set(Some(limit));
-            self.raised_at_ms.set(now_ms);
+            self.set_at_ms.set(now_ms);
         }
         let window = self.window.borrow();
-        let recent = || window.iter().filter(|(at, _, _)| at + WINDOW_MS > now_ms);
-        let sent: usize = recent().map(|(_, n, _)| n).sum();
+        let counted: Vec<&Sent> = window.iter().filter(|e| e.counts_at(now_ms)).collect();
+        let sent: usize = counted.iter().map(|e| e.requests).sum();
         if sent == 0 || sent + size <= limit {
             return Ok(());
         }
-        // Room once enough of the window's requests have aged out.
+        // Room once enough answered envelopes have aged out.
+        let mut answered: Vec<(u64, usize)> = counted
+            .iter()
+            .filter_map(|e| Some((e.answered_ms?, e.requests)))
+            .collect();
+        answered.sort_unstable();
         let mut freed = 0;
-        for (at, n, _) in recent() {
+        for (at, n) in answered {
             freed += n;
             if sent - freed + size <= limit {
                 return Err((at + WINDOW_MS).saturating_sub(now_ms).max(1));
             }
         }
-        Err(WINDOW_MS)
+        // Only envelopes in flight stand in the way: look again soon.
+        Err(IN_FLIGHT_RECHECK_MS)
     }
 
     fn sent(&self, now_ms: u64, size: usize) {
-        self.window.borrow_mut().push_back((now_ms, size, 0));
+        self.window.borrow_mut().push_back(Sent {
+            at_ms: now_ms,
+            answered_ms: None,
+            requests: size,
+            throttled: 0,
+        });
     }
 
     /// An envelope sent at `sent_at_ms` was answered: `throttled` of its
     /// requests were refused.
     fn answered(&self, sent_at_ms: u64, throttled: usize, now_ms: u64) {
-        if throttled == 0 {
-            return;
-        }
         let mut window = self.window.borrow_mut();
         if let Some(entry) = window
             .iter_mut()
-            .find(|(at, _, t)| *at == sent_at_ms && *t == 0)
+            .find(|e| e.at_ms == sent_at_ms && e.answered_ms.is_none())
         {
-            entry.2 = throttled;
+            entry.answered_ms = Some(now_ms);
+            entry.throttled = throttled;
         }
-        if self.limit.get().is_some() && sent_at_ms < self.lowered_at_ms.get() {
+        if throttled == 0 {
             return;
         }
-        // What the tenant served in its window when this envelope arrived.
+        self.refused_at_ms.set(now_ms);
+        if self.limit.get().is_some() && sent_at_ms < self.set_at_ms.get() + WINDOW_MS {
+            return;
+        }
+        // What the tenant served in the window before this envelope left
+        // (envelopes still in flight counted as served). Paced at the
+        // limit for a whole window, that is at most the limit: a reading
+        // only ever lowers it.
         let served: usize = window
             .iter()
-            .filter(|(at, _, _)| *at <= sent_at_ms && at + WINDOW_MS > sent_at_ms)
-            .map(|(_, n, t)| n - t)
+            .filter(|e| e.at_ms <= sent_at_ms && e.at_ms + WINDOW_MS > sent_at_ms)
+            .map(|e| e.requests - e.throttled)
             .sum();
-        // A refusal soon after a burst also counts the burst's refused
-        // requests, which the tenant holds against the budget: one reading
-        // lowers the limit by a quarter at most, so it cannot collapse.
-        let learnt = match self.limit.get() {
-            Some(limit) => served.max(limit * 3 / 4),
-            None => served,
-        };
-        self.limit.set(Some(learnt.max(1)));
-        self.lowered_at_ms.set(now_ms);
-        self.raised_at_ms.set(now_ms);
+        self.limit.set(Some(served.max(1)));
+        self.set_at_ms.set(now_ms);
     }
 }
 
@@ -232,6 +308,21 @@ impl Coalescer {
     pub fn round_trips(&self) -> u32 {
         self.state.envelopes.get()
     }
+
+    /// A coalescer that sends at `budget` (learnt by an earlier delivery)
+    /// from its first envelope; `now_ms` is the host's clock.
+    pub fn starting_at(budget: &super::budget::LearntBudget, now_ms: u64) -> Self {
+        let coalescer = Coalescer::default();
+        coalescer.state.pacer.start_at(budget, now_ms);
+        coalescer
+    }
+
+    /// The tenant's budget as learnt so far (from 429s, or as it started)
+    /// with the envelopes of the second before `now_ms`; `None` while
+    /// nothing was refused.
+    pub fn learnt_budget(&self, now_ms: u64) -> Option<super::budget::LearntBudget> {
+        self.state.pacer.learnt(now_ms)
+    }
 }
 
 impl State {
@@ -310,10 +401,12 @@ impl State {
             // The envelope itself failed (throttled, refused, dropped):
             // that is the answer of each request in it.
             other => {
-                if other.as_ref().is_ok_and(|r| r.status == 429) {
-                    self.pacer
-                        .answered(sent_at_ms, requests_len(&taken), host.now_ms());
-                }
+                let throttled = if other.as_ref().is_ok_and(|r| r.status == 429) {
+                    requests_len(&taken)
+                } else {
+                    0
+                };
+                self.pacer.answered(sent_at_ms, throttled, host.now_ms());
                 for q in taken {
                     answers.insert(q.ticket, other.clone());
                 }

@@ -143,7 +143,11 @@ async fn run_chunk(
         }
         to_run.push((index, item));
     }
-    let coalescer = Coalescer::new();
+    // Start at the budget an earlier delivery learnt, not at a burst of 429s.
+    let coalescer = match super::budget::load(host).await {
+        Some(budget) => Coalescer::starting_at(&budget, host.now_ms()),
+        None => Coalescer::new(),
+    };
     let mut throttled: Option<u64> = None;
     // A delivery that ended without finishing (a trap, the time limit) is
     // retried one item at a time: the item that ends it then ends it alone
@@ -169,6 +173,7 @@ async fn run_chunk(
             }
         }
         if let Some(seconds) = throttled {
+            remember_budget(host, &coalescer).await;
             // A throttled run is not a failed delivery: it must not count
             // towards the dead letter.
             store::reset_attempts(host, job_id, chunk).await?;
@@ -178,6 +183,7 @@ async fn run_chunk(
             });
         }
     }
+    remember_budget(host, &coalescer).await;
     host.log(
         LogLevel::Info,
         &format!(
@@ -191,6 +197,15 @@ async fn run_chunk(
         ran,
         skipped,
     })
+}
+
+/// Stores the budget the delivery learnt or started at, with its last
+/// second's envelopes, for the next delivery (one KVS write per delivery
+/// that knows a budget).
+async fn remember_budget(host: &impl Host, coalescer: &Coalescer) {
+    if let Some(learnt) = coalescer.learnt_budget(host.now_ms()) {
+        super::budget::remember(host, learnt).await;
+    }
 }
 
 /// Runs one item through the pipeline and stores its outcome. `Ok(Some(s))`:

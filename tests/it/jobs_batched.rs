@@ -329,3 +329,135 @@ fn a_hire_whose_batch_has_dependencies_travels_alone_and_is_created() {
         assert_eq!(refused_envelopes, 0, "no envelope refused as mixed");
     });
 }
+
+fn throttled_requests(emulator: &Emulator) -> usize {
+    emulator
+        .request_log()
+        .iter()
+        .filter(|r| r.kind != RequestKind::Token && r.status == 429)
+        .count()
+}
+
+/// Delivers `event` until it finishes, waiting out each `Retry-After` on
+/// the virtual clock.
+async fn deliver_until_finished(event: &Value, host: &EmulatorHost, transport: &impl Transport) {
+    for _ in 0..50 {
+        match handle_event(event, host, transport).await {
+            EventResult::Finished { .. } => return,
+            EventResult::Retry {
+                retry_after_seconds,
+                ..
+            } => host.advance(retry_after_seconds * 1000),
+            other => panic!("{other:?}"),
+        }
+    }
+    panic!("the chunk never finished");
+}
+
+/// Graph counts refused requests against the budget too
+/// (<https://learn.microsoft.com/graph/throttling>), so a burst of 429s at
+/// the start of every delivery wastes budget. The first delivery learns the
+/// tenant's budget from its 429s and keeps it in Forge storage; the next
+/// delivery starts at it and is not refused at all.
+#[test]
+fn the_next_delivery_starts_at_the_stored_budget_without_a_burst_of_429s() {
+    run(async {
+        let emulator = Emulator::demo();
+        let (inner, key) = configure(jira_with_assigned_request(), &emulator).await;
+        let host = EmulatorHost::over(inner, &emulator);
+        let transport = InProcessTransport(emulator.clone());
+        let job_id = submit(&host, &transport, &key, hires(50)).await;
+        let events = pushed(&host.inner);
+        assert_eq!(events.len(), 2);
+        emulator.set_faults(Faults {
+            budget: Some(BudgetFault {
+                requests_per_second: 30,
+            }),
+            ..Faults::default()
+        });
+        emulator.clear_log();
+        deliver_until_finished(&events[0], &host, &transport).await;
+        assert!(
+            throttled_requests(&emulator) > 0,
+            "the first delivery learns from 429s"
+        );
+        let stored = host
+            .inner
+            .kvs_get(entra_connect::layout::GRAPH_BUDGET_KEY)
+            .await
+            .unwrap()
+            .expect("the learnt budget is stored");
+        let rps = stored["requestsPerSecond"].as_u64().unwrap();
+        assert!((1..=30).contains(&rps), "{stored}");
+
+        emulator.clear_log();
+        deliver_until_finished(&events[1], &host, &transport).await;
+        assert_eq!(
+            throttled_requests(&emulator),
+            0,
+            "the second delivery paced at the stored budget"
+        );
+        emulator.set_faults(Faults::default());
+        let names = hires_by_name(&emulator);
+        assert_eq!(names.len(), 50, "none lost");
+        assert!(names.values().all(|n| *n == 1), "no duplicate: {names:?}");
+        let result = status(&host, &transport, &key, &job_id).await;
+        assert_eq!(result["counts"]["done"], 50, "{result}");
+    });
+}
+
+/// Delivers envelopes late by turns (300 ms, then at once): the tenant
+/// counts a request from when it arrives, not from when it left.
+struct Jittery<'h> {
+    inner: InProcessTransport,
+    host: &'h EmulatorHost,
+    sent: Cell<u32>,
+}
+
+impl Transport for Jittery<'_> {
+    async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
+        let n = self.sent.get();
+        self.sent.set(n + 1);
+        if request.url.ends_with("/$batch") && n % 2 == 0 {
+            self.host.advance(300);
+        }
+        self.inner.send(request).await
+    }
+}
+
+/// Graph's throttling window is counted where the requests arrive
+/// (<https://learn.microsoft.com/graph/throttling>): envelopes paced at the
+/// budget by the time they left are refused when the network delivers
+/// some late and the next on time. Counted until a window after their
+/// answer, they are not.
+#[test]
+fn envelopes_paced_at_the_budget_are_not_refused_when_the_network_jitters() {
+    run(async {
+        let emulator = Emulator::demo();
+        let (inner, key) = configure(jira_with_assigned_request(), &emulator).await;
+        let host = EmulatorHost::over(inner, &emulator);
+        let transport = InProcessTransport(emulator.clone());
+        submit(&host, &transport, &key, hires(50)).await;
+        let events = pushed(&host.inner);
+        emulator.set_faults(Faults {
+            budget: Some(BudgetFault {
+                requests_per_second: 30,
+            }),
+            ..Faults::default()
+        });
+        deliver_until_finished(&events[0], &host, &transport).await;
+        host.advance(2_000);
+        emulator.clear_log();
+        let jittery = Jittery {
+            inner: InProcessTransport(emulator.clone()),
+            host: &host,
+            sent: Cell::new(0),
+        };
+        deliver_until_finished(&events[1], &host, &jittery).await;
+        emulator.set_faults(Faults::default());
+        assert_eq!(throttled_requests(&emulator), 0, "paced within the budget");
+        let names = hires_by_name(&emulator);
+        assert_eq!(names.len(), 50, "none lost");
+        assert!(names.values().all(|n| *n == 1), "no duplicate: {names:?}");
+    });
+}
