@@ -80,7 +80,8 @@ impl Sent {
 /// requests against it too), while sending at it keeps it fully used.
 /// Until the first 429 (or a budget stored by an earlier delivery,
 /// [`super::budget`]) nothing is held back. A 429 sets the budget to the
-/// requests served in the second before the refused envelope left; a
+/// requests the tenant had counted in the second before the refused
+/// envelope left (refused ones included, as the tenant counts them); a
 /// later one lowers it only if that envelope left a whole window after
 /// the budget was last set (earlier ones were refused for requests sent
 /// before it, and teach nothing). [`PROBE_AFTER_MS`] after the last
@@ -205,16 +206,27 @@ impl Pacer {
         if self.limit.get().is_some() && sent_at_ms < self.set_at_ms.get() + WINDOW_MS {
             return;
         }
-        // What the tenant served in the window before this envelope left
-        // (envelopes still in flight counted as served). Paced at the
-        // limit for a whole window, that is at most the limit: a reading
-        // only ever lowers it.
-        let served: usize = window
+        // What the tenant had counted when it refused: every request of
+        // the window before this envelope left, refused ones too (the
+        // tenant counts them: see the emulator's budget fault), plus the
+        // part of this envelope it still served; envelopes in flight are
+        // counted whole. Counting only what was served would under-read
+        // the budget by every refusal still in the window, and pace the
+        // rest of the job below it.
+        let in_window: usize = window
             .iter()
             .filter(|e| e.at_ms <= sent_at_ms && e.at_ms + WINDOW_MS > sent_at_ms)
-            .map(|e| e.requests - e.throttled)
+            .map(|e| e.requests)
             .sum();
-        self.limit.set(Some(served.max(1)));
+        let counted = in_window.saturating_sub(throttled);
+        if counted == 0 {
+            // Refused before anything of ours in the window was served:
+            // the tenant's window is full of requests this pacer never
+            // saw (an earlier delivery's), so the reading says nothing
+            // about the budget; Retry-After paces the retry.
+            return;
+        }
+        self.limit.set(Some(counted));
         self.set_at_ms.set(now_ms);
     }
 }
@@ -610,5 +622,44 @@ impl Coalescer {
             }
         })
         .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Envelopes of 20 sent 100 ms apart from `start_ms`, each answered
+    /// 50 ms later with `throttled[i]` of its requests refused.
+    fn paced(pacer: &Pacer, start_ms: u64, throttled: &[usize]) {
+        for (i, refused) in throttled.iter().enumerate() {
+            let at = start_ms + 100 * i as u64;
+            pacer.sent(at, 20);
+            pacer.answered(at, *refused, at + 50);
+        }
+    }
+
+    #[test]
+    fn a_refusal_reads_the_budget_with_the_refused_requests_the_tenant_counted() {
+        // A tenant of 100 requests a second, learnt long ago: the first
+        // envelope of the window was refused whole (the tenant's window
+        // was full of requests this pacer never saw), which teaches
+        // nothing; four
+        // were served, and the sixth found the 100 counted (20 refused +
+        // 80 served) and was refused. Counting only served requests read
+        // 80 and paced the rest of the job a fifth below the budget.
+        let pacer = Pacer::default();
+        pacer.limit.set(Some(100));
+        paced(&pacer, 10_000, &[20, 0, 0, 0, 0, 20]);
+        assert_eq!(pacer.limit.get(), Some(100));
+    }
+
+    #[test]
+    fn a_first_refusal_after_a_burst_reads_what_the_tenant_served() {
+        // Sending 120 a second at a tenant of 100: the sixth envelope is
+        // refused whole, and the reading is the 100 before it.
+        let pacer = Pacer::default();
+        paced(&pacer, 10_000, &[0, 0, 0, 0, 0, 20]);
+        assert_eq!(pacer.limit.get(), Some(100));
     }
 }
