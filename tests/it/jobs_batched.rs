@@ -77,6 +77,14 @@ fn hires_by_name(emulator: &Emulator) -> HashMap<String, usize> {
     names
 }
 
+/// Every one of `count` hires has exactly one account: none lost, none
+/// duplicated.
+fn assert_each_hire_once(emulator: &Emulator, count: usize) {
+    let names = hires_by_name(emulator);
+    assert_eq!(names.len(), count, "none lost: {names:?}");
+    assert!(names.values().all(|n| *n == 1), "no duplicate: {names:?}");
+}
+
 fn graph_round_trips(emulator: &Emulator) -> usize {
     emulator
         .request_log()
@@ -228,9 +236,7 @@ fn a_consumer_killed_after_the_creates_loses_and_duplicates_no_hire() {
             }
         }
         assert!(finished);
-        let names = hires_by_name(&emulator);
-        assert_eq!(names.len(), 25, "none lost");
-        assert!(names.values().all(|n| *n == 1), "no duplicate: {names:?}");
+        assert_each_hire_once(&emulator, 25);
         let result = status(&host, &transport, &key, &job_id).await;
         assert_eq!(result["counts"]["done"], 25, "{result}");
     });
@@ -272,9 +278,7 @@ fn a_storm_of_429s_ends_with_every_hire_once() {
             .filter(|r| r.kind != RequestKind::Token && r.status == 429)
             .count();
         assert!(throttled > 0, "the budget was hit");
-        let names = hires_by_name(&emulator);
-        assert_eq!(names.len(), 25, "none lost");
-        assert!(names.values().all(|n| *n == 1), "no duplicate: {names:?}");
+        assert_each_hire_once(&emulator, 25);
         let result = status(&host, &transport, &key, &job_id).await;
         assert_eq!(result["counts"]["done"], 25, "{result}");
     });
@@ -398,9 +402,7 @@ fn the_next_delivery_starts_at_the_stored_budget_without_a_burst_of_429s() {
             "the second delivery paced at the stored budget"
         );
         emulator.set_faults(Faults::default());
-        let names = hires_by_name(&emulator);
-        assert_eq!(names.len(), 50, "none lost");
-        assert!(names.values().all(|n| *n == 1), "no duplicate: {names:?}");
+        assert_each_hire_once(&emulator, 50);
         let result = status(&host, &transport, &key, &job_id).await;
         assert_eq!(result["counts"]["done"], 50, "{result}");
     });
@@ -456,8 +458,6 @@ fn envelopes_paced_at_the_budget_are_not_refused_when_the_network_jitters() {
         deliver_until_finished(&events[1], &host, &jittery).await;
         emulator.set_faults(Faults::default());
         assert_eq!(throttled_requests(&emulator), 0, "paced within the budget");
-        let names = hires_by_name(&emulator);
-        assert_eq!(names.len(), 50, "none lost");
-        assert!(names.values().all(|n| *n == 1), "no duplicate: {names:?}");
+        assert_each_hire_once(&emulator, 50);
     });
 }
