@@ -30,6 +30,8 @@ use crate::service_api::service_key;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
 
 /// CSV cell escaping of the audit export, public for its tests.
 pub use audit_log::csv_cell as audit_csv_cell;
@@ -143,67 +145,83 @@ pub async fn handle(
     host: &impl Host,
     transport: &impl Transport,
 ) -> Value {
-    let result = match function_key {
-        "serviceKey.info" => service_key_info(context, host).await,
-        "serviceKey.rotate" => rotate_service_key(context, host).await,
-        "serviceApi.url" => admin(context, host, service_api_url(host)).await,
-        "secret.reveal" => reveal::reveal(context, host, payload).await,
-        "hmacSecret.rotate" => admin(context, host, rotate_hmac_secret(host)).await,
-        "config.get" => admin(context, host, settings::get(host)).await,
-        "config.save" => admin(context, host, settings::save(host, transport, payload)).await,
-        "connection.setClientSecret" => {
-            admin(context, host, settings::set_client_secret(host, payload)).await
-        }
-        "connection.test" => admin(context, host, settings::test_connection(host, transport)).await,
-        "panel.load" => panel::load(context, payload, host, transport).await,
-        "panel.action" => panel::action(context, payload, host, transport).await,
-        "portal.load" => portal::load(context, host).await,
-        "doctor.check" => admin(context, host, doctor::check(host, transport)).await,
-        "groups.search" => {
-            admin(
-                context,
-                host,
-                admin_groups::search(payload, host, transport),
-            )
-            .await
-        }
-        "groups.describe" => {
-            admin(
-                context,
-                host,
-                admin_groups::describe(payload, host, transport),
-            )
-            .await
-        }
-        "users.search" => admin(context, host, users::search(payload, host, transport)).await,
-        "users.get" => admin(context, host, users::get(context, payload, host, transport)).await,
-        "users.action" => {
-            admin(
-                context,
-                host,
-                users::action(context, payload, host, transport),
-            )
-            .await
-        }
-        "audit.query" => admin(context, host, audit_log::query(host, payload)).await,
-        "audit.csv" => admin(context, host, audit_log::csv(host, payload)).await,
-        "config.options" => admin(context, host, async { Ok(options::options()) }).await,
-        "preview.naming" => admin(context, host, async { preview::naming(payload) }).await,
-        "preview.rules" => admin(context, host, async { preview::rules(payload) }).await,
-        "jira.requestTypes" => admin(context, host, jira_catalog::request_types(host)).await,
-        "jira.fields" => admin(context, host, jira_catalog::fields(host)).await,
-        "jobs.recent" => admin(context, host, job_list::recent(host)).await,
-        "activity.summary" => admin(context, host, activity::summary(host, payload)).await,
-        "schedule.list" => admin(context, host, schedule_list::list(host, payload)).await,
-        "assets.config.get" => admin(context, host, assets::get(host, payload)).await,
-        "assets.config.save" => admin(context, host, assets::save(host, payload)).await,
-        "assets.imports.list" => admin(context, host, assets::list(host)).await,
-        "assets.run" => admin(context, host, assets::run(host, payload)).await,
-        "assets.stop" => admin(context, host, assets::stop(host, payload)).await,
-        other => Err(ResolverError::UnknownFunction(
-            crate::pipeline::input::printable(other),
+    // One await for every function: each function's future is compiled
+    // once, on its own, behind `route`'s box, instead of every function's
+    // state machine sitting inline in this one (one state per arm).
+    let result = match route(function_key, payload, context, host, transport) {
+        Some(pending) => pending.await,
+        None => Err(ResolverError::UnknownFunction(
+            crate::pipeline::input::printable(function_key),
         )),
     };
+    answer(result)
+}
+
+/// A resolver function's work, not yet started.
+type Pending<'a> = Pin<Box<dyn Future<Output = Result<Value, ResolverError>> + 'a>>;
+
+/// The function `function_key` names, not started; `None` for an unknown key.
+fn route<'a>(
+    function_key: &str,
+    payload: &'a Value,
+    context: &'a ResolverContext,
+    host: &'a impl Host,
+    transport: &'a impl Transport,
+) -> Option<Pending<'a>> {
+    Some(match function_key {
+        "serviceKey.info" => Box::pin(service_key_info(context, host)),
+        "serviceKey.rotate" => Box::pin(rotate_service_key(context, host)),
+        "serviceApi.url" => admin(context, host, service_api_url(host)),
+        "secret.reveal" => Box::pin(reveal::reveal(context, host, payload)),
+        "hmacSecret.rotate" => admin(context, host, rotate_hmac_secret(host)),
+        "config.get" => admin(context, host, settings::get(host)),
+        "config.save" => admin(context, host, settings::save(host, transport, payload)),
+        "connection.setClientSecret" => {
+            admin(context, host, settings::set_client_secret(host, payload))
+        }
+        "connection.test" => admin(context, host, settings::test_connection(host, transport)),
+        "panel.load" => Box::pin(panel::load(context, payload, host, transport)),
+        "panel.action" => Box::pin(panel::action(context, payload, host, transport)),
+        "portal.load" => Box::pin(portal::load(context, host)),
+        "doctor.check" => admin(context, host, doctor::check(host, transport)),
+        "groups.search" => admin(
+            context,
+            host,
+            admin_groups::search(payload, host, transport),
+        ),
+        "groups.describe" => admin(
+            context,
+            host,
+            admin_groups::describe(payload, host, transport),
+        ),
+        "users.search" => admin(context, host, users::search(payload, host, transport)),
+        "users.get" => admin(context, host, users::get(context, payload, host, transport)),
+        "users.action" => admin(
+            context,
+            host,
+            users::action(context, payload, host, transport),
+        ),
+        "audit.query" => admin(context, host, audit_log::query(host, payload)),
+        "audit.csv" => admin(context, host, audit_log::csv(host, payload)),
+        "config.options" => admin(context, host, async { Ok(options::options()) }),
+        "preview.naming" => admin(context, host, async { preview::naming(payload) }),
+        "preview.rules" => admin(context, host, async { preview::rules(payload) }),
+        "jira.requestTypes" => admin(context, host, jira_catalog::request_types(host)),
+        "jira.fields" => admin(context, host, jira_catalog::fields(host)),
+        "jobs.recent" => admin(context, host, job_list::recent(host)),
+        "activity.summary" => admin(context, host, activity::summary(host, payload)),
+        "schedule.list" => admin(context, host, schedule_list::list(host, payload)),
+        "assets.config.get" => admin(context, host, assets::get(host, payload)),
+        "assets.config.save" => admin(context, host, assets::save(host, payload)),
+        "assets.imports.list" => admin(context, host, assets::list(host)),
+        "assets.run" => admin(context, host, assets::run(host, payload)),
+        "assets.stop" => admin(context, host, assets::stop(host, payload)),
+        _ => return None,
+    })
+}
+
+/// The page's answer for a function's result (see [`handle`]).
+fn answer(result: Result<Value, ResolverError>) -> Value {
     match result {
         Ok(value) => json!({ "ok": true, "value": value }),
         Err(error) => {
@@ -237,15 +255,15 @@ pub async fn handle(
 fn admin<'a>(
     context: &'a ResolverContext,
     host: &'a impl Host,
-    action: impl std::future::Future<Output = Result<Value, ResolverError>> + 'a,
-) -> impl std::future::Future<Output = Result<Value, ResolverError>> + 'a {
-    admin_checked(context, host, Box::pin(action))
+    action: impl Future<Output = Result<Value, ResolverError>> + 'a,
+) -> Pending<'a> {
+    Box::pin(admin_checked(context, host, Box::pin(action)))
 }
 
-async fn admin_checked(
-    context: &ResolverContext,
-    host: &impl Host,
-    action: std::pin::Pin<Box<dyn std::future::Future<Output = Result<Value, ResolverError>> + '_>>,
+async fn admin_checked<'a>(
+    context: &'a ResolverContext,
+    host: &'a impl Host,
+    action: Pending<'a>,
 ) -> Result<Value, ResolverError> {
     admin_check::require_jira_admin(context, host).await?;
     action.await
