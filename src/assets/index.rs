@@ -8,7 +8,7 @@
 use crate::host::{Host, HostError, KeyQuery};
 use crate::layout;
 use serde_json::{Map, Value};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 /// The shard of an id: the first byte of its SHA-256. Not the id's own
 /// first byte: Entra's object ids are random, but ids made in sequence
@@ -19,20 +19,56 @@ pub fn shard_of(id: &str) -> u8 {
     Sha256::digest(id.as_bytes())[0]
 }
 
+/// One `T` per shard, indexed by the shard's byte: a slot for each of the
+/// 256 shards, so no ordered map of shard numbers is compiled for each `T`
+/// (an empty `BTreeMap` slot does not allocate).
+#[derive(Debug)]
+struct Shards<T>(Vec<T>);
+
+impl<T: Default> Default for Shards<T> {
+    fn default() -> Self {
+        Shards((0..=u8::MAX).map(|_| T::default()).collect())
+    }
+}
+
+impl<T> Shards<T> {
+    fn get(&self, shard: u8) -> &T {
+        &self.0[usize::from(shard)]
+    }
+
+    fn get_mut(&mut self, shard: u8) -> &mut T {
+        &mut self.0[usize::from(shard)]
+    }
+
+    /// Every slot with its shard, in shard order.
+    fn iter_mut(&mut self) -> impl Iterator<Item = (u8, &mut T)> {
+        (0..=u8::MAX).zip(self.0.iter_mut())
+    }
+}
+
+impl Shards<bool> {
+    /// The shards marked, in order, leaving none marked.
+    fn take_marked(&mut self) -> Vec<u8> {
+        let marked = (0..=u8::MAX).filter(|&s| *self.get(s)).collect();
+        self.0.fill(false);
+        marked
+    }
+}
+
 /// The index of one import, in memory.
 #[derive(Debug, Default)]
 pub struct MembershipIndex {
-    member_of: BTreeMap<u8, BTreeMap<String, Vec<String>>>,
-    groups: BTreeMap<u8, BTreeMap<String, Map<String, Value>>>,
-    dirty_member_of: BTreeSet<u8>,
-    dirty_groups: BTreeSet<u8>,
+    member_of: Shards<BTreeMap<String, Vec<String>>>,
+    groups: Shards<BTreeMap<String, Map<String, Value>>>,
+    dirty_member_of: Shards<bool>,
+    dirty_groups: Shards<bool>,
 }
 
-async fn read_shards<T: for<'de> serde::Deserialize<'de>>(
+async fn read_shards<T: Default + for<'de> serde::Deserialize<'de>>(
     host: &impl Host,
     prefix: &str,
-) -> Result<BTreeMap<u8, T>, HostError> {
-    let mut out = BTreeMap::new();
+) -> Result<Shards<T>, HostError> {
+    let mut out = Shards::default();
     let mut cursor = None;
     loop {
         let mut query = KeyQuery::prefix(prefix, crate::host::storage::MAX_QUERY_LIMIT);
@@ -51,7 +87,7 @@ async fn read_shards<T: for<'de> serde::Deserialize<'de>>(
                 key: entry.key.clone(),
                 reason: format!("unreadable shard: {e}"),
             })?;
-            out.insert(shard, value);
+            *out.get_mut(shard) = value;
         }
         match page.next_cursor {
             Some(next) => cursor = Some(next),
@@ -73,32 +109,41 @@ impl MembershipIndex {
     /// Forgets everything (a full sweep rebuilds it); the stored shards go
     /// at the next [`MembershipIndex::save`].
     pub fn clear(&mut self) {
-        self.dirty_member_of.extend(self.member_of.keys().copied());
-        self.dirty_groups.extend(self.groups.keys().copied());
-        self.member_of.clear();
-        self.groups.clear();
+        // A shard left empty in memory was marked when it was emptied.
+        for (shard, entries) in self.member_of.iter_mut() {
+            if !entries.is_empty() {
+                *self.dirty_member_of.get_mut(shard) = true;
+                entries.clear();
+            }
+        }
+        for (shard, entries) in self.groups.iter_mut() {
+            if !entries.is_empty() {
+                *self.dirty_groups.get_mut(shard) = true;
+                entries.clear();
+            }
+        }
     }
 
     /// What is kept of a group, created empty if new.
     pub fn group_mut(&mut self, id: &str) -> &mut Map<String, Value> {
         let shard = shard_of(id);
-        self.dirty_groups.insert(shard);
+        *self.dirty_groups.get_mut(shard) = true;
         self.groups
-            .entry(shard)
-            .or_default()
+            .get_mut(shard)
             .entry(id.to_string())
             .or_default()
     }
 
     /// What is kept of a group, if it is imported.
     pub fn group(&self, id: &str) -> Option<&Map<String, Value>> {
-        self.groups.get(&shard_of(id))?.get(id)
+        self.groups.get(shard_of(id)).get(id)
     }
 
     /// Every imported group id, in order.
     pub fn group_ids(&self) -> Vec<String> {
         self.groups
-            .values()
+            .0
+            .iter()
             .flat_map(|s| s.keys().cloned())
             .collect()
     }
@@ -108,28 +153,26 @@ impl MembershipIndex {
         let shard = shard_of(member);
         let groups = self
             .member_of
-            .entry(shard)
-            .or_default()
+            .get_mut(shard)
             .entry(member.to_string())
             .or_default();
         if !groups.iter().any(|g| g == group) {
             groups.push(group.to_string());
             groups.sort();
-            self.dirty_member_of.insert(shard);
+            *self.dirty_member_of.get_mut(shard) = true;
         }
     }
 
     /// Records that `member` left `group`.
     pub fn remove_member(&mut self, group: &str, member: &str) {
         let shard = shard_of(member);
-        if let Some(members) = self.member_of.get_mut(&shard) {
-            if let Some(groups) = members.get_mut(member) {
-                groups.retain(|g| g != group);
-                if groups.is_empty() {
-                    members.remove(member);
-                }
-                self.dirty_member_of.insert(shard);
+        let members = self.member_of.get_mut(shard);
+        if let Some(groups) = members.get_mut(member) {
+            groups.retain(|g| g != group);
+            if groups.is_empty() {
+                members.remove(member);
             }
+            *self.dirty_member_of.get_mut(shard) = true;
         }
     }
 
@@ -137,10 +180,8 @@ impl MembershipIndex {
     /// memberships and every membership in it. Answers the members it had.
     pub fn remove_group(&mut self, id: &str) -> Vec<String> {
         let shard = shard_of(id);
-        if let Some(groups) = self.groups.get_mut(&shard) {
-            if groups.remove(id).is_some() {
-                self.dirty_groups.insert(shard);
-            }
+        if self.groups.get_mut(shard).remove(id).is_some() {
+            *self.dirty_groups.get_mut(shard) = true;
         }
         let mut members = Vec::new();
         for (shard, entries) in self.member_of.iter_mut() {
@@ -155,7 +196,7 @@ impl MembershipIndex {
                 member != id && !groups.is_empty()
             });
             if changed {
-                self.dirty_member_of.insert(*shard);
+                *self.dirty_member_of.get_mut(shard) = true;
             }
         }
         members
@@ -165,8 +206,8 @@ impl MembershipIndex {
     pub fn groups_of(&self, member: &str) -> (Vec<String>, Vec<String>) {
         let ids: Vec<String> = self
             .member_of
-            .get(&shard_of(member))
-            .and_then(|s| s.get(member))
+            .get(shard_of(member))
+            .get(member)
             .into_iter()
             .flatten()
             .filter(|g| self.group(g).is_some())
@@ -186,37 +227,55 @@ impl MembershipIndex {
     }
 
     /// Direct member count of every group (users, groups and others).
-    pub fn member_counts(&self) -> BTreeMap<String, u64> {
-        let mut counts = BTreeMap::new();
-        for groups in self.member_of.values().flat_map(BTreeMap::values) {
-            for group in groups {
-                *counts.entry(group.clone()).or_insert(0) += 1;
-            }
-        }
-        counts
+    pub fn member_counts(&self) -> MemberCounts<'_> {
+        let mut memberships: Vec<&str> = self
+            .member_of
+            .0
+            .iter()
+            .flat_map(BTreeMap::values)
+            .flatten()
+            .map(String::as_str)
+            .collect();
+        memberships.sort_unstable();
+        MemberCounts(memberships)
     }
 
     /// Writes the shards changed since loading (an emptied shard is
     /// deleted); answers how many storage calls that took.
     pub async fn save(&mut self, host: &impl Host, import_id: &str) -> Result<usize, HostError> {
         let mut calls = 0;
-        for shard in std::mem::take(&mut self.dirty_member_of) {
+        for shard in self.dirty_member_of.take_marked() {
             let key = layout::import_member_of_key(import_id, shard);
-            match self.member_of.get(&shard).filter(|s| !s.is_empty()) {
+            match Some(self.member_of.get(shard)).filter(|s| !s.is_empty()) {
                 Some(entries) => host.kvs_set(&key, &serde_json::json!(entries)).await?,
                 None => host.kvs_delete(&key).await?,
             }
             calls += 1;
         }
-        for shard in std::mem::take(&mut self.dirty_groups) {
+        for shard in self.dirty_groups.take_marked() {
             let key = layout::import_groups_key(import_id, shard);
-            match self.groups.get(&shard).filter(|s| !s.is_empty()) {
+            match Some(self.groups.get(shard)).filter(|s| !s.is_empty()) {
                 Some(entries) => host.kvs_set(&key, &serde_json::json!(entries)).await?,
                 None => host.kvs_delete(&key).await?,
             }
             calls += 1;
         }
         Ok(calls)
+    }
+}
+
+/// Direct member counts of the groups, from [`MembershipIndex::member_counts`]:
+/// every membership's group id, sorted (a sorted list rather than one more
+/// kind of map in the wasm).
+#[derive(Debug)]
+pub struct MemberCounts<'a>(Vec<&'a str>);
+
+impl MemberCounts<'_> {
+    /// How many direct members `group` has (0 for a group nobody is in).
+    pub fn of(&self, group: &str) -> u64 {
+        let first = self.0.partition_point(|g| *g < group);
+        let after = self.0.partition_point(|g| *g <= group);
+        (after - first) as u64
     }
 }
 

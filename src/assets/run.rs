@@ -492,12 +492,7 @@ impl<H: Host, T: Transport> Step<'_, H, T> {
                 continue;
             };
             let (parents, _) = index.groups_of(&id);
-            out.push(records::group_record(
-                &id,
-                kept,
-                counts.get(&id).copied().unwrap_or(0),
-                &parents,
-            ));
+            out.push(records::group_record(&id, kept, counts.of(&id), &parents));
         }
         for record in out {
             self.push_record(mapping::GROUPS_SELECTOR, record).await?;
