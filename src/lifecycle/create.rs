@@ -68,7 +68,7 @@ use crate::lifecycle::provisioning::{FirstCredential, ProvisioningRules};
 use crate::lifecycle::resolve::{read_result, user_read};
 use crate::lifecycle::rules::RuleSubject;
 use crate::secret::Secret;
-use std::collections::{BTreeSet, HashSet};
+use std::collections::BTreeSet;
 
 /// How many taken names an optimistic create steps over before giving up.
 const MAX_NAME_ATTEMPTS: u32 = 50;
@@ -180,7 +180,7 @@ pub(crate) fn validate_attributes(a: &UserAttributes) -> Result<UserAttributes, 
 
 /// Results of the first round trip.
 struct Probe {
-    taken: HashSet<String>,
+    taken: BTreeSet<String>,
     existing: Option<UserView>,
     manager: Option<UserView>,
     /// The tenant's subscriptions, read only when licence rules match.
@@ -332,7 +332,7 @@ fn missing() -> ClientError {
 fn next_free(
     naming: &NamingTemplate,
     base: &str,
-    taken: &HashSet<String>,
+    taken: &BTreeSet<String>,
     from: u32,
 ) -> Option<(u32, String)> {
     (from..from + MAX_NAME_ATTEMPTS)
