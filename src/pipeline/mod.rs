@@ -199,21 +199,24 @@ async fn run_stages<H: Host, T: Transport>(
             other => other,
         }
     };
-    let result = if mode == RunMode::Execute {
-        // The `started` record is stored while the procedure reads, and
-        // before its first change is sent: the client holds changes until
-        // the record is durable, so a run stopped at any write leaves it.
+    // The `started` record is stored while the procedure reads, and before
+    // its first change is sent: the client holds changes until the record
+    // is durable, so a run stopped at any write leaves it. A dry run stores
+    // nothing; it goes through the same join so that `changes` is polled
+    // from one place only (one copy of its state machine in the wasm).
+    let started = (mode == RunMode::Execute).then(|| {
         let gate = std::rc::Rc::new(crate::graph::write_gate::WriteGate::closed());
         client.hold_changes_until(gate.clone());
-        let started = record::started(run, request, &operation, &authorized, ctx.host.now_ms());
-        let store = async {
-            record::store_started(ctx.host, run, &started).await;
+        let record = record::started(run, request, &operation, &authorized, ctx.host.now_ms());
+        (gate, record)
+    });
+    let store = async {
+        if let Some((gate, record)) = &started {
+            record::store_started(ctx.host, run, record).await;
             gate.open();
-        };
-        futures_util::future::join(store, changes).await.1
-    } else {
-        changes.await
+        }
     };
+    let result = futures_util::future::join(store, changes).await.1;
     let result = result.map(|(mut outcome, credential)| {
         outcome.name_groups(&authorized.group_names());
         (execute::annotate(outcome, &notes), credential)
