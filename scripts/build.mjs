@@ -108,7 +108,9 @@ export function writeLoader(bytes, codec) {
       ...(chosen.inflate ? [`import { ${chosen.inflate} } from 'node:zlib';`] : []),
       "import { initSync } from './entra_connect.js';",
       "import { WASM_BASE64 } from './wasm-bytes.js';",
-      `initSync({ module: ${chosen.inflate ? `${chosen.inflate}(${bytesExpr})` : bytesExpr} });`,
+      // One output chunk of the exact size: zlib writes straight into it
+      // instead of growing and concatenating 16 KiB chunks (BENCHMARKS.md).
+      `initSync({ module: ${chosen.inflate ? `${chosen.inflate}(${bytesExpr}, { chunkSize: ${bytes.length} })` : bytesExpr} });`,
       "export * from './entra_connect.js';",
       '',
     ].join('\n'),
