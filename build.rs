@@ -1,5 +1,8 @@
-//! Compresses the two data tables the core needs only sometimes, so the
-//! wasm carries them deflated and inflates each on first use:
+//! Compresses the two data tables the core needs only sometimes; each is
+//! inflated on first use. Native builds include them (`include_bytes!`);
+//! the wasm does not: `scripts/build.mjs` reads these files from this
+//! script's OUT_DIR and ships them in `src/generated/tables.js`, which the
+//! wasm asks on first need (`src/wasm/tables.rs`):
 //!
 //! - `translit.deflate`: `deunicode`'s transliteration of every non-ASCII
 //!   character (read by `lifecycle::naming` when a name is not ASCII).

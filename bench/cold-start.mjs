@@ -16,6 +16,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+// The bundle directory measured: build/forge, or a saved copy of another
+// build (COLD_START_BUNDLE=/tmp/forge-before) to alternate two builds' runs.
+const BUNDLE = process.env.COLD_START_BUNDLE ? path.resolve(process.env.COLD_START_BUNDLE) : path.join(ROOT, 'build/forge');
 
 // One fresh process: install the runtime, load the bundle (instantiates the
 // wasm), make one unauthenticated Service API call (the gate), then the same
@@ -34,14 +37,14 @@ const probe = (seed, touchFetch = false, installEvent = false) => `
   };
   if (${touchFetch}) await new Response('{}', { headers: { 'content-type': 'application/json' } }).json();
   if (${installEvent}) {
-    const app = ForgeRuntime.loadBundle(${JSON.stringify(path.join(ROOT, 'build/forge'))}, 'index');
+    const app = ForgeRuntime.loadBundle(${JSON.stringify(BUNDLE)}, 'index');
     console.log = () => {}; console.info = () => {};
     await app.appUpgraded();
     process.stdout.write(JSON.stringify({ rows: runtime.store.entries() }));
     process.exit(0);
   }
   const t0 = performance.now();
-  const app = ForgeRuntime.loadBundle(${JSON.stringify(path.join(ROOT, 'build/forge'))}, 'index');
+  const app = ForgeRuntime.loadBundle(${JSON.stringify(BUNDLE)}, 'index');
   const t1 = performance.now();
   console.log = () => {}; console.info = () => {}; console.warn = () => {};
   await app.serviceApi({ method: 'GET', headers: {}, body: '' });

@@ -23,6 +23,10 @@
 
 mod zones;
 
+/// On wasm, where the deflated time zone database comes from (`wasm::tables`).
+#[cfg(target_arch = "wasm32")]
+pub use zones::provide as provide_tzdb;
+
 use jiff::civil::{DateTime, Time};
 use jiff::fmt::temporal::Pieces;
 use jiff::tz::TimeZone;

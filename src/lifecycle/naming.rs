@@ -4,6 +4,11 @@
 
 mod translit;
 
+/// On wasm, where the deflated transliteration table comes from
+/// (`wasm::tables`).
+#[cfg(target_arch = "wasm32")]
+pub use translit::provide as provide_translit;
+
 use crate::lifecycle::error::OpError;
 
 /// Entra's limit on the part of a UPN before `@`.

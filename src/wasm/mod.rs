@@ -5,6 +5,7 @@ mod exports;
 mod fetch;
 mod js_host;
 mod json;
+mod tables;
 
 pub use fetch::FetchTransport;
 pub use js_host::JsHost;

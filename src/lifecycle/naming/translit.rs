@@ -4,7 +4,9 @@
 //! `deunicode` keeps about 470 KB of tables in the binary; most names are
 //! ASCII and never need them. `build.rs` writes the same table deflated
 //! (about 130 KB) and it is inflated the first time a name holds a
-//! non-ASCII character, once per instance. The reader follows
+//! non-ASCII character, once per instance. Native builds carry the deflated
+//! bytes; the wasm does not: the JS side keeps them and `wasm::tables`
+//! hands them over on that first use ([`provide`]). The reader follows
 //! `deunicode::deunicode` exactly, including the trailing space it trims
 //! when the next character's text starts with one and the control
 //! characters it drops after the first non-ASCII one; the tests compare
@@ -13,7 +15,32 @@
 use std::sync::OnceLock;
 
 /// The deflated table (layout in `build.rs`).
-static DEFLATED: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/translit.deflate"));
+#[cfg(not(target_arch = "wasm32"))]
+fn deflated() -> std::borrow::Cow<'static, [u8]> {
+    std::borrow::Cow::Borrowed(include_bytes!(concat!(
+        env!("OUT_DIR"),
+        "/translit.deflate"
+    )))
+}
+
+/// The deflated table (layout in `build.rs`), from the source [`provide`]
+/// set; none (every non-ASCII character unknown) if it was never set.
+#[cfg(target_arch = "wasm32")]
+fn deflated() -> std::borrow::Cow<'static, [u8]> {
+    std::borrow::Cow::Owned(SOURCE.get().map_or_else(Vec::new, |source| source()))
+}
+
+#[cfg(target_arch = "wasm32")]
+static SOURCE: OnceLock<fn() -> Vec<u8>> = OnceLock::new();
+
+/// Sets where the wasm build reads the deflated table from (the bytes
+/// `build.rs` writes), called once per instance before any name is
+/// transliterated; only the first non-ASCII name calls `source`.
+#[cfg(target_arch = "wasm32")]
+pub fn provide(source: fn() -> Vec<u8>) {
+    // A second call (none is made) would keep the first source: same bytes.
+    let _ = SOURCE.set(source);
+}
 
 /// What `deunicode` writes for a character it has no text for.
 const UNKNOWN: &str = "[?]";
@@ -31,7 +58,7 @@ fn table() -> &'static Table {
         // The table is built by build.rs from the same source: a failure
         // here is a build defect, and an empty table only makes every
         // non-ASCII character unknown ("[?]"), never a wrong write.
-        let text = miniz_oxide::inflate::decompress_to_vec(DEFLATED).unwrap_or_default();
+        let text = miniz_oxide::inflate::decompress_to_vec(&deflated()).unwrap_or_default();
         let mut starts = Vec::with_capacity(150_000);
         let mut at = 0usize;
         while at < text.len() {
