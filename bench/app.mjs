@@ -52,7 +52,7 @@ const kb = (n) => `${(n / 1024).toFixed(1)} KiB (${n} B)`;
 const rows = [
   ['core wasm after wasm-opt -Oz (raw)', kb(wasm.length)],
   ['core wasm, gzip -9', kb(gzipSync(wasm, { level: 9 }).length)],
-  ['bundle build/forge/index.cjs (wasm embedded as base64)', kb(bundle.length)],
+  ['bundle build/forge/index.cjs (the wasm and tables are files beside it)', kb(bundle.length)],
   ['bundle, gzip -9', kb(gzipSync(bundle, { level: 9 }).length)],
   [`cold start: load bundle + instantiate wasm (median of ${COLD_RUNS} fresh processes)`, `${median(cold.map((c) => c.load)).toFixed(1)} ms`],
   ['cold start: first gate call after load (median)', `${median(cold.map((c) => c.first)).toFixed(2)} ms`],
