@@ -33,7 +33,10 @@ pub struct AppConfig {
     #[serde(default)]
     pub provisioning: ProvisioningSettings,
     /// Serviceable and protected groups, approvals, secret recipients, ...
-    #[serde(default)]
+    /// Read apart by [`PolicyConfig::from_json`] (which names every problem),
+    /// never by this type's `Deserialize`: skipping it there keeps a second
+    /// copy of the section's deserialiser out of the wasm.
+    #[serde(default, skip_deserializing)]
     pub policy: PolicyConfig,
     /// Which JSM request types run which operation.
     #[serde(default)]
