@@ -137,7 +137,9 @@ struct TokenErrorBody {
 
 /// Maps a token error response to a [`TokenError`].
 pub fn classify_token_error(status: u16, body: &str) -> TokenError {
-    let parsed: TokenErrorBody = serde_json::from_str(body).unwrap_or_default();
+    let parsed: TokenErrorBody = serde_json::from_str(body)
+        .and_then(serde_json::from_value)
+        .unwrap_or_default();
     let cid = parsed.correlation_id.clone();
     for &code in &parsed.error_codes {
         match code {
