@@ -314,8 +314,9 @@ impl TokenProvider {
             host.log(LogLevel::Warn, &format!("token request refused: {err}"));
             return Err(err);
         }
-        let parsed: TokenResponse =
-            serde_json::from_str(&response.body).map_err(|e| TokenError::Malformed {
+        let parsed: TokenResponse = serde_json::from_str(&response.body)
+            .and_then(serde_json::from_value)
+            .map_err(|e| TokenError::Malformed {
                 reason: e.to_string(),
             })?;
         let lifetime_ms = parsed.expires_in.saturating_mul(1000);
