@@ -85,7 +85,7 @@ pub async fn reveal<H: Host>(
         .await;
         return Err(RevealError::NotFoundOrRevealed);
     };
-    let Ok(entry) = serde_json::from_str::<Entry>(&text) else {
+    let Ok(entry) = serde_json::from_str(&text).and_then(serde_json::from_value::<Entry>) else {
         // Unreadable: delete rather than keep a value nobody can check.
         host.secret_delete(&key).await?;
         return Err(RevealError::NotFoundOrRevealed);
@@ -149,7 +149,7 @@ pub async fn is_pending_for<H: Host>(
     let Some(text) = host.secret_get(&secret_key(id)).await? else {
         return Ok(false);
     };
-    let Ok(entry) = serde_json::from_str::<Entry>(&text) else {
+    let Ok(entry) = serde_json::from_str(&text).and_then(serde_json::from_value::<Entry>) else {
         return Ok(false);
     };
     Ok(host.now_ms() < entry.expires_at_ms && entry.viewers.iter().any(|v| v == account_id))

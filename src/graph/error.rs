@@ -74,7 +74,9 @@ impl GraphError {
     /// in what the envelope lacks. A body that is not an envelope still yields
     /// an error carrying the status, so nothing is lost.
     pub fn from_parts(status: u16, body: &str, header: impl Fn(&str) -> Option<String>) -> Self {
-        let parsed = serde_json::from_str::<Envelope>(body).ok();
+        let parsed = serde_json::from_str(body)
+            .ok()
+            .and_then(|value| serde_json::from_value::<Envelope>(value).ok());
         let (code, message, inner, details) = match parsed {
             Some(env) => (
                 env.error.code,

@@ -137,7 +137,9 @@ struct TokenErrorBody {
 
 /// Maps a token error response to a [`TokenError`].
 pub fn classify_token_error(status: u16, body: &str) -> TokenError {
-    let parsed: TokenErrorBody = serde_json::from_str(body).unwrap_or_default();
+    let parsed: TokenErrorBody = serde_json::from_str(body)
+        .and_then(serde_json::from_value)
+        .unwrap_or_default();
     let cid = parsed.correlation_id.clone();
     for &code in &parsed.error_codes {
         match code {
@@ -312,8 +314,9 @@ impl TokenProvider {
             host.log(LogLevel::Warn, &format!("token request refused: {err}"));
             return Err(err);
         }
-        let parsed: TokenResponse =
-            serde_json::from_str(&response.body).map_err(|e| TokenError::Malformed {
+        let parsed: TokenResponse = serde_json::from_str(&response.body)
+            .and_then(serde_json::from_value)
+            .map_err(|e| TokenError::Malformed {
                 reason: e.to_string(),
             })?;
         let lifetime_ms = parsed.expires_in.saturating_mul(1000);

@@ -40,6 +40,16 @@ impl Condition {
     }
 }
 
+/// serde's message without the " at line 1 column 9" serde_json adds when
+/// reading text: the field already says where.
+fn without_position(error: &serde_json::Error) -> String {
+    let message = error.to_string();
+    let position = format!(" at line {} column {}", error.line(), error.column());
+    message
+        .strip_suffix(&position)
+        .map_or(message.clone(), str::to_string)
+}
+
 /// A rule: when all conditions hold, the user belongs in `groups`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -115,8 +125,10 @@ impl GroupRules {
                     ObjectId::parse(g.as_str().unwrap_or(""), &format!("{field}.groups[{j}]"))?;
                 }
             }
-            let rule: GroupRule = serde_json::from_value(item.clone())
-                .map_err(|e| OpError::invalid(&field, &e.to_string()))?;
+            // From text, as the configuration reads its rules: one
+            // `GroupRule` deserialiser in the wasm instead of two.
+            let rule: GroupRule = serde_json::from_str(&item.to_string())
+                .map_err(|e| OpError::invalid(&field, &without_position(&e)))?;
             rules.push(rule);
         }
         Self::new(rules)
@@ -237,5 +249,20 @@ mod tests {
         assert_eq!(e.field(), Some("groupRules[0].when"));
         let e = GroupRules::from_json(&json!([{"name": "x", "when": [{"attribute": "shoeSize", "equals": "a"}], "groups": [G1]}])).unwrap_err();
         assert_eq!(e.field(), Some("groupRules[0]"));
+    }
+
+    #[test]
+    fn serde_refusals_keep_serde_message_alone() {
+        let e =
+            GroupRules::from_json(&json!([{"name": "x", "when": [], "groups": [G1], "extra": 1}]))
+                .unwrap_err();
+        assert_eq!(e.field(), Some("groupRules[0]"));
+        assert_eq!(
+            e,
+            OpError::invalid(
+                "groupRules[0]",
+                "unknown field `extra`, expected one of `name`, `when`, `groups`"
+            )
+        );
     }
 }

@@ -92,7 +92,9 @@ pub async fn read_request(host: &impl Host, issue_key: &str) -> Result<PortalReq
         .await
         .map_err(JsmError::Host)?;
     match response.status {
-        200 => serde_json::from_str(&response.body).map_err(|_| JsmError::Answer { status: 200 }),
+        200 => serde_json::from_str(&response.body)
+            .and_then(serde_json::from_value)
+            .map_err(|_| JsmError::Answer { status: 200 }),
         404 => Err(JsmError::NotARequest),
         status => Err(JsmError::Answer { status }),
     }

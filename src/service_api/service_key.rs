@@ -85,6 +85,7 @@ async fn load(host: &impl Host) -> Result<Option<StoredVerifier>, HostError> {
         return Ok(None);
     };
     serde_json::from_str(&raw)
+        .and_then(serde_json::from_value)
         .map(Some)
         .map_err(|e| HostError::Contract {
             capability: "secrets",

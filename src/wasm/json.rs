@@ -17,14 +17,18 @@ pub fn to_js(value: &impl Serialize) -> Result<JsValue, JsValue> {
     js_sys::JSON::parse(&text)
 }
 
-/// `value` read as a `T`, through its JSON text. Errors (as text): a value
-/// JSON cannot hold (`undefined`, a function, a BigInt, a cycle), or text
-/// that is not a `T` (serde's message, with line and column).
+/// `value` read as a `T`, through its JSON text and a `serde_json::Value`
+/// (the one way every type of the core is read, so each has a single
+/// deserialiser in the wasm). Errors (as text): a value JSON cannot hold
+/// (`undefined`, a function, a BigInt, a cycle), or one that is not a `T`
+/// (serde's message).
 pub fn from_js<T: DeserializeOwned>(value: &JsValue) -> Result<T, String> {
     let text = js_sys::JSON::stringify(value)
         .map_err(|e| e.as_string().unwrap_or_else(|| "not JSON".to_string()))?;
     let text = JsValue::from(text)
         .as_string()
         .ok_or_else(|| "undefined is not JSON".to_string())?;
-    serde_json::from_str(&text).map_err(|e| e.to_string())
+    serde_json::from_str(&text)
+        .and_then(serde_json::from_value)
+        .map_err(|e| e.to_string())
 }
