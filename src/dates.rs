@@ -19,13 +19,15 @@
 //! grammar); the IANA time zone database is the one `jiff` bundles, shipped
 //! deflated and inflated the first time a zone is looked up (`zones`), so
 //! the wasm build and native tests read the same zones and nothing is read
-//! from the file system. Imports nothing of this crate.
+//! from the file system. Imports only `tables` (where the deflated bytes
+//! come from).
 
 mod zones;
 
-/// On wasm, where the deflated time zone database comes from (`wasm::tables`).
+/// The deflated time zone database; on wasm its bytes come from the JS
+/// side (`wasm::tables`).
 #[cfg(target_arch = "wasm32")]
-pub use zones::provide as provide_tzdb;
+pub use zones::DEFLATED as TZDB;
 
 use jiff::civil::{DateTime, Time};
 use jiff::fmt::temporal::Pieces;

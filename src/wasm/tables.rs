@@ -1,9 +1,10 @@
 //! The data tables the core reads only sometimes, kept out of the wasm:
 //! `deunicode`'s transliteration table (a name that is not ASCII) and the
 //! IANA time zone database (a site zone other than UTC), about 186 KB
-//! deflated. `build.rs` writes them; `scripts/build.mjs` puts them, still
-//! deflated, in `src/generated/tables.js` beside the wasm, so instantiating
-//! the wasm neither copies nor validates them. The readers
+//! deflated. `build.rs` writes them; `scripts/build.mjs` ships them, still
+//! deflated, as files beside the bundle that `src/generated/tables.js`
+//! reads on request, so instantiating the wasm neither copies nor
+//! validates them. The readers
 //! (`lifecycle::naming`'s transliteration, `dates`' zones) inflate and cache
 //! them on first use exactly as the native build does with its
 //! `include_bytes!` copy.
@@ -29,6 +30,6 @@ fn table(name: &str) -> Vec<u8> {
 /// readers where their tables are. Nothing is copied until one is needed.
 #[wasm_bindgen(start)]
 fn provide_tables() {
-    crate::lifecycle::naming::provide_translit(|| table("translit"));
-    crate::dates::provide_tzdb(|| table("tzdb"));
+    crate::lifecycle::naming::TRANSLIT.provide(|| table("translit"));
+    crate::dates::TZDB.provide(|| table("tzdb"));
 }

@@ -6,41 +6,23 @@
 //! (about 130 KB) and it is inflated the first time a name holds a
 //! non-ASCII character, once per instance. Native builds carry the deflated
 //! bytes; the wasm does not: the JS side keeps them and `wasm::tables`
-//! hands them over on that first use ([`provide`]). The reader follows
+//! hands them over on that first use ([`DEFLATED`]). The reader follows
 //! `deunicode::deunicode` exactly, including the trailing space it trims
 //! when the next character's text starts with one and the control
 //! characters it drops after the first non-ASCII one; the tests compare
 //! the two on every code point and on generated strings.
 
+use crate::tables::DeflatedTable;
 use std::sync::OnceLock;
 
-/// The deflated table (layout in `build.rs`).
+/// The deflated table (layout in `build.rs`); on wasm32 the bytes come
+/// from the JS side (`wasm::tables`).
+pub static DEFLATED: DeflatedTable = DeflatedTable::new(BUILT_IN);
+
 #[cfg(not(target_arch = "wasm32"))]
-fn deflated() -> std::borrow::Cow<'static, [u8]> {
-    std::borrow::Cow::Borrowed(include_bytes!(concat!(
-        env!("OUT_DIR"),
-        "/translit.deflate"
-    )))
-}
-
-/// The deflated table (layout in `build.rs`), from the source [`provide`]
-/// set; none (every non-ASCII character unknown) if it was never set.
+const BUILT_IN: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/translit.deflate"));
 #[cfg(target_arch = "wasm32")]
-fn deflated() -> std::borrow::Cow<'static, [u8]> {
-    std::borrow::Cow::Owned(SOURCE.get().map_or_else(Vec::new, |source| source()))
-}
-
-#[cfg(target_arch = "wasm32")]
-static SOURCE: OnceLock<fn() -> Vec<u8>> = OnceLock::new();
-
-/// Sets where the wasm build reads the deflated table from (the bytes
-/// `build.rs` writes), called once per instance before any name is
-/// transliterated; only the first non-ASCII name calls `source`.
-#[cfg(target_arch = "wasm32")]
-pub fn provide(source: fn() -> Vec<u8>) {
-    // A second call (none is made) would keep the first source: same bytes.
-    let _ = SOURCE.set(source);
-}
+const BUILT_IN: &[u8] = &[];
 
 /// What `deunicode` writes for a character it has no text for.
 const UNKNOWN: &str = "[?]";
@@ -58,7 +40,7 @@ fn table() -> &'static Table {
         // The table is built by build.rs from the same source: a failure
         // here is a build defect, and an empty table only makes every
         // non-ASCII character unknown ("[?]"), never a wrong write.
-        let text = miniz_oxide::inflate::decompress_to_vec(&deflated()).unwrap_or_default();
+        let text = miniz_oxide::inflate::decompress_to_vec(&DEFLATED.bytes()).unwrap_or_default();
         let mut starts = Vec::with_capacity(150_000);
         let mut at = 0usize;
         while at < text.len() {
