@@ -40,16 +40,6 @@ impl Condition {
     }
 }
 
-/// serde's message without the " at line 1 column 9" serde_json adds when
-/// reading text: the field already says where.
-fn without_position(error: &serde_json::Error) -> String {
-    let message = error.to_string();
-    let position = format!(" at line {} column {}", error.line(), error.column());
-    message
-        .strip_suffix(&position)
-        .map_or(message.clone(), str::to_string)
-}
-
 /// A rule: when all conditions hold, the user belongs in `groups`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -125,10 +115,8 @@ impl GroupRules {
                     ObjectId::parse(g.as_str().unwrap_or(""), &format!("{field}.groups[{j}]"))?;
                 }
             }
-            // From text, as the configuration reads its rules: one
-            // `GroupRule` deserialiser in the wasm instead of two.
-            let rule: GroupRule = serde_json::from_str(&item.to_string())
-                .map_err(|e| OpError::invalid(&field, &without_position(&e)))?;
+            let rule: GroupRule = serde_json::from_value(item.clone())
+                .map_err(|e| OpError::invalid(&field, &e.to_string()))?;
             rules.push(rule);
         }
         Self::new(rules)
