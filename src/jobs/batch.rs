@@ -515,10 +515,6 @@ fn header<'h>(headers: &'h [(String, String)], name: &str) -> Option<&'h str> {
         .map(|(_, v)| v.as_str())
 }
 
-fn requests_len(taken: &[Queued]) -> usize {
-    taken.iter().map(|q| q.entries.len()).sum()
-}
-
 /// The `$batch` items an envelope of `taken` sends, counted without
 /// building them ([`super::bind::wire_len`]).
 fn wire_len(taken: &[Queued]) -> usize {
