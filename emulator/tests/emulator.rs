@@ -2690,3 +2690,119 @@ async fn leave_dates_filter_by_date_time_in_advanced_queries_with_the_lifecycle_
     let r = graph_h(&lifecycle, &tok, "GET", &passed, None, &eventual).await;
     assert_eq!(r.status, 200, "{}", r.body);
 }
+
+/// "Add members" (<https://learn.microsoft.com/en-us/graph/api/group-post-members?view=graph-rest-1.0>):
+/// `PATCH /groups/{id}` with `members@odata.bind` adds up to 20 members at
+/// once, and like a single add it refuses a member already in (400 "One or
+/// more added object references already exist") and a reference that is
+/// not a directory object; the refusal leaves the group as it was, the
+/// members that were not in the group included.
+#[tokio::test(flavor = "current_thread")]
+async fn patch_group_members_bind_refuses_an_existing_member_or_a_foreign_url_whole() {
+    let emu = Emulator::demo();
+    let tok = token(&emu).await;
+    let hr = group_id(&emu, "HR");
+    let url = |id: &str| format!("https://graph.microsoft.com/v1.0/directoryObjects/{id}");
+    let new = user_id(&emu, "adele.vance@contoso.example");
+    let existing = emu.group_member_ids(&hr)[0].clone();
+    let before = emu.group_member_ids(&hr);
+    assert!(!before.contains(&new));
+    let r = graph(
+        &emu,
+        &tok,
+        "PATCH",
+        &format!("/groups/{hr}"),
+        Some(json!({"members@odata.bind": [url(&new), url(&existing)]})),
+    )
+    .await;
+    assert_eq!(r.status, 400, "{}", r.body);
+    assert!(r.body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("One or more added object references already exist"));
+    assert_eq!(emu.group_member_ids(&hr), before);
+    let r = graph(
+        &emu,
+        &tok,
+        "PATCH",
+        &format!("/groups/{hr}"),
+        Some(json!({"members@odata.bind": [
+            url(&new),
+            format!("https://graph.microsoft.com/v1.0/applications/{new}"),
+        ]})),
+    )
+    .await;
+    assert_eq!(r.status, 400, "{}", r.body);
+    assert_eq!(emu.group_member_ids(&hr), before);
+}
+
+/// Changing a group's other properties takes `Group.ReadWrite.All`
+/// ("Update group", <https://learn.microsoft.com/en-us/graph/api/group-update?view=graph-rest-1.0>);
+/// `GroupMember.ReadWrite.All` covers only the membership ("Add members"),
+/// so a PATCH that mixes the two is refused, and no member is added.
+#[tokio::test(flavor = "current_thread")]
+async fn patch_group_members_bind_mixed_with_a_property_needs_group_write() {
+    let emu = seed_with_permissions(&["User.Read.All", "GroupMember.ReadWrite.All"]);
+    let tok = token(&emu).await;
+    let hr = group_id(&emu, "HR");
+    let new = user_id(&emu, "adele.vance@contoso.example");
+    let before = emu.group_member_ids(&hr);
+    let r = graph(
+        &emu,
+        &tok,
+        "PATCH",
+        &format!("/groups/{hr}"),
+        Some(json!({
+            "displayName": "HR (renamed)",
+            "members@odata.bind": [format!("https://graph.microsoft.com/v1.0/directoryObjects/{new}")],
+        })),
+    )
+    .await;
+    assert_eq!(r.status, 403, "{}", r.body);
+    assert_eq!(emu.group_member_ids(&hr), before);
+}
+
+/// Graph counts requests, not the references in them, against the
+/// tenant's budget (<https://learn.microsoft.com/graph/throttling>): a
+/// PATCH binding five members is one request.
+#[tokio::test(flavor = "current_thread")]
+async fn patch_group_members_bind_counts_as_one_request_against_the_budget() {
+    let emu = Emulator::demo();
+    let tok = token(&emu).await;
+    let hr = group_id(&emu, "HR");
+    let before = emu.group_member_ids(&hr);
+    let urls: Vec<String> = emu.tenant_summary()["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["id"].as_str().unwrap().to_string())
+        .filter(|id| !before.contains(id))
+        .take(5)
+        .map(|id| format!("https://graph.microsoft.com/v1.0/directoryObjects/{id}"))
+        .collect();
+    assert_eq!(urls.len(), 5);
+    emu.set_faults(Faults {
+        budget: Some(entra_emulator::BudgetFault {
+            requests_per_second: 2,
+        }),
+        ..Faults::default()
+    });
+    let r = graph(
+        &emu,
+        &tok,
+        "PATCH",
+        &format!("/groups/{hr}"),
+        Some(json!({ "members@odata.bind": urls })),
+    )
+    .await;
+    assert_eq!(r.status, 204, "{}", r.body);
+    let read = graph(&emu, &tok, "GET", &format!("/groups/{hr}"), None).await;
+    assert_eq!(
+        read.status, 200,
+        "the budget's second request: {}",
+        read.body
+    );
+    let over = graph(&emu, &tok, "GET", &format!("/groups/{hr}"), None).await;
+    assert_eq!(over.status, 429, "{}", over.body);
+    assert_eq!(emu.group_member_ids(&hr).len(), before.len() + 5);
+}

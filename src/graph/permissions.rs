@@ -210,6 +210,8 @@ impl Feature {
                 licenses::LIST_SUBSCRIBED_SKUS,
                 licenses::ASSIGN_LICENSE,
                 users::GET_USER,
+                // Bulk jobs fold adds to one group (`jobs::bind`).
+                groups::ADD_MEMBERS,
             ],
             Feature::Offboarding => &[
                 users::SET_ACCOUNT_ENABLED,

@@ -253,6 +253,12 @@ struct Queued {
     entries: Vec<Value>,
     /// The caller sent a `$batch` itself and gets a `$batch` response.
     is_batch: bool,
+    /// Answers already in hand for its other entries (ids prefixed), when
+    /// `entries` are adds a refused PATCH handed back ([`super::bind`]).
+    answered: Vec<Value>,
+    /// Whether its group adds may be folded into a PATCH: not when they
+    /// are being sent again after a refused one.
+    foldable: bool,
 }
 
 impl Queued {
@@ -362,18 +368,21 @@ impl State {
         if first.is_sequential() {
             return vec![first];
         }
-        let mut size = first.entries.len();
         let mut taken = vec![first];
         let mut index = 0;
-        while index < queue.len() && size < MAX_BATCH {
+        while index < queue.len() {
             let q = &queue[index];
             if !q.is_sequential()
                 && q.root == taken[0].root
                 && q.authorization == taken[0].authorization
-                && size + q.entries.len() <= MAX_BATCH
             {
-                size += q.entries.len();
+                // Adds to a group already in the envelope fold into its
+                // PATCH (`super::bind`): count what would be sent.
                 taken.push(queue.remove(index));
+                if wire_len(&taken) > MAX_BATCH {
+                    queue.insert(index, taken.pop().expect("just pushed"));
+                    index += 1;
+                }
             } else {
                 index += 1;
             }
@@ -389,36 +398,52 @@ impl State {
         }
         let sent_at_ms = host.now_ms();
         self.envelopes.set(self.envelopes.get() + 1);
-        let mut requests = Vec::new();
-        for q in &taken {
-            for entry in &q.entries {
-                requests.push(prefixed(entry, q.ticket));
-            }
-        }
+        let (requests, folded) = wire(&taken);
         let envelope = HttpRequest::new(Method::Post, format!("{}{VERSION}/$batch", taken[0].root))
             .header("Authorization", taken[0].authorization.clone())
             .header("client-request-id", crate::random::uuid_v4())
             .header("Accept", "application/json")
             .header("Content-Type", "application/json")
             .body(json!({ "requests": requests }).to_string());
-        self.pacer.sent(sent_at_ms, requests_len(&taken));
+        self.pacer.sent(sent_at_ms, requests.len());
         let response = transport.send(envelope).await;
         let mut answers = self.answers.borrow_mut();
         match response {
             Ok(r) if r.status == 200 => {
                 let body: Value = serde_json::from_str(&r.body).unwrap_or(Value::Null);
-                let list = body["responses"].as_array().cloned().unwrap_or_default();
+                let mut list = body["responses"].as_array().cloned().unwrap_or_default();
                 let throttled = list.iter().filter(|r| r["status"] == 429).count();
                 self.pacer.answered(sent_at_ms, throttled, host.now_ms());
-                for q in taken {
-                    answers.insert(q.ticket, Ok(answer_for(&q, &list)));
+                let again = folded.unfold(&mut list);
+                let mut resend = Vec::new();
+                for mut q in taken {
+                    let prefix = format!("{}.", q.ticket);
+                    let mine = |e: &Value| e["id"].as_str().is_some_and(|i| i.starts_with(&prefix));
+                    q.answered.extend(list.iter().filter(|r| mine(r)).cloned());
+                    let entries: Vec<Value> = again
+                        .iter()
+                        .filter(|e| mine(e))
+                        .map(|e| unprefixed(e, &prefix))
+                        .collect();
+                    if entries.is_empty() {
+                        answers.insert(q.ticket, Ok(answer_for(&q, &q.answered)));
+                    } else {
+                        // The refused PATCH's adds go again on their own,
+                        // first in the next envelope.
+                        resend.push(Queued {
+                            entries,
+                            foldable: false,
+                            ..q
+                        });
+                    }
                 }
+                self.queue.borrow_mut().splice(0..0, resend);
             }
             // The envelope itself failed (throttled, refused, dropped):
             // that is the answer of each request in it.
             other => {
                 let throttled = if other.as_ref().is_ok_and(|r| r.status == 429) {
-                    requests_len(&taken)
+                    requests.len()
                 } else {
                     0
                 };
@@ -452,6 +477,8 @@ fn queueable(request: &HttpRequest, ticket: u64) -> Option<Queued> {
             authorization,
             entries,
             is_batch: true,
+            answered: Vec::new(),
+            foldable: true,
         });
     }
     let mut entry = Map::new();
@@ -476,6 +503,8 @@ fn queueable(request: &HttpRequest, ticket: u64) -> Option<Queued> {
         authorization,
         entries: vec![Value::Object(entry)],
         is_batch: false,
+        answered: Vec::new(),
+        foldable: true,
     })
 }
 
@@ -486,8 +515,48 @@ fn header<'h>(headers: &'h [(String, String)], name: &str) -> Option<&'h str> {
         .map(|(_, v)| v.as_str())
 }
 
-fn requests_len(taken: &[Queued]) -> usize {
-    taken.iter().map(|q| q.entries.len()).sum()
+/// The `$batch` items an envelope of `taken` sends, counted without
+/// building them ([`super::bind::wire_len`]).
+fn wire_len(taken: &[Queued]) -> usize {
+    let alone: usize = taken
+        .iter()
+        .filter(|q| !q.foldable)
+        .map(|q| q.entries.len())
+        .sum();
+    let foldable = taken
+        .iter()
+        .filter(|q| q.foldable)
+        .flat_map(|q| q.entries.iter());
+    alone + super::bind::wire_len(foldable)
+}
+
+/// The `$batch` items an envelope of `taken` sends (ids prefixed), the
+/// group adds of different requests folded ([`super::bind::fold`]).
+fn wire(taken: &[Queued]) -> (Vec<Value>, super::bind::Folded) {
+    let mut requests = Vec::new();
+    let mut foldable = Vec::new();
+    for q in taken {
+        for entry in &q.entries {
+            let entry = prefixed(entry, q.ticket);
+            if q.foldable {
+                foldable.push(entry);
+            } else {
+                requests.push(entry);
+            }
+        }
+    }
+    let mut folded = super::bind::fold(foldable);
+    requests.append(&mut folded.requests);
+    (requests, folded)
+}
+
+/// An entry as its caller named it (the envelope's `{ticket}.` dropped).
+fn unprefixed(entry: &Value, prefix: &str) -> Value {
+    let mut entry = entry.clone();
+    if let Some(id) = entry["id"].as_str().and_then(|i| i.strip_prefix(prefix)) {
+        entry["id"] = json!(id);
+    }
+    entry
 }
 
 /// Entry ids are unique per envelope as `{ticket}.{id}`; `dependsOn`
@@ -609,7 +678,7 @@ impl Coalescer {
                     break;
                 }
                 let envelope = state.take_envelope();
-                if let Err(wait_ms) = state.pacer.room(host.now_ms(), requests_len(&envelope)) {
+                if let Err(wait_ms) = state.pacer.room(host.now_ms(), wire_len(&envelope)) {
                     state.queue.borrow_mut().splice(0..0, envelope);
                     pause = Some(Box::pin(host.sleep_ms(wait_ms)));
                     started = true;

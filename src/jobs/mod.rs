@@ -20,6 +20,7 @@
 //! many chunks against the tenant at once (Graph throttles per tenant).
 
 pub mod batch;
+mod bind;
 pub mod budget;
 pub mod consume;
 pub mod error;

@@ -130,3 +130,4 @@ mod tenant_facts;
 mod offboard_floor;
 mod jobs_batched;
 mod batch_sequencing;
+mod jobs_bind;

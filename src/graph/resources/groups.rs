@@ -158,6 +158,65 @@ pub const ADD_MEMBER: GraphCall = GraphCall {
     learn_url: "https://learn.microsoft.com/en-us/graph/api/group-post-members?view=graph-rest-1.0",
 };
 
+/// The group id and member URL of a request [`add_member`] built, as
+/// `$batch` carries it (`method`, `url` relative to the version, `body`);
+/// `None` for anything else, and for a group id that would need
+/// percent-encoding (so [`add_members`] addresses the same group). Lets
+/// the bulk job fold adds to one group without spelling the path.
+pub fn add_member_target<'a>(
+    method: &str,
+    url: &str,
+    body: &'a serde_json::Value,
+) -> Option<(&'a str, String)> {
+    if !method.eq_ignore_ascii_case(Method::Post.as_str()) {
+        return None;
+    }
+    let group = url
+        .strip_prefix("/groups/")?
+        .strip_suffix("/members/$ref")?;
+    if group.is_empty() || group.contains('/') || encode_component(group) != group {
+        return None;
+    }
+    let object = body.as_object()?;
+    let member = object.get("@odata.id")?.as_str()?;
+    (object.len() == 1).then_some((member, group.to_string()))
+}
+
+/// Graph's limit on references in one [`add_members`] request ("When
+/// using the API to add multiple members in one request, you can add up
+/// to only 20 members", Learn's "Add members").
+pub const MAX_MEMBERS_PER_PATCH: usize = 20;
+
+/// Adds several members at once: `PATCH /groups/{group_id}` with
+/// `{"members@odata.bind": member_urls}` (at most
+/// [`MAX_MEMBERS_PER_PATCH`] `…/directoryObjects/{id}` URLs); 204 on
+/// success. All or nothing: one member already in answers 400 ("One or
+/// more added object references already exist"), one object that does
+/// not exist 404, and then none is added. Only the bulk job sends it,
+/// folding adds of different hires to the same group.
+///
+/// Learn: <https://learn.microsoft.com/en-us/graph/api/group-post-members?view=graph-rest-1.0>
+/// (example "Add multiple members to a group in a single request").
+/// Permission: `GroupMember.ReadWrite.All`, from that page: the permission
+/// map's least for `PATCH /groups/{id}` is `Group-NestingSupport.ReadWrite.All`,
+/// which covers other group properties, and lists no member permission.
+pub fn add_members(group_id: &str, member_urls: &[String]) -> GraphRequest {
+    GraphRequest::patch(
+        format!("/groups/{}", encode_component(group_id)),
+        json!({ "members@odata.bind": member_urls }),
+    )
+}
+
+/// Entry of [`add_members`] in [`super::CALLS`].
+pub const ADD_MEMBERS: GraphCall = GraphCall {
+    name: "groups::add_members",
+    method: Method::Patch,
+    path_template: "/groups/{id}",
+    least_permission: "GroupMember.ReadWrite.All",
+    also_needs: &[],
+    learn_url: "https://learn.microsoft.com/en-us/graph/api/group-post-members?view=graph-rest-1.0",
+};
+
 /// Removes a member: `DELETE /groups/{group_id}/members/{member_id}/$ref`;
 /// 204 on success, 404 when not a member.
 ///

@@ -111,6 +111,7 @@ pub const CALLS: &[GraphCall] = &[
     groups::FIND_GROUPS_BY_DISPLAY_NAME,
     groups::LIST_MEMBER_GROUPS,
     groups::ADD_MEMBER,
+    groups::ADD_MEMBERS,
     groups::REMOVE_MEMBER,
     groups::ADD_OWNER,
     groups::REMOVE_OWNER,
@@ -250,6 +251,10 @@ mod tests {
             ),
             (groups::LIST_MEMBER_GROUPS, groups::list_member_groups(ID)),
             (groups::ADD_MEMBER, groups::add_member(ID, "https://x/y")),
+            (
+                groups::ADD_MEMBERS,
+                groups::add_members(ID, &["https://x/y".to_string()]),
+            ),
             (groups::REMOVE_MEMBER, groups::remove_member(ID, ID)),
             (groups::ADD_OWNER, groups::add_owner(ID, "https://x/y")),
             (groups::REMOVE_OWNER, groups::remove_owner(ID, ID)),
