@@ -205,23 +205,21 @@ export async function bulk(env, { hires, budgetRps }) {
       const submitted = ok(await call({ route: 'jobs.submit', data: { calls: calls.slice(from, from + 500) } }), 'jobs.submit');
       jobIds.push(submitted.body.result.jobId);
     }
-    // Deliver every event until none is left, as Forge would (redeliveries included).
+    // Deliver every event until none is left, as Forge would: side by side
+    // within the push's concurrency setting (the job's key, 2 at once),
+    // redeliveries included (tests/node/support/queue.mjs `deliverAll`).
     for (;;) {
       const events = queue.events().slice(seen);
       if (!events.length) break;
       seen += events.length;
-      for (const event of events) {
-        for (;;) {
-          const t0 = performance.now();
-          const [answer] = await queue.deliver(app.app.jobConsumer, [event]);
-          deliveries.push({ atS: round((t0 - started) / 1000, 2), seconds: round((performance.now() - t0) / 1000, 2), retryAfter: answer?._retry ? (answer.retryOptions?.retryAfter ?? 1) : null, budget: app.runtime.store.get('cache:graph-budget')?.requestsPerSecond ?? null });
-          if (!answer?._retry) break;
+      await queue.deliverAll(app.app.jobConsumer, events, {
+        onAnswer: ({ event, answer, startedMs, endedMs }) => {
+          deliveries.push({ chunk: event.body?.chunk, atS: round((startedMs - started) / 1000, 2), seconds: round((endedMs - startedMs) / 1000, 2), retryAfter: answer?._retry ? (answer.retryOptions?.retryAfter ?? 1) : null, budget: app.runtime.store.get('cache:graph-budget')?.requestsPerSecond ?? null });
+          if (!answer?._retry) return;
           redelivered += 1;
-          const wait = (answer.retryOptions?.retryAfter ?? 1) * 1000;
-          retryWaitMs += wait;
-          await new Promise((resolve) => setTimeout(resolve, wait));
-        }
-      }
+          retryWaitMs += (answer.retryOptions?.retryAfter ?? 1) * 1000;
+        },
+      });
     }
     for (const jobId of jobIds) {
       const status = ok(await call({ route: 'job.status', data: { jobId } }), 'job.status');
@@ -258,6 +256,8 @@ export async function bulk(env, { hires, budgetRps }) {
     seconds: round(seconds, 1),
     phases: {
       deliveries: deliveries.length,
+      // Most job deliveries in flight at once (Forge's concurrency limit for the job's key).
+      deliveriesAtOnce: Math.max(0, ...queue.slots.peak.values()),
       retryWaitSeconds: round(retryWaitMs / 1000, 1),
       deliverySeconds: round(deliveries.reduce((n, d) => n + d.seconds, 0), 1),
       servedPerSecond: [...perSecond.values()],

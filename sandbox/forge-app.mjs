@@ -9,6 +9,7 @@ import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import YAML from 'yaml';
 import { ForgeRuntime } from './runtime/forge-runtime.mjs';
+import { ConcurrencySlots } from './runtime/queue-concurrency.mjs';
 
 const PAGE_MODULES = {
   'jira:adminPage': 'Admin page',
@@ -38,6 +39,7 @@ export class ForgeApp {
     this.manifest = YAML.parse(readFileSync(manifestFile, 'utf8'));
     this.manifestDir = path.dirname(manifestFile);
     this.pendingJobs = new Set();
+    this.slots = new ConcurrencySlots();
     // allowSlashInKeys: a sandbox database may hold keys an older version of
     // the app wrote with '/' (imported from its kvs.json); the app moves
     // them to its current layout (src/maintenance/migrate.rs) and writes
@@ -139,7 +141,10 @@ export class ForgeApp {
   }
 
   // Forge runs a consumer after the push returns; so does the sandbox, on the
-  // next tick, one event at a time, like a queue with concurrency 1.
+  // next tick. Each event is delivered as Forge would for its concurrency
+  // setting (runtime/queue-concurrency.mjs): at most `limit` events with
+  // the same key at once across all pushes, the others waiting; events
+  // without one as they come.
   #deliver({ body }) {
     const consumer = this.modules.consumers.find((c) => c.queue === body?.queueName);
     const handle = this.handler(consumer?.handler);
@@ -149,15 +154,15 @@ export class ForgeApp {
     }
     const job = (async () => {
       await new Promise((resolve) => setImmediate(resolve));
-      for (const event of body.payload ?? []) {
-        if (this.runtime.cancelledJobs.has(body.jobId)) break;
+      await Promise.all((body.payload ?? []).map((event) => this.slots.run(event.concurrency, async () => {
+        if (this.runtime.cancelledJobs.has(body.jobId)) return;
         try {
           await this.runtime.invoke({ kind: 'consumer', functionKey: consumer.functionKey }, () =>
             handle({ ...event, queueName: body.queueName, jobId: body.jobId, eventId: randomUUID(), retryContext: { retryCount: 0 } }, this.#context(consumer.key)));
         } catch (error) {
           this.log(`queue ${body.queueName}: consumer failed: ${error.message}`);
         }
-      }
+      })));
     })();
     this.pendingJobs.add(job);
     job.finally(() => this.pendingJobs.delete(job));
