@@ -47,5 +47,10 @@ pub const CHUNK_BYTES: usize = 96 * 1024;
 /// Forge accepts at most 50 events per push.
 pub const EVENTS_PER_PUSH: usize = 50;
 
-/// Job events Forge runs at the same time, across all jobs.
-pub const EVENT_CONCURRENCY: u32 = 2;
+/// Job events Forge runs at the same time, across all jobs: one. Graph
+/// throttles per tenant, and one delivery's envelopes already fill the
+/// budget it learnt; a second delivery at once only splits that budget,
+/// and each paces as if it were alone, so together they send twice the
+/// budget, collect 429s and misread the budget from them (BENCHMARKS.md,
+/// "Concurrent deliveries").
+pub const EVENT_CONCURRENCY: u32 = 1;

@@ -38,6 +38,10 @@ test('30 hires as one job: 202, consumer events, 30 accounts, job.status all don
   const events = queue.events();
   assert.equal(events.length, 2);
   assert.ok(events.every((e) => e.queueName === 'operation-jobs'));
+  // One job delivery at a time, across all jobs: Graph throttles per tenant
+  // and one delivery fills the budget; two at once each paced at the whole
+  // budget (BENCHMARKS.md, "Concurrent deliveries").
+  assert.deepEqual(new Set(events.map((e) => JSON.stringify(e.concurrency))), new Set([JSON.stringify({ key: 'operation-jobs', limit: 1 })]));
   const answers = await queue.deliver(app.app.jobConsumer, events);
   const elapsed = performance.now() - started;
   assert.ok(answers.every((a) => a.status === 'finished'), JSON.stringify(answers));
