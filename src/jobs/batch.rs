@@ -380,7 +380,9 @@ impl State {
                 // PATCH (`super::bind`): count what would be sent.
                 taken.push(queue.remove(index));
                 if wire_len(&taken) > MAX_BATCH {
-                    queue.insert(index, taken.pop().expect("just pushed"));
+                    if let Some(over) = taken.pop() {
+                        queue.insert(index, over);
+                    }
                     index += 1;
                 }
             } else {
@@ -420,11 +422,8 @@ impl State {
                     let prefix = format!("{}.", q.ticket);
                     let mine = |e: &Value| e["id"].as_str().is_some_and(|i| i.starts_with(&prefix));
                     q.answered.extend(list.iter().filter(|r| mine(r)).cloned());
-                    let entries: Vec<Value> = again
-                        .iter()
-                        .filter(|e| mine(e))
-                        .map(|e| unprefixed(e, &prefix))
-                        .collect();
+                    let entries: Vec<Value> =
+                        again.iter().filter_map(|e| own_entry(e, &prefix)).collect();
                     if entries.is_empty() {
                         answers.insert(q.ticket, Ok(answer_for(&q, &q.answered)));
                     } else {
@@ -550,13 +549,13 @@ fn wire(taken: &[Queued]) -> (Vec<Value>, super::bind::Folded) {
     (requests, folded)
 }
 
-/// An entry as its caller named it (the envelope's `{ticket}.` dropped).
-fn unprefixed(entry: &Value, prefix: &str) -> Value {
+/// The entry or answer as its caller named it (the envelope's
+/// `{ticket}.` dropped from its id), when it is that caller's.
+fn own_entry(entry: &Value, prefix: &str) -> Option<Value> {
+    let id = entry["id"].as_str()?.strip_prefix(prefix)?;
     let mut entry = entry.clone();
-    if let Some(id) = entry["id"].as_str().and_then(|i| i.strip_prefix(prefix)) {
-        entry["id"] = json!(id);
-    }
-    entry
+    entry["id"] = json!(id);
+    Some(entry)
 }
 
 /// Entry ids are unique per envelope as `{ticket}.{id}`; `dependsOn`
@@ -578,12 +577,7 @@ fn answer_for(q: &Queued, responses: &[Value]) -> HttpResponse {
     let prefix = format!("{}.", q.ticket);
     let mine: Vec<Value> = responses
         .iter()
-        .filter_map(|r| {
-            let id = r["id"].as_str()?.strip_prefix(&prefix)?;
-            let mut r = r.clone();
-            r["id"] = json!(id);
-            Some(r)
-        })
+        .filter_map(|r| own_entry(r, &prefix))
         .collect();
     if q.is_batch {
         return HttpResponse {
